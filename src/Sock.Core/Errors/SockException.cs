@@ -1,0 +1,53 @@
+using System.Net.Sockets;
+
+namespace Sock.Core.Errors;
+
+/// <summary>
+/// A failure a user can cause, typed so that a front end can word it and pick the exit code.
+/// The library never words the whole message itself: it carries what failed (<see cref="Operation"/>,
+/// <see cref="Target"/>), the operating system's error (<see cref="SocketError"/>) and a short reason.
+/// </summary>
+public sealed class SockException : Exception
+{
+    /// <summary>Creates an error.</summary>
+    public SockException(SockErrorKind kind, string operation, string? target, string reason,
+        SocketError? socketError = null, Exception? inner = null)
+        : base(Compose(operation, target, reason), inner)
+    {
+        Kind = kind;
+        Operation = operation;
+        Target = target;
+        Reason = reason;
+        SocketError = socketError;
+    }
+
+    /// <summary>Usage or network.</summary>
+    public SockErrorKind Kind { get; }
+
+    /// <summary>What was being done: "connect", "bind", "resolve", "parse port"…</summary>
+    public string Operation { get; }
+
+    /// <summary>The endpoint, name or input the operation was about, if any.</summary>
+    public string? Target { get; }
+
+    /// <summary>Why it failed, in a few words.</summary>
+    public string Reason { get; }
+
+    /// <summary>The operating system's socket error, when one caused this.</summary>
+    public SocketError? SocketError { get; }
+
+    /// <summary>A usage error about <paramref name="input"/>.</summary>
+    public static SockException Usage(string what, string input, string reason) =>
+        new(SockErrorKind.Usage, what, input, reason);
+
+    /// <summary>A network error from a <see cref="SocketException"/>, keeping the OS error.</summary>
+    public static SockException FromSocket(string operation, string? target, SocketException ex) =>
+        new(SockErrorKind.Network, operation, target, SocketErrorText.Describe(ex.SocketErrorCode), ex.SocketErrorCode, ex);
+
+    /// <summary>A network error for an operation that ran out of time.</summary>
+    public static SockException TimedOut(string operation, string? target, TimeSpan after) =>
+        new(SockErrorKind.Network, operation, target, $"timed out after {Durations.Format(after)}", System.Net.Sockets.SocketError.TimedOut);
+
+    private static string Compose(string operation, string? target, string reason) =>
+        target is null ? $"{operation} failed: {reason}" : $"{operation} {target} failed: {reason}";
+}

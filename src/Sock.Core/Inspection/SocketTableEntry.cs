@@ -1,0 +1,49 @@
+using System.Net;
+
+namespace Sock.Core.Inspection;
+
+/// <summary>
+/// One row of the operating system's socket table, named as ss names things: netid tcp, udp, raw, u_str, u_dgr,
+/// u_seq; states ESTAB, LISTEN, TIME-WAIT, UNCONN…
+/// </summary>
+public sealed record SocketTableEntry
+{
+    /// <summary>tcp, udp, raw, u_str, u_dgr or u_seq.</summary>
+    public required string Netid { get; init; }
+
+    /// <summary>The state as ss spells it.</summary>
+    public required string State { get; init; }
+
+    /// <summary>Bytes (or, for a listener, connections) waiting to be read.</summary>
+    public long RecvQ { get; init; }
+
+    /// <summary>Bytes not yet acknowledged by the peer (for a listener, the backlog when the source gives it).</summary>
+    public long SendQ { get; init; }
+
+    /// <summary>The local IP address; null for Unix sockets.</summary>
+    public IPAddress? LocalAddress { get; init; }
+
+    /// <summary>The local port.</summary>
+    public int LocalPort { get; init; }
+
+    /// <summary>The peer's IP address; the wildcard when not connected; null for Unix sockets.</summary>
+    public IPAddress? PeerAddress { get; init; }
+
+    /// <summary>The peer's port; 0 when not connected.</summary>
+    public int PeerPort { get; init; }
+
+    /// <summary>A Unix socket's path, @name for an abstract one, null when unbound.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>The socket's inode: the number behind "socket:[N]" in /proc/PID/fd.</summary>
+    public long Inode { get; init; }
+
+    /// <summary>The owning user id.</summary>
+    public int Uid { get; init; }
+
+    /// <summary>The processes holding the socket, when they were looked up and could be seen.</summary>
+    public IReadOnlyList<SocketOwner> Owners { get; init; } = [];
+
+    /// <summary>True for IPv6 sockets (including IPv4-mapped ones held by AF_INET6 sockets).</summary>
+    public bool IsIPv6 => LocalAddress?.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6;
+}

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Reflection;
+
+namespace Sock.Core.Services;
+
+/// <summary>
+/// Port numbers and service names from the system's services database and IANA's registry, merged per
+/// (port, protocol). Each database is read once, on first use, so commands that never name a port pay nothing.
+/// </summary>
+public sealed class ServiceRegistry
+{
+    private readonly string? _systemPath;
+    private readonly Lazy<Dictionary<(int, string), (string Name, string[] Aliases)>> _system;
+    private readonly Lazy<Dictionary<(int, string), (string Name, string Description)>> _iana;
+
+    /// <summary>A registry over the system database at <paramref name="systemPath"/> (none when null or missing) and IANA's.</summary>
+    public ServiceRegistry(string? systemPath)
+    {
+        _systemPath = systemPath;
+        _system = new(() => ReadSystem(systemPath));
+        _iana = new(ReadIana);
+    }
+
+    /// <summary>The registry over this operating system's own services file.</summary>
+    public static ServiceRegistry Default { get; } = new(DefaultSystemPath());
+
+    /// <summary>The system database's path when the file exists, else null.</summary>
+    public string? SystemPath => _systemPath is not null && File.Exists(_systemPath) ? _systemPath : null;
+
+    /// <summary>/etc/services, or %SystemRoot%\System32\drivers\etc\services on Windows.</summary>
+    public static string DefaultSystemPath() => OperatingSystem.IsWindows()
+        ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.System), "drivers", "etc", "services")
+        : "/etc/services";
+
+    /// <summary>The entries that answer <paramref name="query"/>, by port then protocol.</summary>
+    public IReadOnlyList<ServiceEntry> Lookup(ServiceQuery query, ServiceSource sources = ServiceSource.Both)
+    {
+        var keys = new SortedSet<(int Port, int ProtoOrder, string Proto)>();
+        void Collect<T>(Dictionary<(int, string), T> db, Func<T, bool> nameMatches)
+        {
+            foreach (var ((port, proto), value) in db)
+            {
+                if (port < query.FirstPort || port > query.LastPort) continue;
+                if (query.Protocol is not null && proto != query.Protocol) continue;
+                if (query.Name is not null && !nameMatches(value)) continue;
+                keys.Add((port, ProtoOrder(proto), proto));
+            }
+        }
+        bool Is(string? a) => a is not null && string.Equals(a, query.Name, StringComparison.OrdinalIgnoreCase);
+        if (sources.HasFlag(ServiceSource.System)) Collect(_system.Value, v => Is(v.Name) || v.Aliases.Any(Is));
+        if (sources.HasFlag(ServiceSource.Iana)) Collect(_iana.Value, v => Is(v.Name));
+        return keys.Select(k => Entry(k.Port, k.Proto, sources)).ToList();
+    }
+
+    /// <summary>The name to show for a port, as ss and nmap do: the system's first, then IANA's; null when neither knows it.</summary>
+    public string? NameOf(int port, string protocol)
+    {
+        if (_system.Value.TryGetValue((port, protocol), out var s)) return s.Name;
+        return _iana.Value.TryGetValue((port, protocol), out var i) ? i.Name : null;
+    }
+
+    /// <summary>The port a service name stands for (http → 80), system database first; null when unknown.</summary>
+    public int? PortOf(string name, string protocol)
+    {
+        foreach (var ((port, proto), v) in _system.Value)
+            if (proto == protocol && (string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase) || v.Aliases.Contains(name, StringComparer.OrdinalIgnoreCase)))
+                return port;
+        var best = _iana.Value.Where(kv => kv.Key.Item2 == protocol && string.Equals(kv.Value.Name, name, StringComparison.OrdinalIgnoreCase))
+            .Select(kv => (int?)kv.Key.Item1).Min();
+        return best;
+    }
+
+    private ServiceEntry Entry(int port, string proto, ServiceSource sources)
+    {
+        string? sysName = null, ianaName = null, description = null;
+        IReadOnlyList<string> aliases = [];
+        if (sources.HasFlag(ServiceSource.System) && _system.Value.TryGetValue((port, proto), out var sys))
+            (sysName, aliases) = (sys.Name, sys.Aliases);
+        if (sources.HasFlag(ServiceSource.Iana) && _iana.Value.TryGetValue((port, proto), out var iana))
+            (ianaName, description) = (iana.Name, iana.Description.Length > 0 ? iana.Description : null);
+        return new ServiceEntry(port, proto, sysName, aliases, ianaName, description);
+    }
+
+    private static int ProtoOrder(string proto) => proto switch { "tcp" => 0, "udp" => 1, "sctp" => 2, _ => 3 };
+
+    /// <summary>Parses the services(5) format: "name port/protocol [aliases…] [# comment]".</summary>
+    internal static Dictionary<(int, string), (string Name, string[] Aliases)> ParseSystem(TextReader reader)
+    {
+        var map = new Dictionary<(int, string), (string, string[])>();
+        while (reader.ReadLine() is { } line)
+        {
+            var hash = line.IndexOf('#');
+            if (hash >= 0) line = line[..hash];
+            var f = line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+            if (f.Length < 2) continue;
+            var slash = f[1].IndexOf('/');
+            if (slash <= 0) continue;
+            if (!int.TryParse(f[1].AsSpan(0, slash), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port > 65535) continue;
+            var proto = f[1][(slash + 1)..].ToLowerInvariant();
+            map.TryAdd((port, proto), (f[0], f[2..]));
+        }
+        return map;
+    }
+
+    private static Dictionary<(int, string), (string, string[])> ReadSystem(string? path)
+    {
+        if (path is null || !File.Exists(path)) return [];
+        try
+        {
+            using var reader = new StreamReader(path);
+            return ParseSystem(reader);
+        }
+        catch (IOException) { return []; }
+        catch (UnauthorizedAccessException) { return []; }
+    }
+
+    private static Dictionary<(int, string), (string Name, string Description)> ReadIana()
+    {
+        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Sock.Core.iana-services.tsv")
+            ?? throw new InvalidOperationException("the IANA registry is missing from Sock.Core");
+        using var reader = new StreamReader(stream);
+        var map = new Dictionary<(int, string), (string, string)>(12_000);
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Length == 0 || line[0] == '#') continue;
+            var f = line.Split('\t');
+            if (f.Length < 3) continue;
+            map.TryAdd((int.Parse(f[0], CultureInfo.InvariantCulture), f[1]), (f[2], f.Length > 3 ? f[3] : ""));
+        }
+        return map;
+    }
+}

@@ -1,0 +1,258 @@
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+
+namespace Sock.Core.Transport;
+
+/// <summary>
+/// A socket whose calls are traced as the BSD calls they stand for and whose failures become
+/// <see cref="SockException"/>s naming the operation and the endpoint. With no trace it adds one null check per call.
+/// </summary>
+public sealed class TracedSocket : IDisposable
+{
+    private readonly SocketTrace? _trace;
+    private int _disposed;
+
+    private TracedSocket(Socket socket, SocketTrace? trace)
+    {
+        Socket = socket;
+        _trace = trace;
+    }
+
+    /// <summary>The underlying socket, for what this wrapper does not cover.</summary>
+    public Socket Socket { get; }
+
+    /// <summary>The trace this socket writes to, if any.</summary>
+    public SocketTrace? Trace => _trace;
+
+    /// <summary>
+    /// The operating system's handle (a file descriptor on Unix). Read only when tracing, since asking .NET for the
+    /// handle marks the socket as exposed.
+    /// </summary>
+    public long Handle => Socket.SafeHandle.DangerousGetHandle().ToInt64();
+
+    /// <summary>socket(family, type, protocol).</summary>
+    public static TracedSocket Create(AddressFamily family, SocketType type, ProtocolType protocol, SocketTrace? trace)
+    {
+        Socket s;
+        try
+        {
+            s = new Socket(family, type, protocol);
+        }
+        catch (SocketException ex)
+        {
+            trace?.Call($"socket({BsdNames.Family(family)}, {BsdNames.Type(type)}, {BsdNames.Protocol(protocol)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("socket", BsdNames.Family(family), ex);
+        }
+        var t = new TracedSocket(s, trace);
+        trace?.Call($"socket({BsdNames.Family(family)}, {BsdNames.Type(type)}, {BsdNames.Protocol(protocol)}) = {t.Handle}");
+        return t;
+    }
+
+    /// <summary>A socket for <paramref name="endpoint"/>'s family: TCP or UDP for IP, stream or datagram for Unix.</summary>
+    public static TracedSocket CreateFor(EndPoint endpoint, SocketType type, SocketTrace? trace)
+    {
+        var protocol = endpoint.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified
+            : type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp;
+        return Create(endpoint.AddressFamily, type, protocol, trace);
+    }
+
+    /// <summary>setsockopt(level, name, value).</summary>
+    public void SetOption(SocketOptionLevel level, SocketOptionName name, int value)
+    {
+        Socket.SetSocketOption(level, name, value);
+        _trace?.Call($"setsockopt({Handle}, {BsdNames.Option(level, name)}, {value})");
+    }
+
+    /// <summary>bind(address).</summary>
+    public void Bind(EndPoint local)
+    {
+        try
+        {
+            Socket.Bind(local);
+            _trace?.Call($"bind({Handle}, {EndpointText.Format(local)})");
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"bind({Handle}, {EndpointText.Format(local)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("bind to", EndpointText.Format(local), ex);
+        }
+    }
+
+    /// <summary>getsockname(): the address the socket is bound to, e.g. the ephemeral port the stack picked.</summary>
+    public EndPoint? LocalEndPoint
+    {
+        get
+        {
+            var ep = Socket.LocalEndPoint;
+            _trace?.Call($"getsockname({Handle}) = {EndpointText.Format(ep)}");
+            return ep;
+        }
+    }
+
+    /// <summary>listen(backlog).</summary>
+    public void Listen(int backlog)
+    {
+        try
+        {
+            Socket.Listen(backlog);
+            _trace?.Call($"listen({Handle}, {backlog})");
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"listen({Handle}, {backlog}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("listen on", EndpointText.Format(Socket.LocalEndPoint), ex);
+        }
+    }
+
+    /// <summary>accept(): a new connected socket on the same local port, differing by the peer.</summary>
+    public async ValueTask<TracedSocket> AcceptAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var s = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            var t = new TracedSocket(s, _trace);
+            _trace?.Call($"accept({Handle}) = {t.Handle} from {EndpointText.Format(s.RemoteEndPoint)}");
+            return t;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"accept({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("accept on", EndpointText.Format(Socket.LocalEndPoint), ex);
+        }
+    }
+
+    /// <summary>connect(address), with a timeout when one is given.</summary>
+    public async ValueTask ConnectAsync(EndPoint remote, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout is { } t) cts.CancelAfter(t);
+        try
+        {
+            await Socket.ConnectAsync(remote, cts.Token).ConfigureAwait(false);
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = 0");
+        }
+        catch (SocketException ex) when (remote is UnixDomainSocketEndPoint && ex.SocketErrorCode == SocketError.AddressNotAvailable)
+        {
+            // ENOENT: .NET reports a missing socket file as "address not available".
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 ENOENT");
+            throw new SockException(SockErrorKind.Network, "connect to", EndpointText.Format(remote),
+                "no such socket file (nothing is listening there)", ex.SocketErrorCode, ex);
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("connect to", EndpointText.Format(remote), ex);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && timeout is not null)
+        {
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 ETIMEDOUT");
+            throw SockException.TimedOut("connect to", EndpointText.Format(remote), timeout.Value);
+        }
+    }
+
+    /// <summary>recv(): 0 means the peer shut down its side.</summary>
+    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var n = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            _trace?.Transfer(Handle, "recv", n, () => n == 0 ? $"recv({Handle}) = 0 (peer closed its side)" : $"recv({Handle}) = {n} bytes");
+            return n;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"recv({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("receive from", EndpointText.Format(SafeRemote()), ex);
+        }
+    }
+
+    /// <summary>send(): the whole buffer, as a stream socket's send loop does.</summary>
+    public async ValueTask<int> SendAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var n = await Socket.SendAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            _trace?.Transfer(Handle, "send", n, () => $"send({Handle}, {buffer.Length}) = {n}");
+            return n;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"send({Handle}, {buffer.Length}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("send to", EndpointText.Format(SafeRemote()), ex);
+        }
+    }
+
+    /// <summary>recvfrom(): a datagram and the address it came from.</summary>
+    public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, EndPoint anyOfFamily, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var r = await Socket.ReceiveFromAsync(buffer, SocketFlags.None, anyOfFamily, cancellationToken).ConfigureAwait(false);
+            _trace?.Transfer(Handle, "recvfrom", r.ReceivedBytes, () => $"recvfrom({Handle}) = {r.ReceivedBytes} bytes from {EndpointText.Format(r.RemoteEndPoint)}");
+            return r;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"recvfrom({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("receive from", EndpointText.Format(SafeRemote()), ex);
+        }
+    }
+
+    /// <summary>sendto(): one datagram to <paramref name="remote"/>.</summary>
+    public async ValueTask<int> SendToAsync(ReadOnlyMemory<byte> buffer, EndPoint remote, CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            var n = await Socket.SendToAsync(buffer, SocketFlags.None, remote, cancellationToken).ConfigureAwait(false);
+            _trace?.Transfer(Handle, "sendto", n, () => $"sendto({Handle}, {buffer.Length}, {EndpointText.Format(remote)}) = {n}");
+            return n;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"sendto({Handle}, {buffer.Length}, {EndpointText.Format(remote)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("send to", EndpointText.Format(remote), ex);
+        }
+    }
+
+    /// <summary>shutdown(how); a socket the peer already reset is not an error here.</summary>
+    public void Shutdown(SocketShutdown how)
+    {
+        if (_trace is not null) _trace.FlushTransfers(Handle);
+        try
+        {
+            Socket.Shutdown(how);
+            _trace?.Call($"shutdown({Handle}, {BsdNames.Shutdown(how)})");
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"shutdown({Handle}, {BsdNames.Shutdown(how)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+        }
+    }
+
+    /// <summary>close().</summary>
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        if (_trace is not null)
+        {
+            var h = Handle;
+            _trace.FlushTransfers(h);
+            Socket.Dispose();
+            _trace.Call($"close({h})");
+        }
+        else
+        {
+            Socket.Dispose();
+        }
+    }
+
+    private EndPoint? SafeRemote()
+    {
+        try { return Socket.RemoteEndPoint; }
+        catch (SocketException) { return null; }
+        catch (ObjectDisposedException) { return null; }
+    }
+}

@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Runs every test of sock. First installs the peer tools the interop tests talk to (ncat, socat, OpenBSD nc,
+# ss, nmap, iperf3, netstat, nft, gcc) from Debian's packages, when any is missing and this runs as root.
+# Prints a closing line "tests: N passed, N failed, N skipped" and exits non-zero when anything failed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# command:package pairs; the command tells whether the package is there.
+peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 ss:iproute2 ip:iproute2
+       netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux)
+missing=()
+for pair in "${peers[@]}"; do
+  command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test.sh: installing peer tools: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null
+    apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+  else
+    echo "test.sh: missing peer tools (${missing[*]}); run as root to install them, or the tests that need them skip" >&2
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+dotnet build sock.slnx -c Release -nologo -clp:ErrorsOnly
+
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+# A hung test must not eat the whole CI run: blame-hang stops it and names it.
+dotnet test sock.slnx -c Release --no-build --blame-hang-timeout 5m -- xUnit.MaxParallelThreads=2 2>&1 | tee "$log" || status=$?
+
+summary=$(grep -E '^(Passed|Failed)! +- Failed: ' "$log" | tail -n 1 || true)
+if [ -n "$summary" ]; then
+  failed=$(sed -E 's/.*Failed: +([0-9]+).*/\1/' <<<"$summary")
+  passed=$(sed -E 's/.*Passed: +([0-9]+).*/\1/' <<<"$summary")
+  skipped=$(sed -E 's/.*Skipped: +([0-9]+).*/\1/' <<<"$summary")
+  echo "tests: $passed passed, $failed failed, $skipped skipped"
+else
+  echo "tests: 0 passed, 1 failed (the test run did not report a summary)"
+  status=1
+fi
+exit "$status"

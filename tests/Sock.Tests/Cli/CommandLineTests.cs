@@ -1,0 +1,73 @@
+using System.Xml.Linq;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Cli;
+
+public class CommandLineTests
+{
+    private static string RepoRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Build.props"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
+    }
+
+    [Fact]
+    public async Task version_prints_the_version_the_build_defines()
+    {
+        var expected = XDocument.Load(Path.Combine(RepoRoot(), "Directory.Build.props")).Descendants("Version").Single().Value;
+        var run = await SockRunner.RunAsync("--version");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(expected, run.Stdout.Trim());
+    }
+
+    [Theory]
+    [InlineData("--help")]
+    [InlineData("demo --help")]
+    [InlineData("services --help")]
+    [InlineData("addr --help")]
+    public async Task help_is_complete_with_examples(string args)
+    {
+        var run = await SockRunner.RunAsync(args);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Examples:", run.Stdout);
+        Assert.Contains("--trace", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("--bogus")]
+    [InlineData("services --bogus")]
+    [InlineData("frobnicate")]
+    [InlineData("services --source nowhere")]
+    public async Task unknown_words_are_a_one_line_usage_error(string args)
+    {
+        var run = await SockRunner.RunAsync(args);
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        Assert.DoesNotContain(" at ", line);
+    }
+
+    [Fact]
+    public async Task the_global_trace_and_debug_options_are_accepted_anywhere()
+    {
+        var run = await SockRunner.RunAsync("services 22 --trace --debug");
+        Assert.Equal(0, run.ExitCode);
+    }
+
+    [Fact]
+    public async Task debug_shows_the_stack_trace_that_is_otherwise_hidden()
+    {
+        var plain = await SockRunner.RunAsync("addr nonsense");
+        var debug = await SockRunner.RunAsync("addr nonsense --debug");
+        Assert.Single(plain.StderrLines);
+        Assert.Contains(" at ", debug.Stderr);
+    }
+
+    [Fact]
+    public async Task piped_output_has_no_escape_codes_even_without_no_color()
+    {
+        var run = await SockRunner.RunAsync(["services", "80"], environment: new Dictionary<string, string> { ["NO_COLOR"] = "", ["TERM"] = "xterm-256color" });
+        Assert.DoesNotContain("\u001b", run.Stdout);
+    }
+}

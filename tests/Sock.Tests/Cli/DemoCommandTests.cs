@@ -1,0 +1,61 @@
+using System.Text.RegularExpressions;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Cli;
+
+public class DemoCommandTests
+{
+    public static TheoryData<string, string> Walks => new()
+    {
+        { Transports.Tcp4, "" },
+        { Transports.Tcp6, "-6" },
+        { Transports.Unix, "--unix" },
+        { Transports.Udp4, "--udp" },
+        { Transports.Udp6, "--udp -6" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Walks))]
+    public async Task demo_exchanges_hello_messages_in_four_stages(string transport, string flags)
+    {
+        var run = await SockRunner.RunAsync($"demo {flags}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("server: Hello from client", run.Stdout);
+        Assert.Contains("client: Hello from server", run.Stdout);
+        for (var stage = 1; stage <= 4; stage++)
+            Assert.Contains($"== {stage}. ", run.Stdout);
+        Assert.DoesNotContain("\u001b[", run.Stdout);
+        var family = transport switch { Transports.Tcp4 or Transports.Udp4 => "AF_INET,", Transports.Tcp6 or Transports.Udp6 => "AF_INET6,", _ => "AF_UNIX," };
+        Assert.Matches(@"\+\d+\.\d{3}ms socket\(" + family, run.Stdout);
+        // A Unix client that comes before its server finds no socket file; IP clients are refused.
+        Assert.Contains(transport == Transports.Unix ? "ENOENT" : "ECONNREFUSED", run.Stdout);
+        Assert.Contains(transport == Transports.Unix ? "no such socket file" : "connection refused", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("-6")]
+    public async Task demo_shows_the_kernel_rows_where_listener_and_accepted_socket_share_the_port(string flags)
+    {
+        var run = await SockRunner.RunAsync($"demo {flags}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var rows = run.Stdout.Split('\n').Where(l => Regex.IsMatch(l, @"^\s+tcp\s")).ToList();
+        Assert.Equal(3, rows.Count);
+        var listen = Regex.Match(rows.Single(r => r.Contains("LISTEN")), @":(\d+)\s");
+        var port = listen.Groups[1].Value;
+        var established = rows.Where(r => r.Contains("ESTAB")).ToList();
+        Assert.Equal(2, established.Count);
+        // The accepted socket's local port is the listener's; the client's peer port is the listener's.
+        Assert.Contains(established, r => Regex.IsMatch(r, $@"ESTAB\s+\S+:{port}\s"));
+        Assert.Contains(established, r => Regex.IsMatch(r, $@":{port}\s+\S+ pid="));
+        Assert.Contains($"pid=", rows[0]);
+    }
+
+    [Fact]
+    public async Task demo_rejects_contradictory_options()
+    {
+        var run = await SockRunner.RunAsync("demo --unix --udp");
+        Assert.Equal(2, run.ExitCode);
+        Assert.Single(run.StderrLines);
+    }
+}
