@@ -119,13 +119,27 @@ public sealed class ServiceRegistry
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Sock.Core.iana-services.tsv")
             ?? throw new InvalidOperationException("the IANA registry is missing from Sock.Core");
         using var reader = new StreamReader(stream);
+        var text = reader.ReadToEnd();
         var map = new Dictionary<(int, string), (string, string)>(12_000);
-        while (reader.ReadLine() is { } line)
+        // Start-up matters: walk the text with spans rather than splitting every line into new strings.
+        var rest = text.AsSpan();
+        while (rest.Length > 0)
         {
+            var eol = rest.IndexOf('\n');
+            var line = eol < 0 ? rest : rest[..eol];
+            rest = eol < 0 ? [] : rest[(eol + 1)..];
             if (line.Length == 0 || line[0] == '#') continue;
-            var f = line.Split('\t');
-            if (f.Length < 3) continue;
-            map.TryAdd((int.Parse(f[0], CultureInfo.InvariantCulture), f[1]), (f[2], f.Length > 3 ? f[3] : ""));
+            var t1 = line.IndexOf('\t');
+            var afterPort = line[(t1 + 1)..];
+            var t2 = afterPort.IndexOf('\t');
+            var afterProto = afterPort[(t2 + 1)..];
+            var t3 = afterProto.IndexOf('\t');
+            if (t1 <= 0 || t2 <= 0) continue;
+            var port = int.Parse(line[..t1], NumberStyles.None, CultureInfo.InvariantCulture);
+            var proto = afterPort[..t2] switch { "tcp" => "tcp", "udp" => "udp", "sctp" => "sctp", var other => other.ToString() };
+            var name = t3 < 0 ? afterProto.ToString() : afterProto[..t3].ToString();
+            var description = t3 < 0 ? "" : afterProto[(t3 + 1)..].ToString();
+            map.TryAdd((port, proto), (name, description));
         }
         return map;
     }
