@@ -177,7 +177,9 @@ public sealed class HelloDemo
             DemoTransport.Udp4 or DemoTransport.Udp6 => SocketKinds.Udp,
             _ => SocketKinds.Tcp,
         };
-        var rows = mine.Attach(_table.Read(kinds)).Where(r => r.Owners.Any(o => o.Pid == Environment.ProcessId)).ToList();
+        // Matched by descriptor, so the runtime's own sockets (its diagnostics IPC socket) stay out of the story.
+        var fds = sockets.Select(s => s.Handle).ToHashSet();
+        var rows = mine.Attach(_table.Read(kinds)).Where(r => r.Owners.Any(o => o.Pid == Environment.ProcessId && fds.Contains(o.Fd))).ToList();
         rows.Sort((a, b) => Order(a).CompareTo(Order(b)));
         _observer.SocketTable(_table.Source, rows, Notes(rows, sockets));
     }
@@ -203,7 +205,7 @@ public sealed class HelloDemo
         }
         else if (_transport == DemoTransport.Unix)
         {
-            notes.Add("Unix sockets have inodes, not ports: the accepted socket and the client's are the two ends of one connection; only the listener has the path.");
+            notes.Add("Unix sockets have inodes, not ports: the listener and the socket accept() returned carry the server's path; the client's end is unnamed (it never called bind()), and each side is told apart by its inode.");
         }
         else
         {

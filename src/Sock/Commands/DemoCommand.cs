@@ -15,6 +15,7 @@ internal static class DemoCommand
         var udp = new Option<bool>("--udp", "-u") { Description = "Walk through UDP: no listen, no accept, an address on every datagram" };
         var unix = new Option<bool>("--unix", "-U") { Description = "Walk through a Unix domain stream socket (a socket file in a temporary directory)" };
         var ipv6 = new Option<bool>("-6", "--ipv6") { Description = "Use IPv6 loopback (::1) instead of 127.0.0.1" };
+        var json = GlobalOptions.Json();
         var command = new Command("demo", """
             The seed example, live: a server creates a socket, binds, listens; a client connects and sends "Hello from client";
             the server prints it and replies "Hello from server"; both close. Each stage shows its socket calls as the BSD calls
@@ -25,9 +26,10 @@ internal static class DemoCommand
               sock demo --udp
               sock demo --unix
               sock demo -6
+              sock demo --json
             """)
         {
-            udp, unix, ipv6,
+            udp, unix, ipv6, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -43,10 +45,19 @@ internal static class DemoCommand
                 (false, true) => DemoTransport.Tcp6,
                 _ => DemoTransport.Tcp4,
             };
+            ISocketTableReader? table = OperatingSystem.IsLinux() ? new ProcNetReader() : null;
+            if (parse.GetValue(json))
+            {
+                var recording = new DemoRecording();
+                var result = await new HelloDemo(transport, new SocketTrace(recording), recording, table).RunAsync(ct);
+                var report = new DemoReport(transport.ToString(), result.Exchanged, result.ServerReceived, result.ClientReceived,
+                    result.RefusedError is null ? null : ErrorText.For(result.RefusedError), recording.Events);
+                Console.Out.WriteLine(System.Text.Json.JsonSerializer.Serialize(report, SockJson.Default.DemoReport));
+                return result.Exchanged ? ExitCodes.Success : ExitCodes.NetworkError;
+            }
             var output = Console.Out;
             var observer = new DemoRenderer(output, Terminal.RichStdout);
             var trace = new SocketTrace(new TraceWriter(output, "    "));
-            ISocketTableReader? table = OperatingSystem.IsLinux() ? new ProcNetReader() : null;
             var outcome = await new HelloDemo(transport, trace, observer, table).RunAsync(ct);
             output.WriteLine();
             output.WriteLine(outcome.Exchanged

@@ -6,7 +6,9 @@ namespace Sock.Cli.Rendering;
 
 /// <summary>Source-generated JSON for everything the commands print with --json: no reflection at run time.</summary>
 [JsonSourceGenerationOptions(WriteIndented = true, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
-    UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+    UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    Converters = [typeof(IPAddressJsonConverter)])]
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
+[JsonSerializable(typeof(DemoReport))]
 internal sealed partial class SockJson : JsonSerializerContext;

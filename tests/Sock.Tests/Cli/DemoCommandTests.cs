@@ -58,4 +58,23 @@ public class DemoCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Single(run.StderrLines);
     }
+
+    [Theory]
+    [MemberData(nameof(Walks))]
+    public async Task demo_json_records_every_call_and_the_kernel_rows(string transport, string flags)
+    {
+        var run = await SockRunner.RunAsync($"demo --json {flags}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        var root = doc.RootElement;
+        Assert.True(root.GetProperty("exchanged").GetBoolean());
+        var events = root.GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal([1, 2, 3, 4], events.Where(e => e.GetProperty("kind").GetString() == "stage").Select(e => e.GetProperty("stage").GetInt32()));
+        Assert.Contains(events, e => e.GetProperty("kind").GetString() == "call" && e.GetProperty("text").GetString()!.StartsWith("socket(", StringComparison.Ordinal));
+        var table = events.Single(e => e.GetProperty("kind").GetString() == "table");
+        var rows = table.GetProperty("rows").EnumerateArray().ToList();
+        Assert.Equal(transport is Transports.Udp4 or Transports.Udp6 ? 2 : 3, rows.Count);
+        Assert.All(rows, r => Assert.True(r.GetProperty("inode").GetInt64() > 0));
+        Assert.NotNull(root.GetProperty("refusedError").GetString());
+    }
 }
