@@ -22,7 +22,16 @@ internal static class SockCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        ShortenCommandListing(root);
         return root;
+    }
+
+    /// <summary>`sock --help` lists each command on one line; `sock COMMAND --help` keeps the full help with examples.</summary>
+    private static void ShortenCommandListing(RootCommand root)
+    {
+        var help = root.Options.OfType<System.CommandLine.Help.HelpOption>().FirstOrDefault();
+        if (help?.Action is System.CommandLine.Help.HelpAction inner)
+            help.Action = new RootHelpAction(inner);
     }
 
     public static async Task<int> RunAsync(string[] args)

@@ -17,7 +17,9 @@ internal static class AddrCommand
         };
         var json = GlobalOptions.Json();
         var command = new Command("addr", """
-            Explain a socket address: the family and the sockaddr struct, the port in host and network byte order (htons),
+            A socket address in every form: sockaddr struct, byte orders, wire bytes, /proc/net spelling.
+
+            Shows the family and the sockaddr struct, the port in host and network byte order (htons),
             the address as a 32-bit value in both orders (inet_pton, htonl), the bytes as they travel, and the spelling
             Linux uses in /proc/net/tcp. A /proc/net spelling is decoded back to text.
 

@@ -17,9 +17,11 @@ internal static class DemoCommand
         var ipv6 = new Option<bool>("-6", "--ipv6") { Description = "Use IPv6 loopback (::1) instead of 127.0.0.1" };
         var json = GlobalOptions.Json();
         var command = new Command("demo", """
-            The seed example, live: a server creates a socket, binds, listens; a client connects and sends "Hello from client";
-            the server prints it and replies "Hello from server"; both close. Each stage shows its socket calls as the BSD calls
-            they stand for, and the kernel's own socket table while the connection is up. It ends with a connection refused.
+            The classic hello server and client in one process, every socket call traced, the kernel's socket table shown.
+
+            A server creates a socket, binds, listens; a client connects and sends "Hello from client"; the server prints it
+            and replies "Hello from server"; both close. Each stage shows its socket calls as the BSD calls they stand for,
+            and the kernel's own socket table while the connection is up. It ends with a connection refused.
 
             Examples:
               sock demo

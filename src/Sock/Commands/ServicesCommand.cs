@@ -26,8 +26,10 @@ internal static class ServicesCommand
         source.AcceptOnlyFromAmong("system", "iana", "both");
         var json = GlobalOptions.Json();
         var command = new Command("services", """
-            Ports and service names: what a port is called, which port a name stands for, and which IANA range a port is in
-            (well-known 0–1023, registered 1024–49151, dynamic/private 49152–65535).
+            Port numbers and service names, from /etc/services and IANA's registry.
+
+            What a port is called, which port a name stands for, and which IANA range a port is in (well-known 0–1023,
+            registered 1024–49151, dynamic/private 49152–65535). Where both databases know a port, both names are shown.
 
             Examples:
               sock services 80
