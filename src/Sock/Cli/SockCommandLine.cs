@@ -39,7 +39,8 @@ internal static class SockCommandLine
         var root = Build();
         var parse = root.Parse(args);
         var debug = args.Contains("--debug");
-        if (parse.Errors.Count > 0)
+        // Asking for help is never an error, even when the rest of the line is incomplete.
+        if (parse.Errors.Count > 0 && parse.Action is not (RootHelpAction or System.CommandLine.Help.HelpAction))
         {
             var command = parse.CommandResult.Command;
             var path = command is RootCommand ? "sock" : $"sock {command.Name}";
