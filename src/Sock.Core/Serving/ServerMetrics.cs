@@ -25,5 +25,8 @@ internal sealed class ServerMetrics : IDisposable
         _meter.CreateObservableCounter("sock.errors", () => server.TotalErrors, "{error}", "Socket and handler errors");
     }
 
+    /// <summary>The meter (tests listen to this one server's instruments).</summary>
+    public Meter Meter => _meter;
+
     public void Dispose() => _meter.Dispose();
 }

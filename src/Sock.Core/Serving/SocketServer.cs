@@ -60,6 +60,9 @@ public sealed class SocketServer : IAsyncDisposable
         _metrics = new ServerMetrics(this);
     }
 
+    /// <summary>This server's meter (named "sock").</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _metrics.Meter;
+
     /// <summary>The options this server runs with.</summary>
     public ServerOptions Options => _options;
 

@@ -9,4 +9,6 @@ namespace Sock.Cli.Rendering;
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
+[JsonSerializable(typeof(Sock.Core.Serving.SocketRecord))]
+[JsonSerializable(typeof(List<Sock.Core.Serving.SocketRecord>))]
 internal sealed partial class SockJson : JsonSerializerContext;
