@@ -73,7 +73,13 @@ internal sealed class DatagramListener
 
     public void Start() => Completion = ReceiveLoopAsync();
 
-    public void Close() => _socket.Dispose();
+    public bool IsClosed { get; private set; }
+
+    public void Close()
+    {
+        IsClosed = true;
+        _socket.Dispose();
+    }
 
     /// <summary>The peer of the datagram being handled, as an endpoint (made only when asked for).</summary>
     internal EndPoint CurrentPeer => _anyOfFamily.Create(_peer);

@@ -138,14 +138,14 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>The connections open now, as records.</summary>
     public IReadOnlyList<SocketRecord> Connections => _connections.Values.Select(c => c.Record).OrderBy(r => r.Id).ToList();
 
-    /// <summary>Every socket the server holds now: listening and datagram sockets first, then connections.</summary>
+    /// <summary>Every socket the server holds open now: listening and datagram sockets first, then connections.</summary>
     public IReadOnlyList<SocketRecord> Sockets
     {
         get
         {
             var list = new List<SocketRecord>();
-            lock (_streams) list.AddRange(_streams.Select(l => l.Record));
-            lock (_datagrams) list.AddRange(_datagrams.Select(l => l.Record));
+            lock (_streams) list.AddRange(_streams.Where(l => !l.IsClosed).Select(l => l.Record));
+            lock (_datagrams) list.AddRange(_datagrams.Where(l => !l.IsClosed).Select(l => l.Record));
             list.Sort((a, b) => a.Id.CompareTo(b.Id));
             list.AddRange(Connections);
             return list;

@@ -55,8 +55,11 @@ internal sealed class StreamListener
     public void Start() => Completion = AcceptLoopAsync();
 
     /// <summary>Stops accepting: closes the listening socket (and removes a Unix socket's file).</summary>
+    public bool IsClosed { get; private set; }
+
     public void Close()
     {
+        IsClosed = true;
         _socket.Dispose();
         if (LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
