@@ -9,7 +9,6 @@ namespace Sock.Core.Serving;
 /// <summary>The two loops that move bytes between the socket and the pipes, and the connection's life from accept to close.</summary>
 public sealed partial class ServerConnection
 {
-    private const int MinimumReadSize = 2048;
     private List<ArraySegment<byte>>? _gather;
     private int _failed;
 
@@ -59,7 +58,7 @@ public sealed partial class ServerConnection
                     // An idle connection waits here holding no buffer.
                     await _raw.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
                 }
-                var memory = writer.GetMemory(MinimumReadSize);
+                var memory = writer.GetMemory(_options.BlockSize / 2);
                 var n = await _raw.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 if (n == 0)
                 {

@@ -46,10 +46,10 @@ public sealed partial class ServerConnection
         // message would cost a work item each time.
         _input = new Pipe(new PipeOptions(
             pauseWriterThreshold: options.MaxInputBuffer, resumeWriterThreshold: options.MaxInputBuffer / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(
             pauseWriterThreshold: options.MaxOutputBuffer, resumeWriterThreshold: options.MaxOutputBuffer / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, useSynchronizationContext: false));
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
     }
 
     /// <summary>The server's number for this connection.</summary>

@@ -48,6 +48,20 @@ public sealed class ServerOptions
     /// <summary>How long a graceful stop lets open connections finish before closing them. Default <see cref="DefaultDrainTimeout"/>.</summary>
     public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
 
+    /// <summary>
+    /// Default size of the pooled blocks a connection receives into and buffers output in: 64 KiB. Kestrel uses 4 KiB;
+    /// the echo benchmark on loopback moved 2–4 times more bytes with 64 KiB (fewer recv/send calls), and idle
+    /// connections hold no block either way.
+    /// </summary>
+    public const int DefaultBlockSize = 64 * 1024;
+
+    /// <summary>
+    /// Size of the pooled blocks each connection's pipes are made of; a receive asks for at most one block. Larger blocks
+    /// mean fewer recv() calls under bulk load and more memory per busy connection (idle ones hold none).
+    /// Default <see cref="DefaultBlockSize"/>.
+    /// </summary>
+    public int BlockSize { get; set; } = DefaultBlockSize;
+
     /// <summary>TCP_NODELAY on accepted TCP connections (sends are already coalesced by the output pipe). Default true.</summary>
     public bool NoDelay { get; set; } = true;
 
