@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -28,7 +29,7 @@ public sealed partial class ServerConnection
     private string? _closeReason;
     private volatile int _state; // 0 established, 1 closing, 2 closed
 
-    internal ServerConnection(long id, string service, TracedSocket socket, ServerOptions options, CancellationToken stopping)
+    internal ServerConnection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping)
     {
         Id = id;
         Service = service;
@@ -44,10 +45,10 @@ public sealed partial class ServerConnection
         _remote = RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "(unnamed)" : EndpointText.Format(RemoteEndPoint);
         // Continuations run inline: the socket's completions already arrive on the thread pool, and a second hop per
         // message would cost a work item each time.
-        _input = new Pipe(new PipeOptions(
+        _input = new Pipe(new PipeOptions(pool: pool,
             pauseWriterThreshold: options.MaxInputBuffer, resumeWriterThreshold: options.MaxInputBuffer / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
-        _output = new Pipe(new PipeOptions(
+        _output = new Pipe(new PipeOptions(pool: pool,
             pauseWriterThreshold: options.MaxOutputBuffer, resumeWriterThreshold: options.MaxOutputBuffer / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
     }

@@ -62,6 +62,15 @@ public sealed class ServerOptions
     /// </summary>
     public int BlockSize { get; set; } = DefaultBlockSize;
 
+    /// <summary>Default number of free blocks the server keeps for reuse: 256 (16 MiB of 64 KiB blocks).</summary>
+    public const int DefaultMaxRetainedBlocks = 256;
+
+    /// <summary>
+    /// Free blocks kept for reuse when connections give them back; beyond this they are left to the GC, so a burst of
+    /// busy connections does not pin its peak memory for ever. Default <see cref="DefaultMaxRetainedBlocks"/>.
+    /// </summary>
+    public int MaxRetainedBlocks { get; set; } = DefaultMaxRetainedBlocks;
+
     /// <summary>TCP_NODELAY on accepted TCP connections (sends are already coalesced by the output pipe). Default true.</summary>
     public bool NoDelay { get; set; } = true;
 

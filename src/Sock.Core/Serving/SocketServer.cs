@@ -40,6 +40,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServerMetrics _metrics;
+    private readonly BlockPool _pool;
     private Timer? _heartbeat;
     private Task? _stopTask;
     private long _nextId;
@@ -58,6 +59,7 @@ public sealed class SocketServer : IAsyncDisposable
         _trace = trace;
         _observer = observer;
         _metrics = new ServerMetrics(this);
+        _pool = new BlockPool(_options.BlockSize, _options.MaxRetainedBlocks);
     }
 
     /// <summary>This server's meter (named "sock").</summary>
@@ -189,6 +191,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         _metrics.Dispose();
+        _pool.Dispose();
         _stopping.Dispose();
     }
 
@@ -234,7 +237,7 @@ public sealed class SocketServer : IAsyncDisposable
         }
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
-        var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _stopping.Token);
+        var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
