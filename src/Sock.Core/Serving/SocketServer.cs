@@ -173,7 +173,7 @@ public sealed class SocketServer : IAsyncDisposable
     public long TotalBytesOut => Interlocked.Read(ref _closedBytesOut) + _connections.Values.Sum(c => c.Traffic.BytesOut) + DatagramSum(t => t.BytesOut);
 
     /// <summary>
-    /// Graceful stop: close the listening sockets, tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
+    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
     /// <paramref name="drain"/> (default <see cref="ServerOptions.DrainTimeout"/>) for open connections to finish, then
     /// close the rest. Returns how many were closed at the deadline.
     /// </summary>
@@ -225,9 +225,8 @@ public sealed class SocketServer : IAsyncDisposable
     {
         if (_options.MaxConnections > 0 && Volatile.Read(ref _active) >= _options.MaxConnections)
         {
-            var remote = socket.Socket.RemoteEndPoint;
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, $"connection limit ({_options.MaxConnections}) reached");
             socket.Dispose();
-            Reject(listener.Name, remote, $"connection limit ({_options.MaxConnections}) reached");
             return;
         }
         if (IsStopping)

@@ -129,8 +129,12 @@ internal static class ServeCommand
             catch (OperationCanceledException)
             {
             }
-            log.Stopping(server.ActiveConnections, options.DrainTimeout);
-            var forced = await server.StopAsync();
+            // StopAsync closes the listening sockets before it returns its task, so "stopping" is printed once new
+            // connections are refused.
+            var open = server.ActiveConnections;
+            var stopping = server.StopAsync();
+            log.Stopping(open, options.DrainTimeout);
+            var forced = await stopping;
             log.Stopped(forced);
             return ExitCodes.Success;
         });

@@ -67,7 +67,9 @@ public class EchoAllocationTests
 
         RunOnOwnThread(2_000); // warm: JIT tiers, pools, the socket's cached operations
         const int messages = 20_000;
-        var allocated = RunOnOwnThread(messages);
+        // The least of three runs: other tests' leftovers (a process exiting, a timer) may allocate during one of them,
+        // but an allocation per message shows in every run.
+        var allocated = Enumerable.Range(0, 3).Min(_ => RunOnOwnThread(messages));
         // One allocation per message would be at least 24 bytes each (480,000 bytes); what is allowed is one-off.
         Assert.True(allocated < messages * 4, $"{allocated} bytes allocated for {messages} echoed messages ({(double)allocated / messages:0.0} per message)");
     }
