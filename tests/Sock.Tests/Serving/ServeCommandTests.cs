@@ -161,6 +161,82 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task without_bind_one_dual_mode_socket_takes_ipv4_and_ipv6_clients()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve echo --port 0 --tcp", 1);
+        Assert.StartsWith("[::]:", serve.Listeners()[("echo", "tcp")]);
+        var port = serve.Port("echo", "tcp");
+        foreach (var address in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+        {
+            using var s = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            await s.ConnectAsync(new IPEndPoint(address, port)).WaitAsync(TimeSpan.FromSeconds(10));
+            await s.SendAllAsync("dual\n"u8.ToArray());
+            Assert.Equal("dual\n", Encoding.ASCII.GetString(await s.ReadExactlyAsync(5)));
+        }
+    }
+
+    [Fact]
+    public async Task hello_on_a_unix_socket_prints_the_message_and_replies()
+    {
+        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "hello.sock");
+            await using var serve = await ServeProcess.StartAsync($"serve hello --unix {path}", 1);
+            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            await s.ConnectAsync(new UnixDomainSocketEndPoint(path));
+            await s.SendAllAsync("Hello from client"u8.ToArray());
+            Assert.Equal("Hello from server", Encoding.ASCII.GetString(await s.ReadToEndAsync()));
+            await SmallServiceTests.WaitUntil(() => serve.StdoutLines.Contains("Hello from client"));
+            await serve.SignalAsync("TERM");
+            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(File.Exists(path), "the socket file is removed at exit");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task qotd_serves_quotes_from_a_file()
+    {
+        var file = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(file, "Only this one.\n%\n");
+            await using var serve = await ServeProcess.StartAsync($"serve qotd --quotes {file} --port 0 --tcp --bind 127.0.0.1", 1);
+            using var client = await ConnectAsync(serve.Port("qotd", "tcp"));
+            Assert.Equal("Only this one.\r\n", Encoding.UTF8.GetString(await client.ReadToEndAsync()));
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task max_conns_refuses_the_extra_connection_and_says_so_with_v()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve echo --port 0 --tcp --bind 127.0.0.1 --max-conns 1 -v", 1);
+        var port = serve.Port("echo", "tcp");
+        using var first = await ConnectAsync(port);
+        await first.SendAllAsync("1\n"u8.ToArray());
+        await first.ReadExactlyAsync(2);
+        using var second = await ConnectAsync(port);
+        Assert.Empty(await second.ReadToEndAsync());
+        await serve.WaitForStderrAsync(l => l.Contains("refused 127.0.0.1:", StringComparison.Ordinal) && l.EndsWith("connection limit (1) reached", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task status_with_json_prints_socket_records()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve discard --port 0 --udp --bind 127.0.0.1 --status 200ms --json", 1);
+        await serve.WaitForStderrAsync(l => l.Contains("\"state\": \"UNCONN\"", StringComparison.Ordinal));
+        Assert.Contains(serve.StderrLines, l => l.Contains("\"protocol\": \"udp\"", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task global_trace_shows_the_server_socket_calls()
     {
         await using var serve = await ServeProcess.StartAsync("--trace serve echo --port 0 --tcp --bind 127.0.0.1", 1);
