@@ -7,12 +7,17 @@
 # continuations run on the epoll thread instead of hopping to the thread pool).
 # Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up). Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
+# PIN=1 pins the server to CPU 0 and the load generator to CPU 1 (taskset), so a multi-threaded server cannot take
+# more than one core from the load generator, and the C server and sock get the same share.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
 SECS=${SECS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
 SERVERS=${SERVERS:-"c sock sock-inline"}
+PIN=${PIN:-0}
+on_server=() on_client=()
+if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
 work=$(mktemp -d)
 server_pid=""
 cleanup() {
@@ -31,9 +36,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 start_server() {
   port=$(free_port)
   case "$1" in
-    c) "$work/c_echo" "$port" 127.0.0.1 >/dev/null 2>&1 & ;;
-    sock) dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
-    sock-inline) DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    c) "${on_server[@]}" "$work/c_echo" "$port" 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock-inline) DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
   esac
   server_pid=$!
   for _ in $(seq 100); do nc -z 127.0.0.1 "$port" 2>/dev/null && return 0; sleep 0.1; done
@@ -54,8 +59,8 @@ for server in $SERVERS; do
     mode=$1 conns=$2
     out="$work/out"; : >"$out"
     for _ in $(seq "$RUNS"); do
-      if [ "$mode" = pingpong ]; then "$work/echo_load" pingpong "$port" "$conns" "$SECS" >>"$out"
-      else "$work/echo_load" pipeline "$port" "$conns" "$SECS" 1000 >>"$out"; fi
+      if [ "$mode" = pingpong ]; then "${on_client[@]}" "$work/echo_load" pingpong "$port" "$conns" "$SECS" >>"$out"
+      else "${on_client[@]}" "$work/echo_load" pipeline "$port" "$conns" "$SECS" 1000 >>"$out"; fi
     done
     key="$server/$mode/$conns"
     result[$key.msgs]=$(field msgs_per_s <"$out" | median)
@@ -79,7 +84,7 @@ for server in $SERVERS; do
   stop_server
 done
 
-echo "echo benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $RUNS x ${SECS}s"
+echo "echo benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $RUNS x ${SECS}s, PIN=$PIN, load average $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '%-12s %-10s %6s %14s %10s %10s %10s\n' server mode conns msg/s p50_us p99_us MiB/s
 for server in $SERVERS; do
   for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do

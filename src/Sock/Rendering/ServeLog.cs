@@ -29,7 +29,7 @@ internal sealed class ServeLog(TextWriter error, bool verbose, bool json) : ISer
             Line(JsonSerializer.Serialize(record, SockJson.Default.SocketRecord));
             return;
         }
-        var seconds = (record.LastActivity - record.OpenedAt).TotalSeconds;
+        var seconds = (DateTimeOffset.Now - record.OpenedAt).TotalSeconds;
         Line(string.Create(CultureInfo.InvariantCulture,
             $"#{record.Id} {record.Service} {record.Protocol} {record.Remote} closed after {Math.Max(seconds, 0):0.000}s: in {record.BytesIn} bytes ({record.MessagesIn} recv), out {record.BytesOut} bytes ({record.MessagesOut} send): {record.CloseReason ?? "closed"}"));
     }
