@@ -141,6 +141,17 @@ public class ServeCommandTests
         Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
     }
 
+    [Theory]
+    [InlineData("INT")]
+    [InlineData("TERM")]
+    public async Task an_idle_server_stops_on_sigint_and_sigterm_with_exit_0(string signal)
+    {
+        await using var serve = await ServeProcess.StartAsync("serve echo daytime --port 0 --bind 127.0.0.1 -v", 4);
+        await serve.SignalAsync(signal);
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Contains("stopped", serve.StderrLines);
+    }
+
     [Fact]
     public async Task sigusr1_prints_the_socket_table_and_verbose_logs_totals_on_close()
     {
