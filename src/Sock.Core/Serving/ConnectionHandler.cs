@@ -5,6 +5,3 @@ namespace Sock.Core.Serving;
 /// <see cref="ServerConnection.Output"/>, return when done. Returning closes the connection after what was written is sent.
 /// </summary>
 public delegate ValueTask ConnectionHandler(ServerConnection connection);
-
-/// <summary>Serves one datagram: read <see cref="ReceivedDatagram.Payload"/> and answer with <see cref="ReceivedDatagram.ReplyAsync"/>.</summary>
-public delegate ValueTask DatagramHandler(ReceivedDatagram datagram);
