@@ -19,22 +19,22 @@ internal static class ServeCommand
         Arity = ArgumentArity.OneOrMore,
     };
 
-    private static readonly Option<string?> Drain = new("--drain") { Description = "On SIGINT/SIGTERM, how long open connections may finish before they are closed (default 5s)" };
+    private static readonly Option<string?> Drain = new("--drain") { HelpName = "TIME", Description = "On SIGINT/SIGTERM, how long open connections may finish before they are closed (default 5s)" };
 
     public static Command Create()
     {
-        var port = new Option<string?>("--port", "-p") { Description = "Port to serve on (one service; 0 lets the system pick, printed at start)" };
-        var basePort = new Option<string?>("--base") { Description = "Serve each service on BASE + its standard port (10000: echo on 10007, daytime on 10013…)" };
+        var port = new Option<string?>("--port", "-p") { HelpName = "PORT", Description = "Port to serve on (one service; 0 lets the system pick, printed at start)" };
+        var basePort = new Option<string?>("--base") { HelpName = "BASE", Description = "Serve each service on BASE + its standard port (10000: echo on 10007, daytime on 10013…)" };
         var tcp = new Option<bool>("--tcp", "-t") { Description = "TCP only (default: TCP and UDP)" };
         var udp = new Option<bool>("--udp", "-u") { Description = "UDP only (default: TCP and UDP)" };
-        var unix = new Option<string?>("--unix", "-U") { Description = "Serve on a Unix stream socket at PATH (several services: PATH is a directory, one NAME.sock each)" };
-        var bind = new Option<string?>("--bind", "-b") { Description = "Address to bind (default: every address, IPv6 and IPv4)" };
-        var quotes = new Option<string?>("--quotes") { Description = "qotd's quotes: a file of quotes separated by lines holding only %, or by blank lines" };
-        var status = new Option<string?>("--status") { Description = "Print the socket table to stderr every SECS seconds (and on SIGUSR1)" };
+        var unix = new Option<string?>("--unix", "-U") { HelpName = "PATH", Description = "Serve on a Unix stream socket at PATH (several services: PATH is a directory, one NAME.sock each)" };
+        var bind = new Option<string?>("--bind", "-b") { HelpName = "ADDR", Description = "Address to bind (default: every address, IPv6 and IPv4)" };
+        var quotes = new Option<string?>("--quotes") { HelpName = "FILE", Description = "qotd's quotes: a file of quotes separated by lines holding only %, or by blank lines" };
+        var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the socket table to stderr every SECS seconds (and on SIGUSR1)" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection to stderr, and its totals when it closes" };
-        var maxConns = new Option<int?>("--max-conns") { Description = "Most connections open at once; more are closed at accept (default: no limit)" };
-        var idle = new Option<string?>("--idle-timeout", "-i") { Description = "Close a connection idle this long (e.g. 30s)" };
-        var maxLine = new Option<int?>("--max-line") { Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
+        var maxConns = new Option<int?>("--max-conns") { HelpName = "N", Description = "Most connections open at once; more are closed at accept (default: no limit)" };
+        var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a connection idle this long (e.g. 30s)" };
+        var maxLine = new Option<int?>("--max-line") { HelpName = "BYTES", Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
         var json = GlobalOptions.Json();
         json.Description = "Print the --status table and -v records as JSON";
         var command = new Command("serve", """
@@ -102,22 +102,24 @@ internal static class ServeCommand
             var dual = address is null && Socket.OSSupportsIPv6;
             address ??= Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
             if (unixPath is not null && names.Length > 1) Directory.CreateDirectory(unixPath);
+            var bound = new List<(SmallService Service, string Protocol, EndPoint Bound)>();
             foreach (var name in names)
             {
                 var service = SmallServices.Create(name, quoteList, Print);
                 if (unixPath is not null)
                 {
                     var path = names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath;
-                    var bound = server.ListenStream(name, new UnixDomainSocketEndPoint(path), service.Stream);
-                    log.Listening(service, "unix", bound);
+                    bound.Add((service, "unix", server.ListenStream(name, new UnixDomainSocketEndPoint(path), service.Stream)));
                     continue;
                 }
                 var p = fixedPort ?? baseValue + service.StandardPort;
                 if (p > Ports.Max)
                     throw SockException.Usage("base", baseText!, $"{name} would be on port {p}, past {Ports.Max}");
-                if (doTcp) log.Listening(service, "tcp", server.ListenStream(name, new IPEndPoint(address, p), service.Stream, dual));
-                if (doUdp) log.Listening(service, "udp", server.ListenDatagram(name, new IPEndPoint(address, p), service.Datagram, dual));
+                if (doTcp) bound.Add((service, "tcp", server.ListenStream(name, new IPEndPoint(address, p), service.Stream, dual)));
+                if (doUdp) bound.Add((service, "udp", server.ListenDatagram(name, new IPEndPoint(address, p), service.Datagram, dual)));
             }
+            // Printed once everything is bound, so a port that cannot be bound is the only line a failure prints.
+            foreach (var (service, protocol, endpoint) in bound) log.Listening(service, protocol, endpoint);
             server.Start();
 
             using var usr1 = RegisterStatusSignal(() => log.Status(server.Sockets));

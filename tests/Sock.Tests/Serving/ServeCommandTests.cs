@@ -71,6 +71,18 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task a_udp_port_in_use_fails_with_one_line_even_after_tcp_bound()
+    {
+        using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+        var run = await SockRunner.RunAsync($"serve echo --port {port} --bind 127.0.0.1");
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith($"sock: serve echo on udp port {port} (127.0.0.1:{port}) failed: address already in use", line);
+    }
+
+    [Fact]
     public async Task several_services_listen_on_tcp_and_udp_and_standard_clients_read_them()
     {
         await using var serve = await ServeProcess.StartAsync("serve echo daytime time --port 0 --bind 127.0.0.1", 6);
