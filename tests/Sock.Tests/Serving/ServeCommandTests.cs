@@ -104,6 +104,26 @@ public class ServeCommandTests
         Assert.Equal(4, await udp.ReceiveAsync(buffer, SocketFlags.None, cts.Token));
     }
 
+    [Theory]
+    [InlineData("tcp")]
+    [InlineData("udp")]
+    public async Task rdate_reads_the_rfc_868_time(string protocol)
+    {
+        // rdate's -n means SNTP, not RFC 868; -p alone (-u for UDP) is the RFC 868 client.
+        await using var serve = await ServeProcess.StartAsync($"serve time --port 0 --{protocol} --bind 127.0.0.1", 1);
+        var args = new List<string> { "-p", "-o", serve.Port("time", protocol).ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        if (protocol == "udp") args.Add("-u");
+        args.Add("127.0.0.1");
+        var (exit, stdout, stderr) = await ExternalTool.RunAsync("rdate", [.. args]);
+        Assert.True(exit == 0, stderr);
+        // "Sat Nov 21 06:18:11 UTC 2026": local time with the zone's abbreviation before the year.
+        var words = stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (words.Count == 6) words.RemoveAt(4);
+        var printed = DateTime.ParseExact(string.Join(' ', words), "ddd MMM d HH:mm:ss yyyy",
+            System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AllowWhiteSpaces);
+        Assert.InRange((DateTime.Now - printed).TotalSeconds, -2, 2);
+    }
+
     [Fact]
     public async Task base_puts_each_service_on_base_plus_its_standard_port()
     {
