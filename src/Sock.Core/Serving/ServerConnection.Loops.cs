@@ -51,15 +51,16 @@ public sealed partial class ServerConnection
         var writer = _input.Writer;
         try
         {
+            var filled = false;
             while (true)
             {
-                if (_options.WaitForDataBeforeAllocatingBuffer)
-                {
-                    // An idle connection waits here holding no buffer.
+                // An idle connection waits here holding no buffer. After a read that filled its buffer more data is
+                // almost surely waiting, so the zero-byte wait (one more system call) is skipped.
+                if (_options.WaitForDataBeforeAllocatingBuffer && !filled)
                     await _raw.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                }
                 var memory = writer.GetMemory(_options.BlockSize / 2);
                 var n = await _raw.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
+                filled = n == memory.Length;
                 if (n == 0)
                 {
                     if (_trace is not null) TraceReceive(0);
