@@ -73,6 +73,7 @@ for server in $SERVERS; do
   done
   sleep 0.5
   before=$(rss_kib "$server_pid")
+  : >"$work/idle"
   "$work/echo_load" idle "$port" "$IDLE_CONNS" 4 >"$work/idle" &
   idle_pid=$!
   for _ in $(seq 300); do grep -q opened "$work/idle" && break; sleep 0.1; done
