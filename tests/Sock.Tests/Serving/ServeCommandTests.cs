@@ -272,6 +272,25 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task idle_timeout_and_max_line_close_a_connection_with_the_reason_in_the_log()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve echo --port 0 --tcp --bind 127.0.0.1 --idle-timeout 1s --max-line 16 -v", 1);
+        var port = serve.Port("echo", "tcp");
+        using (var idle = await ConnectAsync(port))
+            Assert.Empty(await idle.ReadToEndAsync(timeout: TimeSpan.FromSeconds(10)));
+        await serve.WaitForStderrAsync(l => l.Contains(" closed after ", StringComparison.Ordinal) && l.EndsWith("idle timeout (1s)", StringComparison.Ordinal));
+        using (var talker = await ConnectAsync(port))
+        {
+            await talker.SendAllAsync("short\n"u8.ToArray());
+            Assert.Equal("short\n", Encoding.ASCII.GetString(await talker.ReadExactlyAsync(6)));
+            await talker.SendAllAsync("this line is longer than sixteen bytes\n"u8.ToArray());
+            try { Assert.Empty(await talker.ReadToEndAsync()); }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset) { }
+        }
+        await serve.WaitForStderrAsync(l => l.EndsWith("line longer than 16 bytes", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task status_with_json_prints_socket_records()
     {
         await using var serve = await ServeProcess.StartAsync("serve discard --port 0 --udp --bind 127.0.0.1 --status 200ms --json", 1);
