@@ -349,6 +349,36 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task ten_thousand_idle_connections_cost_less_than_10_KiB_each()
+    {
+        await using var serve = await ServeProcess.StartAsync("serve echo --port 0 --tcp --bind 127.0.0.1", 1);
+        var port = serve.Port("echo", "tcp");
+        using (var warm = await ConnectAsync(port))
+        {
+            await warm.SendAllAsync("warm\n"u8.ToArray());
+            await warm.ReadExactlyAsync(5);
+        }
+        await Task.Delay(300);
+        var before = serve.StatusKiB("VmRSS");
+        var idle = new List<Socket>();
+        try
+        {
+            for (var wave = 0; wave < 20; wave++)
+                idle.AddRange(await Task.WhenAll(Enumerable.Range(0, 500).Select(_ => ConnectAsync(port))));
+            // The last one answers, so the server has accepted them all (it accepts in order).
+            await idle[^1].SendAllAsync("last\n"u8.ToArray());
+            await idle[^1].ReadExactlyAsync(5);
+            await Task.Delay(500);
+            var perConnection = (serve.StatusKiB("VmRSS") - before) / 10_000.0;
+            Assert.True(perConnection < 10, $"{perConnection:0.00} KiB of RSS per idle connection");
+        }
+        finally
+        {
+            foreach (var s in idle) s.Dispose();
+        }
+    }
+
+    [Fact]
     public async Task discard_takes_1_GiB_with_bounded_memory()
     {
         await using var serve = await ServeProcess.StartAsync("serve discard --port 0 --tcp --bind 127.0.0.1", 1);
