@@ -75,9 +75,11 @@ public class ServeCommandTests
     {
         for (var attempt = 0; ; attempt++)
         {
+            // A port below the ephemeral range (32768+), so no client connection of another test holds it over TCP.
             using var holder = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            holder.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)holder.LocalEndPoint!).Port;
+            var port = Random.Shared.Next(20000, 30000);
+            try { holder.Bind(new IPEndPoint(IPAddress.Loopback, port)); }
+            catch (SocketException) when (attempt < 3) { continue; }
             var run = await SockRunner.RunAsync($"serve echo --port {port} --bind 127.0.0.1");
             Assert.Equal(1, run.ExitCode);
             var line = Assert.Single(run.StderrLines);
@@ -136,12 +138,13 @@ public class ServeCommandTests
         // A base in the registered range whose ports are free right now; retried if another process races us to one.
         for (var attempt = 0; ; attempt++)
         {
-            var baseport = Random.Shared.Next(30000, 39000);
+            // Below the ephemeral range (32768+), where other tests' client connections take their ports.
+            var baseport = Random.Shared.Next(20000, 30000);
             var run = SockRunner.Start(["serve", "echo", "qotd", "--base", baseport.ToString(System.Globalization.CultureInfo.InvariantCulture), "--tcp", "--bind", "127.0.0.1"]);
             try
             {
                 var first = await run.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20));
-                if (first is not null && first.Contains("address in use", StringComparison.Ordinal) && attempt < 3) continue;
+                if (first is not null && first.Contains("already in use", StringComparison.Ordinal) && attempt < 3) continue;
                 Assert.Equal($"serving echo (RFC 862) on tcp 127.0.0.1:{baseport + 7}", first);
                 Assert.Equal($"serving qotd (RFC 865) on tcp 127.0.0.1:{baseport + 17}", await run.StandardError.ReadLineAsync());
                 using var client = await ConnectAsync(baseport + 17);
