@@ -103,6 +103,26 @@ public class SocketServerTests
         Assert.Equal(1, server.ActiveConnections);
     }
 
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task an_oversized_datagram_is_dropped_with_a_reason_and_the_next_is_served(string transport)
+    {
+        var recorder = new Recorder();
+        var server = new SocketServer(new ServerOptions { MaxLineLength = 100 }, observer: recorder);
+        await using var _ = server;
+        var ep = server.ListenDatagram("echo", Transports.BindEndPoint(transport), SmallServices.Create("echo").Datagram);
+        server.Start();
+        using var client = new Socket(ep.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        client.Connect(ep);
+        await client.SendAsync(new byte[200]);
+        await SmallServiceTests.WaitUntil(() => server.TotalRejected == 1);
+        Assert.Contains("datagram of 200 bytes is longer than the limit of 100", recorder.Rejections);
+        await client.SendAsync(new byte[100]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        Assert.Equal(100, await client.ReceiveAsync(new byte[1000], SocketFlags.None, cts.Token));
+        Assert.Equal(100, server.TotalBytesOut);
+    }
+
     [Fact]
     public async Task a_client_that_never_reads_is_held_to_bounded_buffers_while_others_are_served()
     {
