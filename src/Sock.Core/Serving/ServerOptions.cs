@@ -18,7 +18,11 @@ public sealed class ServerOptions
     /// <summary>Default time a graceful stop waits for connections to finish: 5 s.</summary>
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(5);
 
-    /// <summary>Most connections open at once; a connection beyond it is accepted and closed at once (counted as rejected). 0: no limit. Default 0.</summary>
+    /// <summary>
+    /// Most connections open at once; a connection beyond it is accepted and closed at once (counted as rejected).
+    /// 0: no limit of its own. On Linux the server also stops short of the process's open-file limit (ulimit -n), keeping
+    /// a reserve of descriptors for the runtime. Default 0.
+    /// </summary>
     public int MaxConnections { get; set; }
 
     /// <summary>A connection with no bytes in or out for this long is closed ("idle timeout"). Null: never. Default null.</summary>

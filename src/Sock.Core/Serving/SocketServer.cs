@@ -51,6 +51,7 @@ public sealed class SocketServer : IAsyncDisposable
     private long _closedBytesOut;
     private int _active;
     private bool _started;
+    private int? _descriptorBudget;
 
     /// <summary>Creates a server with <paramref name="options"/> (defaults when null), tracing to <paramref name="trace"/>.</summary>
     public SocketServer(ServerOptions? options = null, SocketTrace? trace = null, IServerObserver? observer = null)
@@ -122,6 +123,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         if (_started) return;
         _started = true;
+        _descriptorBudget = FileDescriptorBudget.Connections();
         lock (_streams) foreach (var l in _streams) l.Start();
         lock (_datagrams) foreach (var l in _datagrams) l.Start();
         if (_options.IdleTimeout is { } idle)
@@ -226,6 +228,12 @@ public sealed class SocketServer : IAsyncDisposable
         if (_options.MaxConnections > 0 && Volatile.Read(ref _active) >= _options.MaxConnections)
         {
             Reject(listener.Name, socket.Socket.RemoteEndPoint, $"connection limit ({_options.MaxConnections}) reached");
+            socket.Dispose();
+            return;
+        }
+        if (_descriptorBudget is { } budget && Volatile.Read(ref _active) >= budget)
+        {
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, $"open-file limit nearly reached ({budget} connections; raise ulimit -n)");
             socket.Dispose();
             return;
         }

@@ -383,6 +383,30 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task near_the_open_file_limit_connections_are_refused_and_the_server_survives()
+    {
+        // At the open-file limit the .NET runtime itself fails ("Out of memory.") and the process dies; the server
+        // stops short of it, refusing the extra connections with a reason, and serves again when they are gone.
+        await using var serve = await ServeProcess.StartAsync("serve echo --port 0 --tcp --bind 127.0.0.1 -v", 1, ["prlimit", "--nofile=200"]);
+        var port = serve.Port("echo", "tcp");
+        var clients = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 300; i++) clients.Add(await ConnectAsync(port));
+            await serve.WaitForStderrAsync(l => l.Contains("open-file limit nearly reached", StringComparison.Ordinal));
+        }
+        finally
+        {
+            foreach (var c in clients) c.Close(0);
+        }
+        await Task.Delay(500);
+        using var after = await ConnectAsync(port);
+        await after.SendAllAsync("after\n"u8.ToArray());
+        Assert.Equal("after\n", Encoding.ASCII.GetString(await after.ReadExactlyAsync(6)));
+        Assert.DoesNotContain(serve.StderrLines, l => l.Contains("Out of memory", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task discard_takes_1_GiB_with_bounded_memory()
     {
         await using var serve = await ServeProcess.StartAsync("serve discard --port 0 --tcp --bind 127.0.0.1", 1);
