@@ -61,8 +61,13 @@ internal static class ServeCommand
             // System.CommandLine, which registers its handlers only once the action has reached its first await (a
             // signal just after the "serving" lines would end the process with 143) and ends the process 2 s later.
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
+            void OnStopSignal(PosixSignalContext c)
+            {
+                c.Cancel = true;
+                try { stop.Cancel(); } catch (ObjectDisposedException) { } // a signal during the last moments of exit
+            }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
             var names = parse.GetValue(Names) ?? [];
             foreach (var n in names) SmallServices.StandardPort(n);
             names = [.. names.Distinct()];
