@@ -40,6 +40,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServerMetrics _metrics;
+    private readonly Lock _totalsGate = new();
     private readonly BlockPool _pool;
     private Timer? _heartbeat;
     private Task? _stopTask;
@@ -169,10 +170,22 @@ public sealed class SocketServer : IAsyncDisposable
     public long TotalErrors => Interlocked.Read(ref _errors);
 
     /// <summary>Bytes received on every socket, open and closed.</summary>
-    public long TotalBytesIn => Interlocked.Read(ref _closedBytesIn) + _connections.Values.Sum(c => c.Traffic.BytesIn) + DatagramSum(t => t.BytesIn);
+    public long TotalBytesIn
+    {
+        get
+        {
+            lock (_totalsGate) return _closedBytesIn + _connections.Values.Sum(c => c.Traffic.BytesIn) + DatagramSum(t => t.BytesIn);
+        }
+    }
 
     /// <summary>Bytes sent on every socket, open and closed.</summary>
-    public long TotalBytesOut => Interlocked.Read(ref _closedBytesOut) + _connections.Values.Sum(c => c.Traffic.BytesOut) + DatagramSum(t => t.BytesOut);
+    public long TotalBytesOut
+    {
+        get
+        {
+            lock (_totalsGate) return _closedBytesOut + _connections.Values.Sum(c => c.Traffic.BytesOut) + DatagramSum(t => t.BytesOut);
+        }
+    }
 
     /// <summary>
     /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
@@ -259,9 +272,13 @@ public sealed class SocketServer : IAsyncDisposable
         }
         finally
         {
-            Interlocked.Add(ref _closedBytesIn, connection.Traffic.BytesIn);
-            Interlocked.Add(ref _closedBytesOut, connection.Traffic.BytesOut);
-            _connections.TryRemove(connection.Id, out _);
+            // Moved from the live sum to the closed totals in one step, so the byte counters never jump or dip.
+            lock (_totalsGate)
+            {
+                _closedBytesIn += connection.Traffic.BytesIn;
+                _closedBytesOut += connection.Traffic.BytesOut;
+                _connections.TryRemove(connection.Id, out _);
+            }
             Interlocked.Decrement(ref _active);
             if (connection.Failed) Interlocked.Increment(ref _errors);
             _observer?.Closed(connection.Record);
