@@ -22,6 +22,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
         ShortenCommandListing(root);
         return root;
     }
@@ -51,7 +52,7 @@ internal static class SockCommandLine
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse) });
         }
         catch (SockException ex)
         {

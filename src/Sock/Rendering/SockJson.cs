@@ -11,4 +11,6 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
 [JsonSerializable(typeof(DemoReport))]
+[JsonSerializable(typeof(Sock.Core.Serving.SocketRecord))]
+[JsonSerializable(typeof(List<Sock.Core.Serving.SocketRecord>))]
 internal sealed partial class SockJson : JsonSerializerContext;

@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# Echo benchmark on loopback: `sock serve echo` against the C epoll reference server (bench/c), same load, same run.
+#   ping-pong: one 32-byte message in flight per connection, 1 and 50 connections: msg/s, p50/p99 round trip
+#   pipelined: 1,000 32-byte messages in flight per connection, 1 and 100 connections: msg/s, MiB/s
+#   idle:      memory (RSS) per idle connection with IDLE_CONNS connections open
+# Servers: c (gcc -O2), sock (defaults), sock-inline (DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1: socket
+# continuations run on the epoll thread instead of hopping to the thread pool).
+# Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up). Loopback only; every process it
+# starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
+# PIN=1 pins the server to CPU 0 and the load generator to CPU 1 (taskset), so a multi-threaded server cannot take
+# more than one core from the load generator, and the C server and sock get the same share.
+set -euo pipefail
+cd "$(dirname "$0")"
+RUNS=${RUNS:-3}
+SECS=${SECS:-2}
+IDLE_CONNS=${IDLE_CONNS:-10000}
+SERVERS=${SERVERS:-"c sock sock-inline"}
+PIN=${PIN:-0}
+on_server=() on_client=()
+if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
+work=$(mktemp -d)
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n $((IDLE_CONNS * 2 + 1000)) 2>/dev/null || true
+
+gcc -O2 -Wall -o "$work/echo_load" echo_load.c
+gcc -O2 -o "$work/c_echo" ../c/epoll_echo_server.c
+dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+
+start_server() {
+  port=$(free_port)
+  case "$1" in
+    c) "${on_server[@]}" "$work/c_echo" "$port" 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock-inline) DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS=1 "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+  esac
+  server_pid=$!
+  for _ in $(seq 100); do nc -z 127.0.0.1 "$port" 2>/dev/null && return 0; sleep 0.1; done
+  echo "run.sh: $1 did not start" >&2; exit 1
+}
+
+stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
+
+median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
+rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+
+declare -A result
+for server in $SERVERS; do
+  start_server "$server"
+  for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
+    set -- $scenario
+    mode=$1 conns=$2
+    out="$work/out"; : >"$out"
+    for _ in $(seq "$RUNS"); do
+      if [ "$mode" = pingpong ]; then "${on_client[@]}" "$work/echo_load" pingpong "$port" "$conns" "$SECS" >>"$out"
+      else "${on_client[@]}" "$work/echo_load" pipeline "$port" "$conns" "$SECS" 1000 >>"$out"; fi
+    done
+    key="$server/$mode/$conns"
+    result[$key.msgs]=$(field msgs_per_s <"$out" | median)
+    if [ "$mode" = pingpong ]; then
+      result[$key.p50]=$(field p50_us <"$out" | median)
+      result[$key.p99]=$(field p99_us <"$out" | median)
+    else
+      result[$key.mib]=$(field mib_per_s <"$out" | median)
+    fi
+  done
+  sleep 0.5
+  before=$(rss_kib "$server_pid")
+  : >"$work/idle"
+  "$work/echo_load" idle "$port" "$IDLE_CONNS" 4 >"$work/idle" &
+  idle_pid=$!
+  for _ in $(seq 300); do grep -q opened "$work/idle" && break; sleep 0.1; done
+  sleep 1.5
+  after=$(rss_kib "$server_pid")
+  wait "$idle_pid" || true
+  result[$server/idle]=$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN {printf "%.2f", (a-b)/n}')
+  result[$server/rss]=$after
+  stop_server
+done
+
+echo "echo benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $RUNS x ${SECS}s, PIN=$PIN, load average $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-12s %-10s %6s %14s %10s %10s %10s\n' server mode conns msg/s p50_us p99_us MiB/s
+for server in $SERVERS; do
+  for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
+    set -- $scenario
+    key="$server/$1/$2"
+    printf '%-12s %-10s %6s %14s %10s %10s %10s\n' "$server" "$1" "$2" "${result[$key.msgs]}" \
+      "${result[$key.p50]:--}" "${result[$key.p99]:--}" "${result[$key.mib]:--}"
+  done
+done
+echo
+printf '%-12s %s\n' server "KiB per idle connection ($IDLE_CONNS open; RSS with them open)"
+for server in $SERVERS; do printf '%-12s %s (%s KiB)\n' "$server" "${result[$server/idle]}" "${result[$server/rss]}"; done
+if [[ " $SERVERS " == *" c "* ]]; then
+  echo
+  echo "ratio to c (msg/s):"
+  for server in $SERVERS; do
+    [ "$server" = c ] && continue
+    for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
+      set -- $scenario
+      awk -v s="$server" -v m="$1 $2" -v a="${result[$server/$1/$2.msgs]}" -v b="${result[c/$1/$2.msgs]}" \
+        'BEGIN {printf "%-12s %-14s %5.0f%%\n", s, m, 100*a/b}'
+    done
+  done
+fi

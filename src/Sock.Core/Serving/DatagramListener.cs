@@ -1,0 +1,157 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Runtime.CompilerServices;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// A datagram socket and its receive loop: one pinned buffer and one socket address reused for every datagram, so the
+/// echo path allocates nothing per datagram.
+/// </summary>
+internal sealed class DatagramListener
+{
+    /// <summary>The largest UDP payload over IPv4: 65,535 minus the IP and UDP headers.</summary>
+    public const int MaxUdpPayload = 65507;
+
+    private readonly TracedSocket _socket;
+    private readonly Socket _raw;
+    private readonly SocketTrace? _trace;
+    private readonly DatagramHandler _handler;
+    private readonly SocketServer _server;
+    private readonly TrafficCounters _traffic = new();
+    private readonly SocketAddress _peer;
+    private readonly EndPoint _anyOfFamily;
+    private readonly int _maxLength;
+    private readonly string _local;
+
+    public DatagramListener(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
+    {
+        Id = id;
+        Name = name;
+        _socket = socket;
+        _raw = socket.Socket;
+        _trace = socket.Trace;
+        _handler = handler;
+        _server = server;
+        _maxLength = maxLength > 0 ? maxLength : MaxUdpPayload;
+        Handle = socket.Handle;
+        LocalEndPoint = _raw.LocalEndPoint!;
+        _local = EndpointText.Format(LocalEndPoint);
+        _anyOfFamily = _raw.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        _peer = new SocketAddress(_raw.AddressFamily);
+    }
+
+    public long Id { get; }
+    public long Handle { get; }
+    public string Name { get; }
+    public EndPoint LocalEndPoint { get; }
+    public Task Completion { get; private set; } = Task.CompletedTask;
+    internal TrafficCounters Traffic => _traffic;
+
+    public SocketRecord Record => new()
+    {
+        Id = Id,
+        Handle = Handle,
+        Service = Name,
+        Type = "datagram",
+        Family = SocketNames.Family(_raw.AddressFamily),
+        Protocol = "udp",
+        Local = _local,
+        Remote = "*",
+        State = "UNCONN",
+        BytesIn = _traffic.BytesIn,
+        BytesOut = _traffic.BytesOut,
+        MessagesIn = _traffic.MessagesIn,
+        MessagesOut = _traffic.MessagesOut,
+        OpenedAt = _traffic.OpenedAt,
+        LastActivity = _traffic.LastActivity,
+    };
+
+    public void Start() => Completion = ReceiveLoopAsync();
+
+    public bool IsClosed { get; private set; }
+
+    public void Close()
+    {
+        IsClosed = true;
+        _socket.Dispose();
+    }
+
+    /// <summary>The peer of the datagram being handled, as an endpoint (made only when asked for).</summary>
+    internal EndPoint CurrentPeer => _anyOfFamily.Create(_peer);
+
+    internal async ValueTask SendToAsync(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            var n = await _raw.SendToAsync(payload, SocketFlags.None, _peer).ConfigureAwait(false);
+            _traffic.Sent(n);
+            if (_trace is not null) TraceSend(n);
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset
+                                             or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize)
+        {
+            // A datagram the network refuses is lost, as UDP allows; the server goes on.
+            _server.CountError(Name, SockException.FromSocket("send to", EndpointText.Format(CurrentPeer), ex));
+        }
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxUdpPayload + 1, pinned: true);
+        while (true)
+        {
+            int n;
+            try
+            {
+                n = await _raw.ReceiveFromAsync(buffer, SocketFlags.None, _peer).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused)
+            {
+                continue; // an ICMP error about an earlier reply (Windows reports these here)
+            }
+            catch (SocketException ex)
+            {
+                if (_server.IsStopping || ex.SocketErrorCode is SocketError.OperationAborted or SocketError.Interrupted) return;
+                _server.CountError(Name, SockException.FromSocket("receive on", _local, ex));
+                await Task.Delay(50).ConfigureAwait(false);
+                continue;
+            }
+            _traffic.Received(n);
+            if (_trace is not null) TraceReceive(n);
+            if (n > _maxLength)
+            {
+                _server.Reject(Name, CurrentPeer, $"datagram of {n} bytes is longer than the limit of {_maxLength}");
+                continue;
+            }
+            try
+            {
+                await _handler(new ReceivedDatagram(this, buffer.AsMemory(0, n))).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _server.CountError(Name, ex);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TraceReceive(int n) =>
+        _trace!.Transfer(Handle, "recvfrom", n, () => $"recvfrom({Handle}) = {n} bytes from {EndpointText.Format(CurrentPeer)}");
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void TraceSend(int n) =>
+        _trace!.Transfer(Handle, "sendto", n, () => $"sendto({Handle}, {n}, {EndpointText.Format(CurrentPeer)}) = {n}");
+}

@@ -1,0 +1,19 @@
+using System.Net;
+
+namespace Sock.Core.Serving;
+
+/// <summary>What a <see cref="SocketServer"/> reports as it runs; every method has an empty default.</summary>
+public interface IServerObserver
+{
+    /// <summary>A connection was accepted.</summary>
+    void Opened(SocketRecord record) { }
+
+    /// <summary>A connection closed; <paramref name="record"/> has its totals and <see cref="SocketRecord.CloseReason"/>.</summary>
+    void Closed(SocketRecord record) { }
+
+    /// <summary>A connection or datagram was refused (too many connections, datagram too long).</summary>
+    void Rejected(string service, EndPoint? remote, string reason) { }
+
+    /// <summary>A handler or socket failed in a way that is not the peer's doing.</summary>
+    void Failed(string service, Exception error) { }
+}

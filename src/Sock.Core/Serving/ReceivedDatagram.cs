@@ -1,0 +1,30 @@
+using System.Net;
+
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// One datagram a <see cref="SocketServer"/> received. <see cref="Payload"/> is the server's receive buffer and the
+/// sender's address is kept in place: both are valid until the handler's task completes, so copy what must outlive it.
+/// </summary>
+public readonly struct ReceivedDatagram
+{
+    private readonly DatagramListener _listener;
+
+    internal ReceivedDatagram(DatagramListener listener, ReadOnlyMemory<byte> payload)
+    {
+        _listener = listener;
+        Payload = payload;
+    }
+
+    /// <summary>The datagram's bytes.</summary>
+    public ReadOnlyMemory<byte> Payload { get; }
+
+    /// <summary>Where it came from (made when asked for; replies need not ask).</summary>
+    public EndPoint Remote => _listener.CurrentPeer;
+
+    /// <summary>The service (listener) name.</summary>
+    public string Service => _listener.Name;
+
+    /// <summary>sendto() the sender one datagram.</summary>
+    public ValueTask ReplyAsync(ReadOnlyMemory<byte> payload) => _listener.SendToAsync(payload);
+}

@@ -1,0 +1,133 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// One accepted stream connection, as a handler sees it: an <see cref="Input"/> pipe the server fills from the socket
+/// and an <see cref="Output"/> pipe it sends from. Both are bounded (<see cref="ServerOptions.MaxInputBuffer"/>,
+/// <see cref="ServerOptions.MaxOutputBuffer"/>): a flush that waits is the peer reading slowly, and the handler waits
+/// with it instead of buffering. A flush result with <c>IsCompleted</c> set means the peer is gone.
+/// </summary>
+public sealed partial class ServerConnection
+{
+    private readonly TracedSocket _socket;
+    private readonly Socket _raw;
+    private readonly SocketTrace? _trace;
+    private readonly Pipe _input;
+    private readonly Pipe _output;
+    private readonly ServerOptions _options;
+    private readonly CancellationTokenSource _closed = new();
+    private readonly TrafficCounters _traffic = new();
+    private readonly string _local;
+    private readonly string _remote;
+    private string? _closeReason;
+    private volatile int _state; // 0 established, 1 closing, 2 closed
+
+    internal ServerConnection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping)
+    {
+        Id = id;
+        Service = service;
+        _socket = socket;
+        _raw = socket.Socket;
+        _trace = socket.Trace;
+        _options = options;
+        Stopping = stopping;
+        Handle = socket.Handle;
+        LocalEndPoint = _raw.LocalEndPoint;
+        RemoteEndPoint = _raw.RemoteEndPoint;
+        _local = EndpointText.Format(LocalEndPoint);
+        _remote = RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "(unnamed)" : EndpointText.Format(RemoteEndPoint);
+        // Continuations run inline: the socket's completions already arrive on the thread pool, and a second hop per
+        // message would cost a work item each time.
+        _input = new Pipe(new PipeOptions(pool: pool,
+            pauseWriterThreshold: options.MaxInputBuffer, resumeWriterThreshold: options.MaxInputBuffer / 2,
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
+        _output = new Pipe(new PipeOptions(pool: pool,
+            pauseWriterThreshold: options.MaxOutputBuffer, resumeWriterThreshold: options.MaxOutputBuffer / 2,
+            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
+    }
+
+    /// <summary>The server's number for this connection.</summary>
+    public long Id { get; }
+
+    /// <summary>The operating system's handle (file descriptor).</summary>
+    public long Handle { get; }
+
+    /// <summary>The name of the service (listener) that accepted it.</summary>
+    public string Service { get; }
+
+    /// <summary>The local address (the listener's, on every accepted connection).</summary>
+    public EndPoint? LocalEndPoint { get; }
+
+    /// <summary>The peer's address.</summary>
+    public EndPoint? RemoteEndPoint { get; }
+
+    /// <summary>What the peer sent, as it arrives. Completed when the peer shuts down its side or the connection closes.</summary>
+    public PipeReader Input => _input.Reader;
+
+    /// <summary>What to send. Write, then flush; the server coalesces what is flushed into as few send() calls as it can.</summary>
+    public PipeWriter Output => _output.Writer;
+
+    /// <summary>The longest line a line-based handler should accept (<see cref="ServerOptions.MaxLineLength"/>; 0 = no limit).</summary>
+    public int MaxLineLength => _options.MaxLineLength;
+
+    /// <summary>Cancelled when the server begins a graceful stop: finish the response in hand and return.</summary>
+    public CancellationToken Stopping { get; }
+
+    /// <summary>Cancelled when the connection is closed under the handler (peer reset, idle timeout, limit, forced stop).</summary>
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Why the connection closed, once it has (or is closing).</summary>
+    public string? CloseReason => _closeReason;
+
+    /// <summary>Closes the connection now, recording <paramref name="reason"/>; the handler sees its pipes complete.</summary>
+    public void Abort(string reason)
+    {
+        SetReason(reason);
+        _state = Math.Max(_state, 1);
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+        // Closing the socket fails any receive or send in progress, which ends both loops.
+        try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        _socket.Dispose();
+    }
+
+    /// <summary>Records that the handler closes the connection for <paramref name="reason"/>, without forcing it (what was written is still sent).</summary>
+    public void SetCloseReason(string reason) => SetReason(reason);
+
+    /// <summary>The connection's socket record as it is now.</summary>
+    public SocketRecord Record => new()
+    {
+        Id = Id,
+        Handle = Handle,
+        Service = Service,
+        Type = "stream",
+        Family = SocketNames.Family(_raw.AddressFamily),
+        Protocol = SocketNames.Protocol(_raw.AddressFamily, SocketType.Stream),
+        Local = _local,
+        Remote = _remote,
+        State = _state switch { 0 => "ESTABLISHED", 1 => "CLOSING", _ => "CLOSED" },
+        BytesIn = _traffic.BytesIn,
+        BytesOut = _traffic.BytesOut,
+        MessagesIn = _traffic.MessagesIn,
+        MessagesOut = _traffic.MessagesOut,
+        OpenedAt = _traffic.OpenedAt,
+        LastActivity = _traffic.LastActivity,
+        IdleTimeout = _options.IdleTimeout,
+        CloseReason = _closeReason,
+    };
+
+    internal long IdleMilliseconds => _traffic.IdleMilliseconds;
+
+    internal TrafficCounters Traffic => _traffic;
+
+    /// <summary>The task that runs the connection from accept to close.</summary>
+    internal Task Completion { get; set; } = Task.CompletedTask;
+
+    private void SetReason(string reason) => Interlocked.CompareExchange(ref _closeReason, reason, null);
+}

@@ -1,0 +1,67 @@
+using System.Buffers;
+
+namespace Sock.Core.Serving.Services;
+
+/// <summary>RFC 862: whatever arrives goes back. On streams, with a line limit set, it works line by line and closes on an oversized line.</summary>
+public static class EchoService
+{
+    /// <summary>Echoes a stream connection until the peer closes it. Copies each read into the output once; allocates nothing per read.</summary>
+    public static async ValueTask ServeAsync(ServerConnection connection)
+    {
+        if (connection.MaxLineLength > 0)
+        {
+            await ServeLinesAsync(connection).ConfigureAwait(false);
+            return;
+        }
+        var input = connection.Input;
+        var output = connection.Output;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            foreach (var segment in buffer) output.Write(segment.Span);
+            input.AdvanceTo(buffer.End);
+            if (!buffer.IsEmpty && (await output.FlushAsync().ConfigureAwait(false)).IsCompleted) return;
+            if (result.IsCompleted || result.IsCanceled) return;
+        }
+    }
+
+    /// <summary>Sends the datagram back to its sender.</summary>
+    public static ValueTask ServeAsync(ReceivedDatagram datagram) => datagram.ReplyAsync(datagram.Payload);
+
+    private static async ValueTask ServeLinesAsync(ServerConnection connection)
+    {
+        var input = connection.Input;
+        var output = connection.Output;
+        var max = connection.MaxLineLength;
+        while (true)
+        {
+            var result = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = result.Buffer;
+            var wrote = false;
+            while (true)
+            {
+                var before = buffer;
+                var status = LineReader.TryRead(ref buffer, max, out _);
+                if (status == LineStatus.TooLong)
+                {
+                    connection.SetCloseReason($"line longer than {max} bytes");
+                    input.AdvanceTo(buffer.Start, buffer.End);
+                    if (wrote) await output.FlushAsync().ConfigureAwait(false);
+                    return;
+                }
+                if (status == LineStatus.Incomplete) break;
+                foreach (var segment in before.Slice(0, buffer.Start)) output.Write(segment.Span);
+                wrote = true;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (wrote && (await output.FlushAsync().ConfigureAwait(false)).IsCompleted) return;
+            if (result.IsCompleted || result.IsCanceled)
+            {
+                // A last line without a newline still goes back.
+                foreach (var segment in buffer) output.Write(segment.Span);
+                return;
+            }
+        }
+    }
+}

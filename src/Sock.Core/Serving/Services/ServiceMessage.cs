@@ -1,0 +1,9 @@
+using System.Net;
+
+namespace Sock.Core.Serving.Services;
+
+/// <summary>A message a service received and reports (the hello service prints what clients say).</summary>
+/// <param name="Service">The service's name.</param>
+/// <param name="Remote">Who sent it.</param>
+/// <param name="Text">What was said, decoded as UTF-8, the line ending removed.</param>
+public sealed record ServiceMessage(string Service, EndPoint? Remote, string Text);

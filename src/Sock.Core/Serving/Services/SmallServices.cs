@@ -1,0 +1,42 @@
+using Sock.Core.Errors;
+
+namespace Sock.Core.Serving.Services;
+
+/// <summary>The catalogue of small services, built with the options they share.</summary>
+public static class SmallServices
+{
+    /// <summary>Every service name, in the order of their ports.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["echo", "discard", "daytime", "qotd", "chargen", "time", "hello"];
+
+    /// <summary>The port /etc/services gives <paramref name="name"/>; a usage error for an unknown name.</summary>
+    public static int StandardPort(string name) => name switch
+    {
+        "echo" => 7,
+        "discard" => 9,
+        "daytime" => 13,
+        "qotd" => 17,
+        "chargen" => 19,
+        "time" => 37,
+        "hello" => 8080,
+        _ => throw Unknown(name),
+    };
+
+    /// <summary>Builds the service called <paramref name="name"/>.</summary>
+    /// <param name="name">echo, discard, daytime, qotd, chargen, time or hello.</param>
+    /// <param name="quotes">qotd's quotes (null: the built-in list).</param>
+    /// <param name="messages">Where hello reports what clients say (null: nowhere).</param>
+    public static SmallService Create(string name, IReadOnlyList<string>? quotes = null, Action<ServiceMessage>? messages = null) => name switch
+    {
+        "echo" => new(name, 7, "RFC 862", "sends back what it receives", EchoService.ServeAsync, EchoService.ServeAsync),
+        "discard" => new(name, 9, "RFC 863", "reads and throws away what it receives", DiscardService.ServeAsync, DiscardService.ServeAsync),
+        "daytime" => new(name, 13, "RFC 867", "sends the date and time as a line of text", DaytimeService.ServeAsync, DaytimeService.ServeAsync),
+        "qotd" => QotdService.Create(quotes ?? QotdService.BuiltInQuotes),
+        "chargen" => new(name, 19, "RFC 864", "sends lines of rotating printable characters", ChargenService.ServeAsync, ChargenService.ServeAsync),
+        "time" => new(name, 37, "RFC 868", "sends the seconds since 1900 as a 32-bit big-endian number", TimeService.ServeAsync, TimeService.ServeAsync),
+        "hello" => HelloService.Create(messages),
+        _ => throw Unknown(name),
+    };
+
+    private static SockException Unknown(string name) =>
+        SockException.Usage("service", name, $"unknown (known: {string.Join(", ", Names)})");
+}

@@ -1,0 +1,326 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// A server: listening sockets (TCP over IPv4, IPv6 or both; Unix stream; UDP), each with a handler, and the
+/// connections they accept. Bind with <see cref="ListenStream"/> and <see cref="ListenDatagram"/> (errors surface
+/// there), then <see cref="Start"/>; <see cref="StopAsync"/> stops accepting and lets open connections finish within
+/// <see cref="ServerOptions.DrainTimeout"/>. <see cref="Sockets"/> lists every socket's record at any time.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var server = new SocketServer();
+/// server.ListenStream("echo", new IPEndPoint(IPAddress.Loopback, 7007), async c =>
+/// {
+///     while (true)
+///     {
+///         var r = await c.Input.ReadAsync();
+///         foreach (var segment in r.Buffer) c.Output.Write(segment.Span);
+///         c.Input.AdvanceTo(r.Buffer.End);
+///         if ((await c.Output.FlushAsync()).IsCompleted || r.IsCompleted) return;
+///     }
+/// });
+/// server.Start();
+/// </code>
+/// </example>
+public sealed class SocketServer : IAsyncDisposable
+{
+    private readonly ServerOptions _options;
+    private readonly SocketTrace? _trace;
+    private readonly IServerObserver? _observer;
+    private readonly List<StreamListener> _streams = [];
+    private readonly List<DatagramListener> _datagrams = [];
+    private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly ServerMetrics _metrics;
+    private readonly Lock _totalsGate = new();
+    private readonly BlockPool _pool;
+    private Timer? _heartbeat;
+    private Task? _stopTask;
+    private long _nextId;
+    private long _accepted;
+    private long _rejected;
+    private long _errors;
+    private long _closedBytesIn;
+    private long _closedBytesOut;
+    private int _active;
+    private bool _started;
+    private int? _descriptorBudget;
+
+    /// <summary>Creates a server with <paramref name="options"/> (defaults when null), tracing to <paramref name="trace"/>.</summary>
+    public SocketServer(ServerOptions? options = null, SocketTrace? trace = null, IServerObserver? observer = null)
+    {
+        _options = options ?? new ServerOptions();
+        _trace = trace;
+        _observer = observer;
+        _metrics = new ServerMetrics(this);
+        _pool = new BlockPool(_options.BlockSize, _options.MaxRetainedBlocks);
+    }
+
+    /// <summary>This server's meter (named "sock").</summary>
+    internal System.Diagnostics.Metrics.Meter Meter => _metrics.Meter;
+
+    /// <summary>The options this server runs with.</summary>
+    public ServerOptions Options => _options;
+
+    /// <summary>
+    /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>. With
+    /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Returns the bound address (the port
+    /// the stack picked when asked for port 0).
+    /// </summary>
+    public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false)
+    {
+        var socket = TracedSocket.CreateFor(endpoint, SocketType.Stream, _trace);
+        try
+        {
+            if (endpoint is IPEndPoint)
+            {
+                socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                if (dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.Socket.DualMode = true;
+            }
+            BindFor(service, "tcp", socket, endpoint);
+            socket.Listen(_options.Backlog);
+            var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, socket, handler, this);
+            lock (_streams) _streams.Add(listener);
+            if (_started) listener.Start();
+            return listener.LocalEndPoint;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Binds a UDP endpoint for <paramref name="service"/>; each datagram goes to <paramref name="handler"/>. Returns the bound address.</summary>
+    public EndPoint ListenDatagram(string service, EndPoint endpoint, DatagramHandler handler, bool dualMode = false)
+    {
+        var socket = TracedSocket.CreateFor(endpoint, SocketType.Dgram, _trace);
+        try
+        {
+            if (dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.Socket.DualMode = true;
+            BindFor(service, "udp", socket, endpoint);
+            var listener = new DatagramListener(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
+            lock (_datagrams) _datagrams.Add(listener);
+            if (_started) listener.Start();
+            return listener.LocalEndPoint;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Starts accepting and receiving on every endpoint bound so far (and on those bound later).</summary>
+    public void Start()
+    {
+        if (_started) return;
+        _started = true;
+        _descriptorBudget = FileDescriptorBudget.Connections();
+        lock (_streams) foreach (var l in _streams) l.Start();
+        lock (_datagrams) foreach (var l in _datagrams) l.Start();
+        if (_options.IdleTimeout is { } idle)
+        {
+            var period = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 4, 50, 1000));
+            _heartbeat = new Timer(static s => ((SocketServer)s!).CloseIdle(), this, period, period);
+        }
+    }
+
+    /// <summary>True once a stop has begun.</summary>
+    public bool IsStopping => _stopping.IsCancellationRequested;
+
+    /// <summary>Cancelled when a stop begins.</summary>
+    public CancellationToken Stopping => _stopping.Token;
+
+    /// <summary>The connections open now, as records.</summary>
+    public IReadOnlyList<SocketRecord> Connections => _connections.Values.Select(c => c.Record).OrderBy(r => r.Id).ToList();
+
+    /// <summary>Every socket the server holds open now: listening and datagram sockets first, then connections.</summary>
+    public IReadOnlyList<SocketRecord> Sockets
+    {
+        get
+        {
+            var list = new List<SocketRecord>();
+            lock (_streams) list.AddRange(_streams.Where(l => !l.IsClosed).Select(l => l.Record));
+            lock (_datagrams) list.AddRange(_datagrams.Where(l => !l.IsClosed).Select(l => l.Record));
+            list.Sort((a, b) => a.Id.CompareTo(b.Id));
+            list.AddRange(Connections);
+            return list;
+        }
+    }
+
+    /// <summary>Connections open now.</summary>
+    public int ActiveConnections => Volatile.Read(ref _active);
+
+    /// <summary>Connections accepted since start.</summary>
+    public long TotalAccepted => Interlocked.Read(ref _accepted);
+
+    /// <summary>Connections refused for the connection limit, and datagrams dropped for their length.</summary>
+    public long TotalRejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Socket and handler errors that were not the peer's doing.</summary>
+    public long TotalErrors => Interlocked.Read(ref _errors);
+
+    /// <summary>Bytes received on every socket, open and closed.</summary>
+    public long TotalBytesIn
+    {
+        get
+        {
+            lock (_totalsGate) return _closedBytesIn + _connections.Values.Sum(c => c.Traffic.BytesIn) + DatagramSum(t => t.BytesIn);
+        }
+    }
+
+    /// <summary>Bytes sent on every socket, open and closed.</summary>
+    public long TotalBytesOut
+    {
+        get
+        {
+            lock (_totalsGate) return _closedBytesOut + _connections.Values.Sum(c => c.Traffic.BytesOut) + DatagramSum(t => t.BytesOut);
+        }
+    }
+
+    /// <summary>
+    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
+    /// <paramref name="drain"/> (default <see cref="ServerOptions.DrainTimeout"/>) for open connections to finish, then
+    /// close the rest. Returns how many were closed at the deadline.
+    /// </summary>
+    public Task<int> StopAsync(TimeSpan? drain = null)
+    {
+        lock (_streams)
+        {
+            _stopTask ??= StopCoreAsync(drain ?? _options.DrainTimeout);
+            return (Task<int>)_stopTask;
+        }
+    }
+
+    /// <summary>Stops at once (no drain) if not stopped already.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync(TimeSpan.Zero).ConfigureAwait(false);
+        _metrics.Dispose();
+        _pool.Dispose();
+        _stopping.Dispose();
+    }
+
+    private async Task<int> StopCoreAsync(TimeSpan drain)
+    {
+        StreamListener[] streams;
+        DatagramListener[] datagrams;
+        lock (_streams) streams = [.. _streams];
+        lock (_datagrams) datagrams = [.. _datagrams];
+        foreach (var l in streams) l.Close();
+        foreach (var l in datagrams) l.Close();
+        await Task.WhenAll(streams.Select(l => l.Completion).Concat(datagrams.Select(l => l.Completion))).ConfigureAwait(false);
+        await _stopping.CancelAsync().ConfigureAwait(false);
+        var open = _connections.Values.ToArray();
+        var forced = 0;
+        var all = Task.WhenAll(open.Select(c => c.Completion));
+        if (await Task.WhenAny(all, Task.Delay(drain)).ConfigureAwait(false) != all)
+        {
+            foreach (var c in _connections.Values)
+            {
+                forced++;
+                c.Abort($"server stopped (drain deadline {Durations.Format(drain)})");
+            }
+            await all.ConfigureAwait(false);
+        }
+        if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        return forced;
+    }
+
+    internal void Accepted(StreamListener listener, TracedSocket socket)
+    {
+        if (_options.MaxConnections > 0 && Volatile.Read(ref _active) >= _options.MaxConnections)
+        {
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, $"connection limit ({_options.MaxConnections}) reached");
+            socket.Dispose();
+            return;
+        }
+        if (_descriptorBudget is { } budget && Volatile.Read(ref _active) >= budget)
+        {
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, $"open-file limit nearly reached ({budget} connections; raise ulimit -n)");
+            socket.Dispose();
+            return;
+        }
+        if (IsStopping)
+        {
+            socket.Dispose();
+            return;
+        }
+        Interlocked.Increment(ref _accepted);
+        if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
+        var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
+        _connections[connection.Id] = connection;
+        Interlocked.Increment(ref _active);
+        _observer?.Opened(connection.Record);
+        connection.Completion = Task.Run(() => RunAsync(connection, listener.Handler));
+    }
+
+    private async Task RunAsync(ServerConnection connection, ConnectionHandler handler)
+    {
+        try
+        {
+            await connection.RunAsync(handler, _observer).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Moved from the live sum to the closed totals in one step, so the byte counters never jump or dip.
+            lock (_totalsGate)
+            {
+                _closedBytesIn += connection.Traffic.BytesIn;
+                _closedBytesOut += connection.Traffic.BytesOut;
+                _connections.TryRemove(connection.Id, out _);
+            }
+            Interlocked.Decrement(ref _active);
+            if (connection.Failed) Interlocked.Increment(ref _errors);
+            _observer?.Closed(connection.Record);
+        }
+    }
+
+    internal void Reject(string service, EndPoint? remote, string reason)
+    {
+        Interlocked.Increment(ref _rejected);
+        _observer?.Rejected(service, remote, reason);
+    }
+
+    internal void CountError(string service, Exception error)
+    {
+        Interlocked.Increment(ref _errors);
+        _observer?.Failed(service, error);
+    }
+
+    private void CloseIdle()
+    {
+        if (_options.IdleTimeout is not { } idle) return;
+        var limit = (long)idle.TotalMilliseconds;
+        foreach (var c in _connections.Values)
+            if (c.IdleMilliseconds >= limit)
+                c.Abort($"idle timeout ({Durations.Format(idle)})");
+    }
+
+    private long DatagramSum(Func<TrafficCounters, long> pick)
+    {
+        lock (_datagrams) return _datagrams.Sum(l => pick(l.Traffic));
+    }
+
+    private static void BindFor(string service, string protocol, TracedSocket socket, EndPoint endpoint)
+    {
+        try
+        {
+            socket.Bind(endpoint);
+        }
+        catch (SockException ex)
+        {
+            var where = endpoint is IPEndPoint ip ? $"{protocol} port {ip.Port} ({EndpointText.Format(endpoint)})" : EndpointText.Format(endpoint);
+            throw new SockException(SockErrorKind.Network, $"serve {service} on", where, ex.Reason, ex.SocketError, ex);
+        }
+    }
+}

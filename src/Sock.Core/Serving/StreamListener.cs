@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Serving;
+
+/// <summary>A listening stream socket (TCP or Unix) and its accept loop, which hands each connection to the server.</summary>
+internal sealed class StreamListener
+{
+    private readonly TracedSocket _socket;
+    private readonly SocketServer _server;
+    private readonly DateTimeOffset _openedAt = DateTimeOffset.Now;
+    private readonly string _local;
+
+    public StreamListener(long id, string name, TracedSocket socket, ConnectionHandler handler, SocketServer server)
+    {
+        Id = id;
+        Name = name;
+        _socket = socket;
+        Handler = handler;
+        _server = server;
+        Handle = socket.Handle;
+        LocalEndPoint = socket.Socket.LocalEndPoint!;
+        _local = EndpointText.Format(LocalEndPoint);
+    }
+
+    public long Id { get; }
+    public long Handle { get; }
+    public string Name { get; }
+    public ConnectionHandler Handler { get; }
+    public EndPoint LocalEndPoint { get; }
+    public Task Completion { get; private set; } = Task.CompletedTask;
+
+    public SocketRecord Record => new()
+    {
+        Id = Id,
+        Handle = Handle,
+        Service = Name,
+        Type = "stream",
+        Family = SocketNames.Family(_socket.Socket.AddressFamily),
+        Protocol = SocketNames.Protocol(_socket.Socket.AddressFamily, SocketType.Stream),
+        Local = _local,
+        Remote = "*",
+        State = "LISTEN",
+        BytesIn = 0,
+        BytesOut = 0,
+        MessagesIn = 0,
+        MessagesOut = 0,
+        OpenedAt = _openedAt,
+        LastActivity = _openedAt,
+    };
+
+    public void Start() => Completion = AcceptLoopAsync();
+
+    /// <summary>Stops accepting: closes the listening socket (and removes a Unix socket's file).</summary>
+    public bool IsClosed { get; private set; }
+
+    public void Close()
+    {
+        IsClosed = true;
+        _socket.Dispose();
+        if (LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        while (true)
+        {
+            TracedSocket accepted;
+            try
+            {
+                accepted = await _socket.AcceptAsync().ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SockException ex) when (ex.SocketError is SocketError.OperationAborted or SocketError.Interrupted or SocketError.Shutdown)
+            {
+                return;
+            }
+            catch (SockException ex)
+            {
+                if (_server.IsStopping) return;
+                // EMFILE and friends: count it, let the others finish, and try again rather than stop serving.
+                _server.CountError(Name, ex);
+                await Task.Delay(50).ConfigureAwait(false);
+                continue;
+            }
+            _server.Accepted(this, accepted);
+        }
+    }
+}

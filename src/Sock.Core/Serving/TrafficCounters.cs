@@ -1,0 +1,37 @@
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// Bytes and messages through one socket, and when it last moved. Each direction has a single writer (its loop), so
+/// plain fields suffice; readers may see a value one update old.
+/// </summary>
+internal sealed class TrafficCounters
+{
+    public long BytesIn;
+    public long BytesOut;
+    public long MessagesIn;
+    public long MessagesOut;
+    private long _lastActivityTicks = Environment.TickCount64;
+
+    public DateTimeOffset OpenedAt { get; } = DateTimeOffset.Now;
+
+    private readonly long _openedTicks = Environment.TickCount64;
+
+    public void Received(int bytes)
+    {
+        BytesIn += bytes;
+        MessagesIn++;
+        Volatile.Write(ref _lastActivityTicks, Environment.TickCount64);
+    }
+
+    public void Sent(int bytes)
+    {
+        BytesOut += bytes;
+        MessagesOut++;
+        Volatile.Write(ref _lastActivityTicks, Environment.TickCount64);
+    }
+
+    /// <summary>Milliseconds since bytes last moved.</summary>
+    public long IdleMilliseconds => Environment.TickCount64 - Volatile.Read(ref _lastActivityTicks);
+
+    public DateTimeOffset LastActivity => OpenedAt.AddMilliseconds(Volatile.Read(ref _lastActivityTicks) - _openedTicks);
+}

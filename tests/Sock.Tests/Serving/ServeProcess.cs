@@ -1,0 +1,124 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Serving;
+
+/// <summary>The built sock running `sock serve …` as a separate process, with its stderr collected and the ports it printed.</summary>
+internal sealed partial class ServeProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly List<string> _stderr = [];
+    private readonly List<string> _stdout = [];
+    private readonly Task _readers;
+
+    private ServeProcess(Process process)
+    {
+        _process = process;
+        _readers = Task.WhenAll(Pump(process.StandardError, _stderr), Pump(process.StandardOutput, _stdout));
+    }
+
+    public int Pid => _process.Id;
+
+    public IReadOnlyList<string> StderrLines { get { lock (_stderr) return [.. _stderr]; } }
+
+    public IReadOnlyList<string> StdoutLines { get { lock (_stdout) return [.. _stdout]; } }
+
+    /// <summary>Starts sock serve and waits for its "serving NAME (…) on PROTO ADDR" lines.</summary>
+    public static async Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null)
+    {
+        var p = new ServeProcess(prefix is null ? SockRunner.Start(args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) : StartPrefixed(prefix, args));
+        var deadline = Environment.TickCount64 + 30_000;
+        while (p.Listeners().Count < expectListeners)
+        {
+            if (p._process.HasExited || Environment.TickCount64 > deadline)
+            {
+                await p.DisposeAsync();
+                throw new InvalidOperationException($"sock serve did not start: {string.Join('\n', p.StderrLines)}");
+            }
+            await Task.Delay(50);
+        }
+        return p;
+    }
+
+    /// <summary>Runs sock under another command, e.g. prlimit --nofile=200.</summary>
+    private static Process StartPrefixed(string[] prefix, string args)
+    {
+        var psi = new ProcessStartInfo(prefix[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in prefix[1..]) psi.ArgumentList.Add(a);
+        psi.ArgumentList.Add("dotnet");
+        psi.ArgumentList.Add("exec");
+        psi.ArgumentList.Add(SockRunner.SockDll);
+        foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) psi.ArgumentList.Add(a);
+        psi.Environment["NO_COLOR"] = "1";
+        psi.Environment["DOTNET_NOLOGO"] = "1";
+        return Process.Start(psi) ?? throw new InvalidOperationException("could not start sock");
+    }
+
+    /// <summary>(service, protocol) → the address printed, e.g. ("echo", "tcp") → "127.0.0.1:40123".</summary>
+    public Dictionary<(string Service, string Protocol), string> Listeners()
+    {
+        var result = new Dictionary<(string, string), string>();
+        foreach (var line in StderrLines)
+        {
+            var m = ServingLine().Match(line);
+            if (m.Success) result[(m.Groups[1].Value, m.Groups[2].Value)] = m.Groups[3].Value;
+        }
+        return result;
+    }
+
+    public int Port(string service, string protocol) => int.Parse(Listeners()[(service, protocol)].Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Sends a signal by number (15 SIGTERM, 2 SIGINT, 10 SIGUSR1).</summary>
+    public Task SignalAsync(string signal) => ExternalTool.RunAsync("kill", "-" + signal, Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        await _readers.WaitAsync(TimeSpan.FromSeconds(5));
+        return _process.ExitCode;
+    }
+
+    /// <summary>Waits for a stderr line matching <paramref name="predicate"/>.</summary>
+    public async Task<string> WaitForStderrAsync(Func<string, bool> predicate, TimeSpan? timeout = null)
+    {
+        var deadline = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
+        while (true)
+        {
+            var hit = StderrLines.FirstOrDefault(predicate);
+            if (hit is not null) return hit;
+            if (Environment.TickCount64 > deadline) throw new TimeoutException($"no such stderr line; got:\n{string.Join('\n', StderrLines)}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>Open file descriptors of the process, from /proc.</summary>
+    public int OpenFileDescriptors => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+
+    /// <summary>A field of /proc/PID/status in KiB (VmRSS, VmHWM).</summary>
+    public long StatusKiB(string field)
+    {
+        var line = File.ReadLines($"/proc/{Pid}/status").First(l => l.StartsWith(field + ":", StringComparison.Ordinal));
+        return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    private static async Task Pump(StreamReader reader, List<string> into)
+    {
+        while (await reader.ReadLineAsync() is { } line)
+            lock (into) into.Add(line);
+    }
+
+    [GeneratedRegex(@"^serving (\S+) \(.*\) on (tcp|udp|unix) (.+)$")]
+    private static partial Regex ServingLine();
+}

@@ -1,0 +1,293 @@
+using System.Diagnostics.Metrics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Sock.Core.Serving;
+using Sock.Core.Serving.Services;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Serving;
+
+/// <summary>The engine's limits, faults, records, counters and shutdown, with real sockets on loopback.</summary>
+public class SocketServerTests
+{
+    private sealed class Recorder : IServerObserver
+    {
+        public List<SocketRecord> Closed { get; } = [];
+        public List<string> Rejections { get; } = [];
+
+        void IServerObserver.Closed(SocketRecord record)
+        {
+            lock (Closed) Closed.Add(record);
+        }
+
+        void IServerObserver.Rejected(string service, EndPoint? remote, string reason)
+        {
+            lock (Rejections) Rejections.Add(reason);
+        }
+
+        public SocketRecord? ClosedRecord(Func<SocketRecord, bool> which)
+        {
+            lock (Closed) return Closed.FirstOrDefault(which);
+        }
+    }
+
+    private static async Task<(SocketServer Server, EndPoint EndPoint)> StartAsync(string transport, ConnectionHandler handler,
+        ServerOptions? options = null, IServerObserver? observer = null)
+    {
+        var server = new SocketServer(options, observer: observer);
+        var ep = server.ListenStream("test", Transports.BindEndPoint(transport), handler);
+        server.Start();
+        await Task.Yield();
+        return (server, ep);
+    }
+
+    private static async Task<Socket> ConnectAsync(EndPoint ep)
+    {
+        var s = new Socket(ep.AddressFamily, SocketType.Stream, ep is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        await s.ConnectAsync(ep).WaitAsync(TimeSpan.FromSeconds(10));
+        return s;
+    }
+
+    private static async Task<string> RoundTripAsync(Socket s, string text)
+    {
+        await s.SendAllAsync(Encoding.ASCII.GetBytes(text));
+        return Encoding.ASCII.GetString(await s.ReadExactlyAsync(text.Length));
+    }
+
+    [Fact]
+    public async Task a_thousand_concurrent_echo_clients_are_all_answered()
+    {
+        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream, new ServerOptions { Backlog = 1024 });
+        await using var _ = server;
+        var clients = new List<Socket>();
+        try
+        {
+            // Connect in waves so the listen backlog never overflows into SYN retries.
+            for (var wave = 0; wave < 5; wave++)
+                clients.AddRange(await Task.WhenAll(Enumerable.Range(0, 200).Select(_ => ConnectAsync(ep))));
+            await SmallServiceTests.WaitUntil(() => server.ActiveConnections == 1000);
+            var answers = await Task.WhenAll(clients.Select((c, i) => RoundTripAsync(c, $"client {i:D4} says hello, over TCP\n")));
+            for (var i = 0; i < answers.Length; i++) Assert.Equal($"client {i:D4} says hello, over TCP\n", answers[i]);
+            Assert.Equal(1000, server.Connections.Count);
+        }
+        finally
+        {
+            foreach (var c in clients) c.Dispose();
+        }
+        await SmallServiceTests.WaitUntil(() => server.ActiveConnections == 0);
+        Assert.Equal(1000, server.TotalAccepted);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task an_oversized_line_closes_only_that_connection_with_a_reason(string transport)
+    {
+        var recorder = new Recorder();
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream, new ServerOptions { MaxLineLength = 100 }, recorder);
+        await using var _ = server;
+        using var good = await ConnectAsync(ep);
+        using var bad = await ConnectAsync(ep);
+        Assert.Equal("short line\n", await RoundTripAsync(good, "short line\n"));
+        await bad.SendAllAsync(new byte[5000].Select(_ => (byte)'x').ToArray());
+        try
+        {
+            Assert.Empty(await bad.ReadToEndAsync());
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
+        {
+            // Closing with unread input sends a reset on TCP: closed all the same.
+        }
+        await SmallServiceTests.WaitUntil(() => recorder.ClosedRecord(r => r.CloseReason == "line longer than 100 bytes") is not null);
+        Assert.Equal("still served\n", await RoundTripAsync(good, "still served\n"));
+        Assert.Equal(1, server.ActiveConnections);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task an_oversized_datagram_is_dropped_with_a_reason_and_the_next_is_served(string transport)
+    {
+        var recorder = new Recorder();
+        var server = new SocketServer(new ServerOptions { MaxLineLength = 100 }, observer: recorder);
+        await using var _ = server;
+        var ep = server.ListenDatagram("echo", Transports.BindEndPoint(transport), SmallServices.Create("echo").Datagram);
+        server.Start();
+        using var client = new Socket(ep.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        client.Connect(ep);
+        await client.SendAsync(new byte[200]);
+        await SmallServiceTests.WaitUntil(() => server.TotalRejected == 1);
+        Assert.Contains("datagram of 200 bytes is longer than the limit of 100", recorder.Rejections);
+        await client.SendAsync(new byte[100]);
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        Assert.Equal(100, await client.ReceiveAsync(new byte[1000], SocketFlags.None, cts.Token));
+        // The reply can arrive before the server has counted it.
+        await SmallServiceTests.WaitUntil(() => server.TotalBytesOut == 100);
+    }
+
+    [Fact]
+    public async Task a_client_that_never_reads_is_held_to_bounded_buffers_while_others_are_served()
+    {
+        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream);
+        await using var _ = server;
+        using var hog = await ConnectAsync(ep);
+        hog.ReceiveBufferSize = 64 * 1024;
+        using var stop = new CancellationTokenSource();
+        var chunk = new byte[64 * 1024];
+        long sent = 0;
+        var sending = Task.Run(async () =>
+        {
+            try
+            {
+                // Bounded: at most 256 MiB, and it stops when the test is done.
+                while (sent < 256L << 20)
+                    sent += await hog.SendAsync(chunk, SocketFlags.None, stop.Token);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        });
+        // Wait until the server stops taking bytes from the hog: its pipes are full and it paused.
+        long last = -1;
+        for (var i = 0; i < 100; i++)
+        {
+            await Task.Delay(100);
+            var now = server.Connections.Single().BytesIn;
+            if (now == last && now > 0) break;
+            last = now;
+        }
+        var record = server.Connections.Single();
+        var held = record.BytesIn - record.BytesOut;
+        Assert.True(held <= ServerOptions.DefaultMaxInputBuffer * 2L + ServerOptions.DefaultMaxOutputBuffer + 64 * 1024,
+            $"server holds {held} bytes for a peer that does not read");
+        Assert.True(Interlocked.Read(ref sent) < 256L << 20, "the sender should have been stopped by flow control");
+        // Meanwhile another client is served at once.
+        using var other = await ConnectAsync(ep);
+        Assert.Equal("ping\n", await RoundTripAsync(other, "ping\n"));
+        await stop.CancelAsync();
+        hog.Close(0);
+        await sending;
+    }
+
+    [Theory]
+    [InlineData(Transports.Tcp4)]
+    [InlineData(Transports.Tcp6)]
+    public async Task a_client_reset_mid_stream_is_recorded_and_the_server_goes_on(string transport)
+    {
+        var recorder = new Recorder();
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream, observer: recorder);
+        await using var _ = server;
+        var rude = await ConnectAsync(ep);
+        await rude.SendAllAsync(new byte[1 << 20]);
+        rude.LingerState = new LingerOption(true, 0);
+        rude.Close(); // RST with data still in flight both ways
+        await SmallServiceTests.WaitUntil(() => recorder.ClosedRecord(_ => true) is not null);
+        Assert.Equal("reset by peer", recorder.ClosedRecord(_ => true)!.CloseReason);
+        using var polite = await ConnectAsync(ep);
+        Assert.Equal("after\n", await RoundTripAsync(polite, "after\n"));
+        Assert.Equal(0, server.TotalErrors);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task an_idle_connection_is_closed_after_the_idle_timeout(string transport)
+    {
+        var recorder = new Recorder();
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream,
+            new ServerOptions { IdleTimeout = TimeSpan.FromSeconds(1) }, recorder);
+        await using var _ = server;
+        using var client = await ConnectAsync(ep);
+        Assert.Equal("x\n", await RoundTripAsync(client, "x\n"));
+        var started = Environment.TickCount64;
+        Assert.Empty(await client.ReadToEndAsync(timeout: TimeSpan.FromSeconds(5)));
+        Assert.InRange(Environment.TickCount64 - started, 700, 5000);
+        await SmallServiceTests.WaitUntil(() => recorder.ClosedRecord(_ => true) is not null);
+        Assert.StartsWith("idle timeout", recorder.ClosedRecord(_ => true)!.CloseReason);
+    }
+
+    [Fact]
+    public async Task connections_beyond_the_limit_are_refused_and_counted()
+    {
+        var recorder = new Recorder();
+        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream, new ServerOptions { MaxConnections = 2 }, recorder);
+        await using var _ = server;
+        using var a = await ConnectAsync(ep);
+        using var b = await ConnectAsync(ep);
+        Assert.Equal("a\n", await RoundTripAsync(a, "a\n"));
+        Assert.Equal("b\n", await RoundTripAsync(b, "b\n"));
+        using var c = await ConnectAsync(ep);
+        Assert.Empty(await c.ReadToEndAsync());
+        Assert.Equal(1, server.TotalRejected);
+        Assert.Contains("connection limit (2) reached", recorder.Rejections);
+        Assert.Equal("a\n", await RoundTripAsync(a, "a\n"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task each_connection_has_a_socket_record(string transport)
+    {
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream);
+        await using var _ = server;
+        using var client = await ConnectAsync(ep);
+        Assert.Equal("12345\n", await RoundTripAsync(client, "12345\n"));
+        await SmallServiceTests.WaitUntil(() => server.Connections.Single().BytesOut == 6);
+        var r = server.Connections.Single();
+        Assert.Equal("stream", r.Type);
+        Assert.Equal(transport switch { Transports.Tcp4 => "inet", Transports.Tcp6 => "inet6", _ => "unix" }, r.Family);
+        Assert.Equal(transport == Transports.Unix ? "unix" : "tcp", r.Protocol);
+        Assert.Equal("ESTABLISHED", r.State);
+        Assert.Equal(6, r.BytesIn);
+        Assert.Equal(1, r.MessagesIn);
+        Assert.True(r.Handle > 2);
+        Assert.True(Directory.Exists($"/proc/self/fd/{r.Handle}") || File.Exists($"/proc/self/fd/{r.Handle}"));
+        if (transport != Transports.Unix) Assert.Equal(Sock.Core.Endpoints.EndpointText.Format(client.LocalEndPoint), r.Remote);
+        var listener = server.Sockets.First();
+        Assert.Equal("LISTEN", listener.State);
+        Assert.Equal(Sock.Core.Endpoints.EndpointText.Format(ep), listener.Local);
+    }
+
+    [Fact]
+    public async Task counters_report_connections_and_bytes_under_the_sock_meter()
+    {
+        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream);
+        await using var _ = server;
+        var values = new Dictionary<string, long>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter == server.Meter) l.EnableMeasurementEvents(instrument);
+        };
+        listener.SetMeasurementEventCallback<long>((instrument, value, _, _) => { lock (values) values[instrument.Name] = value; });
+        listener.Start();
+        using (var client = await ConnectAsync(ep))
+            Assert.Equal("counted\n", await RoundTripAsync(client, "counted\n"));
+        await SmallServiceTests.WaitUntil(() => server.ActiveConnections == 0);
+        listener.RecordObservableInstruments();
+        Assert.Equal("sock", server.Meter.Name);
+        Assert.Equal(1, values["sock.connections.accepted"]);
+        Assert.Equal(0, values["sock.connections.active"]);
+        Assert.Equal(0, values["sock.connections.rejected"]);
+        Assert.Equal(8, values["sock.bytes.in"]);
+        Assert.Equal(8, values["sock.bytes.out"]);
+        Assert.Equal(0, values["sock.errors"]);
+    }
+
+    [Fact]
+    public async Task a_graceful_stop_lets_open_connections_finish_and_closes_the_rest_at_the_deadline()
+    {
+        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream);
+        using var finishing = await ConnectAsync(ep);
+        using var lingering = await ConnectAsync(ep);
+        Assert.Equal("1\n", await RoundTripAsync(finishing, "1\n"));
+        Assert.Equal("2\n", await RoundTripAsync(lingering, "2\n"));
+        var stopping = server.StopAsync(TimeSpan.FromSeconds(1));
+        // New connections are refused at once; open ones still work.
+        await SmallServiceTests.WaitUntil(() => server.Sockets.All(s => s.State != "LISTEN"));
+        await Assert.ThrowsAnyAsync<SocketException>(() => ConnectAsync(ep));
+        Assert.Equal("still here\n", await RoundTripAsync(finishing, "still here\n"));
+        finishing.Shutdown(SocketShutdown.Send);
+        Assert.Empty(await finishing.ReadToEndAsync());
+        Assert.Equal(1, await stopping); // the lingering one was closed at the deadline
+        Assert.Empty(await lingering.ReadToEndAsync());
+        await server.DisposeAsync();
+    }
+}
