@@ -51,6 +51,8 @@ public sealed class ProcNetReader : ISocketTableReader
             var (ra, rp) = ParseAddress(f[2]);
             var st = int.Parse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var q = f[4].Split(':');
+            var tm = f[5].Split(':');
+            var timer = int.Parse(tm[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             yield return new SocketTableEntry
             {
                 Netid = netid,
@@ -60,6 +62,10 @@ public sealed class ProcNetReader : ISocketTableReader
                 LocalAddress = la, LocalPort = lp, PeerAddress = ra, PeerPort = rp,
                 Uid = int.Parse(f[7], CultureInfo.InvariantCulture),
                 Inode = long.Parse(f[9], CultureInfo.InvariantCulture),
+                // tm->when is in clock ticks (USER_HZ, 100 a second).
+                Timer = timer switch { 0 => null, 1 => "on", 2 => "keepalive", 3 => "timewait", 4 => "persist", _ => "unknown" },
+                TimerExpiresMs = timer == 0 ? 0 : long.Parse(tm[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) * 10,
+                TimerRetransmits = int.Parse(f[6], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
             };
         }
     }

@@ -9,4 +9,7 @@ namespace Sock.Cli.Rendering;
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
+[JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonRow>))]
+[JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonHolder>))]
+[JsonSerializable(typeof(Sock.Core.Inspection.SocketSummary))]
 internal sealed partial class SockJson : JsonSerializerContext;
