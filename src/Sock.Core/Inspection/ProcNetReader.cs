@@ -96,7 +96,13 @@ public sealed class ProcNetReader : ISocketTableReader
     /// Parses "0100007F:1F90" or the 32-digit tcp6 form: each 32-bit word is printed from a host-order read of
     /// network-order bytes, the port in plain hex.
     /// </summary>
-    public static (IPAddress Address, int Port) ParseAddress(string text)
+    public static (IPAddress Address, int Port) ParseAddress(string text) => ParseAddress(text, BitConverter.IsLittleEndian);
+
+    /// <summary>
+    /// Parses an address as a kernel of the given byte order prints it: a little-endian host prints 127.0.0.1 as
+    /// 0100007F, a big-endian one as 7F000001.
+    /// </summary>
+    public static (IPAddress Address, int Port) ParseAddress(string text, bool littleEndianHost)
     {
         var colon = text.IndexOf(':');
         var hex = text.AsSpan(0, colon);
@@ -104,7 +110,7 @@ public sealed class ProcNetReader : ISocketTableReader
         for (var w = 0; w < bytes.Length / 4; w++)
         {
             var word = uint.Parse(hex.Slice(w * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (BitConverter.IsLittleEndian) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(w * 4), word);
+            if (littleEndianHost) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(w * 4), word);
             else BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(w * 4), word);
         }
         var port = int.Parse(text.AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

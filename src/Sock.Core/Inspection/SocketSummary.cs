@@ -23,6 +23,9 @@ public sealed record SocketSummary(
     long Sockets, long TcpAllocated, long TcpEstablished, long TcpOrphaned, long TcpTimeWait,
     long Tcp4, long Tcp6, long Udp4, long Udp6, long Raw4, long Raw6, long Frag4, long Frag6)
 {
+    /// <summary>The TCP total ss -s prints first: allocated sockets plus time-wait ones.</summary>
+    public long TcpTotal => TcpAllocated + TcpTimeWait;
+
     /// <summary>TCP sockets closed but not yet freed, as ss computes it.</summary>
     public long TcpClosed => TcpAllocated - (Tcp4 + Tcp6 - TcpTimeWait);
 

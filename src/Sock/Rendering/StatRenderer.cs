@@ -207,7 +207,7 @@ internal static class StatRenderer
             string.Create(CultureInfo.InvariantCulture, $"{name}\t  {v4 + v6,-9} {v4,-9} {v6,-9}");
         output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"Total: {s.Sockets}"));
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"TCP:   {s.TcpAllocated} (estab {s.TcpEstablished}, closed {s.TcpClosed}, orphaned {s.TcpOrphaned}, timewait {s.TcpTimeWait})"));
+            $"TCP:   {s.TcpTotal} (estab {s.TcpEstablished}, closed {s.TcpClosed}, orphaned {s.TcpOrphaned}, timewait {s.TcpTimeWait})"));
         output.WriteLine();
         output.WriteLine("Transport Total     IP        IPv6");
         output.WriteLine(Row("RAW", s.Raw4, s.Raw6));
