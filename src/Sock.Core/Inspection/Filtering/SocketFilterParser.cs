@@ -197,8 +197,15 @@ internal sealed class SocketFilterParser
     private static List<string> Tokenize(string text)
     {
         var tokens = new List<string>();
-        foreach (var word in text.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        foreach (var w in text.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
+            var word = w;
+            // "!state" is "! state", as ss reads it.
+            while (word.Length > 1 && word[0] == '!' && word[1] != '=')
+            {
+                tokens.Add("!");
+                word = word[1..];
+            }
             var start = 0;
             for (var i = 0; i < word.Length; i++)
             {
