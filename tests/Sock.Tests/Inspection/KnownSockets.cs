@@ -1,0 +1,89 @@
+using System.Net;
+using System.Net.Sockets;
+
+namespace Sock.Tests.Inspection;
+
+/// <summary>
+/// A known set of sockets held open for the comparison with ss: TCP listeners and established pairs on IPv4 and
+/// IPv6, a TIME-WAIT, UDP bound and connected on both families, a Unix stream listener with a connected pair and a
+/// bound Unix datagram socket, all on loopback or in a fresh temporary directory.
+/// </summary>
+public sealed class KnownSockets : IDisposable
+{
+    private readonly List<Socket> _sockets = [];
+
+    public KnownSockets()
+    {
+        Directory = System.IO.Directory.CreateTempSubdirectory("sock-stat-").FullName;
+        foreach (var loopback in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
+        {
+            var l = Keep(new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
+            l.Bind(new IPEndPoint(loopback, 0));
+            l.Listen(16);
+            var c = Keep(new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
+            c.Connect(l.LocalEndPoint!);
+            Keep(l.Accept());
+            Ports.Add(((IPEndPoint)l.LocalEndPoint!).Port);
+
+            var u = Keep(new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
+            u.Bind(new IPEndPoint(loopback, 0));
+            var uc = Keep(new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
+            uc.Bind(new IPEndPoint(loopback, 0));
+            uc.Connect(u.LocalEndPoint!);
+            Ports.Add(((IPEndPoint)u.LocalEndPoint!).Port);
+            Ports.Add(((IPEndPoint)uc.LocalEndPoint!).Port);
+        }
+
+        // TIME-WAIT: the side that closes first keeps it.
+        using (var tl = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp))
+        {
+            tl.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+            tl.Listen();
+            var tc = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+            tc.Connect(tl.LocalEndPoint!);
+            using var ta = tl.Accept();
+            TimeWaitPort = ((IPEndPoint)tc.LocalEndPoint!).Port;
+            Ports.Add(TimeWaitPort);
+            tc.Shutdown(SocketShutdown.Both);
+            tc.Close();
+            ta.ReceiveTimeout = 5000;
+            _ = ta.Receive(new byte[1]); // the FIN
+        }
+
+        UnixStreamPath = Path.Combine(Directory, "stream.sock");
+        var us = Keep(new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        us.Bind(new UnixDomainSocketEndPoint(UnixStreamPath));
+        us.Listen(4);
+        var ucl = Keep(new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
+        ucl.Connect(new UnixDomainSocketEndPoint(UnixStreamPath));
+        Keep(us.Accept());
+        UnixDgramPath = Path.Combine(Directory, "dgram.sock");
+        var ud = Keep(new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified));
+        ud.Bind(new UnixDomainSocketEndPoint(UnixDgramPath));
+    }
+
+    /// <summary>The temporary directory holding the Unix sockets.</summary>
+    public string Directory { get; }
+
+    /// <summary>The ports of the listeners, bound UDP sockets and the TIME-WAIT client.</summary>
+    public HashSet<int> Ports { get; } = [];
+
+    /// <summary>The client port left in TIME-WAIT.</summary>
+    public int TimeWaitPort { get; }
+
+    public string UnixStreamPath { get; }
+    public string UnixDgramPath { get; }
+
+    private Socket Keep(Socket s)
+    {
+        _sockets.Add(s);
+        return s;
+    }
+
+    public void Dispose()
+    {
+        foreach (var s in _sockets) s.Dispose();
+        try { System.IO.Directory.Delete(Directory, recursive: true); }
+        catch (IOException) { }
+    }
+}

@@ -1,0 +1,123 @@
+using System.Text.RegularExpressions;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Inspection;
+
+/// <summary>
+/// sock stat against the real ss on the same machine: with the same options both must report the same
+/// (netid, state, local, peer) rows for the sockets <see cref="KnownSockets"/> holds open, and the same owning pid.
+/// </summary>
+public partial class StatVersusSsTests(KnownSockets known) : IClassFixture<KnownSockets>
+{
+    private sealed record Row(string Netid, string State, string Local, string Peer, string Process);
+
+    [Theory]
+    [InlineData("-tan")]
+    [InlineData("-uan")]
+    [InlineData("-tuan")]
+    [InlineData("-xa")]
+    [InlineData("-tn")]
+    [InlineData("-tln")]
+    [InlineData("-4tuan")]
+    [InlineData("-6tuan")]
+    public async Task sock_stat_reports_the_rows_ss_reports(string options)
+    {
+        Assert.True(ExternalTool.Exists("ss"), "ss (iproute2) is needed for this test");
+        var (sock, ss) = await Both(options);
+        Assert.NotEmpty(ss);
+        Assert.Equal(ss, sock);
+    }
+
+    [Theory]
+    [InlineData("-tan state time-wait")]
+    [InlineData("-tan state established")]
+    [InlineData("-tuan exclude listening")]
+    [InlineData("-tuan dst [::1]")]
+    [InlineData("-uan src 127.0.0.1")]
+    public async Task filters_keep_the_rows_ss_keeps(string command)
+    {
+        var (sock, ss) = await Both(command);
+        Assert.NotEmpty(ss);
+        Assert.Equal(ss, sock);
+    }
+
+    [Fact]
+    public async Task owners_are_the_processes_ss_names()
+    {
+        var (sock, ss) = await Both("-tuanp");
+        var me = $"pid={Environment.ProcessId},";
+        Assert.Contains(ss, r => r.Process.Contains(me, StringComparison.Ordinal));
+        Assert.Equal(ss.Select(r => (r.Local, r.Peer, Pids(r.Process))), sock.Select(r => (r.Local, r.Peer, Pids(r.Process))));
+    }
+
+    [Fact]
+    public async Task unix_owners_are_the_processes_ss_names()
+    {
+        var (sock, ss) = await Both("-xap");
+        Assert.Equal(4, ss.Count); // listener, accepted, client, datagram
+        Assert.Equal(ss.Select(r => Pids(r.Process)), sock.Select(r => Pids(r.Process)));
+    }
+
+    private static string Pids(string process) => string.Join(',', PidPattern().Matches(process).Select(m => m.Value).Order());
+
+    private async Task<(List<Row> Sock, List<Row> Ss)> Both(string command)
+    {
+        var args = command.Split(' ');
+        // ss and sock are snapshots a moment apart; the known sockets do not change in between.
+        var ssRun = await ExternalTool.RunAsync("ss", args);
+        Assert.Equal(0, ssRun.ExitCode);
+        var sockRun = await SockRunner.RunAsync(["stat", .. args]);
+        Assert.True(sockRun.ExitCode == 0, sockRun.ToString());
+        return (Ours(Parse(sockRun.Stdout)), Ours(Parse(ssRun.Stdout)));
+    }
+
+    // Only the known sockets: other engineers' tests open sockets on this machine at the same time.
+    private List<Row> Ours(List<Row> rows)
+    {
+        bool Mine(string endpoint) => endpoint.StartsWith(known.Directory, StringComparison.Ordinal)
+            || (endpoint.LastIndexOf(':') is var c && c > 0 && int.TryParse(endpoint[(c + 1)..], out var p) && known.Ports.Contains(p));
+        var unixInodes = rows.Where(r => r.Netid.StartsWith("u_", StringComparison.Ordinal) && Mine(r.Local))
+            .Select(r => r.Local.Split(' ')[1]).ToHashSet();
+        return rows.Where(r => Mine(r.Local) || Mine(r.Peer)
+                || (r.Netid.StartsWith("u_", StringComparison.Ordinal) && unixInodes.Contains(r.Peer.Split(' ')[1])))
+            .OrderBy(r => r.Netid, StringComparer.Ordinal).ThenBy(r => r.State, StringComparer.Ordinal)
+            .ThenBy(r => r.Local, StringComparer.Ordinal).ThenBy(r => r.Peer, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Reads ss's layout (which sock's plain output keeps): the header says whether Netid and State are there.</summary>
+    private static List<Row> Parse(string text)
+    {
+        var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var header = lines[0];
+        var hasNetid = header.StartsWith("Netid", StringComparison.Ordinal);
+        var hasState = header.Contains("State", StringComparison.Ordinal);
+        var rows = new List<Row>();
+        foreach (var line in lines.Skip(1))
+        {
+            if (line.StartsWith('\t')) continue;
+            var f = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            var i = 0;
+            var netid = hasNetid ? f[i++] : "tcp/udp";
+            var state = hasState ? f[i++] : "-";
+            i += 2; // Recv-Q, Send-Q
+            string local, peer;
+            if (netid.StartsWith("u_", StringComparison.Ordinal))
+            {
+                local = f[i] + " " + f[i + 1];
+                peer = f[i + 2] + " " + f[i + 3];
+                i += 4;
+            }
+            else
+            {
+                local = f[i];
+                peer = f[i + 1];
+                i += 2;
+            }
+            rows.Add(new Row(netid, state, local, peer, string.Join(' ', f.Skip(i))));
+        }
+        return rows;
+    }
+
+    [GeneratedRegex(@"pid=\d+")]
+    private static partial Regex PidPattern();
+}
