@@ -40,11 +40,11 @@ public static class SocketStates
     public static string NameOf(int state) => state > 0 && state < Names.Length ? Names[state] : "UNKNOWN";
 
     /// <summary>The kernel state number of an ss state name (ESTAB → 1); 0 when unknown.</summary>
-    public static int CodeOf(string ssName)
+    public static int CodeOf(string ssName) => ssName switch
     {
-        var i = Array.IndexOf(Names, ssName);
-        return i < 0 ? 0 : i;
-    }
+        "ESTAB" => 1, "SYN-SENT" => 2, "SYN-RECV" => 3, "FIN-WAIT-1" => 4, "FIN-WAIT-2" => 5, "TIME-WAIT" => 6,
+        "UNCONN" => 7, "CLOSE-WAIT" => 8, "LAST-ACK" => 9, "LISTEN" => 10, "CLOSING" => 11, _ => 0,
+    };
 
     /// <summary>The bit of a row's state in a state mask (SYN-RECV covers both kernel numbers).</summary>
     public static uint BitOf(string ssName)

@@ -97,7 +97,11 @@ internal static class StatCommand
             if (Terminal.RichStdout && options.Header)
                 Spectre.Console.AnsiConsole.Write(StatRenderer.RichTable(table.Layout, table.Rows));
             else
-                StatRenderer.WritePlain(Console.Out, table.Layout, table.Rows);
+            {
+                // A large buffered writer straight on stdout: tens of thousands of rows without a console write each.
+                using var stdout = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false), 1 << 16);
+                StatRenderer.WritePlain(stdout, table.Layout, table.Rows);
+            }
             return ExitCodes.Success;
         });
         return command;
@@ -162,7 +166,7 @@ internal static class StatCommand
             if (holders.Count == 0)
                 Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"nothing holds port {port}{(proto is null ? " (tcp or udp)" : "/" + proto)}"));
         }
-        if (incomplete && holders.Any(h => h.Owners.Count == 0)) StatTable.NoteNotRoot();
+        if (incomplete && holders.Any(h => h.Owners.Count == 0)) StatTable.NoteDenied(0);
         return holders.Count > 0 ? ExitCodes.Success : ExitCodes.NetworkError;
     }
 }

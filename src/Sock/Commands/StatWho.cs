@@ -18,7 +18,7 @@ internal static class StatWho
         foreach (var h in binders)
         {
             var who = h.Owners.Count == 0
-                ? ownersIncomplete ? "a process sock cannot see (run as root to see it)" : "no process visible in /proc (another PID namespace?)"
+                ? ownersIncomplete ? Environment.IsPrivilegedProcess ? "a process whose descriptors could not be read" : "a process sock cannot see (run as root to see it)" : "no process visible in /proc (another PID namespace?)"
                 : string.Join(" and ", h.Owners.Select(o => string.Create(CultureInfo.InvariantCulture, $"{o.Command} (pid {o.Pid}, fd {o.Fd})")));
             var user = h.User ?? h.Uid.ToString(CultureInfo.InvariantCulture);
             yield return string.Create(CultureInfo.InvariantCulture,

@@ -75,6 +75,7 @@ internal static class StatRenderer
 
     private static string Extras(SocketTableEntry r, StatLayout layout)
     {
+        if (!layout.Processes && !layout.Timers && !layout.Extended && !layout.Info) return "";
         var sb = new StringBuilder();
         if (layout.Processes) sb.Append(Users(r.Owners));
         if (layout.Timers && r.Timer is not null)
@@ -141,7 +142,7 @@ internal static class StatRenderer
         return sb.ToString();
     }
 
-    /// <summary>Plain text in ss's layout: columns padded to the widest cell, one space apart.</summary>
+    /// <summary>Plain text in ss's layout: columns padded to the widest cell, one space apart, no trailing spaces.</summary>
     public static void WritePlain(TextWriter output, StatLayout layout, IReadOnlyList<SocketTableEntry> rows, IReadOnlyList<string>? marks = null)
     {
         var headers = Headers(layout);
@@ -154,26 +155,22 @@ internal static class StatRenderer
             foreach (var row in cells) w = Math.Max(w, row[c].Length);
             widths[c] = w;
         }
-        var markWidth = marks is null ? 0 : 2;
-        var sb = new StringBuilder(rows.Count * 100 + 200);
+        var spaces = new string(' ', widths.Length == 0 ? 1 : widths.Max() + 2);
         void Line(string[] row, string? mark)
         {
-            var start = sb.Length;
-            if (markWidth > 0) sb.Append((mark ?? "").PadRight(markWidth));
-            for (var c = 0; c < row.Length; c++)
+            if (marks is not null) { output.Write(mark ?? ""); output.Write(spaces.AsSpan(0, 2 - (mark?.Length ?? 0))); }
+            var last = row.Length - 1;
+            while (last > 0 && row[last].Length == 0) last--;
+            for (var c = 0; c <= last; c++)
             {
-                if (c < row.Length - 1) sb.Append(row[c]).Append(' ', widths[c] - row[c].Length + 1);
-                else sb.Append(row[c]);
+                output.Write(row[c]);
+                if (c < last) output.Write(spaces.AsSpan(0, widths[c] - row[c].Length + 1));
             }
-            // No trailing spaces when the Process column is empty.
-            var end = sb.Length;
-            while (end > start && sb[end - 1] == ' ') end--;
-            sb.Length = end;
-            sb.Append('\n');
+            output.Write('\n');
         }
         if (layout.Header) Line(headers, marks is null ? null : "");
         for (var r = 0; r < cells.Length; r++) Line(cells[r], marks?[r]);
-        output.Write(sb.ToString());
+        output.Flush();
     }
 
     /// <summary>A Spectre table with states coloured, for a terminal.</summary>

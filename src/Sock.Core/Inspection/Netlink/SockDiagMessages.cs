@@ -122,8 +122,8 @@ public static class SockDiagMessages
         var sport = BinaryPrimitives.ReadUInt16BigEndian(m[4..]);
         var dport = BinaryPrimitives.ReadUInt16BigEndian(m[6..]);
         var addrLen = family == AfInet6 ? 16 : 4;
-        var src = new IPAddress(m.Slice(8, addrLen));
-        var dst = new IPAddress(m.Slice(24, addrLen));
+        var src = Address(m.Slice(8, addrLen));
+        var dst = Address(m.Slice(24, addrLen));
         var ifindex = (int)ReadHost32(m[40..]);
         var cookie = ReadHost32(m[44..]) | ((ulong)ReadHost32(m[48..]) << 32);
         var expires = ReadHost32(m[52..]);
@@ -134,15 +134,19 @@ public static class SockDiagMessages
         bool? v6only = null;
         string? cong = null;
         TcpInternals? tcp = null;
-        foreach (var (type, value) in Attributes(m[72..]))
+        for (var o = 72; o + 4 <= m.Length;)
         {
+            var len = ReadHost16(m[o..]);
+            var type = ReadHost16(m[(o + 2)..]) & 0x3FFF;
+            if (len < 4 || o + len > m.Length) break;
+            var value = m.Slice(o + 4, len - 4);
             switch (type)
             {
                 case InetDiagSkV6Only when value.Length >= 1: v6only = value[0] != 0; break;
                 case InetDiagCong: cong = CString(value); break;
                 case InetDiagInfo: tcp = ParseTcpInfo(value); break;
-                case InetDiagShutdown: break;
             }
+            o += Align(len);
         }
         if (tcp is not null && cong is not null) tcp = tcp with { Congestion = cong };
         var stateName = SocketStates.NameOf(state);
@@ -179,8 +183,13 @@ public static class SockDiagMessages
         string? path = null;
         long peer = 0, rq = 0, wq = 0;
         var uid = 0;
-        foreach (var (t, value) in Attributes(m[16..]))
+        for (var o = 16; o + 4 <= m.Length;)
         {
+            var len = ReadHost16(m[o..]);
+            var t = ReadHost16(m[(o + 2)..]) & 0x3FFF;
+            if (len < 4 || o + len > m.Length) break;
+            var value = m.Slice(o + 4, len - 4);
+            o += Align(len);
             switch (t)
             {
                 case UnixDiagName when value.Length > 0:
@@ -250,19 +259,24 @@ public static class SockDiagMessages
         };
     }
 
-    private static List<(ushort Type, byte[] Value)> Attributes(ReadOnlySpan<byte> span)
+    // Tables repeat the same few addresses (127.0.0.1, ::1, the wildcard) thousands of times: share one object each,
+    // which also shares IPAddress's cached text when the rows are printed.
+    [ThreadStatic] private static Dictionary<uint, IPAddress>? _v4;
+    [ThreadStatic] private static Dictionary<UInt128, IPAddress>? _v6;
+
+    private static IPAddress Address(ReadOnlySpan<byte> bytes)
     {
-        var list = new List<(ushort, byte[])>();
-        var o = 0;
-        while (o + 4 <= span.Length)
+        if (bytes.Length == 4)
         {
-            var len = ReadHost16(span[o..]);
-            var type = ReadHost16(span[(o + 2)..]);
-            if (len < 4 || o + len > span.Length) break;
-            list.Add(((ushort)(type & 0x3FFF), span.Slice(o + 4, len - 4).ToArray()));
-            o += Align(len);
+            var key = BinaryPrimitives.ReadUInt32BigEndian(bytes);
+            _v4 ??= [];
+            if (!_v4.TryGetValue(key, out var a) && _v4.Count < 4096) _v4[key] = a = new IPAddress(bytes);
+            return a ?? new IPAddress(bytes);
         }
-        return list;
+        var k6 = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        _v6 ??= [];
+        if (!_v6.TryGetValue(k6, out var b) && _v6.Count < 4096) _v6[k6] = b = new IPAddress(bytes);
+        return b ?? new IPAddress(bytes);
     }
 
     private static string CString(ReadOnlySpan<byte> v)
