@@ -11,7 +11,7 @@ public sealed class SocketTableReaders : ISocketTableReader
     private readonly ISocketTableReader? _primary;
     private readonly ISocketTableReader _fallback;
 
-    private SocketTableReaders(ISocketTableReader? primary, ISocketTableReader fallback)
+    internal SocketTableReaders(ISocketTableReader? primary, ISocketTableReader fallback)
     {
         _primary = primary;
         _fallback = fallback;

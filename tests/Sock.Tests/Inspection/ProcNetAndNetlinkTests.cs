@@ -86,3 +86,29 @@ public class ProcNetAndNetlinkTests
         Assert.Empty(row.Owners);
     }
 }
+
+/// <summary>When the kernel refuses netlink, the machine reader reads /proc/net and says what is missing.</summary>
+public class SocketTableFallbackTests
+{
+    private sealed class RefusedNetlink : ISocketTableReader
+    {
+        public string Source => "netlink sock_diag";
+        public IReadOnlyList<SocketTableEntry> Read(SocketKinds kinds) =>
+            throw new NetlinkUnavailableException("cannot open a NETLINK_SOCK_DIAG socket: Permission denied", null);
+    }
+
+    [Fact]
+    public void refused_netlink_falls_back_to_proc_net_and_says_so()
+    {
+        using var l = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        l.Listen();
+        var port = ((IPEndPoint)l.LocalEndPoint!).Port;
+        var reader = new SocketTableReaders(new RefusedNetlink(), new ProcNetReader());
+        var rows = reader.Read(new SocketTableQuery(SocketKinds.Tcp4, 1u << SocketStates.Listen));
+        Assert.Contains(rows, r => r.LocalPort == port && r.State == "LISTEN");
+        Assert.All(rows, r => Assert.Equal("LISTEN", r.State));
+        Assert.Equal("/proc/net", reader.Source);
+        Assert.StartsWith("cannot open a NETLINK_SOCK_DIAG socket: Permission denied; read /proc/net instead", reader.Limitation);
+    }
+}
