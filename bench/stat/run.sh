@@ -69,3 +69,5 @@ for cmd in "$SOCK stat -tan" "ss -tan" "$SOCK stat -tanp" "ss -tanp" "netstat -t
   printf '%-45s %s\n' "$cmd" "$rss"
 done | tee "$OUT/rss.txt"
 cat "$OUT/times.md"
+echo "== medians (wall and CPU = user+system; on a shared machine CPU time is the steadier figure)"
+python3 "$ROOT/bench/stat/summarize.py" "$OUT/times.json" | tee "$OUT/summary.txt"
