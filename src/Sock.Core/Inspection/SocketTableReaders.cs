@@ -20,7 +20,7 @@ public sealed class SocketTableReaders : ISocketTableReader
 
     /// <summary>The reader for the operating system sock runs on.</summary>
     public static SocketTableReaders ForThisMachine() => OperatingSystem.IsLinux()
-        ? new SocketTableReaders(new NetlinkSocketTableReader(), new ProcNetReader())
+        ? new SocketTableReaders(new NetlinkSocketTableReader(new ProcNetReader()), new ProcNetReader())
         : new SocketTableReaders(null, new IPGlobalPropertiesReader());
 
     /// <inheritdoc />

@@ -66,8 +66,28 @@ internal static class StatRenderer
     {
         if (port == 0) return "*";
         if (!numeric && netid is "tcp" or "udp" && ServiceRegistry.Default.NameOf(port, netid) is { } name) return name;
+        // A raw socket's "port" is its IP protocol number; ss names it from /etc/protocols.
+        if (!numeric && netid == "raw" && Protocols.Value.TryGetValue(port, out var proto)) return proto;
         return port.ToString(CultureInfo.InvariantCulture);
     }
+
+    private static readonly Lazy<Dictionary<int, string>> Protocols = new(() =>
+    {
+        var map = new Dictionary<int, string>();
+        try
+        {
+            if (!File.Exists("/etc/protocols")) return map;
+            foreach (var line in File.ReadLines("/etc/protocols"))
+            {
+                var f = line.Split((char[])[' ', '\t'], StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length >= 2 && !f[0].StartsWith('#') && int.TryParse(f[1], NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                    map.TryAdd(n, f[0]);
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return map;
+    });
 
     public static string Users(IReadOnlyList<SocketOwner> owners) =>
         owners.Count == 0 ? "" : "users:(" + string.Join(',', owners.Select(o =>

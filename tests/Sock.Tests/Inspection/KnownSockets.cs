@@ -57,6 +57,16 @@ public sealed class KnownSockets : IDisposable
         var ucl = Keep(new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified));
         ucl.Connect(new UnixDomainSocketEndPoint(UnixStreamPath));
         Keep(us.Accept());
+        var sq = Keep(new Socket(AddressFamily.Unix, SocketType.Seqpacket, ProtocolType.Unspecified));
+        sq.Bind(new UnixDomainSocketEndPoint(Path.Combine(Directory, "seq.sock")));
+        sq.Listen(2);
+        if (Environment.IsPrivilegedProcess)
+        {
+            // Raw ICMP sockets (root only): ss's "raw" table, whose port column is the protocol number.
+            Keep(new Socket(AddressFamily.InterNetwork, SocketType.Raw, ProtocolType.Icmp));
+            Keep(new Socket(AddressFamily.InterNetworkV6, SocketType.Raw, ProtocolType.IcmpV6));
+            HasRaw = true;
+        }
         UnixDgramPath = Path.Combine(Directory, "dgram.sock");
         var ud = Keep(new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified));
         ud.Bind(new UnixDomainSocketEndPoint(UnixDgramPath));
@@ -67,6 +77,9 @@ public sealed class KnownSockets : IDisposable
 
     /// <summary>The ports of the listeners, bound UDP sockets and the TIME-WAIT client.</summary>
     public HashSet<int> Ports { get; } = [];
+
+    /// <summary>True when raw sockets could be opened (as root).</summary>
+    public bool HasRaw { get; }
 
     /// <summary>The client port left in TIME-WAIT.</summary>
     public int TimeWaitPort { get; }

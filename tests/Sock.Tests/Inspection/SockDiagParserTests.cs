@@ -130,6 +130,14 @@ public class SockDiagParserTests
     }
 
     [Fact]
+    public void a_dump_that_cannot_start_ends_with_done_and_the_errno()
+    {
+        // Captured: the raw table asked of a kernel without raw_diag (NLMSG_DONE carrying -ENOENT).
+        var batch = SockDiagMessages.Parse(Convert.FromHexString("140000000300020001000000a2090000feffffff"), "raw", []);
+        Assert.Equal((true, 2), (batch.Done, batch.Errno));
+    }
+
+    [Fact]
     public void a_truncated_message_is_ignored_not_misread()
     {
         var rows = new List<SocketTableEntry>();

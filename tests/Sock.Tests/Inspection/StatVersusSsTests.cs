@@ -54,8 +54,23 @@ public partial class StatVersusSsTests(KnownSockets known) : IClassFixture<Known
     public async Task unix_owners_are_the_processes_ss_names()
     {
         var (sock, ss) = await Both("-xap");
-        Assert.Equal(4, ss.Count); // listener, accepted, client, datagram
+        Assert.Equal(5, ss.Count); // stream listener, accepted, client; datagram; seqpacket listener
         Assert.Equal(ss.Select(r => Pids(r.Process)), sock.Select(r => Pids(r.Process)));
+    }
+
+    [Theory]
+    [InlineData("-wanp")]
+    [InlineData("-wap")]
+    public async Task raw_sockets_are_the_ones_ss_reports(string options)
+    {
+        Assert.True(known.HasRaw, "raw sockets need root");
+        var ss = (await ExternalTool.RunAsync("ss", options)).Stdout;
+        var sock = await SockRunner.RunAsync(["stat", options]);
+        var me = $"pid={Environment.ProcessId},";
+        List<Row> Mine(string text) => Parse(text).Where(r => r.Process.Contains(me, StringComparison.Ordinal))
+            .OrderBy(r => r.Local, StringComparer.Ordinal).ToList();
+        Assert.Equal(2, Mine(ss).Count);
+        Assert.Equal(Mine(ss), Mine(sock.Stdout));
     }
 
     private static string Pids(string process) => string.Join(',', PidPattern().Matches(process).Select(m => m.Value).Order());

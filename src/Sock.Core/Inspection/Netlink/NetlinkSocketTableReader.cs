@@ -10,6 +10,17 @@ namespace Sock.Core.Inspection.Netlink;
 /// </summary>
 public sealed class NetlinkSocketTableReader : ISocketTableReader
 {
+    private readonly ISocketTableReader? _tableFallback;
+
+    /// <summary>
+    /// A reader; when the kernel has no diag module for one table (raw_diag is often missing), that table is read
+    /// from <paramref name="tableFallback"/> instead, as ss falls back to /proc/net/raw.
+    /// </summary>
+    public NetlinkSocketTableReader(ISocketTableReader? tableFallback = null) => _tableFallback = tableFallback;
+
+    /// <summary>The tables the last read took from the fallback because the kernel could not dump them.</summary>
+    public SocketKinds FellBack { get; private set; }
+
     /// <inheritdoc />
     public string Source => "netlink sock_diag";
 
@@ -27,7 +38,8 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
         {
             var buffer = new byte[64 * 1024];
             uint seq = 1;
-            void Dump(byte[] request, string? netid)
+            FellBack = 0;
+            void Dump(byte[] request, string? netid, SocketKinds kind)
             {
                 try
                 {
@@ -37,6 +49,12 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
                         var n = socket.Receive(buffer);
                         if (n == 0) return;
                         var batch = SockDiagMessages.Parse(buffer.AsSpan(0, n), netid, rows);
+                        if (batch.Errno != 0 && _tableFallback is not null)
+                        {
+                            FellBack |= kind;
+                            rows.AddRange(_tableFallback.Read(new SocketTableQuery(kind, query.States)));
+                            return;
+                        }
                         if (batch.Errno != 0)
                             throw new NetlinkUnavailableException($"the kernel refused the {netid ?? "unix"} dump (errno {batch.Errno})", null);
                         if (batch.Done) return;
@@ -46,13 +64,13 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
             }
             var states = query.States;
             var info = query.TcpInternals;
-            if (query.Kinds.HasFlag(SocketKinds.Tcp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp");
-            if (query.Kinds.HasFlag(SocketKinds.Tcp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp");
-            if (query.Kinds.HasFlag(SocketKinds.Udp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp");
-            if (query.Kinds.HasFlag(SocketKinds.Udp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp");
-            if (query.Kinds.HasFlag(SocketKinds.Raw4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw");
-            if (query.Kinds.HasFlag(SocketKinds.Raw6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw");
-            if (query.Kinds.HasFlag(SocketKinds.Unix)) Dump(SockDiagMessages.UnixRequest(states, seq++), null);
+            if (query.Kinds.HasFlag(SocketKinds.Tcp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp", SocketKinds.Tcp4);
+            if (query.Kinds.HasFlag(SocketKinds.Tcp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp", SocketKinds.Tcp6);
+            if (query.Kinds.HasFlag(SocketKinds.Udp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp", SocketKinds.Udp4);
+            if (query.Kinds.HasFlag(SocketKinds.Udp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp", SocketKinds.Udp6);
+            if (query.Kinds.HasFlag(SocketKinds.Raw4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw", SocketKinds.Raw4);
+            if (query.Kinds.HasFlag(SocketKinds.Raw6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw", SocketKinds.Raw6);
+            if (query.Kinds.HasFlag(SocketKinds.Unix)) Dump(SockDiagMessages.UnixRequest(states, seq++), null, SocketKinds.Unix);
         }
         return rows;
     }

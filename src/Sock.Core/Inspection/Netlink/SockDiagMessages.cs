@@ -94,7 +94,9 @@ public static class SockDiagMessages
             switch (type)
             {
                 case NlmsgDone:
-                    return new Batch(true, 0);
+                    // A dump that could not start ends with NLMSG_DONE carrying -errno (ENOENT: no raw_diag here).
+                    var status = payload.Length >= 4 ? (int)ReadHost32(payload) : 0;
+                    return new Batch(true, status < 0 ? -status : 0);
                 case NlmsgError:
                     var errno = payload.Length >= 4 ? -(int)ReadHost32(payload) : 0;
                     if (errno != 0) return new Batch(true, errno);
