@@ -8,6 +8,8 @@ public sealed record TcpInternals
 {
     /// <summary>The congestion control algorithm (cubic, bbr…), when given.</summary>
     public string? Congestion { get; init; }
+    /// <summary>Options the connection negotiated: timestamps, SACK, ECN… (ts, sack, ecn, ecnseen, fastopen as ss names them).</summary>
+    public IReadOnlyList<string> Options { get; init; } = [];
     /// <summary>Send window scale.</summary>
     public int SendWindowScale { get; init; }
     /// <summary>Receive window scale.</summary>

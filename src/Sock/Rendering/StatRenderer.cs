@@ -138,6 +138,7 @@ internal static class StatRenderer
     {
         static string Ms(long us) => (us / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
+        foreach (var o in t.Options) sb.Append(o).Append(' ');
         if (t.Congestion is not null) sb.Append(t.Congestion).Append(' ');
         sb.Append(CultureInfo.InvariantCulture, $"wscale:{t.SendWindowScale},{t.ReceiveWindowScale} rto:{Ms(t.RtoUs)} rtt:{Ms(t.RttUs)}/{Ms(t.RttVarUs)}");
         if (t.AtoUs > 0) sb.Append(CultureInfo.InvariantCulture, $" ato:{Ms(t.AtoUs)}");
@@ -149,6 +150,8 @@ internal static class StatRenderer
         if (t.BytesReceived > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_received:{t.BytesReceived}");
         if (t.SegsOut > 0) sb.Append(CultureInfo.InvariantCulture, $" segs_out:{t.SegsOut}");
         if (t.SegsIn > 0) sb.Append(CultureInfo.InvariantCulture, $" segs_in:{t.SegsIn}");
+        if (t.RttUs > 0 && t.Cwnd > 0)
+            sb.Append(CultureInfo.InvariantCulture, $" send {(long)(t.Cwnd * (double)t.Mss * 8 * 1_000_000 / t.RttUs)}bps");
         sb.Append(CultureInfo.InvariantCulture, $" lastsnd:{t.LastSendMs} lastrcv:{t.LastReceiveMs} lastack:{t.LastAckMs}");
         if (t.PacingRate is > 0 and < ulong.MaxValue) sb.Append(CultureInfo.InvariantCulture, $" pacing_rate {t.PacingRate * 8}bps");
         if (t.DeliveryRate > 0) sb.Append(CultureInfo.InvariantCulture, $" delivery_rate {t.DeliveryRate * 8}bps");

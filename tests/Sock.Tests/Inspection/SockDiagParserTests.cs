@@ -57,6 +57,7 @@ public class SockDiagParserTests
         Assert.NotNull(r.Tcp);
         Assert.False(string.IsNullOrEmpty(r.Tcp!.Congestion));
         Assert.True(r.Tcp.Cwnd > 0);
+        Assert.Equal(["ts", "sack"], r.Tcp.Options);
         Assert.True(r.Tcp.Mss > 0);
         Assert.Equal(5UL, r.Tcp.BytesAcked - 1); // "hello" plus the SYN
         Assert.NotEqual(0UL, r.Cookie);

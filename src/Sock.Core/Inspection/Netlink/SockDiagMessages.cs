@@ -224,8 +224,16 @@ public static class SockDiagMessages
         uint U32(int at) => v.Length >= at + 4 ? ReadHost32(v.AsSpan(at)) : 0;
         ulong U64(int at) => v.Length >= at + 8 ? (BitConverter.IsLittleEndian ? BinaryPrimitives.ReadUInt64LittleEndian(v.AsSpan(at)) : BinaryPrimitives.ReadUInt64BigEndian(v.AsSpan(at))) : 0;
         var wscale = v.Length > 6 ? v[6] : (byte)0;
+        var opts = v.Length > 5 ? v[5] : (byte)0;
+        var options = new List<string>();
+        if ((opts & 0x1) != 0) options.Add("ts");
+        if ((opts & 0x2) != 0) options.Add("sack");
+        if ((opts & 0x8) != 0) options.Add("ecn");
+        if ((opts & 0x10) != 0) options.Add("ecnseen");
+        if ((opts & 0x20) != 0) options.Add("fastopen");
         return new TcpInternals
         {
+            Options = options,
             SendWindowScale = wscale & 0xF,
             ReceiveWindowScale = wscale >> 4,
             RtoUs = U32(8),
