@@ -106,7 +106,7 @@ internal static class StatRenderer
             sb.Append(CultureInfo.InvariantCulture, $" ino:{r.Inode}");
             if (r.Cookie != 0) sb.Append(CultureInfo.InvariantCulture, $" sk:{r.Cookie:x}");
         }
-        if (layout.Info && r.Tcp is { } t) sb.Append("\n\t").Append(Info(t));
+        if (layout.Info && r.Tcp is { } t) sb.Append("\n\t ").Append(Info(t));
         return sb.ToString().TrimStart(' ');
     }
 
