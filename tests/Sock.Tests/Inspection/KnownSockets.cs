@@ -22,16 +22,18 @@ public sealed class KnownSockets : IDisposable
             l.Listen(16);
             var c = Keep(new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
             c.Connect(l.LocalEndPoint!);
-            Keep(l.Accept());
-            Ports.Add(((IPEndPoint)l.LocalEndPoint!).Port);
+            var a = Keep(l.Accept());
+            Bound.Add(Ss(l.LocalEndPoint));
+            Connected.Add((Ss(c.LocalEndPoint), Ss(c.RemoteEndPoint)));
+            Connected.Add((Ss(a.LocalEndPoint), Ss(a.RemoteEndPoint)));
 
             var u = Keep(new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
             u.Bind(new IPEndPoint(loopback, 0));
             var uc = Keep(new Socket(loopback.AddressFamily, SocketType.Dgram, ProtocolType.Udp));
             uc.Bind(new IPEndPoint(loopback, 0));
             uc.Connect(u.LocalEndPoint!);
-            Ports.Add(((IPEndPoint)u.LocalEndPoint!).Port);
-            Ports.Add(((IPEndPoint)uc.LocalEndPoint!).Port);
+            Bound.Add(Ss(u.LocalEndPoint));
+            Connected.Add((Ss(uc.LocalEndPoint), Ss(uc.RemoteEndPoint)));
         }
 
         // TIME-WAIT: the side that closes first keeps it.
@@ -43,7 +45,7 @@ public sealed class KnownSockets : IDisposable
             tc.Connect(tl.LocalEndPoint!);
             using var ta = tl.Accept();
             TimeWaitPort = ((IPEndPoint)tc.LocalEndPoint!).Port;
-            Ports.Add(TimeWaitPort);
+            Connected.Add((Ss(tc.LocalEndPoint), Ss(tc.RemoteEndPoint)));
             tc.Shutdown(SocketShutdown.Both);
             tc.Close();
             ta.ReceiveTimeout = 5000;
@@ -75,8 +77,23 @@ public sealed class KnownSockets : IDisposable
     /// <summary>The temporary directory holding the Unix sockets.</summary>
     public string Directory { get; }
 
-    /// <summary>The ports of the listeners, bound UDP sockets and the TIME-WAIT client.</summary>
-    public HashSet<int> Ports { get; } = [];
+    /// <summary>
+    /// The local endpoints of the listeners and bound UDP sockets, as ss spells them (127.0.0.1:P, [::1]:P): rows
+    /// with these local endpoints and a wildcard peer are ours.
+    /// </summary>
+    public HashSet<string> Bound { get; } = [];
+
+    /// <summary>
+    /// The (local, peer) pairs of the connected sockets and the TIME-WAIT: only these exact pairs are ours, so a
+    /// port scan another test runs against our listener does not count.
+    /// </summary>
+    public HashSet<(string Local, string Peer)> Connected { get; } = [];
+
+    private static string Ss(EndPoint? ep)
+    {
+        var ip = (IPEndPoint)ep!;
+        return ip.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{ip.Address}]:{ip.Port}" : $"{ip.Address}:{ip.Port}";
+    }
 
     /// <summary>True when raw sockets could be opened (as root).</summary>
     public bool HasRaw { get; }

@@ -28,7 +28,7 @@ public class StatRendererTests
     [InlineData(80, "tcp", true, "80")]
     [InlineData(0, "tcp", false, "*")]
     [InlineData(0, "udp", true, "*")]
-    [InlineData(6, "raw", false, "6")]
+    [InlineData(6, "raw", true, "6")]
     public void ports_are_service_names_unless_numeric(int port, string netid, bool numeric, string expected) =>
         Assert.Equal(expected, StatRenderer.Port(port, netid, numeric));
 
@@ -42,6 +42,14 @@ public class StatRendererTests
     [InlineData(7_199_000, "119min")]
     public void timers_read_as_ss_prints_them(long ms, string expected) =>
         Assert.Equal(expected, StatRenderer.Timer(ms));
+
+    [Fact]
+    public void raw_ports_are_protocol_names_from_etc_protocols()
+    {
+        Assert.True(File.Exists("/etc/protocols"), "the system's protocol list is needed");
+        Assert.Equal("icmp", StatRenderer.Port(1, "raw", numeric: false));
+        Assert.Equal("ipv6-icmp", StatRenderer.Port(58, "raw", numeric: false));
+    }
 
     [Fact]
     public void users_list_every_holder()
