@@ -29,6 +29,8 @@ public sealed partial class SocketOwnerIndex
     public static SocketOwnerIndex Scan(string procRoot = "/proc", IEnumerable<int>? pids = null)
     {
         var index = new SocketOwnerIndex();
+        // No /proc (Windows, macOS): no owners to find; say the list is incomplete rather than fail.
+        if (!Directory.Exists(procRoot)) { index.Incomplete = true; return index; }
         IEnumerable<int> candidates = pids ?? EnumeratePids(procRoot);
         var useReadlink = OperatingSystem.IsLinux() || OperatingSystem.IsFreeBSD() || OperatingSystem.IsMacOS();
         foreach (var pid in candidates)
