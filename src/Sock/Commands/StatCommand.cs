@@ -89,11 +89,7 @@ internal static class StatCommand
             }
             var table = StatTable.Read(options);
             table.PrintNotes();
-            if (options.Json)
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(table.Rows.Select(StatJsonRow.From).ToList(), SockJson.Default.ListStatJsonRow));
-                return ExitCodes.Success;
-            }
+            if (options.Json) return WriteJson(table.Rows);
             if (Terminal.RichStdout && options.Header)
                 Spectre.Console.AnsiConsole.Write(StatRenderer.RichTable(table.Layout, table.Rows));
             else
@@ -105,6 +101,14 @@ internal static class StatCommand
             return ExitCodes.Success;
         });
         return command;
+    }
+
+    // Kept out of the action's body so the plain path does not load System.Text.Json.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static int WriteJson(IReadOnlyList<SocketTableEntry> rows)
+    {
+        Console.Out.WriteLine(JsonSerializer.Serialize(rows.Select(StatJsonRow.From).ToList(), SockJson.Default.ListStatJsonRow));
+        return ExitCodes.Success;
     }
 
     private static double? WatchSeconds(ArgumentResult result)

@@ -178,7 +178,9 @@ internal static class StatRenderer
             foreach (var row in cells) w = Math.Max(w, row[c].Length);
             widths[c] = w;
         }
-        var spaces = new string(' ', widths.Length == 0 ? 1 : widths.Max() + 2);
+        var widest = 0;
+        foreach (var w in widths) widest = Math.Max(widest, w);
+        var spaces = new string(' ', widest + 2);
         void Line(string[] row, string? mark)
         {
             if (marks is not null) { output.Write(mark ?? ""); output.Write(spaces.AsSpan(0, 2 - (mark?.Length ?? 0))); }
