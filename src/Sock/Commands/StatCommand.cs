@@ -82,6 +82,7 @@ internal static class StatCommand
             if (parse.GetValue(summary)) return Summary(options.Json);
             if (parse.GetResult(watch) is not null)
             {
+                if (options.Json) throw SockException.Usage("--watch", "--json", "a live table is text; run --json once per snapshot instead");
                 var seconds = parse.GetValue(watch) ?? 1;
                 var frames = parse.GetValue(count);
                 if (frames is <= 0) throw SockException.Usage("count", frames.Value.ToString(CultureInfo.InvariantCulture), "must be 1 or more");

@@ -42,6 +42,7 @@ public class StatWhoTests
     [InlineData("stat --who 80/sctp", "sock: who 80/sctp: the protocol is tcp or udp (8080/tcp, 53/udp)")]
     [InlineData("stat --watch 0.01", "sock: --watch takes seconds from 0.1 to 86400, not '0.01' (see 'sock stat --help')")]
     [InlineData("stat --watch --count 0", "sock: count 0: must be 1 or more")]
+    [InlineData("stat --watch 1 --json", "sock: --watch --json: a live table is text; run --json once per snapshot instead")]
     public async Task bad_who_and_watch_values_are_usage_errors(string args, string error)
     {
         var run = await SockRunner.RunAsync(args);
