@@ -2,7 +2,8 @@ namespace Sock.Core.Inspection;
 
 /// <summary>
 /// Reads the operating system's socket table. One implementation per data source (Linux /proc/net, Linux netlink
-/// sock_diag, Windows, macOS), so commands do not care where the rows come from.
+/// sock_diag, .NET's IPGlobalProperties elsewhere; Windows and macOS readers can be added), so commands do not care
+/// where the rows come from.
 /// </summary>
 public interface ISocketTableReader
 {
@@ -11,4 +12,12 @@ public interface ISocketTableReader
 
     /// <summary>Every socket of the requested kinds the source can see.</summary>
     IReadOnlyList<SocketTableEntry> Read(SocketKinds kinds);
+
+    /// <summary>
+    /// The sockets of the requested kinds and states. Sources that cannot filter in the kernel read everything and
+    /// filter here.
+    /// </summary>
+    IReadOnlyList<SocketTableEntry> Read(SocketTableQuery query) =>
+        query.States == SocketStates.All ? Read(query.Kinds)
+            : Read(query.Kinds).Where(r => (SocketStates.BitOf(r.State) & query.States) != 0).ToList();
 }

@@ -12,7 +12,7 @@ public static class PortHolders
     /// </summary>
     public static IReadOnlyList<PortHolder> Find(int port, SocketKinds kinds, out bool ownersIncomplete, ISocketTableReader? reader = null)
     {
-        reader ??= new ProcNetReader();
+        reader ??= SocketTableReaders.ForThisMachine();
         var rows = reader.Read(kinds).Where(r => r.LocalPort == port && r.LocalAddress is not null).ToList();
         ownersIncomplete = false;
         if (rows.Count == 0) return [];

@@ -51,6 +51,8 @@ public sealed class ProcNetReader : ISocketTableReader
             var (ra, rp) = ParseAddress(f[2]);
             var st = int.Parse(f[3], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             var q = f[4].Split(':');
+            var tm = f[5].Split(':');
+            var timer = int.Parse(tm[0], NumberStyles.HexNumber, CultureInfo.InvariantCulture);
             yield return new SocketTableEntry
             {
                 Netid = netid,
@@ -60,6 +62,10 @@ public sealed class ProcNetReader : ISocketTableReader
                 LocalAddress = la, LocalPort = lp, PeerAddress = ra, PeerPort = rp,
                 Uid = int.Parse(f[7], CultureInfo.InvariantCulture),
                 Inode = long.Parse(f[9], CultureInfo.InvariantCulture),
+                // tm->when is in clock ticks (USER_HZ, 100 a second).
+                Timer = timer switch { 0 => null, 1 => "on", 2 => "keepalive", 3 => "timewait", 4 => "persist", _ => "unknown" },
+                TimerExpiresMs = timer == 0 ? 0 : long.Parse(tm[1], NumberStyles.HexNumber, CultureInfo.InvariantCulture) * 10,
+                TimerRetransmits = int.Parse(f[6], NumberStyles.HexNumber, CultureInfo.InvariantCulture),
             };
         }
     }
@@ -90,7 +96,13 @@ public sealed class ProcNetReader : ISocketTableReader
     /// Parses "0100007F:1F90" or the 32-digit tcp6 form: each 32-bit word is printed from a host-order read of
     /// network-order bytes, the port in plain hex.
     /// </summary>
-    public static (IPAddress Address, int Port) ParseAddress(string text)
+    public static (IPAddress Address, int Port) ParseAddress(string text) => ParseAddress(text, BitConverter.IsLittleEndian);
+
+    /// <summary>
+    /// Parses an address as a kernel of the given byte order prints it: a little-endian host prints 127.0.0.1 as
+    /// 0100007F, a big-endian one as 7F000001.
+    /// </summary>
+    public static (IPAddress Address, int Port) ParseAddress(string text, bool littleEndianHost)
     {
         var colon = text.IndexOf(':');
         var hex = text.AsSpan(0, colon);
@@ -98,7 +110,7 @@ public sealed class ProcNetReader : ISocketTableReader
         for (var w = 0; w < bytes.Length / 4; w++)
         {
             var word = uint.Parse(hex.Slice(w * 8, 8), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-            if (BitConverter.IsLittleEndian) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(w * 4), word);
+            if (littleEndianHost) BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(w * 4), word);
             else BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(w * 4), word);
         }
         var port = int.Parse(text.AsSpan(colon + 1), NumberStyles.HexNumber, CultureInfo.InvariantCulture);

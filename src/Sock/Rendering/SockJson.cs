@@ -13,4 +13,7 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(DemoReport))]
 [JsonSerializable(typeof(Sock.Core.Serving.SocketRecord))]
 [JsonSerializable(typeof(List<Sock.Core.Serving.SocketRecord>))]
+[JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonRow>))]
+[JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonHolder>))]
+[JsonSerializable(typeof(Sock.Core.Inspection.SocketSummary))]
 internal sealed partial class SockJson : JsonSerializerContext;
