@@ -9,4 +9,5 @@ namespace Sock.Cli.Rendering;
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
+[JsonSerializable(typeof(ScanJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;
