@@ -241,6 +241,9 @@ internal sealed class EpollConnectScan
             }
             var silent = reason == "no-response";
             if (!silent && attempt == 1) scan._rtt[target].Add(rtt); // Karn's rule: only a first try's answer measures the round trip
+            // Silence on a first try is a filtered port more often than a lost probe: it grows the window like an
+            // answer. Were it loss, the retry's answer would say so and halve the window.
+            if (silent && attempt == 1) scan._window.OnAnswer();
             if (silent && attempt <= scan._retries)
             {
                 CloseFd(fd);

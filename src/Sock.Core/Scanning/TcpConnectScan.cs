@@ -246,6 +246,9 @@ internal sealed class TcpConnectScan
         {
             _inFlight--;
             _free.Push(probe);
+            // Silence on a first try is a filtered port more often than a lost probe: it grows the window like an
+            // answer. Were it loss, the retry's answer would say so and halve the window.
+            if (reason == "no-response" && attempt == 1) _window.OnAnswer();
             if (retry)
             {
                 _again.Enqueue((job, attempt + 1));
