@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -32,6 +33,7 @@ internal sealed class EpollConnectScan
     private readonly List<Task> _bannerReads = [];
     private readonly Stopwatch _clock = new();
     private readonly int _workers;
+    private readonly bool[] _local;
     private readonly long _delayTicks;
     private long _next;
     private long _probes;
@@ -50,6 +52,7 @@ internal sealed class EpollConnectScan
         Ceiling = OpenFileLimit.Allow(options.WantedParallel);
         _window = new CongestionWindow(Math.Min(options.Timing.InitialParallel, Ceiling), Ceiling);
         _book = new VerdictBook(targets, ports, options.GrabBanners);
+        _local = LocalAddresses.Flags(targets);
         _delayTicks = (long)(options.Timing.ScanDelay.TotalSeconds * Stopwatch.Frequency);
         // A scan delay means one probe at a time anyway; tracing reads better from one thread.
         _workers = _delayTicks > 0 || _trace is not null ? 1
@@ -231,6 +234,14 @@ internal sealed class EpollConnectScan
                     : $"connect({fd}, {EndpointText.Format(scan._targets[target].Address, port)}) = {(error == SocketError.Success ? "0" : "-1 " + BsdNames.Errno(error))}");
 
             var (verdict, reason) = VerdictBook.Classify(error, timedOut);
+            if (verdict == VerdictBook.Open && ConnectedToItself(fd, target, port))
+            {
+                // The kernel chose the target port as our source port and the socket met itself: ask again from another port.
+                LinuxSockets.SetAbortiveClose(fd);
+                CloseFd(fd);
+                _again.Enqueue((job, attempt));
+                return;
+            }
             if (verdict == VerdictBook.Pending)
             {
                 // A local shortage (no ephemeral port, no buffers): not the target's answer. Again, more slowly.
@@ -268,6 +279,15 @@ internal sealed class EpollConnectScan
             // nmap closes a connect scan's open connections with an RST (linger 0): no FIN exchange, no TIME_WAIT.
             if (verdict == VerdictBook.Open) LinuxSockets.SetAbortiveClose(fd);
             CloseFd(fd);
+        }
+
+        private bool ConnectedToItself(int fd, int target, int port)
+        {
+            var address = scan._targets[target].Address;
+            if (!scan._local[target]) return false;
+            Span<byte> remote = stackalloc byte[32];
+            var len = LinuxSockets.WriteSockaddr(address, port, remote);
+            return LinuxSockets.IsConnectedToItself(fd, remote[..len]);
         }
 
         private void Deactivate(int fd)

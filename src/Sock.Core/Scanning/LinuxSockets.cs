@@ -85,6 +85,18 @@ internal static unsafe partial class LinuxSockets
         return getsockopt(fd, SOL_SOCKET, SO_ERROR, &value, &len) == 0 ? value : Errno;
     }
 
+    /// <summary>
+    /// True when the connected socket's own address is <paramref name="remote"/>: the kernel picked the destination port
+    /// as the source port and the socket connected to itself (TCP simultaneous open), which says nothing about a listener.
+    /// </summary>
+    public static bool IsConnectedToItself(int fd, ReadOnlySpan<byte> remote)
+    {
+        var local = stackalloc byte[32];
+        var len = 32;
+        if (getsockname(fd, local, &len) != 0 || len != remote.Length) return false;
+        return new ReadOnlySpan<byte>(local, len).SequenceEqual(remote);
+    }
+
     /// <summary>Closes with an RST instead of a FIN (SO_LINGER 0), so an open port leaves no TIME_WAIT behind.</summary>
     public static void SetAbortiveClose(int fd)
     {
@@ -132,6 +144,9 @@ internal static unsafe partial class LinuxSockets
 
     [LibraryImport("libc", EntryPoint = "getsockopt", SetLastError = true)]
     private static partial int getsockopt(int fd, int level, int name, void* value, int* len);
+
+    [LibraryImport("libc", EntryPoint = "getsockname", SetLastError = true)]
+    private static partial int getsockname(int fd, byte* addr, int* len);
 
     [LibraryImport("libc", EntryPoint = "setsockopt", SetLastError = true)]
     private static partial int setsockopt(int fd, int level, int name, void* value, int len);

@@ -222,6 +222,13 @@ internal sealed class TcpConnectScan
         var (verdict, reason) = VerdictBook.Classify(error, timedOut);
         var retry = verdict == Filtered && reason == "no-response" && attempt <= _retries;
 
+        if (verdict == Open && socket is not null && socket.LocalEndPoint is IPEndPoint local
+            && local.Port == port && local.Address.Equals(_targets[target].Address))
+        {
+            // The kernel chose the target port as our source port and the socket met itself: ask again from another port.
+            socket.LingerState = new LingerOption(true, 0);
+            verdict = Pending;
+        }
         if (verdict == Pending)
         {
             // A local shortage (no ephemeral port, no buffer): not the target's answer. Try the port again, slower.
@@ -240,6 +247,8 @@ internal sealed class TcpConnectScan
         if (reason != "no-response" && attempt == 1) _rtt[target].Add(rtt);
 
         var keepSocket = verdict == Open && _options.GrabBanners && socket is not null;
+        // nmap closes a connect scan's open connections with an RST (linger 0): no FIN exchange, no TIME_WAIT.
+        if (verdict == Open && !keepSocket) socket?.LingerState = new LingerOption(true, 0);
         if (!keepSocket) CloseQuietly(socket, handle);
 
         lock (_gate)
