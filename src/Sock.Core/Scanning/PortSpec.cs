@@ -31,9 +31,15 @@ public static class PortSpec
             if (item.Length == 0)
                 throw SockException.Usage("port list", text, "has an empty item (two commas, or a comma at an end)");
             var dash = item.IndexOf('-', StringComparison.Ordinal);
+            // A letter makes it a service name, dashes included (http-alt, sql-net).
+            if (item.Any(char.IsAsciiLetter) || (dash < 0 && !IsNumber(item)))
+            {
+                set.Add(Service(item, protocol, services ?? ServiceRegistry.Default));
+                continue;
+            }
             if (dash < 0)
             {
-                set.Add(IsNumber(item) ? Number(item, text) : Service(item, protocol, services ?? ServiceRegistry.Default));
+                set.Add(Number(item, text));
                 continue;
             }
             var lowText = item[..dash].Trim();
