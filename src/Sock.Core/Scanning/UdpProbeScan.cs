@@ -123,6 +123,7 @@ internal sealed class UdpProbeScan
             using var socket = new Socket(target.Address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             var handle = _trace is null ? 0 : socket.SafeHandle.DangerousGetHandle().ToInt64();
             _trace?.Call($"socket({BsdNames.Family(target.Address.AddressFamily)}, SOCK_DGRAM, IPPROTO_UDP) = {handle}");
+            AskForEveryIcmpError(socket);
             try
             {
                 // A connected UDP socket is told of ICMP errors for its peer; an unconnected one is not.
@@ -174,6 +175,25 @@ internal sealed class UdpProbeScan
         {
             Interlocked.Decrement(ref _inFlight);
             Interlocked.Increment(ref _done);
+        }
+    }
+
+    /// <summary>
+    /// Linux tells a connected UDP socket only of "hard" ICMP errors (port and protocol unreachable); IP_RECVERR makes it
+    /// report the others too (host, network, administratively prohibited), so those ports read filtered, as nmap has them.
+    /// </summary>
+    private static void AskForEveryIcmpError(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try
+        {
+            if (socket.AddressFamily == AddressFamily.InterNetworkV6)
+                socket.SetRawSocketOption(41, 25, BitConverter.GetBytes(1)); // SOL_IPV6, IPV6_RECVERR
+            else
+                socket.SetRawSocketOption(0, 11, BitConverter.GetBytes(1));  // SOL_IP, IP_RECVERR
+        }
+        catch (SocketException)
+        {
         }
     }
 

@@ -76,7 +76,12 @@ public sealed class ScanNamespace : IAsyncDisposable
     /// Opens a listening TCP socket inside the namespace on <paramref name="endpoint"/> (port 0 picks one) and
     /// accepts and closes whatever connects; returns the port.
     /// </summary>
-    public int Listen(IPEndPoint endpoint)
+    public int Listen(IPEndPoint endpoint) => Open(endpoint, SocketType.Stream);
+
+    /// <summary>Opens a UDP socket inside the namespace that sends every datagram back; returns the port.</summary>
+    public int EchoUdp(IPEndPoint endpoint) => Open(endpoint, SocketType.Dgram);
+
+    private int Open(IPEndPoint endpoint, SocketType type)
     {
         Socket? socket = null;
         Exception? error = null;
@@ -89,9 +94,9 @@ public sealed class ScanNamespace : IAsyncDisposable
                 using var nsFile = File.OpenHandle($"/var/run/netns/{Name}");
                 if (setns(nsFile.DangerousGetHandle().ToInt32(), 0x40000000) != 0)
                     throw new InvalidOperationException($"setns failed: errno {Marshal.GetLastWin32Error()}");
-                socket = new Socket(endpoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+                socket = new Socket(endpoint.AddressFamily, type, type == SocketType.Stream ? ProtocolType.Tcp : ProtocolType.Udp);
                 socket.Bind(endpoint);
-                socket.Listen(512);
+                if (type == SocketType.Stream) socket.Listen(512);
             }
             catch (Exception ex)
             {
@@ -102,7 +107,7 @@ public sealed class ScanNamespace : IAsyncDisposable
         thread.Join();
         if (error is not null) throw error;
         _listeners.Add(socket!);
-        _ = AcceptLoopAsync(socket!);
+        _ = type == SocketType.Stream ? AcceptLoopAsync(socket!) : UdpResponder.EchoAsync(socket!, _stop.Token);
         return ((IPEndPoint)socket!.LocalEndPoint!).Port;
     }
 
