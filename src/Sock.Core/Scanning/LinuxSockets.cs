@@ -13,6 +13,8 @@ namespace Sock.Core.Scanning;
 internal static unsafe partial class LinuxSockets
 {
     public const int EINPROGRESS = 115;
+    public const int ECONNREFUSED = 111;
+    public const int ECONNABORTED = 103;
     public const int SOCK_STREAM = 1, SOCK_NONBLOCK = 0x800, SOCK_CLOEXEC = 0x80000;
     public const int EPOLL_CTL_ADD = 1, EPOLL_CTL_DEL = 2;
     public const uint EPOLLOUT = 0x004, EPOLLERR = 0x008, EPOLLHUP = 0x010;
