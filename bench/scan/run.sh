@@ -6,11 +6,12 @@
 #     times (default 1: nmap takes minutes here), and the two verdict lists must be equal.
 # Both run inside a network namespace this script creates (its own loopback, and a veth pair with a /30 of
 # 10.231.0.0/16) and deletes on exit, so nothing leaves the machine and no one else's listeners are touched.
-# Needs root (ip netns), nmap, nft and GNU time. Usage: bench/scan/run.sh [RUNS]
+# Needs root (ip netns), nmap, nft and GNU time. Usage: bench/scan/run.sh [RUNS]; PARTS=1 or PARTS=2 runs one part.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-3}"
 dropped_nmap_runs="${DROPPED_NMAP_RUNS:-1}"
+parts="${PARTS:-12}"
 for tool in nmap nft ip /usr/bin/time; do command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }; done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root for ip netns" >&2; exit 1; }
 
@@ -22,7 +23,7 @@ sock="$pub/sock"
 id=$((RANDOM % 16384)); tag="b6$(printf %04x $id)"; ns="sock-bench-$tag"
 net="10.231.$((id / 64))"; host_ip="$net.$((id % 64 * 4 + 1))"; ns_ip="$net.$((id % 64 * 4 + 2))"
 work="$(mktemp -d)"
-cleanup() { kill $(jobs -p) 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; rm -rf "$work" "$pub"; }
+cleanup() { kill $(listeners) 2>/dev/null || true; ip netns del "$ns" 2>/dev/null || true; rm -rf "$work" "$pub"; }
 trap cleanup EXIT
 ip netns add "$ns"
 ip link add "${tag}h" type veth peer name "${tag}n"
@@ -43,12 +44,16 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 # Runs a command under GNU time; prints "seconds kilobytes".
 timed() { /usr/bin/time -f "%e %M" -o "$work/t" "$@" >"$work/out" 2>"$work/err"; cat "$work/t"; }
 
+if [[ "$parts" == *1* ]]; then
 echo "== 1. full TCP range of 127.0.0.1 (inside the namespace), $runs runs each =="
 # Something to find: three listeners on the namespace's loopback.
-inns socat TCP-LISTEN:22,bind=127.0.0.1,fork,reuseaddr SYSTEM:true & l1=$!
-inns socat TCP-LISTEN:8080,bind=127.0.0.1,fork,reuseaddr SYSTEM:true & l2=$!
-inns socat TCP-LISTEN:50000,bind=127.0.0.1,fork,reuseaddr SYSTEM:true & l3=$!
+# ip netns exec forks, so each listener writes its own pid (the shell's, which execs socat) for the kill below.
+for port in 22 8080 50000; do
+  inns sh -c 'echo $$ >"$1"; exec socat TCP-LISTEN:"$2",bind=127.0.0.1,fork,reuseaddr SYSTEM:true' sh "$work/listener.$port" "$port" \
+    </dev/null >/dev/null 2>&1 &
+done
 sleep 0.5
+listeners() { cat "$work"/listener.* 2>/dev/null; }
 : >"$work/sock.full"; : >"$work/nmap.full"; : >"$work/sock.rss"
 for i in $(seq "$runs"); do
   read -r s kb < <(timed ip netns exec "$ns" "$sock" scan 127.0.0.1 -p - --json)
@@ -59,9 +64,11 @@ for i in $(seq "$runs"); do
   echo "$n" >>"$work/nmap.full"
   echo "run $i: sock ${s}s (${kb} KiB peak RSS, $open_sock open)  nmap ${n}s ($open_nmap open)"
 done
-kill "$l1" "$l2" "$l3" 2>/dev/null || true
+kill $(listeners) 2>/dev/null || true
 ms=$(median <"$work/sock.full"); mn=$(median <"$work/nmap.full"); mr=$(median <"$work/sock.rss")
 echo "median: sock ${ms}s, nmap ${mn}s, ratio sock/nmap $(awk -v a="$ms" -v b="$mn" 'BEGIN {printf "%.2f", a/b}'); sock peak RSS median $((mr / 1024)) MiB"
+fi
+[[ "$parts" == *2* ]] || exit 0
 
 echo
 echo "== 2. 1,000 dropped ports of $ns_ip (namespace behind a veth): sock $runs runs, nmap $dropped_nmap_runs =="
