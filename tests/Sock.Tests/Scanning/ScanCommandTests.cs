@@ -252,6 +252,18 @@ public class ScanCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task careful_timing_spaces_its_probes()
+    {
+        var run = await SockRunner.RunAsync(["scan", FreshLoopback().ToString(), "-p", "1-10", "-T", "careful", "--json"]);
+        Assert.Equal(0, run.ExitCode);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        Assert.Equal("careful", doc.RootElement.GetProperty("timing").GetString());
+        // Ten probes, at least 50 ms apart.
+        Assert.True(doc.RootElement.GetProperty("elapsedSeconds").GetDouble() >= 0.44, run.Stdout);
+        Assert.Equal(1, doc.RootElement.GetProperty("peakInFlight").GetInt32());
+    }
+
+    [Fact]
     public async Task help_has_examples()
     {
         var run = await SockRunner.RunAsync("scan --help");
