@@ -82,7 +82,7 @@ internal static class ScanCommand
             foreach (var f in failures)
                 Console.Error.WriteLine($"sock: resolve {f.Input} failed: {f.Reason}");
 
-            var bar = !parse.GetValue(json) && Terminal.RichStderr ? new ScanProgressBar(Console.Error) : null;
+            var bar = !parse.GetValue(json) && !parse.GetValue(GlobalOptions.Trace) && Terminal.RichStderr ? new ScanProgressBar(Console.Error) : null;
             var options = new ScanOptions
             {
                 Timing = preset,
