@@ -251,6 +251,28 @@ public class ScanCommandTests(ITestOutputHelper output)
         Assert.Contains("-n forbids name lookups", Assert.Single(run.StderrLines));
     }
 
+    [Theory]
+    [InlineData("epoll")]
+    [InlineData("portable")]
+    public async Task the_open_file_limit_caps_the_sockets_in_flight(string engine)
+    {
+        if (!ExternalTool.Exists("prlimit"))
+        {
+            output.WriteLine("skipped: prlimit is not installed");
+            return;
+        }
+        // Soft and hard limit 160: the scan cannot raise it, so it must fit 4,000 ports through what is left.
+        var run = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "prlimit", "--nofile=160:160", "dotnet", "exec", SockRunner.SockDll,
+            "scan", FreshLoopback().ToString(), "-p", "1-4000", "--max-parallel", "4096", "--json"]);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        using var doc = JsonDocument.Parse(run.Stdout);
+        var ceiling = doc.RootElement.GetProperty("parallelCeiling").GetInt32();
+        Assert.InRange(ceiling, 1, 160 - 64);
+        Assert.True(doc.RootElement.GetProperty("peakInFlight").GetInt32() <= ceiling);
+        var counts = doc.RootElement.GetProperty("hosts")[0].GetProperty("counts");
+        Assert.Equal(4000, counts.GetProperty("open").GetInt32() + counts.GetProperty("closed").GetInt32());
+    }
+
     [Fact]
     public async Task careful_timing_spaces_its_probes()
     {
