@@ -16,4 +16,5 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonRow>))]
 [JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonHolder>))]
 [JsonSerializable(typeof(Sock.Core.Inspection.SocketSummary))]
+[JsonSerializable(typeof(ScanJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;
