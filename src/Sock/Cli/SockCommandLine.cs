@@ -22,6 +22,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         return root;
     }
 

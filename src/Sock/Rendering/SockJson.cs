@@ -9,4 +9,6 @@ namespace Sock.Cli.Rendering;
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
+[JsonSerializable(typeof(Sock.Core.Benchmarking.BenchReport))]
+[JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
 internal sealed partial class SockJson : JsonSerializerContext;
