@@ -15,7 +15,7 @@ namespace Sock.Core.Benchmarking;
 /// </summary>
 internal sealed class ThroughputWorkload : BenchWorkload
 {
-    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(2);
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(1);
     private readonly List<TracedSocket> _streams = [];
     private TracedSocket? _control;
     private string _target = "";
