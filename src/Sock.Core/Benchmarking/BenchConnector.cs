@@ -40,6 +40,46 @@ internal static class BenchConnector
         }
     }
 
+    /// <summary>
+    /// Connects with blocking calls, so the sockets never enter .NET's asynchronous engine and stay plain blocking
+    /// sockets for a thread that loops over them.
+    /// </summary>
+    public static List<TracedSocket> ConnectManyBlocking(EndPoint target, int count, SocketTrace? trace, TimeSpan timeout)
+    {
+        var list = new List<TracedSocket>(count);
+        try
+        {
+            for (var i = 0; i < count; i++)
+            {
+                var s = TracedSocket.CreateFor(target, SocketType.Stream, trace);
+                list.Add(s);
+                try
+                {
+                    s.Socket.SendTimeout = (int)timeout.TotalMilliseconds;
+                    s.Socket.Connect(target);
+                    s.Socket.SendTimeout = 0;
+                    trace?.Call($"connect({s.Handle}, {Sock.Core.Endpoints.EndpointText.Format(target)}) = 0");
+                }
+                catch (SocketException ex) when (target is UnixDomainSocketEndPoint && ex.SocketErrorCode == SocketError.AddressNotAvailable)
+                {
+                    throw new Sock.Core.Errors.SockException(Sock.Core.Errors.SockErrorKind.Network, "connect to", Sock.Core.Endpoints.EndpointText.Format(target),
+                        "no such socket file (nothing is listening there)", ex.SocketErrorCode, ex);
+                }
+                catch (SocketException ex)
+                {
+                    throw Sock.Core.Errors.SockException.FromSocket("connect to", Sock.Core.Endpoints.EndpointText.Format(target), ex);
+                }
+                if (target is IPEndPoint) s.Socket.NoDelay = true;
+            }
+            return list;
+        }
+        catch
+        {
+            foreach (var s in list) s.Dispose();
+            throw;
+        }
+    }
+
     /// <summary>tcp4, tcp6, unix, udp4, udp6.</summary>
     public static string TransportName(EndPoint target, bool datagram) => target.AddressFamily switch
     {

@@ -84,11 +84,11 @@ internal sealed class BenchRun
     /// <summary>Done so far, as a share of the count (null without one).</summary>
     public double? Progress => _count is { } c && c > 0 ? Math.Min(1, Volatile.Read(ref _taken) / (double)c) : null;
 
-    public void RecordLatency(long nanos)
+    public void RecordLatency(long nanos, long count = 1)
     {
         if (!_recording) return;
-        Latency.Record(nanos);
-        Volatile.Read(ref _interval).Record(nanos);
+        Latency.RecordCount(nanos, count);
+        Volatile.Read(ref _interval).RecordCount(nanos, count);
     }
 
     public LatencyHistogram SwapInterval() => Interlocked.Exchange(ref _interval, new LatencyHistogram());

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
 using Sock.Core.Transport;
@@ -6,14 +7,19 @@ using Sock.Core.Transport;
 namespace Sock.Core.Benchmarking;
 
 /// <summary>
-/// Pipelined echo: each connection keeps up to N messages in flight. A sender writes as many messages as it has
-/// credits for in one send; a receiver cuts the byte stream into whole messages, checks each against the one sent
-/// with that number, records its round trip, and hands the credits back. Messages are counted whole.
+/// Pipelined echo: each connection keeps up to N messages in flight. Replies are cut into whole messages, each is
+/// checked against the one sent with that number and its round trip recorded, and as many new messages go out in one
+/// send. When everything in flight fits in 64 KiB one loop does both (no thread hop; the kernel's buffers hold all of
+/// it, so a send can never wait on a peer that waits on us); above that a separate sender takes credits from the
+/// receiver so the two directions cannot block each other.
 /// </summary>
 internal sealed class PipelineWorkload : BenchWorkload
 {
     private const int ReceiveBuffer = 256 * 1024;
     private const int MaxSendBatchBytes = 256 * 1024;
+    private const int SingleLoopLimit = 64 * 1024;
+    private const int MaxBlockingThreads = 16;
+    private bool _blocking;
     private List<TracedSocket> _sockets = [];
     private string _target = "";
     private int _inFlight;
@@ -24,11 +30,42 @@ internal sealed class PipelineWorkload : BenchWorkload
     {
         _inFlight = options.InFlight;
         _target = EndpointText.Format(options.Target);
-        _sockets = await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        _blocking = options.Connections <= MaxBlockingThreads && (long)options.InFlight * options.Size <= SingleLoopLimit
+            && Environment.GetEnvironmentVariable("SOCK_BENCH_ASYNC") != "1";
+        _sockets = _blocking
+            ? await Task.Run(() => BenchConnector.ConnectManyBlocking(options.Target, options.Connections, trace, options.ConnectTimeout), cancellationToken).ConfigureAwait(false)
+            : await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
     }
 
-    public override Task RunAsync(BenchRun run) =>
-        Task.WhenAll(_sockets.Select(s => Task.Run(() => new Connection(run, s, _inFlight, _target).RunAsync())));
+    public override Task RunAsync(BenchRun run)
+    {
+        if (!_blocking)
+            return Task.WhenAll(_sockets.Select(s => Task.Run(() => new Connection(run, s, _inFlight, _target).RunAsync())));
+        // Few connections, little in flight: one thread drives them all over epoll with non-blocking calls, as a C
+        // client would, keeping .NET's socket engine (an epoll thread handing completions to the thread pool) out of
+        // the hot path. Where epoll is not available, a thread per connection in blocking calls.
+        var connections = _sockets.Select(s => new Connection(run, s, _inFlight, _target)).ToList();
+        var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                if (!Connection.RunEpoll(run, connections))
+                    Parallel.ForEach(connections, new ParallelOptions { MaxDegreeOfParallelism = connections.Count }, c => c.RunBlocking());
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                // The watchdog closed the sockets under a run that would not end.
+                if (!run.Stopping.IsCancellationRequested) run.Error($"{_target}: {ex.Message}");
+            }
+            finally
+            {
+                tcs.TrySetResult();
+            }
+        }) { IsBackground = true, Name = "sock bench pipeline" };
+        thread.Start();
+        return tcs.Task;
+    }
 
     public override ValueTask DisposeAsync()
     {
@@ -36,31 +73,199 @@ internal sealed class PipelineWorkload : BenchWorkload
         return ValueTask.CompletedTask;
     }
 
-    private sealed class Connection(BenchRun run, TracedSocket traced, int depth, string target)
+    private sealed class Connection
     {
-        private readonly int inFlight = depth;
+        private readonly BenchRun _run;
+        private readonly Socket _socket;
+        private readonly string _target;
+        private readonly int _depth;
+        private readonly int _size;
+        private readonly byte[] _template;
+        private readonly long[] _sentAt;
+        private readonly byte[] _batch;
+        private readonly int _batchMax;
+        private readonly byte[] _in;
         private readonly SemaphoreSlim _wake = new(0);
-        private readonly long[] _sentAt = new long[depth];
-        private readonly int _size = run.Options.Size;
-        private readonly byte[] _template = BenchMessage.Template(run.Options.Size);
-        private int _credits = depth;
+        private readonly CancellationTokenSource _receiving = new();
+        private int _have;
+        private int _credits;
         private long _sent;
-        private volatile bool _senderDone;
+        private long _received;
         private volatile bool _failed;
+
+        public Connection(BenchRun run, TracedSocket traced, int depth, string target)
+        {
+            _run = run;
+            _socket = traced.Socket;
+            _target = target;
+            _depth = depth;
+            _size = run.Options.Size;
+            _template = BenchMessage.Template(_size);
+            _sentAt = new long[depth];
+            _batchMax = Math.Max(1, Math.Min(depth, MaxSendBatchBytes / _size));
+            _batch = new byte[_batchMax * _size];
+            for (var i = 0; i < _batchMax; i++) _template.CopyTo(_batch, i * _size);
+            _in = new byte[Math.Max(ReceiveBuffer, _size * 2)];
+            _credits = depth;
+        }
 
         public async Task RunAsync()
         {
-            var sender = Task.Run(SendLoopAsync);
-            var receiver = Task.Run(ReceiveLoopAsync);
-            await Task.WhenAll(sender, receiver).ConfigureAwait(false);
+            try
+            {
+                if ((long)_depth * _size <= SingleLoopLimit) await SingleLoopAsync().ConfigureAwait(false);
+                else await Task.WhenAll(Task.Run(SendLoopAsync), Task.Run(ReceiveLoopAsync)).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {ex.Message}");
+            }
+        }
+
+        private async Task SingleLoopAsync()
+        {
+            var toSend = _depth;
+            while (true)
+            {
+                // Send as many new messages as answers came back (all of them at the start), batch by batch.
+                while (toSend > 0)
+                {
+                    var n = _run.Take(Math.Min(toSend, _batchMax));
+                    if (n == 0) break;
+                    toSend -= n;
+                    await SendBatchAsync(n).ConfigureAwait(false);
+                }
+                if (_received >= _sent && !_run.Going) return;
+                var got = await ReceiveBatchAsync(CancellationToken.None).ConfigureAwait(false);
+                if (got < 0) return;
+                toSend += got;
+            }
+        }
+
+        /// <summary>Drives every connection from this thread over epoll; false when epoll is not available here.</summary>
+        public static bool RunEpoll(BenchRun run, List<Connection> connections)
+        {
+            using var epoll = EpollLoop.TryCreate();
+            if (epoll is null) return false;
+            for (var i = 0; i < connections.Count; i++)
+            {
+                connections[i]._socket.Blocking = false;
+                if (!epoll.Add((int)connections[i]._socket.Handle, i)) return false;
+            }
+            var live = new bool[connections.Count];
+            var active = connections.Count;
+            for (var i = 0; i < connections.Count; i++)
+            {
+                live[i] = connections[i].SendCredits(connections[i]._depth);
+                if (!live[i]) active--;
+            }
+            Span<int> ready = stackalloc int[64];
+            var giveUp = long.MaxValue;
+            while (active > 0)
+            {
+                var n = epoll.Wait(ready, 50);
+                if (n < 0) break;
+                for (var k = 0; k < n; k++)
+                {
+                    var i = ready[k];
+                    if (!live[i]) continue;
+                    var c = connections[i];
+                    var r = c._socket.Receive(c._in.AsSpan(c._have), SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock) continue;
+                    var got = error == SocketError.Success ? c.Completed(r) : c.Failed(error);
+                    if (got < 0 || !c.SendCredits(got) || c.Finished)
+                    {
+                        live[i] = false;
+                        active--;
+                    }
+                }
+                if (!run.Going)
+                {
+                    if (giveUp == long.MaxValue) giveUp = BenchRun.Now + BenchRun.Ticks(BenchRunner.Grace);
+                    for (var i = 0; i < connections.Count; i++)
+                    {
+                        if (!live[i] || !connections[i].Finished) continue;
+                        live[i] = false;
+                        active--;
+                    }
+                    if (BenchRun.Now > giveUp)
+                    {
+                        foreach (var c in connections.Where((_, i) => live[i]))
+                            run.Error($"{c._target} left {c._sent - c._received} messages unanswered");
+                        break;
+                    }
+                }
+            }
+            return true;
+        }
+
+        private bool Finished => _received >= _sent && !_run.Going;
+
+        private int Failed(SocketError error)
+        {
+            if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {new SocketException((int)error).Message}");
+            _failed = true;
+            return -1;
+        }
+
+        /// <summary>Sends up to <paramref name="credits"/> new messages, non-blocking, waiting briefly on a full buffer; false on failure.</summary>
+        private bool SendCredits(int credits)
+        {
+            while (credits > 0)
+            {
+                var n = _run.Take(Math.Min(credits, _batchMax));
+                if (n == 0) return true;
+                credits -= n;
+                var data = Stamp(n);
+                while (data.Length > 0)
+                {
+                    var w = _socket.Send(data.Span, SocketFlags.None, out var error);
+                    if (error == SocketError.WouldBlock)
+                    {
+                        // Rare: at most 64 KiB is ever in flight. Wait for room rather than spin.
+                        _socket.Poll(1000, SelectMode.SelectWrite);
+                        continue;
+                    }
+                    if (error != SocketError.Success)
+                    {
+                        Failed(error);
+                        return false;
+                    }
+                    data = data[w..];
+                }
+            }
+            return true;
+        }
+
+        public void RunBlocking()
+        {
+            try
+            {
+                var toSend = _depth;
+                while (true)
+                {
+                    while (toSend > 0)
+                    {
+                        var n = _run.Take(Math.Min(toSend, _batchMax));
+                        if (n == 0) break;
+                        toSend -= n;
+                        var data = Stamp(n);
+                        while (data.Length > 0) data = data[_socket.Send(data.Span, SocketFlags.None)..];
+                    }
+                    if (_received >= _sent && !_run.Going) return;
+                    var got = Completed(_socket.Receive(_in.AsSpan(_have), SocketFlags.None));
+                    if (got < 0) return;
+                    toSend += got;
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {ex.Message}");
+            }
         }
 
         private async Task SendLoopAsync()
         {
-            var socket = traced.Socket;
-            var batchMax = Math.Max(1, Math.Min(inFlight, MaxSendBatchBytes / _size));
-            var batch = new byte[batchMax * _size];
-            for (var i = 0; i < batchMax; i++) _template.CopyTo(batch, i * _size);
             try
             {
                 while (!_failed)
@@ -70,96 +275,135 @@ internal sealed class PipelineWorkload : BenchWorkload
                     {
                         // Wake on credits, or look again now and then to notice the end of the run.
                         await _wake.WaitAsync(50).ConfigureAwait(false);
-                        if (!run.Going) break;
+                        if (!_run.Going) break;
                         continue;
                     }
-                    var n = run.Take(Math.Min(credits, batchMax));
+                    var n = _run.Take(Math.Min(credits, _batchMax));
                     if (credits > n) Interlocked.Add(ref _credits, credits - n);
                     if (n == 0) break;
-                    var now = Stopwatch.GetTimestamp();
-                    for (var i = 0; i < n; i++)
-                    {
-                        var seq = _sent + i;
-                        BenchMessage.Stamp(batch.AsSpan(i * _size, _size), (ulong)seq);
-                        _sentAt[seq % inFlight] = now;
-                    }
-                    Volatile.Write(ref _sent, _sent + n);
-                    await SendAllAsync(socket, batch.AsMemory(0, n * _size)).ConfigureAwait(false);
+                    await SendBatchAsync(n).ConfigureAwait(false);
                 }
             }
-            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
             {
-                if (!run.Stopping.IsCancellationRequested) run.Error($"{target}: {ex.Message}");
+                if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {ex.Message}");
                 _failed = true;
             }
-            finally
-            {
-                _senderDone = true;
-                // Half-close: the echo server answers what is still in flight, then closes, which ends the receiver.
-                try { socket.Shutdown(System.Net.Sockets.SocketShutdown.Send); } catch (System.Net.Sockets.SocketException) { } catch (ObjectDisposedException) { }
-            }
+            // Wait for the answers still in flight (bounded), then stop the receiver, which would otherwise wait for
+            // bytes that will never come. The connection stays open: some servers drop unsent replies on a half-close.
+            var deadline = Stopwatch.GetTimestamp() + BenchRun.Ticks(BenchRunner.Grace);
+            while (!_failed && Volatile.Read(ref _received) < Volatile.Read(ref _sent) && Stopwatch.GetTimestamp() < deadline)
+                await Task.Delay(1).ConfigureAwait(false);
+            if (Volatile.Read(ref _received) < Volatile.Read(ref _sent) && !_failed)
+                _run.Error($"{_target} left {Volatile.Read(ref _sent) - Volatile.Read(ref _received)} messages unanswered");
+            await _receiving.CancelAsync().ConfigureAwait(false);
         }
 
         private async Task ReceiveLoopAsync()
         {
-            var socket = traced.Socket;
-            var buffer = new byte[Math.Max(ReceiveBuffer, _size * 2)];
-            var have = 0;
-            long received = 0;
             try
             {
                 while (!_failed)
                 {
-                    if (_senderDone && received >= Volatile.Read(ref _sent)) break;
-                    var n = await socket.ReceiveAsync(buffer.AsMemory(have), System.Net.Sockets.SocketFlags.None).ConfigureAwait(false);
-                    if (n == 0)
-                    {
-                        if (received < Volatile.Read(ref _sent)) run.Error($"{target} closed the connection with {Volatile.Read(ref _sent) - received} messages unanswered");
-                        _failed = true;
-                        break;
-                    }
-                    have += n;
-                    var whole = have / _size;
-                    var now = Stopwatch.GetTimestamp();
-                    var recording = run.Recording;
-                    var good = 0;
-                    while (good < whole && BenchMessage.Check(buffer.AsSpan(good * _size, _size), (ulong)(received + good), _template))
-                    {
-                        if (recording) run.RecordLatency(BenchRun.Nanos(now - _sentAt[(received + good) % inFlight]));
-                        good++;
-                    }
-                    if (recording && good > 0)
-                    {
-                        run.Counters.AddMessages(good);
-                        run.Counters.AddSent((long)good * _size);
-                        run.Counters.AddReceived((long)good * _size);
-                    }
-                    if (good < whole)
-                    {
-                        run.Mismatch($"the echo of message {received + good} from {target} differs from what was sent");
-                        _failed = true;
-                        return;
-                    }
-                    received += whole;
-                    var rest = have - whole * _size;
-                    if (rest > 0) Buffer.BlockCopy(buffer, whole * _size, buffer, 0, rest);
-                    have = rest;
-                    if (whole > 0)
-                    {
-                        if (Interlocked.Add(ref _credits, whole) == whole) _wake.Release();
-                    }
+                    var got = await ReceiveBatchAsync(_receiving.Token).ConfigureAwait(false);
+                    if (got < 0) break;
+                    if (got > 0 && Interlocked.Add(ref _credits, got) == got) _wake.Release();
                 }
             }
-            catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException)
+            catch (OperationCanceledException)
             {
-                if (!run.Stopping.IsCancellationRequested) run.Error($"{target}: {ex.Message}");
-                _failed = true;
+                // The sender saw every answer arrive and ended the loop.
+            }
+            catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+            {
+                if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {ex.Message}");
             }
             finally
             {
                 _failed = true;
                 _wake.Release();
             }
+        }
+
+        private Memory<byte> Stamp(int n)
+        {
+            var now = Stopwatch.GetTimestamp();
+            var first = _sent;
+            for (var i = 0; i < n; i++)
+            {
+                var seq = first + i;
+                BenchMessage.Stamp(_batch.AsSpan(i * _size, _size), (ulong)seq);
+                _sentAt[seq % _depth] = now;
+            }
+            Volatile.Write(ref _sent, first + n);
+            return _batch.AsMemory(0, n * _size);
+        }
+
+        private async ValueTask SendBatchAsync(int n)
+        {
+            var data = Stamp(n);
+            while (data.Length > 0)
+            {
+                var w = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                data = data[w..];
+            }
+        }
+
+        /// <summary>Reads once and checks the whole messages that completed: their number, or -1 when the connection is done for.</summary>
+        private async ValueTask<int> ReceiveBatchAsync(CancellationToken ct)
+        {
+            var n = await _socket.ReceiveAsync(_in.AsMemory(_have), SocketFlags.None, ct).ConfigureAwait(false);
+            return Completed(n);
+        }
+
+        /// <summary>Takes <paramref name="n"/> more received bytes and checks the whole messages that completed.</summary>
+        private int Completed(int n)
+        {
+            if (n == 0)
+            {
+                if (_received < Volatile.Read(ref _sent))
+                    _run.Error($"{_target} closed the connection with {Volatile.Read(ref _sent) - _received} messages unanswered");
+                _failed = true;
+                return -1;
+            }
+            _have += n;
+            var whole = _have / _size;
+            var now = Stopwatch.GetTimestamp();
+            var recording = _run.Recording;
+            var good = 0;
+            // Messages sent in one batch share a send time: record each run of equal latency once, with its count.
+            long runStart = 0;
+            var runLength = 0;
+            while (good < whole && BenchMessage.Check(_in.AsSpan(good * _size, _size), (ulong)(_received + good), _template))
+            {
+                var sentAt = _sentAt[(_received + good) % _depth];
+                if (runLength > 0 && sentAt != runStart)
+                {
+                    if (recording) _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
+                    runLength = 0;
+                }
+                runStart = sentAt;
+                runLength++;
+                good++;
+            }
+            if (recording && runLength > 0) _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
+            if (recording && good > 0)
+            {
+                _run.Counters.AddMessages(good);
+                _run.Counters.AddSent((long)good * _size);
+                _run.Counters.AddReceived((long)good * _size);
+            }
+            if (good < whole)
+            {
+                _run.Mismatch($"the echo of message {_received + good} from {_target} differs from what was sent");
+                _failed = true;
+                return -1;
+            }
+            Volatile.Write(ref _received, _received + whole);
+            var rest = _have - whole * _size;
+            if (rest > 0) Buffer.BlockCopy(_in, whole * _size, _in, 0, rest);
+            _have = rest;
+            return whole;
         }
     }
 }

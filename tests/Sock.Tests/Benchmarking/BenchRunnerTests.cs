@@ -48,6 +48,20 @@ public sealed class BenchRunnerTests
     }
 
     [Theory]
+    [InlineData(20, 32, 16)]     // more connections than one thread drives: asynchronous loops
+    [InlineData(2, 2048, 64)]    // 128 KiB in flight per connection: separate sender and receiver
+    public async Task pipeline_counts_every_message_on_each_loop_shape(int connections, int size, int inFlight)
+    {
+        await using var peer = BenchPeer.Echo(Transports.Tcp4);
+        var report = await BenchRunner.RunAsync(Options(BenchMode.Pipeline, peer.EndPoint) with { Count = 20_000, Size = size, InFlight = inFlight, Connections = connections });
+        Assert.Equal(20_000, report.Totals.Messages);
+        Assert.Equal(20_000L * size, report.Totals.BytesReceived);
+        Assert.Equal(report.Totals.BytesSent, peer.BytesReceived);
+        Assert.Equal(0, report.Totals.Mismatches);
+        Assert.Equal(0, report.Totals.Errors);
+    }
+
+    [Theory]
     [InlineData(BenchMode.Echo)]
     [InlineData(BenchMode.Pipeline)]
     public async Task a_corrupted_echo_is_caught(BenchMode mode)
