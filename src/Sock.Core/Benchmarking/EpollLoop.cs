@@ -47,6 +47,37 @@ internal sealed partial class EpollLoop : IDisposable
 
     public void Dispose() => _ = Close(_fd);
 
+    /// <summary>errno for "would block".</summary>
+    public const int EAGAIN = 11;
+
+    private const int MsgNoSignal = 0x4000;
+
+    /// <summary>recv(2) straight on the descriptor: bytes, or -errno.</summary>
+    public static unsafe int Receive(int fd, Span<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            var n = (int)Recv(fd, p, (nuint)buffer.Length, 0);
+            return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        }
+    }
+
+    /// <summary>send(2) straight on the descriptor, no SIGPIPE: bytes, or -errno.</summary>
+    public static unsafe int Send(int fd, ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            var n = (int)SendTo(fd, p, (nuint)buffer.Length, MsgNoSignal);
+            return n >= 0 ? n : -Marshal.GetLastPInvokeError();
+        }
+    }
+
+    [LibraryImport("libc", EntryPoint = "recv", SetLastError = true)]
+    private static unsafe partial nint Recv(int fd, byte* buffer, nuint length, int flags);
+
+    [LibraryImport("libc", EntryPoint = "send", SetLastError = true)]
+    private static unsafe partial nint SendTo(int fd, byte* buffer, nuint length, int flags);
+
     [StructLayout(LayoutKind.Sequential, Pack = 4)]
     private struct EpollEvent
     {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
 using Sock.Core.Transport;
@@ -92,6 +93,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         private long _sent;
         private long _received;
         private volatile bool _failed;
+        private int _fd = -1;
 
         public Connection(BenchRun run, TracedSocket traced, int depth, string target)
         {
@@ -149,8 +151,11 @@ internal sealed class PipelineWorkload : BenchWorkload
             if (epoll is null) return false;
             for (var i = 0; i < connections.Count; i++)
             {
-                connections[i]._socket.Blocking = false;
-                if (!epoll.Add((int)connections[i]._socket.Handle, i)) return false;
+                var c = connections[i];
+                c._socket.Blocking = false;
+                // Plain recv/send on the descriptor in the hot loop; the Socket keeps it open until the run ends.
+                c._fd = (int)c._socket.Handle;
+                if (!epoll.Add(c._fd, i)) return false;
             }
             var live = new bool[connections.Count];
             var active = connections.Count;
@@ -170,9 +175,9 @@ internal sealed class PipelineWorkload : BenchWorkload
                     var i = ready[k];
                     if (!live[i]) continue;
                     var c = connections[i];
-                    var r = c._socket.Receive(c._in.AsSpan(c._have), SocketFlags.None, out var error);
-                    if (error == SocketError.WouldBlock) continue;
-                    var got = error == SocketError.Success ? c.Completed(r) : c.Failed(error);
+                    var r = EpollLoop.Receive(c._fd, c._in.AsSpan(c._have));
+                    if (r == -EpollLoop.EAGAIN) continue;
+                    var got = r >= 0 ? c.Completed(r) : c.Failed(-r);
                     if (got < 0 || !c.SendCredits(got) || c.Finished)
                     {
                         live[i] = false;
@@ -201,9 +206,9 @@ internal sealed class PipelineWorkload : BenchWorkload
 
         private bool Finished => _received >= _sent && !_run.Going;
 
-        private int Failed(SocketError error)
+        private int Failed(int errno)
         {
-            if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {new SocketException((int)error).Message}");
+            if (!_run.Stopping.IsCancellationRequested) _run.Error($"{_target}: {Marshal.GetPInvokeErrorMessage(errno)}");
             _failed = true;
             return -1;
         }
@@ -219,16 +224,16 @@ internal sealed class PipelineWorkload : BenchWorkload
                 var data = Stamp(n);
                 while (data.Length > 0)
                 {
-                    var w = _socket.Send(data.Span, SocketFlags.None, out var error);
-                    if (error == SocketError.WouldBlock)
+                    var w = EpollLoop.Send(_fd, data.Span);
+                    if (w == -EpollLoop.EAGAIN)
                     {
                         // Rare: at most 64 KiB is ever in flight. Wait for room rather than spin.
                         _socket.Poll(1000, SelectMode.SelectWrite);
                         continue;
                     }
-                    if (error != SocketError.Success)
+                    if (w < 0)
                     {
-                        Failed(error);
+                        Failed(-w);
                         return false;
                     }
                     data = data[w..];
