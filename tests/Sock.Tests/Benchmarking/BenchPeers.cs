@@ -60,7 +60,10 @@ public sealed class BenchPeer : IAsyncDisposable
                 if (!stalled && stallAfterBytes >= 0 && offset > stallAfterBytes)
                 {
                     stalled = true;
-                    await Task.Delay(stall ?? TimeSpan.FromMilliseconds(200), ct);
+                    var pause = stall ?? TimeSpan.FromMilliseconds(200);
+                    var from = System.Diagnostics.Stopwatch.GetTimestamp();
+                    await Task.Delay(pause, ct);
+                    while (System.Diagnostics.Stopwatch.GetElapsedTime(from) < pause) await Task.Delay(1, ct);
                 }
                 var sent = 0;
                 while (sent < n) sent += await s.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, ct);
