@@ -206,13 +206,13 @@ public sealed class BenchServer : IAsyncDisposable
             return null;
         }
         var session = new TcpSession(
-            Streams: (int)Math.Clamp(BenchControl.Number(f, "streams", 1), 1, 10_000),
-            Reverse: BenchControl.Number(f, "reverse") == 1,
-            Size: (int)Math.Clamp(BenchControl.Number(f, "size", 128 * 1024), 1, 64 << 20),
-            Duration: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "duration_ms"), 0, 24L * 3600 * 1000)),
-            Count: Math.Max(0, BenchControl.Number(f, "count")),
-            Warmup: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "warmup_ms"), 0, 3600_000)),
-            Interval: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "interval_ms", 1000), 10, 3600_000)));
+            streams: (int)Math.Clamp(BenchControl.Number(f, "streams", 1), 1, 10_000),
+            reverse: BenchControl.Number(f, "reverse") == 1,
+            size: (int)Math.Clamp(BenchControl.Number(f, "size", 128 * 1024), 1, 64 << 20),
+            duration: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "duration_ms"), 0, 24L * 3600 * 1000)),
+            count: Math.Max(0, BenchControl.Number(f, "count")),
+            warmup: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "warmup_ms"), 0, 3600_000)),
+            interval: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "interval_ms", 1000), 10, 3600_000)));
         if (!_tcp.TryAdd(cookie, session))
         {
             await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR cookie in use", ct).ConfigureAwait(false);
@@ -360,8 +360,16 @@ public sealed class BenchServer : IAsyncDisposable
         public double Seconds => Math.Max(0, (Volatile.Read(ref _last) - Volatile.Read(ref _first)) / 1e9);
     }
 
-    private sealed record TcpSession(int Streams, bool Reverse, int Size, TimeSpan Duration, long Count, TimeSpan Warmup, TimeSpan Interval)
+    private sealed class TcpSession(int streams, bool reverse, int size, TimeSpan duration, long count, TimeSpan warmup, TimeSpan interval)
     {
+        public int Streams => streams;
+        public bool Reverse => reverse;
+        private int Size => size;
+        private TimeSpan Duration => duration;
+        private long Count => count;
+        private TimeSpan Warmup => warmup;
+        private TimeSpan Interval => interval;
+
         private readonly List<TracedSocket> _sockets = [];
         private readonly List<Task> _streamTasks = [];
         private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
