@@ -34,6 +34,18 @@ public sealed class BenchRunnerTests
         Assert.Equal(2000, report.Intervals.Sum(i => i.Messages));
     }
 
+    [Fact]
+    public async Task warmup_messages_are_not_counted()
+    {
+        await using var peer = BenchPeer.Echo(Transports.Tcp4);
+        var report = await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Count = 300, Warmup = TimeSpan.FromMilliseconds(300) });
+        Assert.Equal(300, report.Totals.Messages);
+        Assert.Equal(300, report.Latency!.Count);
+        // The peer saw the warm-up's messages as well as the measured ones.
+        Assert.True(peer.BytesReceived > 300 * 64, $"peer got {peer.BytesReceived} bytes");
+        Assert.Equal(0.3, report.Setup.WarmupSeconds);
+    }
+
     [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task pipeline_counts_whole_checked_messages(string transport)
