@@ -374,17 +374,14 @@ public sealed class BenchServer : IAsyncDisposable
         private readonly List<Task> _streamTasks = [];
         private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly long[] _buckets = new long[4096];
-        private long _start;
         private long _measureStart = long.MaxValue;
         private long _bytes;
         private long _lastByte;
         private int _sending;
 
-        public void EnsureStarted()
-        {
-            if (Interlocked.CompareExchange(ref _start, BenchRun.Now, 0) == 0)
-                Volatile.Write(ref _measureStart, Volatile.Read(ref _start) + BenchRun.Ticks(Warmup));
-        }
+        /// <summary>Starts the clock at START or at the first data byte, whichever the server sees first; one atomic step.</summary>
+        public void EnsureStarted() =>
+            Interlocked.CompareExchange(ref _measureStart, BenchRun.Now + BenchRun.Ticks(Warmup), long.MaxValue);
 
         public Task DataAsync(TracedSocket socket, CancellationToken ct)
         {
@@ -409,7 +406,7 @@ public sealed class BenchServer : IAsyncDisposable
                 {
                     var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
                     if (n == 0) break;
-                    if (Volatile.Read(ref _start) == 0) EnsureStarted();
+                    if (Volatile.Read(ref _measureStart) == long.MaxValue) EnsureStarted();
                     AddBytes(n);
                 }
             }
