@@ -24,7 +24,6 @@ internal sealed class EchoWorkload : BenchWorkload
 
     private async Task ConnectionAsync(BenchRun run, TracedSocket traced, int index)
     {
-        var socket = traced.Socket;
         var size = run.Options.Size;
         var template = BenchMessage.Template(size);
         var tx = (byte[])template.Clone();
@@ -40,9 +39,9 @@ internal sealed class EchoWorkload : BenchWorkload
                 BenchMessage.Stamp(tx, seq);
                 var sentAt = BenchRun.Now;
                 var from = intended is { } i && i < sentAt ? i : sentAt;
-                await SendAllAsync(socket, tx).ConfigureAwait(false);
+                await SendAllAsync(traced, tx).ConfigureAwait(false);
                 var recording = run.Recording;
-                if (!await ReceiveExactlyAsync(socket, rx).ConfigureAwait(false))
+                if (!await ReceiveExactlyAsync(traced, rx).ConfigureAwait(false))
                 {
                     run.Error($"{_target} closed the connection before echoing message {seq}");
                     return;

@@ -77,6 +77,7 @@ internal sealed class PipelineWorkload : BenchWorkload
     private sealed class Connection
     {
         private readonly BenchRun _run;
+        private readonly TracedSocket _traced;
         private readonly Socket _socket;
         private readonly string _target;
         private readonly int _depth;
@@ -98,6 +99,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         public Connection(BenchRun run, TracedSocket traced, int depth, string target)
         {
             _run = run;
+            _traced = traced;
             _socket = traced.Socket;
             _target = target;
             _depth = depth;
@@ -177,6 +179,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                     var c = connections[i];
                     var r = EpollLoop.Receive(c._fd, c._in.AsSpan(c._have));
                     if (r == -EpollLoop.EAGAIN) continue;
+                    if (r >= 0) Traced(c._traced, "recv", r);
                     var got = r >= 0 ? c.Completed(r) : c.Failed(-r);
                     if (got < 0 || !c.SendCredits(got) || c.Finished)
                     {
@@ -225,6 +228,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                 while (data.Length > 0)
                 {
                     var w = EpollLoop.Send(_fd, data.Span);
+                    if (w >= 0) Traced(_traced, "send", w);
                     if (w == -EpollLoop.EAGAIN)
                     {
                         // Rare: at most 64 KiB is ever in flight. Wait for room rather than spin.
@@ -255,10 +259,17 @@ internal sealed class PipelineWorkload : BenchWorkload
                         if (n == 0) break;
                         toSend -= n;
                         var data = Stamp(n);
-                        while (data.Length > 0) data = data[_socket.Send(data.Span, SocketFlags.None)..];
+                        while (data.Length > 0)
+                        {
+                            var w = _socket.Send(data.Span, SocketFlags.None);
+                            Traced(_traced, "send", w);
+                            data = data[w..];
+                        }
                     }
                     if (_received >= _sent && !_run.Going) return;
-                    var got = Completed(_socket.Receive(_in.AsSpan(_have), SocketFlags.None));
+                    var r = _socket.Receive(_in.AsSpan(_have), SocketFlags.None);
+                    Traced(_traced, "recv", r);
+                    var got = Completed(r);
                     if (got < 0) return;
                     toSend += got;
                 }
@@ -350,6 +361,7 @@ internal sealed class PipelineWorkload : BenchWorkload
             while (data.Length > 0)
             {
                 var w = await _socket.SendAsync(data, SocketFlags.None).ConfigureAwait(false);
+                Traced(_traced, "send", w);
                 data = data[w..];
             }
         }
@@ -358,6 +370,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         private async ValueTask<int> ReceiveBatchAsync(CancellationToken ct)
         {
             var n = await _socket.ReceiveAsync(_in.AsMemory(_have), SocketFlags.None, ct).ConfigureAwait(false);
+            Traced(_traced, "recv", n);
             return Completed(n);
         }
 

@@ -69,7 +69,7 @@ internal sealed class ThroughputWorkload : BenchWorkload
             if (_control is not null)
             {
                 var preamble = Encoding.ASCII.GetBytes(BenchControl.DataMagic + cookie);
-                await SendAllAsync(s.Socket, preamble).ConfigureAwait(false);
+                await SendAllAsync(s, preamble).ConfigureAwait(false);
             }
         }
         if (_control is not null)
@@ -90,6 +90,7 @@ internal sealed class ThroughputWorkload : BenchWorkload
                 var n = run.Take(buffer.Length);
                 if (n == 0) break;
                 var sent = await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None).ConfigureAwait(false);
+                Traced(traced, "send", sent);
                 if (run.Recording) run.Counters.AddSent(sent);
             }
             socket.Shutdown(SocketShutdown.Send);
@@ -109,6 +110,7 @@ internal sealed class ThroughputWorkload : BenchWorkload
             while (true)
             {
                 var n = await socket.ReceiveAsync(buffer, SocketFlags.None).ConfigureAwait(false);
+                Traced(traced, "recv", n);
                 if (n == 0) break;
                 if (run.Recording) run.Counters.AddReceived(n);
             }

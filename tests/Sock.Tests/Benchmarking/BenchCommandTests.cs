@@ -121,6 +121,26 @@ public sealed class BenchCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("pipeline")]
+    [InlineData("echo")]
+    public async Task trace_shows_the_socket_calls_of_the_hot_loop(string mode)
+    {
+        var (target, ncat, dir) = await StartNcatEcho(Transports.Tcp4);
+        try
+        {
+            var run = await SockRunner.RunAsync(["--trace", "bench", mode, .. target, "-n", "2000", "-d", "20s"], timeout: TimeSpan.FromSeconds(40));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains(run.StderrLines, l => l.Contains("connect(", StringComparison.Ordinal));
+            Assert.Contains(run.StderrLines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"send\(\d+\S*\) = \d+|send\(\d+, \d+\) = \d+"));
+            Assert.Contains(run.StderrLines, l => l.Contains("recv(", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Stop(ncat, dir);
+        }
+    }
+
     [Fact]
     public async Task a_refused_target_is_one_line_and_exit_1()
     {
