@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace Sock.Core.Benchmarking;
 
 /// <summary>The whole measured part of a run.</summary>
@@ -22,6 +24,7 @@ public sealed record BenchTotals
     public double MessagesPerSecond { get; init; }
 
     /// <summary>MiB/s of message payload completed (both directions count once).</summary>
+    [JsonPropertyName("mibPerSecond")]
     public double MiBPerSecond { get; init; }
 
     /// <summary>Sender-side Gbit/s.</summary>
