@@ -70,11 +70,17 @@ internal sealed class BenchRun
 
     public void Stop() => _stop.Cancel();
 
-    /// <summary>Takes up to <paramref name="want"/> units from the count budget (unlimited without a count; free in warm-up).</summary>
-    public int Take(int want)
+    /// <summary>
+    /// Takes up to <paramref name="want"/> units from the count budget (unlimited without a count; free in warm-up).
+    /// <paramref name="measured"/> says whether they count: decided here, once, so that a unit taken in the warm-up is
+    /// never counted and one that is counted was taken from the budget.
+    /// </summary>
+    public int Take(int want, out bool measured)
     {
+        measured = false;
         if (!Going) return 0;
-        if (_count is not { } c || !_recording) return want;
+        measured = _recording;
+        if (_count is not { } c || !measured) return want;
         var after = Interlocked.Add(ref _taken, want);
         if (after <= c) return want;
         var over = after - c;

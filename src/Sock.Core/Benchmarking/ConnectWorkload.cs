@@ -34,14 +34,14 @@ internal sealed class ConnectWorkload : BenchWorkload
         var target = _options.Target;
         var protocol = target.AddressFamily == System.Net.Sockets.AddressFamily.Unix ? ProtocolType.Unspecified : ProtocolType.Tcp;
         long n = 0;
-        while (run.Take(1) == 1)
+        while (run.Take(1, out var measured) == 1)
         {
             var intended = run.IntendedTicks(index, n++);
             if (intended is { } due) await run.WaitUntilAsync(due).ConfigureAwait(false);
             if (run.Stopping.IsCancellationRequested) break;
             var start = BenchRun.Now;
             var from = intended is { } i && i < start ? i : start;
-            var recording = run.Recording;
+            var recording = measured;
             using var socket = new Socket(target.AddressFamily, SocketType.Stream, protocol);
             try
             {

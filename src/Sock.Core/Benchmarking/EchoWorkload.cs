@@ -31,7 +31,7 @@ internal sealed class EchoWorkload : BenchWorkload
         ulong seq = 0;
         try
         {
-            while (run.Take(1) == 1)
+            while (run.Take(1, out var measured) == 1)
             {
                 var intended = run.IntendedTicks(index, (long)seq);
                 if (intended is { } due) await run.WaitUntilAsync(due).ConfigureAwait(false);
@@ -40,7 +40,7 @@ internal sealed class EchoWorkload : BenchWorkload
                 var sentAt = BenchRun.Now;
                 var from = intended is { } i && i < sentAt ? i : sentAt;
                 await SendAllAsync(traced, tx).ConfigureAwait(false);
-                var recording = run.Recording;
+                var recording = measured;
                 if (!await ReceiveExactlyAsync(traced, rx).ConfigureAwait(false))
                 {
                     run.Error($"{_target} closed the connection before echoing message {seq}");

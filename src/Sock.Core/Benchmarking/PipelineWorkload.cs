@@ -95,6 +95,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         private long _received;
         private volatile bool _failed;
         private int _fd = -1;
+        private long _firstMeasured = long.MaxValue;
 
         public Connection(BenchRun run, TracedSocket traced, int depth, string target)
         {
@@ -134,7 +135,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                 // Send as many new messages as answers came back (all of them at the start), batch by batch.
                 while (toSend > 0)
                 {
-                    var n = _run.Take(Math.Min(toSend, _batchMax));
+                    var n = TakeBatch(Math.Min(toSend, _batchMax));
                     if (n == 0) break;
                     toSend -= n;
                     await SendBatchAsync(n).ConfigureAwait(false);
@@ -221,7 +222,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         {
             while (credits > 0)
             {
-                var n = _run.Take(Math.Min(credits, _batchMax));
+                var n = TakeBatch(Math.Min(credits, _batchMax));
                 if (n == 0) return true;
                 credits -= n;
                 var data = Stamp(n);
@@ -255,7 +256,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                 {
                     while (toSend > 0)
                     {
-                        var n = _run.Take(Math.Min(toSend, _batchMax));
+                        var n = TakeBatch(Math.Min(toSend, _batchMax));
                         if (n == 0) break;
                         toSend -= n;
                         var data = Stamp(n);
@@ -294,7 +295,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                         if (!_run.Going) break;
                         continue;
                     }
-                    var n = _run.Take(Math.Min(credits, _batchMax));
+                    var n = TakeBatch(Math.Min(credits, _batchMax));
                     if (credits > n) Interlocked.Add(ref _credits, credits - n);
                     if (n == 0) break;
                     await SendBatchAsync(n).ConfigureAwait(false);
@@ -339,6 +340,14 @@ internal sealed class PipelineWorkload : BenchWorkload
                 _failed = true;
                 _wake.Release();
             }
+        }
+
+        /// <summary>Takes messages from the run's budget and notes the first one that is measured (all after it are too).</summary>
+        private int TakeBatch(int want)
+        {
+            var n = _run.Take(want, out var measured);
+            if (n > 0 && measured && Volatile.Read(ref _firstMeasured) == long.MaxValue) Volatile.Write(ref _firstMeasured, _sent);
+            return n;
         }
 
         private Memory<byte> Stamp(int n)
@@ -387,29 +396,33 @@ internal sealed class PipelineWorkload : BenchWorkload
             _have += n;
             var whole = _have / _size;
             var now = Stopwatch.GetTimestamp();
-            var recording = _run.Recording;
+            var firstMeasured = Volatile.Read(ref _firstMeasured);
             var good = 0;
+            var measured = 0;
             // Messages sent in one batch share a send time: record each run of equal latency once, with its count.
             long runStart = 0;
             var runLength = 0;
             while (good < whole && BenchMessage.Check(_in.AsSpan(good * _size, _size), (ulong)(_received + good), _template))
             {
-                var sentAt = _sentAt[(_received + good) % _depth];
+                var seq = _received + good;
+                good++;
+                if (seq < firstMeasured) continue; // sent during the warm-up
+                measured++;
+                var sentAt = _sentAt[seq % _depth];
                 if (runLength > 0 && sentAt != runStart)
                 {
-                    if (recording) _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
+                    _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
                     runLength = 0;
                 }
                 runStart = sentAt;
                 runLength++;
-                good++;
             }
-            if (recording && runLength > 0) _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
-            if (recording && good > 0)
+            if (runLength > 0) _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
+            if (measured > 0)
             {
-                _run.Counters.AddMessages(good);
-                _run.Counters.AddSent((long)good * _size);
-                _run.Counters.AddReceived((long)good * _size);
+                _run.Counters.AddMessages(measured);
+                _run.Counters.AddSent((long)measured * _size);
+                _run.Counters.AddReceived((long)measured * _size);
             }
             if (good < whole)
             {

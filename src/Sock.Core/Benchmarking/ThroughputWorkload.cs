@@ -87,11 +87,11 @@ internal sealed class ThroughputWorkload : BenchWorkload
         {
             while (true)
             {
-                var n = run.Take(buffer.Length);
+                var n = run.Take(buffer.Length, out var measured);
                 if (n == 0) break;
                 var sent = await socket.SendAsync(buffer.AsMemory(0, n), SocketFlags.None).ConfigureAwait(false);
                 Traced(traced, "send", sent);
-                if (run.Recording) run.Counters.AddSent(sent);
+                if (measured) run.Counters.AddSent(sent);
             }
             socket.Shutdown(SocketShutdown.Send);
         }

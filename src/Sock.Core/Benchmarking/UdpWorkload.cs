@@ -99,13 +99,13 @@ internal sealed class UdpWorkload : BenchWorkload
         long seq = 0;
         try
         {
-            while (run.Take(1) == 1)
+            while (run.Take(1, out var measured) == 1)
             {
                 var due = run.StartTicks + (long)(index * gap);
                 index++;
                 await run.WaitUntilAsync(due).ConfigureAwait(false);
                 if (run.Stopping.IsCancellationRequested) break;
-                var recording = run.Recording;
+                var recording = measured;
                 // Warm-up datagrams carry -1 and are not counted by either side.
                 UdpDatagram.Write(datagram, _cookie, recording ? seq : -1, BenchRun.Nanos(due));
                 await socket.SendAsync(datagram, SocketFlags.None).ConfigureAwait(false);

@@ -34,12 +34,15 @@ public sealed class BenchRunnerTests
         Assert.Equal(2000, report.Intervals.Sum(i => i.Messages));
     }
 
-    [Fact]
-    public async Task warmup_messages_are_not_counted()
+    [Theory]
+    [InlineData(BenchMode.Echo)]
+    [InlineData(BenchMode.Pipeline)]
+    public async Task warmup_messages_are_not_counted(BenchMode mode)
     {
         await using var peer = BenchPeer.Echo(Transports.Tcp4);
-        var report = await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Count = 300, Warmup = TimeSpan.FromMilliseconds(300) });
+        var report = await BenchRunner.RunAsync(Options(mode, peer.EndPoint) with { Count = 300, Warmup = TimeSpan.FromMilliseconds(300) });
         Assert.Equal(300, report.Totals.Messages);
+        Assert.Equal(300 * 64, report.Totals.BytesReceived);
         Assert.Equal(300, report.Latency!.Count);
         // The peer saw the warm-up's messages as well as the measured ones.
         Assert.True(peer.BytesReceived > 300 * 64, $"peer got {peer.BytesReceived} bytes");
