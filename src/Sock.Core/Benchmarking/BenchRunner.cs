@@ -269,6 +269,8 @@ public static class BenchRunner
             : string.Create(ci, $"for {o.Count} {Unit(o.Mode)}");
         var pace = rate is { } r ? string.Create(ci, $", open loop at {r:0.##}/s (latency from the intended send time)") : ", closed loop (as fast as replies come)";
         if (o.Mode == BenchMode.Throughput) pace = "";
+        if (o.Mode == BenchMode.Udp)
+            pace = string.Create(ci, $", paced at {rate:0.##} datagrams/s") + (o.UdpEcho ? " (round-trip latency from the intended send time)" : "");
         var warm = o.Warmup > TimeSpan.Zero ? $" after a {Durations.Format(o.Warmup)} warm-up" : "";
         var statement = $"{mode} to {EndpointText.Format(o.Target)} ({transport}, {workload.Peer}): {what}, {how}{warm}{pace}.";
         return new BenchSetup

@@ -97,17 +97,36 @@ internal sealed class UdpWorkload : BenchWorkload
         var gap = System.Diagnostics.Stopwatch.Frequency / rate;
         long index = 0;
         long seq = 0;
+        var early = BenchRun.Ticks(TimeSpan.FromMilliseconds(1));
         try
         {
             while (run.Take(1, out var measured) == 1)
             {
                 var due = run.StartTicks + (long)(index * gap);
                 index++;
-                await run.WaitUntilAsync(due).ConfigureAwait(false);
+                // Pacing keeps the average rate exact by the schedule; a datagram may leave up to 1 ms early rather than
+                // spin a core waiting for its slot (as iperf3 paces in bursts too).
+                var left = due - BenchRun.Now;
+                if (left > early)
+                {
+                    try
+                    {
+                        await Task.Delay(TimeSpan.FromSeconds(BenchRun.Seconds(left - early / 2)), run.Stopping).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                }
                 if (run.Stopping.IsCancellationRequested) break;
                 var recording = measured;
+                // The stamp: one way (server), the real send time, as iperf3 stamps, so jitter is the path's and not
+                // our pacing's. Round trip (echo), the intended time when late, so a stall shows (no coordinated
+                // omission), and the real time when early.
+                var now = BenchRun.Now;
+                var stamp = _options.UdpEcho ? Math.Min(due, now) : now;
                 // Warm-up datagrams carry -1 and are not counted by either side.
-                UdpDatagram.Write(datagram, _cookie, recording ? seq : -1, BenchRun.Nanos(due));
+                UdpDatagram.Write(datagram, _cookie, recording ? seq : -1, BenchRun.Nanos(stamp));
                 await socket.SendAsync(datagram, SocketFlags.None).ConfigureAwait(false);
                 if (!recording) continue;
                 seq++;
