@@ -22,6 +22,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());

@@ -17,4 +17,6 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonHolder>))]
 [JsonSerializable(typeof(Sock.Core.Inspection.SocketSummary))]
 [JsonSerializable(typeof(ScanJsonReport))]
+[JsonSerializable(typeof(Sock.Core.Benchmarking.BenchReport))]
+[JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
 internal sealed partial class SockJson : JsonSerializerContext;

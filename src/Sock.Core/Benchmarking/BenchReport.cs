@@ -1,0 +1,26 @@
+using System.Text.Json.Serialization;
+
+namespace Sock.Core.Benchmarking;
+
+/// <summary>Everything a run measured: the setup, each interval, the totals, latency percentiles, UDP figures.</summary>
+public sealed record BenchReport
+{
+    /// <summary>What was run.</summary>
+    public required BenchSetup Setup { get; init; }
+
+    /// <summary>Per interval.</summary>
+    public required IReadOnlyList<BenchInterval> Intervals { get; init; }
+
+    /// <summary>The whole measured part.</summary>
+    public required BenchTotals Totals { get; init; }
+
+    /// <summary>Latency percentiles (echo, pipeline, connect, udp echo); null where none is measured.</summary>
+    public LatencySummary? Latency { get; init; }
+
+    /// <summary>UDP delivery figures (udp mode).</summary>
+    public UdpSummary? Udp { get; init; }
+
+    /// <summary>The full latency distribution, for --histogram.</summary>
+    [JsonIgnore]
+    public LatencyHistogram? Histogram { get; init; }
+}

@@ -1,0 +1,494 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Benchmarking;
+
+/// <summary>
+/// The receiving side of <c>sock bench</c> throughput and udp modes (like iperf3 -s): listens on a TCP port (or Unix
+/// path) for control and data connections and, with UDP on, on the UDP port of the same number for datagrams. It counts
+/// what arrives (or sends, for --reverse) and reports to the client over the control connection. See
+/// <see cref="BenchControl"/> for the protocol. Sessions run side by side, told apart by their cookie.
+/// </summary>
+public sealed class BenchServer : IAsyncDisposable
+{
+    private readonly EndPoint _listen;
+    private readonly bool _udp;
+    private readonly SocketTrace? _trace;
+    private readonly IBenchServerObserver? _observer;
+    private readonly ConcurrentDictionary<string, TcpSession> _tcp = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<uint, UdpSession> _udpSessions = new();
+    private readonly CancellationTokenSource _stop = new();
+    private TracedSocket? _listener;
+    private TracedSocket? _datagrams;
+    private TaskCompletionSource? _firstSession;
+
+    /// <summary>Creates a server for <paramref name="listen"/>; with <paramref name="udp"/> it also takes datagrams on that port.</summary>
+    public BenchServer(EndPoint listen, bool udp, SocketTrace? trace = null, IBenchServerObserver? observer = null)
+    {
+        _listen = listen;
+        _udp = udp;
+        _trace = trace;
+        _observer = observer;
+    }
+
+    /// <summary>The bound TCP (or Unix) endpoint, after <see cref="Start"/>.</summary>
+    public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>The bound UDP endpoint, when UDP is on.</summary>
+    public EndPoint? UdpEndPoint => _datagrams?.LocalEndPoint;
+
+    /// <summary>Binds and listens (TCP, and UDP on the same port when asked). Port 0 picks a free port for both.</summary>
+    public void Start()
+    {
+        if (_udp && _listen is not IPEndPoint)
+            throw SockException.Usage("bench --server --udp", EndpointText.Format(_listen), "UDP needs a port, not a Unix socket path");
+        // With port 0, a free TCP port may be taken for UDP already: try a few times.
+        for (var attempt = 0; ; attempt++)
+        {
+            var listener = TracedSocket.CreateFor(_listen, SocketType.Stream, _trace);
+            try
+            {
+                if (_listen is IPEndPoint) listener.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                listener.Bind(_listen);
+                listener.Listen(512);
+                if (_udp)
+                {
+                    var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+                    var udp = TracedSocket.CreateFor(_listen, SocketType.Dgram, _trace);
+                    try
+                    {
+                        udp.Socket.ReceiveBufferSize = 4 << 20;
+                        udp.Bind(new IPEndPoint(((IPEndPoint)_listen).Address, port));
+                    }
+                    catch
+                    {
+                        udp.Dispose();
+                        throw;
+                    }
+                    _datagrams = udp;
+                }
+                _listener = listener;
+                return;
+            }
+            catch (SockException) when (attempt < 5 && _listen is IPEndPoint { Port: 0 })
+            {
+                listener.Dispose();
+            }
+            catch
+            {
+                listener.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Serves until cancelled (or, with <paramref name="once"/>, until one measurement has ended).</summary>
+    public async Task RunAsync(bool once, CancellationToken cancellationToken)
+    {
+        if (_listener is null) Start();
+        if (once) _firstSession = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
+        var ct = linked.Token;
+        var udpLoop = _datagrams is not null ? Task.Run(() => UdpLoopAsync(ct), CancellationToken.None) : Task.CompletedTask;
+        var acceptLoop = Task.Run(() => AcceptLoopAsync(ct), CancellationToken.None);
+        var ended = _firstSession?.Task ?? Task.Delay(Timeout.Infinite, ct);
+        try
+        {
+            await Task.WhenAny(ended, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _stop.CancelAsync().ConfigureAwait(false);
+            _listener?.Dispose();
+            _datagrams?.Dispose();
+            await Task.WhenAll(acceptLoop, udpLoop).ConfigureAwait(false);
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    private async Task AcceptLoopAsync(CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            TracedSocket conn;
+            try
+            {
+                conn = await _listener!.AcceptAsync(ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SockException)
+            {
+                if (ct.IsCancellationRequested) return;
+                continue;
+            }
+            _ = Task.Run(() => ConnectionAsync(conn, ct), CancellationToken.None);
+        }
+    }
+
+    private async Task ConnectionAsync(TracedSocket conn, CancellationToken ct)
+    {
+        var peer = conn.Socket.RemoteEndPoint is { } rep && rep is IPEndPoint ? EndpointText.Format(rep) : "a local client";
+        var keep = false;
+        try
+        {
+            if (conn.Socket.RemoteEndPoint is IPEndPoint) conn.Socket.NoDelay = true;
+            var head = new byte[4];
+            using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                first.CancelAfter(TimeSpan.FromSeconds(10));
+                if (!await ReceiveExactlyAsync(conn.Socket, head, first.Token).ConfigureAwait(false)) return;
+            }
+            var word = Encoding.ASCII.GetString(head);
+            if (word == BenchControl.DataMagic)
+            {
+                var cookieBytes = new byte[BenchControl.DataPreambleLength - 4];
+                if (!await ReceiveExactlyAsync(conn.Socket, cookieBytes, ct).ConfigureAwait(false)) return;
+                var cookie = Encoding.ASCII.GetString(cookieBytes);
+                if (!_tcp.TryGetValue(cookie, out var session))
+                {
+                    _observer?.Problem(peer, "a data connection for an unknown session");
+                    return;
+                }
+                keep = true;
+                await session.DataAsync(conn, ct).ConfigureAwait(false);
+                return;
+            }
+            if (word != BenchControl.Magic[..4])
+            {
+                _observer?.Problem(peer, "a connection that does not speak the sock bench protocol");
+                return;
+            }
+            var rest = await BenchControl.ReadLineAsync(conn.Socket, ct).ConfigureAwait(false);
+            var line = word + rest;
+            if (!line.StartsWith(BenchControl.Magic + " ", StringComparison.Ordinal))
+            {
+                _observer?.Problem(peer, "a connection that does not speak the sock bench protocol");
+                return;
+            }
+            var (kind, fields) = BenchControl.Parse(line[(BenchControl.Magic.Length + 1)..]);
+            _observer?.SessionStarted(peer, line[(BenchControl.Magic.Length + 1)..]);
+            BenchServerSession? result = kind switch
+            {
+                "TCP" => await TcpControlAsync(conn, peer, fields, ct).ConfigureAwait(false),
+                "UDP" => await UdpControlAsync(conn, peer, fields, ct).ConfigureAwait(false),
+                _ => null,
+            };
+            if (result is null && kind is not ("TCP" or "UDP"))
+                await BenchControl.WriteLineAsync(conn.Socket, $"{BenchControl.Magic} ERR unknown kind {kind}", ct).ConfigureAwait(false);
+            if (result is not null)
+            {
+                _observer?.SessionEnded(result);
+                _firstSession?.TrySetResult();
+            }
+        }
+        catch (Exception ex) when (ex is SocketException or SockException or ObjectDisposedException or OperationCanceledException or IOException)
+        {
+            if (!ct.IsCancellationRequested) _observer?.Problem(peer, ex.Message);
+        }
+        finally
+        {
+            if (!keep) conn.Dispose();
+        }
+    }
+
+    private async Task<BenchServerSession?> TcpControlAsync(TracedSocket control, string peer, Dictionary<string, string> f, CancellationToken ct)
+    {
+        var cookie = f.GetValueOrDefault("cookie") ?? "";
+        if (cookie.Length != BenchControl.DataPreambleLength - 4)
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR bad cookie", ct).ConfigureAwait(false);
+            return null;
+        }
+        var session = new TcpSession(
+            streams: (int)Math.Clamp(BenchControl.Number(f, "streams", 1), 1, 10_000),
+            reverse: BenchControl.Number(f, "reverse") == 1,
+            size: (int)Math.Clamp(BenchControl.Number(f, "size", 128 * 1024), 1, 64 << 20),
+            duration: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "duration_ms"), 0, 24L * 3600 * 1000)),
+            count: Math.Max(0, BenchControl.Number(f, "count")),
+            warmup: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "warmup_ms"), 0, 3600_000)),
+            interval: TimeSpan.FromMilliseconds(Math.Clamp(BenchControl.Number(f, "interval_ms", 1000), 10, 3600_000)));
+        if (!_tcp.TryAdd(cookie, session))
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR cookie in use", ct).ConfigureAwait(false);
+            return null;
+        }
+        try
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} OK", ct).ConfigureAwait(false);
+            while (true)
+            {
+                var line = await BenchControl.ReadLineAsync(control.Socket, ct).ConfigureAwait(false);
+                if (line is null) return null;
+                var (word, _) = BenchControl.Parse(line);
+                if (word == "START")
+                {
+                    session.EnsureStarted();
+                    if (session.Reverse) session.StartSending(ct);
+                }
+                else if (word == "DONE")
+                {
+                    break;
+                }
+            }
+            await session.WaitForStreamsAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            var (bytes, seconds, intervals) = session.Result();
+            await BenchControl.WriteLineAsync(control.Socket, string.Create(CultureInfo.InvariantCulture,
+                $"RESULT bytes={bytes} seconds={seconds:0.######} intervals={BenchControl.Join(intervals)}"), ct).ConfigureAwait(false);
+            return new BenchServerSession(peer, "tcp", session.Streams, session.Reverse, bytes, Math.Round(seconds, 3),
+                seconds > 0 ? Math.Round(bytes * 8 / seconds / 1e9, 3) : 0, null);
+        }
+        finally
+        {
+            _tcp.TryRemove(cookie, out _);
+            session.CloseAll();
+        }
+    }
+
+    private async Task<BenchServerSession?> UdpControlAsync(TracedSocket control, string peer, Dictionary<string, string> f, CancellationToken ct)
+    {
+        if (_datagrams is null)
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR UDP is off here (start the server with --udp)", ct).ConfigureAwait(false);
+            return null;
+        }
+        if (!uint.TryParse(f.GetValueOrDefault("cookie"), NumberStyles.HexNumber, CultureInfo.InvariantCulture, out var cookie) || !_udpSessions.TryAdd(cookie, new UdpSession()))
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR bad cookie", ct).ConfigureAwait(false);
+            return null;
+        }
+        try
+        {
+            await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} OK", ct).ConfigureAwait(false);
+            long sent = 0;
+            while (true)
+            {
+                var line = await BenchControl.ReadLineAsync(control.Socket, ct).ConfigureAwait(false);
+                if (line is null) return null;
+                var (word, fields) = BenchControl.Parse(line);
+                if (word != "DONE") continue;
+                sent = BenchControl.Number(fields, "sent");
+                break;
+            }
+            // Datagrams still in flight (or in the socket buffer) get a moment to be counted.
+            await Task.Delay(300, ct).ConfigureAwait(false);
+            var session = _udpSessions[cookie];
+            var s = session.Stats.Snapshot();
+            var bytes = Interlocked.Read(ref session.Bytes);
+            var seconds = session.Seconds;
+            await BenchControl.WriteLineAsync(control.Socket, string.Create(CultureInfo.InvariantCulture,
+                $"RESULT received={s.Received} delivered={s.Delivered} duplicated={s.Duplicated} reordered={s.Reordered} jitter_ns={s.JitterNanos:0.###} bytes={bytes}"), ct).ConfigureAwait(false);
+            var lost = Math.Max(0, sent - s.Delivered);
+            var udp = new UdpSummary(sent, s.Received, s.Delivered, lost, sent == 0 ? 0 : Math.Round(100.0 * lost / sent, 3), s.Reordered, s.Duplicated,
+                Math.Round(s.JitterNanos / 1e6, 6), "server");
+            return new BenchServerSession(peer, "udp", 1, false, bytes, Math.Round(seconds, 3), seconds > 0 ? Math.Round(bytes * 8 / seconds / 1e9, 3) : 0, udp);
+        }
+        finally
+        {
+            _udpSessions.TryRemove(cookie, out _);
+        }
+    }
+
+    private async Task UdpLoopAsync(CancellationToken ct)
+    {
+        var socket = _datagrams!.Socket;
+        var buffer = new byte[65536];
+        EndPoint any = _listen.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        while (!ct.IsCancellationRequested)
+        {
+            int n;
+            try
+            {
+                var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, ct).ConfigureAwait(false);
+                n = r.ReceivedBytes;
+            }
+            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            var arrival = BenchRun.Nanos(BenchRun.Now);
+            if (!UdpDatagram.TryRead(buffer.AsSpan(0, n), out var cookie, out var seq, out var sentNanos)) continue;
+            if (!_udpSessions.TryGetValue(cookie, out var session)) continue;
+            session.Stats.Record(seq, sentNanos, arrival);
+            Interlocked.Add(ref session.Bytes, n);
+            session.Seen(arrival);
+        }
+    }
+
+    private static async Task<bool> ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
+    {
+        while (buffer.Length > 0)
+        {
+            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+            if (n == 0) return false;
+            buffer = buffer[n..];
+        }
+        return true;
+    }
+
+    /// <summary>Stops serving and closes the sockets.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync().ConfigureAwait(false);
+        _listener?.Dispose();
+        _datagrams?.Dispose();
+        _stop.Dispose();
+    }
+
+    private sealed class UdpSession
+    {
+        public readonly UdpSequenceStats Stats = new();
+        public long Bytes;
+        private long _first;
+        private long _last;
+
+        public void Seen(long nanos)
+        {
+            Interlocked.CompareExchange(ref _first, nanos, 0);
+            Volatile.Write(ref _last, nanos);
+        }
+
+        public double Seconds => Math.Max(0, (Volatile.Read(ref _last) - Volatile.Read(ref _first)) / 1e9);
+    }
+
+    private sealed class TcpSession(int streams, bool reverse, int size, TimeSpan duration, long count, TimeSpan warmup, TimeSpan interval)
+    {
+        public int Streams => streams;
+        public bool Reverse => reverse;
+        private int Size => size;
+        private TimeSpan Duration => duration;
+        private long Count => count;
+        private TimeSpan Warmup => warmup;
+        private TimeSpan Interval => interval;
+
+        private readonly List<TracedSocket> _sockets = [];
+        private readonly List<Task> _streamTasks = [];
+        private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly long[] _buckets = new long[4096];
+        private long _measureStart = long.MaxValue;
+        private long _bytes;
+        private long _lastByte;
+        private int _sending;
+
+        /// <summary>Starts the clock at START or at the first data byte, whichever the server sees first; one atomic step.</summary>
+        public void EnsureStarted() =>
+            Interlocked.CompareExchange(ref _measureStart, BenchRun.Now + BenchRun.Ticks(Warmup), long.MaxValue);
+
+        public Task DataAsync(TracedSocket socket, CancellationToken ct)
+        {
+            Task task;
+            lock (_sockets)
+            {
+                _sockets.Add(socket);
+                task = Reverse ? _allConnected.Task : Task.Run(() => ReceiveAsync(socket, ct), CancellationToken.None);
+                if (!Reverse) _streamTasks.Add(task);
+                if (_sockets.Count >= Streams) _allConnected.TrySetResult();
+            }
+            return task;
+        }
+
+        private async Task ReceiveAsync(TracedSocket traced, CancellationToken ct)
+        {
+            var socket = traced.Socket;
+            var buffer = new byte[Math.Max(128 * 1024, Math.Min(Size, 4 << 20))];
+            try
+            {
+                while (true)
+                {
+                    var n = await socket.ReceiveAsync(buffer, SocketFlags.None, ct).ConfigureAwait(false);
+                    if (n == 0) break;
+                    if (Volatile.Read(ref _measureStart) == long.MaxValue) EnsureStarted();
+                    AddBytes(n);
+                }
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+
+        private void AddBytes(long n)
+        {
+            var now = BenchRun.Now;
+            var from = Volatile.Read(ref _measureStart);
+            if (now < from) return;
+            Interlocked.Add(ref _bytes, n);
+            var index = (int)Math.Min(_buckets.Length - 1, (now - from) / Math.Max(1, BenchRun.Ticks(Interval)));
+            Interlocked.Add(ref _buckets[index], n);
+            Volatile.Write(ref _lastByte, now);
+        }
+
+        public void StartSending(CancellationToken ct)
+        {
+            if (Interlocked.Exchange(ref _sending, 1) != 0) return;
+            var started = Task.Run(async () =>
+            {
+                await Task.WhenAny(_allConnected.Task, Task.Delay(TimeSpan.FromSeconds(5), ct)).ConfigureAwait(false);
+                List<TracedSocket> streams;
+                lock (_sockets) streams = [.. _sockets];
+                var end = Duration > TimeSpan.Zero ? Volatile.Read(ref _measureStart) + BenchRun.Ticks(Duration) : long.MaxValue;
+                // Count-only runs are still bounded: an hour at most.
+                if (end == long.MaxValue) end = BenchRun.Now + BenchRun.Ticks(TimeSpan.FromHours(1));
+                var perStream = Count > 0 ? (Count + streams.Count - 1) / streams.Count : long.MaxValue;
+                await Task.WhenAll(streams.Select(s => Task.Run(() => SendAsync(s, end, perStream, ct), CancellationToken.None))).ConfigureAwait(false);
+            }, CancellationToken.None);
+            lock (_sockets) _streamTasks.Add(started);
+        }
+
+        private async Task SendAsync(TracedSocket traced, long end, long budget, CancellationToken ct)
+        {
+            var socket = traced.Socket;
+            var buffer = BenchMessage.Template(Size);
+            try
+            {
+                long warmupBytes = 0;
+                while (BenchRun.Now < end && budget > 0)
+                {
+                    var inWarmup = BenchRun.Now < Volatile.Read(ref _measureStart);
+                    var want = inWarmup ? buffer.Length : (int)Math.Min(buffer.Length, budget);
+                    var n = await socket.SendAsync(buffer.AsMemory(0, want), SocketFlags.None, ct).ConfigureAwait(false);
+                    if (inWarmup) warmupBytes += n;
+                    else
+                    {
+                        budget -= n;
+                        AddBytes(n);
+                    }
+                }
+                socket.Shutdown(SocketShutdown.Send);
+            }
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or ObjectDisposedException)
+            {
+            }
+        }
+
+        public async Task WaitForStreamsAsync(TimeSpan limit)
+        {
+            Task[] tasks;
+            lock (_sockets) tasks = [.. _streamTasks];
+            await Task.WhenAny(Task.WhenAll(tasks), Task.Delay(limit)).ConfigureAwait(false);
+        }
+
+        public (long Bytes, double Seconds, List<long> Intervals) Result()
+        {
+            var from = Volatile.Read(ref _measureStart);
+            var last = Volatile.Read(ref _lastByte);
+            var seconds = from == long.MaxValue || last < from ? 0 : BenchRun.Seconds(last - from);
+            var used = last < from || from == long.MaxValue ? 0 : (int)Math.Min(_buckets.Length, (last - from) / Math.Max(1, BenchRun.Ticks(Interval)) + 1);
+            return (Interlocked.Read(ref _bytes), seconds, _buckets.Take(used).Select(b => Interlocked.Read(ref b)).ToList());
+        }
+
+        public void CloseAll()
+        {
+            lock (_sockets)
+                foreach (var s in _sockets) s.Dispose();
+        }
+    }
+}

@@ -1,0 +1,268 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sock.Cli.Rendering;
+using Sock.Core.Benchmarking;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock bench: throughput, latency percentiles, connection rate and UDP loss of a socket service; and its server side.</summary>
+internal static class BenchCommand
+{
+    private const int DefaultServerPort = 5201;
+
+    public static Command Create()
+    {
+        var words = new Argument<string[]>("MODE HOST PORT")
+        {
+            Description = "throughput | echo | pipeline | connect | udp, then the target HOST PORT (or -U PATH); with --server, an optional PORT",
+            Arity = new ArgumentArity(0, 3),
+        };
+        var server = new Option<bool>("--server") { Description = "Be the receiving side for throughput and udp modes (like iperf3 -s), on PORT (default 5201)" };
+        var udp = new Option<bool>("--udp") { Description = "With --server: also take datagrams on the UDP port of the same number" };
+        var once = new Option<bool>("--once", "-1") { Description = "With --server: exit after one measurement" };
+        var bind = new Option<string?>("--bind", "-B") { Description = "With --server: the address to listen on (default 0.0.0.0; use :: for IPv6)" };
+        var unix = new Option<string?>("--unix", "-U") { Description = "Target (or, with --server, listen on) a Unix stream socket at PATH" };
+        var connections = new Option<int?>("--connections", "-c") { Description = "Connections, or concurrent connect loops (default 1)" };
+        var parallel = new Option<int?>("--parallel", "-P") { Description = "Throughput: parallel streams (same as -c)" };
+        var duration = new Option<string?>("--duration", "-d") { Description = "Measure for TIME after the warm-up (default 10s unless -n is given): 500ms, 5s, 1m" };
+        var count = new Option<string?>("--count", "-n") { Description = "Measure this many messages (connections, datagrams; bytes for throughput, e.g. 1G)" };
+        var size = new Option<string?>("--size", "-s") { Description = "Message size (default 64; throughput write size 128K; udp datagram 1024): 64, 1K, 128K" };
+        var inFlight = new Option<int?>("--in-flight") { Description = "Pipeline: messages in flight per connection (default 64)" };
+        var rate = new Option<string?>("--rate") { Description = "Open loop: messages (connections, datagrams) per second over all connections, latency from the intended send time (udp default 1000)" };
+        var warmup = new Option<string?>("--warmup") { Description = "Run this long before measuring (not counted): 1s" };
+        var interval = new Option<string?>("--interval", "-i") { Description = "Seconds between interval lines (default 1s)" };
+        var reverse = new Option<bool>("--reverse", "-R") { Description = "Throughput: the server sends, this side receives (needs sock bench --server)" };
+        var echo = new Option<bool>("--echo") { Description = "Udp: the target is any UDP echo server; loss, order and latency are measured over the round trip" };
+        var ipv4 = new Option<bool>("-4") { Description = "Resolve HOST to IPv4 only" };
+        var ipv6 = new Option<bool>("-6") { Description = "Resolve HOST to IPv6 only" };
+        var histogram = new Option<string?>("--histogram") { Description = "Write the latency distribution to FILE in HdrHistogram's percentile text format (milliseconds)" };
+        var json = GlobalOptions.Json();
+        var command = new Command("bench", """
+            Measure a socket service: bulk throughput (Gbit/s, sender and receiver side), echo latency percentiles
+            (p50/p90/p99/p99.9/max from an HDR histogram), pipelined messages per second, connection rate, and UDP
+            delivery (lost, reordered, duplicated, jitter as iperf3 computes it). Every echoed message is checked; counts
+            are whole messages. With --rate the load is open loop and latency counts from the intended send time, so a
+            stalled server cannot hide (no coordinated omission). 'sock bench --server' is the far side for throughput
+            and udp, as iperf3 -s is; throughput against any other sink reports the sender side only.
+
+            Examples:
+              sock bench --server 5201 --udp                     the receiving side (another terminal or machine)
+              sock bench throughput 127.0.0.1 5201 -d 5s -P 2    two streams for five seconds
+              sock bench throughput 127.0.0.1 5201 --reverse     the server sends
+              sock bench echo 127.0.0.1 7 -c 4 -d 5s             ping-pong latency on four connections
+              sock bench echo 127.0.0.1 7 --rate 2000 --histogram lat.hgrm
+              sock bench pipeline 127.0.0.1 7 --in-flight 100 -s 32
+              sock bench connect 127.0.0.1 80 -c 8 -d 3s
+              sock bench udp 127.0.0.1 5201 --rate 10k -s 1200 -d 5s
+              sock bench udp 127.0.0.1 7 --echo --rate 500       against any UDP echo server
+              sock bench echo -U /run/echo.sock -n 10000 --json
+            """)
+        {
+            words, server, udp, once, bind, unix, connections, parallel, duration, count, size, inFlight, rate, warmup, interval,
+            reverse, echo, ipv4, ipv6, histogram, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var args = parse.GetValue(words) ?? [];
+            var trace = TraceWriter.FromOptions(parse);
+            if (parse.GetValue(server))
+                return await ServeAsync(args, parse.GetValue(udp), parse.GetValue(once), parse.GetValue(bind), parse.GetValue(unix),
+                    parse.GetValue(json), trace, ct);
+            if (args.Length == 0)
+                throw SockException.Usage("bench", "", "say what to measure: throughput, echo, pipeline, connect or udp (or --server)");
+            var mode = args[0].ToLowerInvariant() switch
+            {
+                "throughput" or "tput" => BenchMode.Throughput,
+                "echo" or "pingpong" => BenchMode.Echo,
+                "pipeline" => BenchMode.Pipeline,
+                "connect" => BenchMode.Connect,
+                "udp" => BenchMode.Udp,
+                _ => throw SockException.Usage("bench mode", args[0], "not a mode (throughput, echo, pipeline, connect, udp)"),
+            };
+            var family = (parse.GetValue(ipv4), parse.GetValue(ipv6)) switch
+            {
+                (true, true) => throw SockException.Usage("bench", "-4 -6", "contradictory options"),
+                (true, false) => AddressFamily.InterNetwork,
+                (false, true) => AddressFamily.InterNetworkV6,
+                _ => AddressFamily.Unspecified,
+            };
+            var target = await Target(args, parse.GetValue(unix), family, ct);
+            var c = parse.GetValue(connections) ?? parse.GetValue(parallel) ?? 1;
+            var defaultSize = mode switch { BenchMode.Throughput => 128 * 1024, BenchMode.Udp => 1024, _ => 64 };
+            var sizeText = parse.GetValue(size);
+            var sz = sizeText is null ? defaultSize : Quantities.ParseSize(sizeText, "bench -s");
+            if (sz is < 1 or > 64 * 1024 * 1024) throw SockException.Usage("bench -s", sizeText ?? "", "size must be 1 byte to 64 MiB");
+            var countText = parse.GetValue(count);
+            long? n = countText is null ? null : mode == BenchMode.Throughput ? Quantities.ParseSize(countText, "bench -n") : ParseCount(countText);
+            var options = new BenchOptions
+            {
+                Mode = mode,
+                Target = target,
+                Connections = c,
+                Duration = parse.GetValue(duration) is { } d ? Durations.Parse(d, "bench -d") : null,
+                Count = n,
+                Size = (int)sz,
+                InFlight = parse.GetValue(inFlight) ?? 64,
+                Rate = parse.GetValue(rate) is { } r ? Quantities.ParseRate(r, "bench --rate") : null,
+                Warmup = parse.GetValue(warmup) is { } w ? Durations.Parse(w, "bench --warmup") : TimeSpan.Zero,
+                Interval = parse.GetValue(interval) is { } i ? Durations.Parse(i, "bench -i") : TimeSpan.FromSeconds(1),
+                Reverse = parse.GetValue(reverse),
+                UdpEcho = parse.GetValue(echo),
+            };
+            if (options.UdpEcho && mode != BenchMode.Udp) throw SockException.Usage("bench --echo", args[0], "--echo is for udp mode (echo mode always needs an echo server)");
+            var histogramFile = parse.GetValue(histogram);
+            if (histogramFile is not null && mode == BenchMode.Throughput)
+                throw SockException.Usage("bench --histogram", histogramFile, "throughput mode measures no latency");
+            if (histogramFile is not null && mode == BenchMode.Udp && !options.UdpEcho)
+                throw SockException.Usage("bench --histogram", histogramFile, "udp mode measures latency only with --echo (round trip)");
+            var asJson = parse.GetValue(json);
+            var renderer = new BenchRenderer(asJson ? (Terminal.RichStderr ? Console.Error : null) : Console.Out);
+            var report = await BenchRunner.RunAsync(options, renderer, trace, ct);
+            if (histogramFile is not null && report.Histogram is not null)
+            {
+                try
+                {
+                    using var file = new StreamWriter(histogramFile);
+                    HistogramPercentileText.Write(report.Histogram, file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw SockException.Usage("bench --histogram", histogramFile, ex.Message.TrimEnd('.'));
+                }
+            }
+            if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(report, SockJson.Default.BenchReport));
+            else BenchRenderer.Final(Console.Out, report, Terminal.RichStdout);
+            if (report.Totals.Mismatches > 0 || report.Totals.Errors > 0 || (report.Totals.Messages == 0 && report.Totals.BytesSent == 0 && report.Totals.BytesReceived == 0))
+            {
+                Console.Out.Flush();
+                var why = report.Totals.FirstError ?? "nothing was measured";
+                Console.Error.WriteLine($"sock: bench {report.Setup.Mode} {report.Setup.Target}: {why}"
+                    + (report.Totals.Errors + report.Totals.Mismatches > 1 ? $" ({report.Totals.Errors + report.Totals.Mismatches} errors in all)" : ""));
+                return ExitCodes.NetworkError;
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static long ParseCount(string text)
+    {
+        var v = Quantities.ParseRate(text, "bench -n");
+        if (v < 1 || v != Math.Floor(v)) throw SockException.Usage("bench -n", text, "must be a whole number, at least 1");
+        return (long)v;
+    }
+
+    private static async Task<EndPoint> Target(string[] args, string? unixPath, AddressFamily family, CancellationToken ct)
+    {
+        if (unixPath is not null)
+        {
+            if (args.Length > 1) throw SockException.Usage("bench", string.Join(' ', args[1..]), "give either HOST PORT or -U PATH, not both");
+            return new UnixDomainSocketEndPoint(unixPath);
+        }
+        if (args.Length < 3) throw SockException.Usage("bench", string.Join(' ', args), "needs a target: MODE HOST PORT (or MODE -U PATH)");
+        var port = Ports.Parse(args[2]);
+        var addresses = await NameResolver.ResolveAsync(args[1], family, cancellationToken: ct);
+        return new IPEndPoint(addresses[0], port);
+    }
+
+    private static async Task<int> ServeAsync(string[] args, bool udp, bool once, string? bind, string? unixPath, bool json,
+        Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
+    {
+        if (args.Length > 1) throw SockException.Usage("bench --server", string.Join(' ', args), "takes at most a PORT");
+        EndPoint listen;
+        if (unixPath is not null)
+        {
+            if (args.Length > 0) throw SockException.Usage("bench --server", args[0], "give either a PORT or -U PATH, not both");
+            listen = new UnixDomainSocketEndPoint(unixPath);
+        }
+        else
+        {
+            var port = args.Length > 0 ? Ports.Parse(args[0], "port", allowZero: true) : DefaultServerPort;
+            var address = bind is null ? IPAddress.Any : EndpointText.ParseAddress(bind, "bind address");
+            listen = new IPEndPoint(address, port);
+        }
+        var log = new BenchServerLog(Console.Out, json);
+        await using var benchServer = new BenchServer(listen, udp, trace, log);
+        benchServer.Start();
+        var where = EndpointText.Format(benchServer.LocalEndPoint);
+        if (!json)
+        {
+            Console.Out.WriteLine($"sock bench server listening on {where} ({(udp ? "tcp and udp" : unixPath is null ? "tcp" : "unix")}){(once ? ", one measurement" : "")}");
+            Console.Out.Flush();
+        }
+        try
+        {
+            await benchServer.RunAsync(once, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+        finally
+        {
+            if (unixPath is not null) TryDelete(unixPath);
+        }
+        return ExitCodes.Success;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private sealed class BenchServerLog(TextWriter output, bool json) : IBenchServerObserver
+    {
+        private readonly Lock _gate = new();
+
+        public void SessionStarted(string peer, string request)
+        {
+            if (json) return;
+            lock (_gate)
+            {
+                output.WriteLine($"{peer}: {request}");
+                output.Flush();
+            }
+        }
+
+        public void SessionEnded(BenchServerSession session)
+        {
+            lock (_gate)
+            {
+                if (json)
+                {
+                    output.WriteLine(JsonSerializer.Serialize(session, SockJson.Default.BenchServerSession));
+                }
+                else if (session.Udp is { } u)
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{session.Peer}: udp {u.Delivered}/{u.Sent} datagrams delivered, {u.Lost} lost ({u.LossPercent:0.###}%), {u.Reordered} reordered, {u.Duplicated} duplicated, jitter {u.JitterMs:0.###} ms"));
+                }
+                else
+                {
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"{session.Peer}: tcp {session.Streams} stream(s) {(session.Reverse ? "sent" : "received")} {session.Bytes} bytes in {session.Seconds:0.###} s = {session.Gbps:0.###} Gbit/s"));
+                }
+                output.Flush();
+            }
+        }
+
+        public void Problem(string peer, string what)
+        {
+            lock (_gate) Console.Error.WriteLine($"sock: bench server: {peer}: {what}");
+        }
+    }
+}

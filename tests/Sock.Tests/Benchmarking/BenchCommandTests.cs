@@ -1,0 +1,250 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Benchmarking;
+
+/// <summary>sock bench as a user runs it: against ncat as a real foreign echo server, against its own server in another process.</summary>
+public sealed class BenchCommandTests
+{
+    private static int FreePort(AddressFamily family)
+    {
+        using var s = new Socket(family, SocketType.Stream, ProtocolType.Tcp);
+        s.Bind(new IPEndPoint(family == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback, 0));
+        return ((IPEndPoint)s.LocalEndPoint!).Port;
+    }
+
+    /// <summary>ncat -l -k --exec /bin/cat on loopback (or a Unix path): the target words for sock bench, and the process.</summary>
+    private static async Task<(string[] Target, Process Ncat, string? Dir)> StartNcatEcho(string transport)
+    {
+        var psi = new ProcessStartInfo("ncat") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        string[] target;
+        string? dir = null;
+        EndPoint probe;
+        switch (transport)
+        {
+            case Transports.Unix:
+                dir = Directory.CreateTempSubdirectory("sock-bench-").FullName;
+                var path = Path.Combine(dir, "echo.sock");
+                foreach (var a in new[] { "-l", "-k", "-U", path, "--exec", "/bin/cat" }) psi.ArgumentList.Add(a);
+                target = ["-U", path];
+                probe = new UnixDomainSocketEndPoint(path);
+                break;
+            default:
+                var v6 = transport == Transports.Tcp6;
+                var port = FreePort(v6 ? AddressFamily.InterNetworkV6 : AddressFamily.InterNetwork);
+                var host = v6 ? "::1" : "127.0.0.1";
+                foreach (var a in new[] { v6 ? "-6" : "-4", "-l", "-k", host, port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--exec", "/bin/cat" }) psi.ArgumentList.Add(a);
+                target = [host, port.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+                probe = new IPEndPoint(IPAddress.Parse(host), port);
+                break;
+        }
+        var p = Process.Start(psi)!;
+        for (var i = 0; i < 100; i++)
+        {
+            using var s = new Socket(probe.AddressFamily, SocketType.Stream, probe is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+            try
+            {
+                await s.ConnectAsync(probe);
+                break;
+            }
+            catch (SocketException)
+            {
+                await Task.Delay(50);
+            }
+        }
+        return (target, p, dir);
+    }
+
+    private static void Stop(Process p, string? dir)
+    {
+        try
+        {
+            p.Kill(entireProcessTree: true);
+            p.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+        }
+        p.Dispose();
+        if (dir is not null) Directory.Delete(dir, recursive: true);
+    }
+
+    private static JsonElement Json(SockRun run)
+    {
+        Assert.True(run.ExitCode == 0, run.ToString());
+        return JsonDocument.Parse(run.Stdout).RootElement;
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task echo_against_ncat_checks_every_message_and_counts_every_byte(string transport)
+    {
+        var (target, ncat, dir) = await StartNcatEcho(transport);
+        try
+        {
+            var run = await SockRunner.RunAsync(["bench", "echo", .. target, "-n", "500", "-s", "100", "-d", "20s", "--json"], timeout: TimeSpan.FromSeconds(40));
+            var r = Json(run);
+            var totals = r.GetProperty("totals");
+            Assert.Equal(500, totals.GetProperty("messages").GetInt64());
+            Assert.Equal(50_000, totals.GetProperty("bytesSent").GetInt64());
+            Assert.Equal(50_000, totals.GetProperty("bytesReceived").GetInt64());
+            Assert.Equal(0, totals.GetProperty("mismatches").GetInt64());
+            Assert.Equal(500, r.GetProperty("latency").GetProperty("count").GetInt64());
+            Assert.Equal(transport, r.GetProperty("setup").GetProperty("transport").GetString());
+            Assert.True(r.GetProperty("latency").GetProperty("p50Ms").GetDouble() > 0);
+        }
+        finally
+        {
+            Stop(ncat, dir);
+        }
+    }
+
+    [Fact]
+    public async Task pipeline_against_ncat_counts_whole_messages_and_prints_the_setup()
+    {
+        var (target, ncat, dir) = await StartNcatEcho(Transports.Tcp4);
+        try
+        {
+            var run = await SockRunner.RunAsync(["bench", "pipeline", .. target, "-n", "20000", "-s", "32", "--in-flight", "16", "-d", "20s"], timeout: TimeSpan.FromSeconds(40));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains("Setup: pipeline to 127.0.0.1:", run.Stdout, StringComparison.Ordinal);
+            Assert.Contains("1 connection, 32 B messages, 16 in flight each, for 20s or 20000 messages", run.Stdout, StringComparison.Ordinal);
+            Assert.Matches(@"0\.00-[0-9.]+ s\s+20000\s", run.Stdout);
+            Assert.DoesNotContain('\u001b', run.Stdout);
+        }
+        finally
+        {
+            Stop(ncat, dir);
+        }
+    }
+
+    [Theory]
+    [InlineData("pipeline")]
+    [InlineData("echo")]
+    public async Task trace_shows_the_socket_calls_of_the_hot_loop(string mode)
+    {
+        var (target, ncat, dir) = await StartNcatEcho(Transports.Tcp4);
+        try
+        {
+            var run = await SockRunner.RunAsync(["--trace", "bench", mode, .. target, "-n", "2000", "-d", "20s"], timeout: TimeSpan.FromSeconds(40));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            Assert.Contains(run.StderrLines, l => l.Contains("connect(", StringComparison.Ordinal));
+            Assert.Contains(run.StderrLines, l => System.Text.RegularExpressions.Regex.IsMatch(l, @"send\(\d+\S*\) = \d+|send\(\d+, \d+\) = \d+"));
+            Assert.Contains(run.StderrLines, l => l.Contains("recv(", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Stop(ncat, dir);
+        }
+    }
+
+    [Fact]
+    public async Task a_refused_target_is_one_line_and_exit_1()
+    {
+        var port = FreePort(AddressFamily.InterNetwork);
+        var run = await SockRunner.RunAsync(["bench", "echo", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "1s"]);
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith($"sock: connect to 127.0.0.1:{port} failed: connection refused", line, StringComparison.Ordinal);
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Theory]
+    [InlineData("bench fly 127.0.0.1 1")]
+    [InlineData("bench echo 127.0.0.1")]
+    [InlineData("bench echo 127.0.0.1 7 -s 0")]
+    [InlineData("bench throughput 127.0.0.1 7 --histogram x.hgrm")]
+    public async Task bad_usage_is_one_line_and_exit_2(string args)
+    {
+        var run = await SockRunner.RunAsync(args);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", run.StderrLines[0], StringComparison.Ordinal);
+    }
+
+    /// <summary>Starts sock bench --server on a free port and returns the process and the port it printed.</summary>
+    private static async Task<(Process Server, int Port)> StartServer(params string[] extra)
+    {
+        var p = SockRunner.Start(["bench", "--server", "0", "-B", "127.0.0.1", .. extra]);
+        var first = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) ?? "";
+        var m = System.Text.RegularExpressions.Regex.Match(first, @"listening on 127\.0\.0\.1:(\d+)");
+        if (!m.Success)
+        {
+            p.Kill(entireProcessTree: true);
+            Assert.Fail($"no listening line from sock bench --server: '{first}' {await p.StandardError.ReadToEndAsync()}");
+        }
+        return (p, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task throughput_between_two_processes_reports_both_sides()
+    {
+        var (server, port) = await StartServer("--once");
+        try
+        {
+            var run = await SockRunner.RunAsync(["bench", "throughput", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "1s", "-P", "2", "--json"], timeout: TimeSpan.FromSeconds(30));
+            var totals = Json(run).GetProperty("totals");
+            Assert.True(totals.GetProperty("bytesSent").GetInt64() > 0);
+            Assert.Equal(totals.GetProperty("bytesSent").GetInt64(), totals.GetProperty("peerBytes").GetInt64());
+            Assert.True(totals.GetProperty("receiverGbps").GetDouble() > 0);
+            Assert.True(server.WaitForExit(10_000), "--once server should exit after one measurement");
+            var log = await server.StandardOutput.ReadToEndAsync();
+            Assert.Contains($"received {totals.GetProperty("bytesSent").GetInt64()} bytes", log, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!server.HasExited) server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task udp_between_two_processes_reports_delivery()
+    {
+        var (server, port) = await StartServer("--udp", "--once");
+        try
+        {
+            var run = await SockRunner.RunAsync(["bench", "udp", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-n", "400", "--rate", "2000", "-s", "256", "--json"], timeout: TimeSpan.FromSeconds(30));
+            var udp = Json(run).GetProperty("udp");
+            Assert.Equal(400, udp.GetProperty("sent").GetInt64());
+            Assert.InRange(udp.GetProperty("delivered").GetInt64(), 396, 400); // 1% tolerance for a loopback drop
+            Assert.Equal("server", udp.GetProperty("measuredBy").GetString());
+        }
+        finally
+        {
+            if (!server.WaitForExit(10_000)) server.Kill(entireProcessTree: true);
+            server.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task histogram_file_is_written_in_hdrhistogram_text_format()
+    {
+        var (target, ncat, dir) = await StartNcatEcho(Transports.Tcp4);
+        var file = Path.Combine(Directory.CreateTempSubdirectory("sock-hgrm-").FullName, "lat.hgrm");
+        try
+        {
+            var run = await SockRunner.RunAsync(["bench", "echo", .. target, "-n", "300", "-d", "20s", "--histogram", file], timeout: TimeSpan.FromSeconds(40));
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var lines = await File.ReadAllLinesAsync(file);
+            Assert.Matches(@"^\s+Value\s+Percentile\s+TotalCount\s+1/\(1-Percentile\)$", lines[0]);
+            Assert.Contains(lines, l => l.Contains("Total count    =          300", StringComparison.Ordinal));
+        }
+        finally
+        {
+            Stop(ncat, dir);
+            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task help_has_examples()
+    {
+        var run = await SockRunner.RunAsync("bench --help");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("Examples:", run.Stdout, StringComparison.Ordinal);
+    }
+}
