@@ -19,7 +19,7 @@
 #define BUF 65536
 #define PENDING_CAP (1 << 20)
 
-struct conn { int fd; char *out; size_t len, cap; int reading; };
+struct conn { int fd; char *out; size_t len, cap; int reading; int eof; };
 
 static void drop(int ep, struct conn *c) { epoll_ctl(ep, EPOLL_CTL_DEL, c->fd, NULL); close(c->fd); free(c->out); free(c); }
 
@@ -72,9 +72,11 @@ int main(int argc, char **argv) {
             /* Edge-triggered: on any event, drain pending output, then read until EAGAIN or the cap. A peer
              * that stopped reading wakes us with EPOLLOUT when it resumes, and reading starts again here. */
             if (c->len && flush_out(c) < 0) dead = 1;
-            while (!dead && c->len <= PENDING_CAP) {
+            while (!dead && !c->eof && c->len <= PENDING_CAP) {
                 ssize_t r = recv(c->fd, buf, BUF, 0);
-                if (r == 0 || (r < 0 && errno != EAGAIN)) { dead = 1; break; }
+                /* End of input: answer everything still pending before closing (half-close honoured). */
+                if (r == 0) { c->eof = 1; break; }
+                if (r < 0 && errno != EAGAIN) { dead = 1; break; }
                 if (r < 0) break;
                 size_t off = 0;
                 if (c->len == 0) {
@@ -89,7 +91,8 @@ int main(int argc, char **argv) {
                     c->len += rest;
                 }
             }
-            if (dead) { flush_out(c); drop(ep, c); }
+            if (!dead && c->eof && c->len && flush_out(c) < 0) dead = 1;
+            if (dead || (c->eof && c->len == 0)) { drop(ep, c); }
         }
     }
 }

@@ -108,7 +108,8 @@ public sealed class BenchRunnerTests
         await using var openPeer = BenchPeer.Echo(Transports.Tcp4, stallAfterBytes: 50 * 64, stall: TimeSpan.FromMilliseconds(300));
         var open = await BenchRunner.RunAsync(Options(BenchMode.Echo, openPeer.EndPoint) with { Count = 400, Rate = 500 });
         // Closed loop: one slow sample, the rest fast; the stall is invisible at p75.
-        Assert.True(closed.Latency!.MaxMs >= 300);
+        // The histogram keeps values within 1/1024 and reports a bucket's lower edge: allow for that, not more.
+        Assert.True(closed.Latency!.MaxMs >= 300 * (1 - 1.0 / 512), $"closed-loop max {closed.Latency.MaxMs} ms");
         Assert.True(closed.Latency.P90Ms < 50, $"closed-loop p90 {closed.Latency.P90Ms} ms");
         // Open loop: every message due during the stall waited for it.
         Assert.Equal("intended send time", open.Latency!.MeasuredFrom);
