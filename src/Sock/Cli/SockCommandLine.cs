@@ -22,6 +22,8 @@ internal static class SockCommandLine
         root.Subcommands.Add(DemoCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(ConnectCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
         return root;
     }
 
