@@ -127,6 +127,7 @@ public sealed class DatagramRelay
                     data = data[chunk.Length..];
                 }
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                if (_options.Delay is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
         finally

@@ -56,6 +56,9 @@ public sealed class NetcatOptions
     /// <summary>-d/--no-stdin: do not read stdin (ncat's -d).</summary>
     public bool NoStdin { get; set; }
 
+    /// <summary>ncat's -d/--delay: wait this long after each write to the peer.</summary>
+    public TimeSpan? Delay { get; set; }
+
     /// <summary>-C: turn LF into CRLF on the way out.</summary>
     public bool Crlf { get; set; }
 

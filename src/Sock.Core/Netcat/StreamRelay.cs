@@ -189,6 +189,7 @@ public sealed class StreamRelay
                     data = data[sent..];
                 }
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                if (_options.Delay is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
         finally

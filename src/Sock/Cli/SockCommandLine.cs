@@ -24,6 +24,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(AddrCommand.Create());
         root.Subcommands.Add(ConnectCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
+        root.Subcommands.Add(NcCommand.Create());
         return root;
     }
 
