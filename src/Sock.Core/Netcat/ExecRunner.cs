@@ -38,7 +38,7 @@ public static class ExecRunner
             }
             finally
             {
-                try { process.StandardInput.Close(); } catch (IOException) { }
+                try { process.StandardInput.Close(); } catch (IOException) { } catch (ObjectDisposedException) { }
                 if (!process.WaitForExit(TimeSpan.FromMilliseconds(500)))
                 {
                     try { process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
