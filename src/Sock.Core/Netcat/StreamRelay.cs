@@ -93,11 +93,18 @@ public sealed class StreamRelay
                 if (done == download)
                 {
                     end = await download.ConfigureAwait(false);
-                    if (end == RelayEnd.PeerClosed && FinishInputAfterPeerClose && upload is not null)
+                    if (end == RelayEnd.PeerClosed && upload is not null)
                     {
-                        CloseOutput();
-                        await upload.ConfigureAwait(false);
-                        Shutdown();
+                        if (FinishInputAfterPeerClose)
+                        {
+                            CloseOutput();
+                            await upload.ConfigureAwait(false);
+                            Shutdown();
+                        }
+                        else if (await DrainInputAsync(upload, cancelled).ConfigureAwait(false))
+                        {
+                            Shutdown();
+                        }
                     }
                     break;
                 }
@@ -115,6 +122,31 @@ public sealed class StreamRelay
             CloseOutput();
         }
         return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    /// <summary>How long input may stay silent after the peer closed before the relay gives up on it.</summary>
+    public static readonly TimeSpan PeerClosedGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The peer closed (or half-closed) while input is still open: what is in flight still goes out, as long as input
+    /// keeps moving, but an idle input (a terminal, a silent pipe) is given up after <see cref="PeerClosedGrace"/>, so
+    /// sock never lingers in CLOSE_WAIT. True when input reached its end.
+    /// </summary>
+    private async Task<bool> DrainInputAsync(Task upload, Task cancelled)
+    {
+        var last = BytesSent;
+        while (true)
+        {
+            var done = await Task.WhenAny(upload, cancelled, Task.Delay(PeerClosedGrace)).ConfigureAwait(false);
+            if (done == upload)
+            {
+                try { await upload.ConfigureAwait(false); }
+                catch (SockException) { return false; }
+                return true;
+            }
+            if (done == cancelled || BytesSent == last) return false;
+            last = BytesSent;
+        }
     }
 
     private void Shutdown()
