@@ -55,11 +55,6 @@ public static class ListenBinder
             {
                 throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target, ex.Reason + HolderText(ip.Port, options.Udp), ex.SocketError, ex);
             }
-            catch (SockException ex) when (ex.SocketError == SocketError.AccessDenied && local is IPEndPoint { Port: > 0 and < 1024 })
-            {
-                throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target,
-                    ex.Reason + " (ports below 1024 need root or CAP_NET_BIND_SERVICE)", ex.SocketError, ex);
-            }
             if (local is UnixDomainSocketEndPoint) UnixSocketFile.RemoveOnExit(options.UnixPath!);
             if (type == SocketType.Stream) socket.Listen(Backlog);
             return socket;
@@ -71,7 +66,7 @@ public static class ListenBinder
         }
     }
 
-    /// <summary>" (held by ncat, pid 1234)" for a port, when the socket table says who holds it.</summary>
+    /// <summary>"; held by ncat (pid 1234)" for a port, when the socket table says who holds it.</summary>
     public static string HolderText(int port, bool udp)
     {
         try
@@ -79,9 +74,9 @@ public static class ListenBinder
             var holders = PortHolders.Find(port, udp ? SocketKinds.Udp : SocketKinds.Tcp, out var incomplete);
             var owners = holders.SelectMany(h => h.Owners).DistinctBy(o => o.Pid).ToList();
             if (owners.Count > 0)
-                return " (held by " + string.Join(", ", owners.Take(3).Select(o => $"{o.Command}, pid {o.Pid}")) + ")";
+                return "; held by " + string.Join(", ", owners.Take(3).Select(o => $"{o.Command} (pid {o.Pid})"));
             if (holders.Count > 0)
-                return incomplete ? $" (held by a process of user {holders[0].User ?? holders[0].Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)} that sock cannot see)" : "";
+                return incomplete ? $"; held by a process of user {holders[0].User ?? holders[0].Uid.ToString(System.Globalization.CultureInfo.InvariantCulture)} that sock cannot see" : "";
             return "";
         }
         catch (IOException) { return ""; }

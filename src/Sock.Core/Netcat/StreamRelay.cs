@@ -140,8 +140,8 @@ public sealed class StreamRelay
             var done = await Task.WhenAny(upload, cancelled, Task.Delay(PeerClosedGrace)).ConfigureAwait(false);
             if (done == upload)
             {
-                try { await upload.ConfigureAwait(false); }
-                catch (SockException) { return false; }
+                // A send that fails now (reset, broken pipe) lost data the peer never read: that is an error.
+                await upload.ConfigureAwait(false);
                 return true;
             }
             if (done == cancelled || BytesSent == last) return false;
@@ -215,7 +215,17 @@ public sealed class StreamRelay
                 if (crlf is not null) data = crlf.Translate(data, scratch!);
                 while (!data.IsEmpty)
                 {
-                    var sent = await _socket.SendAsync(data, ct).ConfigureAwait(false);
+                    int sent;
+                    try
+                    {
+                        sent = await _socket.SendAsync(data, ct).ConfigureAwait(false);
+                    }
+                    catch (SockException ex) when (ex.SocketError == SocketError.Shutdown)
+                    {
+                        // EPIPE: .NET calls it "shut down"; the peer closed before reading what was still coming.
+                        throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target,
+                            "broken pipe (the peer closed the connection before reading everything sent)", SocketError.Shutdown, ex);
+                    }
                     _recorder?.Sent(data.Span[..sent]);
                     Interlocked.Add(ref _sent, sent);
                     data = data[sent..];
