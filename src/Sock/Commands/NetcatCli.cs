@@ -112,6 +112,11 @@ internal sealed class NetcatCli
     /// <summary>"host port" for connect; "[addr] port" for listen.</summary>
     public static void SetTarget(NetcatOptions o, string? first, string? second)
     {
+        foreach (var word in new[] { first, second })
+        {
+            if (word is { Length: > 1 } w && w[0] == '-' && !char.IsAsciiDigit(w[1]))
+                throw SockException.Usage(o.Listen ? "listen" : "connect", w, $"unrecognized option (see 'sock {(o.Listen ? "listen" : "connect")} --help')");
+        }
         if (o.Listen)
         {
             if (second is not null) { o.Host = first; o.Port = Ports.Parse(second, "port", allowZero: true); }
