@@ -35,6 +35,9 @@ public sealed class StreamListener
     /// <summary>Fires once the socket listens, with the addresses it answers on.</summary>
     public event Action<IReadOnlyList<string>>? Listening;
 
+    /// <summary>Fires when the one-client session starts relaying (for a progress display).</summary>
+    public event Action<StreamRelay>? RelayStarted;
+
     /// <summary>The number of clients connected now.</summary>
     public int ActiveClients => Volatile.Read(ref _active);
 
@@ -97,8 +100,11 @@ public sealed class StreamListener
             if (_options.RunsProgram)
                 result = await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
             else
-                result = await new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder)
-                    .RunAsync(ct).ConfigureAwait(false);
+            {
+                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder);
+                RelayStarted?.Invoke(relay);
+                result = await relay.RunAsync(ct).ConfigureAwait(false);
+            }
             _log.Write(1, $"Connection from {peer} closed ({result.BytesSent} bytes sent, {result.BytesReceived} received)");
             return result;
         }

@@ -39,7 +39,7 @@ internal static class ConnectCommand
             if (parse.GetValue(sourcePort) is { } sp) o.SourcePort = Sock.Core.Endpoints.Ports.Parse(sp, "-p");
             o.ZeroIo = parse.GetValue(zero);
             NetcatCli.SetTarget(o, parse.GetValue(host), parse.GetValue(port));
-            return await NetcatCli.RunAsync(o, parse, ct);
+            return await NetcatCli.RunAsync(o, parse, ct, parse.GetValue(cli.Progress));
         });
         return command;
     }

@@ -54,7 +54,7 @@ internal static class ListenCommand
             foreach (var d in parse.GetValue(deny) ?? []) foreach (var x in Split(d)) o.Deny.Add(x);
             foreach (var f in parse.GetValue(denyFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Deny.Add(x);
             NetcatCli.SetTarget(o, parse.GetValue(first), parse.GetValue(second));
-            return await NetcatCli.RunAsync(o, parse, ct);
+            return await NetcatCli.RunAsync(o, parse, ct, parse.GetValue(cli.Progress));
         });
         return command;
     }

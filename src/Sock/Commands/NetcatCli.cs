@@ -27,11 +27,12 @@ internal sealed class NetcatCli
     public readonly Option<string?> HexDump = new("--hex-dump", "-x") { Description = "Record the session to FILE as a hex dump with direction marks (> sent, < received)", HelpName = "FILE" };
     public readonly Option<bool> Append = new("--append-output") { Description = "Append to the -o/-x files instead of replacing them" };
     public readonly Option<string?> Exec = new("--exec", "-e") { Description = "Run PROGRAM with the connection as its stdin and stdout (NCAT_* variables set)", HelpName = "PROGRAM" };
+    public readonly Option<bool> Progress = new("--progress") { Description = "Bytes sent and received and the rate on stderr, refreshed in place (default when stderr is a terminal and stdin is not)" };
     public readonly Option<string?> ShExec = new("--sh-exec", "-c") { Description = "Run COMMAND through /bin/sh -c with the connection as its stdin and stdout", HelpName = "COMMAND" };
 
     public void AddTo(Command command)
     {
-        foreach (var o in new Option[] { Udp, Unix, V4, V6, NoDns, Wait, Idle, Quit, NoShutdown, RecvOnly, SendOnly, NoStdin, Crlf, Verbose, Output, HexDump, Append, Exec, ShExec })
+        foreach (var o in new Option[] { Udp, Unix, V4, V6, NoDns, Wait, Idle, Quit, NoShutdown, RecvOnly, SendOnly, NoStdin, Crlf, Verbose, Output, HexDump, Append, Exec, ShExec, Progress })
             command.Options.Add(o);
     }
 
@@ -82,9 +83,12 @@ internal sealed class NetcatCli
     }
 
     /// <summary>Runs connect or listen with stdin/stdout; returns the exit code.</summary>
-    public static async Task<int> RunAsync(NetcatOptions o, System.CommandLine.ParseResult parse, CancellationToken ct)
+    public static async Task<int> RunAsync(NetcatOptions o, System.CommandLine.ParseResult parse, CancellationToken ct, bool progress = false)
     {
         Validate(o);
+        // By default when a file or pipe is being sent from a terminal session.
+        progress |= !Console.IsErrorRedirected && Console.IsInputRedirected && !o.ZeroIo && !o.RunsProgram;
+        await using var meter = progress ? new Rendering.TransferProgress(Console.Error, inPlace: !Console.IsErrorRedirected) : null;
         var trace = TraceWriter.FromOptions(parse);
         var log = new StderrLog(o.Verbosity);
         var input = Console.OpenStandardInput();
@@ -93,14 +97,19 @@ internal sealed class NetcatCli
         {
             if (!o.Listen)
             {
-                var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct);
+                var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct,
+                    meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
                 return r?.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
             }
             RelayResult? result;
             if (o.Udp)
                 result = await new DatagramListener(o, trace, log).RunAsync(input, output, ct);
             else
-                result = await new StreamListener(o, trace, log).RunAsync(input, output, ct);
+            {
+                var listener = new StreamListener(o, trace, log);
+                if (meter is not null) listener.RelayStarted += relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived));
+                result = await listener.RunAsync(input, output, ct);
+            }
             return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
