@@ -24,40 +24,120 @@ public static class Connector
         var addresses = Interleave(await NameResolver.ResolveAsync(options.Host, options.Family, options.NoDns, cancellationToken).ConfigureAwait(false));
         IPAddress? source = options.SourceAddress is null ? null
             : (await NameResolver.ResolveAsync(options.SourceAddress, options.Family, options.NoDns, cancellationToken).ConfigureAwait(false))[0];
+        var candidates = addresses.Where(a => source is null || source.AddressFamily == a.AddressFamily).ToList();
+        if (candidates.Count == 0)
+            throw SockException.Usage("source address", options.SourceAddress ?? "", $"is of another family than every address of {options.Host}");
+        return await ConnectToAnyAsync(candidates, options, source, trace, log, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Connects to the first of <paramref name="candidates"/> that answers (raced, or in turn with -p or UDP).</summary>
+    internal static async Task<TracedSocket> ConnectToAnyAsync(List<IPAddress> candidates, NetcatOptions options, IPAddress? source,
+        SocketTrace? trace, INetcatLog log, CancellationToken cancellationToken)
+    {
+        var type = options.Udp ? SocketType.Dgram : SocketType.Stream;
+        // Racing needs a fresh source port per attempt; with -p (or UDP, where connect() always succeeds) go in turn.
+        if (candidates.Count > 1 && options.SourcePort is null && !options.Udp)
+            return await RaceAsync(candidates, options, source, trace, log, cancellationToken).ConfigureAwait(false);
         SockException? last = null;
-        foreach (var address in addresses)
+        foreach (var address in candidates)
         {
-            if (source is not null && source.AddressFamily != address.AddressFamily) continue;
-            var remote = new IPEndPoint(address, options.Port);
-            var socket = TracedSocket.CreateFor(remote, type, trace);
             try
             {
-                if (source is not null || options.SourcePort is not null)
-                {
-                    if (options.SourcePort is not null)
-                        socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
-                    socket.Bind(new IPEndPoint(source ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
-                        options.SourcePort ?? 0));
-                }
-                if (!options.Udp) socket.Socket.NoDelay = true;
-                await socket.ConnectAsync(remote, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
-                if (addresses.Count > 1 && last is not null)
-                    log.Write(2, $"{EndpointText.Format(remote)} answered after an earlier address failed: {last.Reason}");
-                return socket;
+                return await AttemptAsync(address, options, source, type, trace, cancellationToken).ConfigureAwait(false);
             }
             catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
             {
-                socket.Dispose();
                 last = ex;
-                log.Write(2, $"Connection to {EndpointText.Format(remote)} failed: {ex.Reason}");
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
+                log.Write(2, $"Connection to {EndpointText.Format(address, options.Port)} failed: {ex.Reason}");
             }
         }
-        throw last ?? SockException.Usage("source address", options.SourceAddress ?? "", $"is of another family than every address of {options.Host}");
+        throw last!;
+    }
+
+    /// <summary>The delay before the next address is tried while earlier attempts are still pending (RFC 8305).</summary>
+    public static readonly TimeSpan AttemptDelay = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>
+    /// Happy eyeballs: start the first address; every <see cref="AttemptDelay"/> (or at once when all pending attempts
+    /// failed) start the next; the first to connect wins and the others are cancelled and closed.
+    /// </summary>
+    private static async Task<TracedSocket> RaceAsync(List<IPAddress> candidates, NetcatOptions options, IPAddress? source,
+        SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var pending = new List<(Task<TracedSocket> Task, IPAddress Address)>();
+        SockException? last = null;
+        var next = 0;
+        try
+        {
+            while (true)
+            {
+                if (next < candidates.Count)
+                {
+                    var a = candidates[next++];
+                    pending.Add((AttemptAsync(a, options, source, SocketType.Stream, trace, cts.Token), a));
+                }
+                if (pending.Count == 0) throw last!;
+                var waits = pending.Select(p => (Task)p.Task).ToList();
+                Task? delay = null;
+                if (next < candidates.Count)
+                {
+                    delay = Task.Delay(AttemptDelay, cts.Token);
+                    waits.Add(delay);
+                }
+                var done = await Task.WhenAny(waits).ConfigureAwait(false);
+                if (done == delay) continue;
+                var finished = pending.First(p => p.Task == done);
+                pending.Remove(finished);
+                try
+                {
+                    var socket = await finished.Task.ConfigureAwait(false);
+                    if (last is not null) log.Write(2, $"{EndpointText.Format(finished.Address, options.Port)} answered after an earlier address failed");
+                    return socket;
+                }
+                catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
+                {
+                    last = ex;
+                    log.Write(2, $"Connection to {EndpointText.Format(finished.Address, options.Port)} failed: {ex.Reason}");
+                    if (pending.Count == 0 && next >= candidates.Count) throw;
+                }
+            }
+        }
+        finally
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            foreach (var (task, _) in pending)
+            {
+                try { (await task.ConfigureAwait(false)).Dispose(); }
+                catch (SockException) { }
+                catch (OperationCanceledException) { }
+            }
+        }
+    }
+
+    private static async Task<TracedSocket> AttemptAsync(IPAddress address, NetcatOptions options, IPAddress? source, SocketType type,
+        SocketTrace? trace, CancellationToken ct)
+    {
+        var remote = new IPEndPoint(address, options.Port);
+        var socket = TracedSocket.CreateFor(remote, type, trace);
+        try
+        {
+            if (source is not null || options.SourcePort is not null)
+            {
+                if (options.SourcePort is not null)
+                    socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                socket.Bind(new IPEndPoint(source ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
+                    options.SourcePort ?? 0));
+            }
+            if (type == SocketType.Stream) socket.Socket.NoDelay = true;
+            await socket.ConnectAsync(remote, options.ConnectTimeout, ct).ConfigureAwait(false);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     private static async Task<TracedSocket> ConnectUnixAsync(NetcatOptions options, SocketType type, SocketTrace? trace, CancellationToken ct)
