@@ -35,8 +35,9 @@ public sealed class DatagramListener
     /// <summary>Binds and serves until the single peer's session ends, or until cancelled with -k.</summary>
     public async Task<RelayResult?> RunAsync(Stream? input, Stream? output, CancellationToken ct)
     {
-        if (_options.RunsProgram)
-            throw Errors.SockException.Usage("listen", "--udp --exec", "running a program over UDP is not supported yet");
+        if (_options.RunsProgram && _options.KeepOpen)
+            throw Errors.SockException.Usage("listen", "--udp --keep-open --exec", "a program per UDP peer is not supported yet (without -k it is)");
+        if (_options.RunsProgram) ExecRunner.StartInfo(_options);
         var access = await AccessList.CreateAsync(_options.Allow, _options.Deny, _options.NoDns, ct).ConfigureAwait(false);
         using var socket = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
         try
@@ -64,6 +65,11 @@ public sealed class DatagramListener
             if (first.RemoteEndPoint is not UnixDomainSocketEndPoint u || !string.IsNullOrEmpty(u.ToString()))
                 await socket.ConnectAsync(first.RemoteEndPoint, null, ct).ConfigureAwait(false);
             recorder?.Received(buffer.AsSpan(0, first.ReceivedBytes));
+            if (_options.RunsProgram)
+            {
+                var ran = await ExecRunner.RunAsync(socket, _options, recorder, buffer.AsMemory(0, first.ReceivedBytes), ct).ConfigureAwait(false);
+                return ran with { BytesReceived = ran.BytesReceived + first.ReceivedBytes };
+            }
             if (output is not null && !_options.SendOnly)
             {
                 await output.WriteAsync(buffer.AsMemory(0, first.ReceivedBytes), ct).ConfigureAwait(false);

@@ -13,7 +13,16 @@ namespace Sock.Core.Netcat;
 public static class ExecRunner
 {
     /// <summary>Runs the program for one connection and relays until both it and the connection are done.</summary>
-    public static async Task<RelayResult> RunAsync(TracedSocket socket, NetcatOptions options, SessionRecorder? recorder, CancellationToken ct)
+    public static Task<RelayResult> RunAsync(TracedSocket socket, NetcatOptions options, SessionRecorder? recorder, CancellationToken ct) =>
+        RunAsync(socket, options, recorder, ReadOnlyMemory<byte>.Empty, ct);
+
+    /// <summary>
+    /// Runs the program for one connection; <paramref name="first"/> is a datagram already received (UDP listen),
+    /// written to the program before the relay starts. Over a datagram socket each read of the program's output is
+    /// one datagram, and the session ends when the program's output ends (after -q, when given).
+    /// </summary>
+    public static async Task<RelayResult> RunAsync(TracedSocket socket, NetcatOptions options, SessionRecorder? recorder,
+        ReadOnlyMemory<byte> first, CancellationToken ct)
     {
         var psi = StartInfo(options);
         AddEnvironment(psi, socket, options);
@@ -28,12 +37,29 @@ public static class ExecRunner
         }
         using (process)
         {
-            var relay = new StreamRelay(socket, process.StandardOutput.BaseStream, process.StandardInput.BaseStream, options, recorder)
-            {
-                FinishInputAfterPeerClose = true,
-            };
             try
             {
+                var stdin = process.StandardInput.BaseStream;
+                var stdout = process.StandardOutput.BaseStream;
+                if (socket.Socket.SocketType == SocketType.Dgram)
+                {
+                    if (!first.IsEmpty)
+                    {
+                        await stdin.WriteAsync(first, ct).ConfigureAwait(false);
+                        await stdin.FlushAsync(ct).ConfigureAwait(false);
+                    }
+                    var relayOptions = options;
+                    if (options.QuitAfterEof is null)
+                    {
+                        relayOptions = options.Copy();
+                        relayOptions.QuitAfterEof = TimeSpan.Zero;
+                    }
+                    return await new DatagramRelay(socket, stdout, stdin, relayOptions, recorder).RunAsync(ct).ConfigureAwait(false);
+                }
+                var relay = new StreamRelay(socket, stdout, stdin, options, recorder)
+                {
+                    FinishInputAfterPeerClose = true,
+                };
                 return await relay.RunAsync(ct).ConfigureAwait(false);
             }
             finally

@@ -204,6 +204,18 @@ public class ConnectTests
 
     [Theory]
     [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task udp_exec_sends_each_program_write_as_a_datagram(string transport)
+    {
+        var (server, target) = Net.TestListener(transport);
+        using var _ = server;
+        var run = await SockRunner.RunAsync(["connect", "-c", "echo \"hello $NCAT_PROTO\"", .. target.ConnectArgs]);
+        Assert.Equal(0, run.ExitCode);
+        var buf = new byte[64];
+        Assert.Equal("hello UDP\n", Encoding.ASCII.GetString(buf, 0, server.Receive(buf)));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
     public async Task udp_q_quits_that_long_after_eof(string transport)
     {
         var (server, target) = Net.TestListener(transport);

@@ -213,6 +213,20 @@ public class ListenTests
 
     [Theory]
     [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task udp_listen_runs_a_program_for_its_peer(string transport)
+    {
+        var (sock, target) = await Net.StartListenerAsync(transport, "-c", "read x; echo \"got:$x:$NCAT_PROTO\"");
+        await using var _ = sock;
+        using var c = await target.ConnectAsync();
+        await c.SendAsync("hi\n"u8.ToArray());
+        var buf = new byte[100];
+        var n = await c.ReceiveAsync(buf).WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("got:hi:UDP\n", Encoding.ASCII.GetString(buf, 0, n));
+        Assert.Equal(0, await sock.WaitForExitAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
     public async Task udp_keep_open_answers_many_peers(string transport)
     {
         var (sock, target) = await Net.StartListenerAsync(transport, "-k");
