@@ -20,10 +20,12 @@ internal sealed class ClientSession : IDisposable
         SingleReader = true,
         FullMode = BoundedChannelFullMode.Wait,
     });
+    private readonly SessionRecorder? _recorder;
     private long _lastActivity = Environment.TickCount64;
 
-    public ClientSession(int id, TracedSocket socket)
+    public ClientSession(int id, TracedSocket socket, SessionRecorder? recorder = null)
     {
+        _recorder = recorder;
         Id = id;
         Socket = socket;
         Peer = EndpointText.Format(socket.Socket.RemoteEndPoint);
@@ -61,6 +63,7 @@ internal sealed class ClientSession : IDisposable
                 var n = await Socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 if (n == 0) return;
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _recorder?.Received(buffer.AsSpan(0, n));
                 await onData(this, buffer.AsMemory(0, n)).ConfigureAwait(false);
             }
             finally
@@ -82,6 +85,7 @@ internal sealed class ClientSession : IDisposable
                 while (!m.IsEmpty)
                 {
                     var n = await Socket.SendAsync(m, ct).ConfigureAwait(false);
+                    _recorder?.Sent(m.Span[..n]);
                     m = m[n..];
                 }
                 Volatile.Write(ref _lastActivity, Environment.TickCount64);

@@ -49,7 +49,7 @@ public sealed class DatagramListener
             var any = AnyOf(socket.Socket.LocalEndPoint!);
             if (_options.KeepOpen)
             {
-                await ServeManyAsync(socket, access, any, input, output, ct).ConfigureAwait(false);
+                await ServeManyAsync(socket, access, any, input, output, recorder, ct).ConfigureAwait(false);
                 return null;
             }
             var buffer = new byte[MaxDatagram + 1];
@@ -98,10 +98,10 @@ public sealed class DatagramListener
         return false;
     }
 
-    private async Task ServeManyAsync(TracedSocket socket, AccessList access, EndPoint any, Stream? input, Stream? output, CancellationToken ct)
+    private async Task ServeManyAsync(TracedSocket socket, AccessList access, EndPoint any, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var sender = input is not null && !_options.IgnoresStdin ? SendInputAsync(socket, input, cts.Token) : Task.CompletedTask;
+        var sender = input is not null && !_options.IgnoresStdin ? SendInputAsync(socket, input, recorder, cts.Token) : Task.CompletedTask;
         var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram + 1);
         try
         {
@@ -126,6 +126,7 @@ public sealed class DatagramListener
                     _log.Write(1, $"Connection from {EndpointText.Format(r.RemoteEndPoint)} (UDP)");
                 }
                 _peers[r.RemoteEndPoint] = Environment.TickCount64;
+                recorder?.Received(buffer.AsSpan(0, r.ReceivedBytes));
                 if (output is null || _options.SendOnly) continue;
                 try
                 {
@@ -154,7 +155,7 @@ public sealed class DatagramListener
         }
     }
 
-    private async Task SendInputAsync(TracedSocket socket, Stream input, CancellationToken ct)
+    private async Task SendInputAsync(TracedSocket socket, Stream input, SessionRecorder? recorder, CancellationToken ct)
     {
         var buffer = new byte[MaxDatagram];
         var crlf = _options.Crlf ? new CrlfTranslator() : null;
@@ -169,7 +170,12 @@ public sealed class DatagramListener
                 if (crlf is not null) data = crlf.Translate(data, scratch!);
                 foreach (var peer in _peers.Keys)
                 {
-                    try { await socket.SendToAsync(data[..Math.Min(MaxDatagram, data.Length)], peer, ct).ConfigureAwait(false); }
+                    try
+                    {
+                        var one = data[..Math.Min(MaxDatagram, data.Length)];
+                        await socket.SendToAsync(one, peer, ct).ConfigureAwait(false);
+                        recorder?.Sent(one.Span);
+                    }
                     catch (Errors.SockException ex) { _log.Write(1, $"Datagram to {EndpointText.Format(peer)} failed: {ex.Reason}"); }
                 }
             }

@@ -51,6 +51,9 @@ public sealed class SessionRecorder : IDisposable
             _raw?.Write(data);
             if (_hex is not null) HexDump.Write(_hex, data, mark, offset);
             offset += data.Length;
+            // A recording is read while sock runs (tail -f) and must survive a kill: no data waits in a buffer.
+            _raw?.Flush();
+            _hex?.Flush();
         }
     }
 

@@ -113,6 +113,7 @@ public sealed class StreamListener
     private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, CancellationToken ct)
     {
         var sessions = new List<Task>();
+        using var recorder = SessionRecorder.For(_options);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var broker = _options.Broker || _options.Chat;
         var stdin = input is not null && !broker && !_options.IgnoresStdin && !_options.RunsProgram
@@ -143,7 +144,7 @@ public sealed class StreamListener
                 Interlocked.Increment(ref _active);
                 var id = Interlocked.Increment(ref _nextId);
                 sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(_options.RunsProgram ? RunProgramAsync(client, cts.Token) : RunSessionAsync(new ClientSession(id, client), output, cts.Token));
+                sessions.Add(_options.RunsProgram ? RunProgramAsync(client, recorder, cts.Token) : RunSessionAsync(new ClientSession(id, client, recorder), output, cts.Token));
             }
         }
         finally
@@ -158,14 +159,14 @@ public sealed class StreamListener
         }
     }
 
-    private async Task RunProgramAsync(TracedSocket client, CancellationToken ct)
+    private async Task RunProgramAsync(TracedSocket client, SessionRecorder? recorder, CancellationToken ct)
     {
         var peer = PeerText(client);
         _log.Write(1, $"Connection from {peer}");
         try
         {
             using (client)
-                await ExecRunner.RunAsync(client, _options, null, ct).ConfigureAwait(false);
+                await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
         }
         catch (SockException ex) { _log.Write(1, $"Connection from {peer}: {ex.Message}"); }
         catch (OperationCanceledException) { }

@@ -55,6 +55,25 @@ public class ListenTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
+    public async Task keep_open_sessions_are_recorded_with_o_and_x(string transport)
+    {
+        var dir = Directory.CreateTempSubdirectory("sock-krec-").FullName;
+        var raw = Path.Combine(dir, "raw");
+        var hex = Path.Combine(dir, "hex");
+        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-o", raw, "-x", hex);
+        await using (sock)
+        {
+            using var c = await target.ConnectAsync();
+            await c.SendAsync("in\n"u8.ToArray());
+            await sock.WaitForStderrAsync("Connection from");
+            for (var i = 0; i < 250 && !File.ReadAllText(raw).Contains("in\n"); i++) await Task.Delay(20);
+        }
+        Assert.Equal("in\n", File.ReadAllText(raw));
+        Assert.StartsWith("< 00000000  69 6e 0a", File.ReadAllText(hex));
+    }
+
+    [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task max_conns_closes_the_extra_client_and_reuses_a_freed_slot(string transport)
     {
