@@ -35,8 +35,6 @@ public sealed class DatagramListener
     /// <summary>Binds and serves until the single peer's session ends, or until cancelled with -k.</summary>
     public async Task<RelayResult?> RunAsync(Stream? input, Stream? output, CancellationToken ct)
     {
-        if (_options.RunsProgram && _options.KeepOpen)
-            throw Errors.SockException.Usage("listen", "--udp --keep-open --exec", "a program per UDP peer is not supported yet (without -k it is)");
         if (_options.RunsProgram) ExecRunner.StartInfo(_options);
         var access = await AccessList.CreateAsync(_options.Allow, _options.Deny, _options.NoDns, ct).ConfigureAwait(false);
         using var socket = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
@@ -127,6 +125,11 @@ public sealed class DatagramListener
                 }
                 _peers[r.RemoteEndPoint] = Environment.TickCount64;
                 recorder?.Received(buffer.AsSpan(0, r.ReceivedBytes));
+                if (_options.RunsProgram)
+                {
+                    await ToProgramAsync(socket, r.RemoteEndPoint, buffer.AsMemory(0, r.ReceivedBytes), recorder, cts.Token).ConfigureAwait(false);
+                    continue;
+                }
                 if (output is null || _options.SendOnly) continue;
                 try
                 {
@@ -141,6 +144,70 @@ public sealed class DatagramListener
             ArrayPool<byte>.Shared.Return(buffer);
             await cts.CancelAsync().ConfigureAwait(false);
             try { await sender.ConfigureAwait(false); } catch (OperationCanceledException) { }
+            foreach (var program in _programs.Values) program.Stop();
+        }
+    }
+
+    private readonly ConcurrentDictionary<EndPoint, PeerProgram> _programs = new();
+
+    /// <summary>-k with -e/-c over UDP: one process per peer; its datagrams go to the process's stdin, each read of
+    /// the process's stdout goes back to the peer as one datagram; the peer is forgotten when the process exits.</summary>
+    private async Task ToProgramAsync(TracedSocket socket, EndPoint peer, ReadOnlyMemory<byte> datagram, SessionRecorder? recorder, CancellationToken ct)
+    {
+        if (!_programs.TryGetValue(peer, out var program))
+        {
+            var process = ExecRunner.StartFor(_options, socket.Socket.LocalEndPoint, peer);
+            program = new PeerProgram(process);
+            _programs[peer] = program;
+            program.Pump = PumpAsync(socket, peer, program, recorder, ct);
+        }
+        try
+        {
+            await program.Process.StandardInput.BaseStream.WriteAsync(datagram, ct).ConfigureAwait(false);
+            await program.Process.StandardInput.BaseStream.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException) { }
+        catch (ObjectDisposedException) { }
+    }
+
+    private async Task PumpAsync(TracedSocket socket, EndPoint peer, PeerProgram program, SessionRecorder? recorder, CancellationToken ct)
+    {
+        var buffer = new byte[MaxDatagram];
+        try
+        {
+            int n;
+            while ((n = await program.Process.StandardOutput.BaseStream.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                await socket.SendToAsync(buffer.AsMemory(0, n), peer, ct).ConfigureAwait(false);
+                recorder?.Sent(buffer.AsSpan(0, n));
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+        catch (Errors.SockException ex) { _log.Write(1, $"Datagram to {EndpointText.Format(peer)} failed: {ex.Reason}"); }
+        finally
+        {
+            _programs.TryRemove(peer, out _);
+            _peers.TryRemove(peer, out _);
+            program.Stop();
+            _log.Write(1, $"Connection from {EndpointText.Format(peer)} closed (UDP, program exited)");
+        }
+    }
+
+    private sealed class PeerProgram(System.Diagnostics.Process process)
+    {
+        public System.Diagnostics.Process Process { get; } = process;
+
+        public Task? Pump { get; set; }
+
+        public void Stop()
+        {
+            try { Process.StandardInput.Close(); } catch (IOException) { } catch (ObjectDisposedException) { }
+            try
+            {
+                if (!Process.WaitForExit(TimeSpan.FromMilliseconds(200))) Process.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException) { }
         }
     }
 

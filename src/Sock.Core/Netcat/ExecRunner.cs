@@ -97,12 +97,30 @@ public static class ExecRunner
         return psi;
     }
 
-    private static void AddEnvironment(ProcessStartInfo psi, TracedSocket socket, NetcatOptions options)
+    private static void AddEnvironment(ProcessStartInfo psi, TracedSocket socket, NetcatOptions options) =>
+        AddEnvironment(psi, socket.Socket.LocalEndPoint, socket.Socket.RemoteEndPoint, options);
+
+    private static void AddEnvironment(ProcessStartInfo psi, EndPoint? local, EndPoint? remote, NetcatOptions options)
     {
         var proto = options.Udp ? "UDP" : options.UnixPath is not null ? "UNIX" : "TCP";
         psi.Environment["NCAT_PROTO"] = proto;
-        Set(psi, "REMOTE", socket.Socket.RemoteEndPoint);
-        Set(psi, "LOCAL", socket.Socket.LocalEndPoint);
+        Set(psi, "REMOTE", remote);
+        Set(psi, "LOCAL", local);
+    }
+
+    /// <summary>Starts the program for one UDP peer of a -k listener (stdin and stdout redirected, NCAT_* set).</summary>
+    public static Process StartFor(NetcatOptions options, EndPoint? local, EndPoint remote)
+    {
+        var psi = StartInfo(options);
+        AddEnvironment(psi, local, remote, options);
+        try
+        {
+            return Process.Start(psi) ?? throw new InvalidOperationException();
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            throw new SockException(SockErrorKind.Usage, "run", psi.FileName, ex.Message);
+        }
     }
 
     private static void Set(ProcessStartInfo psi, string which, EndPoint? ep)

@@ -246,6 +246,31 @@ public class ListenTests
 
     [Theory]
     [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task udp_keep_open_runs_a_program_per_peer(string transport)
+    {
+        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-c", "while read x; do echo \"$$:$x:$NCAT_REMOTE_PORT\"; done");
+        await using var _ = sock;
+        var answers = new List<string[]>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var c = await target.ConnectAsync();
+            for (var j = 0; j < 2; j++)
+            {
+                await c.SendAsync(Encoding.ASCII.GetBytes($"p{i}m{j}\n"));
+                var buf = new byte[100];
+                var n = await c.ReceiveAsync(buf).WaitAsync(TimeSpan.FromSeconds(10));
+                var parts = Encoding.ASCII.GetString(buf, 0, n).Trim().Split(':');
+                Assert.Equal($"p{i}m{j}", parts[1]);
+                Assert.Equal(((IPEndPoint)c.LocalEndPoint!).Port.ToString(), parts[2]);
+                answers.Add(parts);
+            }
+        }
+        Assert.Equal(answers[0][0], answers[1][0]);   // one process per peer, kept between datagrams
+        Assert.NotEqual(answers[0][0], answers[2][0]); // another peer, another process
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
     public async Task udp_keep_open_answers_many_peers(string transport)
     {
         var (sock, target) = await Net.StartListenerAsync(transport, "-k");
