@@ -39,7 +39,7 @@ public sealed class AccessList
         try { lines = File.ReadAllLines(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SockException(SockErrorKind.Usage, "read", path, ex.Message);
+            throw new SockException(SockErrorKind.Usage, "read host list", path, SessionRecorder.FileErrorText(ex));
         }
         foreach (var raw in lines)
         {

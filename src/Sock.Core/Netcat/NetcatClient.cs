@@ -17,12 +17,12 @@ public static class NetcatClient
         if (options.RunsProgram) ExecRunner.StartInfo(options);
         if (options.ZeroIo && options.Udp && options.UnixPath is null)
             return await ProbeUdpAsync(options, trace, log, ct).ConfigureAwait(false);
+        using var recorder = options.ZeroIo ? null : SessionRecorder.For(options);
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);
         log.Write(1, options.UnixPath is not null ? $"Connected to {options.UnixPath}" : $"Connected to {remote} from {local}");
         if (options.ZeroIo) return null;
-        using var recorder = SessionRecorder.For(options);
         RelayResult result;
         if (options.RunsProgram)
             result = await ExecRunner.RunAsync(socket, options, recorder, ct).ConfigureAwait(false);

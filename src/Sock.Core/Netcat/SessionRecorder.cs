@@ -28,9 +28,18 @@ public sealed class SessionRecorder : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _raw?.Dispose();
-            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open", rawPath ?? hexPath, ex.Message);
+            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, FileErrorText(ex));
         }
     }
+
+    /// <summary>A file error in a few words.</summary>
+    internal static string FileErrorText(Exception ex) => ex switch
+    {
+        DirectoryNotFoundException => "no such directory",
+        FileNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => ex.Message,
+    };
 
     /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none.</summary>
     public static SessionRecorder? For(NetcatOptions options) =>

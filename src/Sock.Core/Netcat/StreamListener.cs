@@ -53,8 +53,10 @@ public sealed class StreamListener
             foreach (var a in addresses) _log.Write(1, $"Listening on {a}");
             Listening?.Invoke(addresses);
             var many = _options.KeepOpen || _options.Broker || _options.Chat;
-            if (!many) return await ServeOneAsync(listener, access, input, output, ct).ConfigureAwait(false);
-            await ServeManyAsync(listener, access, input, output, ct).ConfigureAwait(false);
+            // Open -o/-x files before any client comes, so a bad path fails at once.
+            using var recorder = SessionRecorder.For(_options);
+            if (!many) return await ServeOneAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
+            await ServeManyAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
             return null;
         }
         finally
@@ -77,7 +79,7 @@ public sealed class StreamListener
         return client;
     }
 
-    private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, CancellationToken ct)
+    private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
         TracedSocket? client = null;
         try
@@ -95,7 +97,6 @@ public sealed class StreamListener
         {
             var peer = PeerText(client);
             _log.Write(1, $"Connection from {peer}");
-            using var recorder = SessionRecorder.For(_options);
             RelayResult result;
             if (_options.RunsProgram)
                 result = await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
@@ -110,10 +111,9 @@ public sealed class StreamListener
         }
     }
 
-    private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, CancellationToken ct)
+    private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
         var sessions = new List<Task>();
-        using var recorder = SessionRecorder.For(_options);
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var broker = _options.Broker || _options.Chat;
         var stdin = input is not null && !broker && !_options.IgnoresStdin && !_options.RunsProgram

@@ -94,7 +94,7 @@ public class NcCommandTests
     [Fact]
     public async Task usage_errors_of_connect_and_listen_are_one_line()
     {
-        foreach (var args in new[] { "connect 127.0.0.1", "connect 127.0.0.1 99999", "listen", "connect -k 127.0.0.1 1", "listen -z 1", "connect -4 -U /tmp/x" })
+        foreach (var args in new[] { "connect 127.0.0.1", "connect 127.0.0.1 99999", "listen", "connect -k 127.0.0.1 1", "listen -z 1", "connect -4 -U /tmp/x", "listen -o /nonexistent-dir/x 0", "listen --allowfile /nonexistent-file 0", "listen --allow 10.0.0.0/99 0" })
         {
             var run = await SockRunner.RunAsync(args);
             Assert.True(run.ExitCode == 2, $"{args}: {run}");
