@@ -135,16 +135,9 @@ public class FaultTests(ITestOutputHelper output)
             connect = [ip.ToString(), port.ToString()];
         }
         await using var ncat = RunningProcess.Tool("ncat", false, ncatArgs);
+        await Net.WaitListeningAsync(transport, transport == Transports.Unix ? 0 : int.Parse(connect[1]), transport == Transports.Unix ? connect[1] : null);
         await using var sock = RunningProcess.Sock(["connect", "-v", "-w", "5s", .. connect]);
-        // ncat may not listen yet: sock's first try can be refused; retry until connected.
-        var connected = false;
-        for (var i = 0; i < 50 && !connected; i++)
-        {
-            try { await sock.WaitForStderrAsync("Connected to", 0.2); connected = true; }
-            catch (TimeoutException) when (sock.Process.HasExited) { break; }
-            catch (TimeoutException) { }
-        }
-        Assert.True(connected, string.Join(" | ", sock.StderrLines));
+        await sock.WaitForStderrAsync("Connected to");
         ncat.Process.Kill();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, await sock.WaitForExitAsync(10));

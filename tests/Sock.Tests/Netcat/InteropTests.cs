@@ -52,7 +52,7 @@ public class InteropTests
             _ => $"nc.openbsd -l {OpenBsdListen(transport, port, path)} > {received}",
         };
         await using var srv = RunningProcess.Tool("sh", false, "-c", server);
-        await WaitListeningAsync(transport, port, path);
+        await Net.WaitListeningAsync(transport, port, path);
         var client = await Sh($"dotnet exec {SockRunner.SockDll} connect {SockTarget(transport, endpoint, port, path)} < {payload} | sha256sum");
         Assert.True(client.ExitCode == 0, client.ToString());
         if (tool is "nc.openbsd" or "ncat")
@@ -109,7 +109,7 @@ public class InteropTests
         };
         await using (var srv = RunningProcess.Tool("sh", false, "-c", server))
         {
-            await WaitListeningAsync(transport, port, path);
+            await Net.WaitListeningAsync(transport, port, path);
             var got = await Sh($"dotnet exec {SockRunner.SockDll} connect --recv-only {SockTarget(transport, endpoint, port, path)} | sha256sum");
             Assert.True(got.ExitCode == 0, got.ToString());
             Assert.Equal($"{sha}  -\n", got.Stdout);
@@ -169,20 +169,6 @@ public class InteropTests
         using var s = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         s.Bind(new IPEndPoint(ip, 0));
         return (ip.ToString(), ((IPEndPoint)s.LocalEndPoint!).Port, null);
-    }
-
-    /// <summary>Waits until the kernel's table shows a listener on the port (or the socket file appears).</summary>
-    private static async Task WaitListeningAsync(string transport, int port, string? path)
-    {
-        var sw = Stopwatch.StartNew();
-        while (sw.Elapsed < TimeSpan.FromSeconds(10))
-        {
-            if (path is not null ? File.Exists(path)
-                : new ProcNetReader().Read(transport == Transports.Tcp6 ? SocketKinds.Tcp6 : SocketKinds.Tcp4).Any(r => r.LocalPort == port && r.State == "LISTEN"))
-                return;
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"nothing listened on {path ?? port.ToString()}");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> Sh(string script)

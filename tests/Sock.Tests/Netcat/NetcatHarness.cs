@@ -150,6 +150,20 @@ public static class Net
         return new Target(transport, host, port, null);
     }
 
+    /// <summary>Waits until the kernel's table shows a listener on the port (or the socket file appears).</summary>
+    public static async Task WaitListeningAsync(string transport, int port, string? path)
+    {
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        while (sw.Elapsed < TimeSpan.FromSeconds(10))
+        {
+            if (path is not null ? File.Exists(path)
+                : new Sock.Core.Inspection.ProcNetReader().Read(transport == Transports.Tcp6 ? Sock.Core.Inspection.SocketKinds.Tcp6 : Sock.Core.Inspection.SocketKinds.Tcp4).Any(r => r.LocalPort == port && r.State == "LISTEN"))
+                return;
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"nothing listened on {path ?? port.ToString()}");
+    }
+
     /// <summary>A test-side listening socket for <paramref name="transport"/>.</summary>
     public static (Socket Socket, Target Target) TestListener(string transport)
     {
