@@ -74,10 +74,11 @@ public class ConnectOptionTests
         }
     }
 
-    [Fact]
-    public async Task progress_reports_a_summary_on_stderr()
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task progress_reports_a_summary_on_stderr(string transport)
     {
-        var (server, target) = Net.TestListener(Transports.Tcp4);
+        var (server, target) = Net.TestListener(transport);
         using var _ = server;
         var run = SockRunner.RunAsync(["connect", "--progress", .. target.ConnectArgs], new string('x', 100_000));
         using (var c = await server.AcceptAsync()) { await Net.ReadToEndAsync(c); }

@@ -172,10 +172,12 @@ public class ListenTests
         Assert.Equal(admitted ? "data\n" : "", sock.StdoutText);
     }
 
-    [Fact]
-    public async Task allow_wins_over_deny()
+    [Theory]
+    [InlineData(Transports.Tcp4, "127.0.0.1", "127.0.0.0/8")]
+    [InlineData(Transports.Tcp6, "::1", "::/0")]
+    public async Task allow_wins_over_deny(string transport, string allow, string deny)
     {
-        var (sock, target) = await Net.StartListenerAsync(Transports.Tcp4, "-k", "--allow", "127.0.0.1", "--deny", "127.0.0.0/8");
+        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "--allow", allow, "--deny", deny);
         await using var _ = sock;
         using var c = await target.ConnectAsync();
         await sock.WaitForStderrAsync("1 connected");
@@ -353,19 +355,32 @@ public class ListenTests
         await sock.WaitForStderrAsync("2 connected");
     }
 
-    [Theory]
-    [InlineData("SIGTERM", 15)]
-    [InlineData("SIGINT", 2)]
-    public async Task a_signal_stops_accepting_closes_clients_and_removes_the_socket_file(string name, int signal)
+    public static TheoryData<string, int> Signals
     {
-        var (sock, target) = await Net.StartListenerAsync(Transports.Unix, "-k");
+        get
+        {
+            var d = new TheoryData<string, int>();
+            foreach (var t in new[] { Transports.Tcp4, Transports.Tcp6, Transports.Unix })
+                foreach (var sig in new[] { 15, 2 })
+                    d.Add(t, sig);
+            return d;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Signals))]
+    public async Task a_signal_stops_accepting_closes_clients_and_removes_the_socket_file(string transport, int signal)
+    {
+        var (sock, target) = await Net.StartListenerAsync(transport, "-k");
         await using var _ = sock;
         using var c = await target.ConnectAsync();
         await sock.WaitForStderrAsync("1 connected");
         var kill = await ExternalTool.RunAsync("kill", $"-{signal}", sock.Process.Id.ToString());
-        Assert.True(kill.ExitCode == 0, name);
+        Assert.Equal(0, kill.ExitCode);
         Assert.Equal(130, await sock.WaitForExitAsync(10));
         Assert.Empty(await Net.ReadToEndAsync(c));
-        Assert.False(File.Exists(target.Path));
+        if (target.Path is not null) Assert.False(File.Exists(target.Path));
+        // No longer accepting: a new connection is refused.
+        await Assert.ThrowsAsync<SocketException>(() => target.ConnectAsync());
     }
 }
