@@ -177,4 +177,39 @@ public class FaultTests(ITestOutputHelper output)
         Assert.True(rssKiB < 150 * 1024, $"RSS {rssKiB >> 10} MiB");
         await stop.CancelAsync();
     }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task a_stdout_that_is_not_read_stalls_the_client_instead_of_growing_memory(string transport)
+    {
+        var listen = Net.ListenArgs(transport, out var path);
+        // sock listen's stdout is a pipe nobody reads: it fills, and sock must stop reading the socket.
+        using var sock = SockRunner.Start(["listen", "-v", .. listen]);
+        try
+        {
+            string? line;
+            while ((line = await sock.StandardError.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(15))) is not null && !line.StartsWith("Listening on", StringComparison.Ordinal)) { }
+            Assert.NotNull(line);
+            var target = Net.TargetFrom(transport, line.Split(' ')[2], path);
+            using var c = await target.ConnectAsync();
+            c.Blocking = false;
+            long sent = 0;
+            var chunk = new byte[1 << 16];
+            var until = DateTime.UtcNow.AddSeconds(2.5);
+            while (DateTime.UtcNow < until && sent < 64L << 20)
+            {
+                try { sent += c.Send(chunk); }
+                catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock) { await Task.Delay(20); }
+            }
+            var rssKiB = long.Parse(File.ReadAllLines($"/proc/{sock.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+            output.WriteLine($"client got {sent >> 20} MiB into sock; sock RSS {rssKiB >> 10} MiB");
+            Assert.True(sent < 48L << 20, $"sock took {sent >> 20} MiB while its stdout was blocked");
+            Assert.True(rssKiB < 150 * 1024, $"RSS {rssKiB >> 10} MiB");
+        }
+        finally
+        {
+            sock.Kill(entireProcessTree: true);
+            await sock.WaitForExitAsync();
+        }
+    }
 }
