@@ -112,7 +112,9 @@ public sealed class StreamRelay
                 await upload!.ConfigureAwait(false);
                 upload = null;
                 Shutdown();
-                if (_options.QuitAfterEof is { } q && q >= TimeSpan.Zero)
+                // --send-only quits at end of input as ncat's does, after a short grace for the peer's own close.
+                var quitAfter = _options.QuitAfterEof ?? (_options.SendOnly ? PeerClosedGrace : null);
+                if (quitAfter is { } q && q >= TimeSpan.Zero)
                     quit = Task.Delay(q, cts.Token);
             }
         }

@@ -76,6 +76,20 @@ public class ConnectOptionTests
 
     [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task send_only_quits_at_end_of_input_like_ncat(string transport)
+    {
+        var (server, target) = Net.TestListener(transport);
+        using var _ = server;
+        var run = SockRunner.RunAsync(["connect", "--send-only", .. target.ConnectArgs], "all of it");
+        using var c = await server.AcceptAsync();
+        // The server never closes: sock still ends, about 0.5 s after its stdin ended.
+        Assert.Equal("all of it", Encoding.ASCII.GetString(await Net.ReadToEndAsync(c)));
+        var r = await run;
+        Assert.Equal(0, r.ExitCode);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task progress_reports_a_summary_on_stderr(string transport)
     {
         var (server, target) = Net.TestListener(transport);
