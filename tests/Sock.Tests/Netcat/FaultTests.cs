@@ -169,7 +169,7 @@ public class FaultTests(ITestOutputHelper output)
             catch (OperationCanceledException) { }
             catch (IOException) { }
         });
-        await Task.Delay(2500);
+        await Task.Delay(1500);
         var rssKiB = long.Parse(File.ReadAllLines($"/proc/{sock.Process.Id}/status").First(l => l.StartsWith("VmRSS:", StringComparison.Ordinal)).Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
         var taken = Interlocked.Read(ref written);
         output.WriteLine($"stdin taken: {taken >> 20} MiB, sock RSS {rssKiB >> 10} MiB");
@@ -195,7 +195,7 @@ public class FaultTests(ITestOutputHelper output)
             c.Blocking = false;
             long sent = 0;
             var chunk = new byte[1 << 16];
-            var until = DateTime.UtcNow.AddSeconds(2.5);
+            var until = DateTime.UtcNow.AddSeconds(1.5);
             while (DateTime.UtcNow < until && sent < 64L << 20)
             {
                 try { sent += c.Send(chunk); }
