@@ -18,7 +18,7 @@ internal static class ConnectCommand
             binary-safe. At end of stdin the write side is shut down (SHUT_WR) and sock keeps reading until the peer
             closes; when the peer closes, sock exits at once. A name with several addresses is tried address by address.
             UDP: each stdin read is one datagram; after end of stdin sock waits for replies (-q, -i, or until 2 s pass
-            with none). Exit status: 0 done, 1 network error (refused, reset, timed out…), 2 usage error, 130 interrupted.
+            with none). Exit status: 0 done, 1 network error (refused, reset, timed out…), 2 usage error, 130/143 stopped by SIGINT/SIGTERM.
 
             Examples:
               sock connect example.com 80 -C          talk HTTP by hand

@@ -24,7 +24,7 @@ internal static class ListenCommand
             (each connection is a new socket on the same local port). With no address and no -4/-6 the socket takes
             IPv4 and IPv6 (dual mode). A Unix listener (-U) removes a stale socket file, refuses to replace a file that
             is not a socket, and removes its own file on exit. SIGINT/SIGTERM: stop accepting, flush and close the
-            clients, exit 130. Exit status otherwise: 0 done, 1 network error (address in use names its holder), 2 usage.
+            clients, exit 130 (SIGINT) or 143 (SIGTERM). Exit status otherwise: 0 done, 1 network error (address in use names its holder), 2 usage.
 
             Examples:
               sock listen -v 8080                   one client on stdin/stdout

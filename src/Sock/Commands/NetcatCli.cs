@@ -91,6 +91,8 @@ internal sealed class NetcatCli
         await using var meter = progress ? new Rendering.TransferProgress(Console.Error, inPlace: !Console.IsErrorRedirected) : null;
         var trace = TraceWriter.FromOptions(parse);
         var log = new StderrLog(o.Verbosity);
+        // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
+        using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
         var output = Console.OpenStandardOutput();
         try
@@ -99,7 +101,7 @@ internal sealed class NetcatCli
             {
                 var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct,
                     meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
-                return r?.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
+                return r?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
             }
             RelayResult? result;
             if (o.Udp)
@@ -110,11 +112,11 @@ internal sealed class NetcatCli
                 if (meter is not null) listener.RelayStarted += relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived));
                 result = await listener.RunAsync(input, output, ct);
             }
-            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
+            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            return 130;
+            return signals.ExitCode;
         }
     }
 
@@ -154,6 +156,28 @@ internal sealed class NetcatCli
         }
         o.Host = first;
         o.Port = Ports.Parse(second);
+    }
+
+    /// <summary>Which of SIGINT/SIGTERM stopped sock: exit 130 or 143 as shells report them.</summary>
+    private sealed class SignalWatch : IDisposable
+    {
+        private readonly System.Runtime.InteropServices.PosixSignalRegistration _int;
+        private readonly System.Runtime.InteropServices.PosixSignalRegistration _term;
+        private volatile int _code = 130;
+
+        public SignalWatch()
+        {
+            _int = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGINT, _ => _code = 130);
+            _term = System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, _ => _code = 143);
+        }
+
+        public int ExitCode => _code;
+
+        public void Dispose()
+        {
+            _int.Dispose();
+            _term.Dispose();
+        }
     }
 
     private sealed class StderrLog(int verbosity) : INetcatLog
