@@ -19,13 +19,17 @@ internal static class SockCommandLine
             """);
         root.Options.Add(GlobalOptions.Trace);
         root.Options.Add(GlobalOptions.Debug);
+        // In the order a newcomer meets them: the model, talking, serving, looking, measuring, reference.
         root.Subcommands.Add(DemoCommand.Create());
+        root.Subcommands.Add(ConnectCommand.Create());
+        root.Subcommands.Add(ListenCommand.Create());
+        root.Subcommands.Add(NcCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(StatCommand.Create());
+        root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(ScanCommand.Create());
-        root.Subcommands.Add(StatCommand.Create());
-        root.Subcommands.Add(ServeCommand.Create());
         ShortenCommandListing(root);
         return root;
     }

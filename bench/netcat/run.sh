@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Netcat benchmarks: bulk throughput (sock vs ncat vs socat), idle connections' memory, broker lines/s.
+# Loopback only; every run is bounded. Usage: bench/netcat/run.sh [bulk|idle|broker|all]  (SIZE_MIB=1024 RUNS=3 IDLE=10000)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+SIZE_MIB=${SIZE_MIB:-1024}
+RUNS=${RUNS:-3}
+IDLE=${IDLE:-10000}
+what=${1:-all}
+
+dotnet build "$root/src/Sock" -c Release -nologo -v q >/dev/null
+SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_listen() { for _ in $(seq 100); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; return 1; }
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+bulk_once() { # $1 = sock|ncat|socat; prints seconds
+  local port; port=$(free_port)
+  case $1 in
+    sock)  "${SOCK[@]}" listen 127.0.0.1 "$port" >/dev/null </dev/null & ;;
+    ncat)  ncat -l 127.0.0.1 "$port" >/dev/null </dev/null & ;;
+    socat) socat -u TCP4-LISTEN:"$port",bind=127.0.0.1,reuseaddr - >/dev/null & ;;
+  esac
+  local srv=$!
+  wait_listen "$port"
+  local t0 t1
+  t0=$(date +%s.%N)
+  case $1 in
+    sock)  head -c "${SIZE_MIB}M" /dev/zero | "${SOCK[@]}" connect 127.0.0.1 "$port" >/dev/null ;;
+    ncat)  head -c "${SIZE_MIB}M" /dev/zero | ncat 127.0.0.1 "$port" >/dev/null ;;
+    socat) head -c "${SIZE_MIB}M" /dev/zero | socat -u - TCP4:127.0.0.1:"$port" ;;
+  esac
+  wait "$srv" 2>/dev/null || true
+  t1=$(date +%s.%N)
+  echo "$t0 $t1" | awk '{printf "%.3f\n", $2-$1}'
+}
+
+bulk() {
+  echo "== bulk: ${SIZE_MIB} MiB of /dev/zero through client -> server > /dev/null on 127.0.0.1, $RUNS runs each, wall time incl. start-up"
+  for tool in sock ncat socat; do
+    local times=()
+    for _ in $(seq "$RUNS"); do times+=("$(bulk_once $tool)"); done
+    local med; med=$(printf '%s\n' "${times[@]}" | median)
+    echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
+  done
+}
+
+idle() {
+  echo "== idle: $IDLE idle connections held by sock listen -k -m 20000, then one line broadcast to all"
+  local port; port=$(free_port)
+  local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
+  exec 7<>"$fifo"
+  ( ulimit -n 20000; exec "${SOCK[@]}" listen -k -m 20000 127.0.0.1 "$port" <&7 >/dev/null ) &
+  local srv=$!
+  wait_listen "$port"
+  local cfifo; cfifo=$(mktemp -u); mkfifo "$cfifo"
+  exec 8<>"$cfifo"
+  ( ulimit -n 20000; exec python3 "$here/clients.py" idle "$port" "$IDLE" <&8 ) > /tmp/sock-bench-idle.out &
+  local cli=$!
+  for _ in $(seq 600); do grep -q READY /tmp/sock-bench-idle.out 2>/dev/null && break; sleep 0.1; done
+  sleep 2
+  local rss; rss=$(awk '/VmRSS/ {print $2}' /proc/$srv/status)
+  echo "connections established: $(ss -Htn state established "sport = :$port" | wc -l)"
+  echo "sock RSS: $((rss / 1024)) MiB ($((rss * 1024 / IDLE)) bytes a connection, baseline included)"
+  echo "hello" >&7
+  echo go >&8
+  wait "$cli" || true
+  cat /tmp/sock-bench-idle.out | grep SERVED
+  kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true
+  exec 7>&- 8>&-; rm -f "$fifo" "$cfifo" /tmp/sock-bench-idle.out
+}
+
+broker() {
+  echo "== broker: 100 clients x 1000 lines, every line to the 99 others"
+  for tool in sock ncat; do
+    local port; port=$(free_port)
+    case $tool in
+      sock) "${SOCK[@]}" listen --broker -m 200 127.0.0.1 "$port" </dev/null >/dev/null & ;;
+      ncat) ncat -l --broker -m 200 127.0.0.1 "$port" </dev/null >/dev/null & ;;
+    esac
+    local srv=$!
+    wait_listen "$port"
+    echo -n "$tool: "; timeout 150 python3 "$here/clients.py" broker "$port" 100 1000 || echo "(did not finish)"
+    kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true
+  done
+}
+
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r); shared machine (other builds and tests running): figures are noisy"
+case $what in
+  bulk) bulk ;; idle) idle ;; broker) broker ;;
+  all) bulk; idle; broker ;;
+esac

@@ -1,0 +1,86 @@
+using System.Net;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// --allow/--deny: who may connect. Entries are addresses or CIDR ranges, IPv4 or IPv6 (IPv4-mapped peers match IPv4
+/// entries). As in ncat, when there is an allow list only the peers on it get in, and allow wins over deny.
+/// </summary>
+public sealed class AccessList
+{
+    private readonly List<IPNetwork> _allow;
+    private readonly List<IPNetwork> _deny;
+
+    private AccessList(List<IPNetwork> allow, List<IPNetwork> deny)
+    {
+        _allow = allow;
+        _deny = deny;
+    }
+
+    /// <summary>True when no rule is set.</summary>
+    public bool Empty => _allow.Count == 0 && _deny.Count == 0;
+
+    /// <summary>Parses the entries (names are resolved unless <paramref name="noDns"/>).</summary>
+    public static async Task<AccessList> CreateAsync(IEnumerable<string> allow, IEnumerable<string> deny, bool noDns, CancellationToken ct)
+    {
+        var a = new List<IPNetwork>();
+        foreach (var e in allow) a.AddRange(await ParseAsync(e, "--allow", noDns, ct).ConfigureAwait(false));
+        var d = new List<IPNetwork>();
+        foreach (var e in deny) d.AddRange(await ParseAsync(e, "--deny", noDns, ct).ConfigureAwait(false));
+        return new AccessList(a, d);
+    }
+
+    /// <summary>The entries of an --allowfile/--denyfile: one per line, '#' starts a comment.</summary>
+    public static IEnumerable<string> ReadFile(string path)
+    {
+        string[] lines;
+        try { lines = File.ReadAllLines(path); }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new SockException(SockErrorKind.Usage, "read host list", path, SessionRecorder.FileErrorText(ex));
+        }
+        foreach (var raw in lines)
+        {
+            var hash = raw.IndexOf('#', StringComparison.Ordinal);
+            var line = (hash >= 0 ? raw[..hash] : raw).Trim();
+            if (line.Length > 0) yield return line;
+        }
+    }
+
+    /// <summary>Whether <paramref name="peer"/> may connect.</summary>
+    public bool Admits(IPAddress peer)
+    {
+        if (peer.IsIPv4MappedToIPv6) peer = peer.MapToIPv4();
+        if (_allow.Count > 0) return _allow.Any(n => n.Contains(peer));
+        return !_deny.Any(n => n.Contains(peer));
+    }
+
+    private static async Task<IEnumerable<IPNetwork>> ParseAsync(string entry, string what, bool noDns, CancellationToken ct)
+    {
+        var text = entry.Trim();
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            var ip = EndpointText.ParseAddress(text[..slash], what);
+            if (!int.TryParse(text[(slash + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var bits)
+                || bits > (ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128))
+                throw SockException.Usage(what, entry, "not a CIDR range (write 10.0.0.0/8 or fd00::/8)");
+            return [Normalize(ip, bits)];
+        }
+        var addresses = await NameResolver.ResolveAsync(text, System.Net.Sockets.AddressFamily.Unspecified, noDns, ct).ConfigureAwait(false);
+        return addresses.Select(a => new IPNetwork(a, a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+    }
+
+    private static IPNetwork Normalize(IPAddress ip, int bits)
+    {
+        var bytes = ip.GetAddressBytes();
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            var keep = Math.Clamp(bits - i * 8, 0, 8);
+            bytes[i] &= (byte)(0xFF << (8 - keep));
+        }
+        return new IPNetwork(new IPAddress(bytes), bits);
+    }
+}

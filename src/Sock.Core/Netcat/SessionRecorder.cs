@@ -1,0 +1,104 @@
+using System.Globalization;
+using System.Text;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// -o and -x: records what crosses the connection. -o writes the bytes as they are, both directions in the order they
+/// moved; -x writes a hex dump, each line marked with its direction ("&gt;" sent, "&lt;" received) and that direction's
+/// offset. Thread-safe: both directions record at once.
+/// </summary>
+public sealed class SessionRecorder : IDisposable
+{
+    private readonly Lock _gate = new();
+    private readonly Stream? _raw;
+    private readonly StreamWriter? _hex;
+    private long _sentOffset;
+    private long _receivedOffset;
+
+    /// <summary>Opens the files that are named (either may be null).</summary>
+    public SessionRecorder(string? rawPath, string? hexPath, bool append)
+    {
+        var mode = append ? FileMode.Append : FileMode.Create;
+        try
+        {
+            if (rawPath is not null) _raw = new FileStream(rawPath, mode, FileAccess.Write, FileShare.Read);
+            if (hexPath is not null) _hex = new StreamWriter(new FileStream(hexPath, mode, FileAccess.Write, FileShare.Read), new UTF8Encoding(false));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _raw?.Dispose();
+            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, FileErrorText(ex));
+        }
+    }
+
+    /// <summary>A file error in a few words.</summary>
+    internal static string FileErrorText(Exception ex) => ex switch
+    {
+        DirectoryNotFoundException => "no such directory",
+        FileNotFoundException => "no such file",
+        UnauthorizedAccessException => "permission denied",
+        _ => ex.Message,
+    };
+
+    /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none.</summary>
+    public static SessionRecorder? For(NetcatOptions options) =>
+        options.OutputFile is null && options.HexDumpFile is null ? null
+            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput);
+
+    /// <summary>Records bytes sent to the peer.</summary>
+    public void Sent(ReadOnlySpan<byte> data) => Record(data, '>', ref _sentOffset);
+
+    /// <summary>Records bytes received from the peer.</summary>
+    public void Received(ReadOnlySpan<byte> data) => Record(data, '<', ref _receivedOffset);
+
+    private void Record(ReadOnlySpan<byte> data, char mark, ref long offset)
+    {
+        if (data.IsEmpty) return;
+        lock (_gate)
+        {
+            _raw?.Write(data);
+            if (_hex is not null) HexDump.Write(_hex, data, mark, offset);
+            offset += data.Length;
+            // A recording is read while sock runs (tail -f) and must survive a kill: no data waits in a buffer.
+            _raw?.Flush();
+            _hex?.Flush();
+        }
+    }
+
+    /// <summary>Flushes and closes the files.</summary>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            _raw?.Dispose();
+            _hex?.Dispose();
+        }
+    }
+}
+
+/// <summary>The hex dump -x writes: "&gt; 00000010  48 65 6c 6c 6f 0a ...  |Hello.|".</summary>
+public static class HexDump
+{
+    /// <summary>Writes <paramref name="data"/> as lines of 16 bytes, starting at <paramref name="offset"/>.</summary>
+    public static void Write(TextWriter writer, ReadOnlySpan<byte> data, char mark, long offset)
+    {
+        var line = new StringBuilder(80);
+        for (var i = 0; i < data.Length; i += 16)
+        {
+            var row = data.Slice(i, Math.Min(16, data.Length - i));
+            line.Clear();
+            line.Append(mark).Append(' ').Append((offset + i).ToString("x8", CultureInfo.InvariantCulture)).Append("  ");
+            for (var j = 0; j < 16; j++)
+            {
+                if (j < row.Length) line.Append(row[j].ToString("x2", CultureInfo.InvariantCulture)).Append(' ');
+                else line.Append("   ");
+                if (j == 7) line.Append(' ');
+            }
+            line.Append(" |");
+            foreach (var b in row) line.Append(b is >= 0x20 and < 0x7f ? (char)b : '.');
+            line.Append('|');
+            writer.WriteLine(line.ToString());
+        }
+    }
+}

@@ -1,0 +1,272 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// `sock listen` over TCP or a Unix stream socket. One client by default (the listening socket closes once it is
+/// accepted, and sock exits when it leaves); with -k many clients at once, what each sends goes to the output and
+/// what the input carries goes to every client; --broker relays each client's data to all the others; --chat is a
+/// broker with names. Denied peers are closed before any byte is read; clients over -m are closed at once.
+/// </summary>
+public sealed class StreamListener
+{
+    private readonly NetcatOptions _options;
+    private readonly SocketTrace? _trace;
+    private readonly INetcatLog _log;
+    private readonly ConcurrentDictionary<int, ClientSession> _clients = new();
+    private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private int _nextId;
+    private int _active;
+
+    /// <summary>A listener for <paramref name="options"/>.</summary>
+    public StreamListener(NetcatOptions options, SocketTrace? trace, INetcatLog log)
+    {
+        _options = options;
+        _trace = trace;
+        _log = log;
+    }
+
+    /// <summary>Fires once the socket listens, with the addresses it answers on.</summary>
+    public event Action<IReadOnlyList<string>>? Listening;
+
+    /// <summary>Fires when the one-client session starts relaying (for a progress display).</summary>
+    public event Action<StreamRelay>? RelayStarted;
+
+    /// <summary>The number of clients connected now.</summary>
+    public int ActiveClients => Volatile.Read(ref _active);
+
+    /// <summary>Binds, listens and serves until done (one client) or cancelled (-k).</summary>
+    public async Task<RelayResult?> RunAsync(Stream? input, Stream? output, CancellationToken ct)
+    {
+        var access = await AccessList.CreateAsync(_options.Allow, _options.Deny, _options.NoDns, ct).ConfigureAwait(false);
+        if (_options.RunsProgram) ExecRunner.StartInfo(_options);
+        var listener = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
+        try
+        {
+            var addresses = ListenBinder.Describe(listener);
+            foreach (var a in addresses) _log.Write(1, $"Listening on {a}");
+            Listening?.Invoke(addresses);
+            var many = _options.KeepOpen || _options.Broker || _options.Chat;
+            // Open -o/-x files before any client comes, so a bad path fails at once.
+            using var recorder = SessionRecorder.For(_options);
+            if (!many) return await ServeOneAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
+            await ServeManyAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
+            return null;
+        }
+        finally
+        {
+            listener.Dispose();
+            if (_options.UnixPath is { } path) UnixSocketFile.Remove(path);
+        }
+    }
+
+    private async Task<TracedSocket?> AcceptAdmittedAsync(TracedSocket listener, AccessList access, CancellationToken ct)
+    {
+        var client = await listener.AcceptAsync(ct).ConfigureAwait(false);
+        if (!access.Empty && client.Socket.RemoteEndPoint is IPEndPoint ip && !access.Admits(ip.Address))
+        {
+            _log.Write(1, $"Connection from {EndpointText.Format(ip)} denied (--allow/--deny)");
+            client.Dispose();
+            return null;
+        }
+        if (client.Socket.AddressFamily != AddressFamily.Unix) client.Socket.NoDelay = true;
+        return client;
+    }
+
+    private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
+    {
+        TracedSocket? client = null;
+        try
+        {
+            while (client is null)
+                client = await AcceptAdmittedAsync(listener, access, ct).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+        // ncat serves one client: later ones are refused instead of waiting in the backlog.
+        listener.Dispose();
+        using (client)
+        {
+            var peer = PeerText(client);
+            _log.Write(1, $"Connection from {peer}");
+            RelayResult result;
+            if (_options.RunsProgram)
+                result = await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
+            else
+            {
+                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder);
+                RelayStarted?.Invoke(relay);
+                result = await relay.RunAsync(ct).ConfigureAwait(false);
+            }
+            _log.Write(1, $"Connection from {peer} closed ({result.BytesSent} bytes sent, {result.BytesReceived} received)");
+            return result;
+        }
+    }
+
+    private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
+    {
+        var sessions = new List<Task>();
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var broker = _options.Broker || _options.Chat;
+        var stdin = input is not null && !broker && !_options.IgnoresStdin && !_options.RunsProgram
+            ? BroadcastInputAsync(input, cts.Token) : null;
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                TracedSocket? client;
+                try
+                {
+                    client = await AcceptAdmittedAsync(listener, access, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { break; }
+                catch (SockException ex) when (ex.SocketError is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
+                {
+                    _log.Write(1, $"accept failed: {ex.Reason}");
+                    await Task.Delay(100, ct).ConfigureAwait(false);
+                    continue;
+                }
+                if (client is null) continue;
+                if (Volatile.Read(ref _active) >= _options.MaxConnections)
+                {
+                    _log.Write(1, $"Connection from {PeerText(client)} closed: too many connections (-m {_options.MaxConnections})");
+                    client.Dispose();
+                    continue;
+                }
+                Interlocked.Increment(ref _active);
+                var id = Interlocked.Increment(ref _nextId);
+                sessions.RemoveAll(t => t.IsCompleted);
+                sessions.Add(_options.RunsProgram ? RunProgramAsync(client, recorder, cts.Token) : RunSessionAsync(new ClientSession(id, client, recorder), output, cts.Token));
+            }
+        }
+        finally
+        {
+            listener.Dispose();
+            foreach (var s in _clients.Values) s.Complete();
+            var drained = Task.WhenAll(sessions);
+            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+            await cts.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+            _ = stdin;
+        }
+    }
+
+    private async Task RunProgramAsync(TracedSocket client, SessionRecorder? recorder, CancellationToken ct)
+    {
+        var peer = PeerText(client);
+        _log.Write(1, $"Connection from {peer}");
+        try
+        {
+            using (client)
+                await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
+        }
+        catch (SockException ex) { _log.Write(1, $"Connection from {peer}: {ex.Message}"); }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+            _log.Write(1, $"Connection from {peer} closed");
+        }
+    }
+
+    private async Task RunSessionAsync(ClientSession session, Stream? output, CancellationToken ct)
+    {
+        _clients[session.Id] = session;
+        _log.Write(1, $"Connection from {session.Peer} (client {session.Id}, {Volatile.Read(ref _active)} connected)");
+        var chatLines = _options.Chat ? new ChatLineBuffer() : null;
+        try
+        {
+            if (_options.Chat)
+            {
+                var others = _clients.Values.Where(c => c.Id != session.Id).Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
+                await session.EnqueueAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), ct).ConfigureAwait(false);
+                await BroadcastAsync(ChatText.Announce($"{session.Peer} is connected as {ChatText.Name(session.Id)}."), session.Id, ct).ConfigureAwait(false);
+            }
+            Func<ClientSession, ReadOnlyMemory<byte>, ValueTask> onData = _options.Chat
+                ? (s, data) => ChatAsync(s, data, chatLines!, ct)
+                : _options.Broker
+                    ? (s, data) => BroadcastAsync(data.ToArray(), s.Id, ct)
+                    : (s, data) => WriteOutputAsync(output, data, ct);
+            var error = await session.RunAsync(onData, _options.IdleTimeout, ct).ConfigureAwait(false);
+            if (error is not null) _log.Write(1, $"Connection from {session.Peer}: {error.Message}");
+        }
+        catch (OperationCanceledException) { }
+        finally
+        {
+            _clients.TryRemove(session.Id, out _);
+            Interlocked.Decrement(ref _active);
+            _log.Write(1, $"Connection from {session.Peer} closed (client {session.Id})");
+            if (_options.Chat && !ct.IsCancellationRequested)
+                await BroadcastAsync(ChatText.Announce($"{ChatText.Name(session.Id)} is disconnected."), session.Id, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask ChatAsync(ClientSession from, ReadOnlyMemory<byte> data, ChatLineBuffer lines, CancellationToken ct)
+    {
+        foreach (var line in lines.Add(data.Span))
+            await BroadcastAsync(ChatText.Line(from.Id, line), from.Id, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask BroadcastAsync(byte[] data, int except, CancellationToken ct)
+    {
+        foreach (var c in _clients.Values)
+        {
+            if (c.Id == except) continue;
+            await c.EnqueueAsync(data, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask WriteOutputAsync(Stream? output, ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (output is null || _options.SendOnly) return;
+        await _outputGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await output.WriteAsync(data, ct).ConfigureAwait(false);
+            await output.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException) { }
+        finally
+        {
+            _outputGate.Release();
+        }
+    }
+
+    private async Task BroadcastInputAsync(Stream input, CancellationToken ct)
+    {
+        var buffer = new byte[64 * 1024];
+        var crlf = _options.Crlf ? new CrlfTranslator() : null;
+        var scratch = crlf is null ? null : new byte[buffer.Length * 2];
+        try
+        {
+            while (true)
+            {
+                var n = await input.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
+                if (n == 0) return;
+                ReadOnlyMemory<byte> data = buffer.AsMemory(0, n);
+                if (crlf is not null) data = crlf.Translate(data, scratch!);
+                await BroadcastAsync(data.ToArray(), except: 0, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+    }
+
+    private static string PeerText(TracedSocket s)
+    {
+        try
+        {
+            var ep = s.Socket.RemoteEndPoint;
+            return ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
+        }
+        catch (SocketException) { return "?"; }
+    }
+}

@@ -1,0 +1,255 @@
+using System.Buffers;
+using System.Net.Sockets;
+using Sock.Core.Errors;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>How a relay ended.</summary>
+public enum RelayEnd
+{
+    /// <summary>The peer closed its side (after ours, or first).</summary>
+    PeerClosed,
+    /// <summary>-q ran out after stdin EOF.</summary>
+    QuitAfterEof,
+    /// <summary>-i: nothing moved for the idle time.</summary>
+    Idle,
+    /// <summary>Standard output went away (a closed pipe).</summary>
+    OutputClosed,
+    /// <summary>Stopped from outside (a signal).</summary>
+    Cancelled,
+}
+
+/// <summary>What a relay moved and how it ended.</summary>
+/// <param name="BytesSent">Bytes sent to the peer.</param>
+/// <param name="BytesReceived">Bytes received from the peer.</param>
+/// <param name="End">Why it stopped.</param>
+public sealed record RelayResult(long BytesSent, long BytesReceived, RelayEnd End);
+
+/// <summary>
+/// Joins one connected stream socket to an input and an output stream (stdin and stdout, or a program's): both
+/// directions at once, binary-safe, with pooled buffers and no per-byte work unless -C asks for it. At input EOF the
+/// write side is shut down (SHUT_WR) unless --no-shutdown, and the relay keeps reading until the peer closes or -q
+/// runs out. When the peer closes, the relay ends at once: no CLOSE_WAIT. Memory is bounded: a slow side stalls the
+/// other (backpressure), nothing is buffered beyond one buffer per direction.
+/// </summary>
+public sealed class StreamRelay
+{
+    private readonly TracedSocket _socket;
+    private readonly Stream? _input;
+    private readonly Stream? _output;
+    private readonly NetcatOptions _options;
+    private readonly SessionRecorder? _recorder;
+    private long _sent;
+    private long _received;
+    private long _lastActivity = Environment.TickCount64;
+
+    /// <summary>
+    /// A relay for <paramref name="socket"/>. A null <paramref name="input"/> sends nothing (and never shuts down);
+    /// a null <paramref name="output"/> reads and drops what arrives.
+    /// </summary>
+    public StreamRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder)
+    {
+        _socket = socket;
+        _input = input;
+        _output = output;
+        _options = options;
+        _recorder = recorder;
+    }
+
+    /// <summary>
+    /// When true (running a program), the peer's close only closes the output; the relay goes on until the input ends.
+    /// </summary>
+    public bool FinishInputAfterPeerClose { get; init; }
+
+    /// <summary>Bytes sent so far.</summary>
+    public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Bytes received so far.</summary>
+    public long BytesReceived => Interlocked.Read(ref _received);
+
+    /// <summary>Runs until the connection is done; socket failures are thrown as <see cref="SockException"/>s.</summary>
+    public async Task<RelayResult> RunAsync(CancellationToken cancellationToken)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var download = DownloadAsync(cts.Token);
+        var upload = _input is null ? null : UploadAsync(cts.Token);
+        var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? IdleAsync(it, cts.Token) : null;
+        var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
+        Task? quit = null;
+        RelayEnd end;
+        try
+        {
+            while (true)
+            {
+                var waits = new List<Task>(5) { download, cancelled };
+                if (upload is not null) waits.Add(upload);
+                if (idle is not null) waits.Add(idle);
+                if (quit is not null) waits.Add(quit);
+                var done = await Task.WhenAny(waits).ConfigureAwait(false);
+                if (done == cancelled) { end = RelayEnd.Cancelled; break; }
+                if (done == idle) { end = RelayEnd.Idle; break; }
+                if (done == quit) { end = RelayEnd.QuitAfterEof; break; }
+                if (done == download)
+                {
+                    end = await download.ConfigureAwait(false);
+                    if (end == RelayEnd.PeerClosed && upload is not null)
+                    {
+                        if (FinishInputAfterPeerClose)
+                        {
+                            CloseOutput();
+                            await upload.ConfigureAwait(false);
+                            Shutdown();
+                        }
+                        else if (await DrainInputAsync(upload, cancelled).ConfigureAwait(false))
+                        {
+                            Shutdown();
+                        }
+                    }
+                    break;
+                }
+                // Input ended.
+                await upload!.ConfigureAwait(false);
+                upload = null;
+                Shutdown();
+                // --send-only quits at end of input as ncat's does, after a short grace for the peer's own close.
+                var quitAfter = _options.QuitAfterEof ?? (_options.SendOnly ? PeerClosedGrace : null);
+                if (quitAfter is { } q && q >= TimeSpan.Zero)
+                    quit = Task.Delay(q, cts.Token);
+            }
+        }
+        finally
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            CloseOutput();
+        }
+        return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    /// <summary>How long input may stay silent after the peer closed before the relay gives up on it.</summary>
+    public static readonly TimeSpan PeerClosedGrace = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>
+    /// The peer closed (or half-closed) while input is still open: what is in flight still goes out, as long as input
+    /// keeps moving, but an idle input (a terminal, a silent pipe) is given up after <see cref="PeerClosedGrace"/>, so
+    /// sock never lingers in CLOSE_WAIT. True when input reached its end.
+    /// </summary>
+    private async Task<bool> DrainInputAsync(Task upload, Task cancelled)
+    {
+        var last = BytesSent;
+        while (true)
+        {
+            var done = await Task.WhenAny(upload, cancelled, Task.Delay(PeerClosedGrace)).ConfigureAwait(false);
+            if (done == upload)
+            {
+                // A send that fails now (reset, broken pipe) lost data the peer never read: that is an error.
+                await upload.ConfigureAwait(false);
+                return true;
+            }
+            if (done == cancelled || BytesSent == last) return false;
+            last = BytesSent;
+        }
+    }
+
+    private void Shutdown()
+    {
+        if (!_options.NoShutdown) _socket.Shutdown(SocketShutdown.Send);
+    }
+
+    private void CloseOutput()
+    {
+        if (!FinishInputAfterPeerClose || _output is null) return;
+        try { _output.Dispose(); }
+        catch (IOException) { }
+    }
+
+    private async Task<RelayEnd> DownloadAsync(CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        try
+        {
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { return RelayEnd.Cancelled; }
+                if (n == 0) return RelayEnd.PeerClosed;
+                Interlocked.Add(ref _received, n);
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _recorder?.Received(buffer.AsSpan(0, n));
+                if (_output is null) continue;
+                try
+                {
+                    await _output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                    await _output.FlushAsync(ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { return RelayEnd.Cancelled; }
+                catch (IOException) { return RelayEnd.OutputClosed; }
+                catch (ObjectDisposedException) { return RelayEnd.OutputClosed; }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task UploadAsync(CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        var scratch = _options.Crlf ? new byte[buffer.Length * 2] : null;
+        var crlf = _options.Crlf ? new CrlfTranslator() : null;
+        try
+        {
+            while (true)
+            {
+                int n;
+                try
+                {
+                    n = await _input!.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
+                }
+                catch (IOException) { return; }
+                if (n == 0) return;
+                ReadOnlyMemory<byte> data = buffer.AsMemory(0, n);
+                if (crlf is not null) data = crlf.Translate(data, scratch!);
+                while (!data.IsEmpty)
+                {
+                    int sent;
+                    try
+                    {
+                        sent = await _socket.SendAsync(data, ct).ConfigureAwait(false);
+                    }
+                    catch (SockException ex) when (ex.SocketError == SocketError.Shutdown)
+                    {
+                        // EPIPE: .NET calls it "shut down"; the peer closed before reading what was still coming.
+                        throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target,
+                            "broken pipe (the peer closed the connection before reading everything sent)", SocketError.Shutdown, ex);
+                    }
+                    _recorder?.Sent(data.Span[..sent]);
+                    Interlocked.Add(ref _sent, sent);
+                    data = data[sent..];
+                }
+                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                if (_options.Delay is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task IdleAsync(TimeSpan idle, CancellationToken ct)
+    {
+        var ms = (long)idle.TotalMilliseconds;
+        while (true)
+        {
+            var since = Environment.TickCount64 - Volatile.Read(ref _lastActivity);
+            if (since >= ms) return;
+            await Task.Delay(TimeSpan.FromMilliseconds(ms - since), ct).ConfigureAwait(false);
+        }
+    }
+}

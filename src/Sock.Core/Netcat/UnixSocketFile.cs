@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Sock.Core.Errors;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// The file a Unix domain socket is bound to: a stale one (nothing listening) is removed before bind, a file that is
+/// not a socket is never clobbered, and the files sock made are removed when it exits.
+/// </summary>
+public static class UnixSocketFile
+{
+    private static readonly ConcurrentDictionary<string, bool> Owned = new();
+    private static int _hooked;
+
+    /// <summary>Makes <paramref name="path"/> free to bind: removes a stale socket file, refuses anything else.</summary>
+    public static void PrepareForBind(string path)
+    {
+        if (path.StartsWith('\0') || path.StartsWith('@')) return; // abstract namespace: no file
+        FileSystemInfo info = new FileInfo(path);
+        if (!info.Exists && !Directory.Exists(path)) return;
+        if (Directory.Exists(path) || (info.Attributes & FileAttributes.Directory) != 0)
+            throw new SockException(SockErrorKind.Usage, "bind to", path, "is a directory, not a socket file");
+        if (!IsSocket(path))
+            throw new SockException(SockErrorKind.Usage, "bind to", path, "exists and is not a socket (refusing to replace it)");
+        if (SomeoneListens(path))
+            throw new SockException(SockErrorKind.Network, "bind to", path, "address already in use (a process is listening on this socket file)",
+                System.Net.Sockets.SocketError.AddressAlreadyInUse);
+        File.Delete(path);
+    }
+
+    /// <summary>Removes <paramref name="path"/> when the process exits (and when <see cref="Remove"/> is called).</summary>
+    public static void RemoveOnExit(string path)
+    {
+        Owned[path] = true;
+        if (Interlocked.Exchange(ref _hooked, 1) == 0)
+            AppDomain.CurrentDomain.ProcessExit += (_, _) => { foreach (var p in Owned.Keys) Remove(p); };
+    }
+
+    /// <summary>Removes a socket file sock made.</summary>
+    public static void Remove(string path)
+    {
+        if (!Owned.TryRemove(path, out _)) return;
+        try
+        {
+            if (IsSocket(path)) File.Delete(path);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    private static bool IsSocket(string path)
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD()) return true;
+        return LinuxStat.IsSocket(path);
+    }
+
+    private static bool SomeoneListens(string path)
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ProtocolType)
+        {
+            return true; // a datagram socket is bound there
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using System.CommandLine;
+using Sock.Core.Netcat;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock listen [ADDR] PORT: the netcat server.</summary>
+internal static class ListenCommand
+{
+    public static Command Create()
+    {
+        var cli = new NetcatCli();
+        var first = new Argument<string?>("ADDR") { Description = "Address to listen on (default: every address, IPv4 and IPv6)", Arity = ArgumentArity.ZeroOrOne };
+        var second = new Argument<string?>("PORT") { Description = "Port (0: let the system pick; -v shows it)", Arity = ArgumentArity.ZeroOrOne };
+        var keep = new Option<bool>("--keep-open", "-k") { Description = "Serve many clients at once: each one's data to stdout, stdin to all" };
+        var max = new Option<int>("--max-conns", "-m") { Description = "At most N clients at once; more are closed at once", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var allow = new Option<string[]>("--allow") { Description = "Only these addresses or CIDR ranges may connect (comma-separated, repeatable)", HelpName = "HOSTS", AllowMultipleArgumentsPerToken = false };
+        var allowFile = new Option<string[]>("--allowfile") { Description = "Allowed addresses/ranges from FILE, one a line", HelpName = "FILE" };
+        var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (allow wins)", HelpName = "HOSTS" };
+        var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, one a line", HelpName = "FILE" };
+        var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients" };
+        var chat = new Option<bool>("--chat") { Description = "A chat server: broker with a <user#N> name per client, control characters escaped" };
+        var command = new Command("listen", """
+            bind, listen, accept: serve one client on stdin/stdout and exit when it leaves, or with -k many at once
+            (each connection is a new socket on the same local port). With no address and no -4/-6 the socket takes
+            IPv4 and IPv6 (dual mode). A Unix listener (-U) removes a stale socket file, refuses to replace a file that
+            is not a socket, and removes its own file on exit. SIGINT/SIGTERM: stop accepting, flush and close the
+            clients, exit 130 (SIGINT) or 143 (SIGTERM). Exit status otherwise: 0 done, 1 network error (address in use names its holder), 2 usage.
+
+            Examples:
+              sock listen -v 8080                   one client on stdin/stdout
+              sock listen -k 8080 > log             many clients, all they send appended to log
+              sock listen 127.0.0.1 9000 > file     receive a file on loopback only
+              sock listen --broker 7000             clients talk to each other
+              sock listen --chat -v 7000            a chat room
+              sock listen -k -c 'echo hello' 2000   a tiny inetd service per connection
+              sock listen -u -k 5353                answer every UDP peer
+              sock listen -U /tmp/app.sock          a Unix stream socket
+              sock listen --allow 10.0.0.0/8 8080   only one network may connect
+            """)
+        {
+            first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat,
+        };
+        cli.AddTo(command);
+        command.SetAction(async (parse, ct) =>
+        {
+            var o = cli.Read(parse);
+            o.Listen = true;
+            o.KeepOpen = parse.GetValue(keep);
+            o.MaxConnections = parse.GetValue(max);
+            o.Broker = parse.GetValue(broker);
+            o.Chat = parse.GetValue(chat);
+            foreach (var a in parse.GetValue(allow) ?? []) foreach (var x in Split(a)) o.Allow.Add(x);
+            foreach (var f in parse.GetValue(allowFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Allow.Add(x);
+            foreach (var d in parse.GetValue(deny) ?? []) foreach (var x in Split(d)) o.Deny.Add(x);
+            foreach (var f in parse.GetValue(denyFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Deny.Add(x);
+            NetcatCli.SetTarget(o, parse.GetValue(first), parse.GetValue(second));
+            return await NetcatCli.RunAsync(o, parse, ct, parse.GetValue(cli.Progress));
+        });
+        return command;
+    }
+
+    internal static IEnumerable<string> Split(string list) => list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+}

@@ -1,0 +1,55 @@
+using System.CommandLine;
+using Sock.Core.Netcat;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock nc: ncat's command line, mapped onto connect and listen.</summary>
+internal static class NcCommand
+{
+    public static Command Create()
+    {
+        var rest = new Argument<string[]>("ncat-arguments") { Description = "ncat's options and [host] [port]", Arity = ArgumentArity.ZeroOrMore };
+        var command = new Command("nc", """
+            ncat's command line, so that `alias ncat='sock nc'` keeps scripts working: short options bundled (-lvnp 8080),
+            values attached or separate (-w5, -w 5, --wait=5), default port 31337, -l with no port, a port, or host and
+            port, exit status 0/1/2. Where OpenBSD nc uses a letter differently, ncat's meaning wins: -d is --delay TIME,
+            -i is --idle-timeout, -C is --crlf, -x is --hex-dump FILE. From OpenBSD nc, -q TIME (quit after end of stdin)
+            and -N (shut down at EOF, already the default) are accepted too.
+            Options: -4 -6 -U -C -c CMD -e CMD -m N -d TIME -o FILE -x FILE -i TIME -p PORT -s ADDR -l -k -n -u -v -w TIME
+            -z -q TIME -N --append-output --send-only --recv-only --no-shutdown --allow --allowfile --deny --denyfile
+            --broker --chat --version.
+            Not supported yet (a usage error, exit 2): --ssl*, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+
+            Examples:
+              sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS
+              sock nc -l 127.0.0.1 9000 > file       receive a file
+              sock nc -w5 example.com 80             connect with a 5 s timeout
+              sock nc -lk --broker 7000              a broker
+              sock nc -U /run/app.sock               a Unix socket
+              sock nc -zv 127.0.0.1 22               is the port open?
+            """)
+        {
+            rest,
+        };
+        command.TreatUnmatchedTokensAsErrors = false;
+        command.SetAction(async (parse, ct) =>
+        {
+            var invocation = NcatCommandLine.Parse(RawArguments());
+            if (invocation.Version)
+            {
+                Console.Out.WriteLine($"sock nc (ncat-compatible) {typeof(NcCommand).Assembly.GetName().Version}");
+                return ExitCodes.Success;
+            }
+            return await NetcatCli.RunAsync(invocation.Options, parse, ct);
+        });
+        return command;
+    }
+
+    /// <summary>The words after "nc" as the user typed them, in order (the parser above saw them as unmatched tokens).</summary>
+    private static string[] RawArguments()
+    {
+        var all = Environment.GetCommandLineArgs().Skip(1).ToArray();
+        var at = Array.IndexOf(all, "nc");
+        return at < 0 ? [] : all[(at + 1)..];
+    }
+}
