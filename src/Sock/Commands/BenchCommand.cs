@@ -43,6 +43,8 @@ internal static class BenchCommand
         var histogram = new Option<string?>("--histogram") { Description = "Write the latency distribution to FILE in HdrHistogram's percentile text format (milliseconds)" };
         var json = GlobalOptions.Json();
         var command = new Command("bench", """
+            Measure a socket service: throughput, latency percentiles, connection rate, UDP loss.
+
             Measure a socket service: bulk throughput (Gbit/s, sender and receiver side), echo latency percentiles
             (p50/p90/p99/p99.9/max from an HDR histogram), pipelined messages per second, connection rate, and UDP
             delivery (lost, reordered, duplicated, jitter as iperf3 computes it). Every echoed message is checked; counts

@@ -14,6 +14,8 @@ internal static class ConnectCommand
         var sourcePort = new Option<string?>("--source-port", "-p") { Description = "Local port to connect from", HelpName = "PORT" };
         var zero = new Option<bool>("--zero", "-z") { Description = "Zero-I/O: only report whether the port accepts a connection (exit 0 or 1)" };
         var command = new Command("connect", """
+            Connect to a port and join it to stdin and stdout, as ncat does (TCP, UDP, Unix).
+
             Connect to HOST PORT and join the connection to stdin and stdout, as ncat does: both directions at once,
             binary-safe. At end of stdin the write side is shut down (SHUT_WR) and sock keeps reading until the peer
             closes; when the peer closes, sock exits at once. A name with several addresses is tried address by address.

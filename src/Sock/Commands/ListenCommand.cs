@@ -20,6 +20,8 @@ internal static class ListenCommand
         var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients" };
         var chat = new Option<bool>("--chat") { Description = "A chat server: broker with a <user#N> name per client, control characters escaped" };
         var command = new Command("listen", """
+            Listen on a port and join clients to stdin and stdout, as ncat -l does; -k for many.
+
             bind, listen, accept: serve one client on stdin/stdout and exit when it leaves, or with -k many at once
             (each connection is a new socket on the same local port). With no address and no -4/-6 the socket takes
             IPv4 and IPv6 (dual mode). A Unix listener (-U) removes a stale socket file, refuses to replace a file that

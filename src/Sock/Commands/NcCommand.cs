@@ -10,6 +10,8 @@ internal static class NcCommand
     {
         var rest = new Argument<string[]>("ncat-arguments") { Description = "ncat's options and [host] [port]", Arity = ArgumentArity.ZeroOrMore };
         var command = new Command("nc", """
+            ncat's own command line (-lvnp 8080, -w5 …) mapped onto connect and listen.
+
             ncat's command line, so that `alias ncat='sock nc'` keeps scripts working: short options bundled (-lvnp 8080),
             values attached or separate (-w5, -w 5, --wait=5), default port 31337, -l with no port, a port, or host and
             port, exit status 0/1/2. Where OpenBSD nc uses a letter differently, ncat's meaning wins: -d is --delay TIME,

@@ -40,6 +40,8 @@ internal static class ScanCommand
         var noDns = new Option<bool>("-n", "--nodns") { Description = "Do not resolve names: targets must be addresses" };
         var json = GlobalOptions.Json();
         var command = new Command("scan", """
+            Find open ports: a TCP connect scan as nmap -sT, or UDP probes as nmap -sU.
+
             Find the open ports of hosts with a TCP connect scan (no privileges needed, as nmap -sT), or probe UDP ports
             (--udp, as nmap -sU with payloads for DNS, NTP and the small inetd services). Open: the connect succeeded (UDP:
             a reply came). Closed: refused (UDP: ICMP port unreachable). Filtered: no answer within the timeout, retries

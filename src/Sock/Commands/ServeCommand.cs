@@ -38,10 +38,12 @@ internal static class ServeCommand
         var json = GlobalOptions.Json();
         json.Description = "Print the --status table and -v records as JSON";
         var command = new Command("serve", """
+            Run the small inetd services (echo, discard, daytime, qotd, chargen, time) and hello.
+
             Run the small services every Unix machine once ran from inetd, on the serving engine: echo (RFC 862), discard (863),
             daytime (867), qotd (865), chargen (864), time (868), and the seed example's hello. Each listens on its standard port
             (echo 7, discard 9, daytime 13, qotd 17, chargen 19, time 37, hello 8080) over TCP and UDP, unless told otherwise.
-            Standard clients read them: nc, rdate -p -n, telnet. SIGINT/SIGTERM stops accepting, lets open connections finish
+            Standard clients read them: nc, rdate -p, telnet. SIGINT/SIGTERM stops accepting, lets open connections finish
             within --drain, and exits 0. Counters: dotnet-counters monitor -n sock --counters sock.
 
             Examples:

@@ -19,10 +19,14 @@ public class ConnectOptionTests
         using var _ = server;
         int sourcePort;
         var loop = transport is Transports.Tcp6 or Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
-        using (var probe = new Socket(loop.AddressFamily, SocketType.Stream, ProtocolType.Tcp))
+        // A port below Linux's ephemeral range (32768+), so the many client sockets other tests open cannot take it
+        // between this probe and sock's bind.
+        while (true)
         {
-            probe.Bind(new IPEndPoint(loop, 0));
-            sourcePort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+            sourcePort = Random.Shared.Next(20_000, 32_000);
+            using var probe = new Socket(loop.AddressFamily, Transports.SocketTypeOf(transport), transport is Transports.Udp4 or Transports.Udp6 ? ProtocolType.Udp : ProtocolType.Tcp);
+            try { probe.Bind(new IPEndPoint(loop, sourcePort)); break; }
+            catch (SocketException) { }
         }
         var run = SockRunner.RunAsync(["connect", "-q", "200ms", "-s", loop.ToString(), "-p", sourcePort.ToString(), .. target.ConnectArgs], "x");
         EndPoint? from;

@@ -123,7 +123,7 @@ public class FaultTests(ITestOutputHelper output)
         if (transport == Transports.Unix)
         {
             var path = Path.Combine(dir, "s.sock");
-            ncatArgs = ["-lU", path];
+            ncatArgs = ["-v", "-lU", path];
             connect = ["-U", path];
         }
         else
@@ -131,13 +131,15 @@ public class FaultTests(ITestOutputHelper output)
             var ip = transport == Transports.Tcp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
             int port;
             using (var s = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp)) { s.Bind(new IPEndPoint(ip, 0)); port = ((IPEndPoint)s.LocalEndPoint!).Port; }
-            ncatArgs = ["-l", ip.ToString(), port.ToString()];
+            ncatArgs = ["-v", "-l", ip.ToString(), port.ToString()];
             connect = [ip.ToString(), port.ToString()];
         }
         await using var ncat = RunningProcess.Tool("ncat", false, ncatArgs);
         await Net.WaitListeningAsync(transport, transport == Transports.Unix ? 0 : int.Parse(connect[1]), transport == Transports.Unix ? connect[1] : null);
         await using var sock = RunningProcess.Sock(["connect", "-v", "-w", "5s", .. connect]);
         await sock.WaitForStderrAsync("Connected to");
+        // Kill ncat only once it has accepted: a connection still in the backlog is reset, not closed.
+        await ncat.WaitForStderrAsync("Connection from");
         ncat.Process.Kill();
         var sw = System.Diagnostics.Stopwatch.StartNew();
         Assert.Equal(0, await sock.WaitForExitAsync(10));
