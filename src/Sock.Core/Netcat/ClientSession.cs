@@ -21,7 +21,7 @@ internal sealed class ClientSession : IDisposable
         FullMode = BoundedChannelFullMode.Wait,
     });
     private readonly SessionRecorder? _recorder;
-    private long _lastActivity = Environment.TickCount64;
+    private readonly ActivityClock _activity = new();
 
     public ClientSession(int id, TracedSocket socket, SessionRecorder? recorder = null)
     {
@@ -37,7 +37,7 @@ internal sealed class ClientSession : IDisposable
 
     public string Peer { get; }
 
-    public long LastActivity => Volatile.Read(ref _lastActivity);
+    public long LastActivity => _activity.Last;
 
     /// <summary>Queues bytes for this client; false when it is gone.</summary>
     public async ValueTask<bool> EnqueueAsync(byte[] data, CancellationToken ct)
@@ -62,7 +62,7 @@ internal sealed class ClientSession : IDisposable
             {
                 var n = await Socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 if (n == 0) return;
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));
                 await onData(this, buffer.AsMemory(0, n)).ConfigureAwait(false);
             }
@@ -88,7 +88,7 @@ internal sealed class ClientSession : IDisposable
                     _recorder?.Sent(m.Span[..n]);
                     m = m[n..];
                 }
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
             }
         }
     }
@@ -108,7 +108,7 @@ internal sealed class ClientSession : IDisposable
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var send = SendAsync(cts.Token);
         var receive = ReceiveAsync(onData, cts.Token);
-        var idleWatch = idle is { } i && i > TimeSpan.Zero ? IdleAsync(i, cts.Token) : Task.Delay(Timeout.Infinite, cts.Token);
+        var idleWatch = idle is { } i && i > TimeSpan.Zero ? _activity.WaitIdleAsync(i, cts.Token) : Task.Delay(Timeout.Infinite, cts.Token);
         SockException? error = null;
         try
         {
@@ -130,16 +130,6 @@ internal sealed class ClientSession : IDisposable
         return error;
     }
 
-    private async Task IdleAsync(TimeSpan idle, CancellationToken ct)
-    {
-        var ms = (long)idle.TotalMilliseconds;
-        while (true)
-        {
-            var since = Environment.TickCount64 - LastActivity;
-            if (since >= ms) return;
-            await Task.Delay(TimeSpan.FromMilliseconds(ms - since), ct).ConfigureAwait(false);
-        }
-    }
 
     private static async Task Quiet(Task t)
     {

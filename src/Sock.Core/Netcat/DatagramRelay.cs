@@ -19,7 +19,7 @@ public sealed class DatagramRelay
     private readonly SessionRecorder? _recorder;
     private long _sent;
     private long _received;
-    private long _lastActivity = Environment.TickCount64;
+    private readonly ActivityClock _activity = new();
 
     /// <summary>A relay for the connected datagram socket <paramref name="socket"/>.</summary>
     public DatagramRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder)
@@ -38,7 +38,7 @@ public sealed class DatagramRelay
         var download = DownloadAsync(cts.Token);
         var upload = _input is null ? null : UploadAsync(cts.Token);
         var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
-        var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? IdleAsync(it, cts.Token) : null;
+        var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? _activity.WaitIdleAsync(it, cts.Token) : null;
         Task? quit = null;
         RelayEnd end;
         try
@@ -62,8 +62,8 @@ public sealed class DatagramRelay
                 }
                 else if (idle is null)
                 {
-                    Volatile.Write(ref _lastActivity, Environment.TickCount64);
-                    quit = IdleAsync(_options.UdpLingerAfterEof, cts.Token);
+                    _activity.Touch();
+                    quit = _activity.WaitIdleAsync(_options.UdpLingerAfterEof, cts.Token);
                 }
             }
         }
@@ -85,7 +85,7 @@ public sealed class DatagramRelay
                 try { n = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false); }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 Interlocked.Add(ref _received, n);
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));
                 if (_output is null || n == 0) continue;
                 try
@@ -126,7 +126,7 @@ public sealed class DatagramRelay
                     Interlocked.Add(ref _sent, chunk.Length);
                     data = data[chunk.Length..];
                 }
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
                 if (_options.Delay is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
@@ -136,14 +136,4 @@ public sealed class DatagramRelay
         }
     }
 
-    private async Task IdleAsync(TimeSpan idle, CancellationToken ct)
-    {
-        var ms = (long)idle.TotalMilliseconds;
-        while (true)
-        {
-            var since = Environment.TickCount64 - Volatile.Read(ref _lastActivity);
-            if (since >= ms) return;
-            await Task.Delay(TimeSpan.FromMilliseconds(ms - since), ct).ConfigureAwait(false);
-        }
-    }
 }

@@ -42,7 +42,7 @@ public sealed class StreamRelay
     private readonly SessionRecorder? _recorder;
     private long _sent;
     private long _received;
-    private long _lastActivity = Environment.TickCount64;
+    private readonly ActivityClock _activity = new();
 
     /// <summary>
     /// A relay for <paramref name="socket"/>. A null <paramref name="input"/> sends nothing (and never shuts down);
@@ -74,7 +74,7 @@ public sealed class StreamRelay
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var download = DownloadAsync(cts.Token);
         var upload = _input is null ? null : UploadAsync(cts.Token);
-        var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? IdleAsync(it, cts.Token) : null;
+        var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? _activity.WaitIdleAsync(it, cts.Token) : null;
         var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
         Task? quit = null;
         RelayEnd end;
@@ -178,7 +178,7 @@ public sealed class StreamRelay
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 if (n == 0) return RelayEnd.PeerClosed;
                 Interlocked.Add(ref _received, n);
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));
                 if (_output is null) continue;
                 try
@@ -232,7 +232,7 @@ public sealed class StreamRelay
                     Interlocked.Add(ref _sent, sent);
                     data = data[sent..];
                 }
-                Volatile.Write(ref _lastActivity, Environment.TickCount64);
+                _activity.Touch();
                 if (_options.Delay is { } delay && delay > TimeSpan.Zero) await Task.Delay(delay, ct).ConfigureAwait(false);
             }
         }
@@ -242,14 +242,4 @@ public sealed class StreamRelay
         }
     }
 
-    private async Task IdleAsync(TimeSpan idle, CancellationToken ct)
-    {
-        var ms = (long)idle.TotalMilliseconds;
-        while (true)
-        {
-            var since = Environment.TickCount64 - Volatile.Read(ref _lastActivity);
-            if (since >= ms) return;
-            await Task.Delay(TimeSpan.FromMilliseconds(ms - since), ct).ConfigureAwait(false);
-        }
-    }
 }

@@ -220,11 +220,15 @@ public sealed class TracedSocket : IDisposable
     /// <summary>shutdown(how); a socket the peer already reset is not an error here.</summary>
     public void Shutdown(SocketShutdown how)
     {
-        if (_trace is not null) _trace.FlushTransfers(Handle);
+        if (_trace is not null)
+        {
+            _trace.FlushTransfers(Handle);
+            // Written before the call: the peer's answer to our FIN (recv = 0) can otherwise be traced first.
+            _trace.Call($"shutdown({Handle}, {BsdNames.Shutdown(how)})");
+        }
         try
         {
             Socket.Shutdown(how);
-            _trace?.Call($"shutdown({Handle}, {BsdNames.Shutdown(how)})");
         }
         catch (SocketException ex)
         {

@@ -5,17 +5,10 @@ namespace Sock.Tests.Cli;
 
 public class CommandLineTests
 {
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Directory.Build.props"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     [Fact]
     public async Task version_prints_the_version_the_build_defines()
     {
-        var expected = XDocument.Load(Path.Combine(RepoRoot(), "Directory.Build.props")).Descendants("Version").Single().Value;
+        var expected = XDocument.Load(Path.Combine(RepoPaths.Root, "Directory.Build.props")).Descendants("Version").Single().Value;
         var run = await SockRunner.RunAsync("--version");
         Assert.Equal(0, run.ExitCode);
         Assert.Equal(expected, run.Stdout.Trim());
@@ -26,6 +19,13 @@ public class CommandLineTests
     [InlineData("demo --help")]
     [InlineData("services --help")]
     [InlineData("addr --help")]
+    [InlineData("connect --help")]
+    [InlineData("listen --help")]
+    [InlineData("nc --help")]
+    [InlineData("serve --help")]
+    [InlineData("stat --help")]
+    [InlineData("scan --help")]
+    [InlineData("bench --help")]
     public async Task help_is_complete_with_examples(string args)
     {
         var run = await SockRunner.RunAsync(args);
@@ -69,5 +69,14 @@ public class CommandLineTests
     {
         var run = await SockRunner.RunAsync(["services", "80"], environment: new Dictionary<string, string> { ["NO_COLOR"] = "", ["TERM"] = "xterm-256color" });
         Assert.DoesNotContain("\u001b", run.Stdout);
+    }
+
+    [Fact]
+    public async Task sock_help_lists_every_command_on_one_line()
+    {
+        var run = await SockRunner.RunAsync("--help");
+        var listed = run.Stdout.Split('\n').SkipWhile(l => l != "Commands:").Skip(1).TakeWhile(l => l.Length > 0)
+            .Select(l => l.Trim().Split(' ')[0]).ToList();
+        Assert.Equal(["demo", "connect", "listen", "nc", "serve", "stat", "scan", "bench", "services", "addr"], listed);
     }
 }

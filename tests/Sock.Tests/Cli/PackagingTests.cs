@@ -5,13 +5,6 @@ namespace Sock.Tests.Cli;
 
 public class PackagingTests
 {
-    private static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "sock.slnx"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("repository root not found");
-    }
-
     private static async Task<(int Exit, string Output)> Run(string file, params string[] args)
     {
         var psi = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
@@ -34,7 +27,7 @@ public class PackagingTests
         var work = Directory.CreateTempSubdirectory("sock-pack-").FullName;
         try
         {
-            var pack = await Run("dotnet", "pack", Path.Combine(RepoRoot(), "src", "Sock", "Sock.csproj"), "-c", configuration, "--no-build", "-o", Path.Combine(work, "pkg"), "-nologo");
+            var pack = await Run("dotnet", "pack", Path.Combine(RepoPaths.Root, "src", "Sock", "Sock.csproj"), "-c", configuration, "--no-build", "-o", Path.Combine(work, "pkg"), "-nologo");
             Assert.True(pack.Exit == 0, pack.Output);
             Assert.Single(Directory.GetFiles(Path.Combine(work, "pkg"), "sock.*.nupkg"));
             var install = await Run("dotnet", "tool", "install", "--tool-path", Path.Combine(work, "tools"), "--add-source", Path.Combine(work, "pkg"), "sock");

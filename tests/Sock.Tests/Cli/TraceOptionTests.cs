@@ -1,0 +1,61 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text.RegularExpressions;
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Cli;
+
+/// <summary>The global --trace: every socket command logs its calls to stderr as BSD calls, and stdout stays clean.</summary>
+public class TraceOptionTests
+{
+    private static (Socket Listener, int Port) EchoOnce()
+    {
+        var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen();
+        _ = Task.Run(async () =>
+        {
+            using var c = await listener.AcceptAsync();
+            var buffer = new byte[1024];
+            int n;
+            while ((n = await c.ReceiveAsync(buffer)) > 0) await c.SendAsync(buffer.AsMemory(0, n));
+            c.Shutdown(SocketShutdown.Send);
+        });
+        return (listener, ((IPEndPoint)listener.LocalEndPoint!).Port);
+    }
+
+    [Fact]
+    public async Task connect_traces_socket_connect_send_recv_shutdown_close_in_order()
+    {
+        var (listener, port) = EchoOnce();
+        using var _ = listener;
+        var run = await SockRunner.RunAsync(["--trace", "connect", "127.0.0.1", port.ToString()], "hello\n");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal("hello\n", run.Stdout);
+        var calls = run.StderrLines.Where(l => l.StartsWith('+')).Select(l => Regex.Replace(l, @"^\+\d+\.\d{3}ms ", "")).ToList();
+        string[] expected = ["socket(AF_INET, SOCK_STREAM", "connect(", "send(", "shutdown(", "close("];
+        var at = expected.Select(e => calls.FindIndex(c => c.StartsWith(e, StringComparison.Ordinal))).ToList();
+        Assert.All(at, i => Assert.True(i >= 0, string.Join('\n', calls)));
+        Assert.Equal(at.Order(), at);
+    }
+
+    [Fact]
+    public async Task scan_traces_its_connects()
+    {
+        var (listener, port) = EchoOnce();
+        using var _ = listener;
+        var run = await SockRunner.RunAsync(["--trace", "scan", "127.0.0.1", "-p", port.ToString()]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.StderrLines, l => Regex.IsMatch(l, $@"^\+\d+\.\d{{3}}ms connect\(\d+, 127\.0\.0\.1:{port}\) = 0"));
+        Assert.DoesNotContain("ms connect(", run.Stdout);
+    }
+
+    [Fact]
+    public async Task without_trace_nothing_is_traced()
+    {
+        var (listener, port) = EchoOnce();
+        using var _ = listener;
+        var run = await SockRunner.RunAsync(["connect", "127.0.0.1", port.ToString()], "x");
+        Assert.DoesNotContain(run.StderrLines, l => Regex.IsMatch(l, @"^\+\d+\.\d{3}ms "));
+    }
+}
