@@ -224,17 +224,10 @@ public sealed class DatagramListener
 
     private async Task SendInputAsync(TracedSocket socket, Stream input, SessionRecorder? recorder, CancellationToken ct)
     {
-        var buffer = new byte[MaxDatagram];
-        var crlf = _options.Crlf ? new CrlfTranslator() : null;
-        var scratch = crlf is null ? null : new byte[buffer.Length * 2];
         try
         {
-            while (true)
+            await foreach (var data in InputChunks.ReadAsync(input, MaxDatagram, _options.Crlf, ct).ConfigureAwait(false))
             {
-                var n = await input.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
-                if (n == 0) return;
-                ReadOnlyMemory<byte> data = buffer.AsMemory(0, n);
-                if (crlf is not null) data = crlf.Translate(data, scratch!);
                 foreach (var peer in _peers.Keys)
                 {
                     try

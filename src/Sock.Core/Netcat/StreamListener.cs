@@ -242,19 +242,10 @@ public sealed class StreamListener
 
     private async Task BroadcastInputAsync(Stream input, CancellationToken ct)
     {
-        var buffer = new byte[64 * 1024];
-        var crlf = _options.Crlf ? new CrlfTranslator() : null;
-        var scratch = crlf is null ? null : new byte[buffer.Length * 2];
         try
         {
-            while (true)
-            {
-                var n = await input.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
-                if (n == 0) return;
-                ReadOnlyMemory<byte> data = buffer.AsMemory(0, n);
-                if (crlf is not null) data = crlf.Translate(data, scratch!);
+            await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
                 await BroadcastAsync(data.ToArray(), except: 0, ct).ConfigureAwait(false);
-            }
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }
