@@ -1,5 +1,7 @@
 using Sock.Core.Endpoints;
+using System.Net.Sockets;
 using Sock.Core.Errors;
+using Sock.Core.Scanning;
 using Sock.Core.Tracing;
 
 namespace Sock.Core.Netcat;
@@ -17,6 +19,10 @@ public static class NetcatClient
         if (options.RunsProgram) ExecRunner.StartInfo(options);
         if (options.ZeroIo && options.Udp && options.UnixPath is null)
             return await ProbeUdpAsync(options, trace, log, ct).ConfigureAwait(false);
+        // -z over TCP is the one-port case of sock scan: the same scanner answers both. A source address or port
+        // (-s/-p) and Unix sockets are the connector's business.
+        if (options.ZeroIo && options.UnixPath is null && options.SourceAddress is null && options.SourcePort is null)
+            return await ProbeTcpAsync(options, trace, log, ct).ConfigureAwait(false);
         using var recorder = options.ZeroIo ? null : SessionRecorder.For(options);
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
@@ -38,6 +44,39 @@ public static class NetcatClient
         log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({Describe(result.End)})");
         return result;
     }
+
+    private static async Task<RelayResult?> ProbeTcpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    {
+        if (options.Host is null)
+            throw SockException.Usage("connect", "(no host)", "a host to connect to is needed");
+        var addresses = Connector.Interleave(await NameResolver.ResolveAsync(options.Host, options.Family, options.NoDns, ct).ConfigureAwait(false));
+        var name = EndpointText.LooksLikeAddress(EndpointText.Unbracket(options.Host)) ? null : options.Host;
+        var targets = addresses.Select(a => new ScanTarget(options.Host, a, name)).ToList();
+        // One try per address, as a connect would make, and ncat's 10 s when -w does not say.
+        var scan = new ScanOptions { Timeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(10), MaxRetries = 0, Trace = trace };
+        var report = await PortScanner.ScanTcpAsync(targets, [options.Port], scan, ct).ConfigureAwait(false);
+        // Answers in the order a connect would try the addresses; the error names the last failure.
+        var results = targets.Select(t => report.Results.First(r => r.Target == t)).ToList();
+        if (results.FirstOrDefault(r => r.State == PortState.Open) is { } open)
+        {
+            log.Write(1, $"Connected to {EndpointText.Format(open.Target.Address, open.Port)}");
+            return null;
+        }
+        var last = results[^1];
+        var endpoint = EndpointText.Format(last.Target.Address, last.Port);
+        throw last.Reason switch
+        {
+            "conn-refused" => Refused(endpoint, SocketError.ConnectionRefused),
+            "host-unreach" => Refused(endpoint, SocketError.HostUnreachable),
+            "net-unreach" => Refused(endpoint, SocketError.NetworkUnreachable),
+            "admin-prohibited" => new SockException(SockErrorKind.Network, "connect to", endpoint,
+                "administratively prohibited (a firewall rejected it)", SocketError.AccessDenied),
+            _ => SockException.TimedOut("connect to", endpoint, scan.Timeout!.Value),
+        };
+    }
+
+    private static SockException Refused(string endpoint, SocketError error) =>
+        new(SockErrorKind.Network, "connect to", endpoint, SocketErrorText.Describe(error), error);
 
     private static async Task<RelayResult?> ProbeUdpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
     {

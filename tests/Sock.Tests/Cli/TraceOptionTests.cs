@@ -58,4 +58,17 @@ public class TraceOptionTests
         var run = await SockRunner.RunAsync(["connect", "127.0.0.1", port.ToString()], "x");
         Assert.DoesNotContain(run.StderrLines, l => Regex.IsMatch(l, @"^\+\d+\.\d{3}ms "));
     }
+
+    [Fact]
+    public async Task connect_zero_io_is_the_scanners_one_port_probe_and_traces_it()
+    {
+        var (listener, port) = EchoOnce();
+        using var _ = listener;
+        var run = await SockRunner.RunAsync(["--trace", "connect", "-z", "-v", "127.0.0.1", port.ToString()]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains(run.StderrLines, l => l == $"Connected to 127.0.0.1:{port}");
+        // The scanner's probe: a non-blocking socket, connected and closed, no data.
+        Assert.Contains(run.StderrLines, l => Regex.IsMatch(l, $@"ms connect\(\d+, 127\.0\.0\.1:{port}\) = 0"));
+        Assert.DoesNotContain(run.StderrLines, l => Regex.IsMatch(l, @"ms (send|recv)\("));
+    }
 }
