@@ -13,9 +13,15 @@ internal static class SockCommandLine
             sock — the socket toolkit for .NET: talk to a port, serve one, see who holds what, and watch the socket model work.
 
             Examples:
-              sock demo                    the classic hello server and client, every call traced
-              sock services 80             what port 80 is called, and its range
-              sock addr 127.0.0.1:8080     a socket address in every byte order
+              sock demo                        the classic hello server and client, every call traced
+              sock listen -k -v 8080           a netcat server for many clients
+              sock connect 127.0.0.1 8080      talk to it (stdin to the socket, the socket to stdout)
+              sock serve echo daytime --base 10000
+              sock stat -tanp                  the socket table with owning processes, as ss
+              sock scan 127.0.0.1 -p -         every TCP port, as nmap -sT
+              sock bench echo 127.0.0.1 10007 -c 4 -d 5s
+              sock services 80                 what port 80 is called, and its range
+              sock addr 127.0.0.1:8080         a socket address in every byte order
             """);
         root.Options.Add(GlobalOptions.Trace);
         root.Options.Add(GlobalOptions.Debug);
