@@ -79,4 +79,12 @@ public class CommandLineTests
             .Select(l => l.Trim().Split(' ')[0]).ToList();
         Assert.Equal(["demo", "connect", "listen", "nc", "serve", "stat", "scan", "bench", "services", "addr"], listed);
     }
+
+    [Fact]
+    public async Task shell_completion_suggests_commands_through_the_suggest_directive()
+    {
+        var run = await SockRunner.RunAsync(["[suggest:7]", "sock se"]);
+        Assert.Equal(0, run.ExitCode);
+        Assert.Equal(["serve", "services"], run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+    }
 }
