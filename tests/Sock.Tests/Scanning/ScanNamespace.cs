@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
+using Sock.Tests.Support;
+
 namespace Sock.Tests.Scanning;
 
 /// <summary>
@@ -145,33 +147,8 @@ public sealed class ScanNamespace : IAsyncDisposable
     public static async Task<(int ExitCode, string Stdout, string Stderr, TimeSpan Elapsed)> RunAsync(IReadOnlyList<string> args,
         string? stdin = null, TimeSpan? timeout = null)
     {
-        var psi = new ProcessStartInfo(args[0])
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in args.Skip(1)) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        var sw = Stopwatch.StartNew();
-        using var p = Process.Start(psi)!;
-        var o = p.StandardOutput.ReadToEndAsync();
-        var e = p.StandardError.ReadToEndAsync();
-        if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
-        p.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
-        try
-        {
-            await p.WaitForExitAsync(cts.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{string.Join(' ', args)} did not finish in time");
-        }
-        return (p.ExitCode, await o, await e, sw.Elapsed);
+        var r = await ProcessRunner.RunAsync(args, stdin, timeout);
+        return (r.ExitCode, r.Stdout, r.Stderr, r.Elapsed);
     }
 
     [DllImport("libc", SetLastError = true)]

@@ -27,7 +27,7 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     /// <summary>Starts sock serve and waits for its "serving NAME (…) on PROTO ADDR" lines.</summary>
     public static async Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null)
     {
-        var p = new ServeProcess(prefix is null ? SockRunner.Start(args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) : StartPrefixed(prefix, args));
+        var p = new ServeProcess(SockRunner.Start(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), prefix: prefix));
         var deadline = Environment.TickCount64 + 30_000;
         while (p.Listeners().Count < expectListeners)
         {
@@ -39,20 +39,6 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             await Task.Delay(50);
         }
         return p;
-    }
-
-    /// <summary>Runs sock under another command, e.g. prlimit --nofile=200.</summary>
-    private static Process StartPrefixed(string[] prefix, string args)
-    {
-        var psi = new ProcessStartInfo(prefix[0]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in prefix[1..]) psi.ArgumentList.Add(a);
-        psi.ArgumentList.Add("dotnet");
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(SockRunner.SockDll);
-        foreach (var a in args.Split(' ', StringSplitOptions.RemoveEmptyEntries)) psi.ArgumentList.Add(a);
-        psi.Environment["NO_COLOR"] = "1";
-        psi.Environment["DOTNET_NOLOGO"] = "1";
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start sock");
     }
 
     /// <summary>(service, protocol) → the address printed, e.g. ("echo", "tcp") → "127.0.0.1:40123".</summary>

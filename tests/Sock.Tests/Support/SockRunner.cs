@@ -12,43 +12,39 @@ public sealed record SockRun(int ExitCode, string Stdout, string Stderr, TimeSpa
     public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{Stdout}\n--- stderr ---\n{Stderr}";
 }
 
-/// <summary>Runs the sock that the build put beside the tests, as a user would from a shell.</summary>
-public static class SockRunner
+/// <summary>Runs any program to completion, as the tests need it: stdin written and closed, output collected, killed on timeout.</summary>
+public static class ProcessRunner
 {
-    /// <summary>The path of sock.dll beside the test assembly.</summary>
-    public static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
-
-    /// <summary>Starts sock with <paramref name="args"/>; stdin is a pipe the caller may write to.</summary>
-    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null)
+    /// <summary>Starts <paramref name="command"/> (program, then arguments) with every stream redirected.</summary>
+    public static Process Start(IReadOnlyList<string> command, IDictionary<string, string>? environment = null)
     {
-        var psi = new ProcessStartInfo("dotnet")
+        var psi = new ProcessStartInfo(command[0])
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        psi.ArgumentList.Add("exec");
-        psi.ArgumentList.Add(SockDll);
-        foreach (var a in args) psi.ArgumentList.Add(a);
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
         psi.Environment["NO_COLOR"] = "1";
         psi.Environment["DOTNET_NOLOGO"] = "1";
         if (environment is not null)
             foreach (var (k, v) in environment) psi.Environment[k] = v;
-        return Process.Start(psi) ?? throw new InvalidOperationException("could not start sock");
+        return Process.Start(psi) ?? throw new InvalidOperationException($"could not start {command[0]}");
     }
 
-    /// <summary>Runs sock to completion with optional stdin; kills it after <paramref name="timeout"/> (default 60 s).</summary>
-    public static async Task<SockRun> RunAsync(IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null,
+    /// <summary>Runs <paramref name="command"/> to completion with optional stdin; kills it after <paramref name="timeout"/> (default 60 s).</summary>
+    public static async Task<SockRun> RunAsync(IReadOnlyList<string> command, string? stdin = null, TimeSpan? timeout = null,
         IDictionary<string, string>? environment = null)
     {
+        var limit = timeout ?? TimeSpan.FromSeconds(60);
         var sw = Stopwatch.StartNew();
-        using var p = Start(args, environment);
+        using var p = Start(command, environment);
         var stdout = p.StandardOutput.ReadToEndAsync();
         var stderr = p.StandardError.ReadToEndAsync();
         if (stdin is not null) await p.StandardInput.WriteAsync(stdin);
         p.StandardInput.Close();
-        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(60));
+        using var cts = new CancellationTokenSource(limit);
         try
         {
             await p.WaitForExitAsync(cts.Token);
@@ -56,15 +52,35 @@ public static class SockRunner
         catch (OperationCanceledException)
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"sock {string.Join(' ', args)} did not finish in {timeout ?? TimeSpan.FromSeconds(60)}; stderr so far: {await Partial(stderr)}");
+            throw new TimeoutException($"{string.Join(' ', command)} did not finish in {limit}; stderr so far: {await Partial(stderr)}");
         }
         return new SockRun(p.ExitCode, await stdout, await stderr, sw.Elapsed);
     }
 
+    private static async Task<string> Partial(Task<string> t) =>
+        await Task.WhenAny(t, Task.Delay(500)) == t ? await t : "(still open)";
+}
+
+/// <summary>Runs the sock that the build put beside the tests, as a user would from a shell.</summary>
+public static class SockRunner
+{
+    /// <summary>The path of sock.dll beside the test assembly.</summary>
+    public static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
+
+    /// <summary>The command line that runs sock with <paramref name="args"/>, under <paramref name="prefix"/> (prlimit …, ip netns exec …) when given.</summary>
+    public static string[] Command(IEnumerable<string> args, IEnumerable<string>? prefix = null) =>
+        [.. prefix ?? [], "dotnet", "exec", SockDll, .. args];
+
+    /// <summary>Starts sock with <paramref name="args"/>; stdin is a pipe the caller may write to.</summary>
+    public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, IEnumerable<string>? prefix = null) =>
+        ProcessRunner.Start(Command(args, prefix), environment);
+
+    /// <summary>Runs sock to completion with optional stdin; kills it after <paramref name="timeout"/> (default 60 s).</summary>
+    public static Task<SockRun> RunAsync(IEnumerable<string> args, string? stdin = null, TimeSpan? timeout = null,
+        IDictionary<string, string>? environment = null) =>
+        ProcessRunner.RunAsync(Command(args), stdin, timeout, environment);
+
     /// <summary>Runs sock with the arguments split on spaces.</summary>
     public static Task<SockRun> RunAsync(string args, string? stdin = null, TimeSpan? timeout = null) =>
         RunAsync(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), stdin, timeout);
-
-    private static async Task<string> Partial(Task<string> t) =>
-        await Task.WhenAny(t, Task.Delay(500)) == t ? await t : "(still open)";
 }
