@@ -94,6 +94,7 @@ public sealed partial class ServerConnection
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
         // Closing the socket fails any receive or send in progress, which ends both loops.
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        StopEpollLoops();
         _socket.Dispose();
     }
 

@@ -42,6 +42,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ServerMetrics _metrics;
     private readonly Lock _totalsGate = new();
     private readonly BlockPool _pool;
+    private EpollReactor? _reactor;
     private Timer? _heartbeat;
     private Task? _stopTask;
     private long _nextId;
@@ -125,6 +126,7 @@ public sealed class SocketServer : IAsyncDisposable
         if (_started) return;
         _started = true;
         _descriptorBudget = FileDescriptorBudget.Connections();
+        if (_options.IoThreads > 0 && EpollReactor.Supported) _reactor = new EpollReactor(_options.IoThreads);
         lock (_streams) foreach (var l in _streams) l.Start();
         lock (_datagrams) foreach (var l in _datagrams) l.Start();
         if (_options.IdleTimeout is { } idle)
@@ -233,6 +235,7 @@ public sealed class SocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        _reactor?.Dispose();
         return forced;
     }
 
@@ -258,6 +261,7 @@ public sealed class SocketServer : IAsyncDisposable
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
         var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
+        if (_reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
