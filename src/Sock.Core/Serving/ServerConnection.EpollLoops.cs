@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Net.Sockets;
 
@@ -17,6 +18,7 @@ public sealed partial class ServerConnection : IEpollSocket
     private EpollReactor.Registration? _registration;
     private volatile bool _loopsStopping;
     private volatile bool _inputEnding;
+    private long _sentFromOutput;
 
     /// <summary>Puts the connection on <paramref name="reactor"/>; false when epoll refuses it (it then runs on .NET's engine).</summary>
     internal bool Attach(EpollReactor reactor)
@@ -122,6 +124,7 @@ public sealed partial class ServerConnection : IEpollSocket
                     if (n < 0) throw new SocketCallException(n);
                     _traffic.Sent(n);
                     if (_trace is not null) TraceSend(n);
+                    Volatile.Write(ref _sentFromOutput, _sentFromOutput + n);
                     buffer = buffer.Slice(n);
                 }
                 reader.AdvanceTo(result.Buffer.End);
@@ -131,15 +134,63 @@ public sealed partial class ServerConnection : IEpollSocket
         }
         catch (SocketCallException ex)
         {
-            Note(ex.Error);
-            // The peer is gone: tell the handler (its next flush sees IsCompleted) and stop reading from it.
-            _closed.Cancel();
-            try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+            PeerGone(ex.Error);
         }
         catch (ObjectDisposedException)
         {
         }
         await reader.CompleteAsync();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> and flushes. When everything written to <see cref="Output"/> before has been sent,
+    /// the bytes go to the socket straight from <paramref name="data"/>'s buffers — an echo sends from the very blocks
+    /// it received into, with no copy, as a C server sends from its read buffer. Otherwise, and for whatever the socket
+    /// does not take at once, they are copied into <see cref="Output"/> and flushed, with its backpressure. Once this
+    /// returns, <paramref name="data"/> is no longer needed. <c>IsCompleted</c>: the peer is gone.
+    /// </summary>
+    public ValueTask<FlushResult> SendAsync(ReadOnlySequence<byte> data)
+    {
+        // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
+        // send loop has nothing to send: this thread may use the socket.
+        if (_registration is not null && !_loopsStopping && _outputWriter.UnflushedBytes == 0
+            && _outputWriter.Written == Volatile.Read(ref _sentFromOutput))
+        {
+            while (!data.IsEmpty)
+            {
+                int n;
+                try
+                {
+                    n = data.IsSingleSegment
+                        ? Call(static (fd, b) => LinuxSocketCalls.Send(fd, b.FirstSpan), data)
+                        : Call(static (fd, b) => SendGather(fd, b), data);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+                }
+                if (n == -LinuxSocketCalls.EAGAIN) break;
+                if (n < 0)
+                {
+                    PeerGone(n);
+                    return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+                }
+                _traffic.Sent(n);
+                if (_trace is not null) TraceSend(n);
+                data = data.Slice(n);
+            }
+            if (data.IsEmpty) return default;
+        }
+        foreach (var segment in data) _outputWriter.Write(segment.Span);
+        return _outputWriter.FlushAsync();
+    }
+
+    /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>
+    private void PeerGone(int negativeErrno)
+    {
+        Note(negativeErrno);
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+        try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
     }
 
     /// <summary>Makes a call on the descriptor while holding a reference to it, so a close cannot hand its number to another socket mid-call.</summary>

@@ -36,7 +36,7 @@ public sealed partial class ServerConnection
         }
         _state = Math.Max(_state, 1);
         // What the handler wrote is sent before the close; the send loop ends when the output is drained.
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
         if (!_closed.IsCancellationRequested)
