@@ -100,6 +100,19 @@ public sealed class SocketServer : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Serves connections on <paramref name="listening"/>, a stream socket already bound and listening (bound elsewhere,
+    /// with its own options and error wording); the server owns it from here on and closes it when it stops.
+    /// <paramref name="admit"/>, if given, is asked about each peer before anything is read from it.
+    /// </summary>
+    public EndPoint ListenOn(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit = null)
+    {
+        var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, listening, handler, this) { Admit = admit };
+        lock (_streams) _streams.Add(listener);
+        if (_started) listener.Start();
+        return listener.LocalEndPoint;
+    }
+
     /// <summary>Binds a UDP endpoint for <paramref name="service"/>; each datagram goes to <paramref name="handler"/>. Returns the bound address.</summary>
     public EndPoint ListenDatagram(string service, EndPoint endpoint, DatagramHandler handler, bool dualMode = false)
     {
@@ -241,6 +254,12 @@ public sealed class SocketServer : IAsyncDisposable
 
     internal void Accepted(StreamListener listener, TracedSocket socket)
     {
+        if (listener.Admit is { } admit && admit(socket.Socket.RemoteEndPoint) is { } refusal)
+        {
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, refusal);
+            socket.Dispose();
+            return;
+        }
         if (_options.MaxConnections > 0 && Volatile.Read(ref _active) >= _options.MaxConnections)
         {
             Reject(listener.Name, socket.Socket.RemoteEndPoint, $"connection limit ({_options.MaxConnections}) reached");
