@@ -269,6 +269,45 @@ public class SocketServerTests
 
     [Theory]
     [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task a_listening_socket_bound_elsewhere_is_served_and_its_admission_filter_refuses_before_any_read(string transport)
+    {
+        var recorder = new Recorder();
+        var local = Transports.BindEndPoint(Engines.TransportOf(transport));
+        var bound = Sock.Core.Transport.TracedSocket.CreateFor(local, SocketType.Stream, null);
+        bound.Bind(local);
+        bound.Listen(16);
+        var read = 0;
+        var admitted = 0;
+        await using var server = new SocketServer(Engines.OptionsFor(transport, null), observer: recorder);
+        var ep = server.ListenOn("adopted", bound, async c =>
+        {
+            var r = await c.Input.ReadAsync();
+            Interlocked.Increment(ref read);
+            await c.SendAsync(r.Buffer);
+            c.Input.AdvanceTo(r.Buffer.End);
+        }, remote => Interlocked.Increment(ref admitted) == 1 ? "first caller refused" : null);
+        server.Start();
+        using (var refused = await ConnectAsync(ep))
+        {
+            try
+            {
+                // The server may have closed it already (a Unix peer then gets EPIPE, TCP a reset): either way it is gone.
+                await refused.SendAllAsync("dropped\n"u8.ToArray());
+                Assert.Empty(await refused.ReadToEndAsync());
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.Shutdown or SocketError.ConnectionReset)
+            {
+            }
+        }
+        Assert.Equal(0, Volatile.Read(ref read));
+        Assert.Equal(1, server.TotalRejected);
+        lock (recorder.Rejections) Assert.Equal(["first caller refused"], recorder.Rejections);
+        using var welcome = await ConnectAsync(ep);
+        Assert.Equal("served\n", await RoundTripAsync(welcome, "served\n"));
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task each_connection_has_a_socket_record(string transport)
     {
         var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream);
