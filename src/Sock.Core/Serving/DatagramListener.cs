@@ -130,7 +130,9 @@ internal sealed class DatagramListener
     /// A reply to a Unix datagram peer. Unlike UDP, where the kernel drops what a full receiver cannot take, a Unix
     /// sendto waits for room in the peer's queue: one peer that never reads would stop this loop, and awaiting the
     /// send spins (the socket polls writable while the peer's queue is full). So the reply is sent without waiting and
-    /// dropped, as UDP would drop it, when the peer cannot take it now.
+    /// dropped, as UDP would drop it, when the peer cannot take it now. What this cannot help: a peer that connect()ed
+    /// to the server is exempt from the queue limit (Linux), so if it never reads, replies pile up in its queue, charged
+    /// to this socket's send buffer, until that is full and every peer's reply is dropped while the hog lives.
     /// </summary>
     private void SendToUnixPeer(ReadOnlySpan<byte> payload)
     {
@@ -151,7 +153,7 @@ internal sealed class DatagramListener
 
     private static string? UnixReplyDropped(SocketError error) => error switch
     {
-        SocketError.WouldBlock => "its receive queue is full",
+        SocketError.WouldBlock => "no room (its receive queue, or this socket's send buffer, is full)",
         SocketError.ConnectionRefused => "no socket is bound to its path now", // ECONNREFUSED
         SocketError.AddressNotAvailable => "its path is gone", // ENOENT
         SocketError.MessageSize => "longer than the socket's send buffer",

@@ -251,6 +251,45 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task udp_with_unix_serves_unix_datagram_sockets_that_socat_and_nc_talk_to()
+    {
+        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
+        try
+        {
+            await using var serve = await ServeProcess.StartAsync($"serve echo daytime --unix {dir} --udp", 2);
+            var echoPath = Path.Combine(dir, "echo.sock");
+            Assert.Equal(echoPath, serve.Listeners()[("echo", "unixgram")]);
+            // socat binds a path of its own to get the reply, sends its input as one datagram and prints what comes back.
+            var (socatExit, echoed) = await RunToolAsync("socat", "hello over unix datagrams\n", "-", $"UNIX-SENDTO:{echoPath},bind={Path.Combine(dir, "socat.sock")}");
+            Assert.Equal(0, socatExit);
+            Assert.Equal("hello over unix datagrams\n", echoed);
+            // OpenBSD nc -uU binds a temporary path itself; -W 1 ends it after one datagram received.
+            var (ncExit, daytime) = await RunToolAsync("nc.openbsd", "\n", "-uU", "-W", "1", Path.Combine(dir, "daytime.sock"));
+            Assert.Equal(0, ncExit);
+            Assert.Matches(@"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$", daytime);
+            await serve.SignalAsync("TERM");
+            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(File.Exists(echoPath), "the socket files are removed at exit");
+            Assert.False(File.Exists(Path.Combine(dir, "daytime.sock")), "the socket files are removed at exit");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task unix_with_both_tcp_and_udp_is_a_one_line_usage_error()
+    {
+        var run = await SockRunner.RunAsync("serve echo --unix /tmp/sock-never-bound.sock --tcp --udp");
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        Assert.Contains("contradictory options", line);
+        Assert.False(File.Exists("/tmp/sock-never-bound.sock"));
+    }
+
+    [Fact]
     public async Task qotd_serves_quotes_from_a_file()
     {
         var file = Path.GetTempFileName();

@@ -123,6 +123,6 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             lock (into) into.Add(line);
     }
 
-    [GeneratedRegex(@"^serving (\S+) \(.*\) on (tcp|udp|unix) (.+)$")]
+    [GeneratedRegex(@"^serving (\S+) \(.*\) on (tcp|udp|unix|unixgram) (.+)$")]
     private static partial Regex ServingLine();
 }
