@@ -192,7 +192,9 @@ internal sealed class DatagramListener
             if (_trace is not null) TraceReceive(n);
             if (n > _maxLength)
             {
-                _server.Reject(Name, CurrentPeer, $"datagram of {n} bytes is longer than the limit of {_maxLength}");
+                // A full buffer means the datagram was cut short (a Unix datagram can be longer than any UDP one).
+                var size = n == buffer.Length ? $"more than {MaxUdpPayload}" : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _server.Reject(Name, CurrentPeer, $"datagram of {size} bytes is longer than the limit of {_maxLength}");
                 continue;
             }
             try

@@ -57,6 +57,19 @@ public class UnixDatagramTests
     }
 
     [Fact]
+    public async Task a_datagram_longer_than_any_udp_one_is_dropped_with_a_reason_and_the_next_is_served()
+    {
+        var rejections = new Rejections();
+        await using var host = ServingHost.Datagram(Transports.UnixDatagram, SmallServices.Create("echo").Datagram, observer: rejections);
+        using var client = host.DatagramClient();
+        client.SendBufferSize = 256 * 1024;
+        await client.SendAsync(new byte[100_000]);
+        await SmallServiceTests.WaitUntil(() => rejections.Reasons.Count == 1);
+        Assert.Equal("datagram of more than 65507 bytes is longer than the limit of 65507", Assert.Single(rejections.Reasons));
+        Assert.Equal("next"u8.ToArray(), await host.AskAsync("next"u8.ToArray()));
+    }
+
+    [Fact]
     public async Task a_reply_to_a_client_that_has_gone_is_dropped_with_a_reason()
     {
         var rejections = new Rejections();
