@@ -1,9 +1,9 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
+using Sock.Core.Serving;
 using Sock.Core.Transport;
 
 namespace Sock.Core.Netcat;
@@ -19,9 +19,7 @@ public sealed class StreamListener
     private readonly NetcatOptions _options;
     private readonly SocketTrace? _trace;
     private readonly INetcatLog _log;
-    private readonly ConcurrentDictionary<int, ClientSession> _clients = new();
-    private readonly SemaphoreSlim _outputGate = new(1, 1);
-    private int _nextId;
+    private ClientHub? _hub;
     private int _active;
 
     /// <summary>A listener for <paramref name="options"/>.</summary>
@@ -39,7 +37,7 @@ public sealed class StreamListener
     public event Action<StreamRelay>? RelayStarted;
 
     /// <summary>The number of clients connected now.</summary>
-    public int ActiveClients => Volatile.Read(ref _active);
+    public int ActiveClients => _hub?.Active ?? Volatile.Read(ref _active);
 
     /// <summary>Binds, listens and serves until done (one client) or cancelled (-k).</summary>
     public async Task<RelayResult?> RunAsync(Stream? input, Stream? output, CancellationToken ct)
@@ -113,11 +111,41 @@ public sealed class StreamListener
 
     private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
+        if (_options.RunsProgram)
+        {
+            await ServeProgramsAsync(listener, access, recorder, ct).ConfigureAwait(false);
+            return;
+        }
+        // Keep-open, broker and chat clients run on the serving engine; the hub decides where their bytes go.
+        var hub = new ClientHub(_options, _log, output, recorder);
+        _hub = hub;
+        var server = new SocketServer(new ServerOptions { IdleTimeout = _options.IdleTimeout, DrainTimeout = TimeSpan.FromSeconds(1) }, _trace, hub);
+        try
+        {
+            server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections));
+            server.Start();
+            var broker = _options.Broker || _options.Chat;
+            var stdin = input is not null && !broker && !_options.IgnoresStdin ? BroadcastInputAsync(input, hub, ct) : Task.CompletedTask;
+            try
+            {
+                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) { }
+            // Stop accepting; what is queued for each client is sent within a second, then the rest are closed.
+            await server.StopAsync().ConfigureAwait(false);
+            await stdin.ConfigureAwait(false);
+        }
+        finally
+        {
+            await server.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>-k with -e/-c: each client's socket is handed to its own program, so these stay off the engine's pipes.</summary>
+    private async Task ServeProgramsAsync(TracedSocket listener, AccessList access, SessionRecorder? recorder, CancellationToken ct)
+    {
         var sessions = new List<Task>();
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var broker = _options.Broker || _options.Chat;
-        var stdin = input is not null && !broker && !_options.IgnoresStdin && !_options.RunsProgram
-            ? BroadcastInputAsync(input, cts.Token) : null;
         try
         {
             while (!ct.IsCancellationRequested)
@@ -142,20 +170,17 @@ public sealed class StreamListener
                     continue;
                 }
                 Interlocked.Increment(ref _active);
-                var id = Interlocked.Increment(ref _nextId);
                 sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(_options.RunsProgram ? RunProgramAsync(client, recorder, cts.Token) : RunSessionAsync(new ClientSession(id, client, recorder), output, cts.Token));
+                sessions.Add(RunProgramAsync(client, recorder, cts.Token));
             }
         }
         finally
         {
             listener.Dispose();
-            foreach (var s in _clients.Values) s.Complete();
             var drained = Task.WhenAll(sessions);
             await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
             await cts.CancelAsync().ConfigureAwait(false);
             await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
-            _ = stdin;
         }
     }
 
@@ -177,75 +202,12 @@ public sealed class StreamListener
         }
     }
 
-    private async Task RunSessionAsync(ClientSession session, Stream? output, CancellationToken ct)
-    {
-        _clients[session.Id] = session;
-        _log.Write(1, $"Connection from {session.Peer} (client {session.Id}, {Volatile.Read(ref _active)} connected)");
-        var chatLines = _options.Chat ? new ChatLineBuffer() : null;
-        try
-        {
-            if (_options.Chat)
-            {
-                var others = _clients.Values.Where(c => c.Id != session.Id).Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
-                await session.EnqueueAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), ct).ConfigureAwait(false);
-                await BroadcastAsync(ChatText.Announce($"{session.Peer} is connected as {ChatText.Name(session.Id)}."), session.Id, ct).ConfigureAwait(false);
-            }
-            Func<ClientSession, ReadOnlyMemory<byte>, ValueTask> onData = _options.Chat
-                ? (s, data) => ChatAsync(s, data, chatLines!, ct)
-                : _options.Broker
-                    ? (s, data) => BroadcastAsync(data.ToArray(), s.Id, ct)
-                    : (s, data) => WriteOutputAsync(output, data, ct);
-            var error = await session.RunAsync(onData, _options.IdleTimeout, ct).ConfigureAwait(false);
-            if (error is not null) _log.Write(1, $"Connection from {session.Peer}: {error.Message}");
-        }
-        catch (OperationCanceledException) { }
-        finally
-        {
-            _clients.TryRemove(session.Id, out _);
-            Interlocked.Decrement(ref _active);
-            _log.Write(1, $"Connection from {session.Peer} closed (client {session.Id})");
-            if (_options.Chat && !ct.IsCancellationRequested)
-                await BroadcastAsync(ChatText.Announce($"{ChatText.Name(session.Id)} is disconnected."), session.Id, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask ChatAsync(ClientSession from, ReadOnlyMemory<byte> data, ChatLineBuffer lines, CancellationToken ct)
-    {
-        foreach (var line in lines.Add(data.Span))
-            await BroadcastAsync(ChatText.Line(from.Id, line), from.Id, ct).ConfigureAwait(false);
-    }
-
-    private async ValueTask BroadcastAsync(byte[] data, int except, CancellationToken ct)
-    {
-        foreach (var c in _clients.Values)
-        {
-            if (c.Id == except) continue;
-            await c.EnqueueAsync(data, ct).ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask WriteOutputAsync(Stream? output, ReadOnlyMemory<byte> data, CancellationToken ct)
-    {
-        if (output is null || _options.SendOnly) return;
-        await _outputGate.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            await output.WriteAsync(data, ct).ConfigureAwait(false);
-            await output.FlushAsync(ct).ConfigureAwait(false);
-        }
-        catch (IOException) { }
-        finally
-        {
-            _outputGate.Release();
-        }
-    }
-
-    private async Task BroadcastInputAsync(Stream input, CancellationToken ct)
+    private async Task BroadcastInputAsync(Stream input, ClientHub hub, CancellationToken ct)
     {
         try
         {
             await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
-                await BroadcastAsync(data.ToArray(), except: 0, ct).ConfigureAwait(false);
+                await hub.BroadcastAsync(data, except: 0).ConfigureAwait(false);
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }

@@ -18,8 +18,9 @@ public sealed partial class ServerConnection
     /// <summary>Runs the handler between the receive loop (socket → input) and the send loop (output → socket), then closes.</summary>
     internal async Task RunAsync(ConnectionHandler handler, IServerObserver? observer)
     {
-        var receiving = ReceiveLoopAsync();
-        var sending = SendLoopAsync();
+        var epoll = _registration is not null;
+        var receiving = epoll ? EpollReceiveLoopAsync() : ReceiveLoopAsync();
+        var sending = epoll ? EpollSendLoopAsync() : SendLoopAsync();
         try
         {
             await handler(this).ConfigureAwait(false);
@@ -35,11 +36,12 @@ public sealed partial class ServerConnection
         }
         _state = Math.Max(_state, 1);
         // What the handler wrote is sent before the close; the send loop ends when the output is drained.
-        await _output.Writer.CompleteAsync().ConfigureAwait(false);
+        await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
         if (!_closed.IsCancellationRequested)
             _socket.Shutdown(SocketShutdown.Send);
+        StopEpollLoops();
         _socket.Dispose();
         await receiving.ConfigureAwait(false);
         SetReason("closed by server");

@@ -21,6 +21,7 @@ public sealed partial class ServerConnection
     private readonly SocketTrace? _trace;
     private readonly Pipe _input;
     private readonly Pipe _output;
+    private readonly CountingPipeWriter _outputWriter;
     private readonly ServerOptions _options;
     private readonly CancellationTokenSource _closed = new();
     private readonly TrafficCounters _traffic = new();
@@ -51,6 +52,7 @@ public sealed partial class ServerConnection
         _output = new Pipe(new PipeOptions(pool: pool,
             pauseWriterThreshold: options.MaxOutputBuffer, resumeWriterThreshold: options.MaxOutputBuffer / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
+        _outputWriter = new CountingPipeWriter(_output.Writer);
     }
 
     /// <summary>The server's number for this connection.</summary>
@@ -72,7 +74,7 @@ public sealed partial class ServerConnection
     public PipeReader Input => _input.Reader;
 
     /// <summary>What to send. Write, then flush; the server coalesces what is flushed into as few send() calls as it can.</summary>
-    public PipeWriter Output => _output.Writer;
+    public PipeWriter Output => _outputWriter;
 
     /// <summary>The longest line a line-based handler should accept (<see cref="ServerOptions.MaxLineLength"/>; 0 = no limit).</summary>
     public int MaxLineLength => _options.MaxLineLength;
@@ -94,6 +96,7 @@ public sealed partial class ServerConnection
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
         // Closing the socket fails any receive or send in progress, which ends both loops.
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+        StopEpollLoops();
         _socket.Dispose();
     }
 

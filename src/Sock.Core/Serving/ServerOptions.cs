@@ -75,6 +75,14 @@ public sealed class ServerOptions
     /// </summary>
     public int MaxRetainedBlocks { get; set; } = DefaultMaxRetainedBlocks;
 
+    /// <summary>
+    /// Threads of the server's own epoll transport (Linux x86-64): each waits on its connections' readiness and runs
+    /// their receive, handler and send right there, with no hand-off to the thread pool. A handler therefore must not
+    /// block (await instead, or move blocking work to <see cref="Task.Run(Action)"/>). 0: use .NET's socket engine and
+    /// the thread pool, the path on every other system. Default: the number of processors.
+    /// </summary>
+    public int IoThreads { get; set; } = Environment.ProcessorCount;
+
     /// <summary>TCP_NODELAY on accepted TCP connections (sends are already coalesced by the output pipe). Default true.</summary>
     public bool NoDelay { get; set; } = true;
 

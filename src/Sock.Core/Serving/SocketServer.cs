@@ -42,6 +42,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ServerMetrics _metrics;
     private readonly Lock _totalsGate = new();
     private readonly BlockPool _pool;
+    private EpollReactor? _reactor;
     private Timer? _heartbeat;
     private Task? _stopTask;
     private long _nextId;
@@ -100,6 +101,19 @@ public sealed class SocketServer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Serves connections on <paramref name="listening"/>, a stream socket already bound and listening (bound elsewhere,
+    /// with its own options and error wording); the server owns it from here on and closes it when it stops.
+    /// <paramref name="admit"/>, if given, is asked about each peer before anything is read from it.
+    /// </summary>
+    public EndPoint ListenOn(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit = null)
+    {
+        var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, listening, handler, this) { Admit = admit };
+        lock (_streams) _streams.Add(listener);
+        if (_started) listener.Start();
+        return listener.LocalEndPoint;
+    }
+
+    /// <summary>
     /// Binds a datagram endpoint for <paramref name="service"/>: UDP (IP), or Unix datagram (a
     /// <see cref="UnixDomainSocketEndPoint"/>; its file is removed when the server stops). Each datagram goes to
     /// <paramref name="handler"/>, and replies go to the sender's address, so a Unix client that wants replies binds a
@@ -130,6 +144,7 @@ public sealed class SocketServer : IAsyncDisposable
         if (_started) return;
         _started = true;
         _descriptorBudget = FileDescriptorBudget.Connections();
+        if (_options.IoThreads > 0 && EpollReactor.Supported) _reactor = new EpollReactor(_options.IoThreads);
         lock (_streams) foreach (var l in _streams) l.Start();
         lock (_datagrams) foreach (var l in _datagrams) l.Start();
         if (_options.IdleTimeout is { } idle)
@@ -241,11 +256,18 @@ public sealed class SocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
+        _reactor?.Dispose();
         return forced;
     }
 
     internal void Accepted(StreamListener listener, TracedSocket socket)
     {
+        if (listener.Admit is { } admit && admit(socket.Socket.RemoteEndPoint) is { } refusal)
+        {
+            Reject(listener.Name, socket.Socket.RemoteEndPoint, refusal);
+            socket.Dispose();
+            return;
+        }
         if (_options.MaxConnections > 0 && Volatile.Read(ref _active) >= _options.MaxConnections)
         {
             Reject(listener.Name, socket.Socket.RemoteEndPoint, $"connection limit ({_options.MaxConnections}) reached");
@@ -266,6 +288,7 @@ public sealed class SocketServer : IAsyncDisposable
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
         var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
+        if (_reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);

@@ -30,6 +30,7 @@ internal sealed class StreamListener
     public long Handle { get; }
     public string Name { get; }
     public ConnectionHandler Handler { get; }
+    public AdmissionFilter? Admit { get; init; }
     public EndPoint LocalEndPoint { get; }
     public Task Completion { get; private set; } = Task.CompletedTask;
 

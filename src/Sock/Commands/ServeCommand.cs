@@ -35,6 +35,7 @@ internal static class ServeCommand
         var maxConns = new Option<int?>("--max-conns") { HelpName = "N", Description = "Most connections open at once; more are closed at accept (default: no limit)" };
         var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a connection idle this long (e.g. 30s)" };
         var maxLine = new Option<int?>("--max-line") { HelpName = "BYTES", Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
+        var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64; default: one per processor). 0: .NET's socket engine and the thread pool" };
         var json = GlobalOptions.Json();
         json.Description = "Print the --status table and -v records as JSON";
         var command = new Command("serve", """
@@ -58,7 +59,7 @@ internal static class ServeCommand
               sock serve qotd --quotes ~/fortunes --base 10000
             """)
         {
-            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, json,
+            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -100,6 +101,11 @@ internal static class ServeCommand
                 MaxLineLength = parse.GetValue(maxLine) ?? 0,
                 DrainTimeout = DrainOf(parse),
             };
+            if (parse.GetValue(ioThreads) is { } threads)
+            {
+                if (threads is < 0 or > 1024) throw SockException.Usage("io-threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 to 1024");
+                options.IoThreads = threads;
+            }
             if (options.MaxConnections < 0) throw SockException.Usage("max-conns", options.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 or more");
             if (options.MaxLineLength < 0) throw SockException.Usage("max-line", options.MaxLineLength.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 or more");
             var statusEvery = parse.GetValue(status) is { } s ? Durations.Parse(s, "status interval") : (TimeSpan?)null;

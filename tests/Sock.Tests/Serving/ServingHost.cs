@@ -19,12 +19,13 @@ internal sealed class ServingHost : IAsyncDisposable
     public EndPoint EndPoint { get; }
     public string Transport { get; }
 
+    /// <summary>A stream server; <paramref name="transport"/> may name the engine too (<see cref="Engines"/>).</summary>
     public static ServingHost Stream(string transport, ConnectionHandler handler, ServerOptions? options = null)
     {
-        var server = new SocketServer(options);
-        var ep = server.ListenStream("test", Transports.BindEndPoint(transport), handler);
+        var server = new SocketServer(Engines.OptionsFor(transport, options));
+        var ep = server.ListenStream("test", Transports.BindEndPoint(Engines.TransportOf(transport)), handler);
         server.Start();
-        return new ServingHost(server, ep, transport);
+        return new ServingHost(server, ep, Engines.TransportOf(transport));
     }
 
     public static ServingHost Datagram(string transport, DatagramHandler handler, ServerOptions? options = null, IServerObserver? observer = null)

@@ -22,7 +22,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task echo_returns_a_binary_payload_intact(string transport)
     {
         const int size = 64 << 20;
@@ -54,7 +54,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task chargen_sends_rfc_864_lines_in_order(string transport)
     {
         await using var host = ServingHost.Stream(transport, SmallServices.Create("chargen").Stream);
@@ -90,7 +90,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task time_sends_seconds_since_1900_big_endian_then_closes(string transport)
     {
         await using var host = ServingHost.Stream(transport, SmallServices.Create("time").Stream);
@@ -111,7 +111,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task daytime_sends_a_date_line_within_2s_then_closes(string transport)
     {
         await using var host = ServingHost.Stream(transport, SmallServices.Create("daytime").Stream);
@@ -151,7 +151,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task discard_reads_everything_and_sends_nothing(string transport)
     {
         await using var host = ServingHost.Stream(transport, SmallServices.Create("discard").Stream);

@@ -35,8 +35,8 @@ public class SocketServerTests
     private static async Task<(SocketServer Server, EndPoint EndPoint)> StartAsync(string transport, ConnectionHandler handler,
         ServerOptions? options = null, IServerObserver? observer = null)
     {
-        var server = new SocketServer(options, observer: observer);
-        var ep = server.ListenStream("test", Transports.BindEndPoint(transport), handler);
+        var server = new SocketServer(Engines.OptionsFor(transport, options), observer: observer);
+        var ep = server.ListenStream("test", Transports.BindEndPoint(Engines.TransportOf(transport)), handler);
         server.Start();
         await Task.Yield();
         return (server, ep);
@@ -49,16 +49,58 @@ public class SocketServerTests
         return s;
     }
 
+    private static async Task<string> ReadLineAsync(Socket s)
+    {
+        var line = new List<byte>();
+        while (true)
+        {
+            var b = await s.ReadExactlyAsync(1);
+            if (b[0] == (byte)'\n') return Encoding.ASCII.GetString([.. line]);
+            line.Add(b[0]);
+        }
+    }
+
     private static async Task<string> RoundTripAsync(Socket s, string text)
     {
         await s.SendAllAsync(Encoding.ASCII.GetBytes(text));
         return Encoding.ASCII.GetString(await s.ReadExactlyAsync(text.Length));
     }
 
-    [Fact]
-    public async Task a_thousand_concurrent_echo_clients_are_all_answered()
+    [Theory]
+    [InlineData(Transports.Tcp4, true)]
+    [InlineData(Transports.Unix, true)]
+    [InlineData(Transports.Tcp4 + Engines.DotnetSuffix, false)]
+    public async Task handlers_run_on_the_engines_own_epoll_threads_unless_told_otherwise(string transport, bool epoll)
     {
-        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream, new ServerOptions { Backlog = 1024 });
+        epoll &= OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+        var (server, ep) = await StartAsync(transport, async c =>
+        {
+            while (true)
+            {
+                var r = await c.Input.ReadAsync();
+                var where = Thread.CurrentThread.Name ?? "(unnamed)";
+                c.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) return;
+                await c.Output.WriteAsync(Encoding.ASCII.GetBytes(where + "\n"));
+            }
+        });
+        await using var _ = server;
+        using var client = await ConnectAsync(ep);
+        // The first read may run where the connection started (data can be there before the handler waits); the next
+        // one comes after a wait, so it shows where waiting handlers resume.
+        await client.SendAllAsync("?"u8.ToArray());
+        await ReadLineAsync(client);
+        await client.SendAllAsync("?"u8.ToArray());
+        var thread = await ReadLineAsync(client);
+        if (epoll) Assert.StartsWith("sock epoll", thread);
+        else Assert.DoesNotContain("epoll", thread);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
+    public async Task a_thousand_concurrent_echo_clients_are_all_answered(string transport)
+    {
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream, new ServerOptions { Backlog = 1024 });
         await using var _ = server;
         var clients = new List<Socket>();
         try
@@ -80,7 +122,7 @@ public class SocketServerTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task an_oversized_line_closes_only_that_connection_with_a_reason(string transport)
     {
         var recorder = new Recorder();
@@ -123,10 +165,11 @@ public class SocketServerTests
         await SmallServiceTests.WaitUntil(() => server.TotalBytesOut == 100);
     }
 
-    [Fact]
-    public async Task a_client_that_never_reads_is_held_to_bounded_buffers_while_others_are_served()
+    [Theory]
+    [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
+    public async Task a_client_that_never_reads_is_held_to_bounded_buffers_while_others_are_served(string transport)
     {
-        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream);
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream);
         await using var _ = server;
         using var hog = await ConnectAsync(ep);
         hog.ReceiveBufferSize = 64 * 1024;
@@ -170,6 +213,8 @@ public class SocketServerTests
     [Theory]
     [InlineData(Transports.Tcp4)]
     [InlineData(Transports.Tcp6)]
+    [InlineData(Transports.Tcp4 + Engines.DotnetSuffix)]
+    [InlineData(Transports.Tcp6 + Engines.DotnetSuffix)]
     public async Task a_client_reset_mid_stream_is_recorded_and_the_server_goes_on(string transport)
     {
         var recorder = new Recorder();
@@ -187,7 +232,7 @@ public class SocketServerTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task an_idle_connection_is_closed_after_the_idle_timeout(string transport)
     {
         var recorder = new Recorder();
@@ -203,11 +248,12 @@ public class SocketServerTests
         Assert.StartsWith("idle timeout", recorder.ClosedRecord(_ => true)!.CloseReason);
     }
 
-    [Fact]
-    public async Task connections_beyond_the_limit_are_refused_and_counted()
+    [Theory]
+    [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
+    public async Task connections_beyond_the_limit_are_refused_and_counted(string transport)
     {
         var recorder = new Recorder();
-        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream, new ServerOptions { MaxConnections = 2 }, recorder);
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream, new ServerOptions { MaxConnections = 2 }, recorder);
         await using var _ = server;
         using var a = await ConnectAsync(ep);
         using var b = await ConnectAsync(ep);
@@ -221,7 +267,7 @@ public class SocketServerTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
     public async Task each_connection_has_a_socket_record(string transport)
     {
         var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream);
@@ -231,6 +277,7 @@ public class SocketServerTests
         await SmallServiceTests.WaitUntil(() => server.Connections.Single().BytesOut == 6);
         var r = server.Connections.Single();
         Assert.Equal("stream", r.Type);
+        transport = Engines.TransportOf(transport);
         Assert.Equal(transport switch { Transports.Tcp4 => "inet", Transports.Tcp6 => "inet6", _ => "unix" }, r.Family);
         Assert.Equal(transport == Transports.Unix ? "unix" : "tcp", r.Protocol);
         Assert.Equal("ESTABLISHED", r.State);
@@ -270,10 +317,11 @@ public class SocketServerTests
         Assert.Equal(0, values["sock.errors"]);
     }
 
-    [Fact]
-    public async Task a_graceful_stop_lets_open_connections_finish_and_closes_the_rest_at_the_deadline()
+    [Theory]
+    [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
+    public async Task a_graceful_stop_lets_open_connections_finish_and_closes_the_rest_at_the_deadline(string transport)
     {
-        var (server, ep) = await StartAsync(Transports.Tcp4, SmallServices.Create("echo").Stream);
+        var (server, ep) = await StartAsync(transport, SmallServices.Create("echo").Stream);
         using var finishing = await ConnectAsync(ep);
         using var lingering = await ConnectAsync(ep);
         Assert.Equal("1\n", await RoundTripAsync(finishing, "1\n"));

@@ -5,7 +5,7 @@ namespace Sock.Core.Serving.Services;
 /// <summary>RFC 862: whatever arrives goes back. On streams, with a line limit set, it works line by line and closes on an oversized line.</summary>
 public static class EchoService
 {
-    /// <summary>Echoes a stream connection until the peer closes it. Copies each read into the output once; allocates nothing per read.</summary>
+    /// <summary>Echoes a stream connection until the peer closes it: each read is sent from the blocks it arrived in when the socket takes it at once (copied into the output otherwise); allocates nothing per read.</summary>
     public static async ValueTask ServeAsync(ServerConnection connection)
     {
         if (connection.MaxLineLength > 0)
@@ -14,14 +14,14 @@ public static class EchoService
             return;
         }
         var input = connection.Input;
-        var output = connection.Output;
         while (true)
         {
             var result = await input.ReadAsync().ConfigureAwait(false);
             var buffer = result.Buffer;
-            foreach (var segment in buffer) output.Write(segment.Span);
+            // Sent from the input's own blocks where the socket takes it at once (no copy); released after.
+            var sent = buffer.IsEmpty ? default : await connection.SendAsync(buffer).ConfigureAwait(false);
             input.AdvanceTo(buffer.End);
-            if (!buffer.IsEmpty && (await output.FlushAsync().ConfigureAwait(false)).IsCompleted) return;
+            if (sent.IsCompleted) return;
             if (result.IsCompleted || result.IsCanceled) return;
         }
     }

@@ -1,0 +1,154 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Serving;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// The clients of a keep-open, broker or chat listener, run as a handler on the serving engine: what each client sends
+/// goes to the output (or, as a broker, to every other client); the input goes to all of them. Writes to one client
+/// take turns (a pipe has one writer at a time) and wait on its bounded output, so a slow client stalls whoever feeds
+/// it instead of growing memory. Also the engine's observer, for ncat's -v lines.
+/// </summary>
+internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? output, SessionRecorder? recorder) : IServerObserver
+{
+    private readonly ConcurrentDictionary<long, Client> _clients = new();
+    private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private int _nextId;
+    private int _active;
+
+    /// <summary>Clients connected now.</summary>
+    public int Active => Volatile.Read(ref _active);
+
+    /// <summary>The engine's admission check: --allow/--deny first, then -m.</summary>
+    public static AdmissionFilter Admission(AccessList access, NetcatOptions options, Func<int> active) => remote =>
+        !access.Empty && remote is IPEndPoint ip && !access.Admits(ip.Address) ? "denied (--allow/--deny)"
+        : active() >= options.MaxConnections ? $"closed: too many connections (-m {options.MaxConnections})"
+        : null;
+
+    /// <summary>The connection handler: one client from its first byte to its last.</summary>
+    public async ValueTask RunAsync(ServerConnection connection)
+    {
+        var client = new Client(Interlocked.Increment(ref _nextId), connection);
+        _clients[connection.Id] = client;
+        log.Write(1, $"Connection from {client.Peer} (client {client.Id}, {Interlocked.Increment(ref _active)} connected)");
+        var chat = options.Chat ? new ChatLineBuffer() : null;
+        var stopping = connection.Stopping;
+        if (chat is not null)
+        {
+            var others = _clients.Values.Where(c => c.Id != client.Id).Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
+            await client.SendAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), recorder).ConfigureAwait(false);
+            await BroadcastAsync(ChatText.Announce($"{client.Peer} is connected as {ChatText.Name(client.Id)}."), client.Id).ConfigureAwait(false);
+        }
+        var input = connection.Input;
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(stopping).ConfigureAwait(false);
+                foreach (var segment in result.Buffer)
+                {
+                    recorder?.Received(segment.Span);
+                    if (chat is not null)
+                    {
+                        foreach (var line in chat.Add(segment.Span))
+                            await BroadcastAsync(ChatText.Line(client.Id, line), client.Id).ConfigureAwait(false);
+                    }
+                    else if (options.Broker)
+                        await BroadcastAsync(segment.ToArray(), client.Id).ConfigureAwait(false);
+                    else
+                        await WriteOutputAsync(segment, stopping).ConfigureAwait(false);
+                }
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted || result.IsCanceled) break;
+            }
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _active);
+            // Nobody writes to it from now on: the engine completes its output once this handler returns.
+            await client.CloseAsync().ConfigureAwait(false);
+        }
+        if (chat is not null && !stopping.IsCancellationRequested)
+            await BroadcastAsync(ChatText.Announce($"{ChatText.Name(client.Id)} is disconnected."), client.Id).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends <paramref name="data"/> to every client but <paramref name="except"/> (0: to all), one after another.</summary>
+    public async ValueTask BroadcastAsync(ReadOnlyMemory<byte> data, int except)
+    {
+        foreach (var c in _clients.Values)
+            if (c.Id != except)
+                await c.SendAsync(data, recorder).ConfigureAwait(false);
+    }
+
+    void IServerObserver.Closed(SocketRecord record)
+    {
+        // Logged once the engine has closed the socket and freed its slot, so a client that connects after this line
+        // counts against -m without the old one.
+        if (_clients.TryRemove(record.Id, out var client))
+            log.Write(1, $"Connection from {client.Peer} closed (client {client.Id})");
+    }
+
+    void IServerObserver.Rejected(string service, EndPoint? remote, string reason) =>
+        log.Write(1, $"Connection from {PeerText(remote)} {reason}");
+
+    void IServerObserver.Failed(string service, Exception error) => log.Write(1, $"{service}: {error.Message}");
+
+    private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
+    {
+        if (output is null || options.SendOnly) return;
+        await _outputGate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await output.WriteAsync(data, ct).ConfigureAwait(false);
+            await output.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (IOException) { }
+        finally
+        {
+            _outputGate.Release();
+        }
+    }
+
+    private static string PeerText(EndPoint? ep) =>
+        ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
+
+    /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output.</summary>
+    private sealed class Client(int id, ServerConnection connection)
+    {
+        private readonly SemaphoreSlim _gate = new(1, 1);
+        private bool _closed;
+
+        public int Id { get; } = id;
+
+        public string Peer { get; } = PeerText(connection.RemoteEndPoint);
+
+        /// <summary>Queues <paramref name="data"/> for this client and waits while its output is full; false once it is gone.</summary>
+        public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> data, SessionRecorder? recorder)
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_closed || connection.Closed.IsCancellationRequested) return false;
+                recorder?.Sent(data.Span);
+                connection.Output.Write(data.Span);
+                return !(await connection.Output.FlushAsync().ConfigureAwait(false)).IsCompleted;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+
+        /// <summary>Ends sending to this client (after a send in progress has finished).</summary>
+        public async ValueTask CloseAsync()
+        {
+            await _gate.WaitAsync().ConfigureAwait(false);
+            _closed = true;
+            _gate.Release();
+        }
+    }
+}

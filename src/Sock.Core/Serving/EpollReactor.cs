@@ -1,0 +1,112 @@
+using System.Collections.Concurrent;
+
+namespace Sock.Core.Serving;
+
+/// <summary>A socket an <see cref="EpollReactor"/> watches: told of every readiness edge, on the reactor's thread.</summary>
+internal interface IEpollSocket
+{
+    /// <summary>The events epoll reported (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP…).</summary>
+    void OnEvents(uint events);
+}
+
+/// <summary>
+/// The server's own I/O threads on Linux: each waits on an edge-triggered epoll set and runs what became ready right
+/// there — the receive, the handler and the send of a message happen on one thread with no hand-off, as in a C epoll
+/// server. .NET's socket engine instead hands every completion from its epoll thread to the thread pool, which with
+/// many connections on few cores costs more than the work itself (see bench/RESULTS.md, serve). Connections are spread
+/// over the threads round-robin; each stays on its thread.
+/// </summary>
+internal sealed unsafe class EpollReactor : IDisposable
+{
+    private const int MaxEvents = 256;
+    private const ulong WakeKey = 0;
+    private readonly Loop[] _loops;
+    private int _next;
+    private long _nextKey;
+
+    public EpollReactor(int threads)
+    {
+        _loops = new Loop[Math.Max(1, threads)];
+        for (var i = 0; i < _loops.Length; i++) _loops[i] = new Loop(i);
+    }
+
+    /// <summary>True where the reactor can run (Linux x86-64).</summary>
+    public static bool Supported => LinuxSocketCalls.Supported;
+
+    /// <summary>Watches <paramref name="fd"/> for input and output edges; returns the registration, or null when epoll refuses it.</summary>
+    public Registration? Register(nint fd, IEpollSocket socket)
+    {
+        var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
+        var key = (ulong)Interlocked.Increment(ref _nextKey);
+        loop.Sockets[key] = socket;
+        if (LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlAdd, (int)fd,
+                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key) != 0)
+        {
+            loop.Sockets.TryRemove(key, out _);
+            return null;
+        }
+        return new Registration(loop, key);
+    }
+
+    public void Dispose()
+    {
+        foreach (var loop in _loops) loop.Stop();
+    }
+
+    /// <summary>One socket's place in a loop; <see cref="Remove"/> before the descriptor is closed.</summary>
+    public sealed class Registration(Loop loop, ulong key)
+    {
+        /// <summary>Stops delivering events (an event already taken from epoll finds nobody).</summary>
+        public void Remove() => loop.Sockets.TryRemove(key, out _);
+    }
+
+    /// <summary>One thread and its epoll set.</summary>
+    public sealed class Loop
+    {
+        private readonly int _wakeFd;
+        private readonly Thread _thread;
+        private volatile bool _stopping;
+
+        public Loop(int index)
+        {
+            EpollFd = LinuxSocketCalls.CreateEpoll();
+            _wakeFd = LinuxSocketCalls.CreateEventFd();
+            if (EpollFd < 0 || _wakeFd < 0) throw new InvalidOperationException("epoll_create1 or eventfd failed");
+            LinuxSocketCalls.Control(EpollFd, LinuxSocketCalls.EpollCtlAdd, _wakeFd, LinuxSocketCalls.EpollIn, WakeKey);
+            _thread = new Thread(Run) { IsBackground = true, Name = $"sock epoll {index}" };
+            _thread.Start();
+        }
+
+        public int EpollFd { get; }
+
+        public ConcurrentDictionary<ulong, IEpollSocket> Sockets { get; } = new();
+
+        public void Stop()
+        {
+            _stopping = true;
+            LinuxSocketCalls.Signal(_wakeFd);
+            if (Thread.CurrentThread != _thread) _thread.Join();
+        }
+
+        private void Run()
+        {
+            var events = stackalloc LinuxSocketCalls.EpollEvent[MaxEvents];
+            while (!_stopping)
+            {
+                var n = LinuxSocketCalls.Wait(EpollFd, events, MaxEvents, -1);
+                for (var i = 0; i < n; i++)
+                {
+                    var key = events[i].Data;
+                    if (key == WakeKey)
+                    {
+                        LinuxSocketCalls.Drain(_wakeFd);
+                        continue;
+                    }
+                    if (Sockets.TryGetValue(key, out var socket)) socket.OnEvents(events[i].Events);
+                }
+            }
+            LinuxSocketCalls.CloseDescriptor(_wakeFd);
+            LinuxSocketCalls.CloseDescriptor(EpollFd);
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Runtime.InteropServices;
+using System.Net.Sockets;
+
+namespace Sock.Core.Serving;
+
+/// <summary>
+/// The receive and send loops over the server's own epoll threads (<see cref="EpollReactor"/>, Linux): the same pipes
+/// and the same rules as the loops over .NET's socket engine, with the system calls made straight on the descriptor when
+/// an edge says they can succeed, and the handler run on the epoll thread that saw the edge.
+/// </summary>
+public sealed partial class ServerConnection : IEpollSocket
+{
+    private const int MaxGather = 16;
+    private readonly Readiness _readable = new();
+    private readonly Readiness _writable = new();
+    private EpollReactor.Registration? _registration;
+    private volatile bool _loopsStopping;
+    private volatile bool _inputEnding;
+    private long _sentFromOutput;
+
+    /// <summary>Puts the connection on <paramref name="reactor"/>; false when epoll refuses it (it then runs on .NET's engine).</summary>
+    internal bool Attach(EpollReactor reactor)
+    {
+        _raw.Blocking = false;
+        _registration = reactor.Register(_raw.SafeHandle.DangerousGetHandle(), this);
+        return _registration is not null;
+    }
+
+    void IEpollSocket.OnEvents(uint events)
+    {
+        // An error or hang-up wakes both sides: each finds out with its next call.
+        if ((events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+            _inputEnding = true;
+        if ((events & (LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+            _readable.Set();
+        if ((events & (LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+            _writable.Set();
+    }
+
+    /// <summary>Ends both epoll loops at their next wait, whatever the socket does (the descriptor is about to close).</summary>
+    private void StopEpollLoops()
+    {
+        if (_registration is null) return;
+        _loopsStopping = true;
+        _registration.Remove();
+        _readable.Set();
+        _writable.Set();
+    }
+
+    private async Task EpollReceiveLoopAsync()
+    {
+        var writer = _input.Writer;
+        try
+        {
+            while (true)
+            {
+                // No buffer is taken until an edge says data may be there, so an idle connection holds none.
+                await _readable.WaitAsync();
+                if (_loopsStopping) break;
+                while (true)
+                {
+                    var memory = writer.GetMemory(_options.BlockSize / 2);
+                    var n = Call(static (fd, m) => LinuxSocketCalls.Receive(fd, m.Span), memory);
+                    if (n == -LinuxSocketCalls.EAGAIN)
+                    {
+                        writer.Advance(0);
+                        break;
+                    }
+                    if (n < 0) throw new SocketCallException(n);
+                    if (n == 0)
+                    {
+                        if (_trace is not null) TraceReceive(0);
+                        SetReason("closed by peer");
+                        goto done;
+                    }
+                    writer.Advance(n);
+                    _traffic.Received(n);
+                    if (_trace is not null) TraceReceive(n);
+                    var flush = await writer.FlushAsync();
+                    if (flush.IsCompleted || flush.IsCanceled || _loopsStopping) goto done;
+                    // A short read emptied the socket: every byte that arrives after it raises a new edge. (Reading
+                    // on to EAGAIN would cost a system call per message.) Not so the peer's FIN: it may have come with
+                    // the edge that brought this data, and raises no other, so once epoll has said so, read on to the 0.
+                    if (n < memory.Length && !_inputEnding) break;
+                }
+            }
+        done:;
+        }
+        catch (SocketCallException ex)
+        {
+            Note(ex.Error);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        await writer.CompleteAsync();
+    }
+
+    private async Task EpollSendLoopAsync()
+    {
+        var reader = _output.Reader;
+        try
+        {
+            while (true)
+            {
+                var result = await reader.ReadAsync();
+                var buffer = result.Buffer;
+                if (result.IsCanceled) break;
+                // Everything flushed so far goes out together: one send, or one sendmsg across segments.
+                while (!buffer.IsEmpty)
+                {
+                    if (_loopsStopping) goto done;
+                    var n = buffer.IsSingleSegment
+                        ? Call(static (fd, b) => LinuxSocketCalls.Send(fd, b.FirstSpan), buffer)
+                        : Call(static (fd, b) => SendGather(fd, b), buffer);
+                    if (n == -LinuxSocketCalls.EAGAIN)
+                    {
+                        // The peer's window is full: wait for the edge that says it has room (backpressure).
+                        await _writable.WaitAsync();
+                        continue;
+                    }
+                    if (n < 0) throw new SocketCallException(n);
+                    _traffic.Sent(n);
+                    if (_trace is not null) TraceSend(n);
+                    Volatile.Write(ref _sentFromOutput, _sentFromOutput + n);
+                    buffer = buffer.Slice(n);
+                }
+                reader.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted) break;
+            }
+        done:;
+        }
+        catch (SocketCallException ex)
+        {
+            PeerGone(ex.Error);
+        }
+        catch (ObjectDisposedException)
+        {
+        }
+        await reader.CompleteAsync();
+    }
+
+    /// <summary>
+    /// Sends <paramref name="data"/> and flushes. When everything written to <see cref="Output"/> before has been sent,
+    /// the bytes go to the socket straight from <paramref name="data"/>'s buffers — an echo sends from the very blocks
+    /// it received into, with no copy, as a C server sends from its read buffer. Otherwise, and for whatever the socket
+    /// does not take at once, they are copied into <see cref="Output"/> and flushed, with its backpressure. Once this
+    /// returns, <paramref name="data"/> is no longer needed. <c>IsCompleted</c>: the peer is gone.
+    /// </summary>
+    public ValueTask<FlushResult> SendAsync(ReadOnlySequence<byte> data)
+    {
+        // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
+        // send loop has nothing to send: this thread may use the socket.
+        if (_registration is not null && !_loopsStopping && _outputWriter.UnflushedBytes == 0
+            && _outputWriter.Written == Volatile.Read(ref _sentFromOutput))
+        {
+            while (!data.IsEmpty)
+            {
+                int n;
+                try
+                {
+                    n = data.IsSingleSegment
+                        ? Call(static (fd, b) => LinuxSocketCalls.Send(fd, b.FirstSpan), data)
+                        : Call(static (fd, b) => SendGather(fd, b), data);
+                }
+                catch (ObjectDisposedException)
+                {
+                    return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+                }
+                if (n == -LinuxSocketCalls.EAGAIN) break;
+                if (n < 0)
+                {
+                    PeerGone(n);
+                    return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
+                }
+                _traffic.Sent(n);
+                if (_trace is not null) TraceSend(n);
+                data = data.Slice(n);
+            }
+            if (data.IsEmpty) return default;
+        }
+        foreach (var segment in data) _outputWriter.Write(segment.Span);
+        return _outputWriter.FlushAsync();
+    }
+
+    /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>
+    private void PeerGone(int negativeErrno)
+    {
+        Note(negativeErrno);
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+        try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Makes a call on the descriptor while holding a reference to it, so a close cannot hand its number to another socket mid-call.</summary>
+    private int Call<T>(Func<nint, T, int> call, T argument)
+    {
+        var handle = _raw.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            return call(handle.DangerousGetHandle(), argument);
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    [ThreadStatic] private static MemoryHandle[]? GatherHandles;
+
+    private static unsafe int SendGather(nint fd, ReadOnlySequence<byte> buffer)
+    {
+        var vectors = stackalloc LinuxSocketCalls.IoVector[MaxGather];
+        var handles = GatherHandles ??= new MemoryHandle[MaxGather];
+        var count = 0;
+        try
+        {
+            foreach (var segment in buffer)
+            {
+                if (count == MaxGather) break;
+                if (segment.IsEmpty) continue;
+                handles[count] = segment.Pin();
+                vectors[count] = new LinuxSocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
+                count++;
+            }
+            return LinuxSocketCalls.SendGather(fd, vectors, count);
+        }
+        finally
+        {
+            for (var i = 0; i < count; i++) handles[i].Dispose();
+        }
+    }
+
+    private void Note(int negativeErrno) => Note(new SocketException((int)(-negativeErrno switch
+    {
+        32 => SocketError.Shutdown, // EPIPE: the peer closed, as .NET maps it
+        104 => SocketError.ConnectionReset,
+        103 => SocketError.ConnectionAborted,
+        107 => SocketError.NotConnected,
+        110 => SocketError.TimedOut,
+        113 => SocketError.HostUnreachable,
+        9 => SocketError.OperationAborted, // EBADF: our own close
+        _ => SocketError.SocketError,
+    })));
+
+    /// <summary>A failed call on the descriptor, as minus errno.</summary>
+    private sealed class SocketCallException(int error) : Exception
+    {
+        public int Error { get; } = error;
+    }
+}
