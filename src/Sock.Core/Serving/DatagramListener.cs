@@ -9,13 +9,16 @@ using Sock.Core.Transport;
 namespace Sock.Core.Serving;
 
 /// <summary>
-/// A datagram socket and its receive loop: one pinned buffer and one socket address reused for every datagram, so the
-/// echo path allocates nothing per datagram.
+/// A datagram socket (UDP or Unix datagram) and its receive loop: one pinned buffer and one socket address reused for
+/// every datagram, so the echo path allocates nothing per datagram.
 /// </summary>
 internal sealed class DatagramListener
 {
     /// <summary>The largest UDP payload over IPv4: 65,535 minus the IP and UDP headers.</summary>
     public const int MaxUdpPayload = 65507;
+
+    /// <summary>sizeof(sa_family_t): a Unix sender's address no longer than this has no name to reply to.</summary>
+    private const int UnnamedUnixAddressSize = 2;
 
     private readonly TracedSocket _socket;
     private readonly Socket _raw;
@@ -27,6 +30,8 @@ internal sealed class DatagramListener
     private readonly EndPoint _anyOfFamily;
     private readonly int _maxLength;
     private readonly string _local;
+    private readonly bool _unix;
+    private readonly int _peerCapacity;
 
     public DatagramListener(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
     {
@@ -41,8 +46,19 @@ internal sealed class DatagramListener
         Handle = socket.Handle;
         LocalEndPoint = _raw.LocalEndPoint!;
         _local = EndpointText.Format(LocalEndPoint);
-        _anyOfFamily = _raw.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+        _unix = _raw.AddressFamily == AddressFamily.Unix;
+        // Any endpoint of the family turns a socket address into an endpoint; a Unix one needs a path, so the bound one serves.
+        _anyOfFamily = _raw.AddressFamily switch
+        {
+            AddressFamily.InterNetworkV6 => new IPEndPoint(IPAddress.IPv6Any, 0),
+            AddressFamily.Unix => LocalEndPoint,
+            _ => new IPEndPoint(IPAddress.Any, 0),
+        };
         _peer = new SocketAddress(_raw.AddressFamily);
+        _peerCapacity = _peer.Size;
+        // Unix datagram replies are sent without waiting (see SendToUnixPeer); only synchronous calls heed this,
+        // the receive loop's awaited ones are unaffected.
+        if (_unix) _raw.Blocking = false;
     }
 
     public long Id { get; }
@@ -59,7 +75,7 @@ internal sealed class DatagramListener
         Service = Name,
         Type = "datagram",
         Family = SocketNames.Family(_raw.AddressFamily),
-        Protocol = "udp",
+        Protocol = SocketNames.Protocol(_raw.AddressFamily, SocketType.Dgram),
         Local = _local,
         Remote = "*",
         State = "UNCONN",
@@ -75,10 +91,15 @@ internal sealed class DatagramListener
 
     public bool IsClosed { get; private set; }
 
+    /// <summary>Closes the socket (and removes a Unix socket's file).</summary>
     public void Close()
     {
         IsClosed = true;
         _socket.Dispose();
+        if (_unix && LocalEndPoint.ToString() is { Length: > 0 } path && path[0] != '\0')
+        {
+            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
     }
 
     /// <summary>The peer of the datagram being handled, as an endpoint (made only when asked for).</summary>
@@ -86,6 +107,11 @@ internal sealed class DatagramListener
 
     internal async ValueTask SendToAsync(ReadOnlyMemory<byte> payload)
     {
+        if (_unix)
+        {
+            SendToUnixPeer(payload.Span);
+            return;
+        }
         try
         {
             var n = await _raw.SendToAsync(payload, SocketFlags.None, _peer).ConfigureAwait(false);
@@ -100,6 +126,41 @@ internal sealed class DatagramListener
         }
     }
 
+    /// <summary>
+    /// A reply to a Unix datagram peer. Unlike UDP, where the kernel drops what a full receiver cannot take, a Unix
+    /// sendto waits for room in the peer's queue: one peer that never reads would stop this loop, and awaiting the
+    /// send spins (the socket polls writable while the peer's queue is full). So the reply is sent without waiting and
+    /// dropped, as UDP would drop it, when the peer cannot take it now. What this cannot help: a peer that connect()ed
+    /// to the server is exempt from the queue limit (Linux), so if it never reads, replies pile up in its queue, charged
+    /// to this socket's send buffer, until that is full and every peer's reply is dropped while the hog lives.
+    /// </summary>
+    private void SendToUnixPeer(ReadOnlySpan<byte> payload)
+    {
+        // A client that did not bind a path has no address a reply could go to (sendto would fail with EINVAL): it
+        // asked for no answer, and gets none.
+        if (_peer.Size <= UnnamedUnixAddressSize) return;
+        try
+        {
+            var n = _raw.SendTo(payload, SocketFlags.None, _peer);
+            _traffic.Sent(n);
+            if (_trace is not null) TraceSend(n);
+        }
+        catch (SocketException ex) when (UnixReplyDropped(ex.SocketErrorCode) is { } why)
+        {
+            _server.Reject(Name, CurrentPeer, "reply dropped: " + why);
+        }
+    }
+
+    private static string? UnixReplyDropped(SocketError error) => error switch
+    {
+        SocketError.WouldBlock => "no room (its receive queue, or this socket's send buffer, is full)",
+        SocketError.ConnectionRefused => "no socket is bound to its path now", // ECONNREFUSED
+        SocketError.AddressNotAvailable => "its path is gone", // ENOENT
+        SocketError.MessageSize => "longer than the socket's send buffer",
+        SocketError.NoBufferSpaceAvailable => "no buffer space",
+        _ => null,
+    };
+
     private async Task ReceiveLoopAsync()
     {
         var buffer = GC.AllocateUninitializedArray<byte>(MaxUdpPayload + 1, pinned: true);
@@ -108,6 +169,8 @@ internal sealed class DatagramListener
             int n;
             try
             {
+                // recvfrom shrinks the address to the sender's (a Unix path's length); the next one may be longer.
+                _peer.Size = _peerCapacity;
                 n = await _raw.ReceiveFromAsync(buffer, SocketFlags.None, _peer).ConfigureAwait(false);
             }
             catch (ObjectDisposedException)
@@ -129,7 +192,9 @@ internal sealed class DatagramListener
             if (_trace is not null) TraceReceive(n);
             if (n > _maxLength)
             {
-                _server.Reject(Name, CurrentPeer, $"datagram of {n} bytes is longer than the limit of {_maxLength}");
+                // A full buffer means the datagram was cut short (a Unix datagram can be longer than any UDP one).
+                var size = n == buffer.Length ? $"more than {MaxUdpPayload}" : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                _server.Reject(Name, CurrentPeer, $"datagram of {size} bytes is longer than the limit of {_maxLength}");
                 continue;
             }
             try

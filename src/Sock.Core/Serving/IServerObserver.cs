@@ -11,7 +11,10 @@ public interface IServerObserver
     /// <summary>A connection closed; <paramref name="record"/> has its totals and <see cref="SocketRecord.CloseReason"/>.</summary>
     void Closed(SocketRecord record) { }
 
-    /// <summary>A connection or datagram was refused (too many connections, datagram too long).</summary>
+    /// <summary>
+    /// A connection or datagram was refused (too many connections, datagram too long), or a reply to a Unix datagram
+    /// peer dropped (its queue full, or it is gone).
+    /// </summary>
     void Rejected(string service, EndPoint? remote, string reason) { }
 
     /// <summary>A handler or socket failed in a way that is not the peer's doing.</summary>

@@ -25,6 +25,9 @@ public readonly struct ReceivedDatagram
     /// <summary>The service (listener) name.</summary>
     public string Service => _listener.Name;
 
-    /// <summary>sendto() the sender one datagram.</summary>
+    /// <summary>
+    /// sendto() the sender one datagram. A Unix datagram sender that bound no path has no address to reply to: nothing
+    /// is sent. A reply a Unix peer has no room for is dropped, as UDP drops it, and counted as rejected.
+    /// </summary>
     public ValueTask ReplyAsync(ReadOnlyMemory<byte> payload) => _listener.SendToAsync(payload);
 }

@@ -19,7 +19,7 @@ internal sealed class ServerMetrics : IDisposable
         _meter = new Meter(MeterName);
         _meter.CreateObservableCounter("sock.connections.accepted", () => server.TotalAccepted, "{connection}", "Connections accepted");
         _meter.CreateObservableUpDownCounter("sock.connections.active", () => (long)server.ActiveConnections, "{connection}", "Connections open now");
-        _meter.CreateObservableCounter("sock.connections.rejected", () => server.TotalRejected, "{connection}", "Connections refused (limit reached) and datagrams dropped (too long)");
+        _meter.CreateObservableCounter("sock.connections.rejected", () => server.TotalRejected, "{connection}", "Connections refused (limit reached), datagrams dropped (too long) and Unix datagram replies dropped (peer's queue full or gone)");
         _meter.CreateObservableCounter("sock.bytes.in", () => server.TotalBytesIn, "By", "Bytes received");
         _meter.CreateObservableCounter("sock.bytes.out", () => server.TotalBytesOut, "By", "Bytes sent");
         _meter.CreateObservableCounter("sock.errors", () => server.TotalErrors, "{error}", "Socket and handler errors");

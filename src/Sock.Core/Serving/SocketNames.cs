@@ -2,7 +2,7 @@ using System.Net.Sockets;
 
 namespace Sock.Core.Serving;
 
-/// <summary>The short names a socket record uses: inet/inet6/unix, tcp/udp/unix.</summary>
+/// <summary>The short names a socket record uses: inet/inet6/unix, tcp/udp/unix/unixgram.</summary>
 internal static class SocketNames
 {
     public static string Family(AddressFamily f) => f switch
@@ -14,5 +14,5 @@ internal static class SocketNames
     };
 
     public static string Protocol(AddressFamily f, SocketType t) =>
-        f == AddressFamily.Unix ? "unix" : t == SocketType.Dgram ? "udp" : "tcp";
+        f == AddressFamily.Unix ? (t == SocketType.Dgram ? "unixgram" : "unix") : t == SocketType.Dgram ? "udp" : "tcp";
 }

@@ -22,7 +22,7 @@ public sealed record SocketRecord
     /// <summary>"inet", "inet6" or "unix".</summary>
     public required string Family { get; init; }
 
-    /// <summary>"tcp", "udp" or "unix".</summary>
+    /// <summary>"tcp", "udp", "unix" (Unix stream) or "unixgram" (Unix datagram).</summary>
     public required string Protocol { get; init; }
 
     /// <summary>The local address, as 127.0.0.1:7, [::1]:7 or a socket path.</summary>

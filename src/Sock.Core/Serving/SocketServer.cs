@@ -9,7 +9,7 @@ using Sock.Core.Transport;
 namespace Sock.Core.Serving;
 
 /// <summary>
-/// A server: listening sockets (TCP over IPv4, IPv6 or both; Unix stream; UDP), each with a handler, and the
+/// A server: listening sockets (TCP over IPv4, IPv6 or both; Unix stream; UDP; Unix datagram), each with a handler, and the
 /// connections they accept. Bind with <see cref="ListenStream"/> and <see cref="ListenDatagram"/> (errors surface
 /// there), then <see cref="Start"/>; <see cref="StopAsync"/> stops accepting and lets open connections finish within
 /// <see cref="ServerOptions.DrainTimeout"/>. <see cref="Sockets"/> lists every socket's record at any time.
@@ -113,7 +113,12 @@ public sealed class SocketServer : IAsyncDisposable
         return listener.LocalEndPoint;
     }
 
-    /// <summary>Binds a UDP endpoint for <paramref name="service"/>; each datagram goes to <paramref name="handler"/>. Returns the bound address.</summary>
+    /// <summary>
+    /// Binds a datagram endpoint for <paramref name="service"/>: UDP (IP), or Unix datagram (a
+    /// <see cref="UnixDomainSocketEndPoint"/>; its file is removed when the server stops). Each datagram goes to
+    /// <paramref name="handler"/>, and replies go to the sender's address, so a Unix client that wants replies binds a
+    /// path of its own; one that did not gets none. Returns the bound address.
+    /// </summary>
     public EndPoint ListenDatagram(string service, EndPoint endpoint, DatagramHandler handler, bool dualMode = false)
     {
         var socket = TracedSocket.CreateFor(endpoint, SocketType.Dgram, _trace);
@@ -178,7 +183,10 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>Connections accepted since start.</summary>
     public long TotalAccepted => Interlocked.Read(ref _accepted);
 
-    /// <summary>Connections refused for the connection limit, and datagrams dropped for their length.</summary>
+    /// <summary>
+    /// Connections refused for the connection limit, datagrams dropped for their length, and replies to Unix datagram
+    /// peers dropped because the peer could not take them (queue full, or gone).
+    /// </summary>
     public long TotalRejected => Interlocked.Read(ref _rejected);
 
     /// <summary>Socket and handler errors that were not the peer's doing.</summary>

@@ -26,8 +26,8 @@ internal static class ServeCommand
         var port = new Option<string?>("--port", "-p") { HelpName = "PORT", Description = "Port to serve on (one service; 0 lets the system pick, printed at start)" };
         var basePort = new Option<string?>("--base") { HelpName = "BASE", Description = "Serve each service on BASE + its standard port (10000: echo on 10007, daytime on 10013…)" };
         var tcp = new Option<bool>("--tcp", "-t") { Description = "TCP only (default: TCP and UDP)" };
-        var udp = new Option<bool>("--udp", "-u") { Description = "UDP only (default: TCP and UDP)" };
-        var unix = new Option<string?>("--unix", "-U") { HelpName = "PATH", Description = "Serve on a Unix stream socket at PATH (several services: PATH is a directory, one NAME.sock each)" };
+        var udp = new Option<bool>("--udp", "-u") { Description = "UDP only (default: TCP and UDP); with --unix, a Unix datagram socket" };
+        var unix = new Option<string?>("--unix", "-U") { HelpName = "PATH", Description = "Serve on a Unix stream socket at PATH, or a Unix datagram socket with --udp (several services: PATH is a directory, one NAME.sock each)" };
         var bind = new Option<string?>("--bind", "-b") { HelpName = "ADDR", Description = "Address to bind (default: every address, IPv6 and IPv4)" };
         var quotes = new Option<string?>("--quotes") { HelpName = "FILE", Description = "qotd's quotes: a file of quotes separated by lines holding only %, or by blank lines" };
         var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the socket table to stderr every SECS seconds (and on SIGUSR1)" };
@@ -46,12 +46,15 @@ internal static class ServeCommand
             (echo 7, discard 9, daytime 13, qotd 17, chargen 19, time 37, hello 8080) over TCP and UDP, unless told otherwise.
             Standard clients read them: nc, rdate -p, telnet. SIGINT/SIGTERM stops accepting, lets open connections finish
             within --drain, and exits 0. Counters: dotnet-counters monitor -n sock --counters sock.
+            --unix PATH serves on a Unix stream socket instead, or with --udp on a Unix datagram socket, whose clients
+            bind a path of their own to get replies (socat - UNIX-SENDTO:PATH,bind=/tmp/me). The socket file is removed at exit.
 
             Examples:
               sock serve echo daytime chargen --base 10000
               sock serve echo --port 7007 --tcp --bind 127.0.0.1
               sock serve time --udp --port 3737
               sock serve hello --unix /tmp/hello.sock
+              sock serve echo daytime --unix /tmp/inetd --udp
               sock serve echo discard --base 20000 --status 5 -v --max-conns 100 --idle-timeout 30s
               sock serve qotd --quotes ~/fortunes --base 10000
             """)
@@ -86,8 +89,11 @@ internal static class ServeCommand
             if (fixedPort is > 0 && names.Length > 1)
                 throw SockException.Usage("serve", $"--port {fixedPort}", "one port cannot serve several services (use --base, or --port 0)");
             var baseValue = baseText is null ? 0 : Ports.Parse(baseText, "base", allowZero: true);
-            if (unixPath is not null && (udpOnly || portText is not null || baseText is not null || bindText is not null))
-                throw SockException.Usage("serve", "--unix", "contradictory options (a Unix stream socket has no port, address or UDP here)");
+            if (unixPath is not null && (portText is not null || baseText is not null || bindText is not null))
+                throw SockException.Usage("serve", "--unix", "contradictory options (a Unix socket has no port or address)");
+            // One path is one socket: stream (the default) or datagram (--udp), not both.
+            if (unixPath is not null && tcpOnly && udpOnly)
+                throw SockException.Usage("serve", "--unix --tcp --udp", "contradictory options (a Unix socket path is stream or, with --udp, datagram)");
             var options = new ServerOptions
             {
                 MaxConnections = parse.GetValue(maxConns) ?? 0,
@@ -116,7 +122,7 @@ internal static class ServeCommand
 
             await using var server = new SocketServer(options, TraceWriter.FromOptions(parse), log);
             var doTcp = !udpOnly || tcpOnly;
-            var doUdp = unixPath is null && (!tcpOnly || udpOnly);
+            var doUdp = !tcpOnly || udpOnly;
             var address = bindText is null ? null : EndpointText.ParseAddress(EndpointText.Unbracket(bindText), "bind address");
             var dual = address is null && Socket.OSSupportsIPv6;
             address ??= Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
@@ -127,8 +133,10 @@ internal static class ServeCommand
                 var service = SmallServices.Create(name, quoteList, Print);
                 if (unixPath is not null)
                 {
-                    var path = names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath;
-                    bound.Add((service, "unix", server.ListenStream(name, new UnixDomainSocketEndPoint(path), service.Stream)));
+                    var path = new UnixDomainSocketEndPoint(names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath);
+                    bound.Add(udpOnly
+                        ? (service, "unixgram", server.ListenDatagram(name, path, service.Datagram))
+                        : (service, "unix", server.ListenStream(name, path, service.Stream)));
                     continue;
                 }
                 var p = fixedPort ?? baseValue + service.StandardPort;

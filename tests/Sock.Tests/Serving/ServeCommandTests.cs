@@ -251,6 +251,45 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task udp_with_unix_serves_unix_datagram_sockets_that_socat_and_nc_talk_to()
+    {
+        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
+        try
+        {
+            await using var serve = await ServeProcess.StartAsync($"serve echo daytime --unix {dir} --udp", 2);
+            var echoPath = Path.Combine(dir, "echo.sock");
+            Assert.Equal(echoPath, serve.Listeners()[("echo", "unixgram")]);
+            // socat binds a path of its own to get the reply, sends its input as one datagram and prints what comes back.
+            var (socatExit, echoed) = await RunToolAsync("socat", "hello over unix datagrams\n", "-", $"UNIX-SENDTO:{echoPath},bind={Path.Combine(dir, "socat.sock")}");
+            Assert.Equal(0, socatExit);
+            Assert.Equal("hello over unix datagrams\n", echoed);
+            // OpenBSD nc -uU binds a temporary path itself; -W 1 ends it after one datagram received.
+            var (ncExit, daytime) = await RunToolAsync("nc.openbsd", "\n", "-uU", "-W", "1", Path.Combine(dir, "daytime.sock"));
+            Assert.Equal(0, ncExit);
+            Assert.Matches(@"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$", daytime);
+            await serve.SignalAsync("TERM");
+            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+            Assert.False(File.Exists(echoPath), "the socket files are removed at exit");
+            Assert.False(File.Exists(Path.Combine(dir, "daytime.sock")), "the socket files are removed at exit");
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task unix_with_both_tcp_and_udp_is_a_one_line_usage_error()
+    {
+        var run = await SockRunner.RunAsync("serve echo --unix /tmp/sock-never-bound.sock --tcp --udp");
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        Assert.Contains("contradictory options", line);
+        Assert.False(File.Exists("/tmp/sock-never-bound.sock"));
+    }
+
+    [Fact]
     public async Task qotd_serves_quotes_from_a_file()
     {
         var file = Path.GetTempFileName();
@@ -324,12 +363,14 @@ public class ServeCommandTests
     }
 
     [Fact]
-    public async Task open_descriptors_return_to_their_baseline_after_20000_connections()
+    public async Task open_descriptors_return_to_their_baseline_after_100000_connections()
     {
-        // The issue asks for 100,000; 20,000 keeps this test to seconds on a shared 2-core machine.
-        // daytime: the server closes first, so TIME_WAIT stays on its side and the client's ephemeral ports are not used up.
+        // daytime: the server writes its line and closes first. The client then resets (SO_LINGER 0) instead of
+        // closing, and the reset ends the server's side in FIN_WAIT2 too: no TIME_WAIT on either side, so 100,000
+        // connections leave no state behind that could use up the ephemeral ports other tests connect from.
         await using var serve = await ServeProcess.StartAsync("serve daytime --port 0 --tcp --bind 127.0.0.1", 1);
         var port = serve.Port("daytime", "tcp");
+        var failures = 0;
         async Task Many(int count, int parallel)
         {
             var next = 0;
@@ -337,18 +378,44 @@ public class ServeCommandTests
             {
                 while (Interlocked.Increment(ref next) <= count)
                 {
-                    using var c = await ConnectAsync(port);
-                    var line = await c.ReadToEndAsync();
-                    Assert.EndsWith("\r\n", Encoding.ASCII.GetString(line));
+                    var c = await ConnectAsync(port);
+                    try
+                    {
+                        if (!(await c.ReadToEndAsync()).AsSpan().EndsWith("\r\n"u8)) Interlocked.Increment(ref failures);
+                    }
+                    finally
+                    {
+                        c.Close(0);
+                    }
                 }
             }));
         }
-        await Many(200, 20);
+        await Many(200, 16); // the runtime's lazily opened descriptors (thread pool, sockets engine) are in the baseline
         await Task.Delay(200);
-        var baseline = serve.OpenFileDescriptors;
-        await Many(20_000, 32);
-        await SmallServiceTests.WaitUntil(() => serve.OpenFileDescriptors <= baseline, 10_000);
-        Assert.Equal(baseline, serve.OpenFileDescriptors);
+        var baseline = EngineDescriptors(serve);
+        await Many(100_000, 32);
+        Assert.Equal(0, failures);
+        var deadline = Environment.TickCount64 + 10_000;
+        var after = EngineDescriptors(serve);
+        while (after.Count > baseline.Count && Environment.TickCount64 < deadline)
+        {
+            await Task.Delay(50);
+            after = EngineDescriptors(serve);
+        }
+        var added = after.Where(kv => !baseline.TryGetValue(kv.Key, out var was) || was != kv.Value).Select(kv => $"{kv.Key} {kv.Value}");
+        Assert.True(after.Count == baseline.Count, $"{baseline.Count} descriptors before, {after.Count} after: {string.Join(", ", added.Take(20))}");
+    }
+
+    /// <summary>
+    /// The serve process's descriptors (sockets, pipes, epoll…), less the assembly and symbol files the runtime opens
+    /// when it first needs them: those are the runtime's, not connections left open.
+    /// </summary>
+    private static SortedDictionary<int, string> EngineDescriptors(ServeProcess serve)
+    {
+        var all = serve.OpenFileDescriptorTargets();
+        foreach (var fd in all.Where(kv => kv.Value.EndsWith(".dll", StringComparison.Ordinal) || kv.Value.EndsWith(".pdb", StringComparison.Ordinal)).Select(kv => kv.Key).ToList())
+            all.Remove(fd);
+        return all;
     }
 
     [Fact]

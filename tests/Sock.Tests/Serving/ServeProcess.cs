@@ -79,8 +79,26 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         }
     }
 
-    /// <summary>Open file descriptors of the process, from /proc.</summary>
-    public int OpenFileDescriptors => Directory.GetFileSystemEntries($"/proc/{Pid}/fd").Length;
+    /// <summary>
+    /// The open descriptors of the process as "fd → target" (socket:[inode], anon_inode:[eventpoll], a path), from
+    /// /proc; one closed while being listed is left out.
+    /// </summary>
+    public SortedDictionary<int, string> OpenFileDescriptorTargets()
+    {
+        var result = new SortedDictionary<int, string>();
+        foreach (var entry in Directory.GetFileSystemEntries($"/proc/{Pid}/fd"))
+        {
+            try
+            {
+                if (new FileInfo(entry).LinkTarget is { } target)
+                    result[int.Parse(Path.GetFileName(entry), System.Globalization.CultureInfo.InvariantCulture)] = target;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        return result;
+    }
 
     /// <summary>A field of /proc/PID/status in KiB (VmRSS, VmHWM).</summary>
     public long StatusKiB(string field)
@@ -105,6 +123,6 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             lock (into) into.Add(line);
     }
 
-    [GeneratedRegex(@"^serving (\S+) \(.*\) on (tcp|udp|unix) (.+)$")]
+    [GeneratedRegex(@"^serving (\S+) \(.*\) on (tcp|udp|unix|unixgram) (.+)$")]
     private static partial Regex ServingLine();
 }

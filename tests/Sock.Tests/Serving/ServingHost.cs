@@ -28,9 +28,9 @@ internal sealed class ServingHost : IAsyncDisposable
         return new ServingHost(server, ep, Engines.TransportOf(transport));
     }
 
-    public static ServingHost Datagram(string transport, DatagramHandler handler, ServerOptions? options = null)
+    public static ServingHost Datagram(string transport, DatagramHandler handler, ServerOptions? options = null, IServerObserver? observer = null)
     {
-        var server = new SocketServer(options);
+        var server = new SocketServer(options, observer: observer);
         var ep = server.ListenDatagram("test", Transports.BindEndPoint(transport), handler);
         server.Start();
         return new ServingHost(server, ep, transport);
@@ -44,12 +44,33 @@ internal sealed class ServingHost : IAsyncDisposable
         return s;
     }
 
-    /// <summary>A UDP client socket "connected" to the server, so receives only take its replies.</summary>
-    public Socket DatagramClient()
+    /// <summary>
+    /// A datagram client socket "connected" to the server, so receives only take its replies. A Unix one binds a path
+    /// of its own first (next to the server's, so it goes with the host): replies go to the sender's address.
+    /// </summary>
+    public Socket DatagramClient() => DatagramClientFor(EndPoint);
+
+    /// <inheritdoc cref="DatagramClient"/>
+    public static Socket DatagramClientFor(EndPoint server)
     {
-        var s = new Socket(EndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        s.Connect(EndPoint);
-        return s;
+        if (server is not UnixDomainSocketEndPoint unix)
+        {
+            var udp = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            udp.Connect(server);
+            return udp;
+        }
+        var s = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
+        try
+        {
+            s.Bind(new UnixDomainSocketEndPoint(Path.Combine(Path.GetDirectoryName(unix.ToString())!, $"client-{Guid.NewGuid():N}.sock")));
+            s.Connect(server);
+            return s;
+        }
+        catch
+        {
+            s.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Sends one datagram and waits (up to 5 s, retrying twice: UDP may lose one) for the reply.</summary>

@@ -8,7 +8,7 @@ using Sock.Tests.Support;
 
 namespace Sock.Tests.Serving;
 
-/// <summary>Each small service, byte for byte as its RFC says, over TCP/IPv4, TCP/IPv6 and Unix, and UDP/IPv4 and UDP/IPv6.</summary>
+/// <summary>Each small service, byte for byte as its RFC says, over TCP/IPv4, TCP/IPv6 and Unix stream, and UDP/IPv4, UDP/IPv6 and Unix datagram.</summary>
 public class SmallServiceTests
 {
     private static readonly DateTime Epoch1900 = new(1900, 1, 1, 0, 0, 0, DateTimeKind.Utc);
@@ -42,7 +42,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task echo_returns_each_datagram(string transport)
     {
         await using var host = ServingHost.Datagram(transport, SmallServices.Create("echo").Datagram);
@@ -70,7 +70,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task chargen_answers_each_datagram_with_0_to_512_bytes_of_the_pattern(string transport)
     {
         await using var host = ServingHost.Datagram(transport, SmallServices.Create("chargen").Datagram);
@@ -101,7 +101,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task time_answers_a_datagram_with_seconds_since_1900(string transport)
     {
         await using var host = ServingHost.Datagram(transport, SmallServices.Create("time").Datagram);
@@ -120,7 +120,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task daytime_answers_a_datagram_with_a_date_line(string transport)
     {
         await using var host = ServingHost.Datagram(transport, SmallServices.Create("daytime").Datagram);
@@ -128,7 +128,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.AllWithUnixDatagram), MemberType = typeof(Transports))]
     public async Task qotd_sends_one_quote_of_at_most_512_bytes(string transport)
     {
         var quotes = new[] { "First quote.", "Second quote,\non two lines." };
@@ -163,7 +163,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task discard_does_not_answer_datagrams(string transport)
     {
         await using var host = ServingHost.Datagram(transport, SmallServices.Create("discard").Datagram);
@@ -176,7 +176,7 @@ public class SmallServiceTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.AllWithUnixDatagram), MemberType = typeof(Transports))]
     public async Task hello_prints_the_message_and_replies_hello_from_server(string transport)
     {
         var said = new List<string>();
