@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using Sock.Cli.Rendering;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Netcat;
 using Sock.Core.Serving;
 using Sock.Core.Serving.Services;
 
@@ -133,7 +134,10 @@ internal static class ServeCommand
                 var service = SmallServices.Create(name, quoteList, Print);
                 if (unixPath is not null)
                 {
-                    var path = new UnixDomainSocketEndPoint(names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath);
+                    var file = names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath;
+                    // A file left by a process that died is replaced (as sock listen does); a live socket or any other file is not.
+                    UnixSocketFile.PrepareForBind(file);
+                    var path = new UnixDomainSocketEndPoint(file);
                     bound.Add(udpOnly
                         ? (service, "unixgram", server.ListenDatagram(name, path, service.Datagram))
                         : (service, "unix", server.ListenStream(name, path, service.Stream)));

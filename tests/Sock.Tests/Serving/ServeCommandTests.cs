@@ -227,6 +227,30 @@ public class ServeCommandTests
         }
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("--udp")]
+    public async Task a_stale_unix_socket_file_is_replaced_and_a_live_one_is_not(string udp)
+    {
+        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
+        try
+        {
+            var path = Path.Combine(dir, "echo.sock");
+            // A process that bound the path and died without unlinking it leaves a stale socket file.
+            var (exit, _) = await RunToolAsync("python3", "", "-c", $"import socket; socket.socket(socket.AF_UNIX, socket.SOCK_{(udp == "" ? "STREAM" : "DGRAM")}).bind('{path}')");
+            Assert.Equal(0, exit);
+            Assert.True(File.Exists(path));
+            await using var serve = await ServeProcess.StartAsync($"serve echo --unix {path} {udp}", 1);
+            var second = await SockRunner.RunAsync($"serve echo --unix {path} {udp}");
+            Assert.Equal(1, second.ExitCode);
+            Assert.Contains("address already in use", second.Stderr);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     [Fact]
     public async Task hello_on_a_unix_socket_prints_the_message_and_replies()
     {
