@@ -96,6 +96,10 @@ internal sealed class PipelineWorkload : BenchWorkload
         private volatile bool _failed;
         private int _fd = -1;
         private long _firstMeasured = long.MaxValue;
+        // Where the next sent and the next received message keep their send time in _sentAt: message k sits at k mod
+        // depth, counted along instead of divided per message.
+        private int _sendSlot;
+        private int _receiveSlot;
 
         public Connection(BenchRun run, TracedSocket traced, int depth, string target)
         {
@@ -354,12 +358,14 @@ internal sealed class PipelineWorkload : BenchWorkload
         {
             var now = Stopwatch.GetTimestamp();
             var first = _sent;
+            var slot = _sendSlot;
             for (var i = 0; i < n; i++)
             {
-                var seq = first + i;
-                BenchMessage.Stamp(_batch.AsSpan(i * _size, _size), (ulong)seq);
-                _sentAt[seq % _depth] = now;
+                BenchMessage.Stamp(_batch.AsSpan(i * _size, _size), (ulong)(first + i));
+                _sentAt[slot] = now;
+                if (++slot == _depth) slot = 0;
             }
+            _sendSlot = slot;
             Volatile.Write(ref _sent, first + n);
             return _batch.AsMemory(0, n * _size);
         }
@@ -402,13 +408,19 @@ internal sealed class PipelineWorkload : BenchWorkload
             // Messages sent in one batch share a send time: record each run of equal latency once, with its count.
             long runStart = 0;
             var runLength = 0;
-            while (good < whole && BenchMessage.Check(_in.AsSpan(good * _size, _size), (ulong)(_received + good), _template))
+            var slot = _receiveSlot;
+            var size = _size;
+            ReadOnlySpan<byte> input = _in;
+            ReadOnlySpan<byte> template = _template;
+            var sentTimes = _sentAt;
+            while (good < whole && BenchMessage.Check(input.Slice(good * size, size), (ulong)(_received + good), template))
             {
                 var seq = _received + good;
                 good++;
+                var sentAt = sentTimes[slot];
+                if (++slot == sentTimes.Length) slot = 0;
                 if (seq < firstMeasured) continue; // sent during the warm-up
                 measured++;
-                var sentAt = _sentAt[seq % _depth];
                 if (runLength > 0 && sentAt != runStart)
                 {
                     _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
@@ -430,6 +442,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                 _failed = true;
                 return -1;
             }
+            _receiveSlot = slot;
             Volatile.Write(ref _received, _received + whole);
             var rest = _have - whole * _size;
             if (rest > 0) Buffer.BlockCopy(_in, whole * _size, _in, 0, rest);
