@@ -77,13 +77,17 @@ public sealed class BenchRunnerTests
     }
 
     [Theory]
-    [InlineData(BenchMode.Echo)]
-    [InlineData(BenchMode.Pipeline)]
-    public async Task a_corrupted_echo_is_caught(BenchMode mode)
+    [InlineData(BenchMode.Echo, 64, 30)]
+    [InlineData(BenchMode.Pipeline, 64, 30)]
+    [InlineData(BenchMode.Pipeline, 64, 2)] // in the sequence number
+    [InlineData(BenchMode.Pipeline, 64, 63)] // the last byte
+    [InlineData(BenchMode.Pipeline, 5, 3)] // a message shorter than a sequence number
+    [InlineData(BenchMode.Pipeline, 1000, 900)]
+    public async Task a_corrupted_echo_is_caught(BenchMode mode, int size, int byteInMessage)
     {
-        // Message 100 (64 bytes each) comes back with one byte flipped.
-        await using var peer = BenchPeer.Echo(Transports.Tcp4, corruptAt: 100 * 64 + 30);
-        var report = await BenchRunner.RunAsync(Options(mode, peer.EndPoint) with { Count = 1000, Size = 64 });
+        // Message 100 comes back with one byte flipped.
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, corruptAt: 100L * size + byteInMessage);
+        var report = await BenchRunner.RunAsync(Options(mode, peer.EndPoint) with { Count = 1000, Size = size });
         Assert.Equal(1, report.Totals.Mismatches);
         Assert.Equal(100, report.Totals.Messages);
         Assert.Contains("message 100", report.Totals.FirstError, StringComparison.Ordinal);
