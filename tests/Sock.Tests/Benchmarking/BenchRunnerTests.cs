@@ -94,6 +94,32 @@ public sealed class BenchRunnerTests
     }
 
     [Fact]
+    public async Task a_fixed_count_run_reports_its_progress_and_a_timed_run_does_not()
+    {
+        // 100 replies 5 ms apart take half a second at least: progress is reported more than once.
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, delay: TimeSpan.FromMilliseconds(5));
+        var counted = new ProgressLog();
+        await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Count = 100 }, counted);
+        Assert.True(counted.Values.Count >= 2, $"{counted.Values.Count} progress reports");
+        Assert.All(counted.Values, v => Assert.InRange(v, 0, 1));
+        Assert.Equal(counted.Values.Order(), counted.Values);
+        Assert.True(counted.Values[^1] > counted.Values[0], string.Join(", ", counted.Values));
+
+        var timed = new ProgressLog();
+        await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Duration = TimeSpan.FromMilliseconds(600) }, timed);
+        Assert.Empty(timed.Values);
+        Assert.NotEmpty(timed.Intervals);
+    }
+
+    private sealed class ProgressLog : IBenchObserver
+    {
+        public List<double> Values { get; } = [];
+        public List<BenchInterval> Intervals { get; } = [];
+        public void Interval(BenchInterval interval) { lock (Intervals) Intervals.Add(interval); }
+        public void Progress(double done) { lock (Values) Values.Add(done); }
+    }
+
+    [Fact]
     public async Task a_server_that_waits_10ms_per_reply_gives_p50_of_at_least_10ms()
     {
         await using var peer = BenchPeer.Echo(Transports.Tcp4, delay: TimeSpan.FromMilliseconds(10));
