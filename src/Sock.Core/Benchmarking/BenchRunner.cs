@@ -29,11 +29,13 @@ public static class BenchRunner
         using var samplerStop = new CancellationTokenSource();
         using var userStop = cancellationToken.Register(run.Stop);
         var sampler = SampleAsync(run, workload, intervals, observer, samplerStop.Token);
+        var progress = options.Count is not null && observer is not null ? ReportProgressAsync(run, observer, samplerStop.Token) : Task.CompletedTask;
         var work = workload.RunAsync(run);
         await Watch(run, work, workload).ConfigureAwait(false);
         var workEnd = BenchRun.Now;
         run.Stop();
         await samplerStop.CancelAsync().ConfigureAwait(false);
+        await progress.ConfigureAwait(false);
         var lastSample = await sampler.ConfigureAwait(false);
         CloseInterval(run, workload, intervals, observer, lastSample, Math.Max(workEnd, run.MeasureStartTicks), final: true);
         await workload.FinishAsync(run, CancellationToken.None).ConfigureAwait(false);
@@ -129,6 +131,25 @@ public static class BenchRunner
             next += step;
         }
         return last;
+    }
+
+    /// <summary>How often a fixed-count run reports how far it is: often enough for a bar to move smoothly.</summary>
+    private static readonly TimeSpan ProgressStep = TimeSpan.FromMilliseconds(200);
+
+    private static async Task ReportProgressAsync(BenchRun run, IBenchObserver observer, CancellationToken stop)
+    {
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(ProgressStep, stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+            if (run.Progress is { } done) observer.Progress(done);
+        }
     }
 
     private static Sample CloseInterval(BenchRun run, BenchWorkload workload, List<BenchInterval> intervals, IBenchObserver? observer,

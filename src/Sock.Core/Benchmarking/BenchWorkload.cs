@@ -63,10 +63,13 @@ internal abstract class BenchWorkload : IAsyncDisposable
     /// </summary>
     internal static void Traced(TracedSocket socket, string call, int bytes)
     {
-        if (socket.Trace is not { } trace) return;
-        var handle = socket.Handle;
+        // The lambda lives in another method: one that captures parameters allocates its closure on entry, before
+        // any check, which would cost an allocation per send and receive with tracing off.
+        if (socket.Trace is { } trace) Transfer(trace, socket.Handle, call, bytes);
+    }
+
+    private static void Transfer(SocketTrace trace, long handle, string call, int bytes) =>
         trace.Transfer(handle, call, bytes, () => call == "recv"
             ? (bytes == 0 ? $"recv({handle}) = 0 (peer closed its side)" : $"recv({handle}) = {bytes} bytes")
             : $"send({handle}) = {bytes}");
-    }
 }

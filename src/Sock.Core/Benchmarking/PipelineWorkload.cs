@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
@@ -85,6 +86,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         private readonly byte[] _template;
         private readonly long[] _sentAt;
         private readonly byte[] _batch;
+        private readonly byte[] _expected;
         private readonly int _batchMax;
         private readonly byte[] _in;
         private readonly SemaphoreSlim _wake = new(0);
@@ -96,6 +98,10 @@ internal sealed class PipelineWorkload : BenchWorkload
         private volatile bool _failed;
         private int _fd = -1;
         private long _firstMeasured = long.MaxValue;
+        // Where the next sent and the next received message keep their send time in _sentAt: message k sits at k mod
+        // depth, counted along instead of divided per message.
+        private int _sendSlot;
+        private int _receiveSlot;
 
         public Connection(BenchRun run, TracedSocket traced, int depth, string target)
         {
@@ -110,6 +116,7 @@ internal sealed class PipelineWorkload : BenchWorkload
             _batchMax = Math.Max(1, Math.Min(depth, MaxSendBatchBytes / _size));
             _batch = new byte[_batchMax * _size];
             for (var i = 0; i < _batchMax; i++) _template.CopyTo(_batch, i * _size);
+            _expected = (byte[])_batch.Clone();
             _in = new byte[Math.Max(ReceiveBuffer, _size * 2)];
             _credits = depth;
         }
@@ -148,6 +155,9 @@ internal sealed class PipelineWorkload : BenchWorkload
         }
 
         /// <summary>Drives every connection from this thread over epoll; false when epoll is not available here.</summary>
+        // The hot loop and what it calls per batch are compiled fully optimised at once: under tiering the first part
+        // of a run would go through unoptimised code and on-stack replacement, and the measurement would include it.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static bool RunEpoll(BenchRun run, List<Connection> connections)
         {
             using var epoll = EpollLoop.TryCreate();
@@ -218,6 +228,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         }
 
         /// <summary>Sends up to <paramref name="credits"/> new messages, non-blocking, waiting briefly on a full buffer; false on failure.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private bool SendCredits(int credits)
         {
             while (credits > 0)
@@ -350,16 +361,19 @@ internal sealed class PipelineWorkload : BenchWorkload
             return n;
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private Memory<byte> Stamp(int n)
         {
             var now = Stopwatch.GetTimestamp();
             var first = _sent;
+            var slot = _sendSlot;
             for (var i = 0; i < n; i++)
             {
-                var seq = first + i;
-                BenchMessage.Stamp(_batch.AsSpan(i * _size, _size), (ulong)seq);
-                _sentAt[seq % _depth] = now;
+                BenchMessage.Stamp(_batch.AsSpan(i * _size, _size), (ulong)(first + i));
+                _sentAt[slot] = now;
+                if (++slot == _depth) slot = 0;
             }
+            _sendSlot = slot;
             Volatile.Write(ref _sent, first + n);
             return _batch.AsMemory(0, n * _size);
         }
@@ -383,7 +397,38 @@ internal sealed class PipelineWorkload : BenchWorkload
             return Completed(n);
         }
 
+        /// <summary>
+        /// Checks the first <paramref name="whole"/> received messages, every byte of each against the message sent with
+        /// its number, and returns how many match before the first that does not. The expected messages are written
+        /// out batch by batch and compared in one vectorised pass; only a batch with a difference is walked message by
+        /// message to find it.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private int Matching(int whole)
+        {
+            var size = _size;
+            ReadOnlySpan<byte> input = _in;
+            var done = 0;
+            while (done < whole)
+            {
+                var k = Math.Min(whole - done, _batchMax);
+                var expected = _expected.AsSpan(0, k * size);
+                var first = (ulong)(_received + done);
+                for (var i = 0; i < k; i++) BenchMessage.Stamp(expected.Slice(i * size, size), first + (ulong)i);
+                if (!input.Slice(done * size, k * size).SequenceEqual(expected))
+                {
+                    for (var i = 0; i < k; i++)
+                    {
+                        if (!BenchMessage.Check(input.Slice((done + i) * size, size), first + (ulong)i, _template)) return done + i;
+                    }
+                }
+                done += k;
+            }
+            return whole;
+        }
+
         /// <summary>Takes <paramref name="n"/> more received bytes and checks the whole messages that completed.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private int Completed(int n)
         {
             if (n == 0)
@@ -402,13 +447,17 @@ internal sealed class PipelineWorkload : BenchWorkload
             // Messages sent in one batch share a send time: record each run of equal latency once, with its count.
             long runStart = 0;
             var runLength = 0;
-            while (good < whole && BenchMessage.Check(_in.AsSpan(good * _size, _size), (ulong)(_received + good), _template))
+            var slot = _receiveSlot;
+            var sentTimes = _sentAt;
+            var matching = Matching(whole);
+            while (good < matching)
             {
                 var seq = _received + good;
                 good++;
+                var sentAt = sentTimes[slot];
+                if (++slot == sentTimes.Length) slot = 0;
                 if (seq < firstMeasured) continue; // sent during the warm-up
                 measured++;
-                var sentAt = _sentAt[seq % _depth];
                 if (runLength > 0 && sentAt != runStart)
                 {
                     _run.RecordLatency(BenchRun.Nanos(now - runStart), runLength);
@@ -430,6 +479,7 @@ internal sealed class PipelineWorkload : BenchWorkload
                 _failed = true;
                 return -1;
             }
+            _receiveSlot = slot;
             Volatile.Write(ref _received, _received + whole);
             var rest = _have - whole * _size;
             if (rest > 0) Buffer.BlockCopy(_in, whole * _size, _in, 0, rest);

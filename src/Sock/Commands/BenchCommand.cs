@@ -50,7 +50,8 @@ internal static class BenchCommand
             delivery (lost, reordered, duplicated, jitter as iperf3 computes it). Every echoed message is checked; counts
             are whole messages. With --rate the load is open loop and latency counts from the intended send time, so a
             stalled server cannot hide (no coordinated omission). 'sock bench --server' is the far side for throughput
-            and udp, as iperf3 -s is; throughput against any other sink reports the sender side only.
+            and udp, as iperf3 -s is; throughput against any other sink reports the sender side only. A run with -n
+            shows a progress bar on a terminal.
 
             Examples:
               sock bench --server 5201 --udp                     the receiving side (another terminal or machine)
@@ -123,8 +124,20 @@ internal static class BenchCommand
             if (histogramFile is not null && mode == BenchMode.Udp && !options.UdpEcho)
                 throw SockException.Usage("bench --histogram", histogramFile, "udp mode measures latency only with --echo (round trip)");
             var asJson = parse.GetValue(json);
-            var renderer = new BenchRenderer(asJson ? (Terminal.RichStderr ? Console.Error : null) : Console.Out);
-            var report = await BenchRunner.RunAsync(options, renderer, trace, ct);
+            // The bar shares stderr with nothing but the live lines: not with --trace, whose lines go there too.
+            var bar = options.Count is { } total && trace is null && Terminal.RichStderr
+                ? new BenchProgressBar(Console.Error, mode == BenchMode.Throughput ? BenchRunner.Size(total) : string.Create(CultureInfo.InvariantCulture, $"{total:N0} {Unit(mode)}"))
+                : null;
+            var renderer = new BenchRenderer(asJson ? (Terminal.RichStderr ? Console.Error : null) : Console.Out, bar);
+            BenchReport report;
+            try
+            {
+                report = await BenchRunner.RunAsync(options, renderer, trace, ct);
+            }
+            finally
+            {
+                bar?.Close();
+            }
             if (histogramFile is not null && report.Histogram is not null)
             {
                 try
@@ -151,6 +164,13 @@ internal static class BenchCommand
         });
         return command;
     }
+
+    private static string Unit(BenchMode mode) => mode switch
+    {
+        BenchMode.Connect => "connections",
+        BenchMode.Udp => "datagrams",
+        _ => "messages",
+    };
 
     private static long ParseCount(string text)
     {

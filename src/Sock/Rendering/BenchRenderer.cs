@@ -3,15 +3,26 @@ using Sock.Core.Benchmarking;
 
 namespace Sock.Cli.Rendering;
 
-/// <summary>Renders a benchmark: one line per interval while it runs, then the setup statement and the totals.</summary>
-internal sealed class BenchRenderer(TextWriter? live) : IBenchObserver
+/// <summary>
+/// Renders a benchmark: one line per interval while it runs (with a progress bar below them for a fixed count on a
+/// terminal), then the setup statement and the totals.
+/// </summary>
+internal sealed class BenchRenderer(TextWriter? live, BenchProgressBar? bar = null) : IBenchObserver
 {
     private static readonly CultureInfo Ci = CultureInfo.InvariantCulture;
     private bool _headerShown;
 
+    public void Progress(double done) => bar?.Show(done);
+
     public void Interval(BenchInterval i)
     {
         if (live is null) return;
+        if (bar is null) WriteInterval(live, i);
+        else bar.Around(() => WriteInterval(live, i));
+    }
+
+    private void WriteInterval(TextWriter live, BenchInterval i)
+    {
         if (!_headerShown)
         {
             _headerShown = true;

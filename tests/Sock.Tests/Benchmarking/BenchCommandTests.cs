@@ -114,11 +114,43 @@ public sealed class BenchCommandTests
             Assert.Contains("1 connection, 32 B messages, 16 in flight each, for 20s or 20000 messages", run.Stdout, StringComparison.Ordinal);
             Assert.Matches(@"0\.00-[0-9.]+ s\s+20000\s", run.Stdout);
             Assert.DoesNotContain('\u001b', run.Stdout);
+            Assert.DoesNotContain('\u001b', run.Stderr);
         }
         finally
         {
             Stop(ncat, dir);
         }
+    }
+
+    [Fact]
+    public async Task a_fixed_count_run_on_a_terminal_draws_a_progress_bar_and_erases_it()
+    {
+        // 100 replies 5 ms apart: half a second at least, so the bar (drawn every 200 ms) shows.
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, delay: TimeSpan.FromMilliseconds(5));
+        var ep = (IPEndPoint)peer.EndPoint;
+        var sock = string.Join(' ', SockRunner.Command(["bench", "echo", "127.0.0.1", ep.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-n", "100", "-d", "20s"]).Select(a => $"'{a}'"));
+        // script(1) gives sock a pseudo-terminal for stdout and stderr, as a user's shell would.
+        var run = await ProcessRunner.RunAsync(["script", "-qec", sock, "/dev/null"], timeout: TimeSpan.FromSeconds(40),
+            environment: new Dictionary<string, string> { ["NO_COLOR"] = "", ["TERM"] = "xterm" });
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Matches(@"\r\[#*-*\]\s+\d+% of 100 messages\u001b\[K", run.Stdout);
+        // Erased at the end: the last thing before the report is the erase, not the bar.
+        var report = run.Stdout.IndexOf("Setup:", StringComparison.Ordinal);
+        Assert.True(report > 0, run.ToString());
+        Assert.EndsWith("\r\u001b[K", run.Stdout[..report].TrimEnd('\r', '\n'), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_fixed_count_run_into_pipes_has_no_progress_bar()
+    {
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, delay: TimeSpan.FromMilliseconds(5));
+        var ep = (IPEndPoint)peer.EndPoint;
+        var run = await SockRunner.RunAsync(["bench", "echo", "127.0.0.1", ep.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-n", "100", "-d", "20s"],
+            timeout: TimeSpan.FromSeconds(40), environment: new Dictionary<string, string> { ["NO_COLOR"] = "", ["TERM"] = "xterm" });
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain("% of 100", run.Stdout + run.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', run.Stdout + run.Stderr);
+        Assert.DoesNotContain('\r', run.Stdout + run.Stderr);
     }
 
     [Theory]

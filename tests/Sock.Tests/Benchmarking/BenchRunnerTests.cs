@@ -77,16 +77,46 @@ public sealed class BenchRunnerTests
     }
 
     [Theory]
-    [InlineData(BenchMode.Echo)]
-    [InlineData(BenchMode.Pipeline)]
-    public async Task a_corrupted_echo_is_caught(BenchMode mode)
+    [InlineData(BenchMode.Echo, 64, 30)]
+    [InlineData(BenchMode.Pipeline, 64, 30)]
+    [InlineData(BenchMode.Pipeline, 64, 2)] // in the sequence number
+    [InlineData(BenchMode.Pipeline, 64, 63)] // the last byte
+    [InlineData(BenchMode.Pipeline, 5, 3)] // a message shorter than a sequence number
+    [InlineData(BenchMode.Pipeline, 1000, 900)]
+    public async Task a_corrupted_echo_is_caught(BenchMode mode, int size, int byteInMessage)
     {
-        // Message 100 (64 bytes each) comes back with one byte flipped.
-        await using var peer = BenchPeer.Echo(Transports.Tcp4, corruptAt: 100 * 64 + 30);
-        var report = await BenchRunner.RunAsync(Options(mode, peer.EndPoint) with { Count = 1000, Size = 64 });
+        // Message 100 comes back with one byte flipped.
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, corruptAt: 100L * size + byteInMessage);
+        var report = await BenchRunner.RunAsync(Options(mode, peer.EndPoint) with { Count = 1000, Size = size });
         Assert.Equal(1, report.Totals.Mismatches);
         Assert.Equal(100, report.Totals.Messages);
         Assert.Contains("message 100", report.Totals.FirstError, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task a_fixed_count_run_reports_its_progress_and_a_timed_run_does_not()
+    {
+        // 100 replies 5 ms apart take half a second at least: progress is reported more than once.
+        await using var peer = BenchPeer.Echo(Transports.Tcp4, delay: TimeSpan.FromMilliseconds(5));
+        var counted = new ProgressLog();
+        await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Count = 100 }, counted);
+        Assert.True(counted.Values.Count >= 2, $"{counted.Values.Count} progress reports");
+        Assert.All(counted.Values, v => Assert.InRange(v, 0, 1));
+        Assert.Equal(counted.Values.Order(), counted.Values);
+        Assert.True(counted.Values[^1] > counted.Values[0], string.Join(", ", counted.Values));
+
+        var timed = new ProgressLog();
+        await BenchRunner.RunAsync(Options(BenchMode.Echo, peer.EndPoint) with { Duration = TimeSpan.FromMilliseconds(600) }, timed);
+        Assert.Empty(timed.Values);
+        Assert.NotEmpty(timed.Intervals);
+    }
+
+    private sealed class ProgressLog : IBenchObserver
+    {
+        public List<double> Values { get; } = [];
+        public List<BenchInterval> Intervals { get; } = [];
+        public void Interval(BenchInterval interval) { lock (Intervals) Intervals.Add(interval); }
+        public void Progress(double done) { lock (Values) Values.Add(done); }
     }
 
     [Fact]
