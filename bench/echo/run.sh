@@ -3,8 +3,9 @@
 #   ping-pong: one 32-byte message in flight per connection, 1 and 50 connections: msg/s, p50/p99 round trip
 #   pipelined: 1,000 32-byte messages in flight per connection, 1 and 100 connections: msg/s, MiB/s
 #   idle:      memory (RSS) per idle connection with IDLE_CONNS connections open
-# Servers: c (gcc -O2), sock (defaults: the engine's own epoll transport, one thread per processor), sock-1 (one epoll
-# thread, as the C server), sock-dotnet (--io-threads 0: .NET's socket engine and the thread pool, the path off Linux).
+# Servers: c (gcc -O2), sock (defaults: the engine's own epoll transport, half the processors' threads — one on 2 cores,
+# as the C server), sock-2 (two epoll threads), sock-dotnet (--io-threads 0: .NET's socket engine and the thread pool,
+# the path off Linux).
 # Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up). Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
 # PIN=1 pins the server to CPU 0 and the load generator to CPU 1 (taskset), so a multi-threaded server cannot take
@@ -14,7 +15,7 @@ cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
 SECS=${SECS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
-SERVERS=${SERVERS:-"c sock sock-1 sock-dotnet"}
+SERVERS=${SERVERS:-"c sock sock-2 sock-dotnet"}
 PIN=${PIN:-0}
 on_server=() on_client=()
 if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
@@ -38,7 +39,7 @@ start_server() {
   case "$1" in
     c) "${on_server[@]}" "$work/c_echo" "$port" 127.0.0.1 >/dev/null 2>&1 & ;;
     sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
-    sock-1) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 --io-threads 1 >/dev/null 2>&1 & ;;
+    sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
     sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
   esac
   server_pid=$!

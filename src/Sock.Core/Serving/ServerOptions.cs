@@ -79,9 +79,27 @@ public sealed class ServerOptions
     /// Threads of the server's own epoll transport (Linux x86-64): each waits on its connections' readiness and runs
     /// their receive, handler and send right there, with no hand-off to the thread pool. A handler therefore must not
     /// block (await instead, or move blocking work to <see cref="Task.Run(Action)"/>). 0: use .NET's socket engine and
-    /// the thread pool, the path on every other system. Default: the number of processors.
+    /// the thread pool, the path on every other system. Default <see cref="DefaultIoThreads"/>.
     /// </summary>
-    public int IoThreads { get; set; } = Environment.ProcessorCount;
+    public int IoThreads { get; set; } = DefaultIoThreads;
+
+    /// <summary>
+    /// Default epoll threads: half the processors, at least one. The other half is left to the thread pool (handlers that
+    /// move work off the I/O thread), to the clients and to the rest of the machine; on 2 cores one thread served 50
+    /// ping-pong connections at ~90% of a C epoll server, where two threads reached ~60% (bench/RESULTS.md).
+    /// </summary>
+    public static int DefaultIoThreads => Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>Default <see cref="IoSpin"/>: 100 µs.</summary>
+    public static readonly TimeSpan DefaultIoSpin = TimeSpan.FromMicroseconds(100);
+
+    /// <summary>
+    /// How long an epoll thread keeps polling after its last event before it sleeps. A peer that answers within it is
+    /// served without a sleeping thread's wake-up latency (tens of microseconds on a virtual machine): one request at a
+    /// time on one connection goes about twice as fast. Costs that much CPU after each burst; zero sleeps at once.
+    /// Default <see cref="DefaultIoSpin"/>.
+    /// </summary>
+    public TimeSpan IoSpin { get; set; } = DefaultIoSpin;
 
     /// <summary>TCP_NODELAY on accepted TCP connections (sends are already coalesced by the output pipe). Default true.</summary>
     public bool NoDelay { get; set; } = true;
