@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Serving;
 

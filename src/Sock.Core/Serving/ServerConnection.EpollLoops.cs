@@ -2,6 +2,7 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Runtime.InteropServices;
 using System.Net.Sockets;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Serving;
 

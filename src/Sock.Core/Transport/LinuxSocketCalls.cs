@@ -1,9 +1,11 @@
 using System.Runtime.InteropServices;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Transport;
 
 /// <summary>
-/// The Linux system calls the epoll transport makes straight on descriptors: epoll, eventfd, recv, send, sendmsg.
+/// The Linux system calls made straight on descriptors where going through System.Net.Sockets would cost a thread
+/// hand-off per completion: the serving engine's epoll transport and sock bench's pipeline loop (epoll, eventfd, recv,
+/// send, sendmsg).
 /// Results are the kernel's: a count, or minus errno. x86-64 only, where <c>struct epoll_event</c> is packed to 12 bytes.
 /// </summary>
 internal static unsafe partial class LinuxSocketCalls
