@@ -10,15 +10,7 @@ cd "$(dirname "$0")/../.."
 command -v perf >/dev/null || { echo "needs perf (linux-perf)" >&2; exit 1; }
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-4}
 SHORT=${SHORT:-1}
-RUNS=${RUNS:-3}
-CONNS=${CONNS:-4}
-SIZE=${SIZE:-32}
-INFLIGHT=${INFLIGHT:-64}
-OUT=${OUT:-bench/out/bench}
-mkdir -p "$OUT"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/bench/common.sh
 
 echo "building sock (Release) and the C programs..."
 dotnet build -c Release src/Sock -o "$OUT/sock" -v quiet -nologo >/dev/null

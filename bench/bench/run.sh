@@ -8,15 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-5}
-RUNS=${RUNS:-3}
-CONNS=${CONNS:-4}
-SIZE=${SIZE:-32}
-INFLIGHT=${INFLIGHT:-64}
-OUT=${OUT:-bench/out/bench}
-mkdir -p "$OUT"
-PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+. bench/bench/common.sh
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 # Waits until something listens on the port, without connecting (a probe would use up iperf3 -1's one test).
