@@ -48,6 +48,35 @@ public class ServeCommandTests
         Assert.Contains("--base", run.Stdout);
     }
 
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("3")]
+    public async Task io_threads_chooses_the_transport_and_every_choice_echoes_with_ncat(string threads)
+    {
+        await using var serve = await ServeProcess.StartAsync($"serve echo --tcp --port 0 --bind 127.0.0.1 --io-threads {threads}", 1);
+        var port = serve.Port("echo", "tcp");
+        // ncat sends its input, half-closes, and prints the echo until the server closes after it.
+        var (exit, echoed) = await RunToolAsync("ncat", "through the engine\n", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(0, exit);
+        Assert.Equal("through the engine\n", echoed);
+        // The epoll threads exist exactly when asked for (Linux x86-64).
+        var names = Directory.GetDirectories($"/proc/{serve.Pid}/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim()).ToList();
+        var epoll = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        Assert.Equal(epoll, names.Count(n => n.StartsWith("sock epoll", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("-1")]
+    [InlineData("5000")]
+    public async Task io_threads_out_of_range_is_a_one_line_usage_error(string threads)
+    {
+        var run = await SockRunner.RunAsync($"serve echo --port 0 --io-threads {threads}");
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.Contains("io-threads", line);
+    }
+
     [Fact]
     public async Task an_unknown_service_is_a_one_line_usage_error()
     {
