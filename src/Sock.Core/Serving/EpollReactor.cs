@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using Sock.Core.Transport;
 
@@ -21,10 +20,9 @@ internal interface IEpollSocket
 internal sealed unsafe class EpollReactor : IDisposable
 {
     private const int MaxEvents = 256;
-    private const ulong WakeKey = 0;
+    private const ulong WakeKey = ulong.MaxValue;
     private readonly Loop[] _loops;
     private int _next;
-    private long _nextKey;
 
     public EpollReactor(int threads, TimeSpan spin)
     {
@@ -40,12 +38,11 @@ internal sealed unsafe class EpollReactor : IDisposable
     public Registration? Register(nint fd, IEpollSocket socket)
     {
         var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
-        var key = (ulong)Interlocked.Increment(ref _nextKey);
-        loop.Sockets[key] = socket;
+        var key = loop.Add(socket);
         if (LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlAdd, (int)fd,
                 LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key) != 0)
         {
-            loop.Sockets.TryRemove(key, out _);
+            loop.Remove(key);
             return null;
         }
         return new Registration(loop, key);
@@ -60,7 +57,7 @@ internal sealed unsafe class EpollReactor : IDisposable
     public sealed class Registration(Loop loop, ulong key)
     {
         /// <summary>Stops delivering events (an event already taken from epoll finds nobody).</summary>
-        public void Remove() => loop.Sockets.TryRemove(key, out _);
+        public void Remove() => loop.Remove(key);
     }
 
     /// <summary>One thread and its epoll set.</summary>
@@ -84,7 +81,52 @@ internal sealed unsafe class EpollReactor : IDisposable
 
         public int EpollFd { get; }
 
-        public ConcurrentDictionary<ulong, IEpollSocket> Sockets { get; } = new();
+        // The sockets by slot, in chunks that never move (so the loop thread reads them without a lock); an event's key
+        // is the slot and its generation, so an event for a socket already removed finds a newer generation, or nobody.
+        private const int ChunkBits = 10, ChunkSize = 1 << ChunkBits;
+        private readonly Slot[]?[] _chunks = new Slot[]?[1 << 12];
+        private readonly Stack<int> _free = new();
+        private readonly Lock _gate = new();
+        private int _used;
+
+        private struct Slot
+        {
+            public IEpollSocket? Socket;
+            public uint Generation;
+        }
+
+        public ulong Add(IEpollSocket socket)
+        {
+            lock (_gate)
+            {
+                var index = _free.Count > 0 ? _free.Pop() : _used++;
+                if (index >> ChunkBits >= _chunks.Length) throw new InvalidOperationException("too many sockets on one epoll thread");
+                var chunk = _chunks[index >> ChunkBits] ??= new Slot[ChunkSize];
+                ref var slot = ref chunk[index & (ChunkSize - 1)];
+                slot.Generation++;
+                slot.Socket = socket;
+                return ((ulong)slot.Generation << 32) | (uint)index;
+            }
+        }
+
+        public void Remove(ulong key)
+        {
+            var index = (int)(uint)key;
+            lock (_gate)
+            {
+                ref var slot = ref _chunks[index >> ChunkBits]![index & (ChunkSize - 1)];
+                if (slot.Generation != (uint)(key >> 32) || slot.Socket is null) return;
+                slot.Socket = null;
+                _free.Push(index);
+            }
+        }
+
+        private IEpollSocket? Find(ulong key)
+        {
+            var index = (int)(uint)key;
+            ref var slot = ref _chunks[index >> ChunkBits]![index & (ChunkSize - 1)];
+            return slot.Generation == (uint)(key >> 32) ? slot.Socket : null;
+        }
 
         public void Stop()
         {
@@ -119,7 +161,7 @@ internal sealed unsafe class EpollReactor : IDisposable
                         LinuxSocketCalls.Drain(_wakeFd);
                         continue;
                     }
-                    if (Sockets.TryGetValue(key, out var socket)) socket.OnEvents(events[i].Events);
+                    Find(key)?.OnEvents(events[i].Events);
                 }
             }
             LinuxSocketCalls.CloseDescriptor(_wakeFd);

@@ -63,7 +63,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 while (true)
                 {
                     var memory = writer.GetMemory(_options.BlockSize / 2);
-                    var n = Call(static (fd, m) => LinuxSocketCalls.Receive(fd, m.Span), memory);
+                    var n = ReceiveOnce(memory.Span);
                     if (n == -LinuxSocketCalls.EAGAIN)
                     {
                         writer.Advance(0);
@@ -113,9 +113,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 while (!buffer.IsEmpty)
                 {
                     if (_loopsStopping) goto done;
-                    var n = buffer.IsSingleSegment
-                        ? Call(static (fd, b) => LinuxSocketCalls.Send(fd, b.FirstSpan), buffer)
-                        : Call(static (fd, b) => SendGather(fd, b), buffer);
+                    var n = SendOnce(buffer);
                     if (n == -LinuxSocketCalls.EAGAIN)
                     {
                         // The peer's window is full: wait for the edge that says it has room (backpressure).
@@ -162,9 +160,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 int n;
                 try
                 {
-                    n = data.IsSingleSegment
-                        ? Call(static (fd, b) => LinuxSocketCalls.Send(fd, b.FirstSpan), data)
-                        : Call(static (fd, b) => SendGather(fd, b), data);
+                    n = SendOnce(data);
                 }
                 catch (ObjectDisposedException)
                 {
@@ -194,15 +190,32 @@ public sealed partial class ServerConnection : IEpollSocket
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Makes a call on the descriptor while holding a reference to it, so a close cannot hand its number to another socket mid-call.</summary>
-    private int Call<T>(Func<nint, T, int> call, T argument)
+    // Each call holds a reference to the descriptor, so a close cannot hand its number to another socket mid-call.
+
+    private int ReceiveOnce(Span<byte> buffer)
     {
         var handle = _raw.SafeHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            return call(handle.DangerousGetHandle(), argument);
+            return LinuxSocketCalls.Receive(handle.DangerousGetHandle(), buffer);
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+    }
+
+    private int SendOnce(in ReadOnlySequence<byte> data)
+    {
+        var handle = _raw.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            var fd = handle.DangerousGetHandle();
+            return data.IsSingleSegment ? LinuxSocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
         }
         finally
         {
