@@ -20,10 +20,11 @@ public class ConnectOptionTests
         int sourcePort;
         var loop = transport is Transports.Tcp6 or Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
         // A port below Linux's ephemeral range (32768+), so the many client sockets other tests open cannot take it
-        // between this probe and sock's bind.
+        // between this probe and sock's bind, and above 30,037, the top of the fixed ports the serve tests draw
+        // (20,000–30,000 plus a service's standard port), which took it once.
         while (true)
         {
-            sourcePort = Random.Shared.Next(20_000, 32_000);
+            sourcePort = Random.Shared.Next(30_100, 32_700);
             using var probe = new Socket(loop.AddressFamily, Transports.SocketTypeOf(transport), transport is Transports.Udp4 or Transports.Udp6 ? ProtocolType.Udp : ProtocolType.Tcp);
             try { probe.Bind(new IPEndPoint(loop, sourcePort)); break; }
             catch (SocketException) { }
