@@ -39,9 +39,11 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         var stopping = connection.Stopping;
         if (chat is not null)
         {
+            // The others hear of the newcomer before it hears of them: once its own line has arrived, its arrival has
+            // been told, so a client that connects after that line cannot be told of it as news.
             var others = _clients.Values.Where(c => c.Id != client.Id).Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
-            await client.SendAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), recorder).ConfigureAwait(false);
             await BroadcastAsync(ChatText.Announce($"{client.Peer} is connected as {ChatText.Name(client.Id)}."), client.Id).ConfigureAwait(false);
+            await client.SendAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), recorder).ConfigureAwait(false);
         }
         var input = connection.Input;
         try

@@ -39,8 +39,10 @@ internal sealed unsafe class EpollReactor : IDisposable
     {
         var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
         var key = loop.Add(socket);
+        // Output edges are asked for only once a send has found the socket full (WatchOutput): otherwise every ACK
+        // that frees send space would wake the loop for nothing.
         if (LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlAdd, (int)fd,
-                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key) != 0)
+                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key) != 0)
         {
             loop.Remove(key);
             return null;
@@ -58,6 +60,14 @@ internal sealed unsafe class EpollReactor : IDisposable
     {
         /// <summary>Stops delivering events (an event already taken from epoll finds nobody).</summary>
         public void Remove() => loop.Remove(key);
+
+        /// <summary>
+        /// Asks for output edges too, from now on. Re-arming reports the socket's state as it is, so an edge for room
+        /// that appeared before this call is not lost.
+        /// </summary>
+        public void WatchOutput(nint fd) =>
+            LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlMod, (int)fd,
+                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key);
     }
 
     /// <summary>One thread and its epoll set.</summary>

@@ -20,6 +20,7 @@ public sealed partial class ServerConnection : IEpollSocket
     private volatile bool _loopsStopping;
     private volatile bool _inputEnding;
     private long _sentFromOutput;
+    private bool _watchingOutput; // the send loop's own
 
     /// <summary>Puts the connection on <paramref name="reactor"/>; false when epoll refuses it (it then runs on .NET's engine).</summary>
     internal bool Attach(EpollReactor reactor)
@@ -117,6 +118,11 @@ public sealed partial class ServerConnection : IEpollSocket
                     if (n == -LinuxSocketCalls.EAGAIN)
                     {
                         // The peer's window is full: wait for the edge that says it has room (backpressure).
+                        if (!_watchingOutput)
+                        {
+                            _watchingOutput = true;
+                            WatchOutput();
+                        }
                         await _writable.WaitAsync();
                         continue;
                     }
@@ -188,6 +194,21 @@ public sealed partial class ServerConnection : IEpollSocket
         Note(negativeErrno);
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
+    }
+
+    private void WatchOutput()
+    {
+        var handle = _raw.SafeHandle;
+        var added = false;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            _registration!.WatchOutput(handle.DangerousGetHandle());
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
     }
 
     // Each call holds a reference to the descriptor, so a close cannot hand its number to another socket mid-call.
