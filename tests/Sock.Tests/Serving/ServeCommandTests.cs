@@ -261,74 +261,54 @@ public class ServeCommandTests
     [InlineData("--udp")]
     public async Task a_stale_unix_socket_file_is_replaced_and_a_live_one_is_not(string udp)
     {
-        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
-        try
-        {
-            var path = Path.Combine(dir, "echo.sock");
-            // A process that bound the path and died without unlinking it leaves a stale socket file.
-            var (exit, _) = await RunToolAsync("python3", "", "-c", $"import socket; socket.socket(socket.AF_UNIX, socket.SOCK_{(udp == "" ? "STREAM" : "DGRAM")}).bind('{path}')");
-            Assert.Equal(0, exit);
-            Assert.True(File.Exists(path));
-            await using var serve = await ServeProcess.StartAsync($"serve echo --unix {path} {udp}", 1);
-            var second = await SockRunner.RunAsync($"serve echo --unix {path} {udp}");
-            Assert.Equal(1, second.ExitCode);
-            Assert.Contains("address already in use", second.Stderr);
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory("sock-serve-");
+        var path = temp.File("echo.sock");
+        // A process that bound the path and died without unlinking it leaves a stale socket file.
+        var (exit, _) = await RunToolAsync("python3", "", "-c", $"import socket; socket.socket(socket.AF_UNIX, socket.SOCK_{(udp == "" ? "STREAM" : "DGRAM")}).bind('{path}')");
+        Assert.Equal(0, exit);
+        Assert.True(File.Exists(path));
+        await using var serve = await ServeProcess.StartAsync($"serve echo --unix {path} {udp}", 1);
+        var second = await SockRunner.RunAsync($"serve echo --unix {path} {udp}");
+        Assert.Equal(1, second.ExitCode);
+        Assert.Contains("address already in use", second.Stderr);
     }
 
     [Fact]
     public async Task hello_on_a_unix_socket_prints_the_message_and_replies()
     {
-        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
-        try
-        {
-            var path = Path.Combine(dir, "hello.sock");
-            await using var serve = await ServeProcess.StartAsync($"serve hello --unix {path}", 1);
-            using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-            await s.ConnectAsync(new UnixDomainSocketEndPoint(path));
-            await s.SendAllAsync("Hello from client"u8.ToArray());
-            Assert.Equal("Hello from server", Encoding.ASCII.GetString(await s.ReadToEndAsync()));
-            await SmallServiceTests.WaitUntil(() => serve.StdoutLines.Contains("Hello from client"));
-            await serve.SignalAsync("TERM");
-            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-            Assert.False(File.Exists(path), "the socket file is removed at exit");
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory("sock-serve-");
+        var path = temp.File("hello.sock");
+        await using var serve = await ServeProcess.StartAsync($"serve hello --unix {path}", 1);
+        using var s = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await s.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        await s.SendAllAsync("Hello from client"u8.ToArray());
+        Assert.Equal("Hello from server", Encoding.ASCII.GetString(await s.ReadToEndAsync()));
+        await SmallServiceTests.WaitUntil(() => serve.StdoutLines.Contains("Hello from client"));
+        await serve.SignalAsync("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(File.Exists(path), "the socket file is removed at exit");
     }
 
     [Fact]
     public async Task udp_with_unix_serves_unix_datagram_sockets_that_socat_and_nc_talk_to()
     {
-        var dir = Directory.CreateTempSubdirectory("sock-serve-").FullName;
-        try
-        {
-            await using var serve = await ServeProcess.StartAsync($"serve echo daytime --unix {dir} --udp", 2);
-            var echoPath = Path.Combine(dir, "echo.sock");
-            Assert.Equal(echoPath, serve.Listeners()[("echo", "unixgram")]);
-            // socat binds a path of its own to get the reply, sends its input as one datagram and prints what comes back.
-            var (socatExit, echoed) = await RunToolAsync("socat", "hello over unix datagrams\n", "-", $"UNIX-SENDTO:{echoPath},bind={Path.Combine(dir, "socat.sock")}");
-            Assert.Equal(0, socatExit);
-            Assert.Equal("hello over unix datagrams\n", echoed);
-            // OpenBSD nc -uU binds a temporary path itself; -W 1 ends it after one datagram received.
-            var (ncExit, daytime) = await RunToolAsync("nc.openbsd", "\n", "-uU", "-W", "1", Path.Combine(dir, "daytime.sock"));
-            Assert.Equal(0, ncExit);
-            Assert.Matches(@"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$", daytime);
-            await serve.SignalAsync("TERM");
-            Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
-            Assert.False(File.Exists(echoPath), "the socket files are removed at exit");
-            Assert.False(File.Exists(Path.Combine(dir, "daytime.sock")), "the socket files are removed at exit");
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
+        using var temp = new TempDirectory("sock-serve-");
+        var dir = temp.Path;
+        await using var serve = await ServeProcess.StartAsync($"serve echo daytime --unix {dir} --udp", 2);
+        var echoPath = Path.Combine(dir, "echo.sock");
+        Assert.Equal(echoPath, serve.Listeners()[("echo", "unixgram")]);
+        // socat binds a path of its own to get the reply, sends its input as one datagram and prints what comes back.
+        var (socatExit, echoed) = await RunToolAsync("socat", "hello over unix datagrams\n", "-", $"UNIX-SENDTO:{echoPath},bind={Path.Combine(dir, "socat.sock")}");
+        Assert.Equal(0, socatExit);
+        Assert.Equal("hello over unix datagrams\n", echoed);
+        // OpenBSD nc -uU binds a temporary path itself; -W 1 ends it after one datagram received.
+        var (ncExit, daytime) = await RunToolAsync("nc.openbsd", "\n", "-uU", "-W", "1", Path.Combine(dir, "daytime.sock"));
+        Assert.Equal(0, ncExit);
+        Assert.Matches(@"^\w{3} \w{3} [ \d]\d \d\d:\d\d:\d\d \d{4}\r\n$", daytime);
+        await serve.SignalAsync("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(File.Exists(echoPath), "the socket files are removed at exit");
+        Assert.False(File.Exists(Path.Combine(dir, "daytime.sock")), "the socket files are removed at exit");
     }
 
     [Fact]
