@@ -6,7 +6,8 @@
 # Servers: c (gcc -O2), sock (defaults: the engine's own epoll transport, half the processors' threads — one on 2 cores,
 # as the C server), sock-2 (two epoll threads), sock-dotnet (--io-threads 0: .NET's socket engine and the thread pool,
 # the path off Linux).
-# Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up). Loopback only; every process it
+# Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up), the servers' runs interleaved round by
+# round. Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
 # PIN=1 pins the server to CPU 0 and the load generator to CPU 1 (taskset), so a multi-threaded server cannot take
 # more than one core from the load generator, and the C server and sock get the same share.
@@ -20,9 +21,8 @@ PIN=${PIN:-0}
 on_server=() on_client=()
 if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
 work=$(mktemp -d)
-server_pid=""
 cleanup() {
-  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+  for p in "${pid[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -34,38 +34,53 @@ dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
+# Every server runs for the whole benchmark, each on its own port, and each run of the load goes to every server in
+# turn: a server's run and the C server's run of the same round are seconds apart. This machine's loopback throughput
+# moves between two levels about 2x apart for minutes at a time (both servers alike; see bench/RESULTS.md), so figures
+# measured one server after the other could compare one level with the other; a ratio of runs from the same round
+# compares like with like. The reported ratio is the median of the per-round ratios.
+declare -A port pid
 start_server() {
-  port=$(free_port)
+  local p
+  p=$(free_port)
   case "$1" in
-    c) "${on_server[@]}" "$work/c_echo" "$port" 127.0.0.1 >/dev/null 2>&1 & ;;
-    sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
-    sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
-    sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$port" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
+    c) "${on_server[@]}" "$work/c_echo" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
+    sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
   esac
-  server_pid=$!
-  for _ in $(seq 100); do nc -z 127.0.0.1 "$port" 2>/dev/null && return 0; sleep 0.1; done
+  pid[$1]=$!
+  port[$1]=$p
+  for _ in $(seq 100); do nc -z 127.0.0.1 "$p" 2>/dev/null && return 0; sleep 0.1; done
   echo "run.sh: $1 did not start" >&2; exit 1
 }
-
-stop_server() { kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""; }
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 field() { tr ' ' '\n' | sed -n "s/^$1=//p"; }
 rss_kib() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 
 declare -A result
+for server in $SERVERS; do start_server "$server"; done
+# One untimed run of each scenario first: the .NET servers compile their hot paths fully optimised within it.
 for server in $SERVERS; do
-  start_server "$server"
-  for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
-    set -- $scenario
-    mode=$1 conns=$2
-    out="$work/out"; : >"$out"
-    for _ in $(seq "$RUNS"); do
-      if [ "$mode" = pingpong ]; then "${on_client[@]}" "$work/echo_load" pingpong "$port" "$conns" "$SECS" >>"$out"
-      else "${on_client[@]}" "$work/echo_load" pipeline "$port" "$conns" "$SECS" 1000 >>"$out"; fi
+  "${on_client[@]}" "$work/echo_load" pingpong "${port[$server]}" 50 1 >/dev/null
+  "${on_client[@]}" "$work/echo_load" pipeline "${port[$server]}" 100 1 1000 >/dev/null
+done
+for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
+  set -- $scenario
+  mode=$1 conns=$2
+  for server in $SERVERS; do : >"$work/out.$server"; done
+  for _ in $(seq "$RUNS"); do
+    for server in $SERVERS; do
+      if [ "$mode" = pingpong ]; then "${on_client[@]}" "$work/echo_load" pingpong "${port[$server]}" "$conns" "$SECS" >>"$work/out.$server"
+      else "${on_client[@]}" "$work/echo_load" pipeline "${port[$server]}" "$conns" "$SECS" 1000 >>"$work/out.$server"; fi
     done
+  done
+  for server in $SERVERS; do
+    out="$work/out.$server"
     key="$server/$mode/$conns"
     result[$key.msgs]=$(field msgs_per_s <"$out" | median)
+    result[$key.runs]=$(field msgs_per_s <"$out" | tr '\n' ' ')
     if [ "$mode" = pingpong ]; then
       result[$key.p50]=$(field p50_us <"$out" | median)
       result[$key.p99]=$(field p99_us <"$out" | median)
@@ -73,18 +88,20 @@ for server in $SERVERS; do
       result[$key.mib]=$(field mib_per_s <"$out" | median)
     fi
   done
+done
+# Memory per idle connection, one server at a time (the others idle meanwhile).
+for server in $SERVERS; do
   sleep 0.5
-  before=$(rss_kib "$server_pid")
+  before=$(rss_kib "${pid[$server]}")
   : >"$work/idle"
-  "$work/echo_load" idle "$port" "$IDLE_CONNS" 4 >"$work/idle" &
+  "$work/echo_load" idle "${port[$server]}" "$IDLE_CONNS" 4 >"$work/idle" &
   idle_pid=$!
   for _ in $(seq 300); do grep -q opened "$work/idle" && break; sleep 0.1; done
   sleep 1.5
-  after=$(rss_kib "$server_pid")
+  after=$(rss_kib "${pid[$server]}")
   wait "$idle_pid" || true
   result[$server/idle]=$(awk -v a="$after" -v b="$before" -v n="$IDLE_CONNS" 'BEGIN {printf "%.2f", (a-b)/n}')
   result[$server/rss]=$after
-  stop_server
 done
 
 echo "echo benchmark, $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $RUNS x ${SECS}s, PIN=$PIN, load average $(cut -d' ' -f1-3 /proc/loadavg)"
@@ -102,13 +119,17 @@ printf '%-12s %s\n' server "KiB per idle connection ($IDLE_CONNS open; RSS with 
 for server in $SERVERS; do printf '%-12s %s (%s KiB)\n' "$server" "${result[$server/idle]}" "${result[$server/rss]}"; done
 if [[ " $SERVERS " == *" c "* ]]; then
   echo
-  echo "ratio to c (msg/s):"
+  echo "ratio to c (msg/s): median of the per-round ratios (each server's run against the C server's run of the same round),"
+  echo "then the ratio of the medians, then each round's ratio"
   for server in $SERVERS; do
     [ "$server" = c ] && continue
     for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
       set -- $scenario
-      awk -v s="$server" -v m="$1 $2" -v a="${result[$server/$1/$2.msgs]}" -v b="${result[c/$1/$2.msgs]}" \
-        'BEGIN {printf "%-12s %-14s %5.0f%%\n", s, m, 100*a/b}'
+      ratios=$(paste -d' ' <(echo "${result[$server/$1/$2.runs]}" | tr ' ' '\n' | grep .) \
+        <(echo "${result[c/$1/$2.runs]}" | tr ' ' '\n' | grep .) | awk '{printf "%.4f\n", $1 / $2}')
+      awk -v s="$server" -v m="$1 $2" -v p="$(echo "$ratios" | median)" -v a="${result[$server/$1/$2.msgs]}" \
+        -v b="${result[c/$1/$2.msgs]}" -v rounds="$(echo "$ratios" | awk '{printf " %.0f%%", 100 * $1}')" \
+        'BEGIN {printf "%-12s %-14s %5.0f%%   %5.0f%%   rounds:%s\n", s, m, 100 * p, 100 * a / b, rounds}'
     done
   done
 fi
