@@ -13,7 +13,6 @@ namespace Sock.Core.Serving;
 public sealed partial class ServerConnection : IEpollSocket
 {
     private const int MaxGather = 16;
-    private readonly Readiness _readable = new();
     private readonly Readiness _writable = new();
     private EpollReactor.Registration? _registration;
     private volatile bool _loopsStopping;
@@ -35,7 +34,7 @@ public sealed partial class ServerConnection : IEpollSocket
         if ((events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
             _inputEnding = true;
         if ((events & (LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
-            _readable.Set();
+            OnInputEdge();
         if ((events & (LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
             _writable.Set();
     }
@@ -46,20 +45,48 @@ public sealed partial class ServerConnection : IEpollSocket
         if (_registration is null) return;
         _loopsStopping = true;
         _registration.Remove();
-        _readable.Set();
+        OnInputEdge();
         _writable.Set();
     }
 
-    private async Task EpollReceiveLoopAsync()
+    // The receive side is driven by the edges themselves, not by a loop awaiting them: the epoll thread that sees an input
+    // edge receives and flushes right there (the handler runs inline within the flush), and only a flush that has to wait
+    // (backpressure) parks the receive until the handler has taken data. A busy connection thus costs no async
+    // resumption per message on the way in.
+    private const int ReceiveNotStarted = 0, ReceiveIdle = 1, ReceiveBusy = 2, ReceiveDone = 3;
+    private int _receiveState; // who may call recv: nobody yet, whoever sees the next edge, the one thread pumping, nobody ever again
+    private int _inputEdge; // an edge (or a stop) arrived that the pumping thread has not yet acted on
+    private TaskCompletionSource? _received;
+    private ValueTask<FlushResult> _pendingFlush;
+    private bool _pendingShortRead;
+    private Action? _resumeAfterFlush;
+
+    /// <summary>Starts receiving: from now on every input edge is acted on. Completes when the input pipe is completed.</summary>
+    private Task StartEpollReceive()
+    {
+        _received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // An edge that came before now is acted on; otherwise no buffer is taken until one comes (an idle connection holds none).
+        if (StayBusy()) Pump();
+        return _received.Task;
+    }
+
+    /// <summary>An input edge, or a stop: pumps on this thread unless another thread is pumping (it then goes round once more).</summary>
+    private void OnInputEdge()
+    {
+        Interlocked.Exchange(ref _inputEdge, 1);
+        if (Interlocked.CompareExchange(ref _receiveState, ReceiveBusy, ReceiveIdle) == ReceiveIdle) Pump();
+    }
+
+    /// <summary>Receives and flushes until the socket is empty, the input ends, or a flush has to wait. Called only by the thread that set the state to busy.</summary>
+    private void Pump()
     {
         var writer = _input.Writer;
         try
         {
-            while (true)
+            do
             {
-                // No buffer is taken until an edge says data may be there, so an idle connection holds none.
-                await _readable.WaitAsync();
-                if (_loopsStopping) break;
+                Volatile.Write(ref _inputEdge, 0);
+                if (_loopsStopping) goto done;
                 while (true)
                 {
                     var memory = writer.GetMemory(_options.BlockSize / 2);
@@ -69,7 +96,11 @@ public sealed partial class ServerConnection : IEpollSocket
                         writer.Advance(0);
                         break;
                     }
-                    if (n < 0) throw new SocketCallException(n);
+                    if (n < 0)
+                    {
+                        Note(n);
+                        goto done;
+                    }
                     if (n == 0)
                     {
                         if (_trace is not null) TraceReceive(0);
@@ -79,24 +110,81 @@ public sealed partial class ServerConnection : IEpollSocket
                     writer.Advance(n);
                     _traffic.Received(n);
                     if (_trace is not null) TraceReceive(n);
-                    var flush = await writer.FlushAsync();
-                    if (flush.IsCompleted || flush.IsCanceled || _loopsStopping) goto done;
-                    // A short read emptied the socket: every byte that arrives after it raises a new edge. (Reading
-                    // on to EAGAIN would cost a system call per message.) Not so the peer's FIN: it may have come with
-                    // the edge that brought this data, and raises no other, so once epoll has said so, read on to the 0.
-                    if (n < memory.Length && !_inputEnding) break;
+                    var flush = writer.FlushAsync();
+                    if (!flush.IsCompleted)
+                    {
+                        // The handler has not taken what is buffered yet (backpressure): carry on once it has, on its thread.
+                        _pendingFlush = flush;
+                        _pendingShortRead = n < memory.Length;
+                        flush.ConfigureAwait(false).GetAwaiter().UnsafeOnCompleted(_resumeAfterFlush ??= ResumeAfterFlush);
+                        return;
+                    }
+                    var next = AfterFlush(flush.Result, n < memory.Length);
+                    if (next == Next.Stop) goto done;
+                    if (next == Next.Edge) break;
                 }
             }
-        done:;
-        }
-        catch (SocketCallException ex)
-        {
-            Note(ex.Error);
+            while (StayBusy());
+            return;
         }
         catch (ObjectDisposedException)
         {
+            // Closed under us (abort, stop).
         }
-        await writer.CompleteAsync();
+        catch (Exception ex)
+        {
+            SetReason($"receive failed: {ex.Message}");
+            _failed = 1;
+        }
+    done:
+        FinishReceive();
+    }
+
+    private enum Next { Stop, Edge, Receive }
+
+    /// <summary>
+    /// What follows a flush that went through. A short read emptied the socket, and every byte that arrives after it raises
+    /// a new edge (reading on to EAGAIN would cost a system call per message). Not so the peer's FIN: it may have come with
+    /// the edge that brought this data and raises no other, so once epoll has said so, read on to the 0.
+    /// </summary>
+    private Next AfterFlush(FlushResult flush, bool shortRead) =>
+        flush.IsCompleted || flush.IsCanceled || _loopsStopping ? Next.Stop
+        : shortRead && !_inputEnding ? Next.Edge
+        : Next.Receive;
+
+    /// <summary>
+    /// Hands receiving back to the next edge; true when this thread must go on instead, because an edge (or a stop) came
+    /// while it was busy. The exchange's fence orders the state's write before the edge's read, as OnInputEdge orders its two.
+    /// </summary>
+    private bool StayBusy()
+    {
+        Interlocked.Exchange(ref _receiveState, ReceiveIdle);
+        return Volatile.Read(ref _inputEdge) != 0
+            && Interlocked.CompareExchange(ref _receiveState, ReceiveBusy, ReceiveIdle) == ReceiveIdle;
+    }
+
+    /// <summary>A parked flush went through (the handler took data, or left): receive on, wait for an edge, or finish.</summary>
+    private void ResumeAfterFlush()
+    {
+        Next next;
+        try
+        {
+            next = AfterFlush(_pendingFlush.GetAwaiter().GetResult(), _pendingShortRead);
+        }
+        catch (Exception)
+        {
+            next = Next.Stop;
+        }
+        _pendingFlush = default;
+        if (next == Next.Stop) FinishReceive();
+        else if (next == Next.Receive || StayBusy()) Pump();
+    }
+
+    private void FinishReceive()
+    {
+        Volatile.Write(ref _receiveState, ReceiveDone);
+        _input.Writer.Complete();
+        _received!.TrySetResult();
     }
 
     private async Task EpollSendLoopAsync()

@@ -19,7 +19,7 @@ public sealed partial class ServerConnection
     internal async Task RunAsync(ConnectionHandler handler, IServerObserver? observer)
     {
         var epoll = _registration is not null;
-        var receiving = epoll ? EpollReceiveLoopAsync() : ReceiveLoopAsync();
+        var receiving = epoll ? StartEpollReceive() : ReceiveLoopAsync();
         var sending = epoll ? EpollSendLoopAsync() : SendLoopAsync();
         try
         {
