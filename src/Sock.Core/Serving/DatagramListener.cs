@@ -68,24 +68,7 @@ internal sealed class DatagramListener
     public Task Completion { get; private set; } = Task.CompletedTask;
     internal TrafficCounters Traffic => _traffic;
 
-    public SocketRecord Record => new()
-    {
-        Id = Id,
-        Handle = Handle,
-        Service = Name,
-        Type = "datagram",
-        Family = SocketNames.Family(_raw.AddressFamily),
-        Protocol = SocketNames.Protocol(_raw.AddressFamily, SocketType.Dgram),
-        Local = _local,
-        Remote = "*",
-        State = "UNCONN",
-        BytesIn = _traffic.BytesIn,
-        BytesOut = _traffic.BytesOut,
-        MessagesIn = _traffic.MessagesIn,
-        MessagesOut = _traffic.MessagesOut,
-        OpenedAt = _traffic.OpenedAt,
-        LastActivity = _traffic.LastActivity,
-    };
+    public SocketRecord Record => _traffic.Record(Id, Handle, Name, _raw.AddressFamily, SocketType.Dgram, _local, "*", "UNCONN");
 
     public void Start() => Completion = ReceiveLoopAsync();
 

@@ -104,26 +104,8 @@ public sealed partial class ServerConnection
     public void SetCloseReason(string reason) => SetReason(reason);
 
     /// <summary>The connection's socket record as it is now.</summary>
-    public SocketRecord Record => new()
-    {
-        Id = Id,
-        Handle = Handle,
-        Service = Service,
-        Type = "stream",
-        Family = SocketNames.Family(_raw.AddressFamily),
-        Protocol = SocketNames.Protocol(_raw.AddressFamily, SocketType.Stream),
-        Local = _local,
-        Remote = _remote,
-        State = _state switch { 0 => "ESTABLISHED", 1 => "CLOSING", _ => "CLOSED" },
-        BytesIn = _traffic.BytesIn,
-        BytesOut = _traffic.BytesOut,
-        MessagesIn = _traffic.MessagesIn,
-        MessagesOut = _traffic.MessagesOut,
-        OpenedAt = _traffic.OpenedAt,
-        LastActivity = _traffic.LastActivity,
-        IdleTimeout = _options.IdleTimeout,
-        CloseReason = _closeReason,
-    };
+    public SocketRecord Record => _traffic.Record(Id, Handle, Service, _raw.AddressFamily, SocketType.Stream, _local, _remote,
+        _state switch { 0 => "ESTABLISHED", 1 => "CLOSING", _ => "CLOSED" }, _options.IdleTimeout, _closeReason);
 
     internal long IdleMilliseconds => _traffic.IdleMilliseconds;
 

@@ -11,7 +11,7 @@ internal sealed class StreamListener
 {
     private readonly TracedSocket _socket;
     private readonly SocketServer _server;
-    private readonly DateTimeOffset _openedAt = DateTimeOffset.Now;
+    private readonly TrafficCounters _traffic = new(); // never counts: a listener moves no bytes, but has an opening time
     private readonly string _local;
 
     public StreamListener(long id, string name, TracedSocket socket, ConnectionHandler handler, SocketServer server)
@@ -34,24 +34,8 @@ internal sealed class StreamListener
     public EndPoint LocalEndPoint { get; }
     public Task Completion { get; private set; } = Task.CompletedTask;
 
-    public SocketRecord Record => new()
-    {
-        Id = Id,
-        Handle = Handle,
-        Service = Name,
-        Type = "stream",
-        Family = SocketNames.Family(_socket.Socket.AddressFamily),
-        Protocol = SocketNames.Protocol(_socket.Socket.AddressFamily, SocketType.Stream),
-        Local = _local,
-        Remote = "*",
-        State = "LISTEN",
-        BytesIn = 0,
-        BytesOut = 0,
-        MessagesIn = 0,
-        MessagesOut = 0,
-        OpenedAt = _openedAt,
-        LastActivity = _openedAt,
-    };
+    public SocketRecord Record =>
+        _traffic.Record(Id, Handle, Name, _socket.Socket.AddressFamily, SocketType.Stream, _local, "*", "LISTEN");
 
     public void Start() => Completion = AcceptLoopAsync();
 

@@ -1,3 +1,5 @@
+using System.Net.Sockets;
+
 namespace Sock.Core.Serving;
 
 /// <summary>
@@ -34,4 +36,27 @@ internal sealed class TrafficCounters
     public long IdleMilliseconds => Environment.TickCount64 - Volatile.Read(ref _lastActivityTicks);
 
     public DateTimeOffset LastActivity => OpenedAt.AddMilliseconds(Volatile.Read(ref _lastActivityTicks) - _openedTicks);
+
+    /// <summary>The record of the socket these counters belong to, with its traffic as it is now.</summary>
+    public SocketRecord Record(long id, long handle, string service, AddressFamily family, SocketType type, string local,
+        string remote, string state, TimeSpan? idleTimeout = null, string? closeReason = null) => new()
+    {
+        Id = id,
+        Handle = handle,
+        Service = service,
+        Type = type == SocketType.Dgram ? "datagram" : "stream",
+        Family = SocketNames.Family(family),
+        Protocol = SocketNames.Protocol(family, type),
+        Local = local,
+        Remote = remote,
+        State = state,
+        BytesIn = BytesIn,
+        BytesOut = BytesOut,
+        MessagesIn = MessagesIn,
+        MessagesOut = MessagesOut,
+        OpenedAt = OpenedAt,
+        LastActivity = LastActivity,
+        IdleTimeout = idleTimeout,
+        CloseReason = closeReason,
+    };
 }
