@@ -5,7 +5,9 @@
 #   idle:      memory (RSS) per idle connection with IDLE_CONNS connections open
 # Servers: c (gcc -O2), sock (defaults: the engine's own epoll transport, half the processors' threads — one on 2 cores,
 # as the C server), sock-2 (two epoll threads), sock-dotnet (--io-threads 0: .NET's socket engine and the thread pool,
-# the path off Linux).
+# the path off Linux), dotnet-floor (bench/echo/floor: the same epoll and P/Invoke calls with nothing of the engine —
+# no pipes, no handler — the floor of sock's design in .NET, so that c against dotnet-floor is what .NET costs and
+# dotnet-floor against sock is what the engine costs).
 # Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up), the servers' runs interleaved round by
 # round. Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
@@ -16,7 +18,7 @@ cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
 SECS=${SECS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
-SERVERS=${SERVERS:-"c sock sock-2 sock-dotnet"}
+SERVERS=${SERVERS:-"c sock dotnet-floor sock-2 sock-dotnet"}
 PIN=${PIN:-0}
 on_server=() on_client=()
 if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
@@ -31,6 +33,7 @@ ulimit -n $((IDLE_CONNS * 2 + 1000)) 2>/dev/null || true
 gcc -O2 -Wall -o "$work/echo_load" echo_load.c
 gcc -O2 -o "$work/c_echo" ../c/epoll_echo_server.c
 dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null
+if [[ " $SERVERS " == *" dotnet-floor "* ]]; then dotnet build floor -c Release -o "$work/floor" -nologo -clp:ErrorsOnly >/dev/null; fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -48,6 +51,7 @@ start_server() {
     sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
     sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
     sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
+    dotnet-floor) "${on_server[@]}" dotnet "$work/floor/Floor.dll" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
   esac
   pid[$1]=$!
   port[$1]=$p
