@@ -7,7 +7,9 @@
 # as the C server), sock-2 (two epoll threads), sock-dotnet (--io-threads 0: .NET's socket engine and the thread pool,
 # the path off Linux), dotnet-floor (bench/echo/floor: the same epoll and P/Invoke calls with nothing of the engine —
 # no pipes, no handler — the floor of sock's design in .NET, so that c against dotnet-floor is what .NET costs and
-# dotnet-floor against sock is what the engine costs).
+# dotnet-floor against sock is what the engine costs). Optional, not run by default: c-uring and c-uring-defer
+# (bench/c/uring_echo_server.c: the C server over io_uring instead of epoll; needs liburing-dev, installed here when
+# missing and running as root).
 # Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up), the servers' runs interleaved round by
 # round. Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
@@ -32,6 +34,12 @@ ulimit -n $((IDLE_CONNS * 2 + 1000)) 2>/dev/null || true
 
 gcc -O2 -Wall -o "$work/echo_load" echo_load.c
 gcc -O2 -o "$work/c_echo" ../c/epoll_echo_server.c
+if [[ " $SERVERS " == *" c-uring"* ]]; then
+  if [ ! -e /usr/include/liburing.h ] && [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq liburing-dev >/dev/null
+  fi
+  gcc -O2 -o "$work/c_uring" ../c/uring_echo_server.c -luring
+fi
 dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null
 if [[ " $SERVERS " == *" dotnet-floor "* ]]; then dotnet build floor -c Release -o "$work/floor" -nologo -clp:ErrorsOnly >/dev/null; fi
 
@@ -52,6 +60,8 @@ start_server() {
     sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
     sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
     dotnet-floor) "${on_server[@]}" dotnet "$work/floor/Floor.dll" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
+    c-uring) "${on_server[@]}" "$work/c_uring" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
+    c-uring-defer) "${on_server[@]}" "$work/c_uring" "$p" 127.0.0.1 defer >/dev/null 2>&1 & ;;
   esac
   pid[$1]=$!
   port[$1]=$p
