@@ -166,6 +166,42 @@ public class SocketServerTests
     }
 
     [Theory]
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task a_handler_slower_than_its_peer_pauses_the_receive_and_loses_nothing(string transport)
+    {
+        // A small input limit and a handler that sleeps between reads: the receive keeps finding the input pipe full,
+        // parks, and is resumed from the handler's thread pool thread while edges keep arriving on the epoll thread.
+        var options = new ServerOptions { MaxInputBuffer = 16 * 1024 };
+        var (server, ep) = await StartAsync(transport, async c =>
+        {
+            long count = 0, sum = 0;
+            while (true)
+            {
+                var r = await c.Input.ReadAsync();
+                foreach (var segment in r.Buffer)
+                    foreach (var b in segment.Span)
+                    {
+                        count++;
+                        sum = (sum * 31 + b) % 1_000_000_007;
+                    }
+                c.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) break;
+                await Task.Delay(1);
+            }
+            await c.Output.WriteAsync(Encoding.ASCII.GetBytes($"{count} {sum}\n"));
+        }, options);
+        await using var _ = server;
+        var data = new byte[4 * 1024 * 1024];
+        new Random(42).NextBytes(data);
+        long expected = 0;
+        foreach (var b in data) expected = (expected * 31 + b) % 1_000_000_007;
+        using var client = await ConnectAsync(ep);
+        await client.SendAllAsync(data).WaitAsync(TimeSpan.FromSeconds(60));
+        client.Shutdown(SocketShutdown.Send);
+        Assert.Equal($"{data.Length} {expected}", await ReadLineAsync(client).WaitAsync(TimeSpan.FromSeconds(60)));
+    }
+
+    [Theory]
     [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
     public async Task a_client_that_never_reads_is_held_to_bounded_buffers_while_others_are_served(string transport)
     {
