@@ -114,12 +114,8 @@ internal static class ServeCommand
             var quoteList = parse.GetValue(quotes) is { } q ? QotdService.Load(q) : null;
             var isJson = parse.GetValue(json);
             var log = new ServeLog(Console.Error, parse.GetValue(verbose), isJson);
-            var stdout = Console.Out;
-            var stdoutGate = new Lock();
-            void Print(ServiceMessage m)
-            {
-                lock (stdoutGate) { stdout.WriteLine(m.Text); stdout.Flush(); }
-            }
+            await using var printer = new LinePrinter(Console.Out);
+            ValueTask Print(ServiceMessage m) => printer.PrintAsync(m.Text);
 
             await using var server = new SocketServer(options, TraceWriter.FromOptions(parse), log);
             var doTcp = !udpOnly || tcpOnly;
@@ -168,6 +164,8 @@ internal static class ServeCommand
             var stopping = server.StopAsync();
             log.Stopping(open, options.DrainTimeout);
             var forced = await stopping;
+            // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
+            await printer.DrainAsync(options.DrainTimeout);
             log.Stopped(forced);
             return ExitCodes.Success;
         });

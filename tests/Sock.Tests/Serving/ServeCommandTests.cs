@@ -274,6 +274,35 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task hello_printing_into_a_stdout_nobody_reads_yet_holds_up_no_other_connection()
+    {
+        using var temp = new TempDirectory("sock-serve-");
+        var output = temp.File("stdout");
+        var go = temp.File("go");
+        // sock's stdout is a pipe whose reader starts only once the file "go" exists: until then, once 64 KiB are in
+        // it, a write() into it blocks. Printing on the engine's I/O thread would stall every connection on that thread.
+        string[] prefix = ["bash", "-c", $"\"$@\" | (while [ ! -e {go} ]; do sleep 0.05; done; cat > {output})", "sh"];
+        await using var serve = await ServeProcess.StartAsync("serve hello echo --port 0 --tcp --bind 127.0.0.1", 2, prefix);
+        var message = new string('m', 30_000);
+        for (var i = 0; i < 8; i++)
+        {
+            using var hello = await ConnectAsync(serve.Port("hello", "tcp"));
+            await hello.SendAllAsync(Encoding.ASCII.GetBytes($"{i}{message}\n"));
+            Assert.Equal("Hello from server", Encoding.ASCII.GetString(await hello.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(10))));
+        }
+        using (var echo = await ConnectAsync(serve.Port("echo", "tcp")))
+        {
+            await echo.SendAllAsync("still served\n"u8.ToArray());
+            Assert.Equal("still served\n", Encoding.ASCII.GetString(await echo.ReadExactlyAsync(13).WaitAsync(TimeSpan.FromSeconds(10))));
+        }
+        await File.WriteAllTextAsync(go, "");
+        // Then every message reaches stdout whole and in order.
+        string[] lines = [];
+        await SmallServiceTests.WaitUntil(() => File.Exists(output) && (lines = File.ReadAllLines(output)).Length == 8);
+        Assert.Equal(Enumerable.Range(0, 8).Select(i => $"{i}{message}"), lines);
+    }
+
+    [Fact]
     public async Task hello_on_a_unix_socket_prints_the_message_and_replies()
     {
         using var temp = new TempDirectory("sock-serve-");

@@ -180,7 +180,11 @@ public class SmallServiceTests
     public async Task hello_prints_the_message_and_replies_hello_from_server(string transport)
     {
         var said = new List<string>();
-        var service = SmallServices.Create("hello", messages: m => { lock (said) said.Add(m.Text); });
+        var service = SmallServices.Create("hello", messages: m =>
+        {
+            lock (said) said.Add(m.Text);
+            return ValueTask.CompletedTask;
+        });
         byte[] reply;
         if (Transports.SocketTypeOf(transport) == SocketType.Dgram)
         {

@@ -17,17 +17,21 @@ public static class HelloService
 
     private static readonly byte[] ReplyBytes = Encoding.ASCII.GetBytes(Reply);
 
-    internal static SmallService Create(Action<ServiceMessage>? messages) => new(
+    internal static SmallService Create(Func<ServiceMessage, ValueTask>? messages) => new(
         "hello", 8080, "the seed example", "reads a message, prints it, replies \"Hello from server\"",
         connection => ServeAsync(connection, messages),
-        datagram =>
+        async datagram =>
         {
-            messages?.Invoke(new ServiceMessage(datagram.Service, datagram.Remote, Decode(new ReadOnlySequence<byte>(datagram.Payload))));
-            return datagram.ReplyAsync(ReplyBytes);
+            if (messages is not null)
+                await messages(new ServiceMessage(datagram.Service, datagram.Remote, Decode(new ReadOnlySequence<byte>(datagram.Payload)))).ConfigureAwait(false);
+            await datagram.ReplyAsync(ReplyBytes).ConfigureAwait(false);
         });
 
-    /// <summary>Serves one exchange on a stream connection.</summary>
-    public static async ValueTask ServeAsync(ServerConnection connection, Action<ServiceMessage>? messages)
+    /// <summary>
+    /// Serves one exchange on a stream connection. <paramref name="messages"/> is awaited before the reply: a sink that
+    /// cannot keep up (stdout into a pipe read slowly) holds this connection back, not the I/O thread it runs on.
+    /// </summary>
+    public static async ValueTask ServeAsync(ServerConnection connection, Func<ServiceMessage, ValueTask>? messages)
     {
         var max = connection.MaxLineLength > 0 ? connection.MaxLineLength : DefaultMaxMessage;
         var input = connection.Input;
@@ -55,8 +59,10 @@ public static class HelloService
             }
             if (status == LineStatus.Line)
             {
-                messages?.Invoke(new ServiceMessage(connection.Service, connection.RemoteEndPoint, Decode(line)));
+                var text = Decode(line);
                 input.AdvanceTo(buffer.Start);
+                if (messages is not null)
+                    await messages(new ServiceMessage(connection.Service, connection.RemoteEndPoint, text)).ConfigureAwait(false);
                 connection.Output.Write(ReplyBytes);
                 await connection.Output.FlushAsync().ConfigureAwait(false);
                 return;

@@ -24,8 +24,8 @@ public static class SmallServices
     /// <summary>Builds the service called <paramref name="name"/>.</summary>
     /// <param name="name">echo, discard, daytime, qotd, chargen, time or hello.</param>
     /// <param name="quotes">qotd's quotes (null: the built-in list).</param>
-    /// <param name="messages">Where hello reports what clients say (null: nowhere).</param>
-    public static SmallService Create(string name, IReadOnlyList<string>? quotes = null, Action<ServiceMessage>? messages = null) => name switch
+    /// <param name="messages">Where hello reports what clients say (null: nowhere); hello awaits it before it replies.</param>
+    public static SmallService Create(string name, IReadOnlyList<string>? quotes = null, Func<ServiceMessage, ValueTask>? messages = null) => name switch
     {
         "echo" => new(name, 7, "RFC 862", "sends back what it receives", EchoService.ServeAsync, EchoService.ServeAsync),
         "discard" => new(name, 9, "RFC 863", "reads and throws away what it receives", DiscardService.ServeAsync, DiscardService.ServeAsync),
