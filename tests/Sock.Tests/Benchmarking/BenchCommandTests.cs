@@ -17,17 +17,17 @@ public sealed class BenchCommandTests
     }
 
     /// <summary>ncat -l -k --exec /bin/cat on loopback (or a Unix path): the target words for sock bench, and the process.</summary>
-    private static async Task<(string[] Target, Process Ncat, string? Dir)> StartNcatEcho(string transport)
+    private static async Task<(string[] Target, Process Ncat, TempDirectory? Dir)> StartNcatEcho(string transport)
     {
         var psi = new ProcessStartInfo("ncat") { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
         string[] target;
-        string? dir = null;
+        TempDirectory? dir = null;
         EndPoint probe;
         switch (transport)
         {
             case Transports.Unix:
-                dir = Directory.CreateTempSubdirectory("sock-bench-").FullName;
-                var path = Path.Combine(dir, "echo.sock");
+                dir = new TempDirectory("sock-bench-");
+                var path = dir.File("echo.sock");
                 foreach (var a in new[] { "-l", "-k", "-U", path, "--exec", "/bin/cat" }) psi.ArgumentList.Add(a);
                 target = ["-U", path];
                 probe = new UnixDomainSocketEndPoint(path);
@@ -58,7 +58,7 @@ public sealed class BenchCommandTests
         return (target, p, dir);
     }
 
-    private static void Stop(Process p, string? dir)
+    private static void Stop(Process p, TempDirectory? dir)
     {
         try
         {
@@ -69,7 +69,7 @@ public sealed class BenchCommandTests
         {
         }
         p.Dispose();
-        if (dir is not null) Directory.Delete(dir, recursive: true);
+        dir?.Dispose();
     }
 
     private static JsonElement Json(SockRun run)
@@ -256,7 +256,8 @@ public sealed class BenchCommandTests
     public async Task histogram_file_is_written_in_hdrhistogram_text_format()
     {
         var (target, ncat, dir) = await StartNcatEcho(Transports.Tcp4);
-        var file = Path.Combine(Directory.CreateTempSubdirectory("sock-hgrm-").FullName, "lat.hgrm");
+        using var hgrm = new TempDirectory("sock-hgrm-");
+        var file = hgrm.File("lat.hgrm");
         try
         {
             var run = await SockRunner.RunAsync(["bench", "echo", .. target, "-n", "300", "-d", "20s", "--histogram", file], timeout: TimeSpan.FromSeconds(40));
@@ -268,7 +269,6 @@ public sealed class BenchCommandTests
         finally
         {
             Stop(ncat, dir);
-            Directory.Delete(Path.GetDirectoryName(file)!, recursive: true);
         }
     }
 

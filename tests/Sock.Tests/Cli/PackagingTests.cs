@@ -24,23 +24,17 @@ public class PackagingTests
     {
         // Pack what the test run already built (same configuration), install it into a private tool path, run it.
         var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-        var work = Directory.CreateTempSubdirectory("sock-pack-").FullName;
-        try
-        {
-            var pack = await Run("dotnet", "pack", Path.Combine(RepoPaths.Root, "src", "Sock", "Sock.csproj"), "-c", configuration, "--no-build", "-o", Path.Combine(work, "pkg"), "-nologo");
-            Assert.True(pack.Exit == 0, pack.Output);
-            Assert.Single(Directory.GetFiles(Path.Combine(work, "pkg"), "sock.*.nupkg"));
-            var install = await Run("dotnet", "tool", "install", "--tool-path", Path.Combine(work, "tools"), "--add-source", Path.Combine(work, "pkg"), "sock");
-            Assert.True(install.Exit == 0, install.Output);
-            var version = await Run(Path.Combine(work, "tools", "sock"), "--version");
-            Assert.Equal(0, version.Exit);
-            Assert.Matches(@"^\d+\.\d+\.\d+", version.Output.Trim());
-            var services = await Run(Path.Combine(work, "tools", "sock"), "services", "22/tcp");
-            Assert.Contains("ssh", services.Output);
-        }
-        finally
-        {
-            Directory.Delete(work, recursive: true);
-        }
+        using var temp = new TempDirectory("sock-pack-");
+        var work = temp.Path;
+        var pack = await Run("dotnet", "pack", Path.Combine(RepoPaths.Root, "src", "Sock", "Sock.csproj"), "-c", configuration, "--no-build", "-o", Path.Combine(work, "pkg"), "-nologo");
+        Assert.True(pack.Exit == 0, pack.Output);
+        Assert.Single(Directory.GetFiles(Path.Combine(work, "pkg"), "sock.*.nupkg"));
+        var install = await Run("dotnet", "tool", "install", "--tool-path", Path.Combine(work, "tools"), "--add-source", Path.Combine(work, "pkg"), "sock");
+        Assert.True(install.Exit == 0, install.Output);
+        var version = await Run(Path.Combine(work, "tools", "sock"), "--version");
+        Assert.Equal(0, version.Exit);
+        Assert.Matches(@"^\d+\.\d+\.\d+", version.Output.Trim());
+        var services = await Run(Path.Combine(work, "tools", "sock"), "services", "22/tcp");
+        Assert.Contains("ssh", services.Output);
     }
 }

@@ -1,10 +1,11 @@
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Services;
+using Sock.Tests.Support;
 
 namespace Sock.Tests.Core;
 
-public class ServiceRegistryTests
+public sealed class ServiceRegistryTests : IDisposable
 {
     private const string CapturedServices = """
         # Network services, Internet style
@@ -17,9 +18,12 @@ public class ServiceRegistryTests
         http		80/tcp		www		# WorldWideWeb HTTP
         """;
 
-    private static ServiceRegistry Registry()
+    // The registry reads the file on first lookup, not when built, so the directory lives as long as the test.
+    private readonly TempDirectory _dir = new("sock-services-");
+
+    private ServiceRegistry Registry()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("sock-services-").FullName, "services");
+        var path = _dir.File("services");
         File.WriteAllText(path, CapturedServices);
         return new ServiceRegistry(path);
     }
@@ -74,4 +78,6 @@ public class ServiceRegistryTests
     [InlineData("ht tp")]
     public void bad_queries_are_usage_errors(string text) =>
         Assert.Equal(SockErrorKind.Usage, Assert.Throws<SockException>(() => ServiceQuery.Parse(text)).Kind);
+
+    public void Dispose() => _dir.Dispose();
 }

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Sock.Tests.Support;
 
 namespace Sock.Tests.Inspection;
 
@@ -11,10 +12,10 @@ namespace Sock.Tests.Inspection;
 public sealed class KnownSockets : IDisposable
 {
     private readonly List<Socket> _sockets = [];
+    private readonly TempDirectory _dir = new("sock-stat-");
 
     public KnownSockets()
     {
-        Directory = System.IO.Directory.CreateTempSubdirectory("sock-stat-").FullName;
         foreach (var loopback in new[] { IPAddress.Loopback, IPAddress.IPv6Loopback })
         {
             var l = Keep(new Socket(loopback.AddressFamily, SocketType.Stream, ProtocolType.Tcp));
@@ -75,7 +76,7 @@ public sealed class KnownSockets : IDisposable
     }
 
     /// <summary>The temporary directory holding the Unix sockets.</summary>
-    public string Directory { get; }
+    public string Directory => _dir.Path;
 
     /// <summary>
     /// The local endpoints of the listeners and bound UDP sockets, as ss spells them (127.0.0.1:P, [::1]:P): rows
@@ -113,7 +114,6 @@ public sealed class KnownSockets : IDisposable
     public void Dispose()
     {
         foreach (var s in _sockets) s.Dispose();
-        try { System.IO.Directory.Delete(Directory, recursive: true); }
-        catch (IOException) { }
+        _dir.Dispose();
     }
 }

@@ -123,7 +123,8 @@ public class ConnectOptionTests
     [Fact]
     public async Task unix_datagram_connect_and_listen()
     {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("sock-udg-").FullName, "d.sock");
+        using var dir = new TempDirectory("sock-udg-");
+        var path = dir.File("d.sock");
         await using var listener = RunningProcess.Sock("listen", "-v", "-u", "-U", path);
         await listener.WaitForStderrAsync("Listening on");
         await using var client = RunningProcess.Sock("connect", "-u", "-q", "2s", "-U", path);

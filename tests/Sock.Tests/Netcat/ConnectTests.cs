@@ -90,9 +90,9 @@ public class ConnectTests
     {
         var (server, target) = Net.TestListener(transport);
         using var _ = server;
-        var dir = Directory.CreateTempSubdirectory("sock-rec-").FullName;
-        var raw = Path.Combine(dir, "raw");
-        var hex = Path.Combine(dir, "hex");
+        using var dir = new TempDirectory("sock-rec-");
+        var raw = dir.File("raw");
+        var hex = dir.File("hex");
         var run = SockRunner.RunAsync(["connect", "-o", raw, "-x", hex, .. target.ConnectArgs], "ping\n");
         using var c = await server.AcceptAsync();
         await Net.ReadToEndAsync(c);

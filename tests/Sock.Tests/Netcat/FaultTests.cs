@@ -117,12 +117,12 @@ public class FaultTests(ITestOutputHelper output)
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task a_killed_peer_ends_the_session_promptly(string transport)
     {
-        var dir = Directory.CreateTempSubdirectory("sock-kill-").FullName;
+        using var dir = new TempDirectory("sock-kill-");
         string[] ncatArgs;
         string[] connect;
         if (transport == Transports.Unix)
         {
-            var path = Path.Combine(dir, "s.sock");
+            var path = dir.File("s.sock");
             ncatArgs = ["-v", "-lU", path];
             connect = ["-U", path];
         }
@@ -184,7 +184,8 @@ public class FaultTests(ITestOutputHelper output)
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task a_stdout_that_is_not_read_stalls_the_client_instead_of_growing_memory(string transport)
     {
-        var listen = Net.ListenArgs(transport, out var path);
+        using var dir = new TempDirectory("sock-nc-");
+        var listen = Net.ListenArgs(transport, dir, out var path);
         // sock listen's stdout is a pipe nobody reads: it fills, and sock must stop reading the socket.
         using var sock = SockRunner.Start(["listen", "-v", .. listen]);
         try

@@ -14,10 +14,32 @@ namespace Sock.Tests.Netcat;
 /// received in a file proves the client's EOF reached it (it exits at EOF); a server that answers with the payload's
 /// hash after EOF proves the half-close (the reply arrives whole after the client shut down its write side).
 /// </summary>
-public class InteropTests
+public class InteropTests(InteropTests.Payloads payloads) : IClassFixture<InteropTests.Payloads>
 {
-    private static readonly Lazy<(string Path, string Sha)> Large = new(() => MakePayload(64));
-    private static readonly Lazy<(string Path, string Sha)> Medium = new(() => MakePayload(16));
+    /// <summary>The random payloads, written once for the class (they are large) and deleted after its last test.</summary>
+    public sealed class Payloads : IDisposable
+    {
+        private readonly TempDirectory _dir = new("sock-payload-");
+
+        public Payloads()
+        {
+            Large = new(() => Make(64));
+            Medium = new(() => Make(16));
+        }
+
+        public Lazy<(string Path, string Sha)> Large { get; }
+        public Lazy<(string Path, string Sha)> Medium { get; }
+
+        private (string Path, string Sha) Make(int mib)
+        {
+            var path = _dir.File($"payload-{mib}m");
+            var data = RandomNumberGenerator.GetBytes(mib << 20);
+            File.WriteAllBytes(path, data);
+            return (path, Convert.ToHexStringLower(SHA256.HashData(data)));
+        }
+
+        public void Dispose() => _dir.Dispose();
+    }
 
     public static TheoryData<string, string> Pairs
     {
@@ -31,8 +53,8 @@ public class InteropTests
         }
     }
 
-    private static (string Path, string Sha) Payload(string tool, string transport) =>
-        transport == Transports.Tcp4 ? Large.Value : Medium.Value;
+    private (string Path, string Sha) Payload(string tool, string transport) =>
+        transport == Transports.Tcp4 ? payloads.Large.Value : payloads.Medium.Value;
 
     /// <summary>sock connect → tool server: upload, EOF, and the server's reply after EOF (or its received file).</summary>
     [Theory]
@@ -40,9 +62,9 @@ public class InteropTests
     public async Task sock_connect_to_tool_listener_uploads_intact_and_honours_half_close(string tool, string transport)
     {
         var (payload, sha) = Payload(tool, transport);
-        var dir = Directory.CreateTempSubdirectory("sock-interop-").FullName;
-        var (endpoint, port, path) = Reserve(transport, dir);
-        var received = Path.Combine(dir, "received");
+        using var dir = new TempDirectory("sock-interop-");
+        var (endpoint, port, path) = Reserve(transport, dir.Path);
+        var received = dir.File("received");
         var server = tool switch
         {
             // ncat 7.93's -c drops a reply written after the client's EOF (ncat to ncat too), so ncat keeps the file;
@@ -73,8 +95,8 @@ public class InteropTests
     public async Task tool_client_to_sock_listen_uploads_intact_and_gets_the_reply_after_eof(string tool, string transport)
     {
         var (payload, sha) = Payload(tool, transport);
-        var dir = Directory.CreateTempSubdirectory("sock-interop-").FullName;
-        var listen = Net.ListenArgs(transport, out var path);
+        using var dir = new TempDirectory("sock-interop-");
+        var listen = Net.ListenArgs(transport, dir, out var path);
         await using var sock = RunningProcess.Sock(["listen", "-v", "-c", "sha256sum", .. listen]);
         var m = await sock.WaitForStderrAsync(@"^Listening on (\S+)");
         var target = Net.TargetFrom(transport, m.Groups[1].Value, path);
@@ -88,7 +110,6 @@ public class InteropTests
         Assert.True(run.ExitCode == 0, run.ToString());
         Assert.Equal($"{sha}  -\n", run.Stdout);
         Assert.Equal(0, await sock.WaitForExitAsync());
-        _ = dir;
     }
 
     /// <summary>The other direction: the server sends the payload, the client prints it.</summary>
@@ -97,10 +118,10 @@ public class InteropTests
     public async Task downloads_arrive_intact_both_ways_round(string tool, string transport)
     {
         var (payload, sha) = Payload(tool, transport);
-        var dir = Directory.CreateTempSubdirectory("sock-interop-").FullName;
+        using var dir = new TempDirectory("sock-interop-");
 
         // tool serves the file, sock connect receives it.
-        var (endpoint, port, path) = Reserve(transport, dir);
+        var (endpoint, port, path) = Reserve(transport, dir.Path);
         var server = tool switch
         {
             "ncat" => $"ncat --send-only {NcatListen(transport, port, path)} < {payload}",
@@ -116,7 +137,9 @@ public class InteropTests
         }
 
         // sock listen serves the file, tool receives it.
-        var listen = Net.ListenArgs(transport, out var lpath);
+        // Its own directory: the tool's socket file may still be in the first one, and sock would replace it.
+        using var ldir = new TempDirectory("sock-nc-");
+        var listen = Net.ListenArgs(transport, ldir, out var lpath);
         await using var sock = RunningProcess.Tool("sh", false, "-c", $"dotnet exec {SockRunner.SockDll} listen -v {string.Join(' ', listen)} < {payload}");
         var m = await sock.WaitForStderrAsync(@"^Listening on (\S+)");
         var target = Net.TargetFrom(transport, m.Groups[1].Value, lpath);
@@ -190,12 +213,4 @@ public class InteropTests
     private static string Hex(string sha) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.ASCII.GetBytes($"{sha}  -\n")));
 
     private static string HashOfHashLine(string stdout) => stdout;
-
-    private static (string Path, string Sha) MakePayload(int mib)
-    {
-        var path = Path.Combine(Directory.CreateTempSubdirectory("sock-payload-").FullName, $"payload-{mib}m");
-        var data = RandomNumberGenerator.GetBytes(mib << 20);
-        File.WriteAllBytes(path, data);
-        return (path, Convert.ToHexStringLower(SHA256.HashData(data)));
-    }
 }

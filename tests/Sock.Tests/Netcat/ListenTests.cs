@@ -58,9 +58,9 @@ public class ListenTests
     [MemberData(nameof(Transports.All), MemberType = typeof(Transports))]
     public async Task keep_open_sessions_are_recorded_with_o_and_x(string transport)
     {
-        var dir = Directory.CreateTempSubdirectory("sock-krec-").FullName;
-        var raw = Path.Combine(dir, "raw");
-        var hex = Path.Combine(dir, "hex");
+        using var dir = new TempDirectory("sock-krec-");
+        var raw = dir.File("raw");
+        var hex = dir.File("hex");
         var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-o", raw, "-x", hex);
         await using (sock)
         {
@@ -303,8 +303,8 @@ public class ListenTests
     [Fact]
     public async Task unix_listen_replaces_a_stale_socket_file_and_refuses_other_files()
     {
-        var dir = Directory.CreateTempSubdirectory("sock-unix-").FullName;
-        var stale = Path.Combine(dir, "stale.sock");
+        using var dir = new TempDirectory("sock-unix-");
+        var stale = dir.File("stale.sock");
         // A socket file whose process died without removing it (.NET removes its own on close; ncat killed hard does not).
         await using (var ncat = RunningProcess.Tool("ncat", false, "-lU", stale))
         {
@@ -322,7 +322,7 @@ public class ListenTests
         }
         Assert.False(File.Exists(stale), "its own socket file is removed on exit");
 
-        var plain = Path.Combine(dir, "plain.txt");
+        var plain = dir.File("plain.txt");
         File.WriteAllText(plain, "precious");
         var run = await SockRunner.RunAsync(["listen", "-U", plain]);
         Assert.Equal(2, run.ExitCode);

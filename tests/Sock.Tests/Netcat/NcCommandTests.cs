@@ -13,9 +13,10 @@ public class NcCommandTests
     {
         string[] listen;
         string? path = null;
+        using var dir = new TempDirectory("sock-nc-");
         if (transport == Transports.Unix)
         {
-            path = Path.Combine(Directory.CreateTempSubdirectory("sock-nc-").FullName, "s.sock");
+            path = dir.File("s.sock");
             listen = ["-lvU", path];
         }
         else listen = transport == Transports.Tcp6 ? ["-6lvnp0"] : ["-4lvnp", "0"];

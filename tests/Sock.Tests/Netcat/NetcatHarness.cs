@@ -14,6 +14,7 @@ public sealed class RunningProcess : IAsyncDisposable
     private readonly List<string> _stderr = [];
     private readonly Task _stderrPump;
     private readonly SemaphoreSlim _newLine = new(0);
+    private TempDirectory? _dir;
 
     private RunningProcess(Process p, bool hashStdout)
     {
@@ -106,19 +107,30 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public void CloseStdin() => Process.StandardInput.Close();
 
+    /// <summary>
+    /// Deletes <paramref name="dir"/> when this is disposed, after the process is gone: for a directory that only lives
+    /// as long as the process, such as the one holding its listening socket file.
+    /// </summary>
+    public RunningProcess Owning(TempDirectory dir)
+    {
+        _dir = dir;
+        return this;
+    }
+
     public async ValueTask DisposeAsync()
     {
         try { if (!Process.HasExited) Process.Kill(entireProcessTree: true); } catch (InvalidOperationException) { }
         await Task.WhenAny(Process.WaitForExitAsync(), Task.Delay(3000));
         Process.Dispose();
+        _dir?.Dispose();
     }
 }
 
 /// <summary>Addresses and arguments per transport for the netcat tests.</summary>
 public static class Net
 {
-    /// <summary>`sock listen` arguments that bind a fresh loopback port or socket path.</summary>
-    public static string[] ListenArgs(string transport, out string? unixPath)
+    /// <summary>`sock listen` arguments that bind a fresh loopback port, or a socket path in <paramref name="dir"/>.</summary>
+    public static string[] ListenArgs(string transport, TempDirectory dir, out string? unixPath)
     {
         unixPath = null;
         switch (transport)
@@ -128,7 +140,7 @@ public static class Net
             case Transports.Udp4: return ["-u", "127.0.0.1", "0"];
             case Transports.Udp6: return ["-u", "::1", "0"];
             default:
-                unixPath = Path.Combine(Directory.CreateTempSubdirectory("sock-nc-").FullName, "s.sock");
+                unixPath = dir.File("s.sock");
                 return ["-U", unixPath];
         }
     }
@@ -136,10 +148,20 @@ public static class Net
     /// <summary>Starts `sock listen -v` with <paramref name="extra"/> and waits until it listens; returns its target.</summary>
     public static async Task<(RunningProcess Listener, Target Target)> StartListenerAsync(string transport, params string[] extra)
     {
-        var bind = ListenArgs(transport, out var path);
-        var p = RunningProcess.Sock(["listen", "-v", .. extra, .. bind]);
-        var m = await p.WaitForStderrAsync(@"^Listening on (\S+)");
-        return (p, TargetFrom(transport, m.Groups[1].Value, path));
+        var dir = new TempDirectory("sock-nc-");
+        var bind = ListenArgs(transport, dir, out var path);
+        var p = RunningProcess.Sock(["listen", "-v", .. extra, .. bind]).Owning(dir);
+        try
+        {
+            var m = await p.WaitForStderrAsync(@"^Listening on (\S+)");
+            return (p, TargetFrom(transport, m.Groups[1].Value, path));
+        }
+        catch
+        {
+            // The caller never gets the process to dispose.
+            await p.DisposeAsync();
+            throw;
+        }
     }
 
     public static Target TargetFrom(string transport, string listening, string? path)
