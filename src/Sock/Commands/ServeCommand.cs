@@ -113,7 +113,8 @@ internal static class ServeCommand
             if (statusEvery is { } se && se <= TimeSpan.Zero) throw SockException.Usage("status interval", parse.GetValue(status)!, "must be more than 0");
             var quoteList = parse.GetValue(quotes) is { } q ? QotdService.Load(q) : null;
             var isJson = parse.GetValue(json);
-            var log = new ServeLog(Console.Error, parse.GetValue(verbose), isJson);
+            await using var logLines = new LinePrinter(Console.Error, capacity: 4096);
+            var log = new ServeLog(logLines, parse.GetValue(verbose), isJson);
             await using var printer = new LinePrinter(Console.Out);
             ValueTask Print(ServiceMessage m) => printer.PrintAsync(m.Text);
 
@@ -167,6 +168,7 @@ internal static class ServeCommand
             // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
             await printer.DrainAsync(options.DrainTimeout);
             log.Stopped(forced);
+            await logLines.DrainAsync(options.DrainTimeout);
             return ExitCodes.Success;
         });
         return command;

@@ -30,6 +30,9 @@ internal sealed class LinePrinter : IAsyncDisposable
     /// <summary>Queues <paramref name="line"/>; completes at once unless the queue is full.</summary>
     public ValueTask PrintAsync(string line) => _lines.Writer.WriteAsync(line);
 
+    /// <summary>Queues <paramref name="line"/> if there is room; false when the queue is full (the writer is not keeping up).</summary>
+    public bool TryPrint(string line) => _lines.Writer.TryWrite(line);
+
     /// <summary>Writes what is queued, waiting at most <paramref name="deadline"/> for a reader that has stopped reading.</summary>
     public async Task DrainAsync(TimeSpan deadline)
     {

@@ -8,10 +8,16 @@ using Sock.Core.Serving.Services;
 
 namespace Sock.Cli.Rendering;
 
-/// <summary>What sock serve writes to stderr: where it listens, the socket table, and (with -v) each connection.</summary>
-internal sealed class ServeLog(TextWriter error, bool verbose, bool json) : IServerObserver
+/// <summary>
+/// What sock serve writes to stderr: where it listens, the socket table, and (with -v) each connection. Lines are
+/// queued for <paramref name="error"/>'s own thread, because most come from the engine's I/O threads (a connection
+/// opened or closed), which must not block in write() on a stderr nobody reads. If the queue is full, lines are dropped
+/// and counted, and the count is reported once there is room again — memory stays bounded.
+/// </summary>
+internal sealed class ServeLog(LinePrinter error, bool verbose, bool json) : IServerObserver
 {
     private readonly Lock _gate = new();
+    private long _dropped;
 
     public void Listening(SmallService service, string protocol, EndPoint bound) =>
         Line($"serving {service.Name} ({service.DefinedBy}) on {protocol} {EndpointText.Format(bound)}");
@@ -59,13 +65,11 @@ internal sealed class ServeLog(TextWriter error, bool verbose, bool json) : ISer
             r.MessagesIn.ToString(CultureInfo.InvariantCulture), r.MessagesOut.ToString(CultureInfo.InvariantCulture),
             Durations.Format(now - r.OpenedAt), Durations.Format(now - r.LastActivity),
         ]);
-        lock (_gate)
-        {
-            error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sockets at {now:HH:mm:ss}:"));
-            TableWriter.Write(error, ["ID", "FD", "SERVICE", "PROTO", "LOCAL", "REMOTE", "STATE", "BYTES-IN", "BYTES-OUT", "MSGS-IN", "MSGS-OUT", "AGE", "IDLE"],
-                rows, rich: false);
-            error.Flush();
-        }
+        var table = new StringWriter(CultureInfo.InvariantCulture);
+        table.WriteLine(string.Create(CultureInfo.InvariantCulture, $"sockets at {now:HH:mm:ss}:"));
+        TableWriter.Write(table, ["ID", "FD", "SERVICE", "PROTO", "LOCAL", "REMOTE", "STATE", "BYTES-IN", "BYTES-OUT", "MSGS-IN", "MSGS-OUT", "AGE", "IDLE"],
+            rows, rich: false);
+        Line(table.ToString().TrimEnd('\n'));
     }
 
     public void Stopping(int open, TimeSpan drain)
@@ -83,8 +87,9 @@ internal sealed class ServeLog(TextWriter error, bool verbose, bool json) : ISer
     {
         lock (_gate)
         {
-            error.WriteLine(text);
-            error.Flush();
+            if (_dropped > 0 && error.TryPrint(string.Create(CultureInfo.InvariantCulture, $"sock: {_dropped} log line(s) dropped: stderr was not being read")))
+                _dropped = 0;
+            if (_dropped > 0 || !error.TryPrint(text)) _dropped++;
         }
     }
 }

@@ -303,6 +303,23 @@ public class ServeCommandTests
     }
 
     [Fact]
+    public async Task a_verbose_log_into_a_stderr_nobody_reads_holds_up_no_connection()
+    {
+        // sock's stderr is a pipe read only for its first line (the "serving" line reaches the test), then never
+        // again: once 64 KiB of "opened"/"closed" lines are in it, a write() into it blocks. Logging on the engine's
+        // I/O thread would stall every connection on that thread.
+        string[] prefix = ["bash", "-c", "\"$@\" 2>&1 >/dev/null | (IFS= read -r line; printf '%s\\n' \"$line\" >&2; sleep 120)", "sh"];
+        await using var serve = await ServeProcess.StartAsync("serve echo -v --port 0 --tcp --bind 127.0.0.1", 1, prefix);
+        var port = serve.Port("echo", "tcp");
+        for (var i = 0; i < 1000; i++) // about 200 KB of log lines
+        {
+            using var client = await ConnectAsync(port);
+            await client.SendAllAsync("x\n"u8.ToArray());
+            Assert.Equal("x\n", Encoding.ASCII.GetString(await client.ReadExactlyAsync(2).WaitAsync(TimeSpan.FromSeconds(10))));
+        }
+    }
+
+    [Fact]
     public async Task hello_on_a_unix_socket_prints_the_message_and_replies()
     {
         using var temp = new TempDirectory("sock-serve-");
