@@ -23,14 +23,26 @@ public static class Transports
     public static TheoryData<string> DatagramWithUnix => new() { Udp4, Udp6, UnixDatagram };
     public static TheoryData<string> AllWithUnixDatagram => new() { Tcp4, Tcp6, Unix, Udp4, Udp6, UnixDatagram };
 
-    /// <summary>An endpoint to bind for <paramref name="transport"/>: loopback port 0, or a fresh socket path.</summary>
+    /// <summary>An endpoint to bind for <paramref name="transport"/>: loopback port 0, or a socket path in a fresh directory.</summary>
     public static EndPoint BindEndPoint(string transport) => transport switch
     {
         Tcp4 or Udp4 => new IPEndPoint(IPAddress.Loopback, 0),
         Tcp6 or Udp6 => new IPEndPoint(IPAddress.IPv6Loopback, 0),
-        Unix or UnixDatagram => new UnixDomainSocketEndPoint(Path.Combine(Directory.CreateTempSubdirectory("sock-test-").FullName, "s.sock")),
+        Unix or UnixDatagram => new UnixDomainSocketEndPoint(Path.Combine(
+            Directory.CreateDirectory(SocketDirectories.Value.File(Interlocked.Increment(ref _socketDirectories).ToString(System.Globalization.CultureInfo.InvariantCulture))).FullName,
+            "s.sock")),
         _ => throw new ArgumentOutOfRangeException(nameof(transport)),
     };
+
+    // The socket paths' directories live under one directory for the whole test run, removed when the process exits:
+    // the many harnesses that bind through here have no end of their own to remove a directory at.
+    private static int _socketDirectories;
+    private static readonly Lazy<TempDirectory> SocketDirectories = new(() =>
+    {
+        var root = new TempDirectory("sock-test-");
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => root.Dispose();
+        return root;
+    });
 
     /// <summary>Stream or datagram.</summary>
     public static SocketType SocketTypeOf(string transport) => transport is Udp4 or Udp6 or UnixDatagram ? SocketType.Dgram : SocketType.Stream;
