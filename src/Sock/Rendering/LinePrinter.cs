@@ -11,7 +11,6 @@ namespace Sock.Cli.Rendering;
 internal sealed class LinePrinter : IAsyncDisposable
 {
     private readonly Channel<string> _lines;
-    private readonly Thread _thread;
     private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <param name="writer">Where the lines go.</param>
@@ -23,8 +22,7 @@ internal sealed class LinePrinter : IAsyncDisposable
             SingleReader = true,
             FullMode = BoundedChannelFullMode.Wait,
         });
-        _thread = new Thread(() => Write(writer)) { IsBackground = true, Name = "sock stdout" };
-        _thread.Start();
+        new Thread(() => Write(writer)) { IsBackground = true, Name = "sock output" }.Start();
     }
 
     /// <summary>Queues <paramref name="line"/>; completes at once unless the queue is full.</summary>

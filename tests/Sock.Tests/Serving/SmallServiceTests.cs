@@ -177,6 +177,41 @@ public class SmallServiceTests
 
     [Theory]
     [MemberData(nameof(Transports.AllWithUnixDatagram), MemberType = typeof(Transports))]
+    public async Task hello_replies_only_once_its_message_sink_has_taken_the_message(string transport)
+    {
+        // The sink is where sock serve queues lines for stdout: when that queue is full, the connection waits, not the thread.
+        var told = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var room = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var service = SmallServices.Create("hello", messages: m =>
+        {
+            told.TrySetResult(m.Text);
+            return new ValueTask(room.Task);
+        });
+        var datagram = Transports.SocketTypeOf(transport) == SocketType.Dgram;
+        await using var host = datagram ? ServingHost.Datagram(transport, service.Datagram) : ServingHost.Stream(transport, service.Stream);
+        Task<byte[]> exchange;
+        if (datagram)
+        {
+            exchange = host.AskAsync("Hello from client"u8.ToArray());
+        }
+        else
+        {
+            exchange = Task.Run(async () =>
+            {
+                using var client = await host.ConnectAsync();
+                await client.SendAllAsync("Hello from client"u8.ToArray());
+                return await client.ReadToEndAsync();
+            });
+        }
+        Assert.Equal("Hello from client", await told.Task.WaitAsync(TimeSpan.FromSeconds(10)));
+        await Task.Delay(300);
+        Assert.False(exchange.IsCompleted, "no reply while the sink has not taken the message");
+        room.SetResult();
+        Assert.Equal("Hello from server", Encoding.ASCII.GetString(await exchange.WaitAsync(TimeSpan.FromSeconds(10))));
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.AllWithUnixDatagram), MemberType = typeof(Transports))]
     public async Task hello_prints_the_message_and_replies_hello_from_server(string transport)
     {
         var said = new List<string>();
