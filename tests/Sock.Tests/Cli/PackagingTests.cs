@@ -1,4 +1,7 @@
 using System.Diagnostics;
+using System.IO.Compression;
+using System.Reflection.PortableExecutable;
+using System.Runtime.InteropServices;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Cli;
@@ -14,27 +17,78 @@ public class PackagingTests
         using var p = Process.Start(psi)!;
         var o = p.StandardOutput.ReadToEndAsync();
         var e = p.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        using var cts = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await p.WaitForExitAsync(cts.Token);
         return (p.ExitCode, await o + await e);
     }
 
-    [Fact]
-    public async Task the_tool_package_installs_and_runs_as_sock()
+    /// <summary>
+    /// The sources the tool is packed from, copied without any build output: packing builds a precompiled copy per
+    /// platform, and doing that in the repository itself would write next to the build the other tests are running.
+    /// </summary>
+    private static void CopySources(string to)
     {
-        // Pack what the test run already built (same configuration), install it into a private tool path, run it.
-        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
+        foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "README.md" })
+            File.Copy(Path.Combine(RepoPaths.Root, file), Path.Combine(to, file));
+        foreach (var project in new[] { "Sock", "Sock.Core" })
+        {
+            var from = Path.Combine(RepoPaths.Root, "src", project);
+            foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
+            {
+                var relative = Path.GetRelativePath(from, file);
+                var top = relative.Split(Path.DirectorySeparatorChar)[0];
+                if (top is "bin" or "obj") continue;
+                var target = Path.Combine(to, "src", project, relative);
+                Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+                File.Copy(file, target);
+            }
+        }
+    }
+
+    private static bool IsReadyToRun(string assembly)
+    {
+        using var pe = new PEReader(File.OpenRead(assembly));
+        return pe.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
+    }
+
+    [Fact]
+    public async Task the_tool_package_installs_precompiled_here_portable_elsewhere_and_runs_as_sock()
+    {
         using var temp = new TempDirectory("sock-pack-");
         var work = temp.Path;
-        var pack = await Run("dotnet", "pack", Path.Combine(RepoPaths.Root, "src", "Sock", "Sock.csproj"), "-c", configuration, "--no-build", "-o", Path.Combine(work, "pkg"), "-nologo");
+        CopySources(work);
+        var packages = Path.Combine(work, "pkg");
+        var pack = await Run("dotnet", "pack", Path.Combine(work, "src", "Sock", "Sock.csproj"), "-c", "Release", "-o", packages, "-nologo");
         Assert.True(pack.Exit == 0, pack.Output);
-        Assert.Single(Directory.GetFiles(Path.Combine(work, "pkg"), "sock.*.nupkg"));
-        var install = await Run("dotnet", "tool", "install", "--tool-path", Path.Combine(work, "tools"), "--add-source", Path.Combine(work, "pkg"), "sock");
+        var version = typeof(Sock.Core.Endpoints.EndpointText).Assembly.GetName().Version!.ToString(3);
+        Assert.Equal(
+            new[] { $"sock.{version}.nupkg", $"sock.any.{version}.nupkg", $"sock.linux-x64.{version}.nupkg" },
+            Directory.GetFiles(packages).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+
+        // Every platform without a package of its own gets the portable one: it runs through the dotnet host.
+        var portable = Path.Combine(work, "any");
+        ZipFile.ExtractToDirectory(Path.Combine(packages, $"sock.any.{version}.nupkg"), portable);
+        var portableDll = Path.Combine(portable, "tools", "net10.0", "any", "sock.dll");
+        Assert.False(IsReadyToRun(portableDll));
+        var portableRun = await Run("dotnet", portableDll, "services", "22/tcp");
+        Assert.True(portableRun.Exit == 0, portableRun.Output);
+        Assert.Contains("ssh", portableRun.Output);
+
+        // What `dotnet tool install` picks for this machine, as the README installs it.
+        var tools = Path.Combine(work, "tools");
+        var install = await Run("dotnet", "tool", "install", "--tool-path", tools, "--add-source", packages, "sock");
         Assert.True(install.Exit == 0, install.Output);
-        var version = await Run(Path.Combine(work, "tools", "sock"), "--version");
-        Assert.Equal(0, version.Exit);
-        Assert.Matches(@"^\d+\.\d+\.\d+", version.Output.Trim());
-        var services = await Run(Path.Combine(work, "tools", "sock"), "services", "22/tcp");
+        var installed = Assert.Single(Directory.GetFiles(Path.Combine(tools, ".store"), "sock.dll", SearchOption.AllDirectories));
+        if (OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64)
+        {
+            Assert.Contains($"{Path.DirectorySeparatorChar}linux-x64{Path.DirectorySeparatorChar}sock.dll", installed);
+            Assert.True(IsReadyToRun(installed), installed + " is not precompiled");
+        }
+        var printed = await Run(Path.Combine(tools, "sock"), "--version");
+        Assert.Equal(0, printed.Exit);
+        Assert.StartsWith(version, printed.Output.Trim());
+        var services = await Run(Path.Combine(tools, "sock"), "services", "22/tcp");
+        Assert.True(services.Exit == 0, services.Output);
         Assert.Contains("ssh", services.Output);
     }
 }
