@@ -240,7 +240,7 @@ public sealed class BenchServer : IAsyncDisposable
             var (bytes, seconds, intervals) = session.Result();
             await BenchControl.WriteLineAsync(control.Socket, string.Create(CultureInfo.InvariantCulture,
                 $"RESULT bytes={bytes} seconds={seconds:0.######} intervals={BenchControl.Join(intervals)}"), ct).ConfigureAwait(false);
-            return new BenchServerSession(peer, "tcp", session.Streams, session.Reverse, bytes, Math.Round(seconds, 3),
+            return new BenchServerSession(peer, control.Socket.AddressFamily == AddressFamily.Unix ? "unix" : "tcp", session.Streams, session.Reverse, bytes, Math.Round(seconds, 3),
                 seconds > 0 ? Math.Round(bytes * 8 / seconds / 1e9, 3) : 0, null);
         }
         finally

@@ -2,7 +2,7 @@ namespace Sock.Core.Benchmarking;
 
 /// <summary>One measurement a <see cref="BenchServer"/> took part in, as the server saw it.</summary>
 /// <param name="Peer">The client's address.</param>
-/// <param name="Kind">"tcp" or "udp".</param>
+/// <param name="Kind">"tcp", "unix" (the same stream measurement over a Unix socket) or "udp".</param>
 /// <param name="Streams">Data connections (TCP).</param>
 /// <param name="Reverse">The server sent (TCP --reverse).</param>
 /// <param name="Bytes">Bytes the server received (or sent with --reverse) while measuring.</param>

@@ -276,7 +276,7 @@ internal static class BenchCommand
                 else
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"{session.Peer}: tcp {session.Streams} stream(s) {(session.Reverse ? "sent" : "received")} {session.Bytes} bytes in {session.Seconds:0.###} s = {session.Gbps:0.###} Gbit/s"));
+                        $"{session.Peer}: {session.Kind} {session.Streams} stream(s) {(session.Reverse ? "sent" : "received")} {session.Bytes} bytes in {session.Seconds:0.###} s = {session.Gbps:0.###} Gbit/s"));
                 }
                 output.Flush();
             }

@@ -200,31 +200,54 @@ public sealed class BenchCommandTests
     /// <summary>Starts sock bench --server on a free port and returns the process and the port it printed.</summary>
     private static async Task<(Process Server, int Port)> StartServer(params string[] extra)
     {
-        var p = SockRunner.Start(["bench", "--server", "0", "-B", "127.0.0.1", .. extra]);
+        var (p, target) = await StartServer(Transports.Tcp4, null, extra);
+        return (p, int.Parse(target[^1], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>
+    /// Starts sock bench --server over <paramref name="transport"/> (a free loopback port, or a socket file in
+    /// <paramref name="dir"/>) and returns the process and the client's target words, as its listening line gives them.
+    /// </summary>
+    private static async Task<(Process Server, string[] Target)> StartServer(string transport, TempDirectory? dir, params string[] extra)
+    {
+        var path = dir?.File("bench.sock");
+        string[] listen = transport switch
+        {
+            Transports.Unix => ["-U", path!],
+            Transports.Tcp6 => ["0", "-B", "::1"],
+            _ => ["0", "-B", "127.0.0.1"],
+        };
+        var p = SockRunner.Start(["bench", "--server", .. listen, .. extra]);
         var first = await p.StandardOutput.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(20)) ?? "";
-        var m = System.Text.RegularExpressions.Regex.Match(first, @"listening on 127\.0\.0\.1:(\d+)");
+        var m = System.Text.RegularExpressions.Regex.Match(first, @"listening on (\S+)");
         if (!m.Success)
         {
             p.Kill(entireProcessTree: true);
             Assert.Fail($"no listening line from sock bench --server: '{first}' {await p.StandardError.ReadToEndAsync()}");
         }
-        return (p, int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        var where = m.Groups[1].Value;
+        if (transport == Transports.Unix) return (p, ["-U", where]);
+        var colon = where.LastIndexOf(':');
+        return (p, [where[..colon].Trim('[', ']'), where[(colon + 1)..]]);
     }
 
-    [Fact]
-    public async Task throughput_between_two_processes_reports_both_sides()
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task throughput_between_two_processes_reports_both_sides(string transport)
     {
-        var (server, port) = await StartServer("--once");
+        using var dir = transport == Transports.Unix ? new TempDirectory("sock-bench-") : null;
+        var (server, target) = await StartServer(transport, dir, "--once");
         try
         {
-            var run = await SockRunner.RunAsync(["bench", "throughput", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "-d", "1s", "-P", "2", "--json"], timeout: TimeSpan.FromSeconds(30));
+            var run = await SockRunner.RunAsync(["bench", "throughput", .. target, "-d", "1s", "-P", "2", "--json"], timeout: TimeSpan.FromSeconds(30));
             var totals = Json(run).GetProperty("totals");
             Assert.True(totals.GetProperty("bytesSent").GetInt64() > 0);
             Assert.Equal(totals.GetProperty("bytesSent").GetInt64(), totals.GetProperty("peerBytes").GetInt64());
             Assert.True(totals.GetProperty("receiverGbps").GetDouble() > 0);
             Assert.True(server.WaitForExit(10_000), "--once server should exit after one measurement");
             var log = await server.StandardOutput.ReadToEndAsync();
-            Assert.Contains($"received {totals.GetProperty("bytesSent").GetInt64()} bytes", log, StringComparison.Ordinal);
+            // The server's line names the transport it measured.
+            Assert.Contains($": {(transport == Transports.Unix ? "unix" : "tcp")} 2 stream(s) received {totals.GetProperty("bytesSent").GetInt64()} bytes", log, StringComparison.Ordinal);
         }
         finally
         {
