@@ -87,7 +87,7 @@ broker() {
   done
 }
 
-echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r); shared machine (other builds and tests running): figures are noisy"
+echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 case $what in
   bulk) bulk ;; idle) idle ;; broker) broker ;;
   all) bulk; idle; broker ;;
