@@ -65,6 +65,9 @@ public sealed record SocketTableEntry
     /// <summary>TCP internals (rtt, cwnd, bytes…) when the source gives them (netlink with -i).</summary>
     public TcpInternals? Tcp { get; init; }
 
+    /// <summary>The socket's memory (ss -m's skmem) when the source gives it (netlink, asked for).</summary>
+    public SocketMemory? Memory { get; init; }
+
     /// <summary>The processes holding the socket, when they were looked up and could be seen.</summary>
     public IReadOnlyList<SocketOwner> Owners { get; init; } = [];
 

@@ -10,6 +10,8 @@ public sealed record TcpInternals
     public string? Congestion { get; init; }
     /// <summary>Options the connection negotiated: timestamps, SACK, ECN… (ts, sack, ecn, ecnseen, fastopen as ss names them).</summary>
     public IReadOnlyList<string> Options { get; init; } = [];
+    /// <summary>Whether window scaling was negotiated (the scales below mean nothing otherwise; ss then leaves them out).</summary>
+    public bool HasWindowScale { get; init; }
     /// <summary>Send window scale.</summary>
     public int SendWindowScale { get; init; }
     /// <summary>Receive window scale.</summary>

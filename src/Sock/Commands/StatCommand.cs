@@ -28,6 +28,7 @@ internal static class StatCommand
         var extended = new Option<bool>("--extended", "-e") { Description = "Show uid, inode and the kernel's socket cookie" };
         var timers = new Option<bool>("--options", "-o") { Description = "Show TCP timers: timer:(name,expires,retransmits)" };
         var info = new Option<bool>("--info", "-i") { Description = "Show TCP internals: rtt, cwnd, retransmits, bytes acked…" };
+        var memory = new Option<bool>("--memory", "-m") { Description = "Show socket memory as ss -m: skmem:(r,rb,t,tb,f,w,o,bl,d) — received and buffer size, sent and buffer size, forward-allocated, queued to send, options, backlog, drops" };
         var noHeader = new Option<bool>("--no-header", "-H") { Description = "Do not print the header line" };
         var summary = new Option<bool>("--summary", "-s") { Description = "Totals by protocol and state, like ss -s" };
         var who = new Option<string?>("--who") { Description = "Who holds a port: PORT, PORT/tcp or PORT/udp", HelpName = "PORT" };
@@ -64,11 +65,12 @@ internal static class StatCommand
               sock stat -tan exclude time-wait dst 127.0.0.0/8
               sock stat -s
               sock stat --who 8080
+              sock stat -tanm                  with each socket's memory, as ss -m
               sock stat -tan --watch 2
               sock stat -ta --json
             """)
         {
-            tcp, udp, raw, unix, v4, v6, listening, all, numeric, processes, extended, timers, info, noHeader, summary,
+            tcp, udp, raw, unix, v4, v6, listening, all, numeric, processes, extended, timers, info, memory, noHeader, summary,
             who, watch, count, json, filter,
         };
         command.SetAction(async (parse, ct) =>
@@ -76,7 +78,7 @@ internal static class StatCommand
             var options = new StatOptions(
                 Kinds(parse.GetValue(tcp), parse.GetValue(udp), parse.GetValue(raw), parse.GetValue(unix), parse.GetValue(v4), parse.GetValue(v6)),
                 parse.GetValue(listening), parse.GetValue(all), parse.GetValue(numeric), parse.GetValue(processes),
-                parse.GetValue(extended), parse.GetValue(timers), parse.GetValue(info), !parse.GetValue(noHeader),
+                parse.GetValue(extended), parse.GetValue(timers), parse.GetValue(info), parse.GetValue(memory), !parse.GetValue(noHeader),
                 parse.GetValue(json), SocketFilter.Parse(parse.GetValue(filter) ?? []));
             if (parse.GetValue(who) is { } port) return Who(port, options);
             if (parse.GetValue(summary)) return Summary(options.Json);

@@ -27,7 +27,7 @@ internal sealed class StatTable
     {
         reader ??= SocketTableReaders.ForThisMachine();
         var states = o.States;
-        var rows = reader.Read(new SocketTableQuery(o.Kinds, states, o.Info));
+        var rows = reader.Read(new SocketTableQuery(o.Kinds, states, o.Info, o.Memory));
         var filtered = new List<SocketTableEntry>(rows.Count);
         foreach (var r in rows)
             if ((SocketStates.BitOf(r.State) & states) != 0 && o.Filter.Matches(r)) filtered.Add(r);
@@ -45,7 +45,7 @@ internal sealed class StatTable
         var tables = ((o.Kinds & SocketKinds.Tcp) != 0 ? 1 : 0) + ((o.Kinds & SocketKinds.Udp) != 0 ? 1 : 0)
             + ((o.Kinds & SocketKinds.Raw) != 0 ? 1 : 0) + ((o.Kinds & SocketKinds.Unix) != 0 ? 3 : 0);
         var stateCount = BitOperations.PopCount(states & ~(1u << SocketStates.NewSynRecv));
-        var layout = new StatLayout(tables > 1, stateCount > 1, o.Numeric, o.Processes, o.Extended, o.Timers, o.Info, o.Header);
+        var layout = new StatLayout(tables > 1, stateCount > 1, o.Numeric, o.Processes, o.Extended, o.Timers, o.Info, o.Memory, o.Header);
         return new StatTable(ordered, layout, reader.Limitation, denied);
     }
 

@@ -7,7 +7,7 @@ internal sealed record StatJsonRow(
     string Netid, string State, long RecvQ, long SendQ,
     string? LocalAddress, int? LocalPort, string? PeerAddress, int? PeerPort,
     string? Path, long? PeerInode, long Inode, int Uid, string? User, string? Cookie, bool? V6Only, int? InterfaceIndex,
-    StatJsonTimer? Timer, TcpInternals? Tcp, IReadOnlyList<SocketOwner> Processes)
+    StatJsonTimer? Timer, TcpInternals? Tcp, SocketMemory? Memory, IReadOnlyList<SocketOwner> Processes)
 {
     public static StatJsonRow From(SocketTableEntry r) => new(
         r.Netid, r.State, r.RecvQ, r.SendQ,
@@ -17,7 +17,7 @@ internal sealed record StatJsonRow(
         r.Cookie == 0 ? null : r.Cookie.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
         r.V6Only, r.InterfaceIndex == 0 ? null : r.InterfaceIndex,
         r.Timer is null ? null : new StatJsonTimer(r.Timer, r.TimerExpiresMs, r.TimerRetransmits),
-        r.Tcp, r.Owners);
+        r.Tcp, r.Memory, r.Owners);
 }
 
 /// <summary>A pending TCP timer in --json.</summary>

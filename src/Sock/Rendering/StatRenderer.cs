@@ -8,8 +8,8 @@ using Spectre.Console;
 
 namespace Sock.Cli.Rendering;
 
-/// <summary>What sock stat shows besides the base columns, as ss's -n -p -e -o -i choose it.</summary>
-internal sealed record StatLayout(bool Netid, bool State, bool Numeric, bool Processes, bool Extended, bool Timers, bool Info, bool Header);
+/// <summary>What sock stat shows besides the base columns, as ss's -n -p -e -o -i -m choose it.</summary>
+internal sealed record StatLayout(bool Netid, bool State, bool Numeric, bool Processes, bool Extended, bool Timers, bool Info, bool Memory, bool Header);
 
 /// <summary>
 /// The socket table in ss's columns and spelling: Netid, State, Recv-Q, Send-Q, Local Address:Port,
@@ -95,7 +95,7 @@ internal static class StatRenderer
 
     private static string Extras(SocketTableEntry r, StatLayout layout)
     {
-        if (!layout.Processes && !layout.Timers && !layout.Extended && !layout.Info) return "";
+        if (!layout.Processes && !layout.Timers && !layout.Extended && !layout.Info && !layout.Memory) return "";
         var sb = new StringBuilder();
         if (layout.Processes) sb.Append(Users(r.Owners));
         if (layout.Timers && r.Timer is not null)
@@ -106,8 +106,29 @@ internal static class StatRenderer
             sb.Append(CultureInfo.InvariantCulture, $" ino:{r.Inode}");
             if (r.Cookie != 0) sb.Append(CultureInfo.InvariantCulture, $" sk:{r.Cookie:x}");
         }
-        if (layout.Info && r.Tcp is { } t) sb.Append("\n\t ").Append(Info(t));
+        // ss puts a Unix socket's memory at the end of its row, and an inet socket's at the start of the second line,
+        // where -i's TCP internals follow it.
+        var memory = layout.Memory && r.Memory is { } m ? Memory(m) : null;
+        if (memory is not null && r.IsUnix) sb.Append(' ').Append(memory);
+        var tcp = layout.Info && r.Tcp is { } t ? Info(t, layout.Timers || layout.Extended) : null;
+        if ((memory is not null && !r.IsUnix) || tcp is not null)
+        {
+            sb.Append("\n\t");
+            if (memory is not null && !r.IsUnix) sb.Append(' ').Append(memory);
+            if (tcp is not null) sb.Append(' ').Append(tcp);
+        }
         return sb.ToString().TrimStart(' ');
+    }
+
+    /// <summary>ss -m's spelling: skmem:(r0,rb131072,t0,tb16384,f0,w0,o0,bl0,d0), bl and d only when the kernel gave them.</summary>
+    public static string Memory(SocketMemory m)
+    {
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture,
+            $"skmem:(r{m.ReceiveAllocated},rb{m.ReceiveBuffer},t{m.SendAllocated},tb{m.SendBuffer},f{m.ForwardAllocated},w{m.SendQueued},o{m.OptionMemory}");
+        if (m.Backlog is { } bl) sb.Append(CultureInfo.InvariantCulture, $",bl{bl}");
+        if (m.Drops is { } d) sb.Append(CultureInfo.InvariantCulture, $",d{d}");
+        return sb.Append(')').ToString();
     }
 
     /// <summary>ss's timer spelling: 1min2sec, 3.5sec → "3.500ms"-style pieces as print_ms_timer has them.</summary>
@@ -133,17 +154,28 @@ internal static class StatRenderer
         return sb.Length == 0 ? "0ms" : sb.ToString();
     }
 
-    /// <summary>The -i line, in ss's words.</summary>
-    public static string Info(TcpInternals t)
+    /// <summary>
+    /// The -i line, in ss's words; as ss, a field the kernel left at zero (a listener's, say) is left out, and the
+    /// negotiated options (ts, sack…) are named only with <paramref name="options"/> (ss's -o or -e).
+    /// </summary>
+    public static string Info(TcpInternals t, bool options = true)
     {
         static string Ms(long us) => (us / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        foreach (var o in t.Options) sb.Append(o).Append(' ');
+        if (options) foreach (var o in t.Options) sb.Append(o).Append(' ');
         if (t.Congestion is not null) sb.Append(t.Congestion).Append(' ');
-        sb.Append(CultureInfo.InvariantCulture, $"wscale:{t.SendWindowScale},{t.ReceiveWindowScale} rto:{Ms(t.RtoUs)} rtt:{Ms(t.RttUs)}/{Ms(t.RttVarUs)}");
-        if (t.AtoUs > 0) sb.Append(CultureInfo.InvariantCulture, $" ato:{Ms(t.AtoUs)}");
-        sb.Append(CultureInfo.InvariantCulture, $" mss:{t.Mss} pmtu:{t.Pmtu} rcvmss:{t.RcvMss} advmss:{t.AdvMss} cwnd:{t.Cwnd}");
-        if (t.SendSsthresh < 0xFFFF) sb.Append(CultureInfo.InvariantCulture, $" ssthresh:{t.SendSsthresh}");
+        if (t.HasWindowScale) sb.Append(CultureInfo.InvariantCulture, $"wscale:{t.SendWindowScale},{t.ReceiveWindowScale} ");
+        // ss hides the initial 3 s timeout.
+        if (t.RtoUs > 0 && t.RtoUs != 3_000_000) sb.Append(CultureInfo.InvariantCulture, $"rto:{Ms(t.RtoUs)} ");
+        if (t.RttUs > 0) sb.Append(CultureInfo.InvariantCulture, $"rtt:{Ms(t.RttUs)}/{Ms(t.RttVarUs)} ");
+        if (t.AtoUs > 0) sb.Append(CultureInfo.InvariantCulture, $"ato:{Ms(t.AtoUs)} ");
+        if (t.Mss > 0) sb.Append(CultureInfo.InvariantCulture, $"mss:{t.Mss} ");
+        if (t.Pmtu > 0) sb.Append(CultureInfo.InvariantCulture, $"pmtu:{t.Pmtu} ");
+        if (t.RcvMss > 0) sb.Append(CultureInfo.InvariantCulture, $"rcvmss:{t.RcvMss} ");
+        if (t.AdvMss > 0) sb.Append(CultureInfo.InvariantCulture, $"advmss:{t.AdvMss} ");
+        if (t.Cwnd > 0) sb.Append(CultureInfo.InvariantCulture, $"cwnd:{t.Cwnd} ");
+        sb.Length -= sb.Length > 0 && sb[^1] == ' ' ? 1 : 0;
+        if (t.SendSsthresh is > 0 and < 0xFFFF) sb.Append(CultureInfo.InvariantCulture, $" ssthresh:{t.SendSsthresh}");
         if (t.BytesSent > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_sent:{t.BytesSent}");
         if (t.BytesRetrans > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_retrans:{t.BytesRetrans}");
         if (t.BytesAcked > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_acked:{t.BytesAcked}");
@@ -152,17 +184,19 @@ internal static class StatRenderer
         if (t.SegsIn > 0) sb.Append(CultureInfo.InvariantCulture, $" segs_in:{t.SegsIn}");
         if (t.RttUs > 0 && t.Cwnd > 0)
             sb.Append(CultureInfo.InvariantCulture, $" send {(long)(t.Cwnd * (double)t.Mss * 8 * 1_000_000 / t.RttUs)}bps");
-        sb.Append(CultureInfo.InvariantCulture, $" lastsnd:{t.LastSendMs} lastrcv:{t.LastReceiveMs} lastack:{t.LastAckMs}");
+        if (t.LastSendMs > 0) sb.Append(CultureInfo.InvariantCulture, $" lastsnd:{t.LastSendMs}");
+        if (t.LastReceiveMs > 0) sb.Append(CultureInfo.InvariantCulture, $" lastrcv:{t.LastReceiveMs}");
+        if (t.LastAckMs > 0) sb.Append(CultureInfo.InvariantCulture, $" lastack:{t.LastAckMs}");
         if (t.PacingRate is > 0 and < ulong.MaxValue) sb.Append(CultureInfo.InvariantCulture, $" pacing_rate {t.PacingRate * 8}bps");
         if (t.DeliveryRate > 0) sb.Append(CultureInfo.InvariantCulture, $" delivery_rate {t.DeliveryRate * 8}bps");
         if (t.Unacked > 0) sb.Append(CultureInfo.InvariantCulture, $" unacked:{t.Unacked}");
         if (t.Retrans > 0 || t.TotalRetrans > 0) sb.Append(CultureInfo.InvariantCulture, $" retrans:{t.Retrans}/{t.TotalRetrans}");
         if (t.Lost > 0) sb.Append(CultureInfo.InvariantCulture, $" lost:{t.Lost}");
         if (t.NotSentBytes > 0) sb.Append(CultureInfo.InvariantCulture, $" notsent:{t.NotSentBytes}");
-        sb.Append(CultureInfo.InvariantCulture, $" rcv_space:{t.RcvSpace}");
+        if (t.RcvSpace > 0) sb.Append(CultureInfo.InvariantCulture, $" rcv_space:{t.RcvSpace}");
         if (t.MinRttUs > 0) sb.Append(CultureInfo.InvariantCulture, $" minrtt:{Ms(t.MinRttUs)}");
         if (t.SendWindow > 0) sb.Append(CultureInfo.InvariantCulture, $" snd_wnd:{t.SendWindow}");
-        return sb.ToString();
+        return sb.ToString().Trim();
     }
 
     /// <summary>Plain text in ss's layout: columns padded to the widest cell, one space apart, no trailing spaces.</summary>

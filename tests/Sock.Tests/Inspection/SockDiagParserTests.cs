@@ -156,6 +156,44 @@ public class SockDiagParserTests
     }
 
     [Fact]
+    public void memory_requests_set_the_bits_ss_m_sets()
+    {
+        // idiag_ext: INET_DIAG_SKMEMINFO is attribute 7, asked for with bit 1 << 6; udiag_show: UDIAG_SHOW_MEMINFO 0x20.
+        Assert.Equal(0x40, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, 1, false, 1, memory: true)[18]);
+        Assert.Equal(0x4a, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1, memory: true)[18]);
+        Assert.Equal(0x0a, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1)[18]);
+        Assert.Equal(0x75u, BitConverter.ToUInt32(SockDiagMessages.UnixRequest(1, 1, memory: true), 16 + 12));
+        Assert.Equal(0x55u, BitConverter.ToUInt32(SockDiagMessages.UnixRequest(1, 1), 16 + 12));
+    }
+
+    [Fact]
+    public void memory_info_reads_nine_counters_and_leaves_out_what_an_older_kernel_does_not_give()
+    {
+        static byte[] Words(params uint[] w) => w.SelectMany(BitConverter.GetBytes).ToArray();
+        var m = SockDiagMessages.ParseMemInfo(Words(1, 2, 3, 4, 5, 6, 7, 8, 9))!;
+        Assert.Equal((1L, 2L, 3L, 4L, 5L, 6L, 7L, (long?)8, (long?)9),
+            (m.ReceiveAllocated, m.ReceiveBuffer, m.SendAllocated, m.SendBuffer, m.ForwardAllocated, m.SendQueued, m.OptionMemory, m.Backlog, m.Drops));
+        var old = SockDiagMessages.ParseMemInfo(Words(1, 2, 3, 4, 5, 6, 7))!;
+        Assert.Equal(((long?)null, (long?)null), (old.Backlog, old.Drops));
+        Assert.Null(SockDiagMessages.ParseMemInfo(Words(1, 2, 3)));
+    }
+
+    [Fact]
+    public void the_live_reader_gives_memory_only_when_asked()
+    {
+        using var l = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        l.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        l.Listen(7);
+        l.ReceiveBufferSize = 100_000; // the kernel doubles it: rb200000
+        var port = ((IPEndPoint)l.LocalEndPoint!).Port;
+        var reader = new NetlinkSocketTableReader();
+        var with = Assert.Single(reader.Read(new SocketTableQuery(SocketKinds.Tcp, 1u << SocketStates.Listen, Memory: true)), r => r.LocalPort == port);
+        Assert.Equal(200_000, with.Memory!.ReceiveBuffer);
+        var without = Assert.Single(reader.Read(new SocketTableQuery(SocketKinds.Tcp, 1u << SocketStates.Listen)), r => r.LocalPort == port);
+        Assert.Null(without.Memory);
+    }
+
+    [Fact]
     public void the_live_reader_sees_a_listener_this_test_opens()
     {
         using var l = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);

@@ -62,7 +62,7 @@ public class StatRendererTests
     [Fact]
     public void plain_rows_keep_ss_column_order_and_unix_inodes()
     {
-        var layout = new StatLayout(Netid: true, State: true, Numeric: true, Processes: true, Extended: false, Timers: false, Info: false, Header: true);
+        var layout = new StatLayout(Netid: true, State: true, Numeric: true, Processes: true, Extended: false, Timers: false, Info: false, Memory: false, Header: true);
         var rows = new[]
         {
             new SocketTableEntry { Netid = "u_str", State = "ESTAB", Inode = 5, PeerInode = 6, Path = "/run/a b.sock", Owners = [new(1, "x", 3)] },

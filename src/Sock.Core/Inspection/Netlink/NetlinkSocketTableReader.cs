@@ -64,13 +64,14 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
             }
             var states = query.States;
             var info = query.TcpInternals;
-            if (query.Kinds.HasFlag(SocketKinds.Tcp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp", SocketKinds.Tcp4);
-            if (query.Kinds.HasFlag(SocketKinds.Tcp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoTcp, states, info, seq++), "tcp", SocketKinds.Tcp6);
-            if (query.Kinds.HasFlag(SocketKinds.Udp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp", SocketKinds.Udp4);
-            if (query.Kinds.HasFlag(SocketKinds.Udp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoUdp, states, false, seq++), "udp", SocketKinds.Udp6);
-            if (query.Kinds.HasFlag(SocketKinds.Raw4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw", SocketKinds.Raw4);
-            if (query.Kinds.HasFlag(SocketKinds.Raw6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoRaw, states, false, seq++), "raw", SocketKinds.Raw6);
-            if (query.Kinds.HasFlag(SocketKinds.Unix)) Dump(SockDiagMessages.UnixRequest(states, seq++), null, SocketKinds.Unix);
+            var memory = query.Memory;
+            if (query.Kinds.HasFlag(SocketKinds.Tcp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, states, info, seq++, memory), "tcp", SocketKinds.Tcp4);
+            if (query.Kinds.HasFlag(SocketKinds.Tcp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoTcp, states, info, seq++, memory), "tcp", SocketKinds.Tcp6);
+            if (query.Kinds.HasFlag(SocketKinds.Udp4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, states, false, seq++, memory), "udp", SocketKinds.Udp4);
+            if (query.Kinds.HasFlag(SocketKinds.Udp6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoUdp, states, false, seq++, memory), "udp", SocketKinds.Udp6);
+            if (query.Kinds.HasFlag(SocketKinds.Raw4)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoRaw, states, false, seq++, memory), "raw", SocketKinds.Raw4);
+            if (query.Kinds.HasFlag(SocketKinds.Raw6)) Dump(SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoRaw, states, false, seq++, memory), "raw", SocketKinds.Raw6);
+            if (query.Kinds.HasFlag(SocketKinds.Unix)) Dump(SockDiagMessages.UnixRequest(states, seq++, memory), null, SocketKinds.Unix);
         }
         return rows;
     }

@@ -34,25 +34,26 @@ public static class SockDiagMessages
     public const byte IpprotoRaw = 255;
 
     // inet_diag attribute types and the idiag_ext bits that ask for them.
-    private const ushort InetDiagInfo = 2, InetDiagCong = 4, InetDiagShutdown = 8, InetDiagSkV6Only = 11;
+    private const ushort InetDiagInfo = 2, InetDiagCong = 4, InetDiagSkMemInfo = 7, InetDiagShutdown = 8, InetDiagSkV6Only = 11;
     // unix_diag attribute types and the udiag_show bits.
-    private const ushort UnixDiagName = 0, UnixDiagPeer = 2, UnixDiagRqlen = 4, UnixDiagUid = 7;
-    private const uint UdiagShowName = 0x1, UdiagShowPeer = 0x4, UdiagShowRqlen = 0x10, UdiagShowUid = 0x40;
+    private const ushort UnixDiagName = 0, UnixDiagPeer = 2, UnixDiagRqlen = 4, UnixDiagMemInfo = 5, UnixDiagUid = 7;
+    private const uint UdiagShowName = 0x1, UdiagShowPeer = 0x4, UdiagShowRqlen = 0x10, UdiagShowMemInfo = 0x20, UdiagShowUid = 0x40;
 
     private static readonly string?[] TimerNames = [null, "on", "keepalive", "timewait", "persist"];
 
     /// <summary>
     /// An inet_diag_req_v2 dump request: every socket of <paramref name="family"/>/<paramref name="protocol"/> whose
-    /// state is in <paramref name="states"/>; with <paramref name="tcpInfo"/>, tcp_info and the congestion algorithm too.
+    /// state is in <paramref name="states"/>; with <paramref name="tcpInfo"/>, tcp_info and the congestion algorithm too;
+    /// with <paramref name="memory"/>, each socket's memory (SK_MEMINFO).
     /// </summary>
-    public static byte[] InetRequest(byte family, byte protocol, uint states, bool tcpInfo, uint sequence)
+    public static byte[] InetRequest(byte family, byte protocol, uint states, bool tcpInfo, uint sequence, bool memory = false)
     {
         var msg = new byte[NlmsgHeaderLength + 56];
         Header(msg, sequence);
         var r = msg.AsSpan(NlmsgHeaderLength);
         r[0] = family;
         r[1] = protocol;
-        r[2] = tcpInfo ? (byte)((1 << (InetDiagInfo - 1)) | (1 << (InetDiagCong - 1))) : (byte)0;
+        r[2] = (byte)((tcpInfo ? (1 << (InetDiagInfo - 1)) | (1 << (InetDiagCong - 1)) : 0) | (memory ? 1 << (InetDiagSkMemInfo - 1) : 0));
         r[3] = 0; // for raw sockets: sdiag_raw_protocol, 0 = every protocol
         WriteHost32(r[4..], states);
         // inet_diag_sockid left zero; cookie "none" is ~0 in both words.
@@ -61,15 +62,18 @@ public static class SockDiagMessages
         return msg;
     }
 
-    /// <summary>A unix_diag_req dump request for every Unix socket in <paramref name="states"/>, with names, peers, queues and uids.</summary>
-    public static byte[] UnixRequest(uint states, uint sequence)
+    /// <summary>
+    /// A unix_diag_req dump request for every Unix socket in <paramref name="states"/>, with names, peers, queues and
+    /// uids; with <paramref name="memory"/>, each socket's memory (SK_MEMINFO) too.
+    /// </summary>
+    public static byte[] UnixRequest(uint states, uint sequence, bool memory = false)
     {
         var msg = new byte[NlmsgHeaderLength + 24];
         Header(msg, sequence);
         var r = msg.AsSpan(NlmsgHeaderLength);
         r[0] = AfUnix;
         WriteHost32(r[4..], states);
-        WriteHost32(r[12..], UdiagShowName | UdiagShowPeer | UdiagShowRqlen | UdiagShowUid);
+        WriteHost32(r[12..], UdiagShowName | UdiagShowPeer | UdiagShowRqlen | UdiagShowUid | (memory ? UdiagShowMemInfo : 0));
         WriteHost32(r[16..], uint.MaxValue);
         WriteHost32(r[20..], uint.MaxValue);
         return msg;
@@ -136,6 +140,7 @@ public static class SockDiagMessages
         bool? v6only = null;
         string? cong = null;
         TcpInternals? tcp = null;
+        SocketMemory? memory = null;
         for (var o = 72; o + 4 <= m.Length;)
         {
             var len = ReadHost16(m[o..]);
@@ -147,6 +152,7 @@ public static class SockDiagMessages
                 case InetDiagSkV6Only when value.Length >= 1: v6only = value[0] != 0; break;
                 case InetDiagCong: cong = CString(value); break;
                 case InetDiagInfo: tcp = ParseTcpInfo(value); break;
+                case InetDiagSkMemInfo: memory = ParseMemInfo(value); break;
             }
             o += Align(len);
         }
@@ -171,6 +177,7 @@ public static class SockDiagMessages
             TimerExpiresMs = expires,
             TimerRetransmits = retrans,
             Tcp = tcp,
+            Memory = memory,
         };
     }
 
@@ -185,6 +192,7 @@ public static class SockDiagMessages
         string? path = null;
         long peer = 0, rq = 0, wq = 0;
         var uid = 0;
+        SocketMemory? memory = null;
         for (var o = 16; o + 4 <= m.Length;)
         {
             var len = ReadHost16(m[o..]);
@@ -201,6 +209,7 @@ public static class SockDiagMessages
                 case UnixDiagPeer when value.Length >= 4: peer = ReadHost32(value); break;
                 case UnixDiagRqlen when value.Length >= 8: rq = ReadHost32(value); wq = ReadHost32(value[4..]); break;
                 case UnixDiagUid when value.Length >= 4: uid = (int)ReadHost32(value); break;
+                case UnixDiagMemInfo: memory = ParseMemInfo(value); break;
             }
         }
         return new SocketTableEntry
@@ -214,6 +223,29 @@ public static class SockDiagMessages
             PeerInode = peer,
             Uid = uid,
             Cookie = cookie,
+            Memory = memory,
+        };
+    }
+
+    /// <summary>
+    /// Parses an SK_MEMINFO array of u32 (r, rb, t, tb, f, w, o, bl, d); older kernels give fewer, and ss then leaves
+    /// bl and d out, as <see cref="SocketMemory"/> does with null.
+    /// </summary>
+    public static SocketMemory? ParseMemInfo(ReadOnlySpan<byte> value)
+    {
+        if (value.Length < 7 * 4) return null;
+        static long At(ReadOnlySpan<byte> v, int i) => ReadHost32(v[(i * 4)..]);
+        return new SocketMemory
+        {
+            ReceiveAllocated = At(value, 0),
+            ReceiveBuffer = At(value, 1),
+            SendAllocated = At(value, 2),
+            SendBuffer = At(value, 3),
+            ForwardAllocated = At(value, 4),
+            SendQueued = At(value, 5),
+            OptionMemory = At(value, 6),
+            Backlog = value.Length >= 8 * 4 ? At(value, 7) : null,
+            Drops = value.Length >= 9 * 4 ? At(value, 8) : null,
         };
     }
 
@@ -234,6 +266,7 @@ public static class SockDiagMessages
         return new TcpInternals
         {
             Options = options,
+            HasWindowScale = (opts & 0x4) != 0,
             SendWindowScale = wscale & 0xF,
             ReceiveWindowScale = wscale >> 4,
             RtoUs = U32(8),
