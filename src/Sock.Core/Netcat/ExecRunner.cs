@@ -19,10 +19,11 @@ public static class ExecRunner
     /// <summary>
     /// Runs the program for one connection; <paramref name="first"/> is a datagram already received (UDP listen),
     /// written to the program before the relay starts. Over a datagram socket each read of the program's output is
-    /// one datagram, and the session ends when the program's output ends (after -q, when given).
+    /// one datagram, and the session ends when the program's output ends (after -q, when given). Over a stream socket
+    /// with <paramref name="tls"/>, the program talks through the TLS session.
     /// </summary>
     public static async Task<RelayResult> RunAsync(TracedSocket socket, NetcatOptions options, SessionRecorder? recorder,
-        ReadOnlyMemory<byte> first, CancellationToken ct)
+        ReadOnlyMemory<byte> first, CancellationToken ct, System.Net.Security.SslStream? tls = null)
     {
         var psi = StartInfo(options);
         AddEnvironment(psi, socket, options);
@@ -59,6 +60,7 @@ public static class ExecRunner
                 var relay = new StreamRelay(socket, stdout, stdin, options, recorder)
                 {
                     FinishInputAfterPeerClose = true,
+                    Tls = tls,
                 };
                 return await relay.RunAsync(ct).ConfigureAwait(false);
             }

@@ -24,15 +24,8 @@ public static class NcatCommandLine
     /// <summary>ncat options sock does not support yet, with the reason given to the user.</summary>
     public static readonly IReadOnlyDictionary<string, string> Unsupported = new Dictionary<string, string>(StringComparer.Ordinal)
     {
-        ["--ssl"] = "TLS is not supported yet",
-        ["--ssl-cert"] = "TLS is not supported yet",
-        ["--ssl-key"] = "TLS is not supported yet",
-        ["--ssl-verify"] = "TLS is not supported yet",
-        ["--ssl-trustfile"] = "TLS is not supported yet",
-        ["--ssl-ciphers"] = "TLS is not supported yet",
-        ["--ssl-servername"] = "TLS is not supported yet",
-        ["--ssl-alpn"] = "TLS is not supported yet",
-        ["--ssl-crl"] = "TLS is not supported yet",
+        ["--ssl-ciphers"] = "choosing TLS ciphers is not supported yet (the system's TLS policy applies)",
+        ["--ssl-crl"] = "certificate revocation lists are not supported yet",
         ["--proxy"] = "proxies are not supported yet",
         ["--proxy-type"] = "proxies are not supported yet",
         ["--proxy-auth"] = "proxies are not supported yet",
@@ -66,6 +59,9 @@ public static class NcatCommandLine
         ["--deny"] = ("deny", true), ["--denyfile"] = ("denyfile", true),
         ["--broker"] = ("broker", false), ["--chat"] = ("chat", false), ["--talk"] = ("chat", false),
         ["--version"] = ("version", false),
+        ["--ssl"] = ("ssl", false), ["--ssl-verify"] = ("ssl-verify", false),
+        ["--ssl-trustfile"] = ("ssl-trustfile", true), ["--ssl-servername"] = ("ssl-servername", true),
+        ["--ssl-alpn"] = ("ssl-alpn", true), ["--ssl-cert"] = ("ssl-cert", true), ["--ssl-key"] = ("ssl-key", true),
         // sock's globals pass through.
         ["--trace"] = ("trace", false), ["--debug"] = ("debug", false),
     };
@@ -129,6 +125,8 @@ public static class NcatCommandLine
         if (v4 && v6) throw SockException.Usage("nc", "-4 -6", "choose one of -4 and -6");
         o.Family = v4 ? AddressFamily.InterNetwork : v6 ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
         Place(o, positional, unix, port);
+        if (o.Tls is not null && o.Listen) throw Refuse("--ssl", "TLS is not supported yet when listening (only connecting)");
+        o.Tls?.Validate(o, "nc");
         return new NcatInvocation(o, false, false);
 
         void Apply(string key, string? value, string spelled)
@@ -173,6 +171,13 @@ public static class NcatCommandLine
                 case "broker": o.Broker = true; break;
                 case "chat": o.Chat = true; break;
                 case "version": version = true; break;
+                case "ssl": o.Tls ??= new TlsClientOptions(); break;
+                case "ssl-verify": (o.Tls ??= new TlsClientOptions()).Verify = true; break;
+                case "ssl-trustfile": (o.Tls ??= new TlsClientOptions()).TrustFile = value; break;
+                case "ssl-servername": (o.Tls ??= new TlsClientOptions()).ServerName = value; break;
+                case "ssl-alpn": (o.Tls ??= new TlsClientOptions()).Alpn = SplitList(value!).ToList(); break;
+                case "ssl-cert": (o.Tls ??= new TlsClientOptions()).CertFile = value; break;
+                case "ssl-key": (o.Tls ??= new TlsClientOptions()).KeyFile = value; break;
                 default: break; // --trace, --debug: sock's own, handled before
             }
         }

@@ -29,15 +29,18 @@ public static class NetcatClient
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);
         log.Write(1, options.UnixPath is not null ? $"Connected to {options.UnixPath}" : $"Connected to {remote} from {local}");
         if (options.ZeroIo) return null;
+        await using var tls = options.Tls is { } t && !options.Udp
+            ? await TlsClient.AuthenticateAsync(socket, options, t, log, ct).ConfigureAwait(false)
+            : null;
         RelayResult result;
         if (options.RunsProgram)
-            result = await ExecRunner.RunAsync(socket, options, recorder, ct).ConfigureAwait(false);
+            result = await ExecRunner.RunAsync(socket, options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
         else if (options.Udp)
             result = await new DatagramRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder)
                 .RunAsync(ct).ConfigureAwait(false);
         else
         {
-            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder);
+            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder) { Tls = tls };
             onStreamRelay?.Invoke(relay);
             result = await relay.RunAsync(ct).ConfigureAwait(false);
         }

@@ -44,6 +44,9 @@ public sealed class NetcatOptions
     /// </summary>
     public TimeSpan UdpLingerAfterEof { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>--ssl (client): a TLS session over the connection, with these settings; null for plain TCP.</summary>
+    public TlsClientOptions? Tls { get; set; }
+
     /// <summary>--no-shutdown: keep the write side open at stdin EOF.</summary>
     public bool NoShutdown { get; set; }
 

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Net.Security;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Transport;
@@ -62,6 +63,12 @@ public sealed class StreamRelay
     /// </summary>
     public bool FinishInputAfterPeerClose { get; init; }
 
+    /// <summary>
+    /// The TLS session over the socket (--ssl), when there is one: the relay reads and writes through it, and at input
+    /// EOF sends close_notify before shutting the socket's write side.
+    /// </summary>
+    public SslStream? Tls { get; init; }
+
     /// <summary>Bytes sent so far.</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
 
@@ -99,11 +106,11 @@ public sealed class StreamRelay
                         {
                             CloseOutput();
                             await upload.ConfigureAwait(false);
-                            Shutdown();
+                            await ShutdownAsync().ConfigureAwait(false);
                         }
                         else if (await DrainInputAsync(upload, cancelled).ConfigureAwait(false))
                         {
-                            Shutdown();
+                            await ShutdownAsync().ConfigureAwait(false);
                         }
                     }
                     break;
@@ -111,7 +118,7 @@ public sealed class StreamRelay
                 // Input ended.
                 await upload!.ConfigureAwait(false);
                 upload = null;
-                Shutdown();
+                await ShutdownAsync().ConfigureAwait(false);
                 // --send-only quits at end of input as ncat's does, after a short grace for the peer's own close.
                 var quitAfter = _options.QuitAfterEof ?? (_options.SendOnly ? PeerClosedGrace : null);
                 if (quitAfter is { } q && q >= TimeSpan.Zero)
@@ -122,6 +129,9 @@ public sealed class StreamRelay
         {
             await cts.CancelAsync().ConfigureAwait(false);
             CloseOutput();
+            // A TLS session still open here (--no-shutdown, -q, -i, a signal) ends with close_notify all the same, so
+            // the peer can tell the end from a cut connection; a peer that is gone or stuck is not waited for.
+            if (Tls is not null && !_closeNotified) await CloseNotifyAsync().WaitAsync(CloseNotifyGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
         return new RelayResult(BytesSent, BytesReceived, end);
     }
@@ -151,10 +161,38 @@ public sealed class StreamRelay
         }
     }
 
-    private void Shutdown()
+    private async Task ShutdownAsync()
     {
-        if (!_options.NoShutdown) _socket.Shutdown(SocketShutdown.Send);
+        if (_options.NoShutdown) return;
+        if (Tls is not null) await CloseNotifyAsync().ConfigureAwait(false);
+        _socket.Shutdown(SocketShutdown.Send);
     }
+
+    private static readonly TimeSpan CloseNotifyGrace = TimeSpan.FromSeconds(1);
+    private bool _closeNotified;
+
+    /// <summary>TLS's own end of the write side (close_notify), once.</summary>
+    private async Task CloseNotifyAsync()
+    {
+        if (_closeNotified) return;
+        _closeNotified = true;
+        try
+        {
+            await Tls!.ShutdownAsync().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SockException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        {
+            // The peer is gone already: its close, seen by the download, says so.
+        }
+    }
+
+    private ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken ct) =>
+        Tls is { } tls ? TlsIo.ReadAsync(tls, buffer, Target, ct) : _socket.ReceiveAsync(buffer, ct);
+
+    private ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
+        Tls is { } tls ? TlsIo.WriteAsync(tls, data, Target, ct) : _socket.SendAsync(data, ct);
+
+    private string Target => _options.UnixPath ?? Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint);
 
     private void CloseOutput()
     {
@@ -173,7 +211,7 @@ public sealed class StreamRelay
                 int n;
                 try
                 {
-                    n = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                    n = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 if (n == 0) return RelayEnd.PeerClosed;
@@ -220,7 +258,7 @@ public sealed class StreamRelay
                     int sent;
                     try
                     {
-                        sent = await _socket.SendAsync(data, ct).ConfigureAwait(false);
+                        sent = await SendAsync(data, ct).ConfigureAwait(false);
                     }
                     catch (SockException ex) when (ex.SocketError == SocketError.Shutdown)
                     {

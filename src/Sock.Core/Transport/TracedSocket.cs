@@ -159,7 +159,9 @@ public sealed class TracedSocket : IDisposable
         try
         {
             var n = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-            _trace?.Transfer(Handle, "recv", n, () => n == 0 ? $"recv({Handle}) = 0 (peer closed its side)" : $"recv({Handle}) = {n} bytes");
+            // A zero-byte read (TLS waits for data that way, without a buffer) returns 0 when data is there, not at the end.
+            _trace?.Transfer(Handle, "recv", n, () => buffer.IsEmpty ? $"recv({Handle}, 0) = 0 (a zero-byte read: data is waiting)"
+                : n == 0 ? $"recv({Handle}) = 0 (peer closed its side)" : $"recv({Handle}) = {n} bytes");
             return n;
         }
         catch (SocketException ex)

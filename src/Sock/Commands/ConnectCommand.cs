@@ -8,6 +8,7 @@ internal static class ConnectCommand
     public static Command Create()
     {
         var cli = new NetcatCli();
+        var tls = new TlsCli();
         var host = new Argument<string?>("HOST") { Description = "Name, IPv4 or IPv6 address (::1 or [::1]); HOST:PORT also works", Arity = ArgumentArity.ZeroOrOne };
         var port = new Argument<string?>("PORT") { Description = "Port number", Arity = ArgumentArity.ZeroOrOne };
         var source = new Option<string?>("--source", "-s") { Description = "Local address to connect from", HelpName = "ADDR" };
@@ -24,6 +25,7 @@ internal static class ConnectCommand
 
             Examples:
               sock connect example.com 80 -C          talk HTTP by hand
+              sock connect --ssl example.com 443 -C   talk HTTPS by hand (--ssl-verify checks the certificate)
               sock connect -v 127.0.0.1 8080 < file   send a file (half-close, then read the reply)
               sock connect -u 127.0.0.1 53 -q 1s      UDP, wait 1 s for replies after stdin ends
               sock connect -U /run/app.sock           a Unix stream socket
@@ -34,6 +36,7 @@ internal static class ConnectCommand
             host, port, source, sourcePort, zero,
         };
         cli.AddTo(command);
+        tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var o = cli.Read(parse);
@@ -41,6 +44,8 @@ internal static class ConnectCommand
             if (parse.GetValue(sourcePort) is { } sp) o.SourcePort = Sock.Core.Endpoints.Ports.Parse(sp, "-p");
             o.ZeroIo = parse.GetValue(zero);
             NetcatCli.SetTarget(o, parse.GetValue(host), parse.GetValue(port));
+            o.Tls = tls.Read(parse);
+            o.Tls?.Validate(o, "connect");
             return await NetcatCli.RunAsync(o, parse, ct, parse.GetValue(cli.Progress));
         });
         return command;

@@ -105,8 +105,9 @@ public class NcatCommandLineTests
     }
 
     [Theory]
-    [InlineData("--ssl")]
-    [InlineData("--ssl-cert", "x.pem")]
+    [InlineData("--ssl-ciphers", "ALL")]
+    [InlineData("--ssl-crl", "x.pem")]
+    [InlineData("-l", "--ssl")]
     [InlineData("--proxy", "p:8080")]
     [InlineData("--proxy-type", "socks5")]
     [InlineData("--lua-exec", "x.lua")]
@@ -119,6 +120,17 @@ public class NcatCommandLineTests
         var ex = Assert.Throws<SockException>(() => P([.. args, "host", "80"]));
         Assert.Equal(SockErrorKind.Usage, ex.Kind);
         Assert.Contains("supported", ex.Reason);
+    }
+
+    [Fact]
+    public void ssl_options_set_up_tls_and_any_of_them_turns_it_on()
+    {
+        Assert.Null(P("host", "443").Tls);
+        var tls = P("--ssl-verify", "--ssl-trustfile", "ca.pem", "--ssl-servername=db.example", "--ssl-alpn", "h2, http/1.1",
+            "--ssl-cert", "c.pem", "--ssl-key", "k.pem", "host", "443").Tls!;
+        Assert.Equal((true, "ca.pem", "db.example", "c.pem", "k.pem"), (tls.Verify, tls.TrustFile, tls.ServerName, tls.CertFile, tls.KeyFile));
+        Assert.Equal(["h2", "http/1.1"], tls.Alpn);
+        Assert.False(P("--ssl", "host", "443").Tls!.Verify);
     }
 
     [Theory]

@@ -1,0 +1,39 @@
+using System.CommandLine;
+using Sock.Core.Netcat;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>The client's TLS options, as ncat spells them; any of them turns TLS on.</summary>
+internal sealed class TlsCli
+{
+    public readonly Option<bool> Ssl = new("--ssl") { Description = "Talk TLS over the connection (the server's certificate is not checked unless --ssl-verify)" };
+    public readonly Option<bool> Verify = new("--ssl-verify") { Description = "Check the server's certificate: a trusted chain and the server's name" };
+    public readonly Option<string?> TrustFile = new("--ssl-trustfile") { Description = "Trust the PEM certificates in FILE instead of the system's roots", HelpName = "FILE" };
+    public readonly Option<string?> ServerName = new("--ssl-servername") { Description = "The name to send (SNI) and to check the certificate against (default: HOST when it is a name)", HelpName = "NAME" };
+    public readonly Option<string?> Alpn = new("--ssl-alpn") { Description = "Offer these application protocols (ALPN), comma-separated: h2,http/1.1", HelpName = "LIST" };
+    public readonly Option<string?> Cert = new("--ssl-cert") { Description = "Present the PEM client certificate in FILE", HelpName = "FILE" };
+    public readonly Option<string?> Key = new("--ssl-key") { Description = "The PEM private key of --ssl-cert (when not in the same file)", HelpName = "FILE" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var o in new Option[] { Ssl, Verify, TrustFile, ServerName, Alpn, Cert, Key })
+            command.Options.Add(o);
+    }
+
+    /// <summary>The TLS settings given, or null when none was.</summary>
+    public TlsClientOptions? Read(ParseResult parse)
+    {
+        var given = parse.GetValue(Ssl) || parse.GetValue(Verify)
+            || new Option[] { TrustFile, ServerName, Alpn, Cert, Key }.Any(o => parse.GetResult(o) is not null);
+        if (!given) return null;
+        return new TlsClientOptions
+        {
+            Verify = parse.GetValue(Verify),
+            TrustFile = parse.GetValue(TrustFile),
+            ServerName = parse.GetValue(ServerName),
+            Alpn = parse.GetValue(Alpn) is { } list ? list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) : [],
+            CertFile = parse.GetValue(Cert),
+            KeyFile = parse.GetValue(Key),
+        };
+    }
+}
