@@ -125,7 +125,12 @@ public static class NcatCommandLine
         if (v4 && v6) throw SockException.Usage("nc", "-4 -6", "choose one of -4 and -6");
         o.Family = v4 ? AddressFamily.InterNetwork : v6 ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
         Place(o, positional, unix, port);
-        if (o.Tls is not null && o.Listen) throw Refuse("--ssl", "TLS is not supported yet when listening (only connecting)");
+        if (o.Tls is not null && o.Listen)
+        {
+            o.TlsListen = TlsServerOptions.From(o.Tls, "nc");
+            o.Tls = null;
+            o.TlsListen.Validate(o, "nc");
+        }
         o.Tls?.Validate(o, "nc");
         return new NcatInvocation(o, false, false);
 

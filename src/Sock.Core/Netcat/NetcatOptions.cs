@@ -47,6 +47,9 @@ public sealed class NetcatOptions
     /// <summary>--ssl (client): a TLS session over the connection, with these settings; null for plain TCP.</summary>
     public TlsClientOptions? Tls { get; set; }
 
+    /// <summary>--ssl (listening): a TLS session with each client, with these settings; null for plain TCP.</summary>
+    public TlsServerOptions? TlsListen { get; set; }
+
     /// <summary>--no-shutdown: keep the write side open at stdin EOF.</summary>
     public bool NoShutdown { get; set; }
 

@@ -44,6 +44,9 @@ public sealed class StreamListener
     {
         var access = await AccessList.CreateAsync(_options.Allow, _options.Deny, _options.NoDns, ct).ConfigureAwait(false);
         if (_options.RunsProgram) ExecRunner.StartInfo(_options);
+        // The certificate first: a bad file is an error before anything listens.
+        using var certificate = _options.TlsListen is { } tls ? TlsServer.Certificate(tls, _log) : null;
+        _certificate = certificate;
         var listener = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
         try
         {
@@ -95,12 +98,13 @@ public sealed class StreamListener
         {
             var peer = PeerText(client);
             _log.Write(1, $"Connection from {peer}");
+            await using var tls = await TlsAsync(client, peer, ct).ConfigureAwait(false);
             RelayResult result;
             if (_options.RunsProgram)
-                result = await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
+                result = await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             else
             {
-                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder);
+                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder) { Tls = tls };
                 RelayStarted?.Invoke(relay);
                 result = await relay.RunAsync(ct).ConfigureAwait(false);
             }
@@ -191,7 +195,10 @@ public sealed class StreamListener
         try
         {
             using (client)
-                await ExecRunner.RunAsync(client, _options, recorder, ct).ConfigureAwait(false);
+            {
+                await using var tls = await TlsAsync(client, peer, ct).ConfigureAwait(false);
+                await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
+            }
         }
         catch (SockException ex) { _log.Write(1, $"Connection from {peer}: {ex.Message}"); }
         catch (OperationCanceledException) { }
@@ -212,6 +219,14 @@ public sealed class StreamListener
         catch (OperationCanceledException) { }
         catch (IOException) { }
     }
+
+    private System.Security.Cryptography.X509Certificates.X509Certificate2? _certificate;
+
+    /// <summary>The TLS session with a client (listen --ssl), or null for plain TCP.</summary>
+    private async Task<System.Net.Security.SslStream?> TlsAsync(TracedSocket client, string peer, CancellationToken ct) =>
+        _options.TlsListen is { } tls
+            ? await TlsServer.AuthenticateAsync(client, _certificate!, tls, peer, _options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, _log, ct).ConfigureAwait(false)
+            : null;
 
     private static string PeerText(TracedSocket s)
     {

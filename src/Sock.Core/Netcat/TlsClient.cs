@@ -50,7 +50,7 @@ public static class TlsClient
             authentication.CertificateChainPolicy.CustomTrustStore.AddRange(ReadTrustFile(tls.TrustFile));
         }
         if (tls.CertFile is not null)
-            authentication.ClientCertificates = [ReadClientCertificate(tls.CertFile, tls.KeyFile)];
+            authentication.ClientCertificates = [ReadCertificate(tls.CertFile, tls.KeyFile)];
 
         var ssl = new SslStream(new TracedSocketStream(socket), leaveInnerStreamOpen: false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -99,7 +99,7 @@ public static class TlsClient
             : $"the certificate ({subject}) is not for {host}";
     }
 
-    private static string HandshakeFailure(Exception ex)
+    internal static string HandshakeFailure(Exception ex)
     {
         var message = (ex.InnerException is { } inner && ex is AuthenticationException ? inner.Message : ex.Message).Trim().TrimEnd('.');
         // .NET's words for bytes that are not a TLS record: "Cannot determine the frame size or a corrupted frame…".
@@ -108,7 +108,7 @@ public static class TlsClient
             : $"the peer ended the handshake ({message})";
     }
 
-    private static X509Certificate2Collection ReadTrustFile(string path)
+    internal static X509Certificate2Collection ReadTrustFile(string path)
     {
         var roots = new X509Certificate2Collection();
         try
@@ -123,7 +123,7 @@ public static class TlsClient
         return roots;
     }
 
-    private static X509Certificate2 ReadClientCertificate(string certFile, string? keyFile)
+    internal static X509Certificate2 ReadCertificate(string certFile, string? keyFile)
     {
         try
         {
@@ -139,7 +139,7 @@ public static class TlsClient
         }
     }
 
-    private static string Protocol(SslProtocols p) => p switch
+    internal static string Protocol(SslProtocols p) => p switch
     {
         SslProtocols.Tls13 => "TLS 1.3",
         SslProtocols.Tls12 => "TLS 1.2",

@@ -32,6 +32,7 @@ internal static class ListenCommand
               sock listen -v 8080                   one client on stdin/stdout
               sock listen -k 8080 > log             many clients, all they send appended to log
               sock listen 127.0.0.1 9000 > file     receive a file on loopback only
+              sock listen --ssl -v 8443             TLS with one client (a temporary certificate)
               sock listen --broker 7000             clients talk to each other
               sock listen --chat -v 7000            a chat room
               sock listen -k -c 'echo hello' 2000   a tiny inetd service per connection
@@ -43,6 +44,8 @@ internal static class ListenCommand
             first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat,
         };
         cli.AddTo(command);
+        var tls = new TlsCli(listening: true);
+        tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var o = cli.Read(parse);
@@ -56,6 +59,8 @@ internal static class ListenCommand
             foreach (var d in parse.GetValue(deny) ?? []) foreach (var x in Split(d)) o.Deny.Add(x);
             foreach (var f in parse.GetValue(denyFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Deny.Add(x);
             NetcatCli.SetTarget(o, parse.GetValue(first), parse.GetValue(second));
+            o.TlsListen = tls.ReadListening(parse);
+            o.TlsListen?.Validate(o, "listen");
             return await NetcatCli.RunAsync(o, parse, ct, parse.GetValue(cli.Progress));
         });
         return command;

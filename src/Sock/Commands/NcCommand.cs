@@ -20,8 +20,8 @@ internal static class NcCommand
             Options: -4 -6 -U -C -c CMD -e CMD -m N -d TIME -o FILE -x FILE -i TIME -p PORT -s ADDR -l -k -n -u -v -w TIME
             -z -q TIME -N --append-output --send-only --recv-only --no-shutdown --allow --allowfile --deny --denyfile
             --broker --chat --version.
-            TLS: --ssl and its --ssl-* options when connecting (not yet when listening).
-            Not supported yet (a usage error, exit 2): --ssl with -l, --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+            TLS: --ssl, --ssl-verify, --ssl-trustfile, --ssl-servername, --ssl-alpn, --ssl-cert, --ssl-key.
+            Not supported yet (a usage error, exit 2): --ssl with -lk (unless -e/-c), --broker or --chat, --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
 
             Examples:
               sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS

@@ -3,9 +3,11 @@ using Sock.Core.Netcat;
 
 namespace Sock.Cli.Commands;
 
-/// <summary>The client's TLS options, as ncat spells them; any of them turns TLS on.</summary>
-internal sealed class TlsCli
+/// <summary>TLS options, as ncat spells them, for connecting or (<see cref="Listening"/>) for listening; any of them turns TLS on.</summary>
+internal sealed class TlsCli(bool listening = false)
 {
+    public bool Listening => listening;
+
     public readonly Option<bool> Ssl = new("--ssl") { Description = "Talk TLS over the connection (the server's certificate is not checked unless --ssl-verify)" };
     public readonly Option<bool> Verify = new("--ssl-verify") { Description = "Check the server's certificate: a trusted chain and the server's name" };
     public readonly Option<string?> TrustFile = new("--ssl-trustfile") { Description = "Trust the PEM certificates in FILE instead of the system's roots", HelpName = "FILE" };
@@ -16,9 +18,22 @@ internal sealed class TlsCli
 
     public void AddTo(Command command)
     {
+        if (listening)
+        {
+            Ssl.Description = "Talk TLS with each client (a temporary self-signed certificate unless --ssl-cert)";
+            Verify.Description = "Require a client certificate that chains to a trusted root";
+            TrustFile.Description = "Trust the PEM certificates in FILE for client certificates instead of the system's roots";
+            Alpn.Description = "Accept these application protocols (ALPN), comma-separated, in order of preference";
+            Cert.Description = "Present the PEM certificate in FILE";
+        }
+        // --ssl-servername is there when listening too, to be refused with a reason rather than as an unknown word.
+        if (listening) ServerName.Description = "(connecting only)";
         foreach (var o in new Option[] { Ssl, Verify, TrustFile, ServerName, Alpn, Cert, Key })
             command.Options.Add(o);
     }
+
+    /// <summary>The listening side's TLS settings given, or null when none was.</summary>
+    public TlsServerOptions? ReadListening(ParseResult parse) => Read(parse) is { } c ? TlsServerOptions.From(c) : null;
 
     /// <summary>The TLS settings given, or null when none was.</summary>
     public TlsClientOptions? Read(ParseResult parse)

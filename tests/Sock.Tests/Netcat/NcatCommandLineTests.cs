@@ -107,7 +107,7 @@ public class NcatCommandLineTests
     [Theory]
     [InlineData("--ssl-ciphers", "ALL")]
     [InlineData("--ssl-crl", "x.pem")]
-    [InlineData("-l", "--ssl")]
+    [InlineData("-lk", "--ssl")]
     [InlineData("--proxy", "p:8080")]
     [InlineData("--proxy-type", "socks5")]
     [InlineData("--lua-exec", "x.lua")]

@@ -1,0 +1,104 @@
+using System.Net;
+using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Sock.Core.Errors;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// The listening side of TLS (listen --ssl), as ncat's: the certificate from --ssl-cert/--ssl-key or, without them, a
+/// temporary self-signed one made at start; a client certificate only with --ssl-verify.
+/// </summary>
+public static class TlsServer
+{
+    /// <summary>
+    /// The certificate to present: read from the PEM files (a bad file is a usage error before anything listens), or
+    /// made now for localhost, this host's name and the loopback addresses, valid for a day either side of now.
+    /// </summary>
+    public static X509Certificate2 Certificate(TlsServerOptions tls, INetcatLog log)
+    {
+        X509Certificate2 cert;
+        if (tls.CertFile is { } file)
+        {
+            cert = TlsClient.ReadCertificate(file, tls.KeyFile);
+        }
+        else
+        {
+            using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var name = Dns.GetHostName();
+            var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
+            var san = new SubjectAlternativeNameBuilder();
+            san.AddDnsName(name);
+            san.AddDnsName("localhost");
+            san.AddIpAddress(IPAddress.Loopback);
+            san.AddIpAddress(IPAddress.IPv6Loopback);
+            request.CertificateExtensions.Add(san.Build());
+            request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // serverAuth
+            using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+            // Through PKCS#12, so the key is usable by the TLS stack on every platform.
+            cert = X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
+            log.Write(1, "TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)");
+        }
+        log.Write(1, $"TLS certificate: {cert.Subject}, SHA-256 fingerprint {Convert.ToHexString(cert.GetCertHash(HashAlgorithmName.SHA256))}");
+        return cert;
+    }
+
+    /// <summary>Runs the server handshake with one client; failures are <see cref="SockException"/>s naming the client.</summary>
+    public static async Task<SslStream> AuthenticateAsync(TracedSocket client, X509Certificate2 certificate, TlsServerOptions tls,
+        string peer, TimeSpan timeout, INetcatLog log, CancellationToken ct)
+    {
+        string? why = null;
+        var authentication = new SslServerAuthenticationOptions
+        {
+            ServerCertificate = certificate,
+            ClientCertificateRequired = tls.Verify,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+            RemoteCertificateValidationCallback = (_, cert, chain, errors) =>
+            {
+                if (!tls.Verify) return true;
+                if (cert is null) why = "the client sent no certificate (--ssl-verify requires one)";
+                else if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+                {
+                    var status = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.StatusInformation.Trim()).FirstOrDefault();
+                    why = $"the client's certificate is not trusted ({(string.IsNullOrEmpty(status) ? "its chain does not lead to a trusted root" : status.TrimEnd('.'))})";
+                }
+                return why is null;
+            },
+        };
+        if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
+        if (tls.Verify && tls.TrustFile is not null)
+        {
+            authentication.CertificateChainPolicy = new X509ChainPolicy
+            {
+                TrustMode = X509ChainTrustMode.CustomRootTrust,
+                RevocationMode = X509RevocationMode.NoCheck,
+            };
+            authentication.CertificateChainPolicy.CustomTrustStore.AddRange(TlsClient.ReadTrustFile(tls.TrustFile));
+        }
+        var ssl = new SslStream(new TracedSocketStream(client), leaveInnerStreamOpen: false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        limit.CancelAfter(timeout);
+        try
+        {
+            await ssl.AuthenticateAsServerAsync(authentication, limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw SockException.TimedOut("TLS handshake with", peer, timeout);
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SockException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            if (TlsClient.Find<SockException>(ex) is { } inner) throw inner;
+            throw new SockException(SockErrorKind.Network, "TLS handshake with", peer, why ?? TlsClient.HandshakeFailure(ex), inner: ex);
+        }
+        log.Write(1, $"TLS session with {peer}: {TlsClient.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
+            + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}")
+            + (ssl.RemoteCertificate is { } c ? $", client certificate {c.Subject}" : ""));
+        return ssl;
+    }
+}

@@ -1,0 +1,40 @@
+namespace Sock.Core.Netcat;
+
+/// <summary>
+/// --ssl and its companions on the listening side, as ncat names them. Without a certificate a temporary self-signed
+/// one is made at start (ncat's way); clients are not asked for one unless <see cref="Verify"/>.
+/// </summary>
+public sealed class TlsServerOptions
+{
+    /// <summary>--ssl-cert: the PEM certificate to present (with <see cref="KeyFile"/>, or with the key in the same file).</summary>
+    public string? CertFile { get; set; }
+
+    /// <summary>--ssl-key: the PEM private key of <see cref="CertFile"/>.</summary>
+    public string? KeyFile { get; set; }
+
+    /// <summary>--ssl-verify: every client must present a certificate that chains to a trusted root.</summary>
+    public bool Verify { get; set; }
+
+    /// <summary>--ssl-trustfile: PEM certificates to trust for client certificates instead of the system's store.</summary>
+    public string? TrustFile { get; set; }
+
+    /// <summary>--ssl-alpn: application protocols to accept, in order of preference.</summary>
+    public IReadOnlyList<string> Alpn { get; set; } = [];
+
+    /// <summary>What the TLS options read for a client mean when listening (ncat's options are the same words).</summary>
+    public static TlsServerOptions From(TlsClientOptions c, string command = "listen")
+    {
+        if (c.ServerName is not null) throw Errors.SockException.Usage(command, "--ssl-servername", "names the server to connect to; it means nothing when listening");
+        return new TlsServerOptions { Verify = c.Verify, TrustFile = c.TrustFile, Alpn = c.Alpn, CertFile = c.CertFile, KeyFile = c.KeyFile };
+    }
+
+    /// <summary>Usage errors for what TLS cannot be combined with when listening, named for <paramref name="command"/>.</summary>
+    public void Validate(NetcatOptions options, string command)
+    {
+        if (options.Udp) throw Errors.SockException.Usage(command, "--ssl -u", "TLS runs over a stream; DTLS is not supported");
+        if ((options.KeepOpen || options.Broker || options.Chat) && !options.RunsProgram)
+            throw Errors.SockException.Usage(command, "--ssl", "TLS with -k, --broker or --chat is not supported yet (it is with -k -e/-c, and for one client)");
+        if (KeyFile is not null && CertFile is null) throw Errors.SockException.Usage(command, "--ssl-key", "needs --ssl-cert, the certificate the key belongs to");
+        if (Alpn.Any(p => p.Length > 255)) throw Errors.SockException.Usage(command, "--ssl-alpn", "a protocol name is at most 255 bytes");
+    }
+}
