@@ -40,41 +40,16 @@ public static class TlsClient
             },
         };
         if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
-        if (tls.Verify && tls.TrustFile is not null)
-        {
-            authentication.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            authentication.CertificateChainPolicy.CustomTrustStore.AddRange(ReadTrustFile(tls.TrustFile));
-        }
+        if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = TlsHandshake.TrustOnly(tls.TrustFile);
         if (tls.CertFile is not null)
-            authentication.ClientCertificates = [ReadCertificate(tls.CertFile, tls.KeyFile)];
+            authentication.ClientCertificates = [TlsHandshake.ReadCertificate(tls.CertFile, tls.KeyFile)];
 
-        var ssl = new SslStream(new TracedSocketStream(socket), leaveInnerStreamOpen: false);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var timeout = options.ConnectTimeout ?? DefaultHandshakeTimeout;
-        limit.CancelAfter(timeout);
-        try
-        {
-            await ssl.AuthenticateAsClientAsync(authentication, limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            throw SockException.TimedOut("TLS handshake with", target, timeout);
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SockException)
-        {
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            if (Find<SockException>(ex) is { } inner) throw inner;
-            throw new SockException(SockErrorKind.Network, "TLS handshake with", target, why ?? HandshakeFailure(ex), inner: ex);
-        }
+        var ssl = await TlsHandshake.RunAsync(socket, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
+            options.ConnectTimeout ?? DefaultHandshakeTimeout, () => why, ct).ConfigureAwait(false);
         if (ssl.RemoteCertificate is { } remote)
         {
             using var cert = X509CertificateLoader.LoadCertificate(remote.GetRawCertData());
-            log.Write(1, $"TLS session: {Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
+            log.Write(1, $"TLS session: {TlsHandshake.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
                 + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}")
                 + (tls.Verify ? ", certificate verified" : ", certificate not verified (--ssl-verify checks it)"));
             log.Write(1, $"Certificate: {cert.Subject}, issued by {cert.Issuer}, valid {cert.NotBefore.ToUniversalTime():yyyy-MM-dd} to {cert.NotAfter.ToUniversalTime():yyyy-MM-dd}");
@@ -90,67 +65,11 @@ public static class TlsClient
         if ((errors & SslPolicyErrors.RemoteCertificateNotAvailable) != 0) return "the server sent no certificate";
         if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
         {
-            var status = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.StatusInformation.Trim()).FirstOrDefault();
-            return $"the certificate is not trusted ({(string.IsNullOrEmpty(status) ? "its chain does not lead to a trusted root" : status.TrimEnd('.'))}; --ssl-trustfile names the roots to trust)";
+            return $"the certificate is not trusted ({TlsHandshake.ChainProblem(chain)}; --ssl-trustfile names the roots to trust)";
         }
         var subject = certificate?.Subject ?? "?";
         return host is null
             ? $"the certificate ({subject}) cannot be matched to a Unix socket: give the name it carries with --ssl-servername"
             : $"the certificate ({subject}) is not for {host}";
-    }
-
-    internal static string HandshakeFailure(Exception ex)
-    {
-        var message = (ex.InnerException is { } inner && ex is AuthenticationException ? inner.Message : ex.Message).Trim().TrimEnd('.');
-        // .NET's words for bytes that are not a TLS record: "Cannot determine the frame size or a corrupted frame…".
-        return ex.Message.Contains("frame", StringComparison.OrdinalIgnoreCase) || message.Contains("frame", StringComparison.OrdinalIgnoreCase)
-            ? "the peer does not speak TLS (its answer is not a TLS record)"
-            : $"the peer ended the handshake ({message})";
-    }
-
-    internal static X509Certificate2Collection ReadTrustFile(string path)
-    {
-        var roots = new X509Certificate2Collection();
-        try
-        {
-            roots.ImportFromPemFile(path);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
-        {
-            throw SockException.Usage("--ssl-trustfile", path, ex is CryptographicException ? "holds no PEM certificate" : ex.Message);
-        }
-        if (roots.Count == 0) throw SockException.Usage("--ssl-trustfile", path, "holds no PEM certificate");
-        return roots;
-    }
-
-    internal static X509Certificate2 ReadCertificate(string certFile, string? keyFile)
-    {
-        try
-        {
-            using var pem = X509Certificate2.CreateFromPemFile(certFile, keyFile);
-            // An ephemeral key is not usable for TLS client authentication on every platform: export and reload.
-            return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
-        {
-            throw SockException.Usage("--ssl-cert", certFile, keyFile is null
-                ? $"is not a PEM certificate with its private key ({ex.Message.Trim().TrimEnd('.')}); name the key with --ssl-key"
-                : $"and {keyFile} are not a PEM certificate and its private key ({ex.Message.Trim().TrimEnd('.')})");
-        }
-    }
-
-    internal static string Protocol(SslProtocols p) => p switch
-    {
-        SslProtocols.Tls13 => "TLS 1.3",
-        SslProtocols.Tls12 => "TLS 1.2",
-        _ => p.ToString(),
-    };
-
-    /// <summary>The first <typeparamref name="T"/> in <paramref name="ex"/>'s chain of inner exceptions.</summary>
-    internal static T? Find<T>(Exception? ex) where T : Exception
-    {
-        for (; ex is not null; ex = ex.InnerException)
-            if (ex is T t) return t;
-        return null;
     }
 }

@@ -35,6 +35,6 @@ internal static class TlsIo
     }
 
     private static SockException Failure(IOException ex, string operation, string target) =>
-        TlsClient.Find<SockException>(ex)
+        TlsHandshake.Find<SockException>(ex)
         ?? new SockException(SockErrorKind.Network, operation, target, $"the TLS session failed ({ex.Message.Trim().TrimEnd('.')})", inner: ex);
 }

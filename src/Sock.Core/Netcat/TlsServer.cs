@@ -23,7 +23,7 @@ public static class TlsServer
         X509Certificate2 cert;
         if (tls.CertFile is { } file)
         {
-            cert = TlsClient.ReadCertificate(file, tls.KeyFile);
+            cert = TlsHandshake.ReadCertificate(file, tls.KeyFile);
         }
         else
         {
@@ -61,42 +61,15 @@ public static class TlsServer
                 if (!tls.Verify) return true;
                 if (cert is null) why = "the client sent no certificate (--ssl-verify requires one)";
                 else if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
-                {
-                    var status = chain?.ChainStatus.Where(s => s.Status != X509ChainStatusFlags.NoError).Select(s => s.StatusInformation.Trim()).FirstOrDefault();
-                    why = $"the client's certificate is not trusted ({(string.IsNullOrEmpty(status) ? "its chain does not lead to a trusted root" : status.TrimEnd('.'))})";
-                }
+                    why = $"the client's certificate is not trusted ({TlsHandshake.ChainProblem(chain)})";
                 return why is null;
             },
         };
         if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
-        if (tls.Verify && tls.TrustFile is not null)
-        {
-            authentication.CertificateChainPolicy = new X509ChainPolicy
-            {
-                TrustMode = X509ChainTrustMode.CustomRootTrust,
-                RevocationMode = X509RevocationMode.NoCheck,
-            };
-            authentication.CertificateChainPolicy.CustomTrustStore.AddRange(TlsClient.ReadTrustFile(tls.TrustFile));
-        }
-        var ssl = new SslStream(new TracedSocketStream(client), leaveInnerStreamOpen: false);
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(timeout);
-        try
-        {
-            await ssl.AuthenticateAsServerAsync(authentication, limit.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            throw SockException.TimedOut("TLS handshake with", peer, timeout);
-        }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SockException)
-        {
-            await ssl.DisposeAsync().ConfigureAwait(false);
-            if (TlsClient.Find<SockException>(ex) is { } inner) throw inner;
-            throw new SockException(SockErrorKind.Network, "TLS handshake with", peer, why ?? TlsClient.HandshakeFailure(ex), inner: ex);
-        }
-        log.Write(1, $"TLS session with {peer}: {TlsClient.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
+        if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = TlsHandshake.TrustOnly(tls.TrustFile);
+        var ssl = await TlsHandshake.RunAsync(client, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
+            .ConfigureAwait(false);
+        log.Write(1, $"TLS session with {peer}: {TlsHandshake.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
             + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}")
             + (ssl.RemoteCertificate is { } c ? $", client certificate {c.Subject}" : ""));
         return ssl;

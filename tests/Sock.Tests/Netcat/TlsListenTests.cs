@@ -105,21 +105,4 @@ public sealed class TlsListenTests
                 && l.EndsWith("failed: the client sent no certificate (--ssl-verify requires one)", StringComparison.Ordinal));
         }
     }
-
-    [Theory]
-    [InlineData("listen --ssl -k 127.0.0.1 0", "-k")]
-    [InlineData("listen --ssl --broker 127.0.0.1 0", "--broker")]
-    [InlineData("listen --ssl -u 127.0.0.1 0", "--ssl -u")]
-    [InlineData("listen --ssl-servername x 127.0.0.1 0", "--ssl-servername")]
-    [InlineData("nc -l --ssl-servername x 9", "--ssl-servername")]
-    [InlineData("nc -lk --ssl 9", "-k")]
-    [InlineData("listen --ssl-cert /nonexistent/cert.pem 127.0.0.1 0", "/nonexistent/cert.pem")]
-    public async Task tls_options_that_cannot_apply_when_listening_are_usage_errors(string args, string named)
-    {
-        var run = await SockRunner.RunAsync(args);
-        Assert.Equal(2, run.ExitCode);
-        var line = Assert.Single(run.StderrLines);
-        Assert.StartsWith("sock: ", line);
-        Assert.Contains(named, line);
-    }
 }
