@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Netcat benchmarks: bulk throughput (sock vs ncat vs socat), idle connections' memory, broker lines/s.
-# Loopback only; every run is bounded. Usage: bench/netcat/run.sh [bulk|idle|broker|all]  (SIZE_MIB=1024 RUNS=3 IDLE=10000)
+# Netcat benchmarks: bulk throughput (sock vs ncat vs socat), the same over TLS (sock --ssl vs ncat --ssl), idle
+# connections' memory, broker lines/s.
+# Loopback only; every run is bounded. Usage: bench/netcat/run.sh [bulk|tls|idle|broker|all]  (SIZE_MIB=1024 RUNS=3 IDLE=10000)
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -42,6 +43,40 @@ bulk() {
   for tool in sock ncat socat; do
     local times=()
     for _ in $(seq "$RUNS"); do times+=("$(bulk_once $tool)"); done
+    local med; med=$(printf '%s\n' "${times[@]}" | median)
+    echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
+  done
+}
+
+tls_once() { # $1 = sock|ncat, both ends the same tool; prints seconds
+  local port; port=$(free_port)
+  # The server's stdin stays open (a FIFO nobody writes): at its end either server would close the session, and
+  # ncat's client stops at the server's close_notify. The server exits when the client has closed.
+  local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
+  exec 9<>"$fifo"
+  case $1 in
+    sock) "${SOCK[@]}" listen --ssl 127.0.0.1 "$port" <&9 >/dev/null & ;;
+    ncat) ncat --ssl -l 127.0.0.1 "$port" <&9 >/dev/null & ;;
+  esac
+  local srv=$!
+  wait_listen "$port"
+  local t0 t1
+  t0=$(date +%s.%N)
+  case $1 in
+    sock) head -c "${SIZE_MIB}M" /dev/zero | "${SOCK[@]}" connect --ssl 127.0.0.1 "$port" >/dev/null ;;
+    ncat) head -c "${SIZE_MIB}M" /dev/zero | ncat --ssl 127.0.0.1 "$port" >/dev/null ;;
+  esac
+  wait "$srv" 2>/dev/null || true
+  t1=$(date +%s.%N)
+  exec 9>&-; rm -f "$fifo"
+  echo "$t0 $t1" | awk '{printf "%.3f\n", $2-$1}'
+}
+
+tls() {
+  echo "== tls: ${SIZE_MIB} MiB of /dev/zero through a TLS client -> TLS server > /dev/null on 127.0.0.1 (each tool at both ends), $RUNS runs each, wall time incl. start-up and handshake"
+  for tool in sock ncat; do
+    local times=()
+    for _ in $(seq "$RUNS"); do times+=("$(tls_once $tool)"); done
     local med; med=$(printf '%s\n' "${times[@]}" | median)
     echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
   done
@@ -89,6 +124,6 @@ broker() {
 
 echo "# $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) cores, $(uname -r), load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 case $what in
-  bulk) bulk ;; idle) idle ;; broker) broker ;;
-  all) bulk; idle; broker ;;
+  bulk) bulk ;; tls) tls ;; idle) idle ;; broker) broker ;;
+  all) bulk; tls; idle; broker ;;
 esac

@@ -7,17 +7,37 @@ namespace Sock.Core.Transport;
 /// </summary>
 internal sealed class TracedSocketStream(TracedSocket socket) : Stream
 {
+    // TLS reads a record (at most 16 KiB) at a time, often in two reads (its header, then the rest): one recv of up
+    // to 64 KiB here serves several of them, instead of a system call each.
+    private const int ReadAhead = 64 * 1024;
+    private byte[]? _readAhead;
+    private int _start, _end;
+
     public override bool CanRead => true;
     public override bool CanWrite => true;
     public override bool CanSeek => false;
     public override long Length => throw new NotSupportedException();
     public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
 
-    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        socket.ReceiveAsync(buffer, cancellationToken);
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        if (_start == _end)
+        {
+            // A zero-byte read waits for data without a buffer; a read as large as ours needs no copy.
+            if (buffer.IsEmpty || buffer.Length >= ReadAhead) return await socket.ReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _readAhead ??= new byte[ReadAhead];
+            _start = 0;
+            _end = await socket.ReceiveAsync(_readAhead, cancellationToken).ConfigureAwait(false);
+            if (_end == 0) return 0;
+        }
+        var n = Math.Min(buffer.Length, _end - _start);
+        _readAhead.AsSpan(_start, n).CopyTo(buffer.Span);
+        _start += n;
+        return n;
+    }
 
     public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        socket.ReceiveAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
