@@ -51,13 +51,9 @@ public sealed class TlsListenTests
         }
     }
 
-    [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task a_client_that_half_closes_with_close_notify_gets_the_programs_answer(string transport)
+    /// <summary>A .NET TLS client: sends <paramref name="data"/>, half-closes with close_notify and SHUT_WR, returns what comes back.</summary>
+    private static async Task<string> SendAndHalfCloseAsync(Target target, byte[] data)
     {
-        var (listener, target) = await Net.StartListenerAsync(transport, "--ssl", "-c", "sha256sum");
-        await using var _ = listener;
-        var data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 9);
         using var socket = await target.ConnectAsync();
         await using var tls = new SslStream(new NetworkStream(socket, ownsSocket: false), false, (_, _, _, _) => true);
         await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" });
@@ -66,8 +62,32 @@ public sealed class TlsListenTests
         socket.Shutdown(SocketShutdown.Send);
         var answer = new MemoryStream();
         await tls.CopyToAsync(answer).WaitAsync(TimeSpan.FromSeconds(20));
-        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(data))}  -\n", Encoding.ASCII.GetString(answer.ToArray()));
+        return Encoding.ASCII.GetString(answer.ToArray());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task a_client_that_half_closes_with_close_notify_gets_the_programs_answer(string transport)
+    {
+        var (listener, target) = await Net.StartListenerAsync(transport, "--ssl", "-c", "sha256sum");
+        await using var _ = listener;
+        var data = RandomNumberGenerator.GetBytes(2 * 1024 * 1024 + 9);
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(data))}  -\n", await SendAndHalfCloseAsync(target, data));
         Assert.Equal(0, await listener.WaitForExitAsync());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task with_k_each_clients_program_talks_through_its_own_tls_session(string transport)
+    {
+        var (listener, target) = await Net.StartListenerAsync(transport, "--ssl", "-k", "-c", "sha256sum");
+        await using var _ = listener;
+        var first = RandomNumberGenerator.GetBytes(300_001);
+        var second = RandomNumberGenerator.GetBytes(70_003);
+        var answers = await Task.WhenAll(SendAndHalfCloseAsync(target, first), SendAndHalfCloseAsync(target, second));
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(first))}  -\n", answers[0]);
+        Assert.Equal($"{Convert.ToHexStringLower(SHA256.HashData(second))}  -\n", answers[1]);
+        Assert.Equal(2, listener.StderrLines.Count(l => l.StartsWith("TLS session with ", StringComparison.Ordinal)));
     }
 
     [Fact]
