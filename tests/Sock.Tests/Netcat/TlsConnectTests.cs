@@ -212,6 +212,30 @@ public sealed class TlsConnectTests
     }
 
     [Fact]
+    public async Task over_a_unix_socket_ssl_verify_needs_the_name_to_check()
+    {
+        Assert.True(ExternalTool.Exists("openssl"), "openssl is needed for this test");
+        using var dir = new TempDirectory("sock-tls-");
+        var cert = MakeCertificate(dir);
+        var attempts = 0;
+        async Task<SockRun> Attempt(params string[] tls)
+        {
+            // Short names: OpenSSL's -unix refuses paths much shorter than sun_path's 108 bytes.
+            var path = dir.File($"{++attempts}.sock");
+            await using var openssl = RunningProcess.Tool("openssl", hashStdout: false, "s_server", "-unix", path, "-naccept", "1",
+                "-cert", cert.CertFile, "-key", cert.KeyFile, "-quiet");
+            await Net.WaitListeningAsync(Transports.Unix, 0, path);
+            return await SockRunner.RunAsync(["connect", "-q", "300ms", .. tls, "-U", path], "hi\n");
+        }
+        var unnamed = await Attempt("--ssl-verify", "--ssl-trustfile", cert.CertFile);
+        Assert.Equal(1, unnamed.ExitCode);
+        Assert.EndsWith("failed: the certificate (CN=sock-test-server) cannot be matched to a Unix socket: give the name it carries with --ssl-servername",
+            Assert.Single(unnamed.StderrLines));
+        var named = await Attempt("--ssl-verify", "--ssl-trustfile", cert.CertFile, "--ssl-servername", "localhost");
+        Assert.True(named.ExitCode == 0, named.ToString());
+    }
+
+    [Fact]
     public async Task alpn_is_offered_and_a_client_certificate_is_presented_to_an_openssl_server()
     {
         Assert.True(ExternalTool.Exists("openssl"), "openssl is needed for this test");
