@@ -192,7 +192,10 @@ public sealed class StreamRelay
     private ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
         Tls is { } tls ? TlsIo.WriteAsync(tls, data, Target, ct) : _socket.SendAsync(data, ct);
 
-    private string Target => _options.UnixPath ?? Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint);
+    private string? _target;
+
+    /// <summary>The peer, as errors name it: formatted once, not on every TLS read.</summary>
+    private string Target => _target ??= _options.UnixPath ?? Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint);
 
     private void CloseOutput()
     {
