@@ -38,14 +38,20 @@ bulk_once() { # $1 = sock|ncat|socat; prints seconds
   echo "$t0 $t1" | awk '{printf "%.3f\n", $2-$1}'
 }
 
-bulk() {
-  echo "== bulk: ${SIZE_MIB} MiB of /dev/zero through client -> server > /dev/null on 127.0.0.1, $RUNS runs each, wall time incl. start-up"
-  for tool in sock ncat socat; do
+# Runs $1 (a *_once function) RUNS times for each tool that follows, and prints each tool's runs and median.
+measure() {
+  local once=$1; shift
+  for tool in "$@"; do
     local times=()
-    for _ in $(seq "$RUNS"); do times+=("$(bulk_once $tool)"); done
+    for _ in $(seq "$RUNS"); do times+=("$($once "$tool")"); done
     local med; med=$(printf '%s\n' "${times[@]}" | median)
     echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
   done
+}
+
+bulk() {
+  echo "== bulk: ${SIZE_MIB} MiB of /dev/zero through client -> server > /dev/null on 127.0.0.1, $RUNS runs each, wall time incl. start-up"
+  measure bulk_once sock ncat socat
 }
 
 tls_once() { # $1 = sock|ncat, both ends the same tool; prints seconds
@@ -74,12 +80,7 @@ tls_once() { # $1 = sock|ncat, both ends the same tool; prints seconds
 
 tls() {
   echo "== tls: ${SIZE_MIB} MiB of /dev/zero through a TLS client -> TLS server > /dev/null on 127.0.0.1 (each tool at both ends), $RUNS runs each, wall time incl. start-up and handshake"
-  for tool in sock ncat; do
-    local times=()
-    for _ in $(seq "$RUNS"); do times+=("$(tls_once $tool)"); done
-    local med; med=$(printf '%s\n' "${times[@]}" | median)
-    echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
-  done
+  measure tls_once sock ncat
 }
 
 idle() {
