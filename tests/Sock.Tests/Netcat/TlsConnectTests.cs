@@ -80,7 +80,7 @@ public sealed class TlsConnectTests
         using var _ = listener;
         var server = HashServerAsync(listener, cert.Certificate);
         var data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 17);
-        await using var sock = RunningProcess.Sock(["connect", "--ssl", "-v", .. target.ConnectArgs]);
+        await using var sock = RunningProcess.Sock(["--trace", "connect", "--ssl", "-v", .. target.ConnectArgs]);
         await sock.Stdin.WriteAsync(data);
         sock.CloseStdin();
         Assert.True(await sock.WaitForExitAsync() == 0, string.Join('\n', sock.StderrLines));
@@ -89,6 +89,11 @@ public sealed class TlsConnectTests
         Assert.Contains(sock.StderrLines, l => l.StartsWith("TLS session: TLS 1.3, ", StringComparison.Ordinal) && l.EndsWith("certificate not verified (--ssl-verify checks it)", StringComparison.Ordinal));
         Assert.Contains($"Certificate: CN=sock-test-server, issued by CN=sock-test-server", string.Join('\n', sock.StderrLines));
         Assert.Contains($"SHA-256 fingerprint: {Convert.ToHexString(cert.Certificate.GetCertHash(HashAlgorithmName.SHA256))}", sock.StderrLines);
+        // The session's records go through the traced socket; TLS's zero-byte reads are not taken for the peer's close,
+        // which comes once, at the end.
+        Assert.Contains(sock.StderrLines, l => l.Contains(" send(", StringComparison.Ordinal));
+        var closes = sock.StderrLines.Where(l => l.Contains("(peer closed its side)", StringComparison.Ordinal)).ToList();
+        Assert.True(closes.Count <= 1, string.Join('\n', closes));
     }
 
     [Theory]
