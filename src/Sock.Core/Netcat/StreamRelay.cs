@@ -131,7 +131,11 @@ public sealed class StreamRelay
             CloseOutput();
             // A TLS session still open here (--no-shutdown, -q, -i, a signal) ends with close_notify all the same, so
             // the peer can tell the end from a cut connection; a peer that is gone or stuck is not waited for.
-            if (Tls is not null && !_closeNotified) await CloseNotifyAsync().WaitAsync(CloseNotifyGrace).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            if (Tls is not null && !_closeNotified)
+            {
+                try { await CloseNotifyAsync().WaitAsync(CloseNotifyGrace).ConfigureAwait(false); }
+                catch (TimeoutException) { }
+            }
         }
         return new RelayResult(BytesSent, BytesReceived, end);
     }
@@ -180,9 +184,10 @@ public sealed class StreamRelay
         {
             await Tls!.ShutdownAsync().ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is IOException or SockException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+        catch (Exception ex) when (ex is IOException or SockException or ObjectDisposedException or InvalidOperationException
+                                       or NotSupportedException or System.Security.Cryptography.CryptographicException)
         {
-            // The peer is gone already: its close, seen by the download, says so.
+            // The peer is gone already, or ended the session with an alert: the download says which.
         }
     }
 

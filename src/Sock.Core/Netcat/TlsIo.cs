@@ -1,4 +1,6 @@
 using System.Net.Security;
+using System.Security.Authentication;
+using System.Security.Cryptography;
 using Sock.Core.Errors;
 
 namespace Sock.Core.Netcat;
@@ -15,7 +17,7 @@ internal static class TlsIo
         {
             return await tls.ReadAsync(buffer, ct).ConfigureAwait(false);
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or AuthenticationException or CryptographicException)
         {
             throw Failure(ex, "receive from", target);
         }
@@ -28,13 +30,22 @@ internal static class TlsIo
             await tls.WriteAsync(data, ct).ConfigureAwait(false);
             return data.Length;
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or AuthenticationException or CryptographicException)
         {
             throw Failure(ex, "send to", target);
         }
     }
 
-    private static SockException Failure(IOException ex, string operation, string target) =>
-        TlsHandshake.Find<SockException>(ex)
-        ?? new SockException(SockErrorKind.Network, operation, target, $"the TLS session failed ({ex.Message.Trim().TrimEnd('.')})", inner: ex);
+    // An alert after the handshake (a TLS 1.3 server refusing the client's certificate) comes as any of the three,
+    // with OpenSSL's own words innermost ("error:0A00045C:SSL routines::tlsv13 alert certificate required").
+    private static SockException Failure(Exception ex, string operation, string target)
+    {
+        if (TlsHandshake.Find<SockException>(ex) is { } socket) return socket;
+        var innermost = ex;
+        while (innermost.InnerException is { } inner) innermost = inner;
+        var words = innermost.Message.Trim().TrimEnd('.');
+        var routines = words.IndexOf("routines::", StringComparison.Ordinal);
+        if (routines >= 0) words = words[(routines + "routines::".Length)..];
+        return new SockException(SockErrorKind.Network, operation, target, $"the TLS session failed ({words})", inner: ex);
+    }
 }

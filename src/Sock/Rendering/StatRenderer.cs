@@ -162,19 +162,19 @@ internal static class StatRenderer
     {
         static string Ms(long us) => (us / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
-        if (options) foreach (var o in t.Options) sb.Append(o).Append(' ');
-        if (t.Congestion is not null) sb.Append(t.Congestion).Append(' ');
-        if (t.HasWindowScale) sb.Append(CultureInfo.InvariantCulture, $"wscale:{t.SendWindowScale},{t.ReceiveWindowScale} ");
+        // Every field is " name:value"; the leading space of the first goes at the end.
+        if (options) foreach (var o in t.Options) sb.Append(' ').Append(o);
+        if (t.Congestion is not null) sb.Append(' ').Append(t.Congestion);
+        if (t.HasWindowScale) sb.Append(CultureInfo.InvariantCulture, $" wscale:{t.SendWindowScale},{t.ReceiveWindowScale}");
         // ss hides the initial 3 s timeout.
-        if (t.RtoUs > 0 && t.RtoUs != 3_000_000) sb.Append(CultureInfo.InvariantCulture, $"rto:{Ms(t.RtoUs)} ");
-        if (t.RttUs > 0) sb.Append(CultureInfo.InvariantCulture, $"rtt:{Ms(t.RttUs)}/{Ms(t.RttVarUs)} ");
-        if (t.AtoUs > 0) sb.Append(CultureInfo.InvariantCulture, $"ato:{Ms(t.AtoUs)} ");
-        if (t.Mss > 0) sb.Append(CultureInfo.InvariantCulture, $"mss:{t.Mss} ");
-        if (t.Pmtu > 0) sb.Append(CultureInfo.InvariantCulture, $"pmtu:{t.Pmtu} ");
-        if (t.RcvMss > 0) sb.Append(CultureInfo.InvariantCulture, $"rcvmss:{t.RcvMss} ");
-        if (t.AdvMss > 0) sb.Append(CultureInfo.InvariantCulture, $"advmss:{t.AdvMss} ");
-        if (t.Cwnd > 0) sb.Append(CultureInfo.InvariantCulture, $"cwnd:{t.Cwnd} ");
-        sb.Length -= sb.Length > 0 && sb[^1] == ' ' ? 1 : 0;
+        if (t.RtoUs > 0 && t.RtoUs != 3_000_000) sb.Append(CultureInfo.InvariantCulture, $" rto:{Ms(t.RtoUs)}");
+        if (t.RttUs > 0) sb.Append(CultureInfo.InvariantCulture, $" rtt:{Ms(t.RttUs)}/{Ms(t.RttVarUs)}");
+        if (t.AtoUs > 0) sb.Append(CultureInfo.InvariantCulture, $" ato:{Ms(t.AtoUs)}");
+        if (t.Mss > 0) sb.Append(CultureInfo.InvariantCulture, $" mss:{t.Mss}");
+        if (t.Pmtu > 0) sb.Append(CultureInfo.InvariantCulture, $" pmtu:{t.Pmtu}");
+        if (t.RcvMss > 0) sb.Append(CultureInfo.InvariantCulture, $" rcvmss:{t.RcvMss}");
+        if (t.AdvMss > 0) sb.Append(CultureInfo.InvariantCulture, $" advmss:{t.AdvMss}");
+        if (t.Cwnd > 0) sb.Append(CultureInfo.InvariantCulture, $" cwnd:{t.Cwnd}");
         if (t.SendSsthresh is > 0 and < 0xFFFF) sb.Append(CultureInfo.InvariantCulture, $" ssthresh:{t.SendSsthresh}");
         if (t.BytesSent > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_sent:{t.BytesSent}");
         if (t.BytesRetrans > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_retrans:{t.BytesRetrans}");
@@ -196,7 +196,7 @@ internal static class StatRenderer
         if (t.RcvSpace > 0) sb.Append(CultureInfo.InvariantCulture, $" rcv_space:{t.RcvSpace}");
         if (t.MinRttUs > 0) sb.Append(CultureInfo.InvariantCulture, $" minrtt:{Ms(t.MinRttUs)}");
         if (t.SendWindow > 0) sb.Append(CultureInfo.InvariantCulture, $" snd_wnd:{t.SendWindow}");
-        return sb.ToString().Trim();
+        return sb.ToString().TrimStart(' ');
     }
 
     /// <summary>Plain text in ss's layout: columns padded to the widest cell, one space apart, no trailing spaces.</summary>
