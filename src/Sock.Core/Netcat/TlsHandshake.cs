@@ -34,7 +34,7 @@ internal static class TlsHandshake
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw SockException.TimedOut("TLS handshake with", target, timeout);
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SockException)
+        catch (Exception ex) when (ex is AuthenticationException or IOException or SockException or CryptographicException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             if (Find<SockException>(ex) is { } inner) throw inner;
