@@ -58,6 +58,18 @@ public class StatCommandTests
     }
 
     [Fact]
+    public async Task forty_thousand_nested_parentheses_are_a_usage_error_not_a_stack_overflow()
+    {
+        // The repro: this crashed the process with "Stack overflow" (exit 134).
+        var filter = new string('(', 40_000) + " sport = :22 " + new string(')', 40_000);
+        var run = await SockRunner.RunAsync(["stat", "-tan", filter]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        var line = Assert.Single(run.StderrLines);
+        Assert.Equal("sock: filter at word 257 '(': nested more than 256 deep (parentheses and not)", line);
+        Assert.Empty(run.Stdout);
+    }
+
+    [Fact]
     public async Task who_names_the_process_holding_a_port()
     {
         using var l = Listener(IPAddress.Loopback);
