@@ -57,6 +57,28 @@ public class ScanCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task four_billion_probes_are_a_usage_error_naming_the_product()
+    {
+        // Was "internal error: Arithmetic operation resulted in an overflow", exit 1.
+        var run = await SockRunner.RunAsync(["scan", "127.0.0.0/16", "-p", "-"]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("sock: scan of 65,536 addresses x 65,535 ports: 4,294,901,760 probes, more than the 16,777,216 one scan may hold (scan fewer ports or a smaller range)",
+            Assert.Single(run.StderrLines));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task more_than_a_16_of_targets_in_all_is_a_usage_error()
+    {
+        // Each range is within the /16 limit; together they are not. Was: every one expanded and scanned.
+        var run = await SockRunner.RunAsync(["scan", "127.0.0.0/16", "127.1.0.0/17", "-p", "1"]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("sock: targets 127.0.0.0/16 127.1.0.0/17: more than 65,536 addresses in all (one scan holds at most a /16's worth; scan the ranges one at a time)",
+            Assert.Single(run.StderrLines));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
     public async Task an_empty_port_list_is_a_usage_error()
     {
         var run = await SockRunner.RunAsync(["scan", "127.0.0.1", "-p", ""]);
