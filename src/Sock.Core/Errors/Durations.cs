@@ -18,7 +18,7 @@ public static class Durations
             || double.IsNaN(v) || double.IsInfinity(v))
             throw SockException.Usage(what, text, "not a time (use a number with ms, s, m or h, e.g. 500ms, 2s)");
         var ms = v * scale;
-        if (ms > TimeSpan.MaxValue.TotalMilliseconds / 2)
+        if (Math.Abs(ms) > TimeSpan.MaxValue.TotalMilliseconds / 2)
             throw SockException.Usage(what, text, "too long");
         return TimeSpan.FromMilliseconds(ms);
     }
