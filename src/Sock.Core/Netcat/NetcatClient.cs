@@ -56,7 +56,7 @@ public static class NetcatClient
         var name = EndpointText.LooksLikeAddress(EndpointText.Unbracket(options.Host)) ? null : options.Host;
         var targets = addresses.Select(a => new ScanTarget(options.Host, a, name)).ToList();
         // One try per address, as a connect would make, and ncat's 10 s when -w does not say.
-        var scan = new ScanOptions { Timeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(10), MaxRetries = 0, Trace = trace };
+        var scan = new ScanOptions { Timeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(10), MaxRetries = 0, Trace = trace, ListClosed = true };
         var report = await PortScanner.ScanTcpAsync(targets, [options.Port], scan, ct).ConfigureAwait(false);
         // Answers in the order a connect would try the addresses; the error names the last failure.
         var results = targets.Select(t => report.Results.First(r => r.Target == t)).ToList();

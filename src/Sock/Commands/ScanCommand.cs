@@ -92,6 +92,8 @@ internal static class ScanCommand
                 MaxRetries = retryCount,
                 Timeout = fixedTimeout,
                 GrabBanners = parse.GetValue(banner),
+                // Closed ports are counted, not kept one by one, unless --all lists them.
+                ListClosed = parse.GetValue(all),
                 Trace = TraceWriter.FromOptions(parse),
                 Progress = bar,
             };
@@ -145,11 +147,15 @@ internal static class ScanCommand
     {
         var rich = Terminal.RichStdout;
         var first = true;
-        foreach (var group in report.Results.GroupBy(r => r.Target))
+        var byTarget = report.Results.ToLookup(r => r.Target);
+        foreach (var target in report.Targets)
         {
+            var group = byTarget[target].ToList();
+            var unlisted = report.UnlistedClosedOf(target);
+            if (group.Count == 0 && unlisted == 0) continue;
             if (!first) Console.Out.WriteLine();
             first = false;
-            Console.Out.WriteLine($"Scan report for {group.Key}");
+            Console.Out.WriteLine($"Scan report for {target}");
             var shown = group.Where(r => Shown(r, all)).ToList();
             if (shown.Count > 0)
             {
@@ -163,27 +169,31 @@ internal static class ScanCommand
                 });
                 TableWriter.Write(Console.Out, headers, rows, rich);
             }
-            var hiddenGroups = group.Where(r => !Shown(r, all)).GroupBy(r => r.State).OrderByDescending(g => g.Count()).ToList();
-            var hidden = hiddenGroups.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count():N0} {StateText(g.Key)}")).ToList();
-            var reasons = hiddenGroups.SelectMany(g => g.Select(r => r.Reason)).Distinct().Order(StringComparer.Ordinal);
+            var hiddenResults = group.Where(r => !Shown(r, all)).ToList();
+            var hiddenCounts = hiddenResults.GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Count());
+            if (unlisted > 0) hiddenCounts[PortState.Closed] = hiddenCounts.GetValueOrDefault(PortState.Closed) + unlisted;
+            var hidden = hiddenCounts.OrderByDescending(kv => kv.Value)
+                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value:N0} {StateText(kv.Key)}")).ToList();
+            var reasons = hiddenResults.Select(r => r.Reason).Concat(unlisted > 0 ? ["conn-refused"] : []).Distinct().Order(StringComparer.Ordinal);
             if (hidden.Count > 0)
-                Console.Out.WriteLine($"{string.Join(", ", hidden)} {(group.Count() - shown.Count == 1 ? "port" : "ports")} not shown ({string.Join(", ", reasons)})");
+                Console.Out.WriteLine($"{string.Join(", ", hidden)} {(hiddenCounts.Values.Sum() == 1 ? "port" : "ports")} not shown ({string.Join(", ", reasons)})");
             else if (shown.Count == 0)
                 Console.Out.WriteLine("no ports scanned");
         }
         var hosts = report.Targets.Count;
         if (hosts == 0) return;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Scanned {hosts:N0} {(hosts == 1 ? "host" : "hosts")}, {report.Results.Count:N0} {report.Protocol} {(report.Results.Count == 1 ? "port" : "ports")} in {report.Elapsed.TotalSeconds:0.00}s ({report.PortsPerSecond:N0} ports/s, {report.Probes:N0} probes, up to {report.PeakInFlight:N0} in flight)"));
+            $"Scanned {hosts:N0} {(hosts == 1 ? "host" : "hosts")}, {report.Verdicts:N0} {report.Protocol} {(report.Verdicts == 1 ? "port" : "ports")} in {report.Elapsed.TotalSeconds:0.00}s ({report.PortsPerSecond:N0} ports/s, {report.Probes:N0} probes, up to {report.PeakInFlight:N0} in flight)"));
     }
 
     private static ScanJsonReport ToJson(ScanReport report, IReadOnlyList<TargetFailure> failures, bool all)
     {
-        var hosts = report.Results.GroupBy(r => r.Target).Select(g => new ScanJsonHost(
+        var byTarget = report.Results.ToLookup(r => r.Target);
+        var hosts = report.Targets.Where(t => byTarget[t].Any() || report.UnlistedClosedOf(t) > 0).Select(t => (Key: t, Rows: byTarget[t])).Select(g => new ScanJsonHost(
             g.Key.Input, g.Key.Address.ToString(), g.Key.Name, !report.Unreachable.Contains(g.Key),
-            new ScanJsonCounts(g.Count(r => r.State == PortState.Open), g.Count(r => r.State == PortState.Closed),
-                g.Count(r => r.State == PortState.Filtered), g.Count(r => r.State == PortState.OpenFiltered)),
-            [.. g.Where(r => Shown(r, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
+            new ScanJsonCounts(g.Rows.Count(r => r.State == PortState.Open), g.Rows.Count(r => r.State == PortState.Closed) + report.UnlistedClosedOf(g.Key),
+                g.Rows.Count(r => r.State == PortState.Filtered), g.Rows.Count(r => r.State == PortState.OpenFiltered)),
+            [.. g.Rows.Where(r => Shown(r, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
                 ServiceRegistry.Default.NameOf(r.Port, r.Protocol), r.Tries, r.Rtt?.TotalMilliseconds,
                 r.Banner is { } b ? BannerText.Escape(b, int.MaxValue) : null))])).ToList();
         return new ScanJsonReport(report.Protocol, report.Timing, Math.Round(report.Elapsed.TotalSeconds, 4), Math.Round(report.PortsPerSecond),
