@@ -232,8 +232,12 @@ public class ServeCommandTests
             await client.SendAllAsync("table\n"u8.ToArray());
             await client.ReadExactlyAsync(6);
             await serve.SignalAsync("USR1");
-            var row = await serve.WaitForStderrAsync(l => l.Contains("ESTABLISHED", StringComparison.Ordinal));
-            Assert.Contains($"127.0.0.1:{port}", row);
+            var row = await serve.WaitForStderrAsync(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+\s") && l.Contains($"127.0.0.1:{port}", StringComparison.Ordinal) && !l.Contains("LISTEN", StringComparison.Ordinal));
+            // One vocabulary: the table names the state as `sock stat` (and ss) does for the same socket.
+            var stat = await SockRunner.RunAsync($"stat -tanH sport = :{port}");
+            Assert.Contains(stat.Stdout.Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^ESTAB\s.*127\.0\.0\.1:{port}\s"));
+            Assert.Matches(@"\sESTAB\s", row);
+            Assert.DoesNotContain("ESTABLISHED", row);
             Assert.Contains(Sock.Core.Endpoints.EndpointText.Format(client.LocalEndPoint), row);
             Assert.Contains(serve.StderrLines, l => l.StartsWith("ID ", StringComparison.Ordinal) && l.Contains("BYTES-IN", StringComparison.Ordinal));
         }
