@@ -102,7 +102,7 @@ public class ScanCommandTests(ITestOutputHelper output)
         Assert.Matches($@"(?m)^{PortOf(b)}/tcp\s+open\s+\S+", run.Stdout);
         Assert.DoesNotContain("80/tcp", run.Stdout);
         var scanned = last - first + 1 + 1;
-        Assert.Contains($"{scanned - 2:N0} closed ports not shown (conn-refused)", run.Stdout);
+        Assert.Contains($"Not shown: {scanned - 2:N0} closed tcp ports (conn-refused)", run.Stdout);
         Assert.Matches(@"Scanned 1 host, [\d,]+ tcp ports in [\d.]+s \([\d,]+ ports/s", run.Stdout);
         Assert.DoesNotContain("\u001b", run.Stdout);
     }

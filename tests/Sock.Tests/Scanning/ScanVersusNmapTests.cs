@@ -141,4 +141,44 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             Assert.Equal(("closed", "conn-refused"), actual[2065]);
         }
     }
+    [Fact]
+    public async Task the_not_shown_line_breaks_ports_down_by_reason_as_nmaps_does()
+    {
+        if (!ExternalTool.Exists("nmap"))
+        {
+            output.WriteLine("skipped: nmap is not installed");
+            return;
+        }
+        var (ns, why) = await ScanNamespace.TryCreateAsync();
+        if (ns is null)
+        {
+            output.WriteLine($"skipped: {why}");
+            return;
+        }
+        await using (ns)
+        {
+            // 30 silent ports and 2 that answer host-unreachable: nmap sums both up as filtered, by reason.
+            await ns.ApplyNftAsync("""
+                table inet sockscan {
+                  chain input {
+                    type filter hook input priority 0; policy accept;
+                    tcp dport 2100-2129 drop
+                    tcp dport 2130-2131 reject with icmp type host-unreachable
+                  }
+                }
+                """);
+            var open = ns.Listen(new IPEndPoint(ns.Inside, 2132));
+            const string ports = "2100-2132";
+            var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
+            Assert.True(nmap.ExitCode == 0, nmap.Stderr);
+            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", Sock, "scan", ns.Inside.ToString(), "-p", ports]);
+            Assert.True(sock.ExitCode == 0, sock.Stderr);
+            output.WriteLine(nmap.Stdout);
+            output.WriteLine(sock.Stdout);
+            static string NotShown(string text) => text.Split('\n').Single(l => l.StartsWith("Not shown: ", StringComparison.Ordinal)).Trim();
+            Assert.Equal("Not shown: 30 filtered tcp ports (no-response), 2 filtered tcp ports (host-unreach)", NotShown(nmap.Stdout));
+            Assert.Equal(NotShown(nmap.Stdout), NotShown(sock.Stdout));
+            Assert.Matches($@"(?m)^{open}/tcp\s+open\s", sock.Stdout);
+        }
+    }
 }
