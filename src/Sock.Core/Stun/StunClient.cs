@@ -110,7 +110,7 @@ public static class StunClient
         var answer = await TransactUdpAsync(socket, server, request, schedule, limit, ct).ConfigureAwait(false)
             ?? throw SockException.TimedOut("stun binding to", EndpointText.Format(server),
                 limit is { } l && l < schedule.GiveUpAfter ? l : schedule.GiveUpAfter);
-        return Result("udp", (IPEndPoint)socket.LocalEndPoint!, server, answer.Response, answer.From, answer.Rtt, answer.Attempts);
+        return Result("udp", LocalToward(socket, server), server, answer.Response, answer.From, answer.Rtt, answer.Attempts);
     }
 
     /// <summary>One Binding over the connected TCP <paramref name="socket"/> (RFC 8489 §6.2.2: one send, no retransmission).</summary>
@@ -173,6 +173,26 @@ public static class StunClient
         var mapped = response.Mapped
             ?? throw new SockException(SockErrorKind.Network, "stun binding to", EndpointText.Format(server), "the server's answer has no mapped address");
         return new StunBinding(transport, local, server, mapped, response.ResponseOrigin ?? from, response.OtherAddress, response.Software, rtt, attempts, response.HasFingerprint);
+    }
+
+    /// <summary>
+    /// The socket's local address as the server sees it leave: a socket bound to the wildcard address is given the
+    /// source address the routing table picks toward <paramref name="server"/> (a UDP connect() sends nothing).
+    /// </summary>
+    public static IPEndPoint LocalToward(TracedSocket socket, IPEndPoint server)
+    {
+        var local = (IPEndPoint)socket.Socket.LocalEndPoint!;
+        if (!local.Address.Equals(IPAddress.Any) && !local.Address.Equals(IPAddress.IPv6Any)) return local;
+        using var probe = new Socket(server.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        try
+        {
+            probe.Connect(server);
+            return new IPEndPoint(((IPEndPoint)probe.LocalEndPoint!).Address, local.Port);
+        }
+        catch (SocketException)
+        {
+            return local;
+        }
     }
 
     internal static string Hex(byte[] id) => Convert.ToHexStringLower(id);

@@ -35,6 +35,14 @@ public sealed class StunMessage
         TransactionId = transactionId.ToArray();
     }
 
+    /// <summary>
+    /// True for an RFC 3489 ("classic STUN") message, which has no magic cookie: its transaction id is 128 bits, the
+    /// four bytes where the cookie would be included. Only a server decodes these (to answer old clients such as stund's).
+    /// </summary>
+    public bool IsClassic => _cookie != MagicCookie;
+
+    private uint _cookie = MagicCookie;
+
     /// <summary>The method (Binding is 0x001).</summary>
     public ushort Method { get; }
 
@@ -89,6 +97,10 @@ public sealed class StunMessage
     /// <summary>The reflexive address: XOR-MAPPED-ADDRESS, or MAPPED-ADDRESS from a server that sends only that.</summary>
     public IPEndPoint? Mapped => XorMappedAddress ?? MappedAddress;
 
+    /// <summary>A response to <paramref name="request"/>: the same method and transaction id (all 128 bits of a classic one).</summary>
+    public static StunMessage ResponseTo(StunMessage request, StunClass @class) =>
+        new(request.Method, @class, request.TransactionId) { _cookie = request._cookie };
+
     /// <summary>A fresh, cryptographically random transaction id (RFC 8489 §6: uniformly random).</summary>
     public static byte[] NewTransactionId() => RandomNumberGenerator.GetBytes(12);
 
@@ -142,7 +154,7 @@ public sealed class StunMessage
         var bytes = new byte[total];
         BinaryPrimitives.WriteUInt16BigEndian(bytes, StunMessageType.Compose(Method, Class));
         BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(2), (ushort)(total - HeaderLength));
-        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), MagicCookie);
+        BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(4), _cookie);
         TransactionId.CopyTo(bytes, 8);
         body.CopyTo(bytes, HeaderLength);
         if (fingerprint)
@@ -160,17 +172,25 @@ public sealed class StunMessage
     /// Decodes one message from <paramref name="data"/> (exactly one: trailing bytes are refused). Never throws: a
     /// malformed message gives false and <paramref name="error"/> says what was wrong.
     /// </summary>
-    public static bool TryDecode(ReadOnlySpan<byte> data, out StunMessage? message, out string? error)
+    public static bool TryDecode(ReadOnlySpan<byte> data, out StunMessage? message, out string? error) =>
+        TryDecode(data, allowClassic: false, out message, out error);
+
+    /// <summary>
+    /// Decodes as <see cref="TryDecode(ReadOnlySpan{byte}, out StunMessage?, out string?)"/>; with
+    /// <paramref name="allowClassic"/> an RFC 3489 message without the magic cookie is accepted too.
+    /// </summary>
+    public static bool TryDecode(ReadOnlySpan<byte> data, bool allowClassic, out StunMessage? message, out string? error)
     {
         message = null;
         if (data.Length < HeaderLength) { error = $"{data.Length} bytes is shorter than a STUN header (20)"; return false; }
         if ((data[0] & 0xC0) != 0) { error = "the first two bits are not zero (not STUN)"; return false; }
-        if (BinaryPrimitives.ReadUInt32BigEndian(data[4..]) != MagicCookie) { error = "no magic cookie (not STUN, or RFC 3489's classic STUN)"; return false; }
+        var cookie = BinaryPrimitives.ReadUInt32BigEndian(data[4..]);
+        if (cookie != MagicCookie && !allowClassic) { error = "no magic cookie (not STUN, or RFC 3489's classic STUN)"; return false; }
         var length = BinaryPrimitives.ReadUInt16BigEndian(data[2..]);
         if (length % 4 != 0) { error = $"message length {length} is not a multiple of 4"; return false; }
         if (HeaderLength + length != data.Length) { error = $"message length {length} does not match the {data.Length - HeaderLength} bytes after the header"; return false; }
         var type = BinaryPrimitives.ReadUInt16BigEndian(data);
-        var m = new StunMessage(StunMessageType.MethodOf(type), StunMessageType.ClassOf(type), data.Slice(8, 12).ToArray());
+        var m = new StunMessage(StunMessageType.MethodOf(type), StunMessageType.ClassOf(type), data.Slice(8, 12).ToArray()) { _cookie = cookie };
         var seen = new HashSet<ushort>();
         var unknown = new List<ushort>();
         var offset = HeaderLength;

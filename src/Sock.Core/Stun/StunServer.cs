@@ -23,7 +23,7 @@ public static class StunServer
     /// <summary>The answer to <paramref name="request"/> from <paramref name="remote"/>, or null when it gets none (not a request, malformed).</summary>
     public static byte[]? Answer(ReadOnlySpan<byte> request, IPEndPoint remote, IPEndPoint? local)
     {
-        if (!StunMessage.TryDecode(request, out var m, out _) || m!.Class != StunClass.Request) return null;
+        if (!StunMessage.TryDecode(request, allowClassic: true, out var m, out _) || m!.Class != StunClass.Request) return null;
         StunMessage response;
         if (m.Method != StunMessageType.BindingMethod)
             response = Error(m, 400, "Bad Request: only Binding is served");
@@ -41,20 +41,25 @@ public static class StunServer
         else
         {
             var mapped = new IPEndPoint(StunBinding.Normalize(remote.Address), remote.Port);
-            response = new StunMessage(m.Method, StunClass.SuccessResponse, m.TransactionId)
-            {
-                XorMappedAddress = mapped,
-                MappedAddress = mapped,
-                Software = SoftwareName,
-            };
-            if (local is { } l && !l.Address.Equals(IPAddress.Any) && !l.Address.Equals(IPAddress.IPv6Any))
+            // A classic (RFC 3489) client knows only MAPPED-ADDRESS (RFC 8489 §12).
+            response = StunMessage.ResponseTo(m, StunClass.SuccessResponse);
+            response.MappedAddress = mapped;
+            response.Software = SoftwareName;
+            if (!m.IsClassic) response.XorMappedAddress = mapped;
+            if (!m.IsClassic && local is { } l && !l.Address.Equals(IPAddress.Any) && !l.Address.Equals(IPAddress.IPv6Any))
                 response.ResponseOrigin = new IPEndPoint(StunBinding.Normalize(l.Address), l.Port);
         }
         return response.Encode(fingerprint: m.HasFingerprint);
     }
 
-    private static StunMessage Error(StunMessage request, int code, string reason) =>
-        new(request.Method, StunClass.ErrorResponse, request.TransactionId) { ErrorCode = code, ErrorReason = reason, Software = SoftwareName };
+    private static StunMessage Error(StunMessage request, int code, string reason)
+    {
+        var m = StunMessage.ResponseTo(request, StunClass.ErrorResponse);
+        m.ErrorCode = code;
+        m.ErrorReason = reason;
+        m.Software = SoftwareName;
+        return m;
+    }
 
     /// <summary>Serves Binding over UDP on <paramref name="endpoint"/>; returns the bound address.</summary>
     public static IPEndPoint ListenUdp(SocketServer server, IPEndPoint endpoint, bool dualMode = false)

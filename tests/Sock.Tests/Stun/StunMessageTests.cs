@@ -193,4 +193,19 @@ public class StunMessageTests
         var indication = new StunMessage(StunMessageType.BindingMethod, StunClass.Indication, StunMessage.NewTransactionId());
         Assert.Null(StunServer.Answer(indication.Encode(), from, null));
     }
+
+    [Fact]
+    public void the_server_answers_a_classic_rfc3489_request_in_kind()
+    {
+        // RFC 3489: no magic cookie, a 128-bit transaction id; the answer echoes all of it and uses MAPPED-ADDRESS only.
+        var request = Convert.FromHexString("00010000" + "0123456789abcdef0011223344556677");
+        var answer = StunServer.Answer(request, new IPEndPoint(IPAddress.Parse("192.0.2.5"), 7000), new IPEndPoint(IPAddress.Loopback, 3478));
+        Assert.NotNull(answer);
+        Assert.Equal(request.AsSpan(4, 16).ToArray(), answer.AsSpan(4, 16).ToArray());
+        Assert.False(StunMessage.TryDecode(answer, out _, out _), "a client decodes only RFC 5389/8489 messages");
+        Assert.True(StunMessage.TryDecode(answer, allowClassic: true, out var m, out var error), error);
+        Assert.True(m!.IsClassic);
+        Assert.Equal(new IPEndPoint(IPAddress.Parse("192.0.2.5"), 7000), m.MappedAddress);
+        Assert.Null(m.XorMappedAddress);
+    }
 }
