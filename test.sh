@@ -9,6 +9,8 @@ cd "$(dirname "$0")"
 peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 ss:iproute2 ip:iproute2
        netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux rdate:rdate
        snmpget:snmp snmpd:snmpd)
+# sock stun and sock peer: coturn as the STUN server, stund's client to compare with.
+peers+=(turnserver:coturn stun:stun-client)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
