@@ -26,6 +26,14 @@ fi
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build sock.slnx -c Release -nologo -clp:ErrorsOnly
 
+# The tests run the Native AOT executable where one can be built (Linux x86-64), so a failure that only the trimmed,
+# precompiled build has cannot hide behind the JIT build; elsewhere they run the JIT build through the dotnet host.
+if [ "$(uname -s)-$(uname -m)" = Linux-x86_64 ]; then
+  dotnet publish src/Sock -c Release -r linux-x64 -o artifacts/aot -nologo -clp:ErrorsOnly >/dev/null
+  export SOCK_TEST_EXE="$PWD/artifacts/aot/sock"
+  echo "test.sh: running the tests against the Native AOT build ($SOCK_TEST_EXE)"
+fi
+
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0
