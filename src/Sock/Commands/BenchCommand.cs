@@ -99,14 +99,24 @@ internal static class BenchCommand
                 (false, true) => AddressFamily.InterNetworkV6,
                 _ => AddressFamily.Unspecified,
             };
-            var target = await Target(args, parse.GetValue(unix), family, ct);
+            var asJson = parse.GetValue(json);
+            EndPoint target;
+            try
+            {
+                target = await Target(args, parse.GetValue(unix), family, ct);
+            }
+            catch (SockException ex) when (asJson && ex.Kind != SockErrorKind.Usage)
+            {
+                WriteJsonError(mode.ToString().ToLowerInvariant(), string.Join(' ', args.Skip(1)), ex);
+                throw;
+            }
             var c = parse.GetValue(connections) ?? parse.GetValue(parallel) ?? 1;
             var defaultSize = mode switch { BenchMode.Throughput => 128 * 1024, BenchMode.Udp => 1024, _ => 64 };
             var sizeText = parse.GetValue(size);
             var sz = sizeText is null ? defaultSize : Quantities.ParseSize(sizeText, "bench -s");
             if (sz is < 1 or > 64 * 1024 * 1024) throw SockException.Usage("bench -s", sizeText ?? "", "size must be 1 byte to 64 MiB");
             var countText = parse.GetValue(count);
-            long? n = countText is null ? null : mode == BenchMode.Throughput ? Quantities.ParseSize(countText, "bench -n") : ParseCount(countText);
+            long? n = countText is null ? null : mode == BenchMode.Throughput ? ByteCount(countText) : Quantities.ParseCount(countText, "bench -n");
             var options = new BenchOptions
             {
                 Mode = mode,
@@ -128,7 +138,6 @@ internal static class BenchCommand
                 throw SockException.Usage("bench --histogram", histogramFile, "throughput mode measures no latency");
             if (histogramFile is not null && mode == BenchMode.Udp && !options.UdpEcho)
                 throw SockException.Usage("bench --histogram", histogramFile, "udp mode measures latency only with --echo (round trip)");
-            var asJson = parse.GetValue(json);
             // The bar shares stderr with nothing but the live lines: not with --trace, whose lines go there too.
             var bar = options.Count is { } total && trace is null && Terminal.RichStderr
                 ? new BenchProgressBar(Console.Error, mode == BenchMode.Throughput ? BenchRunner.Size(total) : string.Create(CultureInfo.InvariantCulture, $"{total:N0} {Unit(mode)}"))
@@ -138,6 +147,12 @@ internal static class BenchCommand
             try
             {
                 report = await BenchRunner.RunAsync(options, renderer, trace, ct);
+            }
+            catch (SockException ex) when (asJson && ex.Kind != SockErrorKind.Usage)
+            {
+                // As scan does, stdout says what failed too; the line on stderr and the exit code stay as without --json.
+                WriteJsonError(mode.ToString().ToLowerInvariant(), EndpointText.Format(target), ex);
+                throw;
             }
             finally
             {
@@ -170,6 +185,10 @@ internal static class BenchCommand
         return command;
     }
 
+    private static void WriteJsonError(string mode, string target, SockException ex) =>
+        Console.Out.WriteLine(JsonSerializer.Serialize(
+            new BenchJsonError(mode, target, ErrorText.For(ex)["sock: ".Length..], ExitCodes.For(ex)), SockJson.Default.BenchJsonError));
+
     private static string Unit(BenchMode mode) => mode switch
     {
         BenchMode.Connect => "connections",
@@ -177,11 +196,12 @@ internal static class BenchCommand
         _ => "messages",
     };
 
-    private static long ParseCount(string text)
+    private static long ByteCount(string text)
     {
-        var v = Quantities.ParseRate(text, "bench -n");
-        if (v < 1 || v != Math.Floor(v)) throw SockException.Usage("bench -n", text, "must be a whole number, at least 1");
-        return (long)v;
+        // Throughput counts bytes: a size, and at least one byte of it.
+        var v = Quantities.ParseSize(text, "bench -n");
+        if (v < 1) throw SockException.Usage("bench -n", text, "not a count of bytes (at least 1: 64K, 1M, 1G)");
+        return v;
     }
 
     private static async Task<EndPoint> Target(string[] args, string? unixPath, AddressFamily family, CancellationToken ct)

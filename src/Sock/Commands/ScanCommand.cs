@@ -141,7 +141,30 @@ internal static class ScanCommand
         _ => "open|filtered",
     };
 
-    private static bool Shown(PortResult r, bool all) => all || r.State == PortState.Open;
+    // As nmap: open ports are always listed; open|filtered (a UDP port that stayed silent, the interesting ones in UDP)
+    // too, unless there are more than 25 of them on the host, when nmap sums them up in its "Not shown" line.
+    private const int MostListedOpenFiltered = 25;
+
+    private static Func<PortResult, bool> ShownOn(IEnumerable<PortResult> host, bool all)
+    {
+        var openFiltered = host.Count(r => r.State == PortState.OpenFiltered);
+        return r => all || r.State == PortState.Open || (r.State == PortState.OpenFiltered && openFiltered <= MostListedOpenFiltered);
+    }
+
+    /// <summary>nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first.</summary>
+    /// <summary>
+    /// nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first. Closed ports the
+    /// scan counted without listing (<paramref name="unlistedClosed"/>) are conn-refused ones.
+    /// </summary>
+    private static string NotShown(IEnumerable<PortResult> hidden, int unlistedClosed, string protocol)
+    {
+        var groups = hidden.GroupBy(r => (r.State, r.Reason)).ToDictionary(g => g.Key, g => g.Count());
+        if (unlistedClosed > 0)
+            groups[(PortState.Closed, "conn-refused")] = groups.GetValueOrDefault((PortState.Closed, "conn-refused")) + unlistedClosed;
+        return "Not shown: " + string.Join(", ", groups
+            .OrderByDescending(g => g.Value).ThenBy(g => g.Key.State).ThenBy(g => g.Key.Reason, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Value:N0} {StateText(g.Key.State)} {protocol} {(g.Value == 1 ? "port" : "ports")} ({g.Key.Reason})")));
+    }
 
     private static void Render(ScanReport report, bool all, bool banners)
     {
@@ -156,7 +179,8 @@ internal static class ScanCommand
             if (!first) Console.Out.WriteLine();
             first = false;
             Console.Out.WriteLine($"Scan report for {target}");
-            var shown = group.Where(r => Shown(r, all)).ToList();
+            var isShown = ShownOn(group, all);
+            var shown = group.Where(isShown).ToList();
             if (shown.Count > 0)
             {
                 var headers = banners ? new[] { "PORT", "STATE", "SERVICE", "BANNER" } : ["PORT", "STATE", "SERVICE"];
@@ -169,14 +193,9 @@ internal static class ScanCommand
                 });
                 TableWriter.Write(Console.Out, headers, rows, rich);
             }
-            var hiddenResults = group.Where(r => !Shown(r, all)).ToList();
-            var hiddenCounts = hiddenResults.GroupBy(r => r.State).ToDictionary(g => g.Key, g => g.Count());
-            if (unlisted > 0) hiddenCounts[PortState.Closed] = hiddenCounts.GetValueOrDefault(PortState.Closed) + unlisted;
-            var hidden = hiddenCounts.OrderByDescending(kv => kv.Value)
-                .Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Value:N0} {StateText(kv.Key)}")).ToList();
-            var reasons = hiddenResults.Select(r => r.Reason).Concat(unlisted > 0 ? ["conn-refused"] : []).Distinct().Order(StringComparer.Ordinal);
-            if (hidden.Count > 0)
-                Console.Out.WriteLine($"{string.Join(", ", hidden)} {(hiddenCounts.Values.Sum() == 1 ? "port" : "ports")} not shown ({string.Join(", ", reasons)})");
+            var hidden = group.Where(r => !isShown(r)).ToList();
+            if (hidden.Count > 0 || unlisted > 0)
+                Console.Out.WriteLine(NotShown(hidden, unlisted, report.Protocol));
             else if (shown.Count == 0)
                 Console.Out.WriteLine("no ports scanned");
         }
@@ -193,7 +212,7 @@ internal static class ScanCommand
             g.Key.Input, g.Key.Address.ToString(), g.Key.Name, !report.Unreachable.Contains(g.Key),
             new ScanJsonCounts(g.Rows.Count(r => r.State == PortState.Open), g.Rows.Count(r => r.State == PortState.Closed) + report.UnlistedClosedOf(g.Key),
                 g.Rows.Count(r => r.State == PortState.Filtered), g.Rows.Count(r => r.State == PortState.OpenFiltered)),
-            [.. g.Rows.Where(r => Shown(r, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
+            [.. g.Rows.Where(ShownOn(g.Rows, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
                 ServiceRegistry.Default.NameOf(r.Port, r.Protocol), r.Tries, r.Rtt?.TotalMilliseconds,
                 r.Banner is { } b ? BannerText.Escape(b, int.MaxValue) : null))])).ToList();
         return new ScanJsonReport(report.Protocol, report.Timing, Math.Round(report.Elapsed.TotalSeconds, 4), Math.Round(report.PortsPerSecond),

@@ -164,9 +164,8 @@ public class StatWithoutRootTests
     public async Task without_root_the_missing_processes_are_said_once()
     {
         if (!Environment.IsPrivilegedProcess || !ExternalTool.Exists("setpriv")) Assert.Fail("this test needs root and setpriv to drop to nobody");
-        var dotnet = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet";
-        var run = await ExternalTool.RunAsync("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-            "env", "DOTNET_CLI_HOME=/tmp", "HOME=/tmp", "NO_COLOR=1", dotnet, "exec", SockRunner.SockDll, "stat", "-tanp");
+        var run = await ExternalTool.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+            "env", "DOTNET_CLI_HOME=/tmp", "HOME=/tmp", "NO_COLOR=1", .. SockRunner.Executable, "stat", "-tanp"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var note = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("sock: note: not running as root: other users' processes are not visible, so their sockets show no process", note);

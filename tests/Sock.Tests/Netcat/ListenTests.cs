@@ -241,6 +241,18 @@ public class ListenTests
 
     [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task idle_timeout_ends_the_one_client_session_with_exit_1(string transport)
+    {
+        // ncat -l -i ends with "Idle timeout expired" and a failure status; -k (above) only closes the idle client.
+        var (sock, target) = await Net.StartListenerAsync(transport, "-i", "400ms");
+        await using var _ = sock;
+        using var c = await target.ConnectAsync();
+        Assert.Equal(1, await sock.WaitForExitAsync(10));
+        Assert.Contains(sock.StderrLines, l => l == "sock: idle timeout expired: nothing moved either way for 400ms (-i)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task keep_open_exec_gives_each_connection_its_own_process(string transport)
     {
         var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-c", "read x; echo \"$x $$ $NCAT_PROTO $NCAT_LOCAL_PORT\"");
