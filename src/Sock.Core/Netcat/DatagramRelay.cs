@@ -95,6 +95,7 @@ public sealed class DatagramRelay
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 catch (IOException) { return RelayEnd.OutputClosed; }
+                catch (UnauthorizedAccessException) { return RelayEnd.OutputClosed; }
             }
         }
         finally
