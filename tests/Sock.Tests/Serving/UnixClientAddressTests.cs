@@ -33,10 +33,28 @@ public class UnixClientAddressTests
         };
         await using var sock = RunningProcess.Sock(args);
         await Net.WaitListeningAsync(Transports.Unix, 0, path);
+        // A first client, then a moment: the hostile ones must find an accept already waiting (.NET's asynchronous
+        // completion, where the abort was), not a backlog that a first accept drains synchronously.
+        for (var attempt = 0; ; attempt++)
+        {
+            using var first = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                await first.ConnectAsync(new UnixDomainSocketEndPoint(path));
+                await first.SendAsync("first\n"u8.ToArray());
+                break;
+            }
+            catch (SocketException) when (attempt < 200) // the file is there at bind(), before listen()
+            {
+                await Task.Delay(50);
+            }
+        }
+        await Task.Delay(300);
 
         // socat binds its end to a path far longer than the server's (near sun_path's 108 bytes).
         var longPath = dir.File(new string('c', 100 - dir.Path.Length));
         var socat = await ProcessRunner.RunAsync(["socat", "-t", "1", "-", $"UNIX-CONNECT:{path},bind={longPath}"], "hi\n", TimeSpan.FromSeconds(30));
+        Assert.True(socat.ExitCode == 0, socat.ToString());
         if (server == "serve echo") Assert.Equal("hi\n", socat.Stdout);
 
         using (var abstractClient = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
@@ -72,6 +90,7 @@ public class UnixClientAddressTests
         await using var sock = RunningProcess.Sock([.. command.Split(' '), "-U", path]);
         sock.CloseStdin();
         await Net.WaitListeningAsync(Transports.Unix, 0, path);
+        await Task.Delay(300); // the file is there at bind(); the client must find accept already waiting
         using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
         {
             client.Bind(new UnixDomainSocketEndPoint(bound == "abstract"
