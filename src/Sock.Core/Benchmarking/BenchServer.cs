@@ -146,6 +146,8 @@ public sealed class BenchServer : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SockException)
             {
                 if (ct.IsCancellationRequested) return;
+                // EMFILE and the like: a moment for others to close, rather than a loop that spins on the error.
+                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
             _ = Task.Run(() => ConnectionAsync(conn, ct), CancellationToken.None);
@@ -154,7 +156,16 @@ public sealed class BenchServer : IAsyncDisposable
 
     private async Task ConnectionAsync(TracedSocket conn, CancellationToken ct)
     {
-        var peer = conn.Socket.RemoteEndPoint is { } rep && rep is IPEndPoint ? EndpointText.Format(rep) : "a local client";
+        string peer;
+        try
+        {
+            peer = conn.Socket.RemoteEndPoint is IPEndPoint rep ? EndpointText.Format(rep) : "a local client";
+        }
+        catch (SocketException)
+        {
+            conn.Dispose(); // reset before it could be looked at: nothing to serve
+            return;
+        }
         var keep = false;
         try
         {

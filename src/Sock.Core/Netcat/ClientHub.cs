@@ -17,8 +17,12 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
 {
     private readonly ConcurrentDictionary<long, Client> _clients = new();
     private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _nextId;
     private int _active;
+
+    /// <summary>Completes when a write to the output failed (a closed pipe): nothing the clients send can go anywhere now.</summary>
+    public Task OutputClosed => _outputClosed.Task;
 
     /// <summary>Clients connected now.</summary>
     public int Active => Volatile.Read(ref _active);
@@ -101,14 +105,17 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
 
     private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (output is null || options.SendOnly) return;
+        if (output is null || options.SendOnly || _outputClosed.Task.IsCompleted) return;
         await _outputGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await output.WriteAsync(data, ct).ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (IOException) { }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            _outputClosed.TrySetResult();
+        }
         finally
         {
             _outputGate.Release();

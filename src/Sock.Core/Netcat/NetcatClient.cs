@@ -23,7 +23,7 @@ public static class NetcatClient
         // (-s/-p) and Unix sockets are the connector's business.
         if (options.ZeroIo && options.UnixPath is null && options.SourceAddress is null && options.SourcePort is null)
             return await ProbeTcpAsync(options, trace, log, ct).ConfigureAwait(false);
-        using var recorder = options.ZeroIo ? null : SessionRecorder.For(options);
+        using var recorder = options.ZeroIo ? null : SessionRecorder.For(options, log);
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);

@@ -13,12 +13,23 @@ public sealed class SessionRecorder : IDisposable
     private readonly Lock _gate = new();
     private readonly Stream? _raw;
     private readonly StreamWriter? _hex;
+    private readonly string? _rawPath;
+    private readonly string? _hexPath;
+    private readonly Action<string>? _warn;
+    private bool _rawStopped;
+    private bool _hexStopped;
     private long _sentOffset;
     private long _receivedOffset;
 
-    /// <summary>Opens the files that are named (either may be null).</summary>
-    public SessionRecorder(string? rawPath, string? hexPath, bool append)
+    /// <summary>
+    /// Opens the files that are named (either may be null). A file that later fails to take a write (a full disk) stops
+    /// being written, with one line to <paramref name="warn"/>; the session goes on: the recording is secondary.
+    /// </summary>
+    public SessionRecorder(string? rawPath, string? hexPath, bool append, Action<string>? warn = null)
     {
+        _rawPath = rawPath;
+        _hexPath = hexPath;
+        _warn = warn;
         var mode = append ? FileMode.Append : FileMode.Create;
         try
         {
@@ -32,19 +43,34 @@ public sealed class SessionRecorder : IDisposable
         }
     }
 
-    /// <summary>A file error in a few words.</summary>
-    internal static string FileErrorText(Exception ex) => ex switch
+    /// <summary>A file error in a few words, as the C library says them (never .NET's wording).</summary>
+    internal static string FileErrorText(Exception ex, string fallback = "write failed") => ex switch
     {
         DirectoryNotFoundException => "no such directory",
         FileNotFoundException => "no such file",
         UnauthorizedAccessException => "permission denied",
-        _ => ex.Message,
+        PathTooLongException => "file name too long",
+        // On Unix an IOException's HResult is the errno.
+        IOException io => (io.HResult & 0xFFFF) switch
+        {
+            28 => "no space left on device",
+            122 => "disk quota exceeded",
+            5 => "input/output error",
+            27 => "file too large",
+            30 => "read-only file system",
+            9 => "bad file descriptor",
+            21 => "is a directory",
+            1 or 13 => "permission denied",
+            32 => "broken pipe",
+            _ => fallback,
+        },
+        _ => fallback,
     };
 
-    /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none.</summary>
-    public static SessionRecorder? For(NetcatOptions options) =>
+    /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none; a recording that stops is told to <paramref name="log"/>.</summary>
+    public static SessionRecorder? For(NetcatOptions options, INetcatLog? log = null) =>
         options.OutputFile is null && options.HexDumpFile is null ? null
-            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput);
+            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput, log is null ? null : line => log.Write(0, line));
 
     /// <summary>Records bytes sent to the peer.</summary>
     public void Sent(ReadOnlySpan<byte> data) => Record(data, '>', ref _sentOffset);
@@ -57,22 +83,47 @@ public sealed class SessionRecorder : IDisposable
         if (data.IsEmpty) return;
         lock (_gate)
         {
-            _raw?.Write(data);
-            if (_hex is not null) HexDump.Write(_hex, data, mark, offset);
-            offset += data.Length;
             // A recording is read while sock runs (tail -f) and must survive a kill: no data waits in a buffer.
-            _raw?.Flush();
-            _hex?.Flush();
+            if (_raw is not null && !_rawStopped)
+            {
+                try
+                {
+                    _raw.Write(data);
+                    _raw.Flush();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+                {
+                    _rawStopped = true;
+                    Stop(_rawPath, ex);
+                }
+            }
+            if (_hex is not null && !_hexStopped)
+            {
+                try
+                {
+                    HexDump.Write(_hex, data, mark, offset);
+                    _hex.Flush();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+                {
+                    _hexStopped = true;
+                    Stop(_hexPath, ex);
+                }
+            }
+            offset += data.Length;
         }
     }
+
+    private void Stop(string? path, Exception ex) => _warn?.Invoke($"recording to {path} stopped: {FileErrorText(ex)}");
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()
     {
         lock (_gate)
         {
-            _raw?.Dispose();
-            _hex?.Dispose();
+            // What a stopped recording still buffers cannot be written either.
+            try { _raw?.Dispose(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException) { }
+            try { _hex?.Dispose(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException) { }
         }
     }
 }

@@ -235,6 +235,8 @@ public sealed class StreamRelay
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 catch (IOException) { return RelayEnd.OutputClosed; }
                 catch (ObjectDisposedException) { return RelayEnd.OutputClosed; }
+                // EBADF: the output was closed before sock started and its descriptor number now names a file open for reading.
+                catch (UnauthorizedAccessException) { return RelayEnd.OutputClosed; }
             }
         }
         finally

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Scanning;
 

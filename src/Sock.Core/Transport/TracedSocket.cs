@@ -115,7 +115,9 @@ public sealed class TracedSocket : IDisposable
     {
         try
         {
-            var s = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            var s = Socket.AddressFamily == AddressFamily.Unix && UnixAcceptor.Supported
+                ? await UnixAccept.AcceptAsync(cancellationToken).ConfigureAwait(false)
+                : await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
             var t = new TracedSocket(s, _trace);
             _trace?.Call($"accept({Handle}) = {t.Handle} from {EndpointText.Format(s.RemoteEndPoint)}");
             return t;
@@ -246,6 +248,7 @@ public sealed class TracedSocket : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Volatile.Read(ref _unixAcceptor)?.Dispose(); // ends an accept waiting in poll before the descriptor goes
         if (_trace is not null)
         {
             var h = Handle;
@@ -256,6 +259,19 @@ public sealed class TracedSocket : IDisposable
         else
         {
             Socket.Dispose();
+        }
+    }
+
+    private UnixAcceptor? _unixAcceptor;
+
+    // Made on the first accept, so only Unix listeners get one.
+    private UnixAcceptor UnixAccept
+    {
+        get
+        {
+            if (_unixAcceptor is { } a) return a;
+            var made = new UnixAcceptor(Socket);
+            return Interlocked.CompareExchange(ref _unixAcceptor, made, null) ?? made;
         }
     }
 

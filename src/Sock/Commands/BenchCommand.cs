@@ -7,6 +7,7 @@ using Sock.Cli.Rendering;
 using Sock.Core.Benchmarking;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Netcat;
 
 namespace Sock.Cli.Commands;
 
@@ -248,6 +249,8 @@ internal static class BenchCommand
             var address = bind is null ? IPAddress.Loopback : EndpointText.ParseAddress(bind, "bind address");
             listen = new IPEndPoint(address, port);
         }
+        // As listen and serve: a stale socket file is replaced; a live one, a link or any other file is refused.
+        if (unixPath is not null) UnixSocketFile.PrepareForBind(unixPath);
         var log = new BenchServerLog(Console.Out, json);
         await using var benchServer = new BenchServer(listen, udp, trace, log, limits);
         benchServer.Start();
@@ -268,23 +271,13 @@ internal static class BenchCommand
         }
         finally
         {
-            if (unixPath is not null) TryDelete(unixPath);
+            if (unixPath is not null)
+            {
+                UnixSocketFile.RemoveOnExit(unixPath);
+                UnixSocketFile.Remove(unixPath);
+            }
         }
         return ExitCodes.Success;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     private sealed class BenchServerLog(TextWriter output, bool json) : IBenchServerObserver

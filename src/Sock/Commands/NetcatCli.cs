@@ -94,13 +94,15 @@ internal sealed class NetcatCli
         // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
         using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
-        var output = Console.OpenStandardOutput();
+        var output = StandardOutput.Open();
         try
         {
             if (!o.Listen)
             {
                 var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct,
                     meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
+                // Stdout went away (a closed pipe): stop, as ncat and socat do, and say so; a program's closed stdin is its own business.
+                if (r?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
                 return r?.End == RelayEnd.Cancelled ? signals.ExitCode : r?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
             }
             RelayResult? result;
@@ -112,6 +114,7 @@ internal sealed class NetcatCli
                 if (meter is not null) listener.RelayStarted += relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived));
                 result = await listener.RunAsync(input, output, ct);
             }
+            if (result?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
             return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode
                 : result?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
         }
