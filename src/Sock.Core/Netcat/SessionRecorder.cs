@@ -33,13 +33,7 @@ public sealed class SessionRecorder : IDisposable
     }
 
     /// <summary>A file error in a few words.</summary>
-    internal static string FileErrorText(Exception ex) => ex switch
-    {
-        DirectoryNotFoundException => "no such directory",
-        FileNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        _ => ex.Message,
-    };
+    internal static string FileErrorText(Exception ex) => Errors.FileErrorText.Describe(ex);
 
     /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none.</summary>
     public static SessionRecorder? For(NetcatOptions options) =>

@@ -66,6 +66,34 @@ public sealed class TracedSocket : IDisposable
         _trace?.Call($"setsockopt({Handle}, {BsdNames.Option(level, name)}, {value})");
     }
 
+    /// <summary>
+    /// setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) and nothing else: a server restarts on its port while old connections sit
+    /// in TIME_WAIT, but a second live server is still refused. .NET's ReuseAddress option cannot be used for this, as
+    /// on Linux it sets SO_REUSEPORT too. Nothing on Windows, where SO_REUSEADDR lets another socket take a bound port.
+    /// </summary>
+    public void SetReuseAddress()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        SetRaw(SolSocket, OperatingSystem.IsLinux() ? 2 : 0x4, "SO_REUSEADDR");
+    }
+
+    /// <summary>setsockopt(SOL_SOCKET, SO_REUSEPORT, 1): several sockets share one port (Linux, macOS, FreeBSD).</summary>
+    public void SetReusePort()
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("SO_REUSEPORT");
+        SetRaw(SolSocket, OperatingSystem.IsLinux() ? 15 : 0x200, "SO_REUSEPORT");
+    }
+
+    private static int SolSocket => OperatingSystem.IsLinux() ? 1 : 0xffff;
+
+    private void SetRaw(int level, int name, string bsdName)
+    {
+        Span<byte> one = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(one, 1); // an int in the machine's byte order, as setsockopt reads it
+        Socket.SetRawSocketOption(level, name, one);
+        _trace?.Call($"setsockopt({Handle}, {bsdName}, 1)");
+    }
+
     /// <summary>bind(address).</summary>
     public void Bind(EndPoint local)
     {

@@ -35,7 +35,7 @@ public static class QotdService
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw SockException.Usage("quotes file", path, ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message);
+            throw SockException.Usage("quotes file", path, FileErrorText.Describe(ex, path));
         }
         var lines = text.Split('\n');
         var byPercent = lines.Any(l => l.Trim() == "%");
