@@ -187,6 +187,7 @@ public sealed class TracedSocket : IDisposable
         try
         {
             var n = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0 && !buffer.IsEmpty) ReceivedEndOfStream = true;
             // A zero-byte read (TLS waits for data that way, without a buffer) returns 0 when data is there, not at the end.
             _trace?.Transfer(Handle, "recv", n, () => buffer.IsEmpty ? $"recv({Handle}, 0) = 0 (a zero-byte read: data is waiting)"
                 : n == 0 ? $"recv({Handle}) = 0 (peer closed its side)" : $"recv({Handle}) = {n} bytes");
@@ -197,6 +198,27 @@ public sealed class TracedSocket : IDisposable
             _trace?.Call($"recv({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
             throw SockException.FromSocket("receive from", EndpointText.Format(SafeRemote()), ex);
         }
+    }
+
+    /// <summary>
+    /// True once a recv() has returned 0 for a buffer that had room: the peer shut down its side. A TLS session that ends
+    /// with this and without close_notify was cut short, not closed.
+    /// </summary>
+    public bool ReceivedEndOfStream { get; private set; }
+
+    /// <summary>
+    /// setsockopt(SO_LINGER, {1, 0}): close() then resets the connection (RST) instead of ending it (FIN), so the peer
+    /// hears of a refusal as an error rather than as the end of the data.
+    /// </summary>
+    public void ResetOnClose()
+    {
+        try
+        {
+            Socket.LingerState = new LingerOption(true, 0);
+            _trace?.Call($"setsockopt({Handle}, SO_LINGER, {{1, 0}})");
+        }
+        catch (SocketException) { } // already reset by the peer: nothing left to refuse
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>send(): the whole buffer, as a stream socket's send loop does.</summary>
