@@ -1,11 +1,10 @@
-using System.Reflection;
 using Sock.Cli;
 using Sock.Core.Transport;
 
 // `sock --version` is the start-up benchmark's subject and a common probe: answer it before any command is built.
 if (args is ["--version"])
 {
-    Console.Out.WriteLine(typeof(SockCommandLine).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion);
+    Console.Out.WriteLine(ProductVersion.Text);
     return 0;
 }
 

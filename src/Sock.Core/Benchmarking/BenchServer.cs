@@ -73,26 +73,16 @@ public sealed class BenchServer : IAsyncDisposable
         // With port 0, a free TCP port may be taken for UDP already: try a few times.
         for (var attempt = 0; ; attempt++)
         {
-            var listener = TracedSocket.CreateFor(_listen, SocketType.Stream, _trace);
+            // The wildcard [::] takes IPv4 too, as iperf3 -s does.
+            var dual = _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any);
+            var listener = ListeningSocket.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
             try
             {
-                if (_listen is IPEndPoint) listener.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
-                listener.Bind(_listen);
-                listener.Listen(512);
                 if (_udp)
                 {
                     var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-                    var udp = TracedSocket.CreateFor(_listen, SocketType.Dgram, _trace);
-                    try
-                    {
-                        udp.Socket.ReceiveBufferSize = 4 << 20;
-                        udp.Bind(new IPEndPoint(((IPEndPoint)_listen).Address, port));
-                    }
-                    catch
-                    {
-                        udp.Dispose();
-                        throw;
-                    }
+                    var udp = ListeningSocket.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
+                    udp.Socket.ReceiveBufferSize = 4 << 20;
                     _datagrams = udp;
                 }
                 _listener = listener;

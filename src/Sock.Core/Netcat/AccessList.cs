@@ -41,7 +41,7 @@ public sealed class AccessList
         try { lines = File.ReadAllLines(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SockException(SockErrorKind.Usage, "read host list", path, SessionRecorder.FileErrorText(ex));
+            throw new SockException(SockErrorKind.Usage, "read host list", path, FileErrorText.Describe(ex, path, "cannot be read"));
         }
         foreach (var raw in lines)
         {

@@ -124,8 +124,7 @@ public static class Connector
         {
             if (source is not null || options.SourcePort is not null)
             {
-                if (options.SourcePort is not null)
-                    socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                if (options.SourcePort is not null) socket.SetReuseAddress();
                 socket.Bind(new IPEndPoint(source ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
                     options.SourcePort ?? 0));
             }
@@ -142,7 +141,7 @@ public static class Connector
 
     private static async Task<TracedSocket> ConnectUnixAsync(NetcatOptions options, SocketType type, SocketTrace? trace, CancellationToken ct)
     {
-        var remote = new UnixDomainSocketEndPoint(options.UnixPath!);
+        var remote = EndpointText.UnixEndPoint(options.UnixPath!);
         var socket = TracedSocket.CreateFor(remote, type, trace);
         try
         {

@@ -160,10 +160,10 @@ public static class NcatCommandLine
                 case "d": o.Delay = Durations.Parse(value!, spelled); break;
                 case "o": o.OutputFile = value; break;
                 case "x": o.HexDumpFile = value; break;
-                case "i": o.IdleTimeout = Durations.Parse(value!, spelled); break;
+                case "i": o.IdleTimeout = Durations.ParsePositive(value!, spelled); break;
                 case "p": port = value; break;
                 case "s": o.SourceAddress = value; break;
-                case "w": o.ConnectTimeout = Durations.Parse(value!, spelled); break;
+                case "w": o.ConnectTimeout = Durations.ParsePositive(value!, spelled); break;
                 case "q": o.QuitAfterEof = Durations.Parse(value!, spelled); break;
                 case "append-output": o.AppendOutput = true; break;
                 case "send-only": o.SendOnly = true; break;

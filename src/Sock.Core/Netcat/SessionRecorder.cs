@@ -39,33 +39,10 @@ public sealed class SessionRecorder : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _raw?.Dispose();
-            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, FileErrorText(ex));
+            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, Errors.FileErrorText.Describe(ex, fallback: "cannot be opened"));
         }
     }
 
-    /// <summary>A file error in a few words, as the C library says them (never .NET's wording).</summary>
-    internal static string FileErrorText(Exception ex, string fallback = "write failed") => ex switch
-    {
-        DirectoryNotFoundException => "no such directory",
-        FileNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        PathTooLongException => "file name too long",
-        // On Unix an IOException's HResult is the errno.
-        IOException io => (io.HResult & 0xFFFF) switch
-        {
-            28 => "no space left on device",
-            122 => "disk quota exceeded",
-            5 => "input/output error",
-            27 => "file too large",
-            30 => "read-only file system",
-            9 => "bad file descriptor",
-            21 => "is a directory",
-            1 or 13 => "permission denied",
-            32 => "broken pipe",
-            _ => fallback,
-        },
-        _ => fallback,
-    };
 
     /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none; a recording that stops is told to <paramref name="log"/>.</summary>
     public static SessionRecorder? For(NetcatOptions options, INetcatLog? log = null) =>
@@ -114,7 +91,7 @@ public sealed class SessionRecorder : IDisposable
         }
     }
 
-    private void Stop(string? path, Exception ex) => _warn?.Invoke($"recording to {path} stopped: {FileErrorText(ex)}");
+    private void Stop(string? path, Exception ex) => _warn?.Invoke($"recording to {path} stopped: {Errors.FileErrorText.Describe(ex, path, "write failed")}");
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()

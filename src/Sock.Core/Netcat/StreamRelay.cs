@@ -222,7 +222,15 @@ public sealed class StreamRelay
                     n = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
-                if (n == 0) return RelayEnd.PeerClosed;
+                if (n == 0)
+                {
+                    // A TLS session the peer ended by closing the connection, without close_notify, after we sent data:
+                    // that data may never have been read (a server refusing our certificate ends the session so).
+                    if (Tls is not null && !_options.Listen && _socket.ReceivedEndOfStream && BytesSent > 0)
+                        throw new SockException(SockErrorKind.Network, "TLS session with", Target,
+                            $"the peer closed the connection without close_notify after {BytesSent} bytes were sent: they may not have been read (a server that refuses the client's certificate ends the session this way)");
+                    return RelayEnd.PeerClosed;
+                }
                 Interlocked.Add(ref _received, n);
                 _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));

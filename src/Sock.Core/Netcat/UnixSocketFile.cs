@@ -35,7 +35,15 @@ public static class UnixSocketFile
         if (SomeoneListens(path))
             throw new SockException(SockErrorKind.Network, "bind to", path, "address already in use (a process is listening on this socket file)",
                 System.Net.Sockets.SocketError.AddressAlreadyInUse);
-        File.Delete(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new SockException(SockErrorKind.Network, "bind to", path, "permission denied (cannot remove the stale socket file)",
+                System.Net.Sockets.SocketError.AccessDenied);
+        }
     }
 
     /// <summary>Removes <paramref name="path"/> when the process exits (and when <see cref="Remove"/> is called).</summary>

@@ -210,7 +210,7 @@ internal static class BenchCommand
         if (unixPath is not null)
         {
             if (args.Length > 1) throw SockException.Usage("bench", string.Join(' ', args[1..]), "give either HOST PORT or -U PATH, not both");
-            return new UnixDomainSocketEndPoint(unixPath);
+            return EndpointText.UnixEndPoint(unixPath, "-U");
         }
         if (args.Length < 3) throw SockException.Usage("bench", string.Join(' ', args), "needs a target: MODE HOST PORT (or MODE -U PATH)");
         var port = Ports.Parse(args[2]);
@@ -239,7 +239,7 @@ internal static class BenchCommand
         if (unixPath is not null)
         {
             if (args.Length > 0) throw SockException.Usage("bench --server", args[0], "give either a PORT or -U PATH, not both");
-            listen = new UnixDomainSocketEndPoint(unixPath);
+            listen = EndpointText.UnixEndPoint(unixPath, "-U");
         }
         else
         {

@@ -57,8 +57,8 @@ internal sealed class NetcatCli
         };
         if (parse.GetValue(V4) && parse.GetValue(V6)) throw SockException.Usage("family", "-4 -6", "choose one of -4 and -6");
         o.Family = parse.GetValue(V4) ? AddressFamily.InterNetwork : parse.GetValue(V6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
-        if (parse.GetValue(Wait) is { } w) o.ConnectTimeout = Durations.Parse(w, "-w");
-        if (parse.GetValue(Idle) is { } i) o.IdleTimeout = Durations.Parse(i, "-i");
+        if (parse.GetValue(Wait) is { } w) o.ConnectTimeout = Durations.ParsePositive(w, "-w");
+        if (parse.GetValue(Idle) is { } i) o.IdleTimeout = Durations.ParsePositive(i, "-i");
         if (parse.GetValue(Quit) is { } q) o.QuitAfterEof = Durations.Parse(q, "-q");
         return o;
     }
@@ -144,6 +144,8 @@ internal sealed class NetcatCli
         }
         if (o.Listen)
         {
+            if (o.UnixPath is not null && (first ?? second) is { } extra)
+                throw SockException.Usage("listen", extra, "with -U the socket path is the only address (no ADDR or PORT)");
             if (second is not null) { o.Host = first; o.Port = Ports.Parse(second, "port", allowZero: true); }
             else if (first is not null)
             {
@@ -168,6 +170,8 @@ internal sealed class NetcatCli
             o.Port = Ports.Parse(p);
             return;
         }
+        if (!first.StartsWith('[') && first.Count(c => c == ':') == 1 || first.StartsWith('[') && first.Contains("]:", StringComparison.Ordinal))
+            throw SockException.Usage("connect", $"{first} {second}", "HOST:PORT and PORT both given (write HOST PORT or HOST:PORT)");
         o.Host = first;
         o.Port = Ports.Parse(second);
     }

@@ -14,7 +14,7 @@ internal static class ScanCommand
 {
     public static Command Create()
     {
-        var targets = new Argument<string[]>("target")
+        var targets = new Argument<string[]>("TARGET")
         {
             Description = "Host names, IPv4 or IPv6 addresses, or CIDR ranges (127.0.0.0/30, at most 65,536 addresses)",
             Arity = ArgumentArity.OneOrMore,

@@ -48,7 +48,7 @@ public static class QotdService
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw SockException.Usage("quotes file", path, Netcat.SessionRecorder.FileErrorText(ex, "cannot be read"));
+            throw SockException.Usage("quotes file", path, FileErrorText.Describe(ex, path, "cannot be read"));
         }
         var lines = text.Split('\n');
         var byPercent = lines.Any(l => l.Trim() == "%");
