@@ -6,7 +6,8 @@ namespace Sock.Core.Netcat;
 
 /// <summary>
 /// --allow/--deny: who may connect. Entries are addresses or CIDR ranges, IPv4 or IPv6 (IPv4-mapped peers match IPv4
-/// entries). As in ncat, when there is an allow list only the peers on it get in, and allow wins over deny.
+/// entries). As in ncat, when there is an allow list only the peers on it get in, and a peer on the deny list is kept
+/// out even when the allow list names it too (deny wins).
 /// </summary>
 public sealed class AccessList
 {
@@ -32,7 +33,10 @@ public sealed class AccessList
         return new AccessList(a, d);
     }
 
-    /// <summary>The entries of an --allowfile/--denyfile: one per line, '#' starts a comment.</summary>
+    /// <summary>
+    /// The entries of an --allowfile/--denyfile: separated by spaces, tabs or line ends (ncat reads "1.2.3.4 localhost"
+    /// as two entries); '#' starts a comment.
+    /// </summary>
     public static IEnumerable<string> ReadFile(string path)
     {
         string[] lines;
@@ -45,7 +49,7 @@ public sealed class AccessList
         {
             var hash = raw.IndexOf('#', StringComparison.Ordinal);
             var line = (hash >= 0 ? raw[..hash] : raw).Trim();
-            if (line.Length > 0) yield return line;
+            foreach (var entry in line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)) yield return entry;
         }
     }
 
@@ -53,8 +57,8 @@ public sealed class AccessList
     public bool Admits(IPAddress peer)
     {
         if (peer.IsIPv4MappedToIPv6) peer = peer.MapToIPv4();
-        if (_allow.Count > 0) return _allow.Any(n => n.Contains(peer));
-        return !_deny.Any(n => n.Contains(peer));
+        if (_deny.Any(n => n.Contains(peer))) return false;
+        return _allow.Count == 0 || _allow.Any(n => n.Contains(peer));
     }
 
     private static async Task<IEnumerable<IPNetwork>> ParseAsync(string entry, string what, bool noDns, CancellationToken ct)
