@@ -152,6 +152,22 @@ public class ConnectTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task zero_io_udp_refusal_names_the_address(string transport)
+    {
+        // A port just bound and let go: nothing listens there, so the kernel answers with ICMP port unreachable.
+        var (probe, target) = Net.TestListener(transport);
+        probe.Dispose();
+        var run = await SockRunner.RunAsync(["connect", "-z", "-v", "-w", "2s", .. target.ConnectArgs]);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var address = transport == Transports.Udp6 ? $"[{target.Host}]:{target.Port}" : $"{target.Host}:{target.Port}";
+        var error = Assert.Single(run.StderrLines, l => l.StartsWith("sock: ", StringComparison.Ordinal));
+        Assert.Contains(address, error);
+        Assert.Contains("ICMP port unreachable", error);
+        Assert.DoesNotContain(" - failed", error);
+    }
+
+    [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task verbose_names_both_ends(string transport)
     {
