@@ -169,7 +169,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             const string ports = "2100-2132";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", Sock, "scan", ns.Inside.ToString(), "-p", ports]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine(nmap.Stdout);
             output.WriteLine(sock.Stdout);
