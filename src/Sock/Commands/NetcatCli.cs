@@ -98,7 +98,8 @@ internal sealed class NetcatCli
         // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
         using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
-        var output = Console.OpenStandardOutput();
+        // Ends stdout for the reader downstream when the relay is done with it (at the peer's end of stream).
+        await using var output = new StandardOutput();
         try
         {
             if (!o.Listen)
