@@ -145,7 +145,15 @@ public static class Connector
         var socket = TracedSocket.CreateFor(remote, type, trace);
         try
         {
-            if (type == SocketType.Dgram)
+            if (options.SourceAddress is { } source)
+            {
+                // -s PATH: the client's own address, as ncat binds it (a stale socket file there is replaced, any other
+                // file refused); the file is sock's, so it goes at exit.
+                UnixSocketFile.PrepareForBind(source);
+                socket.Bind(new UnixDomainSocketEndPoint(source));
+                UnixSocketFile.RemoveOnExit(source);
+            }
+            else if (type == SocketType.Dgram)
             {
                 // A datagram client needs an address of its own for replies to come back to.
                 var own = Path.Combine(Path.GetTempPath(), $"sock-nc-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");

@@ -98,6 +98,11 @@ public sealed class DatagramListener
 
     private bool Admitted(AccessList access, EndPoint from)
     {
+        if (_options.MaxConnections == 0)
+        {
+            _log.Write(1, $"Datagram from {EndpointText.Format(from)} dropped: too many peers (-m 0)");
+            return false;
+        }
         if (access.Empty || from is not IPEndPoint ip || access.Admits(ip.Address)) return true;
         _log.Write(1, $"Datagram from {EndpointText.Format(ip)} dropped (--allow/--deny)");
         return false;

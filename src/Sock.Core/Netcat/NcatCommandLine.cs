@@ -153,8 +153,8 @@ public static class NcatCommandLine
                 case "c": o.ShellExec = value; break;
                 case "e": o.Exec = value; break;
                 case "m":
-                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) || m < 1)
-                        throw SockException.Usage(spelled, value!, "not a positive number of connections");
+                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m))
+                        throw SockException.Usage(spelled, value!, "not a number of connections (0 or more)");
                     o.MaxConnections = m;
                     break;
                 case "d": o.Delay = Durations.Parse(value!, spelled); break;

@@ -83,9 +83,10 @@ public static class NetcatClient
 
     private static async Task<RelayResult?> ProbeUdpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
     {
-        // UDP has no handshake: send an empty datagram and wait a moment for an ICMP "port unreachable".
+        // UDP has no handshake: send a datagram and wait a moment for an ICMP "port unreachable". One NUL byte, as
+        // ncat sends, not an empty datagram: some services drop empty ones unanswered.
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
-        await socket.SendAsync(ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        await socket.SendAsync(ZeroIoProbe, ct).ConfigureAwait(false);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(options.ConnectTimeout ?? TimeSpan.FromMilliseconds(500));
         try
@@ -96,6 +97,8 @@ public static class NetcatClient
         log.Write(1, $"UDP port {options.Port} on {EndpointText.Format(socket.Socket.RemoteEndPoint)} sent no refusal (open or filtered)");
         return null;
     }
+
+    private static readonly ReadOnlyMemory<byte> ZeroIoProbe = new byte[] { 0 };
 
     /// <summary>How an end reads in -v output.</summary>
     public static string Describe(RelayEnd end) => end switch

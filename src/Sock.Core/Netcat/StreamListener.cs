@@ -78,6 +78,13 @@ public sealed class StreamListener
                 client.Dispose();
                 return null;
             }
+            if (_options.MaxConnections == 0)
+            {
+                // -m 0 admits nobody, as ncat's; the one-client listener keeps waiting rather than counting it.
+                _log.Write(1, $"Connection from {PeerText(client)} closed: too many connections (-m 0)");
+                client.Dispose();
+                return null;
+            }
             if (client.Socket.AddressFamily != AddressFamily.Unix) client.Socket.NoDelay = true;
             return client;
         }
@@ -139,9 +146,12 @@ public sealed class StreamListener
         {
             server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections));
             server.Start();
-            var broker = _options.Broker || _options.Chat;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            var stdin = input is not null && !broker && !_options.IgnoresStdin ? BroadcastInputAsync(input, hub, stop.Token) : Task.CompletedTask;
+            // As ncat, the listener's own input goes to every client in all three modes; in a chat it is a speaker of
+            // its own, <user#0> (clients count from 1).
+            var stdin = input is null || _options.IgnoresStdin ? Task.CompletedTask
+                : _options.Chat ? ChatInputAsync(input, hub, stop.Token)
+                : BroadcastInputAsync(input, hub, stop.Token);
             // Until a signal, or until stdout is closed: then what clients send has nowhere to go (as ncat, stop).
             await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), hub.OutputClosed).ConfigureAwait(false);
             await stop.CancelAsync().ConfigureAwait(false);
@@ -226,6 +236,19 @@ public sealed class StreamListener
         {
             await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
                 await hub.BroadcastAsync(data, except: 0).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+    }
+
+    private async Task ChatInputAsync(Stream input, ClientHub hub, CancellationToken ct)
+    {
+        var lines = new ChatLineBuffer();
+        try
+        {
+            await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
+                foreach (var line in lines.Add(data.Span))
+                    await hub.BroadcastAsync(ChatText.Line(0, line), except: 0).ConfigureAwait(false);
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }

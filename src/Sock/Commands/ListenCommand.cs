@@ -12,12 +12,12 @@ internal static class ListenCommand
         var first = new Argument<string?>("ADDR") { Description = "Address to listen on (default: every address, IPv4 and IPv6)", Arity = ArgumentArity.ZeroOrOne };
         var second = new Argument<string?>("PORT") { Description = "Port (0: let the system pick; -v shows it)", Arity = ArgumentArity.ZeroOrOne };
         var keep = new Option<bool>("--keep-open", "-k") { Description = "Serve many clients at once: each one's data to stdout, stdin to all" };
-        var max = new Option<int>("--max-conns", "-m") { Description = "At most N clients at once; more are closed at once", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var max = new Option<int>("--max-conns", "-m") { Description = "At most N clients at once; more are closed at once (0: admit nobody)", DefaultValueFactory = _ => 100, HelpName = "N" };
         var allow = new Option<string[]>("--allow") { Description = "Only these addresses or CIDR ranges may connect (comma-separated, repeatable)", HelpName = "HOSTS", AllowMultipleArgumentsPerToken = false };
-        var allowFile = new Option<string[]>("--allowfile") { Description = "Allowed addresses/ranges from FILE, one a line", HelpName = "FILE" };
-        var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (allow wins)", HelpName = "HOSTS" };
-        var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, one a line", HelpName = "FILE" };
-        var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients" };
+        var allowFile = new Option<string[]>("--allowfile") { Description = "Allowed addresses/ranges from FILE, separated by spaces or lines", HelpName = "FILE" };
+        var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (deny wins over --allow, as in ncat)", HelpName = "HOSTS" };
+        var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, separated by spaces or lines", HelpName = "FILE" };
+        var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients (stdin goes to all)" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the port with other servers that set it too (the kernel spreads clients over them)" };
         var chat = new Option<bool>("--chat") { Description = "A chat server: broker with a <user#N> name per client, control characters escaped" };
         var command = new Command("listen", """

@@ -72,12 +72,16 @@ internal sealed class NetcatCli
             throw SockException.Usage("exec", "-e and -c", "choose one");
         if (o.SendOnly && o.ReceiveOnly)
             throw SockException.Usage("mode", "--send-only --recv-only", "choose one");
-        if (o.MaxConnections < 1)
-            throw SockException.Usage("-m", o.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be at least 1");
+        // -m 0 is ncat's "admit nobody" (every client is closed at once), not an error.
+        if (o.MaxConnections < 0)
+            throw SockException.Usage("-m", o.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 or more");
         if (!o.Listen && (o.KeepOpen || o.Broker || o.Chat))
             throw SockException.Usage(o.KeepOpen ? "-k" : o.Broker ? "--broker" : "--chat", "(connect)", "only applies when listening");
         if (o.Udp && (o.Broker || o.Chat))
             throw SockException.Usage(o.Broker ? "--broker" : "--chat", "--udp", "the broker works over stream sockets only");
+        if ((o.Broker || o.Chat) && (o.ReceiveOnly || o.SendOnly))
+            throw SockException.Usage(o.ReceiveOnly ? "--recv-only" : "--send-only", o.Chat ? "(--chat)" : "(--broker)",
+                "a broker relays between its clients both ways; to only collect or only send, use -k");
         if (o.ZeroIo && o.Listen)
             throw SockException.Usage("-z", "(listen)", "zero-I/O mode only applies when connecting");
     }
@@ -94,7 +98,8 @@ internal sealed class NetcatCli
         // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
         using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
-        var output = StandardOutput.Open();
+        // Ends stdout for the reader downstream when the relay is done with it (at the peer's end of stream).
+        await using var output = new StandardOutput();
         try
         {
             if (!o.Listen)
