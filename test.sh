@@ -7,7 +7,7 @@ cd "$(dirname "$0")"
 
 # command:package pairs; the command tells whether the package is there.
 peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 ss:iproute2 ip:iproute2
-       netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux rdate:rdate)
+       netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux rdate:rdate strace:strace)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
