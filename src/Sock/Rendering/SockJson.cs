@@ -20,4 +20,5 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchReport))]
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
 [JsonSerializable(typeof(BenchJsonError))]
+[JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;

@@ -12,8 +12,6 @@ namespace Sock.Tests.Scanning;
 /// </summary>
 public class ScanVersusNmapTests(ITestOutputHelper output)
 {
-    private static readonly string Sock = SockRunner.SockDll;
-
     [Theory]
     [InlineData("127.0.0.1", "epoll")]
     [InlineData("::1", "epoll")]
@@ -42,7 +40,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
             var nmap = await ScanNamespace.RunAsync(ns.Exec("nmap", "-sT", family == "-6" ? "-6" : "-4", "-n", "-Pn", "-p-", "-oX", "-", loopback));
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(ns.Exec("env", $"SOCK_SCAN_ENGINE={engine}", "dotnet", "exec", Sock, "scan", loopback, "-p", "-", "--json"));
+            var sock = await ScanNamespace.RunAsync(ns.Exec(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", loopback, "-p", "-", "--json"]));
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var nmapOpen = PortVerdicts.OpenFromNmapXml(nmap.Stdout);
@@ -70,7 +68,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
         {
             var six = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
             var before = await ScanNamespace.RunAsync(["nmap", "-sT", six, "-n", "-Pn", "-p-", "-oX", "-", address.ToString()]);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", Sock, "scan", address.ToString(), "-p", "-", "--json"]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", address.ToString(), "-p", "-", "--json"]);
             var after = await ScanNamespace.RunAsync(["nmap", "-sT", six, "-n", "-Pn", "-p-", "-oX", "-", address.ToString()]);
             var a = PortVerdicts.OpenFromNmapXml(before.Stdout);
             var b = PortVerdicts.OpenFromNmapXml(after.Stdout);
@@ -121,7 +119,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var ports = "2000-2005,2010-2015,2020-2025,2030-2035,2040-2045,2050-2055,2060-2065";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, "-oX", "-", ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "dotnet", "exec", Sock, "scan", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
+            var sock = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var expected = PortVerdicts.FromNmapXml(nmap.Stdout);
@@ -171,7 +169,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             const string ports = "2100-2132";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", Sock, "scan", ns.Inside.ToString(), "-p", ports]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine(nmap.Stdout);
             output.WriteLine(sock.Stdout);

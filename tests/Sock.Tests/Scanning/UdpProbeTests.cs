@@ -69,7 +69,7 @@ public class UdpProbeTests(ITestOutputHelper output)
             const string ports = "3000-3003,3010-3013,3020-3025";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sU", "-n", "-Pn", "-p", ports, "-oX", "-", ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", SockRunner.SockDll, "scan", "--udp", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", "--udp", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock {sock.Elapsed.TotalSeconds:0.00}s");
             var expected = PortVerdicts.FromNmapXml(nmap.Stdout);
@@ -109,7 +109,7 @@ public class UdpProbeTests(ITestOutputHelper output)
             const string ports = "3100-3133";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sU", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", SockRunner.SockDll, "scan", "--udp", ns.Inside.ToString(), "-p", ports]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", "--udp", ns.Inside.ToString(), "-p", ports]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine(nmap.Stdout);
             output.WriteLine(sock.Stdout);

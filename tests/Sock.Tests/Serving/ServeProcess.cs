@@ -25,9 +25,13 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     public IReadOnlyList<string> StdoutLines { get { lock (_stdout) return [.. _stdout]; } }
 
     /// <summary>Starts sock serve and waits for its "serving NAME (…) on PROTO ADDR" lines.</summary>
-    public static async Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null)
+    public static Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null) =>
+        StartAsync(SockRunner.Command(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), prefix), expectListeners);
+
+    /// <summary>Starts <paramref name="command"/> (a whole command line that runs sock serve) and waits for its listeners.</summary>
+    public static async Task<ServeProcess> StartAsync(IReadOnlyList<string> command, int expectListeners)
     {
-        var p = new ServeProcess(SockRunner.Start(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), prefix: prefix));
+        var p = new ServeProcess(ProcessRunner.Start(command));
         var deadline = Environment.TickCount64 + 30_000;
         while (p.Listeners().Count < expectListeners)
         {
