@@ -58,6 +58,14 @@ public sealed class StatInfoVersusSsTests(ITestOutputHelper output)
             Assert.True(ours.TryGetValue(name, out var value), $"sock stat printed no {name}: {sock.Stdout}");
             Assert.Equal(theirs[name], value);
         }
+        // --json carries the same cgroup path and tcp_info fields.
+        var json = await SockRunner.RunAsync(["stat", "--json", .. args]);
+        Assert.True(json.ExitCode == 0, json.ToString());
+        using var doc = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        var row = Assert.Single(doc.RootElement.EnumerateArray());
+        Assert.Equal(theirs["cgroup"], row.GetProperty("cgroup").GetString());
+        Assert.Equal(long.Parse(theirs["rcv_ssthresh"], System.Globalization.CultureInfo.InvariantCulture), row.GetProperty("tcp").GetProperty("rcvSsthresh").GetInt64());
+        Assert.Equal(theirs.ContainsKey("app_limited"), row.GetProperty("tcp").GetProperty("appLimited").GetBoolean());
     }
 
     /// <summary>The row's words as name → value ("delivered:21" → 21, "app_limited" → "", "bbr:(…)" → "(…)").</summary>
