@@ -64,8 +64,11 @@ public static class ProcessRunner
 /// <summary>Runs the sock that the build put beside the tests, as a user would from a shell.</summary>
 public static class SockRunner
 {
-    /// <summary>The path of sock.dll beside the test assembly.</summary>
-    public static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
+    /// <summary>
+    /// The path of sock.dll beside the test assembly. Private on purpose: tests run sock through
+    /// <see cref="Executable"/> (or <see cref="Command"/>, <see cref="Shell"/>), which is the Native AOT build under test.sh.
+    /// </summary>
+    private static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
 
     /// <summary>
     /// The program that runs sock: the Native AOT executable that test.sh publishes and names in SOCK_TEST_EXE, so an
