@@ -15,7 +15,7 @@ internal enum FileKind
     Unknown,
 }
 
-/// <summary>The file type of a path through statx(2), which .NET does not expose (a socket file is not "Normal").</summary>
+/// <summary>The file type and inode of a path through statx(2), which .NET does not expose (a socket file is not "Normal").</summary>
 internal static partial class LinuxStat
 {
     private const int AtFdCwd = -100;
@@ -53,6 +53,21 @@ internal static partial class LinuxStat
             _ => FileKind.Other,
         };
     }
+
+    /// <summary>The inode number of <paramref name="path"/> (statx's stx_ino), or null when it cannot be asked.</summary>
+    public static unsafe ulong? Inode(string path)
+    {
+        var buffer = stackalloc byte[256];
+        try
+        {
+            if (Statx(AtFdCwd, path, 0, StatxIno, buffer) != 0) return null;
+        }
+        catch (EntryPointNotFoundException) { return null; }
+        catch (DllNotFoundException) { return null; }
+        return *(ulong*)(buffer + 32);
+    }
+
+    private const uint StatxIno = 0x100;
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);

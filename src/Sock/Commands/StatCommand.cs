@@ -90,9 +90,9 @@ internal static class StatCommand
                 var seconds = parse.GetValue(watch) ?? 1;
                 var frames = parse.GetValue(count);
                 if (frames is <= 0) throw SockException.Usage("count", frames.Value.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
-                return await StatWatch.RunAsync(options, TimeSpan.FromSeconds(seconds), frames, ct);
+                return await StatWatch.RunAsync(options, TimeSpan.FromSeconds(seconds), frames, ct, TraceWriter.FromOptions(parse));
             }
-            var table = StatTable.Read(options);
+            var table = StatTable.Read(options, SocketTableReaders.ForThisMachine(TraceWriter.FromOptions(parse)));
             table.PrintNotes();
             if (options.Json) return WriteJson(table.Rows);
             if (Terminal.RichStdout && options.Header)
