@@ -8,6 +8,8 @@ cd "$(dirname "$0")"
 # command:package pairs; the command tells whether the package is there.
 peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 ss:iproute2 ip:iproute2
        netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux rdate:rdate)
+# sock ping and sock traceroute are compared with iputils' ping and tracepath, Debian's traceroute and fping.
+peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

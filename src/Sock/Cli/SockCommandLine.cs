@@ -36,6 +36,8 @@ internal static class SockCommandLine
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(PingCommand.Create());
+        root.Subcommands.Add(TracerouteCommand.Create());
         ShortenCommandListing(root);
         return root;
     }
