@@ -29,6 +29,7 @@ internal sealed class IcmpPingRun
     private readonly byte[] _receive = new byte[65536 + 128];
     private readonly Stopwatch _clock = new();
     private int _outstanding;
+    private bool _replied;
     private TimeSpan _lastActivity;
 
     public IcmpPingRun(ProbeSocket socket, IReadOnlyList<PingHost> hosts, PingOptions options, IPingObserver? observer)
@@ -76,8 +77,10 @@ internal sealed class IcmpPingRun
         {
             var now = _clock.Elapsed;
             if (_options.Deadline is { } deadline && now >= deadline) break;
-            if (_options.Deadline is not null && _states.Any(s => s.Host.Statistics.Errors > 0) && _hosts.Count == 1) break;
-            if (rounds < count && (now >= nextRound || (fast && _outstanding == 0)))
+            // As iputils: with a deadline, the first error ends a single-host run.
+            if (_options.Deadline is not null && _hosts.Count == 1 && _states[0].Host.Statistics.Errors > 0) break;
+            // A flood sends again as soon as a reply comes back, or after 10 ms when none does (ping -f).
+            if (rounds < count && (now >= nextRound || (fast && _replied)))
             {
                 SendRound();
                 rounds++;
@@ -95,12 +98,19 @@ internal sealed class IcmpPingRun
                     : _options.Timeout;
                 if (_options.Deadline is null && now >= lastSend + linger.Value) break;
             }
+            // A flood waits for its one reply: on loopback it is usually queued before sendto returns, so try recvmsg
+            // first and poll only when nothing is there (two system calls per round trip instead of four).
+            if (fast && !_replied && Drain(0, stopWhenAnswered: true))
+            {
+                _lastActivity = _clock.Elapsed;
+                continue;
+            }
             var until = rounds < count ? nextRound : _options.Deadline is null ? lastSend + (linger ?? PollCap) : _options.Deadline.Value;
             if (_options.Deadline is { } dl && dl < until) until = dl;
             var wait = until - _clock.Elapsed;
             if (wait > PollCap) wait = PollCap;
             var events = _socket.Wait(wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds), IcmpSocketCalls.PollIn);
-            if (events != 0 && Drain(events)) _lastActivity = _clock.Elapsed;
+            if (events != 0 && Drain(events, stopWhenAnswered: fast)) _lastActivity = _clock.Elapsed;
         }
         // ping's "time": from the first request to the last thing that happened (a request, a reply, an error).
         return _lastActivity;
@@ -108,6 +118,7 @@ internal sealed class IcmpPingRun
 
     private void SendRound()
     {
+        _replied = false;
         foreach (var s in _states)
         {
             var seq = ++s.Sent;
@@ -140,12 +151,16 @@ internal sealed class IcmpPingRun
     }
 
     /// <summary>Reads everything waiting; true when a reply or error of ours was among it.</summary>
-    private bool Drain(int events)
+    private bool Drain(int events, bool stopWhenAnswered)
     {
         var ours = false;
         // Bounded: a raw socket on a busy host could otherwise keep us here reading other processes' replies.
         for (var i = 0; i < 4096 && _socket.TryReceive(_receive, false, out var p); i++)
+        {
             ours |= HandlePacket(p);
+            // A flood sends again as soon as its request is answered; whatever else is queued waits one round.
+            if (stopWhenAnswered && _replied) return true;
+        }
         if (!_raw)
             for (var i = 0; i < 4096 && _socket.TryReceive(_receive, true, out var p); i++)
                 ours |= HandleQueuedError(p);
@@ -190,6 +205,7 @@ internal sealed class IcmpPingRun
             {
                 stats.Received++;
                 _outstanding--;
+                _replied = true;
                 stats.AddRoundTrip(micros);
                 if (seq - 1 < s.Host.RoundTrips.Count) s.Host.RoundTrips[seq - 1] = micros / 1000.0;
             }
@@ -224,6 +240,7 @@ internal sealed class IcmpPingRun
     {
         s.Host.Statistics.Errors++;
         _outstanding--;
+        _replied = true;
         _observer?.Problem(new PingProblem(s.Host, SequenceOf(s, wire), from, text, FromNs(at)));
     }
 

@@ -57,6 +57,14 @@ public partial class PingCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task timestamps_come_first_with_d_as_ping_d()
+    {
+        var sock = await SockRunner.RunAsync(["ping", "-D", "-c", "1", "127.0.0.1"]);
+        Assert.Equal(0, sock.ExitCode);
+        Assert.Matches(@"(?m)^\[\d{10}\.\d{6}\] 64 bytes from 127\.0\.0\.1: icmp_seq=1 ttl=\d+ time=", sock.Stdout);
+    }
+
+    [Fact]
     public async Task ctrl_c_ends_an_endless_ping_with_its_summary_as_ping_does()
     {
         using var p = SockRunner.Start(["ping", "-i", "0.2", "127.0.0.1"]);
