@@ -19,6 +19,8 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(ScanJsonReport))]
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchReport))]
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
+[JsonSerializable(typeof(BenchJsonError))]
+[JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
 [JsonSerializable(typeof(PingJsonReport))]
 [JsonSerializable(typeof(TracerouteJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;
