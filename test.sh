@@ -11,6 +11,8 @@ peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 s
        snmpget:snmp snmpd:snmpd strace:strace)
 # sock stun and sock peer: coturn as the STUN server, stund's client to compare with.
 peers+=(turnserver:coturn stun:stun-client)
+# sock ping and sock traceroute are compared with iputils' ping and tracepath, Debian's traceroute and fping.
+peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -38,6 +38,8 @@ internal static class SockCommandLine
         root.Subcommands.Add(StunCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(PingCommand.Create());
+        root.Subcommands.Add(TracerouteCommand.Create());
         ShortenCommandListing(root);
         UpperCasePlaceholders(root);
         return root;

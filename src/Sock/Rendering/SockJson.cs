@@ -21,4 +21,6 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
 [JsonSerializable(typeof(BenchJsonError))]
 [JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
+[JsonSerializable(typeof(PingJsonReport))]
+[JsonSerializable(typeof(TracerouteJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;

@@ -1,0 +1,18 @@
+using Sock.Core.Scanning;
+
+namespace Sock.Core.Icmp;
+
+/// <summary>One host being pinged: the target as typed and resolved, its statistics, and each request's round trip in order.</summary>
+public sealed class PingHost
+{
+    internal PingHost(ScanTarget target) => Target = target;
+
+    /// <summary>The target: as typed, its address, its name when it was given by name.</summary>
+    public ScanTarget Target { get; }
+
+    /// <summary>Counts and round-trip figures.</summary>
+    public PingStatistics Statistics { get; } = new();
+
+    /// <summary>Each request's round trip in ms, in the order sent; null for no reply (fping -C's list).</summary>
+    public List<double?> RoundTrips { get; } = [];
+}

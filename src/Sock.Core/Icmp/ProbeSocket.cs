@@ -1,0 +1,322 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tracing;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Icmp;
+
+/// <summary>
+/// A socket that sends probes and reads what comes back — replies and, with IP_RECVERR, the ICMP errors the probes
+/// caused from its error queue — with the TTL each reply arrived with and the kernel's receive time. ping and
+/// traceroute use it for ICMP (raw or datagram), UDP and TCP probes alike. Every call is traced as the BSD call it is.
+/// </summary>
+internal sealed class ProbeSocket : IDisposable
+{
+    private readonly byte[] _address = new byte[128];
+    private readonly byte[] _control = new byte[512];
+
+    private ProbeSocket(TracedSocket socket, AddressFamily family, SocketType type, ProtocolType protocol)
+    {
+        Traced = socket;
+        Family = family;
+        Type = type;
+        Protocol = protocol;
+        Fd = (int)socket.Socket.SafeHandle.DangerousGetHandle();
+    }
+
+    public TracedSocket Traced { get; }
+
+    public AddressFamily Family { get; }
+
+    public SocketType Type { get; }
+
+    public ProtocolType Protocol { get; }
+
+    public bool V6 => Family == AddressFamily.InterNetworkV6;
+
+    public int Fd { get; }
+
+    private SocketTrace? Trace => Traced.Trace;
+
+    /// <summary>socket(family, type, protocol); throws the <see cref="SockException"/> TracedSocket makes of a refusal.</summary>
+    public static ProbeSocket Open(AddressFamily family, SocketType type, ProtocolType protocol, SocketTrace? trace)
+    {
+        if (!IcmpSocketCalls.Supported)
+            throw new SockException(SockErrorKind.Network, "open a probe socket", null, "ICMP and error-queue probes need Linux (64-bit)");
+        return new ProbeSocket(TracedSocket.Create(family, type, protocol, trace), family, type, protocol);
+    }
+
+    /// <summary>setsockopt(level, name, int) under the BSD name <paramref name="label"/>.</summary>
+    public void SetInt(int level, int name, int value, string label)
+    {
+        Span<byte> v = stackalloc byte[4];
+        BinaryPrimitives.WriteInt32LittleEndian(v, value);
+        try
+        {
+            Traced.Socket.SetRawSocketOption(level, name, v);
+            Trace?.Call($"setsockopt({Fd}, {label}, {value})");
+        }
+        catch (SocketException ex)
+        {
+            Trace?.Call($"setsockopt({Fd}, {label}, {value}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket($"setsockopt {label} on", null, ex);
+        }
+    }
+
+    /// <summary>
+    /// For a raw socket, which sees every ICMP message the host receives: the kernel keeps only echo replies carrying
+    /// <paramref name="identifier"/> and the errors (unreachable, time exceeded…), as iputils ping does — ICMP_FILTER
+    /// (ICMP6_FILTER) by type, then a classic BPF program (SO_ATTACH_FILTER) that rejects echo replies with another
+    /// identifier. Other processes' replies then never reach this socket, nor fill its buffer during a flood.
+    /// </summary>
+    public unsafe void FilterToOwnReplies(ushort identifier)
+    {
+        if (V6)
+        {
+            // struct icmp6_filter: 256 bits, a set bit blocks the type.
+            Span<byte> filter = stackalloc byte[32];
+            filter.Fill(0xFF);
+            foreach (var type in new byte[] { IcmpTypes.V6EchoReply, IcmpTypes.V6Unreachable, IcmpTypes.V6PacketTooBig, IcmpTypes.V6TimeExceeded, 4 })
+                filter[type >> 3] &= (byte)~(1 << (type & 7));
+            SetBytes(58, 1, filter, "ICMP6_FILTER", "echo reply and errors only");
+        }
+        else
+        {
+            // ICMP_FILTER: a 32-bit mask, a set bit blocks the type.
+            var pass = (1u << IcmpTypes.V4EchoReply) | (1u << IcmpTypes.V4Unreachable) | (1u << 4) | (1u << 5) | (1u << IcmpTypes.V4TimeExceeded) | (1u << 12);
+            Span<byte> mask = stackalloc byte[4];
+            BinaryPrimitives.WriteUInt32LittleEndian(mask, ~pass);
+            SetBytes(255, 1, mask, "ICMP_FILTER", "echo reply and errors only");
+        }
+        // struct sock_filter { u16 code; u8 jt; u8 jf; u32 k; }. A raw IPv4 socket's packet starts with the IP header,
+        // an IPv6 one's with the ICMPv6 header.
+        ulong[] program = V6
+            ? [Insn(0x28, 0, 0, 4), Insn(0x15, 0, 1, identifier), Insn(0x06, 0, 0, uint.MaxValue), Insn(0x30, 0, 0, 0),
+               Insn(0x15, 1, 0, IcmpTypes.V6EchoReply), Insn(0x06, 0, 0, uint.MaxValue), Insn(0x06, 0, 0, 0)]
+            : [Insn(0xb1, 0, 0, 0), Insn(0x48, 0, 0, 4), Insn(0x15, 0, 1, identifier), Insn(0x06, 0, 0, uint.MaxValue),
+               Insn(0x50, 0, 0, 0), Insn(0x15, 1, 0, IcmpTypes.V4EchoReply), Insn(0x06, 0, 0, uint.MaxValue), Insn(0x06, 0, 0, 0)];
+        fixed (ulong* code = program)
+        {
+            // struct sock_fprog { unsigned short len; struct sock_filter *filter; }: the kernel copies the program at once.
+            Span<byte> fprog = stackalloc byte[16];
+            fprog.Clear();
+            BinaryPrimitives.WriteUInt16LittleEndian(fprog, (ushort)program.Length);
+            BinaryPrimitives.WriteUInt64LittleEndian(fprog[8..], (ulong)code);
+            SetBytes(IcmpSocketCalls.SolSocket, 26, fprog, "SO_ATTACH_FILTER", $"BPF: echo replies with identifier {identifier} and errors");
+        }
+    }
+
+    /// <summary>
+    /// Reads and drops what reached the socket before its filter was attached: a raw socket receives from the moment
+    /// it exists, and during another process's flood its buffer would be full of that process's replies, leaving no
+    /// room for our first one.
+    /// </summary>
+    public void DiscardQueued()
+    {
+        var n = 0;
+        while (n < 100_000 && IcmpSocketCalls.ReceiveMessage(Fd, _receiveScratch, _address, _control, 0, out _, out _, out _) >= 0)
+            n++;
+        if (n > 0) Trace?.Call($"recvmsg({Fd}) x {n}: dropped, they arrived before the filter");
+    }
+
+    private readonly byte[] _receiveScratch = new byte[65536];
+
+    private static ulong Insn(ushort code, byte jt, byte jf, uint k) => code | (ulong)jt << 16 | (ulong)jf << 24 | (ulong)k << 32;
+
+    private void SetBytes(int level, int name, ReadOnlySpan<byte> value, string label, string shown)
+    {
+        try
+        {
+            Traced.Socket.SetRawSocketOption(level, name, value);
+            Trace?.Call($"setsockopt({Fd}, {label}, {shown})");
+        }
+        catch (SocketException ex)
+        {
+            Trace?.Call($"setsockopt({Fd}, {label}, {shown}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket($"setsockopt {label} on", null, ex);
+        }
+    }
+
+    /// <summary>IP_TTL or IPV6_UNICAST_HOPS: how many routers a probe may cross.</summary>
+    public void SetTtl(int ttl)
+    {
+        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6UnicastHops, ttl, "IPV6_UNICAST_HOPS");
+        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpTtl, ttl, "IP_TTL");
+    }
+
+    /// <summary>IP_RECVERR / IPV6_RECVERR: ICMP errors are queued with the router's address instead of being reduced to an errno.</summary>
+    public void EnableErrorQueue()
+    {
+        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6RecvErr, 1, "IPV6_RECVERR");
+        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpRecvErr, 1, "IP_RECVERR");
+    }
+
+    /// <summary>IP_RECVTTL / IPV6_RECVHOPLIMIT: each datagram comes with the TTL it arrived with (a raw IPv4 socket reads it from the IP header instead).</summary>
+    public void EnableTtlReport()
+    {
+        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6RecvHopLimit, 1, "IPV6_RECVHOPLIMIT");
+        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpRecvTtl, 1, "IP_RECVTTL");
+    }
+
+    /// <summary>SO_TIMESTAMPNS: the kernel stamps each datagram as it arrives, so round trips do not include our wake-up.</summary>
+    public void EnableTimestamps() => SetInt(IcmpSocketCalls.SolSocket, IcmpSocketCalls.SoTimestampNs, 1, "SO_TIMESTAMPNS");
+
+    /// <summary>IP_MTU_DISCOVER / IPV6_MTU_DISCOVER = PMTUDISC_PROBE: set DF and never fragment, so a too-big probe is reported.</summary>
+    public void EnableMtuProbe()
+    {
+        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6MtuDiscover, IcmpSocketCalls.Ipv6PmtuDiscProbe, "IPV6_MTU_DISCOVER");
+        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpMtuDiscover, IcmpSocketCalls.IpPmtuDiscProbe, "IP_MTU_DISCOVER");
+    }
+
+    /// <summary>
+    /// sendto(): one probe. A refusal the probe itself caused (EMSGSIZE past the path MTU, EHOSTUNREACH queued by an earlier
+    /// ICMP error) is returned rather than thrown; the caller reads the error queue to learn more.
+    /// </summary>
+    public SocketError SendTo(ReadOnlySpan<byte> data, IPEndPoint to)
+    {
+        Span<byte> address = stackalloc byte[28];
+        var length = IcmpSocketCalls.WriteSockaddr(to, address);
+        var n = IcmpSocketCalls.SendTo(Fd, data, address[..length]);
+        if (n >= 0)
+        {
+            Trace?.Transfer(Fd, "sendto", n, () => $"sendto({Fd}, {n}, {EndpointText.Format(to)}) = {n}");
+            return SocketError.Success;
+        }
+        var error = SocketErrors.FromErrno(-n);
+        Trace?.Call($"sendto({Fd}, {data.Length}, {EndpointText.Format(to)}) = -1 {BsdNames.Errno(error)}");
+        return error;
+    }
+
+    /// <summary>
+    /// A non-blocking connect(): starts a TCP handshake and returns at once; <see cref="Wait"/> for POLLOUT and
+    /// <see cref="PendingError"/> tell how it ended.
+    /// </summary>
+    public SocketError StartConnect(IPEndPoint to)
+    {
+        Traced.Socket.Blocking = false;
+        Span<byte> address = stackalloc byte[28];
+        var length = IcmpSocketCalls.WriteSockaddr(to, address);
+        var r = IcmpSocketCalls.Connect(Fd, address[..length]);
+        var error = r == 0 ? SocketError.Success : -r == IcmpSocketCalls.EINPROGRESS ? SocketError.InProgress : SocketErrors.FromErrno(-r);
+        Trace?.Call(r == 0 ? $"connect({Fd}, {EndpointText.Format(to)}) = 0" : $"connect({Fd}, {EndpointText.Format(to)}) = -1 {(error == SocketError.InProgress ? "EINPROGRESS" : BsdNames.Errno(error))}");
+        return error;
+    }
+
+    /// <summary>getsockopt(SO_ERROR): the error a non-blocking connect ended with (and clears it).</summary>
+    public SocketError PendingError()
+    {
+        var r = IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolSocket, IcmpSocketCalls.SoError, out var errno);
+        var error = r != 0 ? SocketErrors.FromErrno(-r) : errno == 0 ? SocketError.Success : SocketErrors.FromErrno(errno);
+        Trace?.Call($"getsockopt({Fd}, SO_ERROR) = {(error == SocketError.Success ? "0" : BsdNames.Errno(error))}");
+        return error;
+    }
+
+    /// <summary>Compiles the send path before the first probe, so the first round trip does not include the JIT.</summary>
+    public static void WarmUp()
+    {
+        Span<byte> scratch = stackalloc byte[64];
+        Span<byte> address = stackalloc byte[28];
+        IcmpMessage.WriteEchoRequest(scratch, false, 1, 1, scratch[8..16]);
+        var length = IcmpSocketCalls.WriteSockaddr(new IPEndPoint(IPAddress.Loopback, 0), address);
+        _ = IcmpSocketCalls.SendTo(-1, scratch[..16], address[..length]); // EBADF: only the stub is wanted
+        _ = IcmpSocketCalls.Connect(-1, address[..length]);
+        _ = IcmpSocketCalls.Poll(-1, IcmpSocketCalls.PollOut, 0);
+        _ = SocketErrors.FromErrno(9);
+        _ = DateTime.UtcNow;
+    }
+
+    /// <summary>poll() for a datagram or a queued error, at most <paramref name="timeoutMs"/>; returns the events (POLLIN, POLLERR) or 0.</summary>
+    public int Wait(int timeoutMs, short events = IcmpSocketCalls.PollIn)
+    {
+        var r = IcmpSocketCalls.Poll(Fd, events, Math.Max(0, timeoutMs));
+        return r < 0 ? 0 : r;
+    }
+
+    /// <summary>
+    /// recvmsg() without blocking, from the socket or (<paramref name="errorQueue"/>) its error queue. False when
+    /// nothing is waiting.
+    /// </summary>
+    public bool TryReceive(Span<byte> data, bool errorQueue, out ReceivedPacket packet)
+    {
+        packet = default;
+        var n = IcmpSocketCalls.ReceiveMessage(Fd, data, _address, _control, errorQueue ? IcmpSocketCalls.MsgErrQueue : 0,
+            out var addressLength, out var controlLength, out _);
+        if (n < 0)
+        {
+            if (-n != IcmpSocketCalls.EAGAIN)
+                Trace?.Call($"recvmsg({Fd}{(errorQueue ? ", MSG_ERRQUEUE" : "")}) = -1 errno {-n}");
+            return false;
+        }
+        var from = IcmpSocketCalls.ParseSockaddr(_address.AsSpan(0, Math.Min(addressLength, _address.Length)));
+        var ttl = -1;
+        long stamp = 0;
+        ExtendedError? error = null;
+        var c = _control.AsSpan(0, Math.Min(controlLength, _control.Length));
+        // struct cmsghdr { size_t cmsg_len; int cmsg_level; int cmsg_type; } then data, each aligned to 8 bytes.
+        while (c.Length >= 16)
+        {
+            var len = (int)BinaryPrimitives.ReadUInt64LittleEndian(c);
+            if (len < 16 || len > c.Length) break;
+            var level = BinaryPrimitives.ReadInt32LittleEndian(c[8..]);
+            var type = BinaryPrimitives.ReadInt32LittleEndian(c[12..]);
+            var body = c[16..len];
+            if (level == IcmpSocketCalls.SolSocket && type == IcmpSocketCalls.SoTimestampNs && body.Length >= 16)
+                stamp = BinaryPrimitives.ReadInt64LittleEndian(body) * 1_000_000_000 + BinaryPrimitives.ReadInt64LittleEndian(body[8..]);
+            else if ((level == IcmpSocketCalls.SolIp && type == IcmpSocketCalls.IpTtl) ||
+                     (level == IcmpSocketCalls.SolIpv6 && type == IcmpSocketCalls.Ipv6HopLimit))
+                ttl = body.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(body) : -1;
+            else if ((level == IcmpSocketCalls.SolIp && type == IcmpSocketCalls.IpRecvErr) ||
+                     (level == IcmpSocketCalls.SolIpv6 && type == IcmpSocketCalls.Ipv6RecvErr))
+                error = ParseExtendedError(body);
+            var step = (len + 7) & ~7;
+            if (step >= c.Length) break;
+            c = c[step..];
+        }
+        packet = new ReceivedPacket(n, from, ttl, stamp, error);
+        if (Trace is { } trace)
+        {
+            var p = packet;
+            if (errorQueue)
+                trace.Call($"recvmsg({Fd}, MSG_ERRQUEUE) = {n} bytes{DescribeError(p.Error)}");
+            else
+                trace.Transfer(Fd, "recvmsg", n, () => $"recvmsg({Fd}) = {n} bytes from {p.From?.Address}{(p.Ttl >= 0 ? $" (ttl {p.Ttl})" : "")}");
+        }
+        return true;
+    }
+
+    private string DescribeError(ExtendedError? e)
+    {
+        if (e is not { } x) return "";
+        var what = x.Origin switch
+        {
+            ExtendedErrorOrigin.Icmp or ExtendedErrorOrigin.Icmp6 => IcmpTypes.Describe(x.Type, x.Code, x.Info, x.Origin == ExtendedErrorOrigin.Icmp6),
+            ExtendedErrorOrigin.Local => x.Errno == 90 ? $"local: message too long (mtu {x.Info})" : $"local: errno {x.Errno}",
+            _ => $"errno {x.Errno}",
+        };
+        return $": {(V6 ? "IPV6_RECVERR" : "IP_RECVERR")} {what}{(x.Offender is { } o && x.Origin != ExtendedErrorOrigin.Local ? $" from {o}" : "")}";
+    }
+
+    private static ExtendedError? ParseExtendedError(ReadOnlySpan<byte> body)
+    {
+        // struct sock_extended_err { u32 ee_errno; u8 ee_origin, ee_type, ee_code, ee_pad; u32 ee_info; u32 ee_data; }, then the offender's sockaddr.
+        if (body.Length < 16) return null;
+        var offender = body.Length > 16 ? IcmpSocketCalls.ParseSockaddr(body[16..])?.Address : null;
+        if (offender is not null && (offender.Equals(IPAddress.Any) || offender.Equals(IPAddress.IPv6Any))) offender = null;
+        return new ExtendedError(BinaryPrimitives.ReadInt32LittleEndian(body), (ExtendedErrorOrigin)body[4], body[5], body[6],
+            BinaryPrimitives.ReadUInt32LittleEndian(body[8..]), offender);
+    }
+
+    /// <summary>getsockopt(IP_MTU / IPV6_MTU): the path MTU the kernel knows for a connected socket; null when it will not say.</summary>
+    public int? PathMtu()
+    {
+        var r = V6 ? IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6Mtu, out var v)
+            : IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolIp, IcmpSocketCalls.IpMtu, out v);
+        Trace?.Call(r == 0 ? $"getsockopt({Fd}, {(V6 ? "IPV6_MTU" : "IP_MTU")}) = {v}" : $"getsockopt({Fd}, {(V6 ? "IPV6_MTU" : "IP_MTU")}) = -1 errno {-r}");
+        return r == 0 ? v : null;
+    }
+
+    public void Dispose() => Traced.Dispose();
+}
