@@ -36,6 +36,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(StatCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(StunCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
         ShortenCommandListing(root);
