@@ -32,14 +32,15 @@ internal static class SockCommandLine
         root.Subcommands.Add(NcCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(SnmpCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
+        root.Subcommands.Add(PingCommand.Create());
+        root.Subcommands.Add(TracerouteCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StunCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
-        root.Subcommands.Add(PingCommand.Create());
-        root.Subcommands.Add(TracerouteCommand.Create());
         ShortenCommandListing(root);
         UpperCasePlaceholders(root);
         return root;
