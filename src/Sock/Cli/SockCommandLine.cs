@@ -35,6 +35,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StunCommand.Create());
+        root.Subcommands.Add(PeerCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
         ShortenCommandListing(root);
