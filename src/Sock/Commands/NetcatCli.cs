@@ -101,7 +101,7 @@ internal sealed class NetcatCli
             {
                 var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct,
                     meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
-                return r?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
+                return r?.End == RelayEnd.Cancelled ? signals.ExitCode : r?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
             }
             RelayResult? result;
             if (o.Udp)
@@ -112,12 +112,23 @@ internal sealed class NetcatCli
                 if (meter is not null) listener.RelayStarted += relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived));
                 result = await listener.RunAsync(input, output, ct);
             }
-            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
+            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode
+                : result?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return signals.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// -i ran out: as ncat ("Idle timeout expired"), a session that went silent is a failure (exit 1), not a success;
+    /// the script that set -i learns that the peer never finished.
+    /// </summary>
+    private static int IdleExpired(NetcatOptions o)
+    {
+        Console.Error.WriteLine($"sock: idle timeout expired: nothing moved either way for {Durations.Format(o.IdleTimeout!.Value)} (-i)");
+        return ExitCodes.NetworkError;
     }
 
     /// <summary>"host port" for connect; "[addr] port" for listen.</summary>
