@@ -39,6 +39,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(TracerouteCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
         root.Subcommands.Add(StunCommand.Create());
+        root.Subcommands.Add(PeerCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
         ShortenCommandListing(root);
