@@ -28,8 +28,11 @@ public static class BenchControl
     /// <summary>Bytes of a data connection's preamble: magic and eight hex digits.</summary>
     public const int DataPreambleLength = 12;
 
-    /// <summary>The longest control line accepted.</summary>
+    /// <summary>The longest control line accepted (a RESULT line lists up to 4,096 interval counts).</summary>
     public const int MaxLine = 1 << 16;
+
+    /// <summary>The longest line a server reads from a client: the requests are one short line each.</summary>
+    public const int MaxRequestLine = 1024;
 
     /// <summary>Parses "WORD key=value key=value" into the word and a dictionary.</summary>
     public static (string Word, Dictionary<string, string> Fields) Parse(string line)
@@ -71,11 +74,11 @@ public static class BenchControl
     }
 
     /// <summary>Reads one line byte by byte (control lines are few and short); null at end of stream.</summary>
-    internal static async Task<string?> ReadLineAsync(Socket socket, CancellationToken cancellationToken)
+    internal static async Task<string?> ReadLineAsync(Socket socket, CancellationToken cancellationToken, int maxLine = MaxLine)
     {
         var sb = new StringBuilder();
         var one = new byte[1];
-        while (sb.Length < MaxLine)
+        while (sb.Length < maxLine)
         {
             var n = await socket.ReceiveAsync(one, SocketFlags.None, cancellationToken).ConfigureAwait(false);
             if (n == 0) return sb.Length == 0 ? null : sb.ToString();

@@ -70,6 +70,17 @@ internal sealed class BenchRun
 
     public void Stop() => _stop.Cancel();
 
+    private long _sendingEndTicks;
+
+    /// <summary>
+    /// When the last unit of work was issued, if a workload waits for stragglers after it (UDP echo's drain): rates are
+    /// per second of sending, not of sending plus waiting. Zero when not marked.
+    /// </summary>
+    public long SendingEndTicks => Volatile.Read(ref _sendingEndTicks);
+
+    /// <summary>Marks the end of sending, before a workload waits for what is still on its way back.</summary>
+    public void MarkSendingEnd() => Volatile.Write(ref _sendingEndTicks, Now);
+
     /// <summary>
     /// Takes up to <paramref name="want"/> units from the count budget (unlimited without a count; free in warm-up).
     /// <paramref name="measured"/> says whether they count: decided here, once, so that a unit taken in the warm-up is

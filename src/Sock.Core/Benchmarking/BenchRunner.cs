@@ -32,7 +32,8 @@ public static class BenchRunner
         var progress = options.Count is not null && observer is not null ? ReportProgressAsync(run, observer, samplerStop.Token) : Task.CompletedTask;
         var work = workload.RunAsync(run);
         await Watch(run, work, workload).ConfigureAwait(false);
-        var workEnd = BenchRun.Now;
+        // A workload that drained replies after its last send is measured to its last send.
+        var workEnd = run.SendingEndTicks is > 0 and var sent ? sent : BenchRun.Now;
         run.Stop();
         await samplerStop.CancelAsync().ConfigureAwait(false);
         await progress.ConfigureAwait(false);

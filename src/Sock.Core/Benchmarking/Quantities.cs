@@ -41,6 +41,24 @@ public static class Quantities
         return v * scale;
     }
 
+    /// <summary>A whole number of things, at least 1; k = 1000, M = 10⁶ ("10k" datagrams).</summary>
+    public static long ParseCount(string text, string what)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var (number, suffix) = Split(text);
+        double scale = suffix switch
+        {
+            "" => 1,
+            "k" or "K" => 1e3,
+            "m" or "M" => 1e6,
+            _ => 0,
+        };
+        if (scale == 0 || !double.TryParse(number, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var v)
+            || v * scale < 1 || v * scale != Math.Floor(v * scale) || v * scale > long.MaxValue / 2)
+            throw SockException.Usage(what, text, "not a count (a whole number, at least 1, e.g. 1000, 10k, 1M)");
+        return (long)(v * scale);
+    }
+
     private static (string Number, string Suffix) Split(string text)
     {
         var t = text.Trim();

@@ -79,6 +79,7 @@ internal sealed class UdpWorkload : BenchWorkload
         await SendAsync(run).ConfigureAwait(false);
         if (_options.UdpEcho)
         {
+            run.MarkSendingEnd();
             // Datagrams still on their way back get a moment to arrive before the count is taken.
             await Task.Delay(Drain).ConfigureAwait(false);
             await stopReceiving.CancelAsync().ConfigureAwait(false);

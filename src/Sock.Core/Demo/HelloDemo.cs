@@ -267,6 +267,9 @@ public sealed class HelloDemo
         catch (SockException ex)
         {
             _observer.Refused(ex);
+            if (_transport is DemoTransport.Udp4 or DemoTransport.Udp6 && ex.SocketError == SocketError.ConnectionRefused)
+                _observer.Note($"UDP has no handshake to refuse: the kernel answered the datagram to {EndpointText.Format(dead)} with an ICMP port unreachable. "
+                    + "Because the client's socket is connected (connect() fixed its one peer), Linux reports that ICMP error on the socket's next call, as ECONNREFUSED; an unconnected socket would never hear of it.");
             return ex;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)

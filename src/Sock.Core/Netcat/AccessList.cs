@@ -5,8 +5,10 @@ using Sock.Core.Errors;
 namespace Sock.Core.Netcat;
 
 /// <summary>
-/// --allow/--deny: who may connect. Entries are addresses or CIDR ranges, IPv4 or IPv6 (IPv4-mapped peers match IPv4
-/// entries). As in ncat, when there is an allow list only the peers on it get in, and allow wins over deny.
+/// --allow/--deny: who may connect. Entries are addresses or CIDR ranges, IPv4 or IPv6; an IPv4 peer and its IPv4-mapped
+/// IPv6 spelling are one peer, whichever way the entry or the socket writes it. As in ncat, when there is an allow list
+/// only the peers on it get in, and allow wins over deny. Listeners of every kind (listen, and later forward and
+/// proxy) decide through <see cref="Admits"/>.
 /// </summary>
 public sealed class AccessList
 {
@@ -49,12 +51,38 @@ public sealed class AccessList
         }
     }
 
-    /// <summary>Whether <paramref name="peer"/> may connect.</summary>
+    /// <summary>
+    /// Whether <paramref name="peer"/> may connect. An IPv4 peer is the same peer whether the socket shows it as
+    /// 127.0.0.1 or, on a dual-stack listener, as ::ffff:127.0.0.1: both spellings are matched against every entry, so
+    /// IPv4 entries, IPv4-mapped entries (::ffff:127.0.0.1, ::ffff:0:0/96) and IPv6 ranges holding the mapped range
+    /// (::/0) all see it.
+    /// </summary>
     public bool Admits(IPAddress peer)
     {
-        if (peer.IsIPv4MappedToIPv6) peer = peer.MapToIPv4();
-        if (_allow.Count > 0) return _allow.Any(n => n.Contains(peer));
-        return !_deny.Any(n => n.Contains(peer));
+        ArgumentNullException.ThrowIfNull(peer);
+        var v4 = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
+        var mapped = v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? v4.MapToIPv6() : null;
+        bool Matches(IPNetwork n) => InRange(n, v4) || (mapped is not null && InRange(n, mapped));
+        if (_allow.Count > 0) return _allow.Any(Matches);
+        return !_deny.Any(Matches);
+    }
+
+    // The prefix compared byte by byte, for both families alike (IPNetwork.Contains does not see IPv4-mapped
+    // addresses as members of an IPv6 range such as ::ffff:0:0/96).
+    private static bool InRange(IPNetwork network, IPAddress address)
+    {
+        if (network.BaseAddress.AddressFamily != address.AddressFamily) return false;
+        Span<byte> a = stackalloc byte[16];
+        Span<byte> b = stackalloc byte[16];
+        address.TryWriteBytes(a, out var length);
+        network.BaseAddress.TryWriteBytes(b, out _);
+        var bits = network.PrefixLength;
+        for (var i = 0; i < length && bits > 0; i++, bits -= 8)
+        {
+            var mask = bits >= 8 ? 0xFF : (0xFF << (8 - bits)) & 0xFF;
+            if ((a[i] & mask) != (b[i] & mask)) return false;
+        }
+        return true;
     }
 
     private static async Task<IEnumerable<IPNetwork>> ParseAsync(string entry, string what, bool noDns, CancellationToken ct)

@@ -40,6 +40,7 @@ public sealed class DatagramRelay
         var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
         var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? _activity.WaitIdleAsync(it, cts.Token) : null;
         Task? quit = null;
+        var inputEnded = false;
         RelayEnd end;
         try
         {
@@ -51,11 +52,14 @@ public sealed class DatagramRelay
                 if (quit is not null) waits.Add(quit);
                 var done = await Task.WhenAny(waits).ConfigureAwait(false);
                 if (done == cancelled) { end = RelayEnd.Cancelled; break; }
-                if (done == idle) { end = RelayEnd.Idle; break; }
+                // After end of input -i is the wait for replies (UDP has no close to wait for), so it ends the
+                // session as -q would; before it, the peer went silent: ncat's "Idle timeout expired".
+                if (done == idle) { end = inputEnded ? RelayEnd.QuitAfterEof : RelayEnd.Idle; break; }
                 if (done == quit) { end = RelayEnd.QuitAfterEof; break; }
                 if (done == download) { end = await download.ConfigureAwait(false); break; }
                 await upload!.ConfigureAwait(false);
                 upload = null;
+                inputEnded = true;
                 if (_options.QuitAfterEof is { } q)
                 {
                     if (q >= TimeSpan.Zero) quit = Task.Delay(q, cts.Token);

@@ -1,3 +1,6 @@
+using System.Globalization;
+using Sock.Core.Errors;
+
 namespace Sock.Core.Scanning;
 
 /// <summary>
@@ -7,12 +10,32 @@ namespace Sock.Core.Scanning;
 public static class PortScanner
 {
     /// <summary>
+    /// The most probes (targets × ports) one scan may hold: a /16 × 256 ports, or 256 hosts × every port. More is a
+    /// usage error naming the product, never an arithmetic overflow or gigabytes of state.
+    /// </summary>
+    public const long MaxProbes = 1L << 24;
+
+    /// <summary>Throws the usage error for a scan of more than <see cref="MaxProbes"/> probes.</summary>
+    public static void CheckSize(int targets, int ports)
+    {
+        var probes = (long)targets * ports;
+        if (probes <= MaxProbes) return;
+        throw SockException.Usage("scan", string.Create(CultureInfo.InvariantCulture,
+                $"of {targets:N0} {(targets == 1 ? "address" : "addresses")} x {ports:N0} ports"),
+            string.Create(CultureInfo.InvariantCulture,
+                $"{probes:N0} probes, more than the {MaxProbes:N0} one scan may hold (scan fewer ports or a smaller range)"));
+    }
+
+    /// <summary>
     /// Connect-scans <paramref name="ports"/> on every target. The scan always completes: each port gets a verdict
     /// (open, closed or filtered). Throws only when the system cannot give a single socket, or when cancelled.
     /// </summary>
     public static Task<ScanReport> ScanTcpAsync(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports,
         ScanOptions? options = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(ports);
+        CheckSize(targets.Count, ports.Count);
         options ??= new ScanOptions();
         return UsesEpoll(options)
             ? new EpollConnectScan(targets, ports, options).RunAsync(cancellationToken)
@@ -35,8 +58,13 @@ public static class PortScanner
     /// port unreachable does, open|filtered when nothing does after every retry.
     /// </summary>
     public static Task<ScanReport> ScanUdpAsync(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports,
-        ScanOptions? options = null, CancellationToken cancellationToken = default) =>
-        new UdpProbeScan(targets, ports, options ?? new ScanOptions()).RunAsync(cancellationToken);
+        ScanOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(ports);
+        CheckSize(targets.Count, ports.Count);
+        return new UdpProbeScan(targets, ports, options ?? new ScanOptions()).RunAsync(cancellationToken);
+    }
 
     /// <summary>Checks one TCP port: the single-port case of <see cref="ScanTcpAsync"/> (what a netcat -z answers).</summary>
     public static async Task<PortResult> CheckTcpAsync(ScanTarget target, int port, ScanOptions? options = null,

@@ -16,6 +16,12 @@ public static class TargetSpec
     /// <summary>The most addresses one CIDR range may expand to: a /16 of IPv4, or a /112 of IPv6.</summary>
     public const int MaxRangeAddresses = 65536;
 
+    /// <summary>
+    /// The most addresses one scan may hold, all targets together: as many as one range. Without it 256 /16s (16.7
+    /// million addresses) were each within the range limit and together took gigabytes before the first probe.
+    /// </summary>
+    public const int MaxTargets = 65536;
+
     /// <summary>True when <paramref name="text"/> is written as a CIDR range (has a slash).</summary>
     public static bool IsRange(string text) => text.Contains('/', StringComparison.Ordinal);
 
@@ -53,6 +59,27 @@ public static class TargetSpec
         return list;
     }
 
+    private static SockException TooMany(IEnumerable<string> inputs)
+    {
+        var text = string.Join(' ', inputs);
+        if (text.Length > 60) text = text[..57] + "...";
+        return SockException.Usage("targets", text,
+            $"more than {MaxTargets:N0} addresses in all (one scan holds at most a /16's worth; scan the ranges one at a time)");
+    }
+
+    // How many addresses a well-formed range holds (0 when it is malformed or too large: ExpandRange says why).
+    private static long RangeSize(string text)
+    {
+        var slash = text.IndexOf('/', StringComparison.Ordinal);
+        var addressText = EndpointText.Unbracket(text[..slash].Trim());
+        var prefixText = text[(slash + 1)..].Trim();
+        if (!IPAddress.TryParse(addressText, out var network)) return 0;
+        var bits = network.AddressFamily == AddressFamily.InterNetwork ? 32 : 128;
+        if (prefixText.Length is 0 or > 3 || !prefixText.All(char.IsAsciiDigit)) return 0;
+        var hostBits = bits - int.Parse(prefixText, System.Globalization.CultureInfo.InvariantCulture);
+        return hostBits is >= 0 and <= 16 ? 1L << hostBits : 0;
+    }
+
     /// <summary>
     /// Resolves every target. Usage errors (a bad CIDR range, a malformed address) throw; names that do not resolve
     /// are returned in <c>Failures</c> so the others can still be scanned. Duplicate addresses are scanned once.
@@ -66,7 +93,10 @@ public static class TargetSpec
         var seen = new HashSet<IPAddress>();
         void Add(ScanTarget t)
         {
-            if (seen.Add(t.Address)) targets.Add(t);
+            if (!seen.Add(t.Address)) return;
+            if (targets.Count == MaxTargets)
+                throw TooMany(inputs);
+            targets.Add(t);
         }
         foreach (var raw in inputs)
         {
@@ -75,6 +105,10 @@ public static class TargetSpec
                 throw SockException.Usage("target", "''", "empty (give a host name, an address or a CIDR range)");
             if (IsRange(input))
             {
+                // Checked before expanding, so a range that would pass the total is never materialised.
+                var size = RangeSize(input);
+                if (targets.Count + size > MaxTargets && size > 0)
+                    throw TooMany(inputs);
                 foreach (var a in ExpandRange(input))
                 {
                     if (family != AddressFamily.Unspecified && a.AddressFamily != family)

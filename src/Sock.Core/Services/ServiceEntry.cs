@@ -15,6 +15,9 @@ public sealed record ServiceEntry(int Port, string Protocol, string? SystemName,
     /// <summary>The name to show first: the system's, as getservbyport gives it, else IANA's.</summary>
     public string Name => SystemName ?? IanaName ?? "";
 
+    /// <summary>IANA reserves the port (0, and a few others) without naming a service on it.</summary>
+    public bool IsReserved => IanaName is null && Description == "Reserved";
+
     /// <summary>The IANA range the port lies in.</summary>
     public PortClass Class => Ports.Classify(Port);
 

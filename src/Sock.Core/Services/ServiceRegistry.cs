@@ -48,7 +48,9 @@ public sealed class ServiceRegistry
         }
         bool Is(string? a) => a is not null && string.Equals(a, query.Name, StringComparison.OrdinalIgnoreCase);
         if (sources.HasFlag(ServiceSource.System)) Collect(_system.Value, v => Is(v.Name) || v.Aliases.Any(Is));
-        if (sources.HasFlag(ServiceSource.Iana)) Collect(_iana.Value, v => Is(v.Name));
+        // IANA's reserved ports (0, and others) have no name: they answer a question about that one port, not a range.
+        if (sources.HasFlag(ServiceSource.Iana))
+            Collect(_iana.Value, v => v.Name.Length > 0 ? query.Name is null || Is(v.Name) : query.Name is null && query.FirstPort == query.LastPort);
         return keys.Select(k => Entry(k.Port, k.Proto, sources)).ToList();
     }
 
@@ -56,7 +58,7 @@ public sealed class ServiceRegistry
     public string? NameOf(int port, string protocol)
     {
         if (_system.Value.TryGetValue((port, protocol), out var s)) return s.Name;
-        return _iana.Value.TryGetValue((port, protocol), out var i) ? i.Name : null;
+        return _iana.Value.TryGetValue((port, protocol), out var i) && i.Name.Length > 0 ? i.Name : null;
     }
 
     /// <summary>The port a service name stands for (http → 80), system database first; null when unknown.</summary>
@@ -77,7 +79,7 @@ public sealed class ServiceRegistry
         if (sources.HasFlag(ServiceSource.System) && _system.Value.TryGetValue((port, proto), out var sys))
             (sysName, aliases) = (sys.Name, sys.Aliases);
         if (sources.HasFlag(ServiceSource.Iana) && _iana.Value.TryGetValue((port, proto), out var iana))
-            (ianaName, description) = (iana.Name, iana.Description.Length > 0 ? iana.Description : null);
+            (ianaName, description) = (iana.Name.Length > 0 ? iana.Name : null, iana.Description.Length > 0 ? iana.Description : null);
         return new ServiceEntry(port, proto, sysName, aliases, ianaName, description);
     }
 

@@ -32,6 +32,10 @@ internal sealed class DatagramListener
     private readonly string _local;
     private readonly bool _unix;
     private readonly int _peerCapacity;
+    private readonly bool _observed;
+    // The replies sent while the current datagram is handled, for an observer that asked to hear of each exchange.
+    private int _repliesOut;
+    private int _bytesOut;
 
     public DatagramListener(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
     {
@@ -54,6 +58,7 @@ internal sealed class DatagramListener
             AddressFamily.Unix => LocalEndPoint,
             _ => new IPEndPoint(IPAddress.Any, 0),
         };
+        _observed = server.ObservesDatagrams;
         _peer = new SocketAddress(_raw.AddressFamily);
         _peerCapacity = _peer.Size;
         // Unix datagram replies are sent without waiting (see SendToUnixPeer); only synchronous calls heed this,
@@ -99,6 +104,7 @@ internal sealed class DatagramListener
         {
             var n = await _raw.SendToAsync(payload, SocketFlags.None, _peer).ConfigureAwait(false);
             _traffic.Sent(n);
+            CountReply(n);
             if (_trace is not null) TraceSend(n);
         }
         catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset
@@ -126,6 +132,7 @@ internal sealed class DatagramListener
         {
             var n = _raw.SendTo(payload, SocketFlags.None, _peer);
             _traffic.Sent(n);
+            CountReply(n);
             if (_trace is not null) TraceSend(n);
         }
         catch (SocketException ex) when (UnixReplyDropped(ex.SocketErrorCode) is { } why)
@@ -180,9 +187,11 @@ internal sealed class DatagramListener
                 _server.Reject(Name, CurrentPeer, $"datagram of {size} bytes is longer than the limit of {_maxLength}");
                 continue;
             }
+            _repliesOut = _bytesOut = 0;
             try
             {
                 await _handler(new ReceivedDatagram(this, buffer.AsMemory(0, n))).ConfigureAwait(false);
+                if (_observed) _server.Exchanged(Name, _unix ? "unixgram" : "udp", CurrentPeerOrNull(), n, _repliesOut, _bytesOut);
             }
             catch (ObjectDisposedException)
             {
@@ -194,6 +203,15 @@ internal sealed class DatagramListener
             }
         }
     }
+
+    private void CountReply(int bytes)
+    {
+        _repliesOut++;
+        _bytesOut += bytes;
+    }
+
+    // A Unix client that bound no path has no address to name.
+    private EndPoint? CurrentPeerOrNull() => _unix && _peer.Size <= UnnamedUnixAddressSize ? null : CurrentPeer;
 
     [MethodImpl(MethodImplOptions.NoInlining)]
     private void TraceReceive(int n) =>

@@ -19,4 +19,17 @@ public interface IServerObserver
 
     /// <summary>A handler or socket failed in a way that is not the peer's doing.</summary>
     void Failed(string service, Exception error) { }
+
+    /// <summary>
+    /// Whether <see cref="Exchanged"/> is wanted. Naming each datagram's sender costs an allocation the datagram path
+    /// otherwise never makes, so the server reports datagrams only to an observer that asks.
+    /// </summary>
+    bool ObservesDatagrams => false;
+
+    /// <summary>
+    /// A datagram was handled (when <see cref="ObservesDatagrams"/>): who sent it, its size, and the replies sent to it
+    /// (<paramref name="repliesOut"/> datagrams, <paramref name="bytesOut"/> bytes; none for discard, or a reply the
+    /// network refused).
+    /// </summary>
+    void Exchanged(string service, string protocol, EndPoint? remote, int bytesIn, int repliesOut, int bytesOut) { }
 }

@@ -105,7 +105,7 @@ public sealed partial class ServerConnection
 
     /// <summary>The connection's socket record as it is now.</summary>
     public SocketRecord Record => _traffic.Record(Id, Handle, Service, _raw.AddressFamily, SocketType.Stream, _local, _remote,
-        _state switch { 0 => "ESTABLISHED", 1 => "CLOSING", _ => "CLOSED" }, _options.IdleTimeout, _closeReason);
+        _state switch { 0 => "ESTAB", 1 => "CLOSING", _ => "CLOSED" }, _options.IdleTimeout, _closeReason);
 
     internal long IdleMilliseconds => _traffic.IdleMilliseconds;
 

@@ -31,7 +31,7 @@ public sealed record SocketRecord
     /// <summary>The peer's address; "*" for listening and datagram sockets.</summary>
     public required string Remote { get; init; }
 
-    /// <summary>LISTEN, UNCONN (a datagram socket), ESTABLISHED, CLOSING (flushing what is left) or CLOSED.</summary>
+    /// <summary>LISTEN, UNCONN (a datagram socket), ESTAB (ss's and `sock stat`'s word), CLOSING (flushing what is left) or CLOSED.</summary>
     public required string State { get; init; }
 
     /// <summary>Bytes received.</summary>

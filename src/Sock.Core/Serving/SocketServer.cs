@@ -322,6 +322,11 @@ public sealed class SocketServer : IAsyncDisposable
         _observer?.Rejected(service, remote, reason);
     }
 
+    internal bool ObservesDatagrams => _observer?.ObservesDatagrams == true;
+
+    internal void Exchanged(string service, string protocol, EndPoint? remote, int bytesIn, int repliesOut, int bytesOut) =>
+        _observer?.Exchanged(service, protocol, remote, bytesIn, repliesOut, bytesOut);
+
     internal void CountError(string service, Exception error)
     {
         Interlocked.Increment(ref _errors);

@@ -14,6 +14,9 @@ public sealed class TracedSocket : IDisposable
 {
     private readonly SocketTrace? _trace;
     private int _disposed;
+    // The address connect() was given: after an error .NET no longer reports a peer (a connected UDP socket that got an
+    // ICMP port unreachable reads as unconnected), yet the error must still name where the datagram went.
+    private EndPoint? _connectedTo;
 
     private TracedSocket(Socket socket, SocketTrace? trace)
     {
@@ -134,6 +137,7 @@ public sealed class TracedSocket : IDisposable
         try
         {
             await Socket.ConnectAsync(remote, cts.Token).ConfigureAwait(false);
+            _connectedTo = remote;
             _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = 0");
         }
         catch (SocketException ex) when (remote is UnixDomainSocketEndPoint && ex.SocketErrorCode == SocketError.AddressNotAvailable)
@@ -169,7 +173,7 @@ public sealed class TracedSocket : IDisposable
         catch (SocketException ex)
         {
             _trace?.Call($"recv({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
-            throw SockException.FromSocket("receive from", EndpointText.Format(SafeRemote()), ex);
+            throw Failure("receive from", SafeRemote(), ex);
         }
     }
 
@@ -185,7 +189,7 @@ public sealed class TracedSocket : IDisposable
         catch (SocketException ex)
         {
             _trace?.Call($"send({Handle}, {buffer.Length}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
-            throw SockException.FromSocket("send to", EndpointText.Format(SafeRemote()), ex);
+            throw Failure("send to", SafeRemote(), ex);
         }
     }
 
@@ -201,7 +205,7 @@ public sealed class TracedSocket : IDisposable
         catch (SocketException ex)
         {
             _trace?.Call($"recvfrom({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
-            throw SockException.FromSocket("receive from", EndpointText.Format(SafeRemote()), ex);
+            throw Failure("receive from", SafeRemote(), ex);
         }
     }
 
@@ -273,8 +277,22 @@ public sealed class TracedSocket : IDisposable
 
     private EndPoint? SafeRemote()
     {
-        try { return Socket.RemoteEndPoint; }
-        catch (SocketException) { return null; }
-        catch (ObjectDisposedException) { return null; }
+        try { return Socket.RemoteEndPoint ?? _connectedTo; }
+        catch (SocketException) { return _connectedTo; }
+        catch (ObjectDisposedException) { return _connectedTo; }
     }
+
+    /// <summary>
+    /// A failed transfer as a <see cref="SockException"/>. On a UDP socket ECONNREFUSED is not a refused connection
+    /// (there is none): it is an ICMP port unreachable that answered an earlier datagram, which Linux reports only on
+    /// a connected socket; the reason says so.
+    /// </summary>
+    private SockException Failure(string operation, EndPoint? remote, SocketException ex) =>
+        ex.SocketErrorCode == SocketError.ConnectionRefused && Socket.SocketType == SocketType.Dgram
+            && Socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? new SockException(SockErrorKind.Network, operation, EndpointText.Format(remote), DatagramRefused, ex.SocketErrorCode, ex)
+            : SockException.FromSocket(operation, EndpointText.Format(remote), ex);
+
+    /// <summary>The reason given when a connected datagram socket's peer port answered with ICMP port unreachable.</summary>
+    public const string DatagramRefused = "connection refused (an ICMP port unreachable came back: nothing is listening on that port)";
 }

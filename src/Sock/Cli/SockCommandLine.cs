@@ -31,9 +31,11 @@ internal static class SockCommandLine
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(NcCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
         root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(StunCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
         ShortenCommandListing(root);

@@ -26,7 +26,10 @@ internal static class BenchCommand
         var server = new Option<bool>("--server") { Description = "Be the receiving side for throughput and udp modes (like iperf3 -s), on PORT (default 5201)" };
         var udp = new Option<bool>("--udp") { Description = "With --server: also take datagrams on the UDP port of the same number" };
         var once = new Option<bool>("--once", "-1") { Description = "With --server: exit after one measurement" };
-        var bind = new Option<string?>("--bind", "-B") { Description = "With --server: the address to listen on (default 0.0.0.0; use :: for IPv6)" };
+        var bind = new Option<string?>("--bind", "-B") { Description = "With --server: the address to listen on (default 127.0.0.1, loopback only; 0.0.0.0 or :: to take other machines' clients)" };
+        var maxStreams = new Option<int?>("--max-streams") { Description = $"With --server: the most streams one client may have open, all its sessions together (default {BenchServerLimits.DefaultMaxStreams})" };
+        var maxBuffer = new Option<string?>("--max-buffer") { Description = "With --server: the largest write size (-s) a client may ask for (default 4M)" };
+        var maxDuration = new Option<string?>("--max-duration") { Description = "With --server: the longest measurement a client may ask for, warm-up included (default 1h)" };
         var unix = new Option<string?>("--unix", "-U") { Description = "Target (or, with --server, listen on) a Unix stream socket at PATH" };
         var connections = new Option<int?>("--connections", "-c") { Description = "Connections, or concurrent connect loops (default 1)" };
         var parallel = new Option<int?>("--parallel", "-P") { Description = "Throughput: parallel streams (same as -c)" };
@@ -67,7 +70,7 @@ internal static class BenchCommand
               sock bench echo -U /run/echo.sock -n 10000 --json
             """)
         {
-            words, server, udp, once, bind, unix, connections, parallel, duration, count, size, inFlight, rate, warmup, interval,
+            words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, rate, warmup, interval,
             reverse, echo, ipv4, ipv6, histogram, json,
         };
         command.SetAction(async (parse, ct) =>
@@ -76,7 +79,9 @@ internal static class BenchCommand
             var trace = TraceWriter.FromOptions(parse);
             if (parse.GetValue(server))
                 return await ServeAsync(args, parse.GetValue(udp), parse.GetValue(once), parse.GetValue(bind), parse.GetValue(unix),
-                    parse.GetValue(json), trace, ct);
+                    parse.GetValue(json), ServerLimits(parse.GetValue(maxStreams), parse.GetValue(maxBuffer), parse.GetValue(maxDuration)), trace, ct);
+            if (parse.GetValue(maxStreams) is not null || parse.GetValue(maxBuffer) is not null || parse.GetValue(maxDuration) is not null)
+                throw SockException.Usage("options", "--max-streams --max-buffer --max-duration", "are limits of the server side: use them with --server");
             if (args.Length == 0)
                 throw SockException.Usage("bench", "", "say what to measure: throughput, echo, pipeline, connect or udp (or --server)");
             var mode = args[0].ToLowerInvariant() switch
@@ -95,14 +100,24 @@ internal static class BenchCommand
                 (false, true) => AddressFamily.InterNetworkV6,
                 _ => AddressFamily.Unspecified,
             };
-            var target = await Target(args, parse.GetValue(unix), family, ct);
+            var asJson = parse.GetValue(json);
+            EndPoint target;
+            try
+            {
+                target = await Target(args, parse.GetValue(unix), family, ct);
+            }
+            catch (SockException ex) when (asJson && ex.Kind != SockErrorKind.Usage)
+            {
+                WriteJsonError(mode.ToString().ToLowerInvariant(), string.Join(' ', args.Skip(1)), ex);
+                throw;
+            }
             var c = parse.GetValue(connections) ?? parse.GetValue(parallel) ?? 1;
             var defaultSize = mode switch { BenchMode.Throughput => 128 * 1024, BenchMode.Udp => 1024, _ => 64 };
             var sizeText = parse.GetValue(size);
             var sz = sizeText is null ? defaultSize : Quantities.ParseSize(sizeText, "bench -s");
             if (sz is < 1 or > 64 * 1024 * 1024) throw SockException.Usage("bench -s", sizeText ?? "", "size must be 1 byte to 64 MiB");
             var countText = parse.GetValue(count);
-            long? n = countText is null ? null : mode == BenchMode.Throughput ? Quantities.ParseSize(countText, "bench -n") : ParseCount(countText);
+            long? n = countText is null ? null : mode == BenchMode.Throughput ? ByteCount(countText) : Quantities.ParseCount(countText, "bench -n");
             var options = new BenchOptions
             {
                 Mode = mode,
@@ -124,7 +139,6 @@ internal static class BenchCommand
                 throw SockException.Usage("bench --histogram", histogramFile, "throughput mode measures no latency");
             if (histogramFile is not null && mode == BenchMode.Udp && !options.UdpEcho)
                 throw SockException.Usage("bench --histogram", histogramFile, "udp mode measures latency only with --echo (round trip)");
-            var asJson = parse.GetValue(json);
             // The bar shares stderr with nothing but the live lines: not with --trace, whose lines go there too.
             var bar = options.Count is { } total && trace is null && Terminal.RichStderr
                 ? new BenchProgressBar(Console.Error, mode == BenchMode.Throughput ? BenchRunner.Size(total) : string.Create(CultureInfo.InvariantCulture, $"{total:N0} {Unit(mode)}"))
@@ -134,6 +148,12 @@ internal static class BenchCommand
             try
             {
                 report = await BenchRunner.RunAsync(options, renderer, trace, ct);
+            }
+            catch (SockException ex) when (asJson && ex.Kind != SockErrorKind.Usage)
+            {
+                // As scan does, stdout says what failed too; the line on stderr and the exit code stay as without --json.
+                WriteJsonError(mode.ToString().ToLowerInvariant(), EndpointText.Format(target), ex);
+                throw;
             }
             finally
             {
@@ -166,6 +186,10 @@ internal static class BenchCommand
         return command;
     }
 
+    private static void WriteJsonError(string mode, string target, SockException ex) =>
+        Console.Out.WriteLine(JsonSerializer.Serialize(
+            new BenchJsonError(mode, target, ErrorText.For(ex)["sock: ".Length..], ExitCodes.For(ex)), SockJson.Default.BenchJsonError));
+
     private static string Unit(BenchMode mode) => mode switch
     {
         BenchMode.Connect => "connections",
@@ -173,11 +197,12 @@ internal static class BenchCommand
         _ => "messages",
     };
 
-    private static long ParseCount(string text)
+    private static long ByteCount(string text)
     {
-        var v = Quantities.ParseRate(text, "bench -n");
-        if (v < 1 || v != Math.Floor(v)) throw SockException.Usage("bench -n", text, "must be a whole number, at least 1");
-        return (long)v;
+        // Throughput counts bytes: a size, and at least one byte of it.
+        var v = Quantities.ParseSize(text, "bench -n");
+        if (v < 1) throw SockException.Usage("bench -n", text, "not a count of bytes (at least 1: 64K, 1M, 1G)");
+        return v;
     }
 
     private static async Task<EndPoint> Target(string[] args, string? unixPath, AddressFamily family, CancellationToken ct)
@@ -193,8 +218,21 @@ internal static class BenchCommand
         return new IPEndPoint(addresses[0], port);
     }
 
+    private static BenchServerLimits ServerLimits(int? streams, string? buffer, string? duration)
+    {
+        if (streams is < 1 or > 100_000)
+            throw SockException.Usage("--max-streams", streams.Value.ToString(CultureInfo.InvariantCulture), "must be from 1 to 100000");
+        var bytes = buffer is null ? BenchServerLimits.DefaultMaxBuffer : Quantities.ParseSize(buffer, "--max-buffer");
+        if (bytes is < 1 or > 64 << 20)
+            throw SockException.Usage("--max-buffer", buffer!, "must be from 1 byte to 64M (the client's largest -s)");
+        var time = duration is null ? BenchServerLimits.DefaultMaxDuration : Durations.Parse(duration, "--max-duration");
+        if (time <= TimeSpan.Zero || time > TimeSpan.FromDays(7))
+            throw SockException.Usage("--max-duration", duration!, "must be more than zero and at most 7 days");
+        return new BenchServerLimits { MaxStreams = streams ?? BenchServerLimits.DefaultMaxStreams, MaxBuffer = (int)bytes, MaxDuration = time };
+    }
+
     private static async Task<int> ServeAsync(string[] args, bool udp, bool once, string? bind, string? unixPath, bool json,
-        Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
+        BenchServerLimits limits, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
     {
         if (args.Length > 1) throw SockException.Usage("bench --server", string.Join(' ', args), "takes at most a PORT");
         EndPoint listen;
@@ -206,18 +244,21 @@ internal static class BenchCommand
         else
         {
             var port = args.Length > 0 ? Ports.Parse(args[0], "port", allowZero: true) : DefaultServerPort;
-            var address = bind is null ? IPAddress.Any : EndpointText.ParseAddress(bind, "bind address");
+            // Loopback unless an address is given: the server sends and takes data for anyone who asks, unauthenticated,
+            // so reaching other machines is the user's explicit choice (-B 0.0.0.0), not a default (as iperf3's is).
+            var address = bind is null ? IPAddress.Loopback : EndpointText.ParseAddress(bind, "bind address");
             listen = new IPEndPoint(address, port);
         }
         // As listen and serve: a stale socket file is replaced; a live one, a link or any other file is refused.
         if (unixPath is not null) UnixSocketFile.PrepareForBind(unixPath);
         var log = new BenchServerLog(Console.Out, json);
-        await using var benchServer = new BenchServer(listen, udp, trace, log);
+        await using var benchServer = new BenchServer(listen, udp, trace, log, limits);
         benchServer.Start();
         var where = EndpointText.Format(benchServer.LocalEndPoint);
         if (!json)
         {
-            Console.Out.WriteLine($"sock bench server listening on {where} ({(udp ? "tcp and udp" : unixPath is null ? "tcp" : "unix")}){(once ? ", one measurement" : "")}");
+            var loopbackOnly = bind is null && unixPath is null ? "; loopback only, -B 0.0.0.0 for other machines" : "";
+            Console.Out.WriteLine($"sock bench server listening on {where} ({(udp ? "tcp and udp" : unixPath is null ? "tcp" : "unix")}{loopbackOnly}){(once ? ", one measurement" : "")}");
             Console.Out.Flush();
         }
         try

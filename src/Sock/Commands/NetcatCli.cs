@@ -103,7 +103,7 @@ internal sealed class NetcatCli
                     meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
                 // Stdout went away (a closed pipe): stop, as ncat and socat do, and say so; a program's closed stdin is its own business.
                 if (r?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
-                return r?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
+                return r?.End == RelayEnd.Cancelled ? signals.ExitCode : r?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
             }
             RelayResult? result;
             if (o.Udp)
@@ -115,12 +115,23 @@ internal sealed class NetcatCli
                 result = await listener.RunAsync(input, output, ct);
             }
             if (result?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
-            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode : ExitCodes.Success;
+            return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode
+                : result?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             return signals.ExitCode;
         }
+    }
+
+    /// <summary>
+    /// -i ran out: as ncat ("Idle timeout expired"), a session that went silent is a failure (exit 1), not a success;
+    /// the script that set -i learns that the peer never finished.
+    /// </summary>
+    private static int IdleExpired(NetcatOptions o)
+    {
+        Console.Error.WriteLine($"sock: idle timeout expired: nothing moved either way for {Durations.Format(o.IdleTimeout!.Value)} (-i)");
+        return ExitCodes.NetworkError;
     }
 
     /// <summary>"host port" for connect; "[addr] port" for listen.</summary>

@@ -139,7 +139,21 @@ internal static class ScanCommand
         _ => "open|filtered",
     };
 
-    private static bool Shown(PortResult r, bool all) => all || r.State == PortState.Open;
+    // As nmap: open ports are always listed; open|filtered (a UDP port that stayed silent, the interesting ones in UDP)
+    // too, unless there are more than 25 of them on the host, when nmap sums them up in its "Not shown" line.
+    private const int MostListedOpenFiltered = 25;
+
+    private static Func<PortResult, bool> ShownOn(IEnumerable<PortResult> host, bool all)
+    {
+        var openFiltered = host.Count(r => r.State == PortState.OpenFiltered);
+        return r => all || r.State == PortState.Open || (r.State == PortState.OpenFiltered && openFiltered <= MostListedOpenFiltered);
+    }
+
+    /// <summary>nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first.</summary>
+    private static string NotShown(IEnumerable<PortResult> hidden, string protocol) =>
+        "Not shown: " + string.Join(", ", hidden.GroupBy(r => (r.State, r.Reason))
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.State).ThenBy(g => g.Key.Reason, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count():N0} {StateText(g.Key.State)} {protocol} {(g.Count() == 1 ? "port" : "ports")} ({g.Key.Reason})")));
 
     private static void Render(ScanReport report, bool all, bool banners)
     {
@@ -150,7 +164,8 @@ internal static class ScanCommand
             if (!first) Console.Out.WriteLine();
             first = false;
             Console.Out.WriteLine($"Scan report for {group.Key}");
-            var shown = group.Where(r => Shown(r, all)).ToList();
+            var isShown = ShownOn(group, all);
+            var shown = group.Where(isShown).ToList();
             if (shown.Count > 0)
             {
                 var headers = banners ? new[] { "PORT", "STATE", "SERVICE", "BANNER" } : ["PORT", "STATE", "SERVICE"];
@@ -163,11 +178,9 @@ internal static class ScanCommand
                 });
                 TableWriter.Write(Console.Out, headers, rows, rich);
             }
-            var hiddenGroups = group.Where(r => !Shown(r, all)).GroupBy(r => r.State).OrderByDescending(g => g.Count()).ToList();
-            var hidden = hiddenGroups.Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count():N0} {StateText(g.Key)}")).ToList();
-            var reasons = hiddenGroups.SelectMany(g => g.Select(r => r.Reason)).Distinct().Order(StringComparer.Ordinal);
+            var hidden = group.Where(r => !isShown(r)).ToList();
             if (hidden.Count > 0)
-                Console.Out.WriteLine($"{string.Join(", ", hidden)} {(group.Count() - shown.Count == 1 ? "port" : "ports")} not shown ({string.Join(", ", reasons)})");
+                Console.Out.WriteLine(NotShown(hidden, report.Protocol));
             else if (shown.Count == 0)
                 Console.Out.WriteLine("no ports scanned");
         }
@@ -183,7 +196,7 @@ internal static class ScanCommand
             g.Key.Input, g.Key.Address.ToString(), g.Key.Name, !report.Unreachable.Contains(g.Key),
             new ScanJsonCounts(g.Count(r => r.State == PortState.Open), g.Count(r => r.State == PortState.Closed),
                 g.Count(r => r.State == PortState.Filtered), g.Count(r => r.State == PortState.OpenFiltered)),
-            [.. g.Where(r => Shown(r, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
+            [.. g.Where(ShownOn(g, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
                 ServiceRegistry.Default.NameOf(r.Port, r.Protocol), r.Tries, r.Rtt?.TotalMilliseconds,
                 r.Banner is { } b ? BannerText.Escape(b, int.MaxValue) : null))])).ToList();
         return new ScanJsonReport(report.Protocol, report.Timing, Math.Round(report.Elapsed.TotalSeconds, 4), Math.Round(report.PortsPerSecond),

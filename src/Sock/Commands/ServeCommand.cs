@@ -31,14 +31,14 @@ internal static class ServeCommand
         var unix = new Option<string?>("--unix", "-U") { HelpName = "PATH", Description = "Serve on a Unix stream socket at PATH, or a Unix datagram socket with --udp (several services: PATH is a directory, one NAME.sock each)" };
         var bind = new Option<string?>("--bind", "-b") { HelpName = "ADDR", Description = "Address to bind (default: every address, IPv6 and IPv4)" };
         var quotes = new Option<string?>("--quotes") { HelpName = "FILE", Description = "qotd's quotes: a file of quotes separated by lines holding only %, or by blank lines" };
-        var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the socket table to stderr every SECS seconds (and on SIGUSR1)" };
-        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection to stderr, and its totals when it closes" };
+        var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the socket table every SECS seconds (and on SIGUSR1): to stderr, or with --json a status event on stdout" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each connection to stderr, and its totals when it closes; each peer's UDP datagrams (at most a line a second per peer)" };
         var maxConns = new Option<int?>("--max-conns") { HelpName = "N", Description = "Most connections open at once; more are closed at accept (default: no limit)" };
         var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a connection idle this long (e.g. 30s)" };
         var maxLine = new Option<int?>("--max-line") { HelpName = "BYTES", Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool" };
         var json = GlobalOptions.Json();
-        json.Description = "Print the --status table and -v records as JSON";
+        json.Description = "Print every event as one JSON object per line on stdout (NDJSON): serving, opened, closed, datagrams, status, stopping, stopped";
         var command = new Command("serve", """
             Run the small inetd services (echo, discard, daytime, qotd, chargen, time) and hello.
 
@@ -113,10 +113,12 @@ internal static class ServeCommand
             if (statusEvery is { } se && se <= TimeSpan.Zero) throw SockException.Usage("status interval", parse.GetValue(status)!, "must be more than 0");
             var quoteList = parse.GetValue(quotes) is { } q ? QotdService.Load(q) : null;
             var isJson = parse.GetValue(json);
+            var isVerbose = parse.GetValue(verbose);
             await using var logLines = new LinePrinter(Console.Error, capacity: 4096);
-            var log = new ServeLog(logLines, parse.GetValue(verbose), isJson);
-            await using var printer = new LinePrinter(Console.Out);
-            ValueTask Print(ServiceMessage m) => printer.PrintAsync(m.Text);
+            // With --json every event is a line of stdout, so stdout's queue holds log lines as stderr's does.
+            await using var printer = new LinePrinter(Console.Out, capacity: isJson ? 4096 : 256);
+            IServeLog log = isJson ? new ServeJsonLog(printer, isVerbose) : new ServeLog(logLines, printer, isVerbose);
+            ValueTask Print(ServiceMessage m) => log.MessageAsync(m);
 
             await using var server = new SocketServer(options, TraceWriter.FromOptions(parse), log);
             var doTcp = !udpOnly || tcpOnly;
@@ -166,8 +168,17 @@ internal static class ServeCommand
             log.Stopping(open, options.DrainTimeout);
             var forced = await stopping;
             // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
-            await printer.DrainAsync(options.DrainTimeout);
-            log.Stopped(forced);
+            if (isJson)
+            {
+                // One queue holds both, so the last event comes after hello's last message.
+                log.Stopped(forced);
+                await printer.DrainAsync(options.DrainTimeout);
+            }
+            else
+            {
+                await printer.DrainAsync(options.DrainTimeout);
+                log.Stopped(forced);
+            }
             await logLines.DrainAsync(options.DrainTimeout);
             return ExitCodes.Success;
         });

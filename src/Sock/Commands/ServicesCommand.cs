@@ -70,10 +70,10 @@ internal static class ServicesCommand
             }
             var rows = entries.Select(e => (IReadOnlyList<string>)
             [
-                e.Name.Length > 0 ? e.Name : "(unassigned)",
+                e.Name.Length > 0 ? e.Name : e.IsReserved ? "(reserved)" : "(unassigned)",
                 string.Create(CultureInfo.InvariantCulture, $"{e.Port}/{e.Protocol}"),
                 Ports.Describe(e.Class),
-                e.Name.Length > 0 ? e.Sources : "-",
+                e.Name.Length > 0 || e.IsReserved ? e.Sources : "-",
                 Other(e),
             ]);
             TableWriter.Write(Console.Out, ["SERVICE", "PORT", "RANGE", "SOURCE", "IANA NAME AND DESCRIPTION"], rows, Terminal.RichStdout);
@@ -85,7 +85,7 @@ internal static class ServicesCommand
     private static string Other(ServiceEntry e)
     {
         var aliases = e.SystemAliases.Count > 0 ? $"aliases: {string.Join(' ', e.SystemAliases)}" : null;
-        var iana = e.IanaName is null ? null
+        var iana = e.IanaName is null ? (e.IsReserved ? "Reserved" : null)
             : e.Description is null ? e.IanaName
             : $"{e.IanaName}: {e.Description}";
         return string.Join("; ", new[] { iana, aliases }.Where(s => s is not null));

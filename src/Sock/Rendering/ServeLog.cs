@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
@@ -9,35 +8,52 @@ using Sock.Core.Serving.Services;
 namespace Sock.Cli.Rendering;
 
 /// <summary>
-/// What sock serve writes to stderr: where it listens, the socket table, and (with -v) each connection. Lines are
-/// queued for <paramref name="error"/>'s own thread, because most come from the engine's I/O threads (a connection
-/// opened or closed), which must not block in write() on a stderr nobody reads. If the queue is full, lines are dropped
-/// and counted, and the count is reported once there is room again — memory stays bounded.
+/// What sock serve writes as text: to stderr where it listens, the socket table, and (with -v) each connection and each
+/// peer's datagrams; to stdout what hello's clients say. Log lines are queued for <paramref name="error"/>'s own
+/// thread, because most come from the engine's I/O threads (a connection opened or closed), which must not block in
+/// write() on a stderr nobody reads. If the queue is full, lines are dropped and counted, and the count is reported
+/// once there is room again — memory stays bounded.
 /// </summary>
-internal sealed class ServeLog(LinePrinter error, bool verbose, bool json) : IServerObserver
+internal sealed class ServeLog(LinePrinter error, LinePrinter output, bool verbose) : IServeLog
 {
     private readonly Lock _gate = new();
+    private readonly DatagramTally _datagrams = new(TimeSpan.FromSeconds(1));
     private long _dropped;
 
     public void Listening(SmallService service, string protocol, EndPoint bound) =>
         Line($"serving {service.Name} ({service.DefinedBy}) on {protocol} {EndpointText.Format(bound)}");
 
+    public ValueTask MessageAsync(ServiceMessage message) => output.PrintAsync(message.Text);
+
     public void Opened(SocketRecord record)
     {
-        if (verbose && !json) Line($"#{record.Id} {record.Service} {record.Protocol} {record.Remote} -> {record.Local} opened (fd {record.Handle})");
+        if (verbose) Line($"#{record.Id} {record.Service} {record.Protocol} {record.Remote} -> {record.Local} opened (fd {record.Handle})");
     }
 
     public void Closed(SocketRecord record)
     {
         if (!verbose) return;
-        if (json)
-        {
-            Line(JsonSerializer.Serialize(record, SockJson.Default.SocketRecord));
-            return;
-        }
         var seconds = (DateTimeOffset.Now - record.OpenedAt).TotalSeconds;
         Line(string.Create(CultureInfo.InvariantCulture,
             $"#{record.Id} {record.Service} {record.Protocol} {record.Remote} closed after {Math.Max(seconds, 0):0.000}s: in {record.BytesIn} bytes ({record.MessagesIn} recv), out {record.BytesOut} bytes ({record.MessagesOut} send): {record.CloseReason ?? "closed"}"));
+    }
+
+    public bool ObservesDatagrams => verbose;
+
+    public void Exchanged(string service, string protocol, EndPoint? remote, int bytesIn, int repliesOut, int bytesOut)
+    {
+        var evicted = new List<DatagramBatch>();
+        if (_datagrams.Add(service, protocol, remote, bytesIn, repliesOut, bytesOut, evicted) is { } batch) evicted.Add(batch);
+        foreach (var b in evicted) Line(Text(b));
+    }
+
+    /// <summary>"echo udp 127.0.0.1:40000: 1 datagram in (5 bytes), 1 reply (5 bytes)"; a sum over time says how long.</summary>
+    internal static string Text(DatagramBatch b)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var replies = b.RepliesOut == 0 ? "no reply" : string.Create(ci, $"{b.RepliesOut} {(b.RepliesOut == 1 ? "reply" : "replies")} ({b.BytesOut} bytes)");
+        var over = b.Seconds > 0 ? string.Create(ci, $" in {b.Seconds:0.0}s") : "";
+        return string.Create(ci, $"{b.Service} {b.Protocol} {(b.Remote is null ? "(unnamed)" : EndpointText.Format(b.Remote))}: {b.DatagramsIn} {(b.DatagramsIn == 1 ? "datagram" : "datagrams")} in ({b.BytesIn} bytes), {replies}{over}");
     }
 
     public void Rejected(string service, EndPoint? remote, string reason)
@@ -52,11 +68,6 @@ internal sealed class ServeLog(LinePrinter error, bool verbose, bool json) : ISe
 
     public void Status(IReadOnlyList<SocketRecord> sockets)
     {
-        if (json)
-        {
-            Line(JsonSerializer.Serialize(sockets.ToList(), SockJson.Default.ListSocketRecord));
-            return;
-        }
         var now = DateTimeOffset.Now;
         var rows = sockets.Select(r => (IReadOnlyList<string>)
         [
@@ -74,6 +85,8 @@ internal sealed class ServeLog(LinePrinter error, bool verbose, bool json) : ISe
 
     public void Stopping(int open, TimeSpan drain)
     {
+        // The listening sockets are closed by now: no datagram comes after this, so what is left is logged here.
+        foreach (var b in _datagrams.Flush()) Line(Text(b));
         if (open > 0 || verbose) Line($"stopping: {open} connection(s) open, draining up to {Durations.Format(drain)}");
     }
 

@@ -19,4 +19,6 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(ScanJsonReport))]
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchReport))]
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
+[JsonSerializable(typeof(BenchJsonError))]
+[JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
 internal sealed partial class SockJson : JsonSerializerContext;

@@ -185,6 +185,70 @@ public sealed class BenchCommandTests
     }
 
     [Theory]
+    [InlineData("echo")]
+    [InlineData("connect")]
+    public async Task a_refused_target_with_json_prints_a_json_error_on_stdout_too(string mode)
+    {
+        var port = FreePort(AddressFamily.InterNetwork).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = await SockRunner.RunAsync(["bench", mode, "127.0.0.1", port, "-d", "1s", "--json"]);
+        Assert.Equal(1, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith($"sock: connect to 127.0.0.1:{port} failed: connection refused", line, StringComparison.Ordinal);
+        var error = JsonDocument.Parse(run.Stdout).RootElement;
+        Assert.Equal(mode, error.GetProperty("mode").GetString());
+        Assert.Equal($"127.0.0.1:{port}", error.GetProperty("target").GetString());
+        Assert.Equal(line["sock: ".Length..], error.GetProperty("error").GetString());
+        Assert.Equal(1, error.GetProperty("exitCode").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("echo", "0")]
+    [InlineData("echo", "-5")]
+    [InlineData("udp", "0")]
+    [InlineData("connect", "1.5")]
+    public async Task a_count_that_is_not_a_whole_positive_number_says_not_a_count(string mode, string count)
+    {
+        var run = await SockRunner.RunAsync(["bench", mode, "127.0.0.1", "7", "-n", count]);
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.Contains("not a count", line);
+        Assert.DoesNotContain("rate", line);
+    }
+
+    [Fact]
+    public async Task udp_echo_rate_is_per_second_of_sending_not_of_the_drain_after_it()
+    {
+        using var echo = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        echo.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        using var stop = new CancellationTokenSource();
+        var responder = Sock.Tests.Scanning.UdpResponder.EchoAsync(echo, stop.Token);
+        var port = ((IPEndPoint)echo.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = await SockRunner.RunAsync(["bench", "udp", "127.0.0.1", port, "--echo", "--rate", "2000", "-d", "2s", "--json"], timeout: TimeSpan.FromSeconds(30));
+        await stop.CancelAsync();
+        var totals = Json(run).GetProperty("totals");
+        var seconds = totals.GetProperty("seconds").GetDouble();
+        // Sending stops at 2 s; the 0.5 s spent waiting for the last echoes afterwards is not sending time.
+        Assert.InRange(seconds, 1.9, 2.45);
+        var messages = totals.GetProperty("messages").GetInt64();
+        Assert.Equal(Math.Round(messages / seconds, 1), totals.GetProperty("messagesPerSecond").GetDouble(), 0.5);
+    }
+
+    [Fact]
+    public async Task connect_stops_at_the_deadline_even_with_a_connect_in_flight()
+    {
+        // A listener that never accepts: once its backlog is full, the kernel drops SYNs and a connect waits for the
+        // SYN's retry (1 s, then 3 s…), far past a 1 s run.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var run = await SockRunner.RunAsync(["bench", "connect", "127.0.0.1", port, "-d", "1s", "--json"], timeout: TimeSpan.FromSeconds(30));
+        var totals = Json(run).GetProperty("totals");
+        Assert.InRange(totals.GetProperty("seconds").GetDouble(), 0.9, 1.6);
+        Assert.Equal(0, totals.GetProperty("errors").GetInt64());
+    }
+
+    [Theory]
     [InlineData("bench fly 127.0.0.1 1")]
     [InlineData("bench echo 127.0.0.1")]
     [InlineData("bench echo 127.0.0.1 7 -s 0")]

@@ -51,6 +51,20 @@ public class DemoCommandTests
         Assert.Contains($"pid=", rows[0]);
     }
 
+    [Theory]
+    [InlineData("--udp", "127.0.0.1")]
+    [InlineData("--udp -6", "[::1]")]
+    public async Task demo_udp_refusal_names_the_address_and_explains_the_icmp_error(string flags, string loopback)
+    {
+        var run = await SockRunner.RunAsync($"demo {flags}");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        // The last step's error names where the datagram went, not "-".
+        Assert.Matches(@"receive from " + System.Text.RegularExpressions.Regex.Escape(loopback) + @":\d+ failed: connection refused", run.Stdout);
+        Assert.DoesNotContain("receive from - ", run.Stdout);
+        Assert.Contains("ICMP port unreachable", run.Stdout);
+        Assert.Contains("connected", run.Stdout);
+    }
+
     [Fact]
     public async Task demo_rejects_contradictory_options()
     {

@@ -44,6 +44,24 @@ public class ServicesCommandTests
     }
 
     [Fact]
+    public async Task iana_names_port_80_http_not_its_alias()
+    {
+        var run = await SockRunner.RunAsync("services 80 --source iana");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"(?m)^http\s+80/tcp\s", run.Stdout);
+        Assert.DoesNotContain("www-http", run.Stdout);
+    }
+
+    [Fact]
+    public async Task port_zero_is_reserved_not_unassigned()
+    {
+        var run = await SockRunner.RunAsync("services 0/tcp");
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"(?m)^\(reserved\)\s+0/tcp\s.*\biana\b.*Reserved", run.Stdout);
+        Assert.DoesNotContain("(unassigned)", run.Stdout);
+    }
+
+    [Fact]
     public async Task json_output_carries_both_names()
     {
         var run = await SockRunner.RunAsync("services 80/tcp --json");
@@ -51,7 +69,8 @@ public class ServicesCommandTests
         using var doc = JsonDocument.Parse(run.Stdout);
         var e = doc.RootElement.EnumerateArray().Single();
         Assert.Equal(80, e.GetProperty("port").GetInt32());
-        Assert.Equal("www-http", e.GetProperty("ianaName").GetString());
+        // IANA's service name for 80/tcp, not its alias www-http (which IANA notes is a duplicate of "http").
+        Assert.Equal("http", e.GetProperty("ianaName").GetString());
         Assert.Equal("WellKnown", e.GetProperty("class").GetString());
     }
 

@@ -33,7 +33,7 @@ public sealed class ServiceRegistryTests : IDisposable
     {
         var e = Assert.Single(Registry().Lookup(ServiceQuery.Parse("80/tcp")));
         Assert.Equal("http", e.SystemName);
-        Assert.Equal("www-http", e.IanaName);
+        Assert.Equal("http", e.IanaName);
         Assert.Equal(["www"], e.SystemAliases);
         Assert.Equal("system+iana", e.Sources);
         Assert.Equal(PortClass.WellKnown, e.Class);

@@ -103,6 +103,55 @@ public class SocketFilterTests
         Assert.StartsWith(error, $"{ex.Operation} {ex.Target}: {ex.Reason}");
     }
 
+    [Theory]
+    [InlineData("(", ")")]
+    [InlineData("not ", "")]
+    [InlineData("! ", "")]
+    [InlineData("!", "")]
+    public void nesting_deeper_than_256_is_a_usage_error(string open, string close)
+    {
+        var filter = string.Concat(Enumerable.Repeat(open, 40_000)) + " sport = :22 " + string.Concat(Enumerable.Repeat(close, 40_000));
+        var ex = Assert.Throws<SockException>(() => SocketFilter.Parse(filter));
+        Assert.Equal(SockErrorKind.Usage, ex.Kind);
+        Assert.EndsWith("nested more than 256 deep (parentheses and not)", ex.Reason);
+    }
+
+    [Fact]
+    public void nesting_up_to_256_deep_still_parses_and_matches()
+    {
+        var filter = SocketFilter.Parse(new string('(', 256) + " sport = :8080 " + new string(')', 256));
+        Assert.Equal("listen8080 web", string.Join(' ', Rows.Where(r => filter.Matches(r.Value)).Select(r => r.Key)));
+        var nots = SocketFilter.Parse(string.Concat(Enumerable.Repeat("not ", 256)) + "sport = :8080");
+        Assert.Equal("listen8080 web", string.Join(' ', Rows.Where(r => nots.Matches(r.Value)).Select(r => r.Key)));
+    }
+
+    [Fact]
+    public void a_chain_of_100000_terms_matches_on_a_small_stack()
+    {
+        // A chain of or/and is not nesting: it parses, and matching it does not recurse per term. On a 256 KiB stack a
+        // recursion 100,000 deep would overflow and take the process down.
+        var or = SocketFilter.Parse(string.Join(" or ", Enumerable.Range(1, 100_000).Select(i => $"sport = :{i % 60000 + 1}")) + " or sport = :8080");
+        var and = SocketFilter.Parse(string.Join(" and ", Enumerable.Repeat("dport != :7", 100_000)));
+        string? kept = null, kept2 = null;
+        var t = new Thread(() =>
+        {
+            kept = string.Join(' ', Rows.Where(r => or.Matches(r.Value)).Select(r => r.Key));
+            kept2 = string.Join(' ', Rows.Where(r => and.Matches(r.Value)).Select(r => r.Key));
+        }, 256 * 1024);
+        t.Start();
+        Assert.True(t.Join(TimeSpan.FromSeconds(30)));
+        Assert.Equal("listen8080 web client ssh6 tw synsent mapped dns", kept);
+        Assert.Equal("listen8080 web client ssh6 tw synsent mapped dns", kept2);
+    }
+
+    [Fact]
+    public void a_word_of_many_bangs_is_read_in_linear_time()
+    {
+        // "!!!…!state" was cut one '!' at a time by copying the rest of the word: quadratic in the word's length.
+        var ex = Assert.Throws<SockException>(() => SocketFilter.Parse(new string('!', 200_000) + "state"));
+        Assert.EndsWith("nested more than 256 deep (parentheses and not)", ex.Reason);
+    }
+
     [Fact]
     public void leading_state_words_set_the_state_mask_like_ss()
     {

@@ -58,6 +58,18 @@ public class StatCommandTests
     }
 
     [Fact]
+    public async Task forty_thousand_nested_parentheses_are_a_usage_error_not_a_stack_overflow()
+    {
+        // The repro: this crashed the process with "Stack overflow" (exit 134).
+        var filter = new string('(', 40_000) + " sport = :22 " + new string(')', 40_000);
+        var run = await SockRunner.RunAsync(["stat", "-tan", filter]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        var line = Assert.Single(run.StderrLines);
+        Assert.Equal("sock: filter at word 257 '(': nested more than 256 deep (parentheses and not)", line);
+        Assert.Empty(run.Stdout);
+    }
+
+    [Fact]
     public async Task who_names_the_process_holding_a_port()
     {
         using var l = Listener(IPAddress.Loopback);
@@ -152,9 +164,8 @@ public class StatWithoutRootTests
     public async Task without_root_the_missing_processes_are_said_once()
     {
         if (!Environment.IsPrivilegedProcess || !ExternalTool.Exists("setpriv")) Assert.Fail("this test needs root and setpriv to drop to nobody");
-        var dotnet = Environment.ProcessPath!.EndsWith("dotnet", StringComparison.Ordinal) ? Environment.ProcessPath : "dotnet";
-        var run = await ExternalTool.RunAsync("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-            "env", "DOTNET_CLI_HOME=/tmp", "HOME=/tmp", "NO_COLOR=1", dotnet, "exec", SockRunner.SockDll, "stat", "-tanp");
+        var run = await ExternalTool.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups",
+            "env", "DOTNET_CLI_HOME=/tmp", "HOME=/tmp", "NO_COLOR=1", .. SockRunner.Executable, "stat", "-tanp"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         var note = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal("sock: note: not running as root: other users' processes are not visible, so their sockets show no process", note);

@@ -107,16 +107,33 @@ public class ConnectTests
 
     [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task idle_timeout_ends_a_silent_connection(string transport)
+    public async Task idle_timeout_ends_a_silent_connection_with_exit_1(string transport)
     {
         var (server, target) = Net.TestListener(transport);
         using var _ = server;
+        // sock's idle clock starts at its connect, which lies between this line and the accept below; so the clock is
+        // started here, before sock exists, and bounds the idle time from below whatever the load.
+        var sw = Stopwatch.StartNew();
         await using var sock = RunningProcess.Sock(["connect", "-v", "-i", "500ms", .. target.ConnectArgs]);
         using var c = await server.AcceptAsync();
-        var sw = Stopwatch.StartNew();
-        Assert.Equal(0, await sock.WaitForExitAsync(10));
-        Assert.InRange(sw.Elapsed.TotalMilliseconds, 300, 5000);
-        Assert.Contains(sock.StderrLines, l => l.Contains("idle timeout", StringComparison.Ordinal));
+        // As ncat ("Idle timeout expired", exit 1): a session that went silent did not succeed.
+        Assert.Equal(1, await sock.WaitForExitAsync(10));
+        Assert.True(sw.Elapsed >= TimeSpan.FromMilliseconds(500), $"exited {sw.Elapsed} after starting: before -i ran out");
+        Assert.Contains(sock.StderrLines, l => l == "sock: idle timeout expired: nothing moved either way for 500ms (-i)");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task udp_idle_timeout_is_exit_1_while_stdin_is_open_but_after_stdin_ends_it_is_the_wait_for_replies(string transport)
+    {
+        var (server, target) = Net.TestListener(transport);
+        using var _ = server;
+        await using var silent = RunningProcess.Sock(["connect", "-i", "400ms", .. target.ConnectArgs]);
+        Assert.Equal(1, await silent.WaitForExitAsync(10));
+        Assert.Contains(silent.StderrLines, l => l.StartsWith("sock: idle timeout expired", StringComparison.Ordinal));
+        // stdin ended: -i only says how long to wait for replies (ncat exits 0 here too).
+        var done = await SockRunner.RunAsync(["connect", "-i", "400ms", .. target.ConnectArgs], "x");
+        Assert.True(done.ExitCode == 0, done.ToString());
     }
 
     [Theory]
@@ -132,6 +149,22 @@ public class ConnectTests
         var closed = await SockRunner.RunAsync(["connect", "-z", .. target.ConnectArgs]);
         Assert.Equal(1, closed.ExitCode);
         Assert.Single(closed.StderrLines);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task zero_io_udp_refusal_names_the_address(string transport)
+    {
+        // A port just bound and let go: nothing listens there, so the kernel answers with ICMP port unreachable.
+        var (probe, target) = Net.TestListener(transport);
+        probe.Dispose();
+        var run = await SockRunner.RunAsync(["connect", "-z", "-v", "-w", "2s", .. target.ConnectArgs]);
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var address = transport == Transports.Udp6 ? $"[{target.Host}]:{target.Port}" : $"{target.Host}:{target.Port}";
+        var error = Assert.Single(run.StderrLines, l => l.StartsWith("sock: ", StringComparison.Ordinal));
+        Assert.Contains(address, error);
+        Assert.Contains("ICMP port unreachable", error);
+        Assert.DoesNotContain(" - failed", error);
     }
 
     [Theory]

@@ -68,7 +68,7 @@ public class FaultTests(ITestOutputHelper output)
                 return;
             }
             run = await ExternalTool.RunAsync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp",
-                "dotnet", "exec", SockRunner.SockDll, .. args]);
+                .. SockRunner.Executable, .. args]);
         }
         else
         {

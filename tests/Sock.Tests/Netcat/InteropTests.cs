@@ -75,7 +75,7 @@ public class InteropTests(InteropTests.Payloads payloads) : IClassFixture<Intero
         };
         await using var srv = RunningProcess.Tool("sh", false, "-c", server);
         await Net.WaitListeningAsync(transport, port, path);
-        var client = await Sh($"dotnet exec {SockRunner.SockDll} connect {SockTarget(transport, endpoint, port, path)} < {payload} | sha256sum");
+        var client = await Sh($"{SockRunner.Shell} connect {SockTarget(transport, endpoint, port, path)} < {payload} | sha256sum");
         Assert.True(client.ExitCode == 0, client.ToString());
         if (tool is "nc.openbsd" or "ncat")
         {
@@ -131,7 +131,7 @@ public class InteropTests(InteropTests.Payloads payloads) : IClassFixture<Intero
         await using (var srv = RunningProcess.Tool("sh", false, "-c", server))
         {
             await Net.WaitListeningAsync(transport, port, path);
-            var got = await Sh($"dotnet exec {SockRunner.SockDll} connect --recv-only {SockTarget(transport, endpoint, port, path)} | sha256sum");
+            var got = await Sh($"{SockRunner.Shell} connect --recv-only {SockTarget(transport, endpoint, port, path)} | sha256sum");
             Assert.True(got.ExitCode == 0, got.ToString());
             Assert.Equal($"{sha}  -\n", got.Stdout);
         }
@@ -140,7 +140,7 @@ public class InteropTests(InteropTests.Payloads payloads) : IClassFixture<Intero
         // Its own directory: the tool's socket file may still be in the first one, and sock would replace it.
         using var ldir = new TempDirectory("sock-nc-");
         var listen = Net.ListenArgs(transport, ldir, out var lpath);
-        await using var sock = RunningProcess.Tool("sh", false, "-c", $"dotnet exec {SockRunner.SockDll} listen -v {string.Join(' ', listen)} < {payload}");
+        await using var sock = RunningProcess.Tool("sh", false, "-c", $"{SockRunner.Shell} listen -v {string.Join(' ', listen)} < {payload}");
         var m = await sock.WaitForStderrAsync(@"^Listening on (\S+)");
         var target = Net.TargetFrom(transport, m.Groups[1].Value, lpath);
         var client = tool switch

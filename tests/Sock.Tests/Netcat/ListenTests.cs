@@ -172,6 +172,50 @@ public class ListenTests
         Assert.Equal(admitted ? "data\n" : "", sock.StdoutText);
     }
 
+    // IPv4-mapped entries against IPv4 peers. "tcp4" binds 127.0.0.1, where the peer shows as 127.0.0.1; "tcp6" is the
+    // dual-stack [::] listener (no address given), where a client of 127.0.0.1 shows as ::ffff:127.0.0.1 and one of ::1
+    // as itself.
+    public static TheoryData<string, string, string, string, bool> MappedAccessRules => new()
+    {
+        { Transports.Tcp4, "127.0.0.1", "--deny", "::ffff:127.0.0.1", false },
+        { Transports.Tcp4, "127.0.0.1", "--deny", "::ffff:0:0/96", false },
+        { Transports.Tcp4, "127.0.0.1", "--allow", "::ffff:127.0.0.1", true },
+        { Transports.Tcp6, "127.0.0.1", "--deny", "::ffff:0:0/96", false },
+        { Transports.Tcp6, "127.0.0.1", "--deny", "::ffff:127.0.0.1", false },
+        { Transports.Tcp6, "127.0.0.1", "--deny", "127.0.0.1", false },
+        { Transports.Tcp6, "127.0.0.1", "--allow", "::ffff:127.0.0.0/104", true },
+        { Transports.Tcp6, "::1", "--deny", "::ffff:0:0/96", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(MappedAccessRules))]
+    public async Task ipv4_mapped_entries_match_ipv4_peers(string transport, string client, string option, string rule, bool admitted)
+    {
+        var bind = transport == Transports.Tcp4 ? new[] { "127.0.0.1", "0" } : ["0"];
+        await using var sock = RunningProcess.Sock(["listen", "-v", "-k", option, rule, .. bind]);
+        var m = await sock.WaitForStderrAsync(@"^Listening on (\S+)");
+        var port = int.Parse(m.Groups[1].Value[(m.Groups[1].Value.LastIndexOf(':') + 1)..]);
+        var target = new Target(client == "::1" ? Transports.Tcp6 : Transports.Tcp4, client, port, null);
+        using var c = await target.ConnectAsync();
+        await c.SendAsync("data\n"u8.ToArray());
+        if (admitted)
+        {
+            await sock.WaitForStderrAsync("1 connected");
+            c.Shutdown(SocketShutdown.Send);
+            await sock.WaitForStderrAsync("closed");
+        }
+        else
+        {
+            await sock.WaitForStderrAsync("denied");
+            var n = 0;
+            try { n = (await Net.ReadToEndAsync(c)).Length; } catch (SocketException) { }
+            Assert.Equal(0, n);
+        }
+        sock.Process.Kill();
+        await sock.WaitForExitAsync();
+        Assert.Equal(admitted ? "data\n" : "", sock.StdoutText);
+    }
+
     [Theory]
     [InlineData(Transports.Tcp4, "127.0.0.1", "127.0.0.0/8")]
     [InlineData(Transports.Tcp6, "::1", "::/0")]
@@ -193,6 +237,18 @@ public class ListenTests
         var sw = Stopwatch.StartNew();
         Assert.Empty(await Net.ReadToEndAsync(c));
         Assert.InRange(sw.Elapsed.TotalMilliseconds, 250, 5000);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task idle_timeout_ends_the_one_client_session_with_exit_1(string transport)
+    {
+        // ncat -l -i ends with "Idle timeout expired" and a failure status; -k (above) only closes the idle client.
+        var (sock, target) = await Net.StartListenerAsync(transport, "-i", "400ms");
+        await using var _ = sock;
+        using var c = await target.ConnectAsync();
+        Assert.Equal(1, await sock.WaitForExitAsync(10));
+        Assert.Contains(sock.StderrLines, l => l == "sock: idle timeout expired: nothing moved either way for 400ms (-i)");
     }
 
     [Theory]

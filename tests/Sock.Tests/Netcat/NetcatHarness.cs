@@ -58,6 +58,9 @@ public sealed class RunningProcess : IAsyncDisposable
 
     public static RunningProcess Sock(params string[] args) => new(SockRunner.Start(args), hashStdout: false);
 
+    /// <summary>Watches a process the caller started (with every stream redirected).</summary>
+    public static RunningProcess Of(Process p) => new(p, hashStdout: false);
+
     public static RunningProcess SockHashed(params string[] args) => new(SockRunner.Start(args), hashStdout: true);
 
     public static RunningProcess Tool(string name, bool hashStdout, params string[] args)

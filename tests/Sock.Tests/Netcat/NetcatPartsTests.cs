@@ -20,6 +20,26 @@ public class NetcatPartsTests
         Assert.Equal(admitted, list.Admits(IPAddress.Parse(peer)));
     }
 
+    [Theory]
+    [InlineData("::ffff:127.0.0.1", "127.0.0.1", false)]
+    [InlineData("::ffff:127.0.0.1", "::ffff:127.0.0.1", false)]
+    [InlineData("::ffff:0:0/96", "127.0.0.1", false)]
+    [InlineData("::ffff:0:0/96", "::ffff:10.9.8.7", false)]
+    [InlineData("::ffff:127.0.0.0/104", "127.200.0.1", false)]
+    [InlineData("::ffff:127.0.0.0/104", "128.0.0.1", true)]
+    [InlineData("127.0.0.1", "::ffff:127.0.0.1", false)]
+    [InlineData("::ffff:0:0/96", "::1", true)]
+    [InlineData("::/0", "127.0.0.1", false)]
+    [InlineData("::ffff:127.0.0.1", "::1", true)]
+    public async Task ipv4_mapped_entries_and_peers_are_one_address(string deny, string peer, bool admitted)
+    {
+        var list = await AccessList.CreateAsync([], [deny], noDns: true, CancellationToken.None);
+        Assert.Equal(admitted, list.Admits(IPAddress.Parse(peer)));
+        // The same entry as an allow list admits exactly the peers the deny list refused.
+        var allow = await AccessList.CreateAsync([deny], [], noDns: true, CancellationToken.None);
+        Assert.Equal(!admitted, allow.Admits(IPAddress.Parse(peer)));
+    }
+
     [Fact]
     public async Task deny_lists_and_allow_winning()
     {

@@ -57,6 +57,28 @@ public class ScanCommandTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public async Task four_billion_probes_are_a_usage_error_naming_the_product()
+    {
+        // Was "internal error: Arithmetic operation resulted in an overflow", exit 1.
+        var run = await SockRunner.RunAsync(["scan", "127.0.0.0/16", "-p", "-"]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("sock: scan of 65,536 addresses x 65,535 ports: 4,294,901,760 probes, more than the 16,777,216 one scan may hold (scan fewer ports or a smaller range)",
+            Assert.Single(run.StderrLines));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
+    public async Task more_than_a_16_of_targets_in_all_is_a_usage_error()
+    {
+        // Each range is within the /16 limit; together they are not. Was: every one expanded and scanned.
+        var run = await SockRunner.RunAsync(["scan", "127.0.0.0/16", "127.1.0.0/17", "-p", "1"]);
+        Assert.True(run.ExitCode == 2, run.ToString());
+        Assert.Equal("sock: targets 127.0.0.0/16 127.1.0.0/17: more than 65,536 addresses in all (one scan holds at most a /16's worth; scan the ranges one at a time)",
+            Assert.Single(run.StderrLines));
+        Assert.Equal("", run.Stdout);
+    }
+
+    [Fact]
     public async Task an_empty_port_list_is_a_usage_error()
     {
         var run = await SockRunner.RunAsync(["scan", "127.0.0.1", "-p", ""]);
@@ -80,7 +102,7 @@ public class ScanCommandTests(ITestOutputHelper output)
         Assert.Matches($@"(?m)^{PortOf(b)}/tcp\s+open\s+\S+", run.Stdout);
         Assert.DoesNotContain("80/tcp", run.Stdout);
         var scanned = last - first + 1 + 1;
-        Assert.Contains($"{scanned - 2:N0} closed ports not shown (conn-refused)", run.Stdout);
+        Assert.Contains($"Not shown: {scanned - 2:N0} closed tcp ports (conn-refused)", run.Stdout);
         Assert.Matches(@"Scanned 1 host, [\d,]+ tcp ports in [\d.]+s \([\d,]+ ports/s", run.Stdout);
         Assert.DoesNotContain("\u001b", run.Stdout);
     }
@@ -213,7 +235,7 @@ public class ScanCommandTests(ITestOutputHelper output)
         }
         await using (ns)
         {
-            var run = await ScanNamespace.RunAsync(ns.Exec("dotnet", "exec", SockRunner.SockDll, "scan", "10.232.1.1", "-p", "22,80"));
+            var run = await ScanNamespace.RunAsync(ns.Exec([.. SockRunner.Executable, "scan", "10.232.1.1", "-p", "22,80"]));
             Assert.Equal(1, run.ExitCode);
             var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
             Assert.StartsWith("sock: scan 10.232.1.1 failed: unreachable", line);
@@ -234,7 +256,7 @@ public class ScanCommandTests(ITestOutputHelper output)
         await using (ns)
         {
             var port = ns.Listen(new IPEndPoint(IPAddress.Loopback, 0));
-            var run = await ScanNamespace.RunAsync(ns.Exec("dotnet", "exec", SockRunner.SockDll, "scan", "no-such-host.invalid", "127.0.0.1", "-p", port.ToString()),
+            var run = await ScanNamespace.RunAsync(ns.Exec([.. SockRunner.Executable, "scan", "no-such-host.invalid", "127.0.0.1", "-p", port.ToString()]),
                 timeout: TimeSpan.FromSeconds(60));
             Assert.Equal(1, run.ExitCode);
             var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
@@ -262,7 +284,7 @@ public class ScanCommandTests(ITestOutputHelper output)
             return;
         }
         // Soft and hard limit 160: the scan cannot raise it, so it must fit 4,000 ports through what is left.
-        var run = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "prlimit", "--nofile=160:160", "dotnet", "exec", SockRunner.SockDll,
+        var run = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "prlimit", "--nofile=160:160", .. SockRunner.Executable,
             "scan", FreshLoopback().ToString(), "-p", "1-4000", "--max-parallel", "4096", "--json"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         using var doc = JsonDocument.Parse(run.Stdout);

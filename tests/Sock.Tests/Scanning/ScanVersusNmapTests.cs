@@ -12,8 +12,6 @@ namespace Sock.Tests.Scanning;
 /// </summary>
 public class ScanVersusNmapTests(ITestOutputHelper output)
 {
-    private static readonly string Sock = SockRunner.SockDll;
-
     [Theory]
     [InlineData("127.0.0.1", "epoll")]
     [InlineData("::1", "epoll")]
@@ -42,7 +40,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
             var nmap = await ScanNamespace.RunAsync(ns.Exec("nmap", "-sT", family == "-6" ? "-6" : "-4", "-n", "-Pn", "-p-", "-oX", "-", loopback));
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(ns.Exec("env", $"SOCK_SCAN_ENGINE={engine}", "dotnet", "exec", Sock, "scan", loopback, "-p", "-", "--json"));
+            var sock = await ScanNamespace.RunAsync(ns.Exec(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", loopback, "-p", "-", "--json"]));
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var nmapOpen = PortVerdicts.OpenFromNmapXml(nmap.Stdout);
@@ -70,7 +68,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
         {
             var six = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
             var before = await ScanNamespace.RunAsync(["nmap", "-sT", six, "-n", "-Pn", "-p-", "-oX", "-", address.ToString()]);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", Sock, "scan", address.ToString(), "-p", "-", "--json"]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", address.ToString(), "-p", "-", "--json"]);
             var after = await ScanNamespace.RunAsync(["nmap", "-sT", six, "-n", "-Pn", "-p-", "-oX", "-", address.ToString()]);
             var a = PortVerdicts.OpenFromNmapXml(before.Stdout);
             var b = PortVerdicts.OpenFromNmapXml(after.Stdout);
@@ -121,7 +119,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var ports = "2000-2005,2010-2015,2020-2025,2030-2035,2040-2045,2050-2055,2060-2065";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, "-oX", "-", ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "dotnet", "exec", Sock, "scan", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
+            var sock = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var expected = PortVerdicts.FromNmapXml(nmap.Stdout);
@@ -139,6 +137,46 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             Assert.Equal(("filtered", "host-unreach"), actual[2020]);
             Assert.Equal(("open", "syn-ack"), actual[open[0]]);
             Assert.Equal(("closed", "conn-refused"), actual[2065]);
+        }
+    }
+    [Fact]
+    public async Task the_not_shown_line_breaks_ports_down_by_reason_as_nmaps_does()
+    {
+        if (!ExternalTool.Exists("nmap"))
+        {
+            output.WriteLine("skipped: nmap is not installed");
+            return;
+        }
+        var (ns, why) = await ScanNamespace.TryCreateAsync();
+        if (ns is null)
+        {
+            output.WriteLine($"skipped: {why}");
+            return;
+        }
+        await using (ns)
+        {
+            // 30 silent ports and 2 that answer host-unreachable: nmap sums both up as filtered, by reason.
+            await ns.ApplyNftAsync("""
+                table inet sockscan {
+                  chain input {
+                    type filter hook input priority 0; policy accept;
+                    tcp dport 2100-2129 drop
+                    tcp dport 2130-2131 reject with icmp type host-unreachable
+                  }
+                }
+                """);
+            var open = ns.Listen(new IPEndPoint(ns.Inside, 2132));
+            const string ports = "2100-2132";
+            var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
+            Assert.True(nmap.ExitCode == 0, nmap.Stderr);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports]);
+            Assert.True(sock.ExitCode == 0, sock.Stderr);
+            output.WriteLine(nmap.Stdout);
+            output.WriteLine(sock.Stdout);
+            static string NotShown(string text) => text.Split('\n').Single(l => l.StartsWith("Not shown: ", StringComparison.Ordinal)).Trim();
+            Assert.Equal("Not shown: 30 filtered tcp ports (no-response), 2 filtered tcp ports (host-unreach)", NotShown(nmap.Stdout));
+            Assert.Equal(NotShown(nmap.Stdout), NotShown(sock.Stdout));
+            Assert.Matches($@"(?m)^{open}/tcp\s+open\s", sock.Stdout);
         }
     }
 }

@@ -69,7 +69,7 @@ public class UdpProbeTests(ITestOutputHelper output)
             const string ports = "3000-3003,3010-3013,3020-3025";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sU", "-n", "-Pn", "-p", ports, "-oX", "-", ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["dotnet", "exec", SockRunner.SockDll, "scan", "--udp", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", "--udp", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock {sock.Elapsed.TotalSeconds:0.00}s");
             var expected = PortVerdicts.FromNmapXml(nmap.Stdout);
@@ -81,6 +81,45 @@ public class UdpProbeTests(ITestOutputHelper output)
             Assert.Equal("filtered", actual[3010].State);
             Assert.Equal("open", actual[3020].State);
             Assert.Equal("closed", actual[3022].State);
+        }
+    }
+
+    [Fact]
+    public async Task silent_udp_ports_are_listed_as_open_filtered_as_nmap_lists_them()
+    {
+        if (!NmapCanScanUdp(output)) return;
+        var (ns, why) = await ScanNamespace.TryCreateAsync();
+        if (ns is null)
+        {
+            output.WriteLine($"skipped: {why}");
+            return;
+        }
+        await using (ns)
+        {
+            // 3 silent ports (open|filtered), 30 closed ones (ICMP port unreachable) and one that echoes.
+            await ns.ApplyNftAsync("""
+                table inet sockscan {
+                  chain input {
+                    type filter hook input priority 0; policy accept;
+                    udp dport 3100-3102 drop
+                  }
+                }
+                """);
+            ns.EchoUdp(new IPEndPoint(ns.Inside, 3103));
+            const string ports = "3100-3133";
+            var nmap = await ScanNamespace.RunAsync(["nmap", "-sU", "-n", "-Pn", "-p", ports, ns.Inside.ToString()]);
+            Assert.True(nmap.ExitCode == 0, nmap.Stderr);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", "--udp", ns.Inside.ToString(), "-p", ports]);
+            Assert.True(sock.ExitCode == 0, sock.Stderr);
+            output.WriteLine(nmap.Stdout);
+            output.WriteLine(sock.Stdout);
+            static List<string> Rows(string text) => [.. text.Split('\n').Select(l => System.Text.RegularExpressions.Regex.Match(l, @"^(\d+/udp)\s+(\S+)"))
+                .Where(m => m.Success).Select(m => $"{m.Groups[1].Value} {m.Groups[2].Value}")];
+            static string NotShown(string text) => text.Split('\n').Single(l => l.StartsWith("Not shown: ", StringComparison.Ordinal)).Trim();
+            Assert.Equal(["3100/udp open|filtered", "3101/udp open|filtered", "3102/udp open|filtered", "3103/udp open"], Rows(sock.Stdout));
+            Assert.Equal(Rows(nmap.Stdout), Rows(sock.Stdout));
+            Assert.Equal("Not shown: 30 closed udp ports (port-unreach)", NotShown(sock.Stdout));
+            Assert.Equal(NotShown(nmap.Stdout), NotShown(sock.Stdout));
         }
     }
 

@@ -232,8 +232,12 @@ public class ServeCommandTests
             await client.SendAllAsync("table\n"u8.ToArray());
             await client.ReadExactlyAsync(6);
             await serve.SignalAsync("USR1");
-            var row = await serve.WaitForStderrAsync(l => l.Contains("ESTABLISHED", StringComparison.Ordinal));
-            Assert.Contains($"127.0.0.1:{port}", row);
+            var row = await serve.WaitForStderrAsync(l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\d+\s") && l.Contains($"127.0.0.1:{port}", StringComparison.Ordinal) && !l.Contains("LISTEN", StringComparison.Ordinal));
+            // One vocabulary: the table names the state as `sock stat` (and ss) does for the same socket.
+            var stat = await SockRunner.RunAsync($"stat -tanH sport = :{port}");
+            Assert.Contains(stat.Stdout.Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^ESTAB\s.*127\.0\.0\.1:{port}\s"));
+            Assert.Matches(@"\sESTAB\s", row);
+            Assert.DoesNotContain("ESTABLISHED", row);
             Assert.Contains(Sock.Core.Endpoints.EndpointText.Format(client.LocalEndPoint), row);
             Assert.Contains(serve.StderrLines, l => l.StartsWith("ID ", StringComparison.Ordinal) && l.Contains("BYTES-IN", StringComparison.Ordinal));
         }
@@ -421,8 +425,121 @@ public class ServeCommandTests
     public async Task status_with_json_prints_socket_records()
     {
         await using var serve = await ServeProcess.StartAsync("serve discard --port 0 --udp --bind 127.0.0.1 --status 200ms --json", 1);
-        await serve.WaitForStderrAsync(l => l.Contains("\"state\": \"UNCONN\"", StringComparison.Ordinal));
-        Assert.Contains(serve.StderrLines, l => l.Contains("\"protocol\": \"udp\"", StringComparison.Ordinal));
+        var status = await serve.WaitForStdoutAsync(l => l.Contains("\"event\":\"status\"", StringComparison.Ordinal));
+        using var doc = System.Text.Json.JsonDocument.Parse(status);
+        var socket = doc.RootElement.GetProperty("sockets").EnumerateArray().Single();
+        Assert.Equal("UNCONN", socket.GetProperty("state").GetString());
+        Assert.Equal("udp", socket.GetProperty("protocol").GetString());
+    }
+
+    public static TheoryData<string> JsonTransports => new() { Transports.Tcp4, Transports.Tcp6, Transports.Udp4, Transports.Udp6, Transports.Unix, Transports.UnixDatagram };
+
+    [Theory]
+    [MemberData(nameof(JsonTransports))]
+    public async Task json_is_one_event_per_stdout_line_in_order(string transport)
+    {
+        using var dir = new TempDirectory("sock-serve-json-");
+        var path = dir.File("echo.sock");
+        var where = transport switch
+        {
+            Transports.Tcp4 => "--port 0 --tcp --bind 127.0.0.1",
+            Transports.Tcp6 => "--port 0 --tcp --bind ::1",
+            Transports.Udp4 => "--port 0 --udp --bind 127.0.0.1",
+            Transports.Udp6 => "--port 0 --udp --bind ::1",
+            Transports.Unix => $"--unix {path}",
+            _ => $"--unix {path} --udp",
+        };
+        var datagram = transport is Transports.Udp4 or Transports.Udp6 or Transports.UnixDatagram;
+        await using var serve = await ServeProcess.StartAsync($"serve echo {where} -v --status 200ms --json", 1);
+        var address = serve.Listeners().Values.Single();
+        EndPoint target = transport switch
+        {
+            Transports.Unix or Transports.UnixDatagram => new UnixDomainSocketEndPoint(path),
+            _ => IPEndPoint.Parse(address),
+        };
+        // Two exchanges from one client; a datagram client binds an address of its own to be answered.
+        using (var client = new Socket(target.AddressFamily, datagram ? SocketType.Dgram : SocketType.Stream,
+            target is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : datagram ? ProtocolType.Udp : ProtocolType.Tcp))
+        {
+            if (transport == Transports.UnixDatagram) client.Bind(new UnixDomainSocketEndPoint(dir.File("me.sock")));
+            await client.ConnectAsync(target);
+            var reply = new byte[64];
+            foreach (var text in new[] { "one\n", "two\n" })
+            {
+                await client.SendAsync(Encoding.ASCII.GetBytes(text));
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                Assert.Equal(text.Length, await client.ReceiveAsync(reply, SocketFlags.None, cts.Token));
+            }
+            await serve.WaitForStdoutAsync(l => l.Contains(datagram ? "\"event\":\"datagrams\"" : "\"event\":\"opened\"", StringComparison.Ordinal));
+        }
+        if (!datagram) await serve.WaitForStdoutAsync(l => l.Contains("\"event\":\"closed\"", StringComparison.Ordinal));
+        await serve.WaitForStdoutAsync(l => l.Contains("\"event\":\"status\"", StringComparison.Ordinal));
+        await serve.SignalAsync("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+
+        // Every line of stdout is one JSON object with an event and a time; nothing else is there.
+        var events = serve.StdoutLines.Select(l =>
+        {
+            using var doc = System.Text.Json.JsonDocument.Parse(l);
+            Assert.Equal(System.Text.Json.JsonValueKind.Object, doc.RootElement.ValueKind);
+            Assert.True(doc.RootElement.TryGetProperty("time", out _), l);
+            return doc.RootElement.Clone();
+        }).ToList();
+        Assert.Empty(serve.StderrLines);
+        var names = events.Select(e => e.GetProperty("event").GetString()!).Where(n => n != "status").ToList();
+        Assert.Equal(datagram ? ["serving", "datagrams", "datagrams", "stopping", "stopped"] : ["serving", "opened", "closed", "stopping", "stopped"], names);
+        Assert.Contains(events, e => e.GetProperty("event").GetString() == "status");
+        if (datagram)
+        {
+            // The first exchange is logged at once, the second (within a second of it) summed up at the stop.
+            var d = events.Where(e => e.GetProperty("event").GetString() == "datagrams").ToList();
+            Assert.Equal(2, d.Sum(e => e.GetProperty("datagramsIn").GetInt32()));
+            Assert.Equal(8, d.Sum(e => e.GetProperty("bytesOut").GetInt64()));
+        }
+        else
+        {
+            var closed = events.Single(e => e.GetProperty("event").GetString() == "closed").GetProperty("socket");
+            Assert.Equal(8, closed.GetProperty("bytesIn").GetInt64());
+            Assert.Equal(8, closed.GetProperty("bytesOut").GetInt64());
+            Assert.Equal("ESTAB", events.Single(e => e.GetProperty("event").GetString() == "opened").GetProperty("socket").GetProperty("state").GetString());
+        }
+        Assert.Equal(0, events[^1].GetProperty("forced").GetInt32());
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
+    public async Task verbose_logs_udp_exchanges_at_most_once_a_second_per_peer(string transport)
+    {
+        using var dir = new TempDirectory("sock-serve-v-");
+        var path = dir.File("echo.sock");
+        var where = transport switch
+        {
+            Transports.Udp4 => "--port 0 --udp --bind 127.0.0.1",
+            Transports.Udp6 => "--port 0 --udp --bind ::1",
+            _ => $"--unix {path} --udp",
+        };
+        await using var serve = await ServeProcess.StartAsync($"serve echo {where} -v", 1);
+        EndPoint target = transport == Transports.UnixDatagram ? new UnixDomainSocketEndPoint(path) : IPEndPoint.Parse(serve.Listeners().Values.Single());
+        using var client = new Socket(target.AddressFamily, SocketType.Dgram, target is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Udp);
+        if (transport == Transports.UnixDatagram) client.Bind(new UnixDomainSocketEndPoint(dir.File("me.sock")));
+        await client.ConnectAsync(target);
+        var reply = new byte[64];
+        for (var i = 0; i < 50; i++)
+        {
+            await client.SendAsync("ping\n"u8.ToArray());
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            await client.ReceiveAsync(reply, SocketFlags.None, cts.Token);
+        }
+        var peer = transport == Transports.UnixDatagram ? dir.File("me.sock") : Sock.Core.Endpoints.EndpointText.Format(client.LocalEndPoint);
+        var first = await serve.WaitForStderrAsync(l => l.Contains(peer, StringComparison.Ordinal) && l.Contains("datagram", StringComparison.Ordinal));
+        Assert.Equal($"echo {(transport == Transports.UnixDatagram ? "unixgram" : "udp")} {peer}: 1 datagram in (5 bytes), 1 reply (5 bytes)", first);
+        await serve.SignalAsync("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(15)));
+        // 50 exchanges, but far fewer lines: each line after the first sums up a second's worth (or the rest at stop).
+        var lines = serve.StderrLines.Where(l => l.Contains(peer, StringComparison.Ordinal) && l.Contains(" in (", StringComparison.Ordinal)).ToList();
+        var counted = lines.Sum(l => int.Parse(System.Text.RegularExpressions.Regex.Match(l, @": (\d+) datagrams? in").Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal(50, counted);
+        Assert.InRange(lines.Count, 2, 25);
     }
 
     [Fact]

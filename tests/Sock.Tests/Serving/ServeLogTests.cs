@@ -31,7 +31,8 @@ public class ServeLogTests
     {
         var stuck = new StuckWriter();
         await using var printer = new LinePrinter(stuck, capacity: 4);
-        var log = new ServeLog(printer, verbose: true, json: false);
+        await using var output = new LinePrinter(TextWriter.Null);
+        var log = new ServeLog(printer, output, verbose: true);
         var remote = new IPEndPoint(IPAddress.Loopback, 1);
         var logging = Task.Run(() =>
         {

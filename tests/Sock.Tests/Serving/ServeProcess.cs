@@ -25,9 +25,13 @@ internal sealed partial class ServeProcess : IAsyncDisposable
     public IReadOnlyList<string> StdoutLines { get { lock (_stdout) return [.. _stdout]; } }
 
     /// <summary>Starts sock serve and waits for its "serving NAME (…) on PROTO ADDR" lines.</summary>
-    public static async Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null)
+    public static Task<ServeProcess> StartAsync(string args, int expectListeners, string[]? prefix = null) =>
+        StartAsync(SockRunner.Command(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), prefix), expectListeners);
+
+    /// <summary>Starts <paramref name="command"/> (a whole command line that runs sock serve) and waits for its listeners.</summary>
+    public static async Task<ServeProcess> StartAsync(IReadOnlyList<string> command, int expectListeners)
     {
-        var p = new ServeProcess(SockRunner.Start(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), prefix: prefix));
+        var p = new ServeProcess(ProcessRunner.Start(command));
         var deadline = Environment.TickCount64 + 30_000;
         while (p.Listeners().Count < expectListeners)
         {
@@ -50,6 +54,15 @@ internal sealed partial class ServeProcess : IAsyncDisposable
             var m = ServingLine().Match(line);
             if (m.Success) result[(m.Groups[1].Value, m.Groups[2].Value)] = m.Groups[3].Value;
         }
+        // With --json the same news is a "serving" event on stdout.
+        foreach (var line in StdoutLines)
+        {
+            if (!line.StartsWith('{')) continue;
+            using var doc = System.Text.Json.JsonDocument.Parse(line);
+            var e = doc.RootElement;
+            if (e.GetProperty("event").GetString() == "serving")
+                result[(e.GetProperty("service").GetString()!, e.GetProperty("protocol").GetString()!)] = e.GetProperty("address").GetString()!;
+        }
         return result;
     }
 
@@ -64,6 +77,19 @@ internal sealed partial class ServeProcess : IAsyncDisposable
         await _process.WaitForExitAsync(cts.Token);
         await _readers.WaitAsync(TimeSpan.FromSeconds(5));
         return _process.ExitCode;
+    }
+
+    /// <summary>Waits for a stdout line matching <paramref name="predicate"/>.</summary>
+    public async Task<string> WaitForStdoutAsync(Func<string, bool> predicate, TimeSpan? timeout = null)
+    {
+        var deadline = Environment.TickCount64 + (long)(timeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
+        while (true)
+        {
+            var hit = StdoutLines.FirstOrDefault(predicate);
+            if (hit is not null) return hit;
+            if (Environment.TickCount64 > deadline) throw new TimeoutException($"no such stdout line; got:\n{string.Join('\n', StdoutLines)}");
+            await Task.Delay(50);
+        }
     }
 
     /// <summary>Waits for a stderr line matching <paramref name="predicate"/>.</summary>

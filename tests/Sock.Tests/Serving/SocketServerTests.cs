@@ -371,7 +371,7 @@ public class SocketServerTests
         transport = Engines.TransportOf(transport);
         Assert.Equal(transport switch { Transports.Tcp4 => "inet", Transports.Tcp6 => "inet6", _ => "unix" }, r.Family);
         Assert.Equal(transport == Transports.Unix ? "unix" : "tcp", r.Protocol);
-        Assert.Equal("ESTABLISHED", r.State);
+        Assert.Equal("ESTAB", r.State);
         Assert.Equal(6, r.BytesIn);
         Assert.Equal(1, r.MessagesIn);
         Assert.True(r.Handle > 2);

@@ -64,12 +64,31 @@ public static class ProcessRunner
 /// <summary>Runs the sock that the build put beside the tests, as a user would from a shell.</summary>
 public static class SockRunner
 {
-    /// <summary>The path of sock.dll beside the test assembly.</summary>
-    public static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
+    /// <summary>
+    /// The path of sock.dll beside the test assembly. Private on purpose: tests run sock through
+    /// <see cref="Executable"/> (or <see cref="Command"/>, <see cref="Shell"/>), which is the Native AOT build under test.sh.
+    /// </summary>
+    private static string SockDll { get; } = Path.Combine(AppContext.BaseDirectory, "sock.dll");
+
+    /// <summary>
+    /// The program that runs sock: the Native AOT executable that test.sh publishes and names in SOCK_TEST_EXE, so an
+    /// AOT-only failure cannot hide behind the JIT; otherwise (a test run straight from the IDE) the JIT build beside
+    /// the tests, through the dotnet host.
+    /// </summary>
+    public static IReadOnlyList<string> Executable { get; } =
+        Environment.GetEnvironmentVariable("SOCK_TEST_EXE") is { Length: > 0 } native && File.Exists(native)
+            ? [native]
+            : ["dotnet", "exec", SockDll];
+
+    /// <summary>Whether the tests run the Native AOT executable.</summary>
+    public static bool IsNative => Executable.Count == 1;
+
+    /// <summary><see cref="Executable"/> as a shell word list, for tests that build a pipeline with sh -c.</summary>
+    public static string Shell => string.Join(' ', Executable);
 
     /// <summary>The command line that runs sock with <paramref name="args"/>, under <paramref name="prefix"/> (prlimit …, ip netns exec …) when given.</summary>
     public static string[] Command(IEnumerable<string> args, IEnumerable<string>? prefix = null) =>
-        [.. prefix ?? [], "dotnet", "exec", SockDll, .. args];
+        [.. prefix ?? [], .. Executable, .. args];
 
     /// <summary>Starts sock with <paramref name="args"/>; stdin is a pipe the caller may write to.</summary>
     public static Process Start(IEnumerable<string> args, IDictionary<string, string>? environment = null, IEnumerable<string>? prefix = null) =>

@@ -9,14 +9,26 @@ internal abstract record FilterNode
     public abstract bool Matches(SocketTableEntry row);
 }
 
-internal sealed record AndNode(FilterNode Left, FilterNode Right) : FilterNode
+// And and or hold their terms in a list rather than as nested pairs, so a long chain ("a or b or c …", thousands of
+// terms) is one level deep and matching it never recurses per term.
+internal sealed record AndNode(IReadOnlyList<FilterNode> Terms) : FilterNode
 {
-    public override bool Matches(SocketTableEntry row) => Left.Matches(row) && Right.Matches(row);
+    public override bool Matches(SocketTableEntry row)
+    {
+        foreach (var t in Terms)
+            if (!t.Matches(row)) return false;
+        return true;
+    }
 }
 
-internal sealed record OrNode(FilterNode Left, FilterNode Right) : FilterNode
+internal sealed record OrNode(IReadOnlyList<FilterNode> Terms) : FilterNode
 {
-    public override bool Matches(SocketTableEntry row) => Left.Matches(row) || Right.Matches(row);
+    public override bool Matches(SocketTableEntry row)
+    {
+        foreach (var t in Terms)
+            if (t.Matches(row)) return true;
+        return false;
+    }
 }
 
 internal sealed record NotNode(FilterNode Inner) : FilterNode

@@ -8,12 +8,17 @@ namespace Sock.Core.Inspection.Filtering;
 
 /// <summary>
 /// Recursive descent over ss's filter grammar: or binds loosest, then and (also implied between two terms), then
-/// not. Every error names the word it stopped at and its position.
+/// not. Every error names the word it stopped at and its position. Parentheses and not nest at most
+/// <see cref="MaxDepth"/> deep, so no filter can run the parser (or the matching) out of stack.
 /// </summary>
 internal sealed class SocketFilterParser
 {
+    /// <summary>How deep parentheses and not may nest; far beyond any filter a person writes.</summary>
+    public const int MaxDepth = 256;
+
     private readonly List<string> _tokens;
     private int _pos;
+    private int _depth;
 
     private SocketFilterParser(List<string> tokens) => _tokens = tokens;
 
@@ -39,35 +44,44 @@ internal sealed class SocketFilterParser
 
     private FilterNode Or()
     {
-        var left = And();
+        var terms = new List<FilterNode> { And() };
         while (Peek() is { } w && (Is(w, "or") || w is "||" or "|"))
         {
             _pos++;
-            left = new OrNode(left, And(w));
+            terms.Add(And(w));
         }
-        return left;
+        return terms.Count == 1 ? terms[0] : new OrNode(terms);
     }
 
     private FilterNode And(string? after = null)
     {
-        var left = Unary(after);
+        var terms = new List<FilterNode> { Unary(after) };
         while (Peek() is { } w && !(Is(w, "or") || w is "||" or "|" or ")"))
         {
-            if (Is(w, "and") || w is "&&" or "&") { _pos++; left = new AndNode(left, Unary(w)); }
-            else left = new AndNode(left, Unary(null));
+            if (Is(w, "and") || w is "&&" or "&") { _pos++; terms.Add(Unary(w)); }
+            else terms.Add(Unary(null));
         }
-        return left;
+        return terms.Count == 1 ? terms[0] : new AndNode(terms);
     }
 
     private FilterNode Unary(string? after)
     {
         var w = Next() ?? throw EndError(after is null ? "a condition" : $"a condition after '{after}'");
-        if (Is(w, "not") || w == "!") return new NotNode(Unary(w));
-        if (w == "(")
+        if (Is(w, "not") || w == "!" || w == "(")
         {
-            var inner = Or();
-            if (Next() is null) throw EndError("')' to close the parenthesis");
-            return inner;
+            if (++_depth > MaxDepth)
+                throw SockException.Usage("filter", $"at word {_pos} '{w}'", $"nested more than {MaxDepth} deep (parentheses and not)");
+            try
+            {
+                if (w != "(") return new NotNode(Unary(w));
+                var inner = Or();
+                if (Next() is null) throw EndError("')' to close the parenthesis");
+                return inner;
+            }
+            finally
+            {
+                _depth--;
+            }
         }
         if (w == ")") throw Error(w, "a closing parenthesis where a condition was expected");
         if (Is(w, "sport") || Is(w, "dport"))
@@ -199,13 +213,14 @@ internal sealed class SocketFilterParser
         var tokens = new List<string>();
         foreach (var w in text.Split((char[])[' ', '\t', '\n'], StringSplitOptions.RemoveEmptyEntries))
         {
-            var word = w;
-            // "!state" is "! state", as ss reads it.
-            while (word.Length > 1 && word[0] == '!' && word[1] != '=')
+            // "!state" is "! state", as ss reads it. An index, not a shorter copy per '!', so a word of many is linear.
+            var bang = 0;
+            while (w.Length - bang > 1 && w[bang] == '!' && w[bang + 1] != '=')
             {
                 tokens.Add("!");
-                word = word[1..];
+                bang++;
             }
+            var word = bang == 0 ? w : w[bang..];
             var start = 0;
             for (var i = 0; i < word.Length; i++)
             {

@@ -1,0 +1,251 @@
+using System.Net;
+using Sock.Core.Inspection;
+
+namespace Sock.Core.Snmp;
+
+/// <summary>
+/// An SNMP command responder serving the machine's socket table and what goes with it: SNMPv2-MIB system and snmp
+/// groups, IF-MIB, TCP-MIB, UDP-MIB and HOST-RESOURCES-MIB's hrSWRunTable. Transport-free: give it a request's bytes
+/// and the sender, get the response's bytes (or null: dropped and counted). The tables are read in one go from the
+/// same inspection code as sock stat and kept for <see cref="SnmpAgentOptions.Cache"/>, so a walk sees one snapshot.
+/// Thread-safe.
+/// </summary>
+public sealed class SnmpAgent
+{
+    private readonly SnmpAgentOptions _options;
+    private readonly Func<MibViewBuilder, MibView>? _source;
+    private readonly SystemGroup _system;
+    private readonly long _started = Environment.TickCount64;
+    private readonly Lock _refresh = new();
+    private readonly HashSet<string> _communities;
+    private MibView? _view;
+    private long _viewTakenAt;
+
+    /// <summary>An agent for this machine.</summary>
+    public SnmpAgent(SnmpAgentOptions options) : this(options, null) { }
+
+    // Tests can give their own view builder; null reads this machine.
+    internal SnmpAgent(SnmpAgentOptions options, Func<MibViewBuilder, MibView>? source)
+    {
+        if (options.MaxMessageSize is < 484 or > 65507)
+            throw new ArgumentOutOfRangeException(nameof(options), "the maximum message size must be 484 to 65507");
+        _options = options;
+        _source = source;
+        _communities = new HashSet<string>(options.Communities, StringComparer.Ordinal);
+        _system = SystemGroup.ForThisMachine(options.Contact, options.Location);
+    }
+
+    /// <summary>The counters: requests, drops and why.</summary>
+    public SnmpAgentCounters Counters { get; } = new();
+
+    /// <summary>Told about every request, answered or dropped (the -v log).</summary>
+    public Action<SnmpRequestRecord>? Log { get; set; }
+
+    /// <summary>How long the agent has run: sysUpTime.</summary>
+    public TimeSpan UpTime => TimeSpan.FromMilliseconds(Environment.TickCount64 - _started);
+
+    /// <summary>The current snapshot, read again when older than the cache time.</summary>
+    public MibView View()
+    {
+        var now = Environment.TickCount64;
+        var view = Volatile.Read(ref _view);
+        if (view is not null && now - Volatile.Read(ref _viewTakenAt) < _options.Cache.TotalMilliseconds) return view;
+        lock (_refresh)
+        {
+            // Another request may have refreshed it while this one waited.
+            if (_view is not null && Environment.TickCount64 - _viewTakenAt < _options.Cache.TotalMilliseconds) return _view;
+            var fresh = Read();
+            Volatile.Write(ref _viewTakenAt, Environment.TickCount64);
+            Volatile.Write(ref _view, fresh);
+            return fresh;
+        }
+    }
+
+    private MibView Read()
+    {
+        var b = new MibViewBuilder();
+        if (_source is not null) return _source(b);
+        _system.AddTo(b, UpTime);
+        AddSnmpGroup(b);
+        IfMib.AddTo(b);
+        var reader = SocketTableReaders.ForThisMachine();
+        var rows = reader.Read(new SocketTableQuery(SocketKinds.Tcp | SocketKinds.Udp));
+        rows = SocketOwnerIndex.Scan().Attach(rows);
+        var counters = ProtocolCounters.Read();
+        TcpMib.AddTo(b, rows.Where(r => r.Netid == "tcp"), counters);
+        UdpMib.AddTo(b, rows.Where(r => r.Netid == "udp"), counters);
+        HostResourcesMib.AddTo(b);
+        return b.Build();
+    }
+
+    private void AddSnmpGroup(MibViewBuilder b)
+    {
+        var s = MibOids.Snmp;
+        var c = Counters;
+        b.Scalar(s.Append(1), SnmpValue.Counter32(unchecked((uint)c.InPackets)));
+        b.Scalar(s.Append(3), SnmpValue.Counter32(unchecked((uint)c.BadVersion)));
+        b.Scalar(s.Append(4), SnmpValue.Counter32(unchecked((uint)c.BadCommunity)));
+        b.Scalar(s.Append(6), SnmpValue.Counter32(unchecked((uint)c.Malformed)));
+        b.Scalar(s.Append(30), SnmpValue.Integer(2)); // snmpEnableAuthenTraps: disabled
+        b.Scalar(s.Append(31), SnmpValue.Counter32(unchecked((uint)c.Silent)));
+        b.Scalar(s.Append(32), SnmpValue.Counter32(0));
+    }
+
+    /// <summary>Answers one request from <paramref name="peer"/>: the response's bytes, or null when it is dropped.</summary>
+    public byte[]? Handle(ReadOnlyMemory<byte> request, EndPoint peer)
+    {
+        Interlocked.Increment(ref Counters.InPkts);
+        var peerText = peer.ToString() ?? "?";
+        if (_options.Admit is { } admit && peer is IPEndPoint ip && !admit(ip.Address))
+        {
+            Interlocked.Increment(ref Counters.Denied);
+            Report(peerText, null, "dropped", "not on the allow list");
+            return null;
+        }
+        if (!SnmpMessage.TryDecode(request, out var message, out var error))
+        {
+            if (error is not null && error.StartsWith("unknown version", StringComparison.Ordinal)) Interlocked.Increment(ref Counters.BadVersions);
+            else Interlocked.Increment(ref Counters.AsnParseErrs);
+            Report(peerText, null, "dropped", error);
+            return null;
+        }
+        if (message!.Version == SnmpVersion.V3)
+        {
+            // SNMPv3 is not served yet: counted as a version this agent does not take.
+            Interlocked.Increment(ref Counters.BadVersions);
+            Report(peerText, message, "dropped", "SNMPv3 is not served (no --users)");
+            return null;
+        }
+        if (!_communities.Contains(message.CommunityText))
+        {
+            Interlocked.Increment(ref Counters.BadCommunityNames);
+            Report(peerText, message, "dropped", "unknown community");
+            return null;
+        }
+        if (!message.Pdu.IsRequest)
+        {
+            Interlocked.Increment(ref Counters.SilentDrops);
+            Report(peerText, message, "dropped", $"a {message.Pdu.Type} is not a request");
+            return null;
+        }
+        var response = Respond(message.Version, message.Pdu, _options.MaxMessageSize - Overhead(message));
+        var bytes = (message with { Pdu = response }).Encode();
+        if (bytes.Length > _options.MaxMessageSize)
+        {
+            // Only a tooBig could be this large when the request itself was: nothing fits, say so silently.
+            Interlocked.Increment(ref Counters.SilentDrops);
+            Report(peerText, message, "dropped", "even the tooBig response would exceed the maximum message size");
+            return null;
+        }
+        if (response.ErrorStatus == SnmpErrorStatus.TooBig) Interlocked.Increment(ref Counters.TooBigs);
+        Interlocked.Increment(ref Counters.OutPkts);
+        Report(peerText, message, "answered", response.ErrorStatusCode == 0 ? null : ErrorName(response.ErrorStatus), response.VarBinds.Count, bytes.Length);
+        return bytes;
+    }
+
+    // The bytes a response takes besides its varbinds, with room for the three enclosing lengths to grow.
+    private static int Overhead(SnmpMessage request) =>
+        (request with { Pdu = new SnmpPdu { Type = PduType.Response, RequestId = request.Pdu.RequestId, ErrorStatusCode = 18, ErrorIndex = 2 << 20 } }).Encode().Length + 12;
+
+    internal SnmpPdu Respond(SnmpVersion version, SnmpPdu request, int budget)
+    {
+        var view = View();
+        var v1 = version == SnmpVersion.V1;
+        var vbs = request.VarBinds;
+        var results = new List<VarBind>(vbs.Count);
+        var used = 0;
+        SnmpPdu Error(SnmpErrorStatus status, int index) =>
+            new() { Type = PduType.Response, RequestId = request.RequestId, ErrorStatusCode = (int)status, ErrorIndex = index, VarBinds = vbs };
+        SnmpPdu TooBig() => new() { Type = PduType.Response, RequestId = request.RequestId, ErrorStatusCode = (int)SnmpErrorStatus.TooBig };
+
+        switch (request.Type)
+        {
+            case PduType.SetRequest:
+                // Read-only: v1 has no notWritable and says noSuchName (RFC 3584 §4.4).
+                return Error(v1 ? SnmpErrorStatus.NoSuchName : SnmpErrorStatus.NotWritable, vbs.Count == 0 ? 0 : 1);
+            case PduType.GetRequest:
+            case PduType.GetNextRequest:
+                for (var i = 0; i < vbs.Count; i++)
+                {
+                    VarBind answer;
+                    if (request.Type == PduType.GetRequest)
+                    {
+                        var value = view.Get(vbs[i].Oid);
+                        if (v1 && (value.IsException || value.Type == SnmpValueType.Counter64)) return Error(SnmpErrorStatus.NoSuchName, i + 1);
+                        answer = new VarBind(vbs[i].Oid, value);
+                    }
+                    else if (view.TryNext(vbs[i].Oid, v1, out var next)) answer = next;
+                    else if (v1) return Error(SnmpErrorStatus.NoSuchName, i + 1);
+                    else answer = new VarBind(vbs[i].Oid, SnmpValue.EndOfMibView);
+                    used += SnmpCodec.EncodedLength(answer);
+                    if (used > budget) return TooBig();
+                    results.Add(answer);
+                }
+                break;
+            case PduType.GetBulkRequest:
+                if (v1) return Error(SnmpErrorStatus.GenErr, 0); // v1 has no GetBulk; a v1 message carrying one is answered genErr
+                var nonRepeaters = Math.Clamp(request.NonRepeaters, 0, vbs.Count);
+                var maxRepetitions = Math.Max(0, request.MaxRepetitions);
+                for (var i = 0; i < nonRepeaters; i++)
+                {
+                    var answer = view.TryNext(vbs[i].Oid, false, out var next) ? next : new VarBind(vbs[i].Oid, SnmpValue.EndOfMibView);
+                    used += SnmpCodec.EncodedLength(answer);
+                    if (used > budget) return TooBig();
+                    results.Add(answer);
+                }
+                var repeaters = vbs.Skip(nonRepeaters).Select(v => v.Oid).ToArray();
+                // RFC 3416 §4.2.3: repetitions go on until max-repetitions, or every repeater has hit the end; a
+                // response that would not fit is trimmed at the last whole varbind.
+                for (var r = 0; r < maxRepetitions && repeaters.Length > 0; r++)
+                {
+                    var allEnded = true;
+                    for (var j = 0; j < repeaters.Length; j++)
+                    {
+                        VarBind answer;
+                        if (view.TryNext(repeaters[j], false, out var next)) { answer = next; allEnded = false; }
+                        else answer = new VarBind(repeaters[j], SnmpValue.EndOfMibView);
+                        var size = SnmpCodec.EncodedLength(answer);
+                        if (used + size > budget)
+                        {
+                            if (results.Count == 0) return TooBig();
+                            return new SnmpPdu { Type = PduType.Response, RequestId = request.RequestId, VarBinds = results };
+                        }
+                        used += size;
+                        results.Add(answer);
+                        repeaters[j] = answer.Oid;
+                    }
+                    if (allEnded) break;
+                }
+                break;
+        }
+        return new SnmpPdu { Type = PduType.Response, RequestId = request.RequestId, VarBinds = results };
+    }
+
+    private void Report(string peer, SnmpMessage? message, string outcome, string? error, int varbinds = 0, int bytes = 0)
+    {
+        if (Log is not { } log) return;
+        log(new SnmpRequestRecord
+        {
+            Time = DateTimeOffset.Now,
+            Peer = peer,
+            Version = message is null ? null : VersionName(message.Version),
+            Pdu = message?.Pdu.Type.ToString(),
+            Principal = message is null ? null : message.Version == SnmpVersion.V3 ? message.V3?.UserName : message.CommunityText,
+            Oids = message is null ? [] : message.Pdu.VarBinds.Select(v => v.Oid.ToString()).ToList(),
+            Outcome = outcome,
+            Error = error,
+            VarBinds = varbinds,
+            Bytes = bytes,
+        });
+    }
+
+    /// <summary>v1, v2c, v3.</summary>
+    public static string VersionName(SnmpVersion v) => v switch { SnmpVersion.V1 => "v1", SnmpVersion.V2c => "v2c", _ => "v3" };
+
+    /// <summary>An error-status as RFC 3416 spells it (tooBig, noSuchName…).</summary>
+    public static string ErrorName(SnmpErrorStatus status)
+    {
+        var s = status.ToString();
+        return char.ToLowerInvariant(s[0]) + s[1..];
+    }
+}

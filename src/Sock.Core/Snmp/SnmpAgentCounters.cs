@@ -1,0 +1,37 @@
+namespace Sock.Core.Snmp;
+
+/// <summary>The agent's counters, as SNMPv2-MIB's snmp group and USM's statistics name them. Thread-safe.</summary>
+public sealed class SnmpAgentCounters
+{
+    internal long InPkts, OutPkts, BadVersions, BadCommunityNames, AsnParseErrs, SilentDrops, Denied, TooBigs;
+    internal long UnknownEngineIds, UnknownUserNames, WrongDigests, NotInTimeWindows, DecryptionErrors, UnsupportedSecLevels;
+
+    /// <summary>snmpInPkts: every message received.</summary>
+    public long InPackets => Interlocked.Read(ref InPkts);
+    /// <summary>snmpOutPkts: every message sent.</summary>
+    public long OutPackets => Interlocked.Read(ref OutPkts);
+    /// <summary>snmpInBadVersions.</summary>
+    public long BadVersion => Interlocked.Read(ref BadVersions);
+    /// <summary>snmpInBadCommunityNames: v1/v2c with a community the agent does not serve.</summary>
+    public long BadCommunity => Interlocked.Read(ref BadCommunityNames);
+    /// <summary>snmpInASNParseErrs: malformed BER, dropped.</summary>
+    public long Malformed => Interlocked.Read(ref AsnParseErrs);
+    /// <summary>snmpSilentDrops: responses that would not fit even as tooBig, and unanswerable PDUs.</summary>
+    public long Silent => Interlocked.Read(ref SilentDrops);
+    /// <summary>Peers refused by the allow list.</summary>
+    public long NotAllowed => Interlocked.Read(ref Denied);
+    /// <summary>Responses answered tooBig.</summary>
+    public long TooBig => Interlocked.Read(ref TooBigs);
+    /// <summary>usmStatsUnknownEngineIDs.</summary>
+    public long UnknownEngineId => Interlocked.Read(ref UnknownEngineIds);
+    /// <summary>usmStatsUnknownUserNames.</summary>
+    public long UnknownUserName => Interlocked.Read(ref UnknownUserNames);
+    /// <summary>usmStatsWrongDigests.</summary>
+    public long WrongDigest => Interlocked.Read(ref WrongDigests);
+    /// <summary>usmStatsNotInTimeWindows.</summary>
+    public long NotInTimeWindow => Interlocked.Read(ref NotInTimeWindows);
+    /// <summary>usmStatsDecryptionErrors.</summary>
+    public long DecryptionError => Interlocked.Read(ref DecryptionErrors);
+    /// <summary>usmStatsUnsupportedSecLevels.</summary>
+    public long UnsupportedSecLevel => Interlocked.Read(ref UnsupportedSecLevels);
+}

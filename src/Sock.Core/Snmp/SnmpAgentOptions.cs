@@ -1,0 +1,32 @@
+namespace Sock.Core.Snmp;
+
+/// <summary>What an <see cref="SnmpAgent"/> serves and to whom, with documented defaults.</summary>
+public sealed class SnmpAgentOptions
+{
+    /// <summary>The default cache time: a walk within one second sees one snapshot.</summary>
+    public static readonly TimeSpan DefaultCache = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The default largest response: 1472 bytes, what fits an Ethernet frame in one UDP datagram over IPv4, so no
+    /// response is fragmented (net-snmp's agents use the same figure for UDP).
+    /// </summary>
+    public const int DefaultMaxMessageSize = 1472;
+
+    /// <summary>The read-only communities (v1, v2c). None: v1 and v2c requests are not answered.</summary>
+    public IReadOnlyList<string> Communities { get; set; } = [];
+
+    /// <summary>Who may ask: null admits every peer.</summary>
+    public Func<System.Net.IPAddress, bool>? Admit { get; set; }
+
+    /// <summary>How long a snapshot of the tables is served before it is read again.</summary>
+    public TimeSpan Cache { get; set; } = DefaultCache;
+
+    /// <summary>The largest response the agent sends (484 at least, as RFC 3417 requires every agent to take).</summary>
+    public int MaxMessageSize { get; set; } = DefaultMaxMessageSize;
+
+    /// <summary>sysContact.</summary>
+    public string Contact { get; set; } = "";
+
+    /// <summary>sysLocation.</summary>
+    public string Location { get; set; } = "";
+}

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sock.Cli.Rendering;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Serving;
+using Sock.Core.Stun;
+using Sock.Core.Transport;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock stun: ask a STUN server where this host's packets come from (RFC 8489 Binding), or be one.</summary>
+internal static class StunCommand
+{
+    public static Command Create()
+    {
+        var server = new Argument<string?>("SERVER") { Description = "STUN server NAME[:PORT] or ADDR[:PORT] (port 3478 by default); with --serve, the [ADDR:]PORT to serve on", Arity = ArgumentArity.ZeroOrOne };
+        var tcp = new Option<bool>("--tcp", "-t") { Description = "STUN over TCP (default UDP); with --serve, TCP only" };
+        var udp = new Option<bool>("--udp", "-u") { Description = "With --serve: UDP only (default: UDP and TCP)" };
+        var v4 = new Option<bool>("-4") { Description = "IPv4 only" };
+        var v6 = new Option<bool>("-6") { Description = "IPv6 only" };
+        var source = new Option<string?>("--source", "-s") { Description = "Local address to send from", HelpName = "ADDR" };
+        var sourcePort = new Option<string?>("--source-port", "-p") { Description = "Local port to send from (the mapping of that port is what you learn)", HelpName = "PORT" };
+        var wait = new Option<string?>("--wait", "-w") { Description = "Give up after TIME (default: the RFC's 39.5 s of retransmissions over UDP, Ti = 39.5 s over TCP)", HelpName = "TIME" };
+        var rto = new Option<string?>("--rto") { Description = "Initial retransmission timeout over UDP, doubled at each retry, 7 sends in all (default 500ms)", HelpName = "TIME" };
+        var serve = new Option<bool>("--serve") { Description = "Be a STUN Binding server on SERVER's [ADDR:]PORT (default every address, port 3478), UDP and TCP" };
+        var json = GlobalOptions.Json();
+        var command = new Command("stun", """
+            Ask a STUN server for this host's public (server-reflexive) address, or serve STUN.
+
+            Sends an RFC 8489 Binding request to SERVER over UDP (or --tcp), IPv4 or IPv6, and prints the local address it
+            left from and the mapped address the server saw: if they differ, a NAT is in between. Over UDP the request is
+            sent again as the RFC says (after 0.5, 1.5, 3.5… s, 7 times) until answered or 39.5 s pass (-w to stop sooner);
+            responses are matched by transaction id and their FINGERPRINT checked. --serve runs a Binding server on the
+            serving engine, for tests and for people without one. Exit status: 0 answered, 1 no answer or an error
+            response, 2 usage error.
+
+            Examples:
+              sock stun stun.example.org                 mapped address over UDP, IPv4 or IPv6
+              sock stun -4 --tcp 198.51.100.1:3478       over TCP, IPv4
+              sock stun -p 40000 --json stun.example.org what port 40000's mapping is, as JSON
+              sock stun --serve 3478                     a Binding server on every address, UDP and TCP
+              sock --trace stun 127.0.0.1:3478           each sendto/recvfrom and STUN message on stderr
+            """)
+        {
+            server, tcp, udp, v4, v6, source, sourcePort, wait, rto, serve, json,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(v4) && parse.GetValue(v6)) throw SockException.Usage("family", "-4 -6", "choose one of -4 and -6");
+            var family = parse.GetValue(v4) ? AddressFamily.InterNetwork : parse.GetValue(v6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
+            var trace = TraceWriter.FromOptions(parse);
+            if (parse.GetValue(serve))
+                return await ServeAsync(parse.GetValue(server), !parse.GetValue(udp) || parse.GetValue(tcp), !parse.GetValue(tcp) || parse.GetValue(udp), trace, ct);
+            if (parse.GetValue(udp) && parse.GetValue(tcp)) throw SockException.Usage("stun", "--udp --tcp", "choose one");
+            var target = parse.GetValue(server) ?? throw SockException.Usage("stun", "(no server)", "a STUN server is needed (sock stun SERVER[:PORT])");
+            var (host, portText) = EndpointText.Split(target);
+            var port = portText is null ? StunServer.DefaultPort : Ports.Parse(portText);
+            TimeSpan? limit = parse.GetValue(wait) is { } w ? Durations.Parse(w, "-w") : null;
+            if (limit is { } l && l <= TimeSpan.Zero) throw SockException.Usage("-w", parse.GetValue(wait)!, "must be more than 0");
+            var schedule = new StunRetransmission(parse.GetValue(rto) is { } r ? Positive(Durations.Parse(r, "--rto"), r, "--rto") : null);
+            IPAddress? sourceAddress = parse.GetValue(source) is { } s ? EndpointText.ParseAddress(s, "source address") : null;
+            if (sourceAddress is not null && family == AddressFamily.Unspecified) family = sourceAddress.AddressFamily;
+            var localPort = parse.GetValue(sourcePort) is { } sp ? Ports.Parse(sp, "-p") : 0;
+            var addresses = await NameResolver.ResolveAsync(host, family, false, ct);
+            var address = addresses[0];
+            var remote = new IPEndPoint(address, port);
+            var local = new IPEndPoint(sourceAddress ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), localPort);
+            StunBinding binding;
+            if (parse.GetValue(tcp))
+            {
+                using var socket = TracedSocket.Create(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace);
+                if (localPort != 0) socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                if (sourceAddress is not null || localPort != 0) socket.Bind(local);
+                await socket.ConnectAsync(remote, limit ?? StunClient.TcpTimeout, ct);
+                binding = await StunClient.BindTcpAsync(socket, limit, ct);
+            }
+            else
+            {
+                using var socket = TracedSocket.Create(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
+                socket.Bind(local);
+                binding = await StunClient.BindUdpAsync(socket, remote, schedule, limit, ct);
+            }
+            if (parse.GetValue(json))
+                Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(binding), SockJson.Default.StunJsonReport));
+            else
+                Console.Out.Write(Render(binding, host));
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static TimeSpan Positive(TimeSpan t, string text, string what) =>
+        t > TimeSpan.Zero ? t : throw SockException.Usage(what, text, "must be more than 0");
+
+    private static StunJsonReport ToJson(StunBinding b) => new(b.Transport, EndpointText.Format(b.Server), EndpointText.Format(b.Local),
+        EndpointText.Format(b.Mapped), b.BehindNat, b.ResponseOrigin is { } ro ? EndpointText.Format(ro) : null,
+        b.OtherAddress is { } oa ? EndpointText.Format(oa) : null, b.Software, Math.Round(b.Rtt.TotalMilliseconds, 3), b.Attempts, b.Fingerprint);
+
+    internal static string Render(StunBinding b, string host)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var named = EndpointText.LooksLikeAddress(EndpointText.Unbracket(host)) ? "" : $"{host} ";
+        var lines = new List<string>
+        {
+            $"local     {EndpointText.Format(b.Local)}",
+            $"mapped    {EndpointText.Format(b.Mapped)}" + (b.BehindNat
+                ? " (differs from the local address: a NAT is in between)"
+                : " (the same as the local address: no NAT in between)"),
+            $"server    {named}{EndpointText.Format(b.Server)} over {b.Transport.ToUpperInvariant()}, RTT {b.Rtt.TotalMilliseconds.ToString("0.###", inv)} ms, "
+                + $"{b.Attempts} {(b.Attempts == 1 ? "try" : "tries")}" + (b.Software is { } sw ? $", software \"{sw}\"" : ""),
+        };
+        if (b.OtherAddress is { } other) lines.Add($"other     {EndpointText.Format(other)} (the server's second address: sock stun --behavior can classify the NAT)");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    private static async Task<int> ServeAsync(string? on, bool tcp, bool udp, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
+    {
+        IPAddress? address = null;
+        var port = StunServer.DefaultPort;
+        if (on is not null)
+        {
+            if (Ports.TryParse(on, out _)) port = Ports.Parse(on, "port", allowZero: true);
+            else
+            {
+                var (h, p) = EndpointText.Split(on);
+                address = EndpointText.ParseAddress(h, "serve address");
+                if (p is not null) port = Ports.Parse(p, "port", allowZero: true);
+            }
+        }
+        var dual = address is null && Socket.OSSupportsIPv6;
+        address ??= Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
+        await using var server = new SocketServer(new ServerOptions(), trace);
+        var lines = new List<string>();
+        if (udp)
+        {
+            var bound = StunServer.ListenUdp(server, new IPEndPoint(address, port), dual);
+            lines.Add($"serving stun (RFC 8489 Binding) on udp {EndpointText.Format(bound)}");
+            // Over TCP the same port as UDP, when the system picked it.
+            if (port == 0) port = bound.Port;
+        }
+        if (tcp) lines.Add($"serving stun (RFC 8489 Binding) on tcp {EndpointText.Format(StunServer.ListenTcp(server, new IPEndPoint(address, port), dual))}");
+        foreach (var line in lines) Console.Error.WriteLine(line);
+        server.Start();
+        try { await Task.Delay(Timeout.Infinite, ct); }
+        catch (OperationCanceledException) { }
+        await server.StopAsync(TimeSpan.FromMilliseconds(200));
+        return ExitCodes.Success;
+    }
+}

@@ -1,0 +1,34 @@
+using Sock.Core.Serving;
+
+namespace Sock.Cli.Rendering;
+
+/// <summary>
+/// One line of `sock serve --json` (NDJSON on stdout): <see cref="Event"/> says which, and only that event's fields are
+/// present. serving (service, definedBy, protocol, address), opened and closed (socket: the socket's record, with its
+/// totals and close reason when closed), datagrams (-v: one peer's UDP exchanges, at most one line a second per peer),
+/// rejected and failed (-v), message (what a hello client said), status (sockets: the table), stopping (open,
+/// drainSeconds), stopped (forced), dropped (lines: log events lost because stdout was not being read).
+/// </summary>
+internal sealed record ServeEvent
+{
+    public required string Event { get; init; }
+    public required DateTimeOffset Time { get; init; }
+    public string? Service { get; init; }
+    public string? DefinedBy { get; init; }
+    public string? Protocol { get; init; }
+    public string? Address { get; init; }
+    public string? Remote { get; init; }
+    public string? Reason { get; init; }
+    public string? Text { get; init; }
+    public SocketRecord? Socket { get; init; }
+    public List<SocketRecord>? Sockets { get; init; }
+    public int? DatagramsIn { get; init; }
+    public long? BytesIn { get; init; }
+    public int? RepliesOut { get; init; }
+    public long? BytesOut { get; init; }
+    public double? Seconds { get; init; }
+    public int? Open { get; init; }
+    public double? DrainSeconds { get; init; }
+    public int? Forced { get; init; }
+    public long? Lines { get; init; }
+}

@@ -1,0 +1,9 @@
+using System.Text.Json.Serialization;
+
+namespace Sock.Cli.Rendering;
+
+/// <summary>Source-generated JSON for line-by-line output: one object per line, never indented.</summary>
+[JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(ServeEvent))]
+internal sealed partial class SockJsonLines : JsonSerializerContext;
