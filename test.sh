@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 # command:package pairs; the command tells whether the package is there.
 peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 ss:iproute2 ip:iproute2
        netstat:net-tools nft:nftables iptables:iptables gcc:gcc setpriv:util-linux rdate:rdate
-       snmpget:snmp snmpd:snmpd)
+       snmpget:snmp snmpd:snmpd strace:strace)
 # sock stun and sock peer: coturn as the STUN server, stund's client to compare with.
 peers+=(turnserver:coturn stun:stun-client)
 # sock ping and sock traceroute are compared with iputils' ping and tracepath, Debian's traceroute and fping.

@@ -73,26 +73,16 @@ public sealed class BenchServer : IAsyncDisposable
         // With port 0, a free TCP port may be taken for UDP already: try a few times.
         for (var attempt = 0; ; attempt++)
         {
-            var listener = TracedSocket.CreateFor(_listen, SocketType.Stream, _trace);
+            // The wildcard [::] takes IPv4 too, as iperf3 -s does.
+            var dual = _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any);
+            var listener = ListeningSocket.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
             try
             {
-                if (_listen is IPEndPoint) listener.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
-                listener.Bind(_listen);
-                listener.Listen(512);
                 if (_udp)
                 {
                     var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-                    var udp = TracedSocket.CreateFor(_listen, SocketType.Dgram, _trace);
-                    try
-                    {
-                        udp.Socket.ReceiveBufferSize = 4 << 20;
-                        udp.Bind(new IPEndPoint(((IPEndPoint)_listen).Address, port));
-                    }
-                    catch
-                    {
-                        udp.Dispose();
-                        throw;
-                    }
+                    var udp = ListeningSocket.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
+                    udp.Socket.ReceiveBufferSize = 4 << 20;
                     _datagrams = udp;
                 }
                 _listener = listener;
@@ -146,6 +136,8 @@ public sealed class BenchServer : IAsyncDisposable
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SockException)
             {
                 if (ct.IsCancellationRequested) return;
+                // EMFILE and the like: a moment for others to close, rather than a loop that spins on the error.
+                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
                 continue;
             }
             _ = Task.Run(() => ConnectionAsync(conn, ct), CancellationToken.None);
@@ -154,7 +146,16 @@ public sealed class BenchServer : IAsyncDisposable
 
     private async Task ConnectionAsync(TracedSocket conn, CancellationToken ct)
     {
-        var peer = conn.Socket.RemoteEndPoint is { } rep && rep is IPEndPoint ? EndpointText.Format(rep) : "a local client";
+        string peer;
+        try
+        {
+            peer = conn.Socket.RemoteEndPoint is IPEndPoint rep ? EndpointText.Format(rep) : "a local client";
+        }
+        catch (SocketException)
+        {
+            conn.Dispose(); // reset before it could be looked at: nothing to serve
+            return;
+        }
         var keep = false;
         try
         {

@@ -11,7 +11,8 @@ namespace Sock.Core.Benchmarking;
 /// <summary>
 /// Bulk data on N streams. Against a <c>sock bench --server</c> the control connection tells the server what comes and
 /// brings back its count (receiver side, or sender side with --reverse); against any other sink only this side's
-/// figures exist, and the report says so.
+/// figures exist, and the report says so. A sink that does not answer the greeting keeps that connection as the first
+/// data stream: a one-shot listener (nc -l, ncat -l, sock listen) accepts once, and that one accept carries the data.
 /// </summary>
 internal sealed class ThroughputWorkload : BenchWorkload
 {
@@ -38,14 +39,23 @@ internal sealed class ThroughputWorkload : BenchWorkload
             $"duration_ms={(long)(options.EffectiveDuration?.TotalMilliseconds ?? 0)} count={options.Count ?? 0} warmup_ms={(long)options.Warmup.TotalMilliseconds} " +
             $"interval_ms={(long)options.Interval.TotalMilliseconds}");
         string? reply = null;
+        var silent = false;
         try
         {
             await BenchControl.WriteLineAsync(control.Socket, greeting, cancellationToken).ConfigureAwait(false);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             cts.CancelAfter(HandshakeTimeout);
             reply = await BenchControl.ReadLineAsync(control.Socket, cts.Token).ConfigureAwait(false);
+            // End of stream is no answer either: a sink whose own input is done (nc -l < /dev/null) shuts down its
+            // write side and still reads.
+            silent = reply is null;
         }
-        catch (Exception ex) when (ex is OperationCanceledException or SocketException && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            // No answer, but the connection is open: a plain sink reading (and dropping) what comes.
+            silent = true;
+        }
+        catch (SocketException) when (!cancellationToken.IsCancellationRequested)
         {
             reply = null;
         }
@@ -55,16 +65,35 @@ internal sealed class ThroughputWorkload : BenchWorkload
         }
         else
         {
-            control.Dispose();
             if (reply is not null && reply.StartsWith(BenchControl.Magic + " ERR", StringComparison.Ordinal))
+            {
+                control.Dispose();
                 throw new SockException(SockErrorKind.Network, "bench", _target, "the server refused: " + reply[(BenchControl.Magic.Length + 5)..]);
+            }
             if (options.Reverse)
+            {
+                control.Dispose();
                 throw new SockException(SockErrorKind.Network, "bench", _target,
                     "is not a sock bench server (--reverse needs one there: sock bench --server PORT)");
+            }
+            // The sink took the greeting as data: the connection goes on as the first stream, so a listener that
+            // accepts only once still gets the data (the greeting's bytes are not counted).
+            if (silent) _streams.Add(control);
+            else control.Dispose();
         }
-        for (var i = 0; i < options.Connections; i++)
+        while (_streams.Count < options.Connections)
         {
-            var s = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            TracedSocket s;
+            try
+            {
+                s = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (SockException ex) when (_control is null && _streams.Count > 0 && ex.SocketError == SocketError.ConnectionRefused)
+            {
+                throw new SockException(SockErrorKind.Network, "bench", _target,
+                    $"the sink accepted {_streams.Count} connection(s), then refused the next: a one-shot listener (nc -l, ncat -l, sock listen) takes one, so use -P {_streams.Count}, or a listener that keeps accepting (-k)",
+                    SocketError.ConnectionRefused, ex);
+            }
             _streams.Add(s);
             if (_control is not null)
             {

@@ -66,6 +66,28 @@ public static class EndpointText
         return new IPEndPoint(ParseAddress(host), Ports.Parse(port, "port", allowZeroPort));
     }
 
+    /// <summary>The most bytes a Unix socket path may have: sun_path is 108 bytes, one kept for the closing NUL.</summary>
+    public const int MaxUnixPathBytes = 107;
+
+    /// <summary>True for a name in Linux's abstract namespace, written "@name" (or with its NUL byte).</summary>
+    public static bool IsAbstract(string path) => path.Length > 0 && path[0] is '@' or '\0';
+
+    /// <summary>
+    /// A Unix socket address as the user wrote it: a path, or "@name" for the abstract namespace (ss's and socat's
+    /// spelling; the kernel sees a leading NUL byte). A path longer than sun_path holds is a usage error.
+    /// </summary>
+    public static UnixDomainSocketEndPoint UnixEndPoint(string path, string what = "Unix socket path")
+    {
+        if (path.Length == 0) throw SockException.Usage(what, path, "is empty");
+        var kernelPath = path[0] == '@' ? "\0" + path[1..] : path;
+        // An abstract name has no closing NUL, so it may use all 108 bytes, its leading NUL included.
+        var bytes = System.Text.Encoding.UTF8.GetByteCount(kernelPath);
+        var limit = kernelPath[0] == '\0' ? MaxUnixPathBytes + 1 : MaxUnixPathBytes;
+        if (bytes > limit)
+            throw SockException.Usage(what, path, $"is {bytes} bytes; a Unix socket address holds at most {MaxUnixPathBytes} (sun_path)");
+        return new UnixDomainSocketEndPoint(kernelPath);
+    }
+
     /// <summary>127.0.0.1:8080, [::1]:443, or a Unix path; IPv4-mapped IPv6 addresses are shown as IPv4.</summary>
     public static string Format(EndPoint? ep) => ep switch
     {

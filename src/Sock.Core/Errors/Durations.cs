@@ -18,9 +18,23 @@ public static class Durations
             || double.IsNaN(v) || double.IsInfinity(v))
             throw SockException.Usage(what, text, "not a time (use a number with ms, s, m or h, e.g. 500ms, 2s)");
         var ms = v * scale;
-        if (ms > TimeSpan.MaxValue.TotalMilliseconds / 2)
+        if (Math.Abs(ms) > TimeSpan.MaxValue.TotalMilliseconds / 2)
             throw SockException.Usage(what, text, "too long");
         return TimeSpan.FromMilliseconds(ms);
+    }
+
+    /// <summary>As <see cref="Parse"/>, for a timeout: zero or less is a usage error (ncat: "must be greater than 0").</summary>
+    public static TimeSpan ParsePositive(string text, string what)
+    {
+        var t = Parse(text, what);
+        return t > TimeSpan.Zero ? t : throw SockException.Usage(what, text, "must be more than 0");
+    }
+
+    /// <summary>As <see cref="Parse"/>, for a time that may be zero but not negative.</summary>
+    public static TimeSpan ParseNonNegative(string text, string what)
+    {
+        var t = Parse(text, what);
+        return t >= TimeSpan.Zero ? t : throw SockException.Usage(what, text, "must not be negative");
     }
 
     /// <summary>A short human spelling: "250ms", "3s", "1.5s".</summary>

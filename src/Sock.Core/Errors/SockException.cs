@@ -12,13 +12,27 @@ public sealed class SockException : Exception
     /// <summary>Creates an error.</summary>
     public SockException(SockErrorKind kind, string operation, string? target, string reason,
         SocketError? socketError = null, Exception? inner = null)
-        : base(Compose(operation, target, reason), inner)
+        : base(Compose(operation, OneLine(target), OneLine(reason)!), inner)
     {
         Kind = kind;
         Operation = operation;
-        Target = target;
-        Reason = reason;
+        Target = OneLine(target);
+        Reason = OneLine(reason)!;
         SocketError = socketError;
+    }
+
+    // Targets and reasons often quote what the user typed, and input can hold newlines or other control characters:
+    // they are written as escapes (\n, \x00) so the error stays the one line it is meant to be.
+    private static string? OneLine(string? text)
+    {
+        if (text is null || !text.Any(char.IsControl)) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            if (!char.IsControl(c)) sb.Append(c);
+            else sb.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => $"\\x{(int)c:x2}" });
+        }
+        return sb.ToString();
     }
 
     /// <summary>Usage or network.</summary>

@@ -47,6 +47,9 @@ public sealed record SocketTableEntry
     /// <summary>The kernel's cookie for the socket (ss -e prints it as sk:), 0 when the source does not give it.</summary>
     public ulong Cookie { get; init; }
 
+    /// <summary>The id of the cgroup v2 the socket belongs to (ss -e's cgroup:, as a path through <see cref="CgroupPaths"/>), 0 when the source does not give it.</summary>
+    public ulong CgroupId { get; init; }
+
     /// <summary>For IPv6 sockets from netlink: whether IPV6_V6ONLY is set (null when unknown).</summary>
     public bool? V6Only { get; init; }
 

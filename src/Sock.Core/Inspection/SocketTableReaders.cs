@@ -18,9 +18,9 @@ public sealed class SocketTableReaders : ISocketTableReader
         Source = primary?.Source ?? fallback.Source;
     }
 
-    /// <summary>The reader for the operating system sock runs on.</summary>
-    public static SocketTableReaders ForThisMachine() => OperatingSystem.IsLinux()
-        ? new SocketTableReaders(new NetlinkSocketTableReader(new ProcNetReader()), new ProcNetReader())
+    /// <summary>The reader for the operating system sock runs on; with <paramref name="trace"/>, its netlink socket's calls are traced.</summary>
+    public static SocketTableReaders ForThisMachine(Sock.Core.Tracing.SocketTrace? trace = null) => OperatingSystem.IsLinux()
+        ? new SocketTableReaders(new NetlinkSocketTableReader(new ProcNetReader(), trace), new ProcNetReader())
         : new SocketTableReaders(null, new IPGlobalPropertiesReader());
 
     /// <inheritdoc />

@@ -76,4 +76,18 @@ public sealed record TcpInternals
     public ulong BytesRetrans { get; init; }
     /// <summary>The peer's advertised receive window.</summary>
     public long SendWindow { get; init; }
+    /// <summary>The current window clamp the receiver offers (rcv_ssthresh).</summary>
+    public long RcvSsthresh { get; init; }
+    /// <summary>How many segments out of order the sender tolerates before it takes one as lost (ss shows it when not 3).</summary>
+    public int Reordering { get; init; }
+    /// <summary>Segments delivered to the peer (acknowledged, counting SACK), retransmissions included.</summary>
+    public long Delivered { get; init; }
+    /// <summary>Whether the delivery rate was limited by the application (too little to send) rather than the network.</summary>
+    public bool AppLimited { get; init; }
+    /// <summary>Segments sent that carried data.</summary>
+    public long DataSegsOut { get; init; }
+    /// <summary>Segments received that carried data.</summary>
+    public long DataSegsIn { get; init; }
+    /// <summary>BBR's own figures, when the connection runs BBR.</summary>
+    public BbrInfo? Bbr { get; init; }
 }

@@ -7,7 +7,8 @@ namespace Sock.Core.Netcat;
 /// <summary>
 /// --allow/--deny: who may connect. Entries are addresses or CIDR ranges, IPv4 or IPv6; an IPv4 peer and its IPv4-mapped
 /// IPv6 spelling are one peer, whichever way the entry or the socket writes it. As in ncat, when there is an allow list
-/// only the peers on it get in, and allow wins over deny. Listeners of every kind (listen, and later forward and
+/// only the peers on it get in, and a peer on the deny list is kept out even when the allow list names it too (deny
+/// wins). Listeners of every kind (listen, and later forward and
 /// proxy) decide through <see cref="Admits"/>.
 /// </summary>
 public sealed class AccessList
@@ -34,20 +35,23 @@ public sealed class AccessList
         return new AccessList(a, d);
     }
 
-    /// <summary>The entries of an --allowfile/--denyfile: one per line, '#' starts a comment.</summary>
+    /// <summary>
+    /// The entries of an --allowfile/--denyfile: separated by spaces, tabs or line ends (ncat reads "1.2.3.4 localhost"
+    /// as two entries); '#' starts a comment.
+    /// </summary>
     public static IEnumerable<string> ReadFile(string path)
     {
         string[] lines;
         try { lines = File.ReadAllLines(path); }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new SockException(SockErrorKind.Usage, "read host list", path, SessionRecorder.FileErrorText(ex));
+            throw new SockException(SockErrorKind.Usage, "read host list", path, FileErrorText.Describe(ex, path, "cannot be read"));
         }
         foreach (var raw in lines)
         {
             var hash = raw.IndexOf('#', StringComparison.Ordinal);
             var line = (hash >= 0 ? raw[..hash] : raw).Trim();
-            if (line.Length > 0) yield return line;
+            foreach (var entry in line.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries)) yield return entry;
         }
     }
 
@@ -63,8 +67,8 @@ public sealed class AccessList
         var v4 = peer.IsIPv4MappedToIPv6 ? peer.MapToIPv4() : peer;
         var mapped = v4.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? v4.MapToIPv6() : null;
         bool Matches(IPNetwork n) => InRange(n, v4) || (mapped is not null && InRange(n, mapped));
-        if (_allow.Count > 0) return _allow.Any(Matches);
-        return !_deny.Any(Matches);
+        if (_deny.Any(Matches)) return false;
+        return _allow.Count == 0 || _allow.Any(Matches);
     }
 
     // The prefix compared byte by byte, for both families alike (IPNetwork.Contains does not see IPv4-mapped

@@ -17,8 +17,13 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
 {
     private readonly ConcurrentDictionary<long, Client> _clients = new();
     private readonly SemaphoreSlim _outputGate = new(1, 1);
+    private readonly TaskCompletionSource _outputClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _joinLock = new();
     private int _nextId;
     private int _active;
+
+    /// <summary>Completes when a write to the output failed (a closed pipe): nothing the clients send can go anywhere now.</summary>
+    public Task OutputClosed => _outputClosed.Task;
 
     /// <summary>Clients connected now.</summary>
     public int Active => Volatile.Read(ref _active);
@@ -33,7 +38,15 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
     public async ValueTask RunAsync(ServerConnection connection)
     {
         var client = new Client(Interlocked.Increment(ref _nextId), connection);
-        _clients[connection.Id] = client;
+        // A chat join is one step: who was there before is taken, and the newcomer added, under one lock. So of two
+        // clients joining at once, exactly one finds the other there before it and tells both sides; the other learns
+        // nothing twice (each join is announced once to each other client).
+        List<Client> before;
+        lock (_joinLock)
+        {
+            before = options.Chat ? [.. _clients.Values.OrderBy(c => c.Id)] : [];
+            _clients[connection.Id] = client;
+        }
         log.Write(1, $"Connection from {client.Peer} (client {client.Id}, {Interlocked.Increment(ref _active)} connected)");
         var chat = options.Chat ? new ChatLineBuffer() : null;
         var stopping = connection.Stopping;
@@ -41,8 +54,9 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         {
             // The others hear of the newcomer before it hears of them: once its own line has arrived, its arrival has
             // been told, so a client that connects after that line cannot be told of it as news.
-            var others = _clients.Values.Where(c => c.Id != client.Id).Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
-            await BroadcastAsync(ChatText.Announce($"{client.Peer} is connected as {ChatText.Name(client.Id)}."), client.Id).ConfigureAwait(false);
+            var others = before.Select(c => $"{c.Peer} as {ChatText.Name(c.Id)}").ToList();
+            var joined = ChatText.Announce($"{client.Peer} is connected as {ChatText.Name(client.Id)}.");
+            foreach (var c in before) await c.SendAsync(joined, recorder).ConfigureAwait(false);
             await client.SendAsync(ChatText.Announce(others.Count == 0 ? "already connected: nobody." : $"already connected: {string.Join(", ", others)}."), recorder).ConfigureAwait(false);
         }
         var input = connection.Input;
@@ -101,14 +115,17 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
 
     private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {
-        if (output is null || options.SendOnly) return;
+        if (output is null || options.SendOnly || _outputClosed.Task.IsCompleted) return;
         await _outputGate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
             await output.WriteAsync(data, ct).ConfigureAwait(false);
             await output.FlushAsync(ct).ConfigureAwait(false);
         }
-        catch (IOException) { }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ObjectDisposedException)
+        {
+            _outputClosed.TrySetResult();
+        }
         finally
         {
             _outputGate.Release();

@@ -124,8 +124,7 @@ public static class Connector
         {
             if (source is not null || options.SourcePort is not null)
             {
-                if (options.SourcePort is not null)
-                    socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                if (options.SourcePort is not null) socket.SetReuseAddress();
                 socket.Bind(new IPEndPoint(source ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any),
                     options.SourcePort ?? 0));
             }
@@ -142,11 +141,19 @@ public static class Connector
 
     private static async Task<TracedSocket> ConnectUnixAsync(NetcatOptions options, SocketType type, SocketTrace? trace, CancellationToken ct)
     {
-        var remote = new UnixDomainSocketEndPoint(options.UnixPath!);
+        var remote = EndpointText.UnixEndPoint(options.UnixPath!);
         var socket = TracedSocket.CreateFor(remote, type, trace);
         try
         {
-            if (type == SocketType.Dgram)
+            if (options.SourceAddress is { } source)
+            {
+                // -s PATH: the client's own address, as ncat binds it (a stale socket file there is replaced, any other
+                // file refused); the file is sock's, so it goes at exit.
+                UnixSocketFile.PrepareForBind(source);
+                socket.Bind(new UnixDomainSocketEndPoint(source));
+                UnixSocketFile.RemoveOnExit(source);
+            }
+            else if (type == SocketType.Dgram)
             {
                 // A datagram client needs an address of its own for replies to come back to.
                 var own = Path.Combine(Path.GetTempPath(), $"sock-nc-{Environment.ProcessId}-{Guid.NewGuid():N}.sock");

@@ -43,7 +43,7 @@ public sealed class DatagramListener
             var addresses = ListenBinder.Describe(socket);
             foreach (var a in addresses) _log.Write(1, $"Listening on {a} (UDP)");
             Listening?.Invoke(addresses);
-            using var recorder = SessionRecorder.For(_options);
+            using var recorder = SessionRecorder.For(_options, _log);
             var any = AnyOf(socket.Socket.LocalEndPoint!);
             if (_options.KeepOpen)
             {
@@ -70,8 +70,15 @@ public sealed class DatagramListener
             }
             if (output is not null && !_options.SendOnly)
             {
-                await output.WriteAsync(buffer.AsMemory(0, first.ReceivedBytes), ct).ConfigureAwait(false);
-                await output.FlushAsync(ct).ConfigureAwait(false);
+                try
+                {
+                    await output.WriteAsync(buffer.AsMemory(0, first.ReceivedBytes), ct).ConfigureAwait(false);
+                    await output.FlushAsync(ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    return new RelayResult(0, first.ReceivedBytes, RelayEnd.OutputClosed);
+                }
             }
             var relayOptions = _options;
             if (relayOptions.QuitAfterEof is null && relayOptions.IdleTimeout is null)
@@ -91,6 +98,11 @@ public sealed class DatagramListener
 
     private bool Admitted(AccessList access, EndPoint from)
     {
+        if (_options.MaxConnections == 0)
+        {
+            _log.Write(1, $"Datagram from {EndpointText.Format(from)} dropped: too many peers (-m 0)");
+            return false;
+        }
         if (access.Empty || from is not IPEndPoint ip || access.Admits(ip.Address)) return true;
         _log.Write(1, $"Datagram from {EndpointText.Format(ip)} dropped (--allow/--deny)");
         return false;
@@ -136,7 +148,7 @@ public sealed class DatagramListener
                     await output.WriteAsync(buffer.AsMemory(0, r.ReceivedBytes), ct).ConfigureAwait(false);
                     await output.FlushAsync(ct).ConfigureAwait(false);
                 }
-                catch (IOException) { break; }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { break; }
             }
         }
         finally

@@ -99,6 +99,7 @@ public sealed class DatagramRelay
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 catch (IOException) { return RelayEnd.OutputClosed; }
+                catch (UnauthorizedAccessException) { return RelayEnd.OutputClosed; }
             }
         }
         finally

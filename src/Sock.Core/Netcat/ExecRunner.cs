@@ -34,7 +34,7 @@ public static class ExecRunner
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new SockException(SockErrorKind.Usage, "run", psi.FileName, ex.Message);
+            throw StartFailed(psi.FileName, ex);
         }
         using (process)
         {
@@ -121,9 +121,20 @@ public static class ExecRunner
         }
         catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or InvalidOperationException)
         {
-            throw new SockException(SockErrorKind.Usage, "run", psi.FileName, ex.Message);
+            throw StartFailed(psi.FileName, ex);
         }
     }
+
+    /// <summary>Why a program did not start, in errno's words rather than .NET's "An error occurred trying to start process".</summary>
+    private static SockException StartFailed(string program, Exception ex) => new(SockErrorKind.Usage, "run", program,
+        (ex as System.ComponentModel.Win32Exception)?.NativeErrorCode switch
+        {
+            2 => "program not found",
+            13 => "permission denied (not an executable file the user may run)",
+            8 => "not an executable program (exec format error)",
+            20 => "a directory in the path is not a directory",
+            _ => "could not be started",
+        });
 
     private static void Set(ProcessStartInfo psi, string which, EndPoint? ep)
     {

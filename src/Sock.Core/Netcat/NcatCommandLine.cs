@@ -153,17 +153,17 @@ public static class NcatCommandLine
                 case "c": o.ShellExec = value; break;
                 case "e": o.Exec = value; break;
                 case "m":
-                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m) || m < 1)
-                        throw SockException.Usage(spelled, value!, "not a positive number of connections");
+                    if (!int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var m))
+                        throw SockException.Usage(spelled, value!, "not a number of connections (0 or more)");
                     o.MaxConnections = m;
                     break;
                 case "d": o.Delay = Durations.Parse(value!, spelled); break;
                 case "o": o.OutputFile = value; break;
                 case "x": o.HexDumpFile = value; break;
-                case "i": o.IdleTimeout = Durations.Parse(value!, spelled); break;
+                case "i": o.IdleTimeout = Durations.ParsePositive(value!, spelled); break;
                 case "p": port = value; break;
                 case "s": o.SourceAddress = value; break;
-                case "w": o.ConnectTimeout = Durations.Parse(value!, spelled); break;
+                case "w": o.ConnectTimeout = Durations.ParsePositive(value!, spelled); break;
                 case "q": o.QuitAfterEof = Durations.Parse(value!, spelled); break;
                 case "append-output": o.AppendOutput = true; break;
                 case "send-only": o.SendOnly = true; break;

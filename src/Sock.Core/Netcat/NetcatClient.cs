@@ -23,7 +23,7 @@ public static class NetcatClient
         // (-s/-p) and Unix sockets are the connector's business.
         if (options.ZeroIo && options.UnixPath is null && options.SourceAddress is null && options.SourcePort is null)
             return await ProbeTcpAsync(options, trace, log, ct).ConfigureAwait(false);
-        using var recorder = options.ZeroIo ? null : SessionRecorder.For(options);
+        using var recorder = options.ZeroIo ? null : SessionRecorder.For(options, log);
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);
@@ -56,7 +56,7 @@ public static class NetcatClient
         var name = EndpointText.LooksLikeAddress(EndpointText.Unbracket(options.Host)) ? null : options.Host;
         var targets = addresses.Select(a => new ScanTarget(options.Host, a, name)).ToList();
         // One try per address, as a connect would make, and ncat's 10 s when -w does not say.
-        var scan = new ScanOptions { Timeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(10), MaxRetries = 0, Trace = trace };
+        var scan = new ScanOptions { Timeout = options.ConnectTimeout ?? TimeSpan.FromSeconds(10), MaxRetries = 0, Trace = trace, ListClosed = true };
         var report = await PortScanner.ScanTcpAsync(targets, [options.Port], scan, ct).ConfigureAwait(false);
         // Answers in the order a connect would try the addresses; the error names the last failure.
         var results = targets.Select(t => report.Results.First(r => r.Target == t)).ToList();
@@ -83,9 +83,10 @@ public static class NetcatClient
 
     private static async Task<RelayResult?> ProbeUdpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
     {
-        // UDP has no handshake: send an empty datagram and wait a moment for an ICMP "port unreachable".
+        // UDP has no handshake: send a datagram and wait a moment for an ICMP "port unreachable". One NUL byte, as
+        // ncat sends, not an empty datagram: some services drop empty ones unanswered.
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
-        await socket.SendAsync(ReadOnlyMemory<byte>.Empty, ct).ConfigureAwait(false);
+        await socket.SendAsync(ZeroIoProbe, ct).ConfigureAwait(false);
         using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
         wait.CancelAfter(options.ConnectTimeout ?? TimeSpan.FromMilliseconds(500));
         try
@@ -96,6 +97,8 @@ public static class NetcatClient
         log.Write(1, $"UDP port {options.Port} on {EndpointText.Format(socket.Socket.RemoteEndPoint)} sent no refusal (open or filtered)");
         return null;
     }
+
+    private static readonly ReadOnlyMemory<byte> ZeroIoProbe = new byte[] { 0 };
 
     /// <summary>How an end reads in -v output.</summary>
     public static string Describe(RelayEnd end) => end switch

@@ -17,6 +17,9 @@ public sealed class NetcatOptions
     /// <summary>The port (0 with listen: let the system pick, shown with -v).</summary>
     public int Port { get; set; }
 
+    /// <summary>--reuseport: listen with SO_REUSEPORT, sharing the port with other sockets that set it too.</summary>
+    public bool ReusePort { get; set; }
+
     /// <summary>-u: UDP (or a Unix datagram socket with <see cref="UnixPath"/>).</summary>
     public bool Udp { get; set; }
 

@@ -13,12 +13,23 @@ public sealed class SessionRecorder : IDisposable
     private readonly Lock _gate = new();
     private readonly Stream? _raw;
     private readonly StreamWriter? _hex;
+    private readonly string? _rawPath;
+    private readonly string? _hexPath;
+    private readonly Action<string>? _warn;
+    private bool _rawStopped;
+    private bool _hexStopped;
     private long _sentOffset;
     private long _receivedOffset;
 
-    /// <summary>Opens the files that are named (either may be null).</summary>
-    public SessionRecorder(string? rawPath, string? hexPath, bool append)
+    /// <summary>
+    /// Opens the files that are named (either may be null). A file that later fails to take a write (a full disk) stops
+    /// being written, with one line to <paramref name="warn"/>; the session goes on: the recording is secondary.
+    /// </summary>
+    public SessionRecorder(string? rawPath, string? hexPath, bool append, Action<string>? warn = null)
     {
+        _rawPath = rawPath;
+        _hexPath = hexPath;
+        _warn = warn;
         var mode = append ? FileMode.Append : FileMode.Create;
         try
         {
@@ -28,23 +39,15 @@ public sealed class SessionRecorder : IDisposable
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             _raw?.Dispose();
-            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, FileErrorText(ex));
+            throw new Errors.SockException(Errors.SockErrorKind.Usage, "open session record", _raw is null ? rawPath ?? hexPath : hexPath, Errors.FileErrorText.Describe(ex, fallback: "cannot be opened"));
         }
     }
 
-    /// <summary>A file error in a few words.</summary>
-    internal static string FileErrorText(Exception ex) => ex switch
-    {
-        DirectoryNotFoundException => "no such directory",
-        FileNotFoundException => "no such file",
-        UnauthorizedAccessException => "permission denied",
-        _ => ex.Message,
-    };
 
-    /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none.</summary>
-    public static SessionRecorder? For(NetcatOptions options) =>
+    /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none; a recording that stops is told to <paramref name="log"/>.</summary>
+    public static SessionRecorder? For(NetcatOptions options, INetcatLog? log = null) =>
         options.OutputFile is null && options.HexDumpFile is null ? null
-            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput);
+            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput, log is null ? null : line => log.Write(0, line));
 
     /// <summary>Records bytes sent to the peer.</summary>
     public void Sent(ReadOnlySpan<byte> data) => Record(data, '>', ref _sentOffset);
@@ -57,22 +60,47 @@ public sealed class SessionRecorder : IDisposable
         if (data.IsEmpty) return;
         lock (_gate)
         {
-            _raw?.Write(data);
-            if (_hex is not null) HexDump.Write(_hex, data, mark, offset);
-            offset += data.Length;
             // A recording is read while sock runs (tail -f) and must survive a kill: no data waits in a buffer.
-            _raw?.Flush();
-            _hex?.Flush();
+            if (_raw is not null && !_rawStopped)
+            {
+                try
+                {
+                    _raw.Write(data);
+                    _raw.Flush();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+                {
+                    _rawStopped = true;
+                    Stop(_rawPath, ex);
+                }
+            }
+            if (_hex is not null && !_hexStopped)
+            {
+                try
+                {
+                    HexDump.Write(_hex, data, mark, offset);
+                    _hex.Flush();
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException)
+                {
+                    _hexStopped = true;
+                    Stop(_hexPath, ex);
+                }
+            }
+            offset += data.Length;
         }
     }
+
+    private void Stop(string? path, Exception ex) => _warn?.Invoke($"recording to {path} stopped: {Errors.FileErrorText.Describe(ex, path, "write failed")}");
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()
     {
         lock (_gate)
         {
-            _raw?.Dispose();
-            _hex?.Dispose();
+            // What a stopped recording still buffers cannot be written either.
+            try { _raw?.Dispose(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException) { }
+            try { _hex?.Dispose(); } catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or NotSupportedException) { }
         }
     }
 }

@@ -55,10 +55,10 @@ public sealed class StreamListener
             Listening?.Invoke(addresses);
             var many = _options.KeepOpen || _options.Broker || _options.Chat;
             // Open -o/-x files before any client comes, so a bad path fails at once.
-            using var recorder = SessionRecorder.For(_options);
+            using var recorder = SessionRecorder.For(_options, _log);
             if (!many) return await ServeOneAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
-            await ServeManyAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false);
-            return null;
+            return await ServeManyAsync(listener, access, input, output, recorder, ct).ConfigureAwait(false)
+                ? new RelayResult(0, 0, RelayEnd.OutputClosed) : null;
         }
         finally
         {
@@ -70,14 +70,31 @@ public sealed class StreamListener
     private async Task<TracedSocket?> AcceptAdmittedAsync(TracedSocket listener, AccessList access, CancellationToken ct)
     {
         var client = await listener.AcceptAsync(ct).ConfigureAwait(false);
-        if (!access.Empty && client.Socket.RemoteEndPoint is IPEndPoint ip && !access.Admits(ip.Address))
+        try
         {
-            _log.Write(1, $"Connection from {EndpointText.Format(ip)} denied (--allow/--deny)");
+            if (!access.Empty && client.Socket.RemoteEndPoint is IPEndPoint ip && !access.Admits(ip.Address))
+            {
+                _log.Write(1, $"Connection from {EndpointText.Format(ip)} denied (--allow/--deny)");
+                client.Dispose();
+                return null;
+            }
+            if (_options.MaxConnections == 0)
+            {
+                // -m 0 admits nobody, as ncat's; the one-client listener keeps waiting rather than counting it.
+                _log.Write(1, $"Connection from {PeerText(client)} closed: too many connections (-m 0)");
+                client.Dispose();
+                return null;
+            }
+            if (client.Socket.AddressFamily != AddressFamily.Unix) client.Socket.NoDelay = true;
+            return client;
+        }
+        catch (SocketException ex)
+        {
+            // The peer reset before the connection was set up (getpeername or setsockopt fails): wait for the next one.
+            _log.Write(1, $"A connection was lost before it was set up: {SocketErrorText.Describe(ex.SocketErrorCode)}");
             client.Dispose();
             return null;
         }
-        if (client.Socket.AddressFamily != AddressFamily.Unix) client.Socket.NoDelay = true;
-        return client;
     }
 
     private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
@@ -113,12 +130,13 @@ public sealed class StreamListener
         }
     }
 
-    private async Task ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
+    /// <summary>Serves until cancelled; true when it stopped because the output was closed.</summary>
+    private async Task<bool> ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
         if (_options.RunsProgram)
         {
             await ServeProgramsAsync(listener, access, recorder, ct).ConfigureAwait(false);
-            return;
+            return false;
         }
         // Keep-open, broker and chat clients run on the serving engine; the hub decides where their bytes go.
         var hub = new ClientHub(_options, _log, output, recorder);
@@ -128,16 +146,19 @@ public sealed class StreamListener
         {
             server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections));
             server.Start();
-            var broker = _options.Broker || _options.Chat;
-            var stdin = input is not null && !broker && !_options.IgnoresStdin ? BroadcastInputAsync(input, hub, ct) : Task.CompletedTask;
-            try
-            {
-                await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) { }
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            // As ncat, the listener's own input goes to every client in all three modes; in a chat it is a speaker of
+            // its own, <user#0> (clients count from 1).
+            var stdin = input is null || _options.IgnoresStdin ? Task.CompletedTask
+                : _options.Chat ? ChatInputAsync(input, hub, stop.Token)
+                : BroadcastInputAsync(input, hub, stop.Token);
+            // Until a signal, or until stdout is closed: then what clients send has nowhere to go (as ncat, stop).
+            await Task.WhenAny(Task.Delay(Timeout.Infinite, ct), hub.OutputClosed).ConfigureAwait(false);
+            await stop.CancelAsync().ConfigureAwait(false);
             // Stop accepting; what is queued for each client is sent within a second, then the rest are closed.
             await server.StopAsync().ConfigureAwait(false);
             await stdin.ConfigureAwait(false);
+            return hub.OutputClosed.IsCompleted;
         }
         finally
         {
@@ -215,6 +236,19 @@ public sealed class StreamListener
         {
             await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
                 await hub.BroadcastAsync(data, except: 0).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) { }
+        catch (IOException) { }
+    }
+
+    private async Task ChatInputAsync(Stream input, ClientHub hub, CancellationToken ct)
+    {
+        var lines = new ChatLineBuffer();
+        try
+        {
+            await foreach (var data in InputChunks.ReadAsync(input, 64 * 1024, _options.Crlf, ct).ConfigureAwait(false))
+                foreach (var line in lines.Add(data.Span))
+                    await hub.BroadcastAsync(ChatText.Line(0, line), except: 0).ConfigureAwait(false);
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }

@@ -31,7 +31,8 @@ public sealed record RelayResult(long BytesSent, long BytesReceived, RelayEnd En
 /// Joins one connected stream socket to an input and an output stream (stdin and stdout, or a program's): both
 /// directions at once, binary-safe, with pooled buffers and no per-byte work unless -C asks for it. At input EOF the
 /// write side is shut down (SHUT_WR) unless --no-shutdown, and the relay keeps reading until the peer closes or -q
-/// runs out. When the peer closes, the relay ends at once: no CLOSE_WAIT. Memory is bounded: a slow side stalls the
+/// runs out. When the peer closes, the output is closed at once and the relay ends as soon as the input is done or
+/// idle: no CLOSE_WAIT. Memory is bounded: a slow side stalls the
 /// other (backpressure), nothing is buffered beyond one buffer per direction.
 /// </summary>
 public sealed class StreamRelay
@@ -47,7 +48,8 @@ public sealed class StreamRelay
 
     /// <summary>
     /// A relay for <paramref name="socket"/>. A null <paramref name="input"/> sends nothing (and never shuts down);
-    /// a null <paramref name="output"/> reads and drops what arrives.
+    /// a null <paramref name="output"/> reads and drops what arrives. The relay disposes <paramref name="output"/> at the
+    /// peer's end of stream, or when it ends, so that whoever reads it sees the end then.
     /// </summary>
     public StreamRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder)
     {
@@ -102,9 +104,11 @@ public sealed class StreamRelay
                     end = await download.ConfigureAwait(false);
                     if (end == RelayEnd.PeerClosed && upload is not null)
                     {
+                        // The peer's end of stream ends the output at once, as ncat closes its stdout there: whoever
+                        // reads it downstream sees EOF now, while what the input still carries goes on to the peer.
+                        CloseOutput();
                         if (FinishInputAfterPeerClose)
                         {
-                            CloseOutput();
                             await upload.ConfigureAwait(false);
                             await ShutdownAsync().ConfigureAwait(false);
                         }
@@ -145,8 +149,8 @@ public sealed class StreamRelay
 
     /// <summary>
     /// The peer closed (or half-closed) while input is still open: what is in flight still goes out, as long as input
-    /// keeps moving, but an idle input (a terminal, a silent pipe) is given up after <see cref="PeerClosedGrace"/>, so
-    /// sock never lingers in CLOSE_WAIT. True when input reached its end.
+    /// keeps moving, but an idle input (a terminal, a silent pipe: a read from it waiting, nothing sent) is given up
+    /// after <see cref="PeerClosedGrace"/>, so sock never lingers in CLOSE_WAIT. True when input reached its end.
     /// </summary>
     private async Task<bool> DrainInputAsync(Task upload, Task cancelled)
     {
@@ -160,7 +164,10 @@ public sealed class StreamRelay
                 await upload.ConfigureAwait(false);
                 return true;
             }
-            if (done == cancelled || BytesSent == last) return false;
+            if (done == cancelled) return false;
+            // Only an input that is itself quiet is given up on; a send held up by the peer (backpressure: it still
+            // reads, slowly) is input still moving.
+            if (BytesSent == last && Volatile.Read(ref _readingInput)) return false;
             last = BytesSent;
         }
     }
@@ -202,9 +209,14 @@ public sealed class StreamRelay
     /// <summary>The peer, as errors name it: formatted once, not on every TLS read.</summary>
     private string Target => _target ??= _options.UnixPath ?? Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint);
 
+    private bool _outputClosed;
+    private bool _readingInput;
+
+    /// <summary>Ends the output (once): nothing more will be written to it, and its reader sees the end.</summary>
     private void CloseOutput()
     {
-        if (!FinishInputAfterPeerClose || _output is null) return;
+        if (_output is null || _outputClosed) return;
+        _outputClosed = true;
         try { _output.Dispose(); }
         catch (IOException) { }
     }
@@ -222,7 +234,15 @@ public sealed class StreamRelay
                     n = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
-                if (n == 0) return RelayEnd.PeerClosed;
+                if (n == 0)
+                {
+                    // A TLS session the peer ended by closing the connection, without close_notify, after we sent data:
+                    // that data may never have been read (a server refusing our certificate ends the session so).
+                    if (Tls is not null && !_options.Listen && _socket.ReceivedEndOfStream && BytesSent > 0)
+                        throw new SockException(SockErrorKind.Network, "TLS session with", Target,
+                            $"the peer closed the connection without close_notify after {BytesSent} bytes were sent: they may not have been read (a server that refuses the client's certificate ends the session this way)");
+                    return RelayEnd.PeerClosed;
+                }
                 Interlocked.Add(ref _received, n);
                 _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));
@@ -235,6 +255,8 @@ public sealed class StreamRelay
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 catch (IOException) { return RelayEnd.OutputClosed; }
                 catch (ObjectDisposedException) { return RelayEnd.OutputClosed; }
+                // EBADF: the output was closed before sock started and its descriptor number now names a file open for reading.
+                catch (UnauthorizedAccessException) { return RelayEnd.OutputClosed; }
             }
         }
         finally
@@ -253,11 +275,13 @@ public sealed class StreamRelay
             while (true)
             {
                 int n;
+                Volatile.Write(ref _readingInput, true);
                 try
                 {
                     n = await _input!.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
                 }
                 catch (IOException) { return; }
+                finally { Volatile.Write(ref _readingInput, false); }
                 if (n == 0) return;
                 ReadOnlyMemory<byte> data = buffer.AsMemory(0, n);
                 if (crlf is not null) data = crlf.Translate(data, scratch!);

@@ -46,6 +46,8 @@ public static class TlsClient
 
         var ssl = await TlsHandshake.RunAsync(socket, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
             options.ConnectTimeout ?? DefaultHandshakeTimeout, () => why, ct).ConfigureAwait(false);
+        // As ncat, --ssl alone does not check who answered; unlike ncat, sock says so, so nobody is exposed unawares.
+        if (!tls.Verify) log.Write(0, "TLS: certificate not verified; use --ssl-verify to check it");
         if (ssl.RemoteCertificate is { } remote)
         {
             using var cert = X509CertificateLoader.LoadCertificate(remote.GetRawCertData());

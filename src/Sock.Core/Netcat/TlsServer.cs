@@ -61,6 +61,11 @@ public static class TlsServer
                 if (cert is null) why = "the client sent no certificate (--ssl-verify requires one)";
                 else if ((errors & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
                     why = $"the client's certificate is not trusted ({TlsHandshake.ChainProblem(chain)})";
+                // .NET 10 checks the certificate after OpenSSL has finished the handshake, too late to send the
+                // certificate_required or bad_certificate alert (dotnet/runtime#115996 sends it from .NET 11). A client
+                // under TLS 1.3 has already sent its data by now: a reset tells it that was refused, where a plain close
+                // would read as the end of the server's reply.
+                if (why is not null) client.ResetOnClose();
                 return why is null;
             },
         };

@@ -4,28 +4,46 @@ using Sock.Core.Errors;
 namespace Sock.Core.Netcat;
 
 /// <summary>
-/// The file a Unix domain socket is bound to: a stale one (nothing listening) is removed before bind, a file that is
-/// not a socket is never clobbered, and the files sock made are removed when it exits.
+/// The file a Unix domain socket is bound to: a stale one (nothing listening) is removed before bind; a file that is
+/// not a socket, a symbolic link, or a file whose type cannot be read is never touched; the files sock made are removed
+/// when it exits.
 /// </summary>
 public static class UnixSocketFile
 {
     private static readonly ConcurrentDictionary<string, bool> Owned = new();
     private static int _hooked;
 
-    /// <summary>Makes <paramref name="path"/> free to bind: removes a stale socket file, refuses anything else.</summary>
+    /// <summary>
+    /// Makes <paramref name="path"/> free to bind: removes a socket file nothing answers on, refuses anything else — a
+    /// symbolic link (never followed, never removed), a file that is not a socket, one whose type cannot be read.
+    /// </summary>
     public static void PrepareForBind(string path)
     {
         if (path.StartsWith('\0') || path.StartsWith('@')) return; // abstract namespace: no file
-        FileSystemInfo info = new FileInfo(path);
-        if (!info.Exists && !Directory.Exists(path)) return;
-        if (Directory.Exists(path) || (info.Attributes & FileAttributes.Directory) != 0)
-            throw new SockException(SockErrorKind.Usage, "bind to", path, "is a directory, not a socket file");
-        if (!IsSocket(path))
-            throw new SockException(SockErrorKind.Usage, "bind to", path, "exists and is not a socket (refusing to replace it)");
+        var kind = Kind(path);
+        if (kind == FileKind.Missing) return;
+        if (kind != FileKind.Socket)
+        {
+            throw new SockException(SockErrorKind.Usage, "bind to", path, kind switch
+            {
+                FileKind.SymbolicLink => "is a symbolic link (refusing to follow or replace it)",
+                FileKind.Directory => "is a directory, not a socket file",
+                FileKind.Unknown => "exists and its file type cannot be read (refusing to replace it)",
+                _ => "exists and is not a socket (refusing to replace it)",
+            });
+        }
         if (SomeoneListens(path))
             throw new SockException(SockErrorKind.Network, "bind to", path, "address already in use (a process is listening on this socket file)",
                 System.Net.Sockets.SocketError.AddressAlreadyInUse);
-        File.Delete(path);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            throw new SockException(SockErrorKind.Network, "bind to", path, "permission denied (cannot remove the stale socket file)",
+                System.Net.Sockets.SocketError.AccessDenied);
+        }
     }
 
     /// <summary>Removes <paramref name="path"/> when the process exits (and when <see cref="Remove"/> is called).</summary>
@@ -48,10 +66,27 @@ public static class UnixSocketFile
         catch (UnauthorizedAccessException) { }
     }
 
-    private static bool IsSocket(string path)
+    private static bool IsSocket(string path) => Kind(path) == FileKind.Socket;
+
+    /// <summary>Deletes <paramref name="path"/> if it is still a socket file: never what replaced it meanwhile (a link, a file).</summary>
+    internal static void DeleteIfSocket(string path)
     {
-        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS() && !OperatingSystem.IsFreeBSD()) return true;
-        return LinuxStat.IsSocket(path);
+        try
+        {
+            if (IsSocket(path)) File.Delete(path);
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+    }
+
+    /// <summary>The file's kind; where lstat cannot be asked, whether anything is there at all and nothing more.</summary>
+    private static FileKind Kind(string path)
+    {
+        if (OperatingSystem.IsLinux()) return LinuxStat.Kind(path);
+        var info = new FileInfo(path);
+        if (!info.Exists && !Directory.Exists(path)) return info.LinkTarget is null ? FileKind.Missing : FileKind.SymbolicLink;
+        if (info.LinkTarget is not null) return FileKind.SymbolicLink;
+        return (info.Attributes & FileAttributes.Directory) != 0 ? FileKind.Directory : FileKind.Unknown;
     }
 
     private static bool SomeoneListens(string path)

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Scanning;
 
@@ -41,7 +42,7 @@ internal sealed class EpollConnectScan
     private int _peak;
     private long _lastLaunch;
 
-    public EpollConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options)
+    public EpollConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options, bool listClosed)
     {
         _targets = targets;
         _options = options;
@@ -51,7 +52,7 @@ internal sealed class EpollConnectScan
         _rtt = [.. targets.Select(_ => new RttEstimator(timing))];
         Ceiling = OpenFileLimit.Allow(options.WantedParallel);
         _window = new CongestionWindow(Math.Min(options.Timing.InitialParallel, Ceiling), Ceiling);
-        _book = new VerdictBook(targets, ports, options.GrabBanners);
+        _book = new VerdictBook(targets, ports, options.GrabBanners, listClosed);
         _local = LocalAddresses.Flags(targets);
         _delayTicks = (long)(options.Timing.ScanDelay.TotalSeconds * Stopwatch.Frequency);
         // A scan delay means one probe at a time anyway; tracing reads better from one thread.

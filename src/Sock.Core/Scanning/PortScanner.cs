@@ -33,13 +33,19 @@ public static class PortScanner
     public static Task<ScanReport> ScanTcpAsync(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports,
         ScanOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= new ScanOptions();
+        return ScanTcpCoreAsync(targets, ports, options, options.ListClosed, cancellationToken);
+    }
+
+    private static Task<ScanReport> ScanTcpCoreAsync(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports,
+        ScanOptions options, bool listClosed, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(ports);
         CheckSize(targets.Count, ports.Count);
-        options ??= new ScanOptions();
         return UsesEpoll(options)
-            ? new EpollConnectScan(targets, ports, options).RunAsync(cancellationToken)
-            : new TcpConnectScan(targets, ports, options).RunAsync(cancellationToken);
+            ? new EpollConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken)
+            : new TcpConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken);
     }
 
     /// <summary>
@@ -69,5 +75,5 @@ public static class PortScanner
     /// <summary>Checks one TCP port: the single-port case of <see cref="ScanTcpAsync"/> (what a netcat -z answers).</summary>
     public static async Task<PortResult> CheckTcpAsync(ScanTarget target, int port, ScanOptions? options = null,
         CancellationToken cancellationToken = default) =>
-        (await ScanTcpAsync([target], [port], options, cancellationToken).ConfigureAwait(false)).Results[0];
+        (await ScanTcpCoreAsync([target], [port], options ?? new ScanOptions(), listClosed: true, cancellationToken).ConfigureAwait(false)).Results[0];
 }

@@ -20,6 +20,12 @@ public sealed class ScanOptions
     /// </summary>
     public TimeSpan? Timeout { get; init; }
 
+    /// <summary>
+    /// List closed TCP ports one by one in <see cref="ScanReport.Results"/> (--all); default false: they are counted
+    /// per target in <see cref="ScanReport.UnlistedClosed"/>, so a large scan keeps no record per closed port.
+    /// </summary>
+    public bool ListClosed { get; init; }
+
     /// <summary>Read what an open TCP port's service sends first (--banner); default false.</summary>
     public bool GrabBanners { get; init; }
 

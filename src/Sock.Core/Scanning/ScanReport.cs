@@ -15,8 +15,21 @@ public sealed class ScanReport
     /// <summary>The ports scanned on each target, sorted.</summary>
     public required IReadOnlyList<int> Ports { get; init; }
 
-    /// <summary>One verdict per target and port, by target then port.</summary>
+    /// <summary>
+    /// The verdicts listed one by one, by target then port: every open and filtered port, and closed ports when
+    /// <see cref="ScanOptions.ListClosed"/> asked for them (UDP lists every port). The others are counted in
+    /// <see cref="UnlistedClosed"/>.
+    /// </summary>
     public required IReadOnlyList<PortResult> Results { get; init; }
+
+    /// <summary>Closed ports not in <see cref="Results"/>, counted per target (targets with none are absent).</summary>
+    public IReadOnlyDictionary<ScanTarget, int> UnlistedClosed { get; init; } = new Dictionary<ScanTarget, int>();
+
+    /// <summary>Closed ports of <paramref name="target"/> that are counted, not listed.</summary>
+    public int UnlistedClosedOf(ScanTarget target) => UnlistedClosed.TryGetValue(target, out var n) ? n : 0;
+
+    /// <summary>Every verdict, listed or counted: targets × ports once the scan completed.</summary>
+    public long Verdicts => Results.Count + UnlistedClosed.Values.Sum(n => (long)n);
 
     /// <summary>Targets none of whose probes could be sent or routed (every one failed with a network or host unreachable).</summary>
     public required IReadOnlyList<ScanTarget> Unreachable { get; init; }
@@ -37,8 +50,9 @@ public sealed class ScanReport
     public required string Timing { get; init; }
 
     /// <summary>How many ports per second got a verdict.</summary>
-    public double PortsPerSecond => Elapsed.TotalSeconds > 0 ? Results.Count / Elapsed.TotalSeconds : Results.Count;
+    public double PortsPerSecond => Elapsed.TotalSeconds > 0 ? Verdicts / Elapsed.TotalSeconds : Verdicts;
 
     /// <summary>How many verdicts were <paramref name="state"/>.</summary>
-    public int Count(PortState state) => Results.Count(r => r.State == state);
+    public int Count(PortState state) =>
+        Results.Count(r => r.State == state) + (state == PortState.Closed ? UnlistedClosed.Values.Sum() : 0);
 }

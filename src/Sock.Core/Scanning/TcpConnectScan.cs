@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Scanning;
 
@@ -42,7 +43,7 @@ internal sealed class TcpConnectScan
     private long _lastLaunch;
     private Exception? _fault;
 
-    public TcpConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options)
+    public TcpConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options, bool listClosed)
     {
         _targets = targets;
         _ports = ports;
@@ -55,7 +56,7 @@ internal sealed class TcpConnectScan
         _rtt = [.. targets.Select(_ => new RttEstimator(timing))];
         Ceiling = OpenFileLimit.Allow(options.WantedParallel);
         _window = new CongestionWindow(Math.Min(options.Timing.InitialParallel, Ceiling), Ceiling);
-        _book = new VerdictBook(targets, ports, options.GrabBanners);
+        _book = new VerdictBook(targets, ports, options.GrabBanners, listClosed);
     }
 
     /// <summary>The ceiling after the open-file limit.</summary>

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
+using Sock.Core.Transport;
 
 namespace Sock.Core.Scanning;
 

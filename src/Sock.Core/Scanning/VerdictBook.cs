@@ -3,8 +3,10 @@ using System.Net.Sockets;
 namespace Sock.Core.Scanning;
 
 /// <summary>
-/// The verdicts of a scan in flat arrays indexed by job (port-major, target-minor), so 65,535 ports cost a few
-/// hundred kilobytes while the scan runs; the <see cref="PortResult"/> records are made once, at the end.
+/// The verdicts of a scan: one byte of state per job (port-major, target-minor) while the scan runs, and the details
+/// (reason, tries, round trip, banner) only for the ports worth listing — open and filtered ones, and closed ones when
+/// <see cref="ScanOptions.ListClosed"/> asks. A closed port is a count per target, so a /16 of closed ports keeps
+/// 64 KiB of state, not a record each. The <see cref="PortResult"/> records are made once, at the end.
 /// </summary>
 internal sealed class VerdictBook
 {
@@ -12,22 +14,23 @@ internal sealed class VerdictBook
 
     private readonly IReadOnlyList<ScanTarget> _targets;
     private readonly IReadOnlyList<int> _ports;
+    private readonly bool _listClosed;
     private readonly byte[] _state;
-    private readonly byte[] _tries;
-    private readonly string?[] _reason;
-    private readonly float[] _rttMicros;
-    private readonly byte[]?[] _banner;
+    private readonly int[] _closed;
+    private readonly Dictionary<long, Detail> _details = [];
+    private readonly Lock _gate = new();
 
-    public VerdictBook(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, bool banners)
+    private record struct Detail(string Reason, byte Tries, float RttMicros, byte[]? Banner);
+
+    public VerdictBook(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, bool banners, bool listClosed = true)
     {
+        _ = banners;
         _targets = targets;
         _ports = ports;
+        _listClosed = listClosed;
         Total = (long)targets.Count * ports.Count;
         _state = new byte[Total];
-        _tries = new byte[Total];
-        _reason = new string?[Total];
-        _rttMicros = new float[Total];
-        _banner = banners ? new byte[]?[Total] : [];
+        _closed = new int[targets.Count];
     }
 
     /// <summary>Jobs in all: targets × ports.</summary>
@@ -50,16 +53,23 @@ internal sealed class VerdictBook
     {
         if (_state[job] != Pending) return;
         _state[job] = verdict;
-        _reason[job] = reason;
-        _tries[job] = (byte)Math.Min(tries, byte.MaxValue);
-        if (rtt is { } r) _rttMicros[job] = (float)Math.Max(r.TotalMicroseconds, 0.001);
+        if (verdict == Closed && !_listClosed)
+        {
+            Interlocked.Increment(ref _closed[job % _targets.Count]);
+        }
+        else
+        {
+            var detail = new Detail(reason, (byte)Math.Min(tries, byte.MaxValue), rtt is { } r ? (float)Math.Max(r.TotalMicroseconds, 0.001) : 0, null);
+            lock (_gate) _details[job] = detail;
+        }
         if (verdict == Open) Interlocked.Increment(ref _openCount);
         Interlocked.Increment(ref _done);
     }
 
     public void SetBanner(long job, byte[] banner)
     {
-        lock (_banner) _banner[job] = banner;
+        lock (_gate)
+            if (_details.TryGetValue(job, out var d)) _details[job] = d with { Banner = banner };
     }
 
     /// <summary>
@@ -81,21 +91,25 @@ internal sealed class VerdictBook
 
     public ScanReport Report(TimeSpan elapsed, long probes, int ceiling, int peak, string timing)
     {
-        var results = new List<PortResult>((int)Total);
+        var results = new List<PortResult>();
         var unreachable = new List<ScanTarget>();
+        var unlisted = new Dictionary<ScanTarget, int>();
         for (var t = 0; t < _targets.Count; t++)
         {
-            var routed = false;
+            // A closed port is an answer: only a target whose every port met an unreachable is unreachable.
+            var routed = _closed[t] > 0;
+            if (_closed[t] > 0) unlisted[_targets[t]] = _closed[t];
             for (var p = 0; p < _ports.Count; p++)
             {
                 var j = (long)p * _targets.Count + t;
+                if (_state[j] == Closed && !_listClosed) continue;
                 var state = _state[j] switch { Open => PortState.Open, Closed => PortState.Closed, _ => PortState.Filtered };
-                var reason = _reason[j] ?? "no-response";
-                if (reason is not ("host-unreach" or "net-unreach")) routed = true;
-                results.Add(new PortResult(_targets[t], _ports[p], "tcp", state, reason, _tries[j],
-                    _rttMicros[j] > 0 ? TimeSpan.FromMicroseconds(_rttMicros[j]) : null)
+                var d = _details.TryGetValue(j, out var found) ? found : new Detail("no-response", 0, 0, null);
+                if (d.Reason is not ("host-unreach" or "net-unreach")) routed = true;
+                results.Add(new PortResult(_targets[t], _ports[p], "tcp", state, d.Reason, d.Tries,
+                    d.RttMicros > 0 ? TimeSpan.FromMicroseconds(d.RttMicros) : null)
                 {
-                    Banner = _banner.Length > 0 ? _banner[j] : null,
+                    Banner = d.Banner,
                 });
             }
             if (!routed && _ports.Count > 0) unreachable.Add(_targets[t]);
@@ -107,6 +121,7 @@ internal sealed class VerdictBook
             Failures = [],
             Ports = _ports,
             Results = results,
+            UnlistedClosed = unlisted,
             Unreachable = unreachable,
             Elapsed = elapsed,
             Probes = probes,

@@ -86,7 +86,7 @@ internal sealed class DatagramListener
         _socket.Dispose();
         if (_unix && LocalEndPoint.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
-            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Netcat.UnixSocketFile.DeleteIfSocket(path);
         }
     }
 

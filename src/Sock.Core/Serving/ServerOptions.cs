@@ -34,6 +34,12 @@ public sealed class ServerOptions
     /// </summary>
     public int MaxLineLength { get; set; }
 
+    /// <summary>
+    /// SO_REUSEPORT on every listening socket, so several servers can share a port (the kernel spreads clients over
+    /// them). Default false: a port already in use is an error naming its holder.
+    /// </summary>
+    public bool ReusePort { get; set; }
+
     /// <summary>listen() backlog. Default <see cref="DefaultBacklog"/>.</summary>
     public int Backlog { get; set; } = DefaultBacklog;
 

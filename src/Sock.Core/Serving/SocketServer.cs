@@ -78,16 +78,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// </summary>
     public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false)
     {
-        var socket = TracedSocket.CreateFor(endpoint, SocketType.Stream, _trace);
+        var socket = Open(service, "tcp", endpoint, SocketType.Stream, dualMode);
         try
         {
-            if (endpoint is IPEndPoint)
-            {
-                socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
-                if (dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.Socket.DualMode = true;
-            }
-            BindFor(service, "tcp", socket, endpoint);
-            socket.Listen(_options.Backlog);
             var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, socket, handler, this);
             lock (_streams) _streams.Add(listener);
             if (_started) listener.Start();
@@ -121,11 +114,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// </summary>
     public EndPoint ListenDatagram(string service, EndPoint endpoint, DatagramHandler handler, bool dualMode = false)
     {
-        var socket = TracedSocket.CreateFor(endpoint, SocketType.Dgram, _trace);
+        var socket = Open(service, "udp", endpoint, SocketType.Dgram, dualMode);
         try
         {
-            if (dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6) socket.Socket.DualMode = true;
-            BindFor(service, "udp", socket, endpoint);
             var listener = new DatagramListener(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
             lock (_datagrams) _datagrams.Add(listener);
             if (_started) listener.Start();
@@ -347,13 +338,14 @@ public sealed class SocketServer : IAsyncDisposable
         lock (_datagrams) return _datagrams.Sum(l => pick(l.Traffic));
     }
 
-    private static void BindFor(string service, string protocol, TracedSocket socket, EndPoint endpoint)
+    private TracedSocket Open(string service, string protocol, EndPoint endpoint, SocketType type, bool dualMode)
     {
         try
         {
-            socket.Bind(endpoint);
+            return ListeningSocket.Open(endpoint, type,
+                new ListenSettings(dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6, _options.ReusePort, _options.Backlog), _trace);
         }
-        catch (SockException ex)
+        catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
         {
             var where = endpoint is IPEndPoint ip ? $"{protocol} port {ip.Port} ({EndpointText.Format(endpoint)})" : EndpointText.Format(endpoint);
             throw new SockException(SockErrorKind.Network, $"serve {service} on", where, ex.Reason, ex.SocketError, ex);

@@ -48,7 +48,7 @@ internal sealed class StreamListener
         _socket.Dispose();
         if (LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
-            try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Netcat.UnixSocketFile.DeleteIfSocket(path);
         }
     }
 
@@ -77,7 +77,17 @@ internal sealed class StreamListener
                 await Task.Delay(50).ConfigureAwait(false);
                 continue;
             }
-            _server.Accepted(this, accepted);
+            try
+            {
+                _server.Accepted(this, accepted);
+            }
+            catch (Exception ex) when (ex is SocketException or SockException or ObjectDisposedException)
+            {
+                // A peer that reset before its connection was set up (getpeername or setsockopt fails): that
+                // connection is lost, the listener goes on.
+                accepted.Dispose();
+                _server.CountError(Name, ex);
+            }
         }
     }
 }

@@ -20,9 +20,9 @@ public static class UdpMib
         var entry = MibOids.UdpEndpointEntry.Append(8);
         b.Column(entry);
         var index = new List<uint>(48);
-        // udpEndpointInstance tells apart sockets with the same addresses (SO_REUSEPORT): 1, 2… in inode order.
-        var seen = new Dictionary<string, uint>(StringComparer.Ordinal);
-        foreach (var row in udp.OrderBy(r => r.Inode))
+        // udpEndpointInstance tells apart sockets with the same addresses (SO_REUSEPORT): the socket's inode, as
+        // net-snmp's snmpd gives it on Linux, so an instance stays the same from one walk to the next.
+        foreach (var row in udp)
         {
             index.Clear();
             InetAddressIndex.Append(index, row.LocalAddress);
@@ -32,10 +32,7 @@ public static class UdpMib
             if (peer is not null && row.LocalAddress is { IsIPv4MappedToIPv6: true } && peer.Equals(System.Net.IPAddress.IPv6Any)) peer = System.Net.IPAddress.Any;
             InetAddressIndex.Append(index, peer);
             index.Add((uint)row.PeerPort);
-            var key = string.Join('.', index);
-            var instance = seen.TryGetValue(key, out var n) ? n + 1 : 1;
-            seen[key] = instance;
-            index.Add(instance);
+            index.Add(unchecked((uint)row.Inode));
             b.Cell(entry, [.. index], SnmpValue.Gauge32((uint)TcpMib.OwnerPid(row)));
         }
     }

@@ -69,6 +69,34 @@ public sealed class TracedSocket : IDisposable
         _trace?.Call($"setsockopt({Handle}, {BsdNames.Option(level, name)}, {value})");
     }
 
+    /// <summary>
+    /// setsockopt(SOL_SOCKET, SO_REUSEADDR, 1) and nothing else: a server restarts on its port while old connections sit
+    /// in TIME_WAIT, but a second live server is still refused. .NET's ReuseAddress option cannot be used for this, as
+    /// on Linux it sets SO_REUSEPORT too. Nothing on Windows, where SO_REUSEADDR lets another socket take a bound port.
+    /// </summary>
+    public void SetReuseAddress()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        SetRaw(SolSocket, OperatingSystem.IsLinux() ? 2 : 0x4, "SO_REUSEADDR");
+    }
+
+    /// <summary>setsockopt(SOL_SOCKET, SO_REUSEPORT, 1): several sockets share one port (Linux, macOS, FreeBSD).</summary>
+    public void SetReusePort()
+    {
+        if (OperatingSystem.IsWindows()) throw new PlatformNotSupportedException("SO_REUSEPORT");
+        SetRaw(SolSocket, OperatingSystem.IsLinux() ? 15 : 0x200, "SO_REUSEPORT");
+    }
+
+    private static int SolSocket => OperatingSystem.IsLinux() ? 1 : 0xffff;
+
+    private void SetRaw(int level, int name, string bsdName)
+    {
+        Span<byte> one = stackalloc byte[sizeof(int)];
+        BitConverter.TryWriteBytes(one, 1); // an int in the machine's byte order, as setsockopt reads it
+        Socket.SetRawSocketOption(level, name, one);
+        _trace?.Call($"setsockopt({Handle}, {bsdName}, 1)");
+    }
+
     /// <summary>bind(address).</summary>
     public void Bind(EndPoint local)
     {
@@ -115,7 +143,9 @@ public sealed class TracedSocket : IDisposable
     {
         try
         {
-            var s = await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            var s = Socket.AddressFamily == AddressFamily.Unix && UnixAcceptor.Supported
+                ? await UnixAccept.AcceptAsync(cancellationToken).ConfigureAwait(false)
+                : await Socket.AcceptAsync(cancellationToken).ConfigureAwait(false);
             var t = new TracedSocket(s, _trace);
             _trace?.Call($"accept({Handle}) = {t.Handle} from {EndpointText.Format(s.RemoteEndPoint)}");
             return t;
@@ -163,6 +193,7 @@ public sealed class TracedSocket : IDisposable
         try
         {
             var n = await Socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            if (n == 0 && !buffer.IsEmpty) ReceivedEndOfStream = true;
             // A zero-byte read (TLS waits for data that way, without a buffer) returns 0 when data is there, not at the end.
             _trace?.Transfer(Handle, "recv", n, () => buffer.IsEmpty ? $"recv({Handle}, 0) = 0 (a zero-byte read: data is waiting)"
                 : n == 0 ? $"recv({Handle}) = 0 (peer closed its side)" : $"recv({Handle}) = {n} bytes");
@@ -173,6 +204,27 @@ public sealed class TracedSocket : IDisposable
             _trace?.Call($"recv({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
             throw Failure("receive from", SafeRemote(), ex);
         }
+    }
+
+    /// <summary>
+    /// True once a recv() has returned 0 for a buffer that had room: the peer shut down its side. A TLS session that ends
+    /// with this and without close_notify was cut short, not closed.
+    /// </summary>
+    public bool ReceivedEndOfStream { get; private set; }
+
+    /// <summary>
+    /// setsockopt(SO_LINGER, {1, 0}): close() then resets the connection (RST) instead of ending it (FIN), so the peer
+    /// hears of a refusal as an error rather than as the end of the data.
+    /// </summary>
+    public void ResetOnClose()
+    {
+        try
+        {
+            Socket.LingerState = new LingerOption(true, 0);
+            _trace?.Call($"setsockopt({Handle}, SO_LINGER, {{1, 0}})");
+        }
+        catch (SocketException) { } // already reset by the peer: nothing left to refuse
+        catch (ObjectDisposedException) { }
     }
 
     /// <summary>send(): the whole buffer, as a stream socket's send loop does.</summary>
@@ -246,6 +298,7 @@ public sealed class TracedSocket : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Volatile.Read(ref _unixAcceptor)?.Dispose(); // ends an accept waiting in poll before the descriptor goes
         if (_trace is not null)
         {
             var h = Handle;
@@ -256,6 +309,19 @@ public sealed class TracedSocket : IDisposable
         else
         {
             Socket.Dispose();
+        }
+    }
+
+    private UnixAcceptor? _unixAcceptor;
+
+    // Made on the first accept, so only Unix listeners get one.
+    private UnixAcceptor UnixAccept
+    {
+        get
+        {
+            if (_unixAcceptor is { } a) return a;
+            var made = new UnixAcceptor(Socket);
+            return Interlocked.CompareExchange(ref _unixAcceptor, made, null) ?? made;
         }
     }
 

@@ -12,9 +12,11 @@ internal sealed class RootHelpAction(HelpAction inner) : SynchronousCommandLineA
 {
     public override int Invoke(ParseResult parseResult)
     {
+        var output = parseResult.InvocationConfiguration.Output;
+        if (parseResult.CommandResult.Command is { Name: "nc" } nc)
+            return NcHelp(nc, parseResult.RootCommandResult.Command, output);
         if (parseResult.CommandResult.Command is not RootCommand root)
             return inner.Invoke(parseResult);
-        var output = parseResult.InvocationConfiguration.Output;
         output.WriteLine(root.Description);
         output.WriteLine();
         output.WriteLine("Usage:");
@@ -32,6 +34,24 @@ internal sealed class RootHelpAction(HelpAction inner) : SynchronousCommandLineA
             output.WriteLine($"  {names.PadRight(optionWidth)}{description}");
         output.WriteLine();
         output.WriteLine("Run 'sock COMMAND --help' for a command's options and examples.");
+        return 0;
+    }
+
+    /// <summary>
+    /// `sock nc` reads ncat's command line itself, so System.CommandLine's usage line ("[[--] &lt;additional
+    /// arguments&gt;...]]", "Arguments passed to the application that is being run") would describe a parser it does not use.
+    /// </summary>
+    private static int NcHelp(Command nc, Command root, TextWriter output)
+    {
+        output.WriteLine("Usage:");
+        output.WriteLine("  sock nc [options] HOST PORT");
+        output.WriteLine("  sock nc -l [options] [[HOST] PORT]");
+        output.WriteLine();
+        output.WriteLine(nc.Description?.TrimEnd());
+        output.WriteLine();
+        output.WriteLine("sock's own options, anywhere on the line:");
+        foreach (var o in root.Options.Where(o => o.Name is "--trace" or "--debug"))
+            output.WriteLine($"  {o.Name,-10}{o.Description}");
         return 0;
     }
 

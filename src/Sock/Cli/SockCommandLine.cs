@@ -32,16 +32,32 @@ internal static class SockCommandLine
         root.Subcommands.Add(NcCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
+        root.Subcommands.Add(SnmpCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
         root.Subcommands.Add(ScanCommand.Create());
-        root.Subcommands.Add(BenchCommand.Create());
-        root.Subcommands.Add(StunCommand.Create());
-        root.Subcommands.Add(ServicesCommand.Create());
-        root.Subcommands.Add(AddrCommand.Create());
         root.Subcommands.Add(PingCommand.Create());
         root.Subcommands.Add(TracerouteCommand.Create());
+        root.Subcommands.Add(BenchCommand.Create());
+        root.Subcommands.Add(StunCommand.Create());
+        root.Subcommands.Add(PeerCommand.Create());
+        root.Subcommands.Add(ServicesCommand.Create());
+        root.Subcommands.Add(AddrCommand.Create());
         ShortenCommandListing(root);
+        UpperCasePlaceholders(root);
         return root;
+    }
+
+    /// <summary>
+    /// Every option's value placeholder in upper case (-p PORTS), as man pages and the rest of sock's help write them;
+    /// System.CommandLine's default is the option's own name in lower case (&lt;ports&gt;). Arguments are named in upper
+    /// case where they are made (TARGET, FILTER).
+    /// </summary>
+    private static void UpperCasePlaceholders(Command command)
+    {
+        foreach (var option in command.Options)
+            if (option.HelpName is null && option.ValueType != typeof(bool) && option.Arity.MaximumNumberOfValues > 0)
+                option.HelpName = option.Name.TrimStart('-').ToUpperInvariant();
+        foreach (var sub in command.Subcommands) UpperCasePlaceholders(sub);
     }
 
     /// <summary>`sock --help` lists each command on one line; `sock COMMAND --help` keeps the full help with examples.</summary>
@@ -52,16 +68,41 @@ internal static class SockCommandLine
             help.Action = new RootHelpAction(inner);
     }
 
+    private static string CommandPath(ParseResult parse) =>
+        parse.CommandResult.Command is RootCommand ? "sock" : $"sock {parse.CommandResult.Command.Name}";
+
+    /// <summary>
+    /// The first word written as an option that no option took. System.CommandLine hands such a word to the command's
+    /// arguments (a scan target, a service name, a filter word) or, when they are full, blames the next word instead;
+    /// either way the user should hear about the option. Words after "--" are arguments, whatever they look like, and
+    /// `sock nc` reads ncat's command line itself.
+    /// </summary>
+    private static string? UnknownOption(ParseResult parse, string[] args)
+    {
+        if (parse.CommandResult.Command.Name == "nc") return null;
+        var end = Array.IndexOf(args, "--");
+        var literal = end < 0 ? [] : args[(end + 1)..];
+        var words = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).Select(t => t.Value).Concat(parse.UnmatchedTokens);
+        return words.FirstOrDefault(w => w.Length > 1 && w[0] == '-' && !char.IsAsciiDigit(w[1]) && w[1] != '.' && !literal.Contains(w));
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
-        var parse = root.Parse(args);
+        // No response files: an argument starting with '@' is an abstract Unix socket name (listen -U @name), never a file.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var debug = args.Contains("--debug");
         // Asking for help is never an error, even when the rest of the line is incomplete.
-        if (parse.Errors.Count > 0 && parse.Action is not (RootHelpAction or System.CommandLine.Help.HelpAction))
+        var helping = parse.Action is RootHelpAction or System.CommandLine.Help.HelpAction;
+        if (!helping && UnknownOption(parse, args) is { } unknown)
         {
-            var command = parse.CommandResult.Command;
-            var path = command is RootCommand ? "sock" : $"sock {command.Name}";
+            Console.Error.WriteLine($"sock: unrecognized option '{unknown}' (see '{CommandPath(parse)} --help')");
+            return ExitCodes.UsageError;
+        }
+        if (parse.Errors.Count > 0 && !helping)
+        {
+            var path = CommandPath(parse);
             // An unknown word explains more than the "required command" complaint it causes.
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
             Console.Error.WriteLine($"sock: {error.Message.ReplaceLineEndings(" ").TrimEnd('.')} (see '{path} --help')");

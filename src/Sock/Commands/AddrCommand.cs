@@ -10,7 +10,7 @@ internal static class AddrCommand
 {
     public static Command Create()
     {
-        var addresses = new Argument<string[]>("address")
+        var addresses = new Argument<string[]>("ADDRESS")
         {
             Description = "127.0.0.1:8080, [::1]:443, a bare address, a Unix socket path (/run/x.sock, @abstract), or a /proc/net spelling (0100007F:1F90)",
             Arity = ArgumentArity.OneOrMore,

@@ -100,6 +100,8 @@ internal static class AgentCommand
             else
                 foreach (var b in binds)
                     bound.Add(server.ListenDatagram("snmp", new IPEndPoint(EndpointText.ParseAddress(EndpointText.Unbracket(b), "bind address"), p), Serve));
+            // The first snapshot is read before the first request, so that one is not kept waiting for a whole /proc scan.
+            agent.View();
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
             server.Start();
             try { await Task.Delay(Timeout.Infinite, stop.Token); }

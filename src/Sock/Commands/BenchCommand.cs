@@ -7,6 +7,7 @@ using Sock.Cli.Rendering;
 using Sock.Core.Benchmarking;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Netcat;
 
 namespace Sock.Cli.Commands;
 
@@ -209,7 +210,7 @@ internal static class BenchCommand
         if (unixPath is not null)
         {
             if (args.Length > 1) throw SockException.Usage("bench", string.Join(' ', args[1..]), "give either HOST PORT or -U PATH, not both");
-            return new UnixDomainSocketEndPoint(unixPath);
+            return EndpointText.UnixEndPoint(unixPath, "-U");
         }
         if (args.Length < 3) throw SockException.Usage("bench", string.Join(' ', args), "needs a target: MODE HOST PORT (or MODE -U PATH)");
         var port = Ports.Parse(args[2]);
@@ -238,7 +239,7 @@ internal static class BenchCommand
         if (unixPath is not null)
         {
             if (args.Length > 0) throw SockException.Usage("bench --server", args[0], "give either a PORT or -U PATH, not both");
-            listen = new UnixDomainSocketEndPoint(unixPath);
+            listen = EndpointText.UnixEndPoint(unixPath, "-U");
         }
         else
         {
@@ -248,6 +249,8 @@ internal static class BenchCommand
             var address = bind is null ? IPAddress.Loopback : EndpointText.ParseAddress(bind, "bind address");
             listen = new IPEndPoint(address, port);
         }
+        // As listen and serve: a stale socket file is replaced; a live one, a link or any other file is refused.
+        if (unixPath is not null) UnixSocketFile.PrepareForBind(unixPath);
         var log = new BenchServerLog(Console.Out, json);
         await using var benchServer = new BenchServer(listen, udp, trace, log, limits);
         benchServer.Start();
@@ -268,23 +271,13 @@ internal static class BenchCommand
         }
         finally
         {
-            if (unixPath is not null) TryDelete(unixPath);
+            if (unixPath is not null)
+            {
+                UnixSocketFile.RemoveOnExit(unixPath);
+                UnixSocketFile.Remove(unixPath);
+            }
         }
         return ExitCodes.Success;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            File.Delete(path);
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
-        }
     }
 
     private sealed class BenchServerLog(TextWriter output, bool json) : IBenchServerObserver

@@ -19,7 +19,7 @@ internal static class ConnectCommand
 
             Connect to HOST PORT and join the connection to stdin and stdout, as ncat does: both directions at once,
             binary-safe. At end of stdin the write side is shut down (SHUT_WR) and sock keeps reading until the peer
-            closes; when the peer closes, sock exits at once. A name with several addresses is tried address by address.
+            closes; when the peer closes, stdout ends at once and sock exits once stdin is done or idle (0.5 s). A name with several addresses is tried address by address.
             UDP: each stdin read is one datagram; after end of stdin sock waits for replies (-q, -i, or until 2 s pass
             with none). Exit status: 0 done, 1 network error (refused, reset, timed out…), 2 usage error, 130/143 stopped by SIGINT/SIGTERM.
 

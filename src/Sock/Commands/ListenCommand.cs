@@ -12,12 +12,13 @@ internal static class ListenCommand
         var first = new Argument<string?>("ADDR") { Description = "Address to listen on (default: every address, IPv4 and IPv6)", Arity = ArgumentArity.ZeroOrOne };
         var second = new Argument<string?>("PORT") { Description = "Port (0: let the system pick; -v shows it)", Arity = ArgumentArity.ZeroOrOne };
         var keep = new Option<bool>("--keep-open", "-k") { Description = "Serve many clients at once: each one's data to stdout, stdin to all" };
-        var max = new Option<int>("--max-conns", "-m") { Description = "At most N clients at once; more are closed at once", DefaultValueFactory = _ => 100, HelpName = "N" };
+        var max = new Option<int>("--max-conns", "-m") { Description = "At most N clients at once; more are closed at once (0: admit nobody)", DefaultValueFactory = _ => 100, HelpName = "N" };
         var allow = new Option<string[]>("--allow") { Description = "Only these addresses or CIDR ranges may connect (comma-separated, repeatable)", HelpName = "HOSTS", AllowMultipleArgumentsPerToken = false };
-        var allowFile = new Option<string[]>("--allowfile") { Description = "Allowed addresses/ranges from FILE, one a line", HelpName = "FILE" };
-        var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (allow wins)", HelpName = "HOSTS" };
-        var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, one a line", HelpName = "FILE" };
-        var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients" };
+        var allowFile = new Option<string[]>("--allowfile") { Description = "Allowed addresses/ranges from FILE, separated by spaces or lines", HelpName = "FILE" };
+        var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (deny wins over --allow, as in ncat)", HelpName = "HOSTS" };
+        var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, separated by spaces or lines", HelpName = "FILE" };
+        var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients (stdin goes to all)" };
+        var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the port with other servers that set it too (the kernel spreads clients over them)" };
         var chat = new Option<bool>("--chat") { Description = "A chat server: broker with a <user#N> name per client, control characters escaped" };
         var command = new Command("listen", """
             Listen on a port and join clients to stdin and stdout, as ncat -l does; -k for many.
@@ -25,7 +26,8 @@ internal static class ListenCommand
             bind, listen, accept: serve one client on stdin/stdout and exit when it leaves, or with -k many at once
             (each connection is a new socket on the same local port). With no address and no -4/-6 the socket takes
             IPv4 and IPv6 (dual mode). A Unix listener (-U) removes a stale socket file, refuses to replace a file that
-            is not a socket, and removes its own file on exit. SIGINT/SIGTERM: stop accepting, flush and close the
+            is not a socket, and removes its own file on exit. A port another server holds is refused, naming its
+            process (SO_REUSEADDR is set, SO_REUSEPORT only with --reuseport). SIGINT/SIGTERM: stop accepting, flush and close the
             clients, exit 130 (SIGINT) or 143 (SIGTERM). Exit status otherwise: 0 done, 1 network error (address in use names its holder), 2 usage.
 
             Examples:
@@ -41,9 +43,11 @@ internal static class ListenCommand
               sock listen --allow 10.0.0.0/8 8080   only one network may connect
             """)
         {
-            first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat,
+            first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat, reusePort,
         };
         cli.AddTo(command);
+        // A listener connects nowhere: its -w bounds each client's TLS handshake.
+        cli.Wait.Description = "With --ssl: how long a client's TLS handshake may take (TIME: 500ms, 2s; default 10s)";
         var tls = new TlsCli(listening: true);
         tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -54,6 +58,7 @@ internal static class ListenCommand
             o.MaxConnections = parse.GetValue(max);
             o.Broker = parse.GetValue(broker);
             o.Chat = parse.GetValue(chat);
+            o.ReusePort = parse.GetValue(reusePort);
             foreach (var a in parse.GetValue(allow) ?? []) foreach (var x in Split(a)) o.Allow.Add(x);
             foreach (var f in parse.GetValue(allowFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Allow.Add(x);
             foreach (var d in parse.GetValue(deny) ?? []) foreach (var x in Split(d)) o.Deny.Add(x);

@@ -40,9 +40,11 @@ internal static class NcCommand
             var invocation = NcatCommandLine.Parse(RawArguments());
             if (invocation.Version)
             {
-                Console.Out.WriteLine($"sock nc (ncat-compatible) {typeof(NcCommand).Assembly.GetName().Version}");
+                Console.Out.WriteLine($"sock nc (ncat-compatible) {ProductVersion.Text}");
                 return ExitCodes.Success;
             }
+            // -h anywhere, bundled or not (-vh, -lvh 8080), is help, as in ncat: never a listener on a port nobody chose.
+            if (invocation.Help) return await parse.RootCommandResult.Command.Parse(["nc", "--help"]).InvokeAsync(cancellationToken: ct);
             return await NetcatCli.RunAsync(invocation.Options, parse, ct);
         });
         return command;

@@ -57,8 +57,8 @@ internal sealed class NetcatCli
         };
         if (parse.GetValue(V4) && parse.GetValue(V6)) throw SockException.Usage("family", "-4 -6", "choose one of -4 and -6");
         o.Family = parse.GetValue(V4) ? AddressFamily.InterNetwork : parse.GetValue(V6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
-        if (parse.GetValue(Wait) is { } w) o.ConnectTimeout = Durations.Parse(w, "-w");
-        if (parse.GetValue(Idle) is { } i) o.IdleTimeout = Durations.Parse(i, "-i");
+        if (parse.GetValue(Wait) is { } w) o.ConnectTimeout = Durations.ParsePositive(w, "-w");
+        if (parse.GetValue(Idle) is { } i) o.IdleTimeout = Durations.ParsePositive(i, "-i");
         if (parse.GetValue(Quit) is { } q) o.QuitAfterEof = Durations.Parse(q, "-q");
         return o;
     }
@@ -72,12 +72,16 @@ internal sealed class NetcatCli
             throw SockException.Usage("exec", "-e and -c", "choose one");
         if (o.SendOnly && o.ReceiveOnly)
             throw SockException.Usage("mode", "--send-only --recv-only", "choose one");
-        if (o.MaxConnections < 1)
-            throw SockException.Usage("-m", o.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be at least 1");
+        // -m 0 is ncat's "admit nobody" (every client is closed at once), not an error.
+        if (o.MaxConnections < 0)
+            throw SockException.Usage("-m", o.MaxConnections.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 or more");
         if (!o.Listen && (o.KeepOpen || o.Broker || o.Chat))
             throw SockException.Usage(o.KeepOpen ? "-k" : o.Broker ? "--broker" : "--chat", "(connect)", "only applies when listening");
         if (o.Udp && (o.Broker || o.Chat))
             throw SockException.Usage(o.Broker ? "--broker" : "--chat", "--udp", "the broker works over stream sockets only");
+        if ((o.Broker || o.Chat) && (o.ReceiveOnly || o.SendOnly))
+            throw SockException.Usage(o.ReceiveOnly ? "--recv-only" : "--send-only", o.Chat ? "(--chat)" : "(--broker)",
+                "a broker relays between its clients both ways; to only collect or only send, use -k");
         if (o.ZeroIo && o.Listen)
             throw SockException.Usage("-z", "(listen)", "zero-I/O mode only applies when connecting");
     }
@@ -94,13 +98,16 @@ internal sealed class NetcatCli
         // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
         using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
-        var output = Console.OpenStandardOutput();
+        // Ends stdout for the reader downstream when the relay is done with it (at the peer's end of stream).
+        await using var output = new StandardOutput();
         try
         {
             if (!o.Listen)
             {
                 var r = await NetcatClient.RunAsync(o, input, output, trace, log, ct,
                     meter is null ? null : relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived)));
+                // Stdout went away (a closed pipe): stop, as ncat and socat do, and say so; a program's closed stdin is its own business.
+                if (r?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
                 return r?.End == RelayEnd.Cancelled ? signals.ExitCode : r?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
             }
             RelayResult? result;
@@ -112,6 +119,7 @@ internal sealed class NetcatCli
                 if (meter is not null) listener.RelayStarted += relay => meter.Attach(() => (relay.BytesSent, relay.BytesReceived));
                 result = await listener.RunAsync(input, output, ct);
             }
+            if (result?.End == RelayEnd.OutputClosed && !o.RunsProgram) throw StandardOutput.Closed();
             return ct.IsCancellationRequested || result?.End == RelayEnd.Cancelled ? signals.ExitCode
                 : result?.End == RelayEnd.Idle ? IdleExpired(o) : ExitCodes.Success;
         }
@@ -141,6 +149,8 @@ internal sealed class NetcatCli
         }
         if (o.Listen)
         {
+            if (o.UnixPath is not null && (first ?? second) is { } extra)
+                throw SockException.Usage("listen", extra, "with -U the socket path is the only address (no ADDR or PORT)");
             if (second is not null) { o.Host = first; o.Port = Ports.Parse(second, "port", allowZero: true); }
             else if (first is not null)
             {
@@ -165,6 +175,8 @@ internal sealed class NetcatCli
             o.Port = Ports.Parse(p);
             return;
         }
+        if (!first.StartsWith('[') && first.Count(c => c == ':') == 1 || first.StartsWith('[') && first.Contains("]:", StringComparison.Ordinal))
+            throw SockException.Usage("connect", $"{first} {second}", "HOST:PORT and PORT both given (write HOST PORT or HOST:PORT)");
         o.Host = first;
         o.Port = Ports.Parse(second);
     }

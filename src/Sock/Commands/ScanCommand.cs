@@ -14,7 +14,7 @@ internal static class ScanCommand
 {
     public static Command Create()
     {
-        var targets = new Argument<string[]>("target")
+        var targets = new Argument<string[]>("TARGET")
         {
             Description = "Host names, IPv4 or IPv6 addresses, or CIDR ranges (127.0.0.0/30, at most 65,536 addresses)",
             Arity = ArgumentArity.OneOrMore,
@@ -92,6 +92,8 @@ internal static class ScanCommand
                 MaxRetries = retryCount,
                 Timeout = fixedTimeout,
                 GrabBanners = parse.GetValue(banner),
+                // Closed ports are counted, not kept one by one, unless --all lists them.
+                ListClosed = parse.GetValue(all),
                 Trace = TraceWriter.FromOptions(parse),
                 Progress = bar,
             };
@@ -150,20 +152,33 @@ internal static class ScanCommand
     }
 
     /// <summary>nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first.</summary>
-    private static string NotShown(IEnumerable<PortResult> hidden, string protocol) =>
-        "Not shown: " + string.Join(", ", hidden.GroupBy(r => (r.State, r.Reason))
-            .OrderByDescending(g => g.Count()).ThenBy(g => g.Key.State).ThenBy(g => g.Key.Reason, StringComparer.Ordinal)
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Count():N0} {StateText(g.Key.State)} {protocol} {(g.Count() == 1 ? "port" : "ports")} ({g.Key.Reason})")));
+    /// <summary>
+    /// nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first. Closed ports the
+    /// scan counted without listing (<paramref name="unlistedClosed"/>) are conn-refused ones.
+    /// </summary>
+    private static string NotShown(IEnumerable<PortResult> hidden, int unlistedClosed, string protocol)
+    {
+        var groups = hidden.GroupBy(r => (r.State, r.Reason)).ToDictionary(g => g.Key, g => g.Count());
+        if (unlistedClosed > 0)
+            groups[(PortState.Closed, "conn-refused")] = groups.GetValueOrDefault((PortState.Closed, "conn-refused")) + unlistedClosed;
+        return "Not shown: " + string.Join(", ", groups
+            .OrderByDescending(g => g.Value).ThenBy(g => g.Key.State).ThenBy(g => g.Key.Reason, StringComparer.Ordinal)
+            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Value:N0} {StateText(g.Key.State)} {protocol} {(g.Value == 1 ? "port" : "ports")} ({g.Key.Reason})")));
+    }
 
     private static void Render(ScanReport report, bool all, bool banners)
     {
         var rich = Terminal.RichStdout;
         var first = true;
-        foreach (var group in report.Results.GroupBy(r => r.Target))
+        var byTarget = report.Results.ToLookup(r => r.Target);
+        foreach (var target in report.Targets)
         {
+            var group = byTarget[target].ToList();
+            var unlisted = report.UnlistedClosedOf(target);
+            if (group.Count == 0 && unlisted == 0) continue;
             if (!first) Console.Out.WriteLine();
             first = false;
-            Console.Out.WriteLine($"Scan report for {group.Key}");
+            Console.Out.WriteLine($"Scan report for {target}");
             var isShown = ShownOn(group, all);
             var shown = group.Where(isShown).ToList();
             if (shown.Count > 0)
@@ -179,24 +194,25 @@ internal static class ScanCommand
                 TableWriter.Write(Console.Out, headers, rows, rich);
             }
             var hidden = group.Where(r => !isShown(r)).ToList();
-            if (hidden.Count > 0)
-                Console.Out.WriteLine(NotShown(hidden, report.Protocol));
+            if (hidden.Count > 0 || unlisted > 0)
+                Console.Out.WriteLine(NotShown(hidden, unlisted, report.Protocol));
             else if (shown.Count == 0)
                 Console.Out.WriteLine("no ports scanned");
         }
         var hosts = report.Targets.Count;
         if (hosts == 0) return;
         Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Scanned {hosts:N0} {(hosts == 1 ? "host" : "hosts")}, {report.Results.Count:N0} {report.Protocol} {(report.Results.Count == 1 ? "port" : "ports")} in {report.Elapsed.TotalSeconds:0.00}s ({report.PortsPerSecond:N0} ports/s, {report.Probes:N0} probes, up to {report.PeakInFlight:N0} in flight)"));
+            $"Scanned {hosts:N0} {(hosts == 1 ? "host" : "hosts")}, {report.Verdicts:N0} {report.Protocol} {(report.Verdicts == 1 ? "port" : "ports")} in {report.Elapsed.TotalSeconds:0.00}s ({report.PortsPerSecond:N0} ports/s, {report.Probes:N0} probes, up to {report.PeakInFlight:N0} in flight)"));
     }
 
     private static ScanJsonReport ToJson(ScanReport report, IReadOnlyList<TargetFailure> failures, bool all)
     {
-        var hosts = report.Results.GroupBy(r => r.Target).Select(g => new ScanJsonHost(
+        var byTarget = report.Results.ToLookup(r => r.Target);
+        var hosts = report.Targets.Where(t => byTarget[t].Any() || report.UnlistedClosedOf(t) > 0).Select(t => (Key: t, Rows: byTarget[t])).Select(g => new ScanJsonHost(
             g.Key.Input, g.Key.Address.ToString(), g.Key.Name, !report.Unreachable.Contains(g.Key),
-            new ScanJsonCounts(g.Count(r => r.State == PortState.Open), g.Count(r => r.State == PortState.Closed),
-                g.Count(r => r.State == PortState.Filtered), g.Count(r => r.State == PortState.OpenFiltered)),
-            [.. g.Where(ShownOn(g, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
+            new ScanJsonCounts(g.Rows.Count(r => r.State == PortState.Open), g.Rows.Count(r => r.State == PortState.Closed) + report.UnlistedClosedOf(g.Key),
+                g.Rows.Count(r => r.State == PortState.Filtered), g.Rows.Count(r => r.State == PortState.OpenFiltered)),
+            [.. g.Rows.Where(ShownOn(g.Rows, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
                 ServiceRegistry.Default.NameOf(r.Port, r.Protocol), r.Tries, r.Rtt?.TotalMilliseconds,
                 r.Banner is { } b ? BannerText.Escape(b, int.MaxValue) : null))])).ToList();
         return new ScanJsonReport(report.Protocol, report.Timing, Math.Round(report.Elapsed.TotalSeconds, 4), Math.Round(report.PortsPerSecond),

@@ -37,6 +37,7 @@ internal static class ServeCommand
         var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a connection idle this long (e.g. 30s)" };
         var maxLine = new Option<int?>("--max-line") { HelpName = "BYTES", Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool" };
+        var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the ports with other servers that set it too (the kernel spreads clients over them)" };
         var json = GlobalOptions.Json();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): serving, opened, closed, datagrams, status, stopping, stopped";
         var command = new Command("serve", """
@@ -60,7 +61,7 @@ internal static class ServeCommand
               sock serve qotd --quotes ~/fortunes --base 10000
             """)
         {
-            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, json,
+            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -98,9 +99,10 @@ internal static class ServeCommand
             var options = new ServerOptions
             {
                 MaxConnections = parse.GetValue(maxConns) ?? 0,
-                IdleTimeout = parse.GetValue(idle) is { } i ? Durations.Parse(i, "idle timeout") : null,
+                IdleTimeout = parse.GetValue(idle) is { } i ? Durations.ParsePositive(i, "idle timeout") : null,
                 MaxLineLength = parse.GetValue(maxLine) ?? 0,
                 DrainTimeout = DrainOf(parse),
+                ReusePort = parse.GetValue(reusePort),
             };
             if (parse.GetValue(ioThreads) is { } threads)
             {
@@ -136,7 +138,7 @@ internal static class ServeCommand
                     var file = names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath;
                     // A file left by a process that died is replaced (as sock listen does); a live socket or any other file is not.
                     UnixSocketFile.PrepareForBind(file);
-                    var path = new UnixDomainSocketEndPoint(file);
+                    var path = EndpointText.UnixEndPoint(file, "--unix");
                     bound.Add(udpOnly
                         ? (service, "unixgram", server.ListenDatagram(name, path, service.Datagram))
                         : (service, "unix", server.ListenStream(name, path, service.Stream)));
@@ -194,7 +196,7 @@ internal static class ServeCommand
         parse.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(2);
 
     private static TimeSpan DrainOf(ParseResult parse) =>
-        parse.GetValue(Drain) is { } d ? Durations.Parse(d, "drain") : ServerOptions.DefaultDrainTimeout;
+        parse.GetValue(Drain) is { } d ? Durations.ParseNonNegative(d, "drain") : ServerOptions.DefaultDrainTimeout;
 
     private static PosixSignalRegistration? RegisterStatusSignal(Action print)
     {

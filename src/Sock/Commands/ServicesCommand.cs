@@ -13,7 +13,7 @@ internal static class ServicesCommand
 {
     public static Command Create()
     {
-        var queries = new Argument<string[]>("query")
+        var queries = new Argument<string[]>("QUERY")
         {
             Description = "A port (80), a name (ssh), a port or name with a protocol (53/udp), or a range (8000-8100). None lists everything",
             Arity = ArgumentArity.ZeroOrMore,

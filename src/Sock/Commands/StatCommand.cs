@@ -41,7 +41,7 @@ internal static class StatCommand
         };
         var count = new Option<int?>("--count") { Description = "With --watch: stop after N refreshes", HelpName = "N" };
         var json = GlobalOptions.Json();
-        var filter = new Argument<string[]>("filter")
+        var filter = new Argument<string[]>("FILTER")
         {
             Description = "A filter in ss's language: [state STATE|exclude STATE]… then an expression of sport/dport OP PORT, src/dst ADDRESS, and, or, not, ( )",
             Arity = ArgumentArity.ZeroOrMore,
@@ -80,6 +80,8 @@ internal static class StatCommand
                 parse.GetValue(listening), parse.GetValue(all), parse.GetValue(numeric), parse.GetValue(processes),
                 parse.GetValue(extended), parse.GetValue(timers), parse.GetValue(info), parse.GetValue(memory), !parse.GetValue(noHeader),
                 parse.GetValue(json), SocketFilter.Parse(parse.GetValue(filter) ?? []));
+            if (parse.GetResult(count) is not null && parse.GetResult(watch) is null)
+                throw SockException.Usage("--count", parse.GetValue(count)?.ToString(CultureInfo.InvariantCulture) ?? "", "only applies with --watch");
             if (parse.GetValue(who) is { } port) return Who(port, options);
             if (parse.GetValue(summary)) return Summary(options.Json);
             if (parse.GetResult(watch) is not null)
@@ -88,9 +90,9 @@ internal static class StatCommand
                 var seconds = parse.GetValue(watch) ?? 1;
                 var frames = parse.GetValue(count);
                 if (frames is <= 0) throw SockException.Usage("count", frames.Value.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
-                return await StatWatch.RunAsync(options, TimeSpan.FromSeconds(seconds), frames, ct);
+                return await StatWatch.RunAsync(options, TimeSpan.FromSeconds(seconds), frames, ct, TraceWriter.FromOptions(parse));
             }
-            var table = StatTable.Read(options);
+            var table = StatTable.Read(options, SocketTableReaders.ForThisMachine(TraceWriter.FromOptions(parse)));
             table.PrintNotes();
             if (options.Json) return WriteJson(table.Rows);
             if (Terminal.RichStdout && options.Header)

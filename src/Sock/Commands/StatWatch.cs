@@ -12,10 +12,10 @@ namespace Sock.Cli.Commands;
 /// </summary>
 internal static class StatWatch
 {
-    public static async Task<int> RunAsync(StatOptions options, TimeSpan interval, int? count, CancellationToken ct)
+    public static async Task<int> RunAsync(StatOptions options, TimeSpan interval, int? count, CancellationToken ct, Sock.Core.Tracing.SocketTrace? trace = null)
     {
         Dictionary<string, SocketTableEntry>? previous = null;
-        var reader = SocketTableReaders.ForThisMachine();
+        var reader = SocketTableReaders.ForThisMachine(trace);
         (IReadOnlyList<SocketTableEntry> Rows, List<string> Marks, StatLayout Layout, string Totals) Frame()
         {
             var table = StatTable.Read(options, reader);

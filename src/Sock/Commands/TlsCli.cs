@@ -27,7 +27,8 @@ internal sealed class TlsCli(bool listening = false)
             Cert.Description = "Present the PEM certificate in FILE";
         }
         // --ssl-servername is there when listening too, to be refused with a reason rather than as an unknown word.
-        if (listening) ServerName.Description = "(connecting only)";
+        // Hidden from listen's help, where it does not apply.
+        if (listening) ServerName.Hidden = true;
         foreach (var o in new Option[] { Ssl, Verify, TrustFile, ServerName, Alpn, Cert, Key })
             command.Options.Add(o);
     }

@@ -9,4 +9,5 @@ namespace Sock.Cli.Rendering;
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     UseStringEnumConverter = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(Sock.Core.Snmp.SnmpRequestRecord))]
+[JsonSerializable(typeof(Sock.Cli.Rendering.SnmpJsonVarBind))]
 internal sealed partial class SnmpJson : JsonSerializerContext;

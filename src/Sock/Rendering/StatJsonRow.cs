@@ -6,7 +6,7 @@ namespace Sock.Cli.Rendering;
 internal sealed record StatJsonRow(
     string Netid, string State, long RecvQ, long SendQ,
     string? LocalAddress, int? LocalPort, string? PeerAddress, int? PeerPort,
-    string? Path, long? PeerInode, long Inode, int Uid, string? User, string? Cookie, bool? V6Only, int? InterfaceIndex,
+    string? Path, long? PeerInode, long Inode, int Uid, string? User, string? Cookie, string? Cgroup, bool? V6Only, int? InterfaceIndex,
     StatJsonTimer? Timer, TcpInternals? Tcp, SocketMemory? Memory, IReadOnlyList<SocketOwner> Processes)
 {
     public static StatJsonRow From(SocketTableEntry r) => new(
@@ -15,6 +15,7 @@ internal sealed record StatJsonRow(
         r.PeerAddress?.ToString(), r.IsUnix ? null : r.PeerPort,
         r.Path, r.IsUnix ? r.PeerInode : null, r.Inode, r.Uid, UserNames.Of(r.Uid),
         r.Cookie == 0 ? null : r.Cookie.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
+        r.CgroupId == 0 ? null : CgroupPaths.PathOf(r.CgroupId),
         r.V6Only, r.InterfaceIndex == 0 ? null : r.InterfaceIndex,
         r.Timer is null ? null : new StatJsonTimer(r.Timer, r.TimerExpiresMs, r.TimerRetransmits),
         r.Tcp, r.Memory, r.Owners);

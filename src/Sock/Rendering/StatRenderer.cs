@@ -105,6 +105,7 @@ internal static class StatRenderer
             if (r.Uid != 0) sb.Append(CultureInfo.InvariantCulture, $" uid:{r.Uid}");
             sb.Append(CultureInfo.InvariantCulture, $" ino:{r.Inode}");
             if (r.Cookie != 0) sb.Append(CultureInfo.InvariantCulture, $" sk:{r.Cookie:x}");
+            if (r.CgroupId != 0) sb.Append(" cgroup:").Append(CgroupPaths.PathOf(r.CgroupId));
         }
         // ss puts a Unix socket's memory at the end of its row, and an inet socket's at the start of the second line,
         // where -i's TCP internals follow it.
@@ -161,6 +162,8 @@ internal static class StatRenderer
     public static string Info(TcpInternals t, bool options = true)
     {
         static string Ms(long us) => (us / 1000.0).ToString("0.###", CultureInfo.InvariantCulture);
+        // C's %g, as ss prints gains and times: six significant digits, no trailing zeros.
+        static string G(double v) => v.ToString("G6", CultureInfo.InvariantCulture);
         var sb = new StringBuilder();
         // Every field is " name:value"; the leading space of the first goes at the end.
         if (options) foreach (var o in t.Options) sb.Append(' ').Append(o);
@@ -182,6 +185,10 @@ internal static class StatRenderer
         if (t.BytesReceived > 0) sb.Append(CultureInfo.InvariantCulture, $" bytes_received:{t.BytesReceived}");
         if (t.SegsOut > 0) sb.Append(CultureInfo.InvariantCulture, $" segs_out:{t.SegsOut}");
         if (t.SegsIn > 0) sb.Append(CultureInfo.InvariantCulture, $" segs_in:{t.SegsIn}");
+        if (t.DataSegsOut > 0) sb.Append(CultureInfo.InvariantCulture, $" data_segs_out:{t.DataSegsOut}");
+        if (t.DataSegsIn > 0) sb.Append(CultureInfo.InvariantCulture, $" data_segs_in:{t.DataSegsIn}");
+        if (t.Bbr is { } b)
+            sb.Append(CultureInfo.InvariantCulture, $" bbr:(bw:{b.BandwidthBytesPerSecond * 8}bps,mrtt:{G(b.MinRttUs / 1000.0)},pacing_gain:{G(b.PacingGain)},cwnd_gain:{G(b.CwndGain)})");
         if (t.RttUs > 0 && t.Cwnd > 0)
             sb.Append(CultureInfo.InvariantCulture, $" send {(long)(t.Cwnd * (double)t.Mss * 8 * 1_000_000 / t.RttUs)}bps");
         if (t.LastSendMs > 0) sb.Append(CultureInfo.InvariantCulture, $" lastsnd:{t.LastSendMs}");
@@ -189,11 +196,17 @@ internal static class StatRenderer
         if (t.LastAckMs > 0) sb.Append(CultureInfo.InvariantCulture, $" lastack:{t.LastAckMs}");
         if (t.PacingRate is > 0 and < ulong.MaxValue) sb.Append(CultureInfo.InvariantCulture, $" pacing_rate {t.PacingRate * 8}bps");
         if (t.DeliveryRate > 0) sb.Append(CultureInfo.InvariantCulture, $" delivery_rate {t.DeliveryRate * 8}bps");
+        if (t.Delivered > 0) sb.Append(CultureInfo.InvariantCulture, $" delivered:{t.Delivered}");
+        if (t.AppLimited) sb.Append(" app_limited");
         if (t.Unacked > 0) sb.Append(CultureInfo.InvariantCulture, $" unacked:{t.Unacked}");
         if (t.Retrans > 0 || t.TotalRetrans > 0) sb.Append(CultureInfo.InvariantCulture, $" retrans:{t.Retrans}/{t.TotalRetrans}");
         if (t.Lost > 0) sb.Append(CultureInfo.InvariantCulture, $" lost:{t.Lost}");
-        if (t.NotSentBytes > 0) sb.Append(CultureInfo.InvariantCulture, $" notsent:{t.NotSentBytes}");
+        // ss names the reordering metric only when it differs from the kernel's initial 3.
+        if (t.Reordering is > 0 and not 3) sb.Append(CultureInfo.InvariantCulture, $" reordering:{t.Reordering}");
+        if (t.RcvRttUs > 0) sb.Append(CultureInfo.InvariantCulture, $" rcv_rtt:{G(t.RcvRttUs / 1000.0)}");
         if (t.RcvSpace > 0) sb.Append(CultureInfo.InvariantCulture, $" rcv_space:{t.RcvSpace}");
+        if (t.RcvSsthresh > 0) sb.Append(CultureInfo.InvariantCulture, $" rcv_ssthresh:{t.RcvSsthresh}");
+        if (t.NotSentBytes > 0) sb.Append(CultureInfo.InvariantCulture, $" notsent:{t.NotSentBytes}");
         if (t.MinRttUs > 0) sb.Append(CultureInfo.InvariantCulture, $" minrtt:{Ms(t.MinRttUs)}");
         if (t.SendWindow > 0) sb.Append(CultureInfo.InvariantCulture, $" snd_wnd:{t.SendWindow}");
         return sb.ToString().TrimStart(' ');

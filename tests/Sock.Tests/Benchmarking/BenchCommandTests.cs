@@ -366,4 +366,24 @@ public sealed class BenchCommandTests
         Assert.Equal(0, run.ExitCode);
         Assert.Contains("Examples:", run.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("nc.openbsd")]
+    [InlineData("ncat")]
+    [InlineData("sock")]
+    public async Task throughput_into_a_one_shot_listener_sends_the_count_on_its_one_connection(string sink)
+    {
+        var port = FreePort(AddressFamily.InterNetwork).ToString();
+        await using var listener = sink == "sock"
+            ? Sock.Tests.Netcat.RunningProcess.SockHashed("listen", "127.0.0.1", port)
+            : Sock.Tests.Netcat.RunningProcess.Tool(sink, true, "-l", "127.0.0.1", port);
+        // Nothing to send back: each of the three then ends when its one client leaves.
+        listener.CloseStdin();
+        await Sock.Tests.Netcat.Net.WaitListeningAsync(Transports.Tcp4, int.Parse(port), null);
+        var run = await SockRunner.RunAsync(["bench", "throughput", "127.0.0.1", port, "-n", "4M"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Equal(0, await listener.WaitForExitAsync(20));
+        // The count, plus the one greeting line the sink took as data on the same connection.
+        Assert.InRange((await listener.Stdout).Length - (4 << 20), 1, 512);
+    }
 }

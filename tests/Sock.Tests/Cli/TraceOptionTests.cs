@@ -40,6 +40,36 @@ public class TraceOptionTests
     }
 
     [Fact]
+    public async Task stat_traces_the_netlink_socket_calls_strace_sees()
+    {
+        // A listener of our own, so the tcp4 dump has at least one row to carry.
+        var (listener, _) = EchoOnce();
+        using var __ = listener;
+        using var dir = new TempDirectory("sock-trace-stat-");
+        var straceLog = dir.File("strace.log");
+        var withStrace = ExternalTool.Exists("strace");
+        string[] prefix = withStrace ? ["strace", "-f", "-qq", "-e", "trace=socket,sendto,recvfrom", "-o", straceLog] : [];
+        var run = await ProcessRunner.RunAsync(SockRunner.Command(["--trace", "stat", "-tan"], prefix));
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.DoesNotContain("NETLINK", run.Stdout);
+        var calls = run.StderrLines.Where(l => l.StartsWith('+')).Select(l => Regex.Replace(l, @"^\+\d+\.\d{3}ms ", "")).ToList();
+        var open = calls.Select(c => Regex.Match(c, @"^socket\(AF_NETLINK, SOCK_RAW\|SOCK_CLOEXEC, NETLINK_SOCK_DIAG\) = (\d+)$")).Single(m => m.Success);
+        var fd = open.Groups[1].Value;
+        string[] expected = [$"sendto({fd}, ", $"recvfrom({fd}) = ", $"close({fd})"];
+        var at = expected.Select(e => calls.FindIndex(c => c.StartsWith(e, StringComparison.Ordinal))).ToList();
+        Assert.All(at, i => Assert.True(i > calls.IndexOf(open.Value), string.Join('\n', calls)));
+        Assert.Equal(at.Order(), at);
+        // -t with IPv4 and IPv6: one dump request each.
+        Assert.Contains($"sendto({fd}, 72, kernel: inet_diag dump of tcp4) = 72", calls);
+        Assert.Contains($"sendto({fd}, 72, kernel: inet_diag dump of tcp6) = 72", calls);
+        if (!withStrace) return;
+        // The calls traced are the calls made: strace sees the same socket, and as many requests sent on it.
+        var seen = File.ReadAllLines(straceLog);
+        Assert.Contains(seen, l => Regex.IsMatch(l, $@"socket\(AF_NETLINK, SOCK_RAW\|SOCK_CLOEXEC, NETLINK_SOCK_DIAG\) = {fd}$"));
+        Assert.Equal(calls.Count(c => c.StartsWith($"sendto({fd}, ", StringComparison.Ordinal)), seen.Count(l => Regex.IsMatch(l, $@"sendto\({fd}, ")));
+    }
+
+    [Fact]
     public async Task scan_traces_its_connects()
     {
         var (listener, port) = EchoOnce();

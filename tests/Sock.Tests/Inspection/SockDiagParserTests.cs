@@ -151,7 +151,8 @@ public class SockDiagParserTests
     {
         var req = SockDiagMessages.InetRequest(SockDiagMessages.AfInet6, SockDiagMessages.IpprotoTcp, 1u << 10, true, 7);
         Assert.Equal(72, req.Length);
-        Assert.Equal("48000000" + "1400" + "0103" + "07000000" + "00000000" + "0a06" + "0a00" + "00040000", Convert.ToHexString(req[..24]).ToLowerInvariant());
+        // idiag_ext 0x0e: INFO, VEGASINFO (which brings BBR's figures) and CONG, as strace shows `ss -tni` asking.
+        Assert.Equal("48000000" + "1400" + "0103" + "07000000" + "00000000" + "0a06" + "0e00" + "00040000", Convert.ToHexString(req[..24]).ToLowerInvariant());
         Assert.Equal("ffffffffffffffff", Convert.ToHexString(req[^8..]).ToLowerInvariant());
     }
 
@@ -160,8 +161,8 @@ public class SockDiagParserTests
     {
         // idiag_ext: INET_DIAG_SKMEMINFO is attribute 7, asked for with bit 1 << 6; udiag_show: UDIAG_SHOW_MEMINFO 0x20.
         Assert.Equal(0x40, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoUdp, 1, false, 1, memory: true)[18]);
-        Assert.Equal(0x4a, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1, memory: true)[18]);
-        Assert.Equal(0x0a, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1)[18]);
+        Assert.Equal(0x4e, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1, memory: true)[18]);
+        Assert.Equal(0x0e, SockDiagMessages.InetRequest(SockDiagMessages.AfInet, SockDiagMessages.IpprotoTcp, 1, true, 1)[18]);
         Assert.Equal(0x75u, BitConverter.ToUInt32(SockDiagMessages.UnixRequest(1, 1, memory: true), 16 + 12));
         Assert.Equal(0x55u, BitConverter.ToUInt32(SockDiagMessages.UnixRequest(1, 1), 16 + 12));
     }

@@ -116,7 +116,7 @@ public class StatCommandTests
         Assert.True(run.ExitCode == 0, run.ToString());
         var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(3, lines.Length); // header, the row, its -i line
-        Assert.Matches(@"timer:\(keepalive,\d+min(\d+sec)?,0\) ino:\d+ sk:[0-9a-f]+$", lines[1]);
+        Assert.Matches(@"timer:\(keepalive,\d+min(\d+sec)?,0\) ino:\d+ sk:[0-9a-f]+ cgroup:/\S*$", lines[1]);
         Assert.Matches(@"^\t ts sack \w+ wscale:\d+,\d+ rto:[\d.]+ rtt:[\d.]+/[\d.]+ .*mss:\d+ .*cwnd:\d+ .*bytes_acked:6 ", lines[2]);
     }
 

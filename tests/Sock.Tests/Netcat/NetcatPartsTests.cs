@@ -41,14 +41,24 @@ public class NetcatPartsTests
     }
 
     [Fact]
-    public async Task deny_lists_and_allow_winning()
+    public async Task deny_lists_and_deny_winning_over_allow_as_in_ncat()
     {
         var deny = await AccessList.CreateAsync([], ["192.168.0.0/16"], true, CancellationToken.None);
         Assert.False(deny.Admits(IPAddress.Parse("192.168.4.4")));
         Assert.True(deny.Admits(IPAddress.Parse("192.169.0.1")));
-        var both = await AccessList.CreateAsync(["192.168.4.4"], ["192.168.0.0/16"], true, CancellationToken.None);
-        Assert.True(both.Admits(IPAddress.Parse("192.168.4.4")));
-        Assert.False(both.Admits(IPAddress.Parse("192.168.4.5")));
+        var both = await AccessList.CreateAsync(["192.168.0.0/16"], ["192.168.4.4"], true, CancellationToken.None);
+        Assert.False(both.Admits(IPAddress.Parse("192.168.4.4")));
+        Assert.True(both.Admits(IPAddress.Parse("192.168.4.5")));
+        Assert.False(both.Admits(IPAddress.Parse("10.0.0.1")));
+    }
+
+    [Fact]
+    public void host_files_hold_entries_separated_by_spaces_tabs_and_lines()
+    {
+        using var dir = new Sock.Tests.Support.TempDirectory("sock-hosts-");
+        var file = dir.File("hosts");
+        File.WriteAllText(file, "# allowed\n192.0.2.1 127.0.0.1\t::1  # two more\n\n  10.0.0.0/8\n");
+        Assert.Equal(["192.0.2.1", "127.0.0.1", "::1", "10.0.0.0/8"], AccessList.ReadFile(file).ToArray());
     }
 
     [Theory]

@@ -53,15 +53,32 @@ public class PortScannerTests
         var reports = new List<ScanProgress>();
         var progress = new SynchronousProgress(reports);
         var report = await PortScanner.ScanTcpAsync([new(a.ToString(), a, null), new(b.ToString(), b, null)], ports, Options(engine, progress));
-        Assert.Equal(2 * ports.Count, report.Results.Count);
+        // Closed ports are counted per target, not listed: only the open one is a record.
+        Assert.Equal(2 * ports.Count, report.Verdicts);
         Assert.True(report.Probes >= ports.Count * 2, $"{report.Probes} probes");
-        var open = Assert.Single(report.Results, r => r.State == PortState.Open);
+        var open = Assert.Single(report.Results);
+        Assert.Equal(PortState.Open, open.State);
         Assert.Equal((b, port), (open.Target.Address, open.Port));
         Assert.Equal(2 * ports.Count - 1, report.Count(PortState.Closed));
+        Assert.Equal(ports.Count, report.UnlistedClosedOf(report.Targets[0]));
+        Assert.Equal(ports.Count - 1, report.UnlistedClosedOf(report.Targets[1]));
         Assert.Empty(report.Unreachable);
         Assert.True(report.ParallelCeiling >= 1);
         Assert.NotEmpty(reports);
         Assert.Equal(reports[^1].Total, reports[^1].Done);
+    }
+
+    [Theory]
+    [MemberData(nameof(Engines))]
+    public async Task list_closed_lists_every_port_one_by_one(string engine)
+    {
+        var a = FreshLoopback();
+        var ports = Enumerable.Range(40000, 20).ToList();
+        var report = await PortScanner.ScanTcpAsync([new(a.ToString(), a, null)], ports,
+            new ScanOptions { Engine = Options(engine).Engine, ListClosed = true });
+        Assert.Equal(ports, report.Results.Select(r => r.Port));
+        Assert.All(report.Results, r => Assert.Equal(("conn-refused", PortState.Closed), (r.Reason, r.State)));
+        Assert.Empty(report.UnlistedClosed);
     }
 
     private sealed class SynchronousProgress(List<ScanProgress> into) : IProgress<ScanProgress>

@@ -1,5 +1,6 @@
 using Sock.Core.Errors;
 using Sock.Core.Scanning;
+using Sock.Core.Transport;
 
 namespace Sock.Tests.Scanning;
 

@@ -42,7 +42,7 @@ internal sealed partial class AgentProcess : IAsyncDisposable
 
     /// <summary>Runs a net-snmp tool (snmpget, snmpwalk…) against the agent with numeric output.</summary>
     public Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, string version, string transport, params string[] args) =>
-        ExternalTool.RunAsync(tool, ["-v", version, "-c", Community, "-On", "-t", "3", "-r", "1", Target(transport), .. args]);
+        ExternalTool.RunAsync(tool, ["-v", version, "-c", Community, "-On", "-t", "5", "-r", "2", Target(transport), .. args]);
 
     public async ValueTask DisposeAsync() => await Process.DisposeAsync();
 

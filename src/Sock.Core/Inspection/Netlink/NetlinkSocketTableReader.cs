@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Sock.Core.Tracing;
 
 namespace Sock.Core.Inspection.Netlink;
 
@@ -14,9 +15,16 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
 
     /// <summary>
     /// A reader; when the kernel has no diag module for one table (raw_diag is often missing), that table is read
-    /// from <paramref name="tableFallback"/> instead, as ss falls back to /proc/net/raw.
+    /// from <paramref name="tableFallback"/> instead, as ss falls back to /proc/net/raw. With <paramref name="trace"/>,
+    /// the netlink socket's calls are traced as any socket's are.
     /// </summary>
-    public NetlinkSocketTableReader(ISocketTableReader? tableFallback = null) => _tableFallback = tableFallback;
+    public NetlinkSocketTableReader(ISocketTableReader? tableFallback = null, SocketTrace? trace = null)
+    {
+        _tableFallback = tableFallback;
+        _trace = trace;
+    }
+
+    private readonly SocketTrace? _trace;
 
     /// <summary>The tables the last read took from the fallback because the kernel could not dump them.</summary>
     public SocketKinds FellBack { get; private set; }
@@ -32,7 +40,7 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
     {
         var rows = new List<SocketTableEntry>();
         NetlinkSocket socket;
-        try { socket = NetlinkSocket.Open(); }
+        try { socket = NetlinkSocket.Open(_trace); }
         catch (Win32Exception ex) { throw new NetlinkUnavailableException($"cannot open a NETLINK_SOCK_DIAG socket: {ex.Message}", ex); }
         using (socket)
         {
@@ -43,7 +51,7 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
             {
                 try
                 {
-                    socket.Send(request);
+                    socket.Send(request, $"{(netid is null ? "unix_diag" : "inet_diag")} dump of {Describe(kind)}");
                     while (true)
                     {
                         var n = socket.Receive(buffer);
@@ -75,6 +83,17 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
         }
         return rows;
     }
+
+    private static string Describe(SocketKinds kind) => kind switch
+    {
+        SocketKinds.Tcp4 => "tcp4",
+        SocketKinds.Tcp6 => "tcp6",
+        SocketKinds.Udp4 => "udp4",
+        SocketKinds.Udp6 => "udp6",
+        SocketKinds.Raw4 => "raw4",
+        SocketKinds.Raw6 => "raw6",
+        _ => "unix",
+    };
 }
 
 /// <summary>The kernel would not answer a sock_diag request (no netlink, module missing, a sandbox forbids it).</summary>

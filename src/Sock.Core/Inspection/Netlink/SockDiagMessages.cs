@@ -34,7 +34,8 @@ public static class SockDiagMessages
     public const byte IpprotoRaw = 255;
 
     // inet_diag attribute types and the idiag_ext bits that ask for them.
-    private const ushort InetDiagInfo = 2, InetDiagCong = 4, InetDiagSkMemInfo = 7, InetDiagShutdown = 8, InetDiagSkV6Only = 11;
+    private const ushort InetDiagInfo = 2, InetDiagVegasInfo = 3, InetDiagCong = 4, InetDiagSkMemInfo = 7, InetDiagShutdown = 8, InetDiagSkV6Only = 11,
+        InetDiagBbrInfo = 16, InetDiagCgroupId = 21;
     // unix_diag attribute types and the udiag_show bits.
     private const ushort UnixDiagName = 0, UnixDiagPeer = 2, UnixDiagRqlen = 4, UnixDiagMemInfo = 5, UnixDiagUid = 7;
     private const uint UdiagShowName = 0x1, UdiagShowPeer = 0x4, UdiagShowRqlen = 0x10, UdiagShowMemInfo = 0x20, UdiagShowUid = 0x40;
@@ -53,7 +54,10 @@ public static class SockDiagMessages
         var r = msg.AsSpan(NlmsgHeaderLength);
         r[0] = family;
         r[1] = protocol;
-        r[2] = (byte)((tcpInfo ? (1 << (InetDiagInfo - 1)) | (1 << (InetDiagCong - 1)) : 0) | (memory ? 1 << (InetDiagSkMemInfo - 1) : 0));
+        // The congestion control's own figures (BBR's) come with the VEGASINFO bit, as ss asks for them: the BBRINFO bit
+        // does not fit in the one-byte idiag_ext.
+        r[2] = (byte)((tcpInfo ? (1 << (InetDiagInfo - 1)) | (1 << (InetDiagCong - 1)) | (1 << (InetDiagVegasInfo - 1)) : 0)
+            | (memory ? 1 << (InetDiagSkMemInfo - 1) : 0));
         r[3] = 0; // for raw sockets: sdiag_raw_protocol, 0 = every protocol
         WriteHost32(r[4..], states);
         // inet_diag_sockid left zero; cookie "none" is ~0 in both words.
@@ -140,6 +144,8 @@ public static class SockDiagMessages
         bool? v6only = null;
         string? cong = null;
         TcpInternals? tcp = null;
+        BbrInfo? bbr = null;
+        ulong cgroup = 0;
         SocketMemory? memory = null;
         for (var o = 72; o + 4 <= m.Length;)
         {
@@ -153,10 +159,13 @@ public static class SockDiagMessages
                 case InetDiagCong: cong = CString(value); break;
                 case InetDiagInfo: tcp = ParseTcpInfo(value); break;
                 case InetDiagSkMemInfo: memory = ParseMemInfo(value); break;
+                case InetDiagBbrInfo when value.Length >= 20: bbr = ParseBbrInfo(value); break;
+                case InetDiagCgroupId when value.Length >= 8: cgroup = ReadHost32(value) | ((ulong)ReadHost32(value[4..]) << 32); break;
             }
             o += Align(len);
         }
         if (tcp is not null && cong is not null) tcp = tcp with { Congestion = cong };
+        if (tcp is not null && bbr is not null) tcp = tcp with { Bbr = bbr };
         var stateName = SocketStates.NameOf(state);
         return new SocketTableEntry
         {
@@ -171,6 +180,7 @@ public static class SockDiagMessages
             Inode = inode,
             Uid = (int)uid,
             Cookie = cookie,
+            CgroupId = cgroup,
             V6Only = v6only,
             InterfaceIndex = ifindex,
             Timer = timer < TimerNames.Length ? TimerNames[timer] : "unknown",
@@ -299,8 +309,24 @@ public static class SockDiagMessages
             BytesSent = U64(200),
             BytesRetrans = U64(208),
             SendWindow = U32(228),
+            RcvSsthresh = U32(64),
+            Reordering = (int)U32(88),
+            DataSegsIn = U32(152),
+            DataSegsOut = U32(156),
+            Delivered = U32(192),
+            // Byte 7: tcpi_delivery_rate_app_limited is its lowest bit.
+            AppLimited = v.Length > 7 && (v[7] & 0x1) != 0,
         };
     }
+
+    /// <summary>Parses struct tcp_bbr_info: bandwidth (two 32-bit halves, bytes/s), min_rtt (µs), pacing and cwnd gains (×256).</summary>
+    public static BbrInfo ParseBbrInfo(ReadOnlySpan<byte> value) => new()
+    {
+        BandwidthBytesPerSecond = ReadHost32(value) | ((ulong)ReadHost32(value[4..]) << 32),
+        MinRttUs = ReadHost32(value[8..]),
+        PacingGain = ReadHost32(value[12..]) / 256.0,
+        CwndGain = ReadHost32(value[16..]) / 256.0,
+    };
 
     // Tables repeat the same few addresses (127.0.0.1, ::1, the wildcard) thousands of times: share one object each,
     // which also shares IPAddress's cached text when the rows are printed.

@@ -10,6 +10,9 @@ public static class QotdService
     /// <summary>The RFC's limit on a quotation, in bytes.</summary>
     public const int MaxQuote = 512;
 
+    /// <summary>The largest quotes file read: a fortune collection is a few hundred KiB; /dev/zero has no end.</summary>
+    public const int MaxFileBytes = 1 << 20;
+
     /// <summary>The quotes served when no file is given.</summary>
     public static IReadOnlyList<string> BuiltInQuotes { get; } =
     [
@@ -31,11 +34,21 @@ public static class QotdService
         string text;
         try
         {
-            text = File.ReadAllText(path).ReplaceLineEndings("\n");
+            // A device or a pipe may never end (/dev/zero) or never open (a FIFO nobody writes): regular files only.
+            if (OperatingSystem.IsLinux() && Netcat.LinuxStat.Kind(path, follow: true) is var kind && kind is not (Netcat.FileKind.Regular or Netcat.FileKind.Missing))
+                throw SockException.Usage("quotes file", path, kind == Netcat.FileKind.Directory ? "is a directory" : "is not a regular file");
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
+            var bytes = new byte[MaxFileBytes + 1];
+            var length = 0;
+            int n;
+            while (length < bytes.Length && (n = file.Read(bytes, length, bytes.Length - length)) > 0) length += n;
+            if (length > MaxFileBytes)
+                throw SockException.Usage("quotes file", path, $"is larger than {MaxFileBytes / (1 << 20)} MiB (the most sock reads)");
+            text = new UTF8Encoding(false).GetString(bytes, 0, length).TrimStart('\uFEFF').ReplaceLineEndings("\n");
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw SockException.Usage("quotes file", path, ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex.Message);
+            throw SockException.Usage("quotes file", path, FileErrorText.Describe(ex, path, "cannot be read"));
         }
         var lines = text.Split('\n');
         var byPercent = lines.Any(l => l.Trim() == "%");

@@ -1,21 +1,25 @@
 using System.Runtime.InteropServices;
 
-namespace Sock.Core.Scanning;
+namespace Sock.Core.Transport;
 
 /// <summary>
-/// The process's open-file limit (RLIMIT_NOFILE): every connect in flight holds a descriptor, so the scanner keeps its
-/// window below the soft limit, leaving room for the runtime's own. Before the scan it raises the soft limit toward
-/// the hard one, which any process may do, only as far as the scan needs.
+/// The process's open-file limit (RLIMIT_NOFILE). sock raises the soft limit to the hard one at start (any process may),
+/// and refuses to start below <see cref="Minimum"/>: the runtime alone holds about 70 descriptors, and running out of
+/// them while it loads is a crash, not an error. Every connect in flight holds a descriptor too, so the scanner keeps its
+/// window below the soft limit, leaving room for the runtime's own.
 /// </summary>
-internal static partial class OpenFileLimit
+public static partial class OpenFileLimit
 {
+    /// <summary>The fewest open files sock starts with: the runtime's own (about 70) and room for some sockets.</summary>
+    public const int Minimum = 128;
+
     /// <summary>Descriptors kept free for the runtime, stdio, the trace file and the like.</summary>
-    public const int Reserve = 64;
+    internal const int Reserve = 64;
 
     private const int RlimitNofile = 7;
 
     /// <summary>The current soft limit, or null where it cannot be read (Windows has no such limit).</summary>
-    public static long? Soft()
+    internal static long? Soft()
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
         try
@@ -33,10 +37,38 @@ internal static partial class OpenFileLimit
     }
 
     /// <summary>
+    /// Raises the soft limit to the hard one where the system allows it, and returns the soft limit then in force, or
+    /// null where there is no such limit (Windows) or it cannot be read.
+    /// </summary>
+    public static long? RaiseToHard()
+    {
+        if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return null;
+        try
+        {
+            if (getrlimit(RlimitNofile, out var r) != 0) return null;
+            if (r.Maximum > r.Current)
+            {
+                // macOS refuses more than OPEN_MAX (10240) for an unlimited hard limit; Linux takes the hard one as it is.
+                var raised = new Rlimit { Current = OperatingSystem.IsMacOS() ? Math.Min(r.Maximum, 10240) : r.Maximum, Maximum = r.Maximum };
+                if (setrlimit(RlimitNofile, in raised) == 0) r.Current = raised.Current;
+            }
+            return (long)Math.Min(r.Current, long.MaxValue);
+        }
+        catch (DllNotFoundException)
+        {
+            return null;
+        }
+        catch (EntryPointNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// How many sockets the scan may hold at once, up to <paramref name="wanted"/>: raises the soft limit toward the
     /// hard one when <paramref name="wanted"/> needs it, then keeps <see cref="Reserve"/> free.
     /// </summary>
-    public static int Allow(int wanted)
+    internal static int Allow(int wanted)
     {
         if (!OperatingSystem.IsLinux() && !OperatingSystem.IsMacOS()) return wanted;
         try

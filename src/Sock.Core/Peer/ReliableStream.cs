@@ -1,0 +1,374 @@
+using System.Buffers;
+using System.Diagnostics;
+using System.Net.Sockets;
+using Sock.Core.Errors;
+using Sock.Core.Netcat;
+using Sock.Core.Transport;
+
+namespace Sock.Core.Peer;
+
+/// <summary>
+/// A byte stream over a connected UDP socket, joined to an input and an output as sock connect joins a TCP connection:
+/// input is cut into DATA datagrams with sequence numbers; the receiver acknowledges each with the next sequence number it
+/// expects and a bitmap of the 64 after it (selective acknowledgement); the sender keeps up to a window of packets in
+/// flight, sends a packet again when its retransmission timeout passes (RFC 6298's estimate from RTT samples, Karn's rule,
+/// doubling on timeout) or at once when three later packets arrived without it. End of input is a FIN, delivered in
+/// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window, no congestion
+/// control: it is meant for one path between two peers.
+/// </summary>
+public sealed class ReliableStream
+{
+    private readonly TracedSocket _socket;
+    private readonly ReliableStreamOptions _options;
+    private readonly ulong _session;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<uint, InFlight> _inFlight = [];
+    private readonly Dictionary<uint, (byte[] Payload, bool Fin)> _early = [];
+    private readonly SemaphoreSlim _window;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private uint _nextSeq;
+    private uint _sndUna;
+    private long _lastBackoff;
+    private uint _rcvNext;
+    private double _srtt = -1, _rttvar, _rtoMs;
+    private long _sent, _received, _retransmitted;
+    private long _lastReceived, _lastSent;
+    private volatile bool _peerFin, _uploadDone;
+    private long _finSentAt = -1;
+    private long _readingSince = -1;
+    private Exception? _failure;
+
+    /// <summary>A stream over <paramref name="socket"/>, a UDP socket connected to the peer; <paramref name="session"/> is the handshake's.</summary>
+    public ReliableStream(TracedSocket socket, ReliableStreamOptions options, ulong session)
+    {
+        _socket = socket;
+        _options = options;
+        _session = session;
+        _window = new SemaphoreSlim(options.Window, options.Window);
+        _rtoMs = options.InitialRto.TotalMilliseconds;
+        _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
+    }
+
+    /// <summary>Payload bytes sent (first transmissions).</summary>
+    public long BytesSent => Interlocked.Read(ref _sent);
+
+    /// <summary>Payload bytes delivered to the output.</summary>
+    public long BytesReceived => Interlocked.Read(ref _received);
+
+    /// <summary>DATA packets sent more than once.</summary>
+    public long Retransmissions => Interlocked.Read(ref _retransmitted);
+
+    /// <summary>The smoothed round-trip time, once measured.</summary>
+    public TimeSpan? SmoothedRtt { get { lock (_gate) return _srtt < 0 ? null : TimeSpan.FromMilliseconds(_srtt); } }
+
+    private sealed class InFlight(byte[] packet, int length, long sentAt)
+    {
+        public byte[] Packet = packet;
+        public int Length = length;
+        public long SentAt = sentAt;
+        public bool Retransmitted;
+        public int Tries = 1;
+    }
+
+    /// <summary>
+    /// Runs until both sides have ended their streams (or -q, or a signal); a peer that stops answering is a
+    /// <see cref="SockException"/>. A null <paramref name="input"/> sends only the FIN; a null <paramref name="output"/> drops what arrives.
+    /// </summary>
+    public async Task<RelayResult> RunAsync(Stream? input, Stream? output, CancellationToken ct)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight.
+        TrySetBuffer(SocketOptionName.ReceiveBuffer);
+        TrySetBuffer(SocketOptionName.SendBuffer);
+        var receive = ReceiveLoopAsync(output, cts.Token);
+        var timers = TimerLoopAsync(cts.Token);
+        var upload = UploadAsync(input, cts.Token);
+        RelayEnd end;
+        long peerFinSeen = -1;
+        long quitAt = -1;
+        try
+        {
+            while (true)
+            {
+                if (ct.IsCancellationRequested) { end = RelayEnd.Cancelled; break; }
+                if (_failure is { } f) throw f;
+                if (receive.IsFaulted) await receive.ConfigureAwait(false);
+                if (timers.IsFaulted) await timers.ConfigureAwait(false);
+                if (upload.IsFaulted) await upload.ConfigureAwait(false);
+                if (receive.IsCompleted && receive.Result == RelayEnd.OutputClosed) { end = RelayEnd.OutputClosed; break; }
+                var now = _clock.ElapsedMilliseconds;
+                if (_uploadDone && quitAt < 0 && _options.QuitAfterEof is { } q && q >= TimeSpan.Zero) quitAt = now + (long)q.TotalMilliseconds;
+                if (quitAt >= 0 && now >= quitAt) { end = RelayEnd.QuitAfterEof; break; }
+                if (_peerFin)
+                {
+                    if (peerFinSeen < 0) peerFinSeen = now;
+                    // As sock connect: input still moving is sent first (however long the window holds it up), but an
+                    // input that has had nothing to read for a grace is given up.
+                    var reading = Volatile.Read(ref _readingSince);
+                    var inputDone = _uploadDone || (reading >= 0 && now - reading >= StreamRelay.PeerClosedGrace.TotalMilliseconds);
+                    int unacked;
+                    lock (_gate) unacked = _inFlight.Count;
+                    // Our FIN's own acknowledgement may be lost with nobody left to resend it: a second is enough.
+                    var finSettled = unacked == 0 || (unacked == 1 && _finSentAt >= 0 && now - _finSentAt > 1000);
+                    if (inputDone && (finSettled || !_uploadDone)) { end = RelayEnd.PeerClosed; break; }
+                }
+                await Task.Delay(10, ct).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            end = RelayEnd.Cancelled;
+        }
+        finally
+        {
+            // Linger while the peer still sends, so its retransmissions (data or FIN whose acknowledgement was lost) are
+            // answered: TCP's TIME_WAIT, ended by a quiet spell of a few RTOs instead of a fixed time, and 5 s at most.
+            if (_peerFin && !ct.IsCancellationRequested)
+            {
+                var lingerStart = _clock.ElapsedMilliseconds;
+                try
+                {
+                    while (_clock.ElapsedMilliseconds - lingerStart < 5000
+                           && _clock.ElapsedMilliseconds - Volatile.Read(ref _lastReceived) < Math.Clamp(_rtoMs * 3, 200, 3000))
+                        await Task.Delay(20, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) { }
+            }
+            await cts.CancelAsync().ConfigureAwait(false);
+            await Quietly(receive).ConfigureAwait(false);
+            await Quietly(timers).ConfigureAwait(false);
+            await Quietly(upload).ConfigureAwait(false);
+        }
+        return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    private void TrySetBuffer(SocketOptionName name)
+    {
+        try { _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, _options.Window * (_options.MaxPayload + 64) * 2)); }
+        catch (SocketException) { }
+    }
+
+    private static async Task Quietly(Task task)
+    {
+        try { await task.ConfigureAwait(false); }
+        catch (Exception ex) when (ex is OperationCanceledException or SockException or IOException or ObjectDisposedException) { }
+    }
+
+    private async Task UploadAsync(Stream? input, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (input is not null)
+            {
+                int n;
+                Volatile.Write(ref _readingSince, _clock.ElapsedMilliseconds);
+                try { n = await input.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false); }
+                catch (IOException) { break; }
+                finally { Volatile.Write(ref _readingSince, -1); }
+                if (n == 0) break;
+                for (var at = 0; at < n; at += _options.MaxPayload)
+                    await SendDataAsync(buffer.AsMemory(at, Math.Min(_options.MaxPayload, n - at)), fin: false, ct).ConfigureAwait(false);
+            }
+            await SendDataAsync(ReadOnlyMemory<byte>.Empty, fin: true, ct).ConfigureAwait(false);
+            _uploadDone = true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private async Task SendDataAsync(ReadOnlyMemory<byte> payload, bool fin, CancellationToken ct)
+    {
+        await _window.WaitAsync(ct).ConfigureAwait(false);
+        var packet = new byte[PeerPacket.DataHeader + payload.Length];
+        int length;
+        lock (_gate)
+        {
+            var seq = _nextSeq++;
+            length = PeerPacket.WriteData(packet, seq, fin, payload.Span);
+            _inFlight[seq] = new InFlight(packet, length, _clock.ElapsedMilliseconds);
+            if (fin) _finSentAt = _clock.ElapsedMilliseconds;
+        }
+        Interlocked.Add(ref _sent, payload.Length);
+        await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask SendAsync(ReadOnlyMemory<byte> packet, CancellationToken ct)
+    {
+        Volatile.Write(ref _lastSent, _clock.ElapsedMilliseconds);
+        try { await _socket.SendAsync(packet, ct).ConfigureAwait(false); }
+        catch (SockException ex) when (ex.SocketError is SocketError.ConnectionRefused or SocketError.ConnectionReset or SocketError.NoBufferSpaceAvailable)
+        {
+            // An ICMP error from an earlier datagram, or a full queue: the packet counts as lost and is sent again.
+        }
+    }
+
+    private async Task<RelayEnd> ReceiveLoopAsync(Stream? output, CancellationToken ct)
+    {
+        var buffer = new byte[65536];
+        var ack = new byte[PeerPacket.AckLength];
+        var outputOpen = output is not null;
+        while (true)
+        {
+            int n;
+            try { n = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false); }
+            catch (SockException ex) when (ex.SocketError is SocketError.ConnectionRefused or SocketError.ConnectionReset)
+            {
+                // ICMP port unreachable: the peer's socket is gone. After its FIN that is just its exit.
+                if (_peerFin) continue;
+                throw new SockException(SockErrorKind.Network, "peer", Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint),
+                    "the peer's port is closed (it exited before the stream ended)", SocketError.ConnectionRefused, ex);
+            }
+            Volatile.Write(ref _lastReceived, _clock.ElapsedMilliseconds);
+            if (!PeerPacket.TryType(buffer.AsSpan(0, n), out var type)) continue;
+            switch (type)
+            {
+                case PeerPacketType.Data:
+                {
+                    var (seq, fin, payload) = PeerPacket.ReadData(buffer.AsMemory(0, n));
+                    var ahead = (int)(seq - _rcvNext);
+                    if (ahead >= 0 && ahead < _options.Window && !_early.ContainsKey(seq))
+                        _early[seq] = (payload.ToArray(), fin);
+                    while (_early.Remove(_rcvNext, out var next))
+                    {
+                        _rcvNext++;
+                        if (next.Fin) { _peerFin = true; continue; }
+                        Interlocked.Add(ref _received, next.Payload.Length);
+                        if (!outputOpen) continue;
+                        try { await output!.WriteAsync(next.Payload, ct).ConfigureAwait(false); }
+                        catch (IOException) { return RelayEnd.OutputClosed; }
+                        catch (ObjectDisposedException) { return RelayEnd.OutputClosed; }
+                    }
+                    ulong bitmap = 0;
+                    for (var i = 0; i < 64; i++)
+                        if (_early.ContainsKey(_rcvNext + 1 + (uint)i)) bitmap |= 1UL << i;
+                    var len = PeerPacket.WriteAck(ack, _rcvNext, bitmap);
+                    await SendAsync(ack.AsMemory(0, len), ct).ConfigureAwait(false);
+                    break;
+                }
+                case PeerPacketType.Ack:
+                    await OnAckAsync(PeerPacket.ReadAck(buffer.AsSpan(0, n)), ct).ConfigureAwait(false);
+                    break;
+                case PeerPacketType.Hello:
+                    // The peer has not seen our answer to its check yet.
+                    await SendAsync(PeerPacket.Control(PeerPacketType.HelloAck, _session), ct).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private async Task OnAckAsync((uint Next, ulong Bitmap) ack, CancellationToken ct)
+    {
+        var fast = new List<(byte[] Packet, int Length)>();
+        var released = 0;
+        lock (_gate)
+        {
+            var now = _clock.ElapsedMilliseconds;
+            foreach (var seq in _inFlight.Keys.ToArray())
+            {
+                var below = (int)(seq - ack.Next) < 0;
+                var bit = (int)(seq - ack.Next) - 1;
+                var sacked = bit is >= 0 and < 64 && (ack.Bitmap & (1UL << bit)) != 0;
+                if (!below && !sacked) continue;
+                var p = _inFlight[seq];
+                _inFlight.Remove(seq);
+                // Karn: only packets sent once give an RTT sample.
+                if (!p.Retransmitted) Sample(now - p.SentAt);
+            }
+            // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
+            // bitmap acknowledged are not sent again but hold their place until the gap before them fills, so the
+            // sender never runs further ahead than the receiver keeps.
+            if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
+            {
+                released = (int)(ack.Next - _sndUna);
+                _sndUna = ack.Next;
+            }
+            // A packet that three later packets overtook was lost (RFC 6675's rule, on the 64 packets the bitmap covers):
+            // send it now rather than wait for the timer, once per RTT at most.
+            if (ack.Bitmap != 0)
+            {
+                var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
+                var overtaken = System.Numerics.BitOperations.PopCount(ack.Bitmap);
+                var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
+                for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && fast.Count < 16; seq++)
+                {
+                    if (!_inFlight.TryGetValue(seq, out var missing) || now - missing.SentAt < guard) continue;
+                    missing.SentAt = now;
+                    missing.Retransmitted = true;
+                    missing.Tries++;
+                    fast.Add((missing.Packet, missing.Length));
+                }
+            }
+        }
+        if (released > 0) _window.Release(released);
+        foreach (var (packet, length) in fast)
+        {
+            Interlocked.Increment(ref _retransmitted);
+            await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>RFC 6298 §2: SRTT and RTTVAR from a sample, RTO = SRTT + 4·RTTVAR within the bounds.</summary>
+    private void Sample(long ms)
+    {
+        var r = Math.Max(ms, 0.1);
+        if (_srtt < 0) { _srtt = r; _rttvar = r / 2; }
+        else
+        {
+            _rttvar = 0.75 * _rttvar + 0.25 * Math.Abs(_srtt - r);
+            _srtt = 0.875 * _srtt + 0.125 * r;
+        }
+        _rtoMs = Math.Clamp(_srtt + Math.Max(4 * _rttvar, 1), _options.MinRto.TotalMilliseconds, _options.MaxRto.TotalMilliseconds);
+    }
+
+    private async Task TimerLoopAsync(CancellationToken ct)
+    {
+        var resend = new List<(byte[] Packet, int Length)>();
+        while (true)
+        {
+            await Task.Delay(10, ct).ConfigureAwait(false);
+            var now = _clock.ElapsedMilliseconds;
+            resend.Clear();
+            lock (_gate)
+            {
+                var expired = false;
+                foreach (var p in _inFlight.Values)
+                {
+                    if (now - p.SentAt < _rtoMs) continue;
+                    if (p.Tries >= _options.MaxTries)
+                    {
+                        _failure = new SockException(SockErrorKind.Network, "peer", Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint),
+                            $"the peer stopped acknowledging (a packet sent {p.Tries} times)", SocketError.TimedOut);
+                        return;
+                    }
+                    p.SentAt = now;
+                    p.Retransmitted = true;
+                    p.Tries++;
+                    resend.Add((p.Packet, p.Length));
+                    expired = true;
+                }
+                // RFC 6298 §5.5: back off on expiry — once per RTO, not once per packet that expired with it.
+                if (expired && now - _lastBackoff >= _rtoMs)
+                {
+                    _rtoMs = Math.Min(_rtoMs * 2, _options.MaxRto.TotalMilliseconds);
+                    _lastBackoff = now;
+                }
+            }
+            foreach (var (packet, length) in resend)
+            {
+                Interlocked.Increment(ref _retransmitted);
+                await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
+            }
+            if (now - Volatile.Read(ref _lastSent) >= _options.Keepalive.TotalMilliseconds)
+                await SendAsync(PeerPacket.Control(PeerPacketType.Keepalive, _session), ct).ConfigureAwait(false);
+            if (now - Volatile.Read(ref _lastReceived) >= _options.DeadAfterOrDefault.TotalMilliseconds)
+            {
+                _failure = new SockException(SockErrorKind.Network, "peer", Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint),
+                    $"nothing heard from the peer for {Durations.Format(_options.DeadAfterOrDefault)}", SocketError.TimedOut);
+                return;
+            }
+        }
+    }
+}

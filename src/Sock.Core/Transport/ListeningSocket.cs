@@ -1,0 +1,114 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Errors;
+using Sock.Core.Inspection;
+using Sock.Core.Tracing;
+
+namespace Sock.Core.Transport;
+
+/// <summary>How a server's socket is bound: see <see cref="ListeningSocket.Open"/>.</summary>
+/// <param name="DualMode">An IPv6 socket takes IPv4 too (IPV6_V6ONLY 0); otherwise an IPv6 socket is IPv6 only.</param>
+/// <param name="ReusePort">SO_REUSEPORT: several sockets share the port and the kernel spreads the clients over them.
+/// Only when a user asks for it; without it a second server on the port is refused ("address already in use").</param>
+/// <param name="Backlog">listen()'s backlog, for stream sockets.</param>
+public readonly record struct ListenSettings(bool DualMode = false, bool ReusePort = false, int Backlog = ListeningSocket.DefaultBacklog);
+
+/// <summary>
+/// The one way every sock server opens its socket (listen, listen -k/-u, serve, bench --server, the demo):
+/// socket → setsockopt(SO_REUSEADDR) for TCP → SO_REUSEPORT only when asked → IPV6_V6ONLY → bind → listen.
+/// SO_REUSEADDR is set with setsockopt itself, as ncat and socat set it: .NET's ReuseAddress option sets SO_REUSEPORT
+/// too on Linux, which lets two servers bind the same port and split its clients without a word. A port in use is a
+/// network error naming the process that holds it ("held by ncat (pid 4242)").
+/// </summary>
+public static class ListeningSocket
+{
+    /// <summary>The default backlog passed to listen().</summary>
+    public const int DefaultBacklog = 512;
+
+    /// <summary>
+    /// Opens a socket of <paramref name="type"/> bound to <paramref name="local"/>, listening if it is a stream socket.
+    /// UDP gets no SO_REUSEADDR: on Linux that alone would let a second UDP server bind the port.
+    /// </summary>
+    public static TracedSocket Open(EndPoint local, SocketType type, ListenSettings settings, SocketTrace? trace)
+    {
+        if (settings.ReusePort && !ReusePortSupported)
+            throw SockException.Usage("--reuseport", "", "SO_REUSEPORT is not available on this system");
+        var socket = TracedSocket.CreateFor(local, type, trace);
+        try
+        {
+            if (local is IPEndPoint ip)
+            {
+                if (type == SocketType.Stream) socket.SetReuseAddress();
+                if (settings.ReusePort) socket.SetReusePort();
+                if (ip.AddressFamily == AddressFamily.InterNetworkV6)
+                    socket.SetOption(SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, settings.DualMode ? 0 : 1);
+            }
+            else if (local is UnixDomainSocketEndPoint && Path.GetDirectoryName(EndpointPath(local)) is { Length: > 0 } dir && !Directory.Exists(dir))
+            {
+                // bind() says ENOENT, which .NET reports as "address not available": name the missing directory instead.
+                throw new SockException(SockErrorKind.Usage, "bind to", EndpointPath(local), $"no such directory: {dir}");
+            }
+            try
+            {
+                socket.Bind(local);
+            }
+            catch (SockException ex) when (ex.SocketError == SocketError.AddressAlreadyInUse && local is IPEndPoint inUse)
+            {
+                throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target,
+                    ex.Reason + HolderText(inUse.Port, type == SocketType.Dgram), ex.SocketError, ex);
+            }
+            if (type == SocketType.Stream) socket.Listen(settings.Backlog);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>True where sock knows how to set SO_REUSEPORT (Linux, macOS, FreeBSD).</summary>
+    public static bool ReusePortSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
+
+    /// <summary>"; held by ncat (pid 1234)" for a port, when the socket table says who holds it; "" when it does not.</summary>
+    public static string HolderText(int port, bool udp)
+    {
+        try
+        {
+            var holders = PortHolders.Find(port, udp ? SocketKinds.Udp : SocketKinds.Tcp, out var incomplete);
+            // The listener (or the bound datagram socket) is what refuses the bind; a connection that merely has the
+            // port as its local end is not worth naming beside it.
+            if (holders.Any(h => h.State is "LISTEN" or "UNCONN")) holders = [.. holders.Where(h => h.State is "LISTEN" or "UNCONN")];
+            var owners = holders.SelectMany(h => h.Owners).DistinctBy(o => o.Pid).ToList();
+            if (owners.Count > 0)
+                return "; held by " + string.Join(", ", owners.Take(3).Select(o => $"{ProgramName(o)} (pid {o.Pid})"));
+            if (holders.Count > 0)
+                return incomplete ? $"; held by a process of user {holders[0].User ?? holders[0].Uid.ToString(CultureInfo.InvariantCulture)} that sock cannot see" : "";
+            return "";
+        }
+        catch (IOException) { return ""; }
+        catch (UnauthorizedAccessException) { return ""; }
+    }
+
+    /// <summary>
+    /// The holder's program: its command name, except that a .NET program run as `dotnet app.dll` (sock itself, run in
+    /// place) is named for its .dll rather than "dotnet".
+    /// </summary>
+    private static string ProgramName(SocketOwner owner)
+    {
+        if (owner.Command != "dotnet") return owner.Command;
+        try
+        {
+            var args = File.ReadAllText($"/proc/{owner.Pid.ToString(CultureInfo.InvariantCulture)}/cmdline").Split('\0');
+            var dll = args.Skip(1).FirstOrDefault(a => a.EndsWith(".dll", StringComparison.OrdinalIgnoreCase));
+            return dll is null ? owner.Command : Path.GetFileNameWithoutExtension(dll);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return owner.Command;
+        }
+    }
+
+    private static string EndpointPath(EndPoint unix) => Endpoints.EndpointText.Format(unix);
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Netcat;
+using Sock.Core.Peer;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock peer: a connection between two equal peers, joined to stdin and stdout.</summary>
+internal static class PeerCommand
+{
+    public static Command Create()
+    {
+        var bind = new Option<string?>("--bind", "-b") { Description = "[ADDR:]PORT this side listens on and connects from (the port the other side names with --peer)", HelpName = "[ADDR:]PORT" };
+        var peer = new Option<string?>("--peer") { Description = "HOST:PORT of the other side (its --bind)", HelpName = "HOST:PORT" };
+        var udp = new Option<bool>("--udp", "-u") { Description = "UDP, with sock's reliable stream on top (default TCP)" };
+        var tcp = new Option<bool>("--tcp", "-t") { Description = "TCP (the default)" };
+        var v4 = new Option<bool>("-4") { Description = "IPv4 only" };
+        var v6 = new Option<bool>("-6") { Description = "IPv6 only" };
+        var wait = new Option<string?>("--wait", "-w") { Description = "How long to keep trying to reach the peer (default 30s)", HelpName = "TIME" };
+        var quit = new Option<string?>("-q") { Description = "Quit TIME after end of stdin (negative: wait for the peer forever)", HelpName = "TIME" };
+        var keepalive = new Option<string?>("--keepalive") { Description = "UDP: send a keepalive after TIME without traffic, to hold NAT mappings (default 15s)", HelpName = "TIME" };
+        var verbose = new Option<bool>("--verbose", "-v") { Description = "Connection facts on stderr (repeat for each attempt)" };
+        var command = new Command("peer", """
+            Connect two equal peers: both run the same command, neither is the server; stdin and stdout are joined to the connection.
+
+            Direct mode: each side binds --bind PORT, listens on it and connects from it to --peer HOST:PORT at the same time,
+            retrying (paced) until the other side is there, so either may start first. Over TCP the listening and connecting
+            sockets share the port (SO_REUSEADDR, SO_REUSEPORT): the two sides end up with the one connection between the two
+            ports, whichever way it formed (accepted, connected, or a simultaneous open). Over UDP (--udp) each side sends
+            checks until it hears the other, then the stream runs over sock's reliable protocol (sequence numbers, selective
+            acknowledgements, retransmission on an RTT estimate, a window; docs/peer-protocol.md). As sock connect: at end of
+            stdin the write side is shut down and sock keeps reading until the peer closes. Exit status: 0 done, 1 network
+            error (the peer never answered, stopped answering), 2 usage error.
+
+            Examples:
+              sock peer --bind 7000 --peer 192.0.2.20:7000          on host A (192.0.2.10)
+              sock peer --bind 7000 --peer 192.0.2.10:7000          on host B
+              sock peer -u --bind 7000 --peer 192.0.2.20:7000 < f   UDP with the reliable stream, sending a file
+              sock peer -v --bind [::1]:7001 --peer [::1]:7002      IPv6 on one machine (the other side swaps the ports)
+            """)
+        {
+            bind, peer, udp, tcp, v4, v6, wait, quit, keepalive, verbose,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            if (parse.GetValue(v4) && parse.GetValue(v6)) throw SockException.Usage("family", "-4 -6", "choose one of -4 and -6");
+            if (parse.GetValue(udp) && parse.GetValue(tcp)) throw SockException.Usage("peer", "--udp --tcp", "choose one");
+            var bindText = parse.GetValue(bind) ?? throw SockException.Usage("peer", "(no --bind)", "--bind [ADDR:]PORT is needed: the port the other side connects to");
+            var peerText = parse.GetValue(peer) ?? throw SockException.Usage("peer", "(no --peer)", "--peer HOST:PORT is needed: the other side's --bind");
+            var family = parse.GetValue(v4) ? AddressFamily.InterNetwork : parse.GetValue(v6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
+            IPAddress? bindAddress = null;
+            int bindPort;
+            if (Ports.TryParse(bindText, out _)) bindPort = Ports.Parse(bindText, "--bind port");
+            else
+            {
+                var (h, p) = EndpointText.Split(bindText);
+                bindAddress = EndpointText.ParseAddress(h, "--bind address");
+                bindPort = Ports.Parse(p ?? throw SockException.Usage("--bind", bindText, "a port is needed ([ADDR:]PORT)"), "--bind port");
+            }
+            var (peerHost, peerPort) = EndpointText.Split(peerText);
+            if (peerPort is null) throw SockException.Usage("--peer", peerText, "a port is needed (HOST:PORT)");
+            var port = Ports.Parse(peerPort, "--peer port");
+            var timeout = parse.GetValue(wait) is { } w ? Durations.Parse(w, "-w") : TimeSpan.FromSeconds(30);
+            if (timeout <= TimeSpan.Zero) throw SockException.Usage("-w", parse.GetValue(wait)!, "must be more than 0");
+            TimeSpan? quitAfter = parse.GetValue(quit) is { } q ? Durations.Parse(q, "-q") : null;
+            var keep = parse.GetValue(keepalive) is { } k ? Durations.Parse(k, "--keepalive") : TimeSpan.FromSeconds(15);
+            if (keep <= TimeSpan.Zero) throw SockException.Usage("--keepalive", parse.GetValue(keepalive)!, "must be more than 0");
+            var verbosity = parse.Tokens.Count(t => t.Value is "-v" or "--verbose");
+            var log = new StderrLog(verbosity);
+            var trace = TraceWriter.FromOptions(parse);
+            if (bindAddress is not null && family != AddressFamily.Unspecified && bindAddress.AddressFamily != family)
+                throw SockException.Usage("--bind", bindText, family == AddressFamily.InterNetwork ? "is IPv6 but -4 asks for IPv4" : "is IPv4 but -6 asks for IPv6");
+            var addresses = await NameResolver.ResolveAsync(peerHost, family, false, ct);
+            // A name with both families: the one of --bind, when it has an address.
+            var address = bindAddress is null ? addresses[0] : addresses.FirstOrDefault(a => a.AddressFamily == bindAddress.AddressFamily) ?? addresses[0];
+            var peerEndPoint = new IPEndPoint(address, port);
+            var local = new IPEndPoint(bindAddress ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), bindPort);
+            if (local.AddressFamily != peerEndPoint.AddressFamily)
+                throw SockException.Usage("peer", $"--bind {bindText} --peer {peerText}", "the two addresses are of different families");
+            var input = Console.OpenStandardInput();
+            var output = Console.OpenStandardOutput();
+            RelayResult result;
+            if (parse.GetValue(udp))
+            {
+                var connection = await DirectPeer.ConnectUdpAsync(local, peerEndPoint, timeout, trace, log, ct);
+                using var socket = connection.Socket;
+                log.Write(1, $"Connected to {EndpointText.Format(peerEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over UDP (direct, {Ms(connection.Elapsed)} after start)");
+                var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, connection.Session);
+                result = await stream.RunAsync(input, output, ct);
+                log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received, {stream.Retransmissions} packets sent again"
+                             + (stream.SmoothedRtt is { } rtt ? $", RTT {Ms(rtt)}" : "") + $" ({NetcatClient.Describe(result.End)})");
+            }
+            else
+            {
+                var connection = await DirectPeer.ConnectTcpAsync(local, peerEndPoint, timeout, trace, log, ct);
+                using var socket = connection.Socket;
+                log.Write(1, $"Connected to {EndpointText.Format(socket.Socket.RemoteEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over TCP ({connection.How}, {Ms(connection.Elapsed)} after start)");
+                var options = new NetcatOptions { QuitAfterEof = quitAfter, Verbosity = verbosity };
+                result = await new StreamRelay(socket, input, output, options, null).RunAsync(ct);
+                log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatClient.Describe(result.End)})");
+            }
+            return result.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
+        });
+        return command;
+    }
+
+    private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms";
+
+    private sealed class StderrLog(int verbosity) : INetcatLog
+    {
+        public void Write(int level, string message)
+        {
+            if (level <= verbosity) Console.Error.WriteLine(message);
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net.Sockets;
+using System.Text.Json;
+using Sock.Cli.Rendering;
+using Sock.Core.Errors;
+using Sock.Core.Snmp;
+
+namespace Sock.Cli.Commands;
+
+/// <summary>sock snmp get|getnext|walk|bulkwalk|table: a manager asking one agent or many at once, with net-snmp's options.</summary>
+internal static class SnmpCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("snmp", """
+            Ask SNMP agents, as net-snmp's snmpget/snmpgetnext/snmpwalk/snmpbulkwalk/snmptable do — many at once.
+
+            HOST is an address or name, HOST:PORT, udp6:[::1]:PORT, or a CIDR range (every address, on port 161). OIDs are
+            numbers (1.3.6.1.2.1.6.20) or the names sock knows (sysDescr.0, tcpConnectionState, ifTable, SNMPv2-MIB::sysName.0).
+            The arguments are hosts up to the first one that reads as an OID. Output is snmpwalk's, with names for SNMPv2-MIB,
+            IF-MIB, TCP-MIB, UDP-MIB and HOST-RESOURCES-MIB objects. Several hosts are asked concurrently (--parallel), each
+            host's lines printed together under "# HOST", and a summary line (answered, timed out, refused) goes to stderr.
+
+            Examples:
+              sock snmp get -c public 127.0.0.1:1161 sysName.0 sysUpTime.0
+              sock snmp walk -c public 127.0.0.1:1161 tcpListenerTable
+              sock snmp bulkwalk -v2c -c public -Cr 50 10.0.0.0/29 1.3.6.1.2.1.6.19
+              sock snmp table -c public 127.0.0.1:1161 tcpConnectionTable
+            """);
+        foreach (var verb in new[] { "get", "getnext", "walk", "bulkwalk", "table" }) command.Subcommands.Add(Verb(verb));
+        return command;
+    }
+
+    private static Command Verb(string verb)
+    {
+        var args = new Argument<string[]>("HOST... OID...") { Arity = ArgumentArity.OneOrMore, Description = "The agents, then the OIDs" };
+        var version = new Option<string>("--version", "-v") { Description = "SNMP version: 1 or 2c (3 is not supported yet)", DefaultValueFactory = _ => "2c", HelpName = "1|2c" };
+        var community = new Option<string>("--community", "-c") { Description = "The community (required: no default, as in net-snmp)", HelpName = "COMMUNITY" };
+        var timeout = new Option<string>("--timeout", "-t") { Description = "Seconds (or 500ms, 2s) to wait for each try", DefaultValueFactory = _ => "1", HelpName = "TIME" };
+        var retries = new Option<int>("--retries", "-r") { Description = "Tries after the first", DefaultValueFactory = _ => 5, HelpName = "N" };
+        var reps = new Option<int>("--max-repetitions", "-Cr") { Description = "GetBulk's max-repetitions (lowered on tooBig or silence)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        var numeric = new Option<bool>("--numeric", "-On") { Description = "OIDs in numbers, as snmpwalk -On" };
+        var noMibs = new Option<bool>("--no-mibs") { Description = "Name nothing and read values without MIB knowledge, as net-snmp with -m ''" };
+        var parallel = new Option<int>("--parallel") { Description = "How many hosts are asked at once", DefaultValueFactory = _ => 16, HelpName = "N" };
+        var verbose = new Option<bool>("--verbose") { Description = "Say when a bulk walk lowers max-repetitions" };
+        var json = new Option<bool>("--json") { Description = "One JSON object per varbind (NDJSON)" };
+        var what = verb switch
+        {
+            "get" => "GetRequest for each OID (snmpget)",
+            "getnext" => "GetNextRequest for each OID (snmpgetnext)",
+            "walk" => "Every instance under each OID with GetNext (snmpwalk)",
+            "bulkwalk" => "Every instance under each OID with GetBulk (snmpbulkwalk), adapting max-repetitions",
+            _ => "A conceptual table as rows and columns (snmptable)",
+        };
+        var cmd = new Command(verb, what) { args, version, community, timeout, retries, reps, numeric, noMibs, parallel, verbose, json };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var words = parse.GetValue(args) ?? [];
+            var hosts = words.TakeWhile(SnmpTarget.LooksLikeTarget).ToList();
+            if (hosts.Count == 0) throw SockException.Usage($"snmp {verb}", words.FirstOrDefault() ?? "", "the first argument must be a host");
+            var oidTexts = words.Skip(hosts.Count).ToList();
+            if (oidTexts.Count == 0)
+            {
+                if (verb is "get" or "getnext" or "table")
+                {
+                    // The last word was meant as an OID when there are several: say why it is not one.
+                    if (hosts.Count > 1 && !MibNames.TryParse(hosts[^1], out _, out var why)) throw SockException.Usage("OID", hosts[^1], why);
+                    throw SockException.Usage($"snmp {verb}", string.Join(' ', words), "no OID given");
+                }
+                oidTexts.Add("1.3.6.1.2.1"); // snmpwalk's default: mib-2
+            }
+            var oids = oidTexts.Select(t => MibNames.TryParse(t, out var o, out var why) ? o : throw SockException.Usage("OID", t, why)).ToList();
+            var v = parse.GetValue(version);
+            var snmpVersion = v switch
+            {
+                "1" => SnmpVersion.V1,
+                "2c" or "2" => SnmpVersion.V2c,
+                "3" => throw SockException.Usage("snmp", "-v 3", "SNMPv3 is not supported yet (use 1 or 2c)"),
+                _ => throw SockException.Usage("snmp", $"-v {v}", "the version is 1 or 2c"),
+            };
+            var c = parse.GetValue(community) ?? throw SockException.Usage("snmp", "-c", "no community given (net-snmp's tools have no default either)");
+            var wait = Durations.Parse(parse.GetValue(timeout)!, "timeout");
+            if (wait <= TimeSpan.Zero) throw SockException.Usage("timeout", parse.GetValue(timeout)!, "must be more than 0");
+            var tries = parse.GetValue(retries);
+            if (tries < 0) throw SockException.Usage("retries", tries.ToString(CultureInfo.InvariantCulture), "must be 0 or more");
+            var maxReps = parse.GetValue(reps);
+            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", maxReps.ToString(CultureInfo.InvariantCulture), "must be 1 to 65535");
+            var width = parse.GetValue(parallel);
+            if (width < 1) throw SockException.Usage("parallel", width.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
+            var targets = new List<SnmpTarget>();
+            foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, ct: ct));
+            var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps };
+            var text = new SnmpText(parse.GetValue(numeric), !parse.GetValue(noMibs));
+            var isJson = parse.GetValue(json);
+            var trace = TraceWriter.FromOptions(parse);
+            var verboseOn = parse.GetValue(verbose);
+
+            using var gate = new SemaphoreSlim(width);
+            var jobs = targets.Select(async t =>
+            {
+                await gate.WaitAsync(ct);
+                try { return await AskAsync(verb, t, oids, options, text, isJson, trace, verboseOn, ct); }
+                finally { gate.Release(); }
+            }).ToList();
+            var many = targets.Count > 1;
+            var results = new List<HostResult>();
+            // Each host's block is printed as soon as it and every host before it are done: grouped, in the order given.
+            foreach (var job in jobs)
+            {
+                var r = await job;
+                results.Add(r);
+                if (many && !isJson && r.Lines.Count > 0) Console.Out.WriteLine($"# {r.Target.Label}");
+                foreach (var line in r.Lines) Console.Out.WriteLine(line);
+                if (many && !isJson && r.Lines.Count > 0) Console.Out.WriteLine();
+                foreach (var note in r.Notes) Console.Error.WriteLine($"sock: snmp {verb} {r.Target.Label}: {note}");
+                if (r.Error is not null)
+                {
+                    if (!many) throw r.Error;
+                    Console.Error.WriteLine(ErrorText.For(r.Error));
+                }
+            }
+            if (many)
+            {
+                var answered = results.Count(r => r.Error is null);
+                var timedOut = results.Count(r => r.Error?.SocketError == SocketError.TimedOut);
+                var refused = results.Count(r => r.Error?.SocketError == SocketError.ConnectionRefused);
+                var failed = results.Count - answered - timedOut - refused;
+                Console.Error.WriteLine($"sock snmp {verb}: {results.Count} hosts: {answered} answered, {timedOut} timed out, {refused} refused{(failed > 0 ? $", {failed} failed" : "")}");
+                return answered == results.Count ? ExitCodes.Success : ExitCodes.NetworkError;
+            }
+            return ExitCodes.Success;
+        });
+        return cmd;
+    }
+
+    private sealed record HostResult(SnmpTarget Target, List<string> Lines, List<string> Notes, SockException? Error);
+
+    private static async Task<HostResult> AskAsync(string verb, SnmpTarget target, List<Oid> oids, SnmpClientOptions options, SnmpText text,
+        bool json, Sock.Core.Tracing.SocketTrace? trace, bool verbose, CancellationToken ct)
+    {
+        var lines = new List<string>();
+        var notes = new List<string>();
+        string Render(VarBind vb) => json
+            ? JsonSerializer.Serialize(new SnmpJsonVarBind(target.Label, vb.Oid.ToString(), text.FormatOid(vb.Oid), vb.Value.Type.ToString(), text.BareValue(vb)), SnmpJson.Default.SnmpJsonVarBind)
+            : text.Line(vb);
+        await using var client = new SnmpClient(target.EndPoint, options, trace);
+        if (verbose) client.Adapted = notes.Add;
+        try
+        {
+            switch (verb)
+            {
+                case "get":
+                case "getnext":
+                    var pdu = verb == "get" ? await client.GetAsync(oids, ct) : await client.GetNextAsync(oids, ct);
+                    if (pdu.ErrorStatus != SnmpErrorStatus.NoError)
+                    {
+                        var at = pdu.ErrorIndex > 0 && pdu.ErrorIndex <= pdu.VarBinds.Count ? $" at {text.FormatOid(pdu.VarBinds[pdu.ErrorIndex - 1].Oid)}" : "";
+                        throw new SockException(SockErrorKind.Network, $"snmp {verb} from", target.Label, $"the agent answered {SnmpAgent.ErrorName(pdu.ErrorStatus)}{at}");
+                    }
+                    lines.AddRange(pdu.VarBinds.Select(Render));
+                    break;
+                case "table":
+                    lines.AddRange(await TableAsync(client, oids[0], text, json, Render, ct));
+                    break;
+                default:
+                    foreach (var root in oids)
+                    {
+                        var walk = verb == "walk" ? client.WalkAsync(root, ct) : client.BulkWalkAsync(root, ct);
+                        await foreach (var vb in walk) lines.Add(Render(vb));
+                    }
+                    break;
+            }
+            return new HostResult(target, lines, notes, null);
+        }
+        catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
+        {
+            return new HostResult(target, lines, notes, ex);
+        }
+    }
+
+    // snmptable: walk the table, one row per index, one column per column object, the index first (as -Ci).
+    private static async Task<List<string>> TableAsync(SnmpClient client, Oid table, SnmpText text, bool json, Func<VarBind, string> render, CancellationToken ct)
+    {
+        var entry = table.Append(1);
+        var rows = new SortedDictionary<Oid, Dictionary<uint, VarBind>>();
+        var columns = new SortedSet<uint>();
+        await foreach (var vb in client.BulkWalkAsync(entry, ct))
+        {
+            if (vb.Oid.Length <= entry.Length + 1) continue;
+            var column = vb.Oid[entry.Length];
+            var index = new Oid(vb.Oid.Arcs[(entry.Length + 1)..].ToArray().Prepend(0u).Prepend(0u).ToArray());
+            if (!rows.TryGetValue(index, out var row)) rows[index] = row = [];
+            row[column] = vb;
+            columns.Add(column);
+        }
+        if (json) return rows.Values.SelectMany(r => r.Values).Select(render).ToList();
+        var headers = new List<string> { "index" };
+        headers.AddRange(columns.Select(col => MibNames.ObjectOf(entry.Append(col)) is { } o && o.Oid.Length == entry.Length + 1 ? o.Name : col.ToString(CultureInfo.InvariantCulture)));
+        var body = rows.Select(r =>
+        {
+            var any = r.Value.Values.First();
+            var name = text.FormatOid(any.Oid);
+            var dot = name.IndexOf('.', name.IndexOf("::", StringComparison.Ordinal) is var c and >= 0 ? c : 0);
+            var cells = new List<string> { dot >= 0 ? name[(dot + 1)..] : string.Join('.', r.Key.Arcs[2..].ToArray()) };
+            cells.AddRange(columns.Select(col => r.Value.TryGetValue(col, out var vb) ? text.BareValue(vb) : "?"));
+            return (IReadOnlyList<string>)cells;
+        }).ToList();
+        var writer = new StringWriter(CultureInfo.InvariantCulture);
+        TableWriter.Write(writer, headers, body, rich: false);
+        return writer.ToString().TrimEnd('\n').Split('\n').ToList();
+    }
+}

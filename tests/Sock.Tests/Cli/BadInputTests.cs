@@ -1,0 +1,100 @@
+using Sock.Tests.Support;
+
+namespace Sock.Tests.Cli;
+
+/// <summary>
+/// Bad input is one line on stderr, "sock: what: why", exit 2 for usage and 1 for the network, never a stack trace
+/// and never .NET's own wording. One theory per command; each case names the words the line must hold.
+/// </summary>
+public class BadInputTests
+{
+    private static async Task AssertOneLine(string[] args, int exit, string[] words)
+    {
+        var run = await SockRunner.RunAsync(args, stdin: "", timeout: TimeSpan.FromSeconds(30));
+        Assert.True(run.ExitCode == exit, $"sock {string.Join(' ', args)}: {run}");
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        Assert.DoesNotContain(" at Sock.", line);
+        Assert.DoesNotContain("internal error", line);
+        Assert.DoesNotContain("Exception", line);
+        foreach (var w in words) Assert.Contains(w, line);
+    }
+
+    private static string LongPath() => "/tmp/" + new string('x', 137); // 142 bytes, past sun_path's 107
+
+    public static TheoryData<string[], int, string[]> ConnectCases() => new()
+    {
+        { ["connect", "-w", "-5s", "127.0.0.1", "80"], 2, ["-w", "-5s", "more than 0"] },
+        { ["connect", "-w", "0", "127.0.0.1", "80"], 2, ["-w", "more than 0"] },
+        { ["connect", "-U", LongPath()], 2, ["107", "sun_path"] },
+        { ["connect", "--frobnicate", "127.0.0.1", "80"], 2, ["unrecognized option", "--frobnicate"] },
+        { ["connect", "127.0.0.1:80", "81"], 2, ["HOST:PORT and PORT both given"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ConnectCases))]
+    public Task connect(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    [Theory]
+    [InlineData("/nonexistent/prog", "program not found")]
+    [InlineData("/etc/passwd", "permission denied")]
+    public async Task connect_exec_of_a_program_that_cannot_run_says_why_in_a_few_words(string program, string why)
+    {
+        using var peer = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        peer.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        peer.Listen(4);
+        var port = ((System.Net.IPEndPoint)peer.LocalEndPoint!).Port;
+        await AssertOneLine(["connect", "-e", program, "127.0.0.1", port.ToString()], 2, [program, why]);
+        Assert.DoesNotContain("An error occurred", why);
+    }
+
+    public static TheoryData<string[], int, string[]> ListenCases() => new()
+    {
+        { ["listen", "-U", $"/tmp/sock-bad-{Environment.ProcessId}.sock", "9999"], 2, ["-U", "9999", "only address"] },
+        { ["listen", "300.1.1.1", "9999"], 2, ["300.1.1.1", "not an IPv4 or IPv6 address"] },
+        { ["listen", "-U", LongPath()], 2, ["107", "sun_path"] },
+        { ["listen", "-U", $"/nonexistent-{Environment.ProcessId}/dir/l.sock"], 2, ["no such directory", $"/nonexistent-{Environment.ProcessId}/dir"] },
+        { ["listen", "--frobnicate", "0"], 2, ["unrecognized option", "--frobnicate"] },
+        { ["listen", "-i", "-1s", "0"], 2, ["-i", "more than 0"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ListenCases))]
+    public Task listen(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    public static TheoryData<string[], int, string[]> ServeCases() => new()
+    {
+        { ["serve", "echo", "--bind", "300.1.1.1", "--port", "0"], 2, ["300.1.1.1", "not an IPv4 or IPv6 address"] },
+        { ["serve", "echo", "--unix", $"/nonexistent-{Environment.ProcessId}/dir/e.sock"], 2, ["no such directory", $"/nonexistent-{Environment.ProcessId}/dir"] },
+        { ["serve", "echo", "--port", "0", "--drain", "-1s"], 2, ["drain", "-1s", "negative"] },
+        { ["serve", "echo", "--frobnicate"], 2, ["unrecognized option", "--frobnicate"] },
+        { ["serve", "echo", "--unix", LongPath()], 2, ["107", "sun_path"] },
+        { ["serve", "qotd", "--port", "0", "--quotes", "/tmp"], 2, ["/tmp", "is a directory"] },
+        { ["serve", "echo", "--port", "0", "-i", "0"], 2, ["idle timeout", "more than 0"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ServeCases))]
+    public Task serve(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    public static TheoryData<string[], int, string[]> StatCases() => new()
+    {
+        { ["stat", "--count", "3"], 2, ["--count", "--watch"] },
+        { ["stat", "-K"], 2, ["unrecognized option", "'-K'"] },
+        { ["stat", "-Z"], 2, ["unrecognized option", "'-Z'"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(StatCases))]
+    public Task stat(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    public static TheoryData<string[], int, string[]> ScanCases() => new()
+    {
+        { ["scan", "127.0.0.1", "--frobnicate", "-p", "1"], 2, ["unrecognized option", "--frobnicate"] },
+        { ["scan", "-sT", "-Pn", "127.0.0.1"], 2, ["unrecognized option", "-sT"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ScanCases))]
+    public Task scan(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+}
