@@ -30,6 +30,7 @@ internal sealed class IcmpPingRun
     private readonly Stopwatch _clock = new();
     private int _outstanding;
     private bool _replied;
+    private int _sentThisRound;
     private TimeSpan _lastActivity;
 
     public IcmpPingRun(ProbeSocket socket, IReadOnlyList<PingHost> hosts, PingOptions options, IPingObserver? observer)
@@ -61,6 +62,9 @@ internal sealed class IcmpPingRun
         // Datagram sockets hear of ICMP errors only through the error queue; raw sockets receive the ICMP error itself.
         if (!_raw) _socket.EnableErrorQueue();
         if (_raw) _socket.DiscardQueued();
+        // Many hosts answer a round at nearly the same moment: room for all their replies (each costs about 1 KiB of
+        // buffer in the kernel's accounting), past net.core.rmem_max with SO_RCVBUFFORCE where the process may.
+        if (_states.Length > 64) _socket.GrowReceiveBuffer(Math.Min(_states.Length * 2048, 64 << 20));
     }
 
     /// <summary>Sends and receives until the count, the deadline or cancellation ends it; returns the time from the first request.</summary>
@@ -141,6 +145,8 @@ internal sealed class IcmpPingRun
             var error = _socket.SendTo(_packet.AsSpan(0, length), s.Endpoint);
             s.SentAt[wire] = sentAt;
             _observer?.Sent(s.Host, seq);
+            // Read between sends of a large round, so early replies are taken before the queue can overflow.
+            if (_states.Length > 64 && s.Sent > 0 && (++_sentThisRound & 31) == 0) Drain(0, stopWhenAnswered: false);
             if (error != SocketError.Success)
             {
                 s.Host.Statistics.Errors++;

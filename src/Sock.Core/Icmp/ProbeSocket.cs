@@ -140,6 +140,19 @@ internal sealed class ProbeSocket : IDisposable
         }
     }
 
+    /// <summary>SO_RCVBUFFORCE (root), else SO_RCVBUF (capped by net.core.rmem_max): room for <paramref name="bytes"/> of datagrams.</summary>
+    public void GrowReceiveBuffer(int bytes)
+    {
+        try
+        {
+            SetInt(IcmpSocketCalls.SolSocket, 33, bytes, "SO_RCVBUFFORCE");
+        }
+        catch (SockException)
+        {
+            SetInt(IcmpSocketCalls.SolSocket, 8, bytes, "SO_RCVBUF");
+        }
+    }
+
     /// <summary>IP_TTL or IPV6_UNICAST_HOPS: how many routers a probe may cross.</summary>
     public void SetTtl(int ttl)
     {
