@@ -84,6 +84,12 @@ internal sealed class NetcatCli
                 "a broker relays between its clients both ways; to only collect or only send, use -k");
         if (o.ZeroIo && o.Listen)
             throw SockException.Usage("-z", "(listen)", "zero-I/O mode only applies when connecting");
+        // Options that a mode cannot honour are refused, never dropped silently (scripts written for ncat rely on them).
+        if (o.UnixPath is not null && o.SourcePort is { } sourcePort)
+            throw SockException.Usage("-p", sourcePort.ToString(System.Globalization.CultureInfo.InvariantCulture), "a port does not apply to a Unix socket (-U)");
+        if ((o.Broker || o.Chat) && o.RunsProgram)
+            throw SockException.Usage(o.Exec is not null ? "-e" : "-c", o.Chat ? "(--chat)" : "(--broker)",
+                "a broker relays between its clients, a program takes each client whole; choose one (-k -e runs one per client)");
     }
 
     /// <summary>Runs connect or listen with stdin/stdout; returns the exit code.</summary>

@@ -29,6 +29,7 @@ public class BadInputTests
         { ["connect", "-U", LongPath()], 2, ["107", "sun_path"] },
         { ["connect", "--frobnicate", "127.0.0.1", "80"], 2, ["unrecognized option", "--frobnicate"] },
         { ["connect", "127.0.0.1:80", "81"], 2, ["HOST:PORT and PORT both given"] },
+        { ["connect", "-p", "9000", "-U", $"/tmp/sock-bad-c-{Environment.ProcessId}.sock"], 2, ["-p", "9000", "Unix socket"] },
     };
 
     [Theory]
@@ -56,6 +57,8 @@ public class BadInputTests
         { ["listen", "-U", $"/nonexistent-{Environment.ProcessId}/dir/l.sock"], 2, ["no such directory", $"/nonexistent-{Environment.ProcessId}/dir"] },
         { ["listen", "--frobnicate", "0"], 2, ["unrecognized option", "--frobnicate"] },
         { ["listen", "-i", "-1s", "0"], 2, ["-i", "more than 0"] },
+        { ["listen", "-k", "--broker", "-e", "/bin/cat", "0"], 2, ["-e", "--broker", "choose one"] },
+        { ["listen", "-k", "--chat", "-c", "cat", "0"], 2, ["-c", "--chat", "choose one"] },
     };
 
     [Theory]
