@@ -250,6 +250,7 @@ public partial class ChainTests(RouterChain chain, ITestOutputHelper output) : I
         Assert.Contains(line, sock.Stdout);
         Assert.Equal(ping.ExitCode, sock.ExitCode);
         Assert.Equal(1, sock.ExitCode);
-        Assert.Contains("2 packets transmitted, 0 received, +2 errors, 100% packet loss", sock.Stdout);
+        // The router decides how many errors it sends (its ICMP limits); iputils and sock must report what came.
+        Assert.Matches(@"2 packets transmitted, 0 received, \+[12] errors, 100% packet loss", sock.Stdout);
     }
 }

@@ -44,6 +44,8 @@ public sealed class RouterChain : IAsyncLifetime
                 // No duplicate address detection (addresses usable at once), no ICMP rate limits (every probe answered).
                 await IcmpNamespaces.MustAsync("ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf.all.accept_dad=0",
                     "net.ipv6.conf.default.accept_dad=0", "net.ipv4.icmp_ratelimit=0", "net.ipv6.icmp.ratelimit=0");
+                // No ICMP type under the global limit either (icmp_msgs_per_sec, randomised on recent kernels).
+                await IcmpNamespaces.RunAsync(["ip", "netns", "exec", ns, "sysctl", "-qw", "net.ipv4.icmp_ratemask=0"]);
             }
             foreach (var router in new[] { R1, R2 })
                 await IcmpNamespaces.MustAsync("ip", "netns", "exec", router, "sysctl", "-qw", "net.ipv4.ip_forward=1", "net.ipv6.conf.all.forwarding=1");
