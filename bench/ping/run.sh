@@ -18,7 +18,7 @@ for tool in ping fping ip /usr/bin/time; do command -v "$tool" >/dev/null || { e
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root (ip netns, flood ping)" >&2; exit 1; }
 
 pub="$(mktemp -d)"
-dotnet publish src/Sock -c Release -r linux-x64 --self-contained false -o "$pub" -nologo -clp:ErrorsOnly >/dev/null
+dotnet publish src/Sock -c Release -r linux-x64 -o "$pub" -nologo -clp:ErrorsOnly >/dev/null
 sock="$pub/sock"
 ns="sock-bench-ping-$$"
 work="$(mktemp -d)"
