@@ -34,7 +34,7 @@ public static class Tracer
         if (options.PacketLength is < 28 or > 65000)
             throw SockException.Usage("packet length", Text(options.PacketLength.Value), "must be from 28 to 65000");
         if (options.DiscoverMtu && options.Method != TracerouteMethod.Udp)
-            throw SockException.Usage("--mtu", "--mtu", "works with UDP probes only (not -I or -T)");
+            throw SockException.Usage("--mtu", options.Method == TracerouteMethod.Icmp ? "-I" : "-T", "works with UDP probes only (not -I or -T)");
     }
 
     /// <summary>Traces the path to <paramref name="destination"/>; cancellation ends it after the hop in progress, with the hops so far.</summary>

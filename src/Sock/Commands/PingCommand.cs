@@ -66,6 +66,9 @@ internal static class PingCommand
                 throw SockException.Usage("options", "--tcp --udp", "name one method");
             if (parse.GetValue(perHost) is not null && parse.GetValue(count) is not null)
                 throw SockException.Usage("options", "-c -C", "-C N already sets the count; give one");
+            // A TCP connect carries no payload and sets no TTL of ours to read back: -s asked with --tcp would be dropped.
+            if (parse.GetValue(tcp) is not null && parse.GetValue(size) is not null)
+                throw SockException.Usage("-s", parse.GetValue(size)!.Value.ToString(CultureInfo.InvariantCulture), "a TCP connect (--tcp) sends no payload");
             var family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
             var isFlood = parse.GetValue(flood);
             var port = parse.GetValue(tcp) ?? parse.GetValue(udp);

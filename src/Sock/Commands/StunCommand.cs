@@ -54,7 +54,19 @@ internal static class StunCommand
             var family = parse.GetValue(v4) ? AddressFamily.InterNetwork : parse.GetValue(v6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
             var trace = TraceWriter.FromOptions(parse);
             if (parse.GetValue(serve))
+            {
+                // The client's options mean nothing to a server: refuse them rather than drop them.
+                var clientOnly = new (Option Option, bool Given)[]
+                {
+                    (source, parse.GetValue(source) is not null), (sourcePort, parse.GetValue(sourcePort) is not null),
+                    (wait, parse.GetValue(wait) is not null), (rto, parse.GetValue(rto) is not null),
+                    (v4, parse.GetValue(v4)), (v6, parse.GetValue(v6)), (json, parse.GetValue(json)),
+                };
+                foreach (var (option, given) in clientOnly)
+                    if (given)
+                        throw SockException.Usage(option.Name, "(--serve)", "applies to the client only (the server's address family is the one of [ADDR:]PORT)");
                 return await ServeAsync(parse.GetValue(server), !parse.GetValue(udp) || parse.GetValue(tcp), !parse.GetValue(tcp) || parse.GetValue(udp), trace, ct);
+            }
             if (parse.GetValue(udp) && parse.GetValue(tcp)) throw SockException.Usage("stun", "--udp --tcp", "choose one");
             var target = parse.GetValue(server) ?? throw SockException.Usage("stun", "(no server)", "a STUN server is needed (sock stun SERVER[:PORT])");
             var (host, portText) = EndpointText.Split(target);
@@ -113,7 +125,7 @@ internal static class StunCommand
             $"server    {named}{EndpointText.Format(b.Server)} over {b.Transport.ToUpperInvariant()}, RTT {b.Rtt.TotalMilliseconds.ToString("0.###", inv)} ms, "
                 + $"{b.Attempts} {(b.Attempts == 1 ? "try" : "tries")}" + (b.Software is { } sw ? $", software \"{sw}\"" : ""),
         };
-        if (b.OtherAddress is { } other) lines.Add($"other     {EndpointText.Format(other)} (the server's second address: sock stun --behavior can classify the NAT)");
+        if (b.OtherAddress is { } other) lines.Add($"other     {EndpointText.Format(other)} (the server's second address, RFC 5780's OTHER-ADDRESS)");
         return string.Join('\n', lines) + "\n";
     }
 

@@ -100,4 +100,18 @@ public class BadInputTests
     [Theory]
     [MemberData(nameof(ScanCases))]
     public Task scan(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    /// <summary>Options that a mode of the newer commands cannot honour are refused, never dropped.</summary>
+    public static TheoryData<string[], int, string[]> ModeCases() => new()
+    {
+        { ["ping", "--tcp", "1", "-s", "100", "-c", "1", "127.0.0.1"], 2, ["-s", "100", "--tcp"] },
+        { ["stun", "--serve", "-w", "1s", "127.0.0.1:0"], 2, ["--wait", "--serve", "client only"] },
+        { ["stun", "--serve", "--json", "127.0.0.1:0"], 2, ["--json", "--serve"] },
+        { ["stun", "--serve", "-p", "4000", "127.0.0.1:0"], 2, ["--source-port", "--serve"] },
+        { ["traceroute", "--mtu", "-T", "-p", "1", "-n", "127.0.0.1"], 2, ["--mtu -T:", "UDP probes only"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ModeCases))]
+    public Task modes_of_the_newer_commands(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
 }
