@@ -108,6 +108,7 @@ public class BadInputTests
         { ["stun", "--serve", "-w", "1s", "127.0.0.1:0"], 2, ["--wait", "--serve", "client only"] },
         { ["stun", "--serve", "--json", "127.0.0.1:0"], 2, ["--json", "--serve"] },
         { ["stun", "--serve", "-p", "4000", "127.0.0.1:0"], 2, ["--source-port", "--serve"] },
+        { ["snmp", "walk", "-c", "public", "-Cr", "5", "127.0.0.1", "1.3"], 2, ["-Cr", "5", "bulkwalk"] },
         { ["traceroute", "--mtu", "-T", "-p", "1", "-n", "127.0.0.1"], 2, ["--mtu -T:", "UDP probes only"] },
     };
 
