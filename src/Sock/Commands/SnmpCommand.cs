@@ -85,10 +85,10 @@ internal static class SnmpCommand
             var tries = parse.GetValue(retries);
             if (tries < 0) throw SockException.Usage("retries", tries.ToString(CultureInfo.InvariantCulture), "must be 0 or more");
             var maxReps = parse.GetValue(reps);
+            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", maxReps.ToString(CultureInfo.InvariantCulture), "must be 1 to 65535");
             // Only GetBulk has max-repetitions: with get, getnext or walk it would be dropped (snmpwalk refuses -Cr too).
             if (verb is "get" or "getnext" or "walk" && parse.GetResult(reps) is { Implicit: false })
                 throw SockException.Usage("-Cr", maxReps.ToString(CultureInfo.InvariantCulture), $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
-            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", maxReps.ToString(CultureInfo.InvariantCulture), "must be 1 to 65535");
             var width = parse.GetValue(parallel);
             if (width < 1) throw SockException.Usage("parallel", width.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
             var targets = new List<SnmpTarget>();
