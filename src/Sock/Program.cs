@@ -1,5 +1,5 @@
 using Sock.Cli;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 // `sock --version` is the start-up benchmark's subject and a common probe: answer it before any command is built.
 if (args is ["--version"])

@@ -9,7 +9,7 @@
 // Usage: Floor PORT [ADDR]   (ADDR 127.0.0.1 by default; loopback only). Runs until killed.
 using System.Net;
 using System.Net.Sockets;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 if (args.Length < 1 || !int.TryParse(args[0], out var port)) { Console.Error.WriteLine("usage: Floor PORT [ADDR]"); return 2; }
 var address = IPAddress.Parse(args.Length > 1 ? args[1] : "127.0.0.1");

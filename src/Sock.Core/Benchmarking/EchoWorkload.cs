@@ -1,6 +1,6 @@
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Benchmarking;
 

@@ -1,4 +1,4 @@
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Benchmarking;
 

@@ -4,7 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Benchmarking;
 

@@ -4,7 +4,7 @@ using System.Text;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Benchmarking;
 

@@ -4,7 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Netcat;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Netcat;
 

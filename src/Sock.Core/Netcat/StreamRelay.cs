@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Net.Security;
 using System.Net.Sockets;
 using Sock.Core.Errors;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Netcat;
 

@@ -6,7 +6,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Peer;
 

@@ -3,7 +3,7 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Peer;
 

@@ -6,7 +6,7 @@ namespace Sock.Core.Scanning;
 /// One connect in flight. The event args are reused from probe to probe (only the socket is new each time), so a
 /// scan of 65,535 ports allocates a few thousand of these, not one per port.
 /// </summary>
-internal sealed class ConnectProbe(TcpConnectScan scan) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
+internal sealed class ConnectProbe(PortableConnectScan scan) : SocketAsyncEventArgs(unsafeSuppressExecutionContextFlow: true)
 {
     /// <summary>Guards the hand-over between the completion and the timeout sweep.</summary>
     public readonly Lock Gate = new();

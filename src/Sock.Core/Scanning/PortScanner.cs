@@ -45,7 +45,7 @@ public static class PortScanner
         CheckSize(targets.Count, ports.Count);
         return UsesEpoll(options)
             ? new EpollConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken)
-            : new TcpConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken);
+            : new PortableConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken);
     }
 
     /// <summary>

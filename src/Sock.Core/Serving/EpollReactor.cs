@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Serving;
 

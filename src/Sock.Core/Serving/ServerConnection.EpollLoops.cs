@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Serving;
 

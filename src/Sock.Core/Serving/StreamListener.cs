@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Serving;
 

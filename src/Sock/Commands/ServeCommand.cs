@@ -7,7 +7,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Serving;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 
 namespace Sock.Cli.Commands;
 

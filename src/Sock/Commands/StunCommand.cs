@@ -8,7 +8,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
 using Sock.Core.Stun;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Cli.Commands;
 

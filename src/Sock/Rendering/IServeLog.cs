@@ -1,6 +1,6 @@
 using System.Net;
 using Sock.Core.Serving;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 
 namespace Sock.Cli.Rendering;
 

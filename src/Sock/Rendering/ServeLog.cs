@@ -3,7 +3,7 @@ using System.Net;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 
 namespace Sock.Cli.Rendering;
 

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Sock.Core.Benchmarking;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 using Sock.Tests.Serving;
 using Sock.Tests.Support;
 

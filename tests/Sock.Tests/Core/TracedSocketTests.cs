@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Core;

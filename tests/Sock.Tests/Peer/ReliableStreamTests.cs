@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using Sock.Core.Peer;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Peer;

@@ -1,6 +1,6 @@
 using Sock.Core.Errors;
 using Sock.Core.Scanning;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Tests.Scanning;
 

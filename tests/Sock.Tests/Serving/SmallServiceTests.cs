@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Serving;

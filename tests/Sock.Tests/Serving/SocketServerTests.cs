@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Sock.Core.Serving;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Serving;
@@ -324,7 +324,7 @@ public class SocketServerTests
     {
         var recorder = new Recorder();
         var local = Transports.BindEndPoint(Engines.TransportOf(transport));
-        var bound = Sock.Core.Transport.TracedSocket.CreateFor(local, SocketType.Stream, null);
+        var bound = Sock.Core.Sockets.TracedSocket.CreateFor(local, SocketType.Stream, null);
         bound.Bind(local);
         bound.Listen(16);
         var read = 0;

@@ -1,7 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Serving;
-using Sock.Core.Serving.Services;
+using Sock.Core.Inetd;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Serving;

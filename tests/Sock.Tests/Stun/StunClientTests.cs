@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Serving;
 using Sock.Core.Stun;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Stun;

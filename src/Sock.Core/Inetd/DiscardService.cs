@@ -1,4 +1,6 @@
-namespace Sock.Core.Serving.Services;
+using Sock.Core.Serving;
+
+namespace Sock.Core.Inetd;
 
 /// <summary>RFC 863: reads everything and throws it away.</summary>
 public static class DiscardService

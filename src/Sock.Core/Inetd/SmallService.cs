@@ -1,4 +1,6 @@
-namespace Sock.Core.Serving.Services;
+using Sock.Core.Serving;
+
+namespace Sock.Core.Inetd;
 
 /// <summary>
 /// One of the small services inetd used to run (echo, discard, daytime, qotd, chargen, time) or the seed's hello:

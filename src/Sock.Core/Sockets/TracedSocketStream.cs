@@ -1,4 +1,4 @@
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// A connected stream socket as a <see cref="Stream"/>, for what wants one (a TLS session over it): every read and

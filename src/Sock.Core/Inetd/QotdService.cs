@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Text;
 using Sock.Core.Errors;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>RFC 865: one short quotation (at most 512 bytes, CRLF line endings), then close.</summary>
 public static class QotdService

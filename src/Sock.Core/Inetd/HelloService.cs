@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>
 /// The seed example's server: read a message (one line, or what the first read brings when it has no newline, as the

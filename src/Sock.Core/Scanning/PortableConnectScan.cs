@@ -5,7 +5,7 @@ using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
-using Sock.Core.Transport;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Scanning;
 
@@ -15,7 +15,7 @@ namespace Sock.Core.Scanning;
 /// with no answer by its host's learned timeout is tried again, then called filtered. A sweep every few milliseconds
 /// closes the sockets whose time ran out. Verdicts are kept in flat arrays; records are made once, at the end.
 /// </summary>
-internal sealed class TcpConnectScan
+internal sealed class PortableConnectScan
 {
     private const byte Pending = VerdictBook.Pending, Open = VerdictBook.Open, Filtered = VerdictBook.Filtered;
     private static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(5);
@@ -43,7 +43,7 @@ internal sealed class TcpConnectScan
     private long _lastLaunch;
     private Exception? _fault;
 
-    public TcpConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options, bool listClosed)
+    public PortableConnectScan(IReadOnlyList<ScanTarget> targets, IReadOnlyList<int> ports, ScanOptions options, bool listClosed)
     {
         _targets = targets;
         _ports = ports;

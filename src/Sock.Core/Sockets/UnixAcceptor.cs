@@ -1,7 +1,7 @@
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// accept(2) for a Unix stream listener on Linux, with an address buffer the size of sockaddr_un. .NET sizes accept's

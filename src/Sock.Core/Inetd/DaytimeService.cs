@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>
 /// RFC 867: one line with the date and time, then close. The line is the one BSD inetd sends, ctime(3)'s local time:

@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// The process's open-file limit (RLIMIT_NOFILE). sock raises the soft limit to the hard one at start (any process may),

@@ -1,6 +1,7 @@
 using Sock.Core.Errors;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>The catalogue of small services, built with the options they share.</summary>
 public static class SmallServices

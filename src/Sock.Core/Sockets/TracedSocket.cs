@@ -4,7 +4,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
 
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// A socket whose calls are traced as the BSD calls they stand for and whose failures become

@@ -1,6 +1,7 @@
 using System.Net;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>A message a service received and reports (the hello service prints what clients say).</summary>
 /// <param name="Service">The service's name.</param>

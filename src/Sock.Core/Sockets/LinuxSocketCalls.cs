@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// The Linux system calls made straight on descriptors where going through System.Net.Sockets would cost a thread

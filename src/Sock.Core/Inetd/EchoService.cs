@@ -1,6 +1,7 @@
 using System.Buffers;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>RFC 862: whatever arrives goes back. On streams, with a line limit set, it works line by line and closes on an oversized line.</summary>
 public static class EchoService

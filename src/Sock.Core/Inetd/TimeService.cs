@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using Sock.Core.Serving;
 
-namespace Sock.Core.Serving.Services;
+namespace Sock.Core.Inetd;
 
 /// <summary>RFC 868: the seconds since 1900-01-01 00:00 UTC as a 32-bit big-endian number (what rdate -p reads), then close.</summary>
 public static class TimeService

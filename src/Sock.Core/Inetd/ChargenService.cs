@@ -1,5 +1,7 @@
 using System.Buffers;
-namespace Sock.Core.Serving.Services;
+using Sock.Core.Serving;
+
+namespace Sock.Core.Inetd;
 
 /// <summary>
 /// RFC 864: lines of 72 printable ASCII characters (the 95 from ' ' to '~'), each starting one character later

@@ -5,7 +5,7 @@ using Sock.Core.Errors;
 using Sock.Core.Inspection;
 using Sock.Core.Tracing;
 
-namespace Sock.Core.Transport;
+namespace Sock.Core.Sockets;
 
 /// <summary>How a server's socket is bound: see <see cref="ListeningSocket.Open"/>.</summary>
 /// <param name="DualMode">An IPv6 socket takes IPv4 too (IPV6_V6ONLY 0); otherwise an IPv6 socket is IPv6 only.</param>
