@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
 using System.Globalization;
 using Sock.Core.Errors;
 
@@ -52,11 +54,12 @@ public static class PortScanner
     /// The engine: on Linux the epoll loop (the fast path), elsewhere or when SOCK_SCAN_ENGINE=portable the
     /// System.Net.Sockets one (SocketAsyncEventArgs). Both give the same verdicts; the tests hold both to nmap's.
     /// </summary>
+    [SupportedOSPlatformGuard("linux")]
     internal static bool UsesEpoll(ScanOptions options) => options.Engine switch
     {
         ScanEngine.Portable => false,
-        ScanEngine.Epoll => LinuxSockets.Supported,
-        _ => LinuxSockets.Supported && Environment.GetEnvironmentVariable("SOCK_SCAN_ENGINE") is not "portable",
+        ScanEngine.Epoll => Epoll.Supported,
+        _ => Epoll.Supported && Environment.GetEnvironmentVariable("SOCK_SCAN_ENGINE") is not "portable",
     };
 
     /// <summary>

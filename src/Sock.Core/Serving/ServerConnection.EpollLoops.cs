@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
 using Sock.Core.Sockets;
 
 namespace Sock.Core.Serving;
@@ -21,6 +23,7 @@ public sealed partial class ServerConnection : IEpollSocket
     private bool _watchingOutput; // the send loop's own
 
     /// <summary>Puts the connection on <paramref name="reactor"/>; false when epoll refuses it (it then runs on .NET's engine).</summary>
+    [SupportedOSPlatform("linux")]
     internal bool Attach(EpollReactor reactor)
     {
         _raw.Blocking = false;
@@ -28,21 +31,22 @@ public sealed partial class ServerConnection : IEpollSocket
         return _registration is not null;
     }
 
+    [SupportedOSPlatform("linux")]
     void IEpollSocket.OnEvents(uint events)
     {
         // An error or hang-up wakes both sides: each finds out with its next call.
-        if ((events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
             _inputEnding = true;
-        if ((events & (LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
             OnInputEdge();
-        if ((events & (LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0)
             _writable.Set();
     }
 
     /// <summary>Ends both epoll loops at their next wait, whatever the socket does (the descriptor is about to close).</summary>
     private void StopEpollLoops()
     {
-        if (_registration is null) return;
+        if (_registration is null || !OperatingSystem.IsLinux()) return;
         _loopsStopping = true;
         _registration.Remove();
         OnInputEdge();
@@ -62,6 +66,7 @@ public sealed partial class ServerConnection : IEpollSocket
     private Action? _resumeAfterFlush;
 
     /// <summary>Starts receiving: from now on every input edge is acted on. Completes when the input pipe is completed.</summary>
+    [SupportedOSPlatform("linux")]
     private Task StartEpollReceive()
     {
         _received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -71,6 +76,7 @@ public sealed partial class ServerConnection : IEpollSocket
     }
 
     /// <summary>An input edge, or a stop: pumps on this thread unless another thread is pumping (it then goes round once more).</summary>
+    [SupportedOSPlatform("linux")]
     private void OnInputEdge()
     {
         Interlocked.Exchange(ref _inputEdge, 1);
@@ -78,6 +84,7 @@ public sealed partial class ServerConnection : IEpollSocket
     }
 
     /// <summary>Receives and flushes until the socket is empty, the input ends, or a flush has to wait. Called only by the thread that set the state to busy.</summary>
+    [SupportedOSPlatform("linux")]
     private void Pump()
     {
         var writer = _input.Writer;
@@ -91,7 +98,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 {
                     var memory = writer.GetMemory(_options.BlockSize / 2);
                     var n = ReceiveOnce(memory.Span);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         writer.Advance(0);
                         break;
@@ -164,6 +171,7 @@ public sealed partial class ServerConnection : IEpollSocket
     }
 
     /// <summary>A parked flush went through (the handler took data, or left): receive on, wait for an edge, or finish.</summary>
+    [SupportedOSPlatform("linux")]
     private void ResumeAfterFlush()
     {
         Next next;
@@ -187,6 +195,7 @@ public sealed partial class ServerConnection : IEpollSocket
         _received!.TrySetResult();
     }
 
+    [SupportedOSPlatform("linux")]
     private async Task EpollSendLoopAsync()
     {
         var reader = _output.Reader;
@@ -202,7 +211,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 {
                     if (_loopsStopping) goto done;
                     var n = SendOnce(buffer);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         // The peer's window is full: wait for the edge that says it has room (backpressure).
                         if (!_watchingOutput)
@@ -245,7 +254,7 @@ public sealed partial class ServerConnection : IEpollSocket
     {
         // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
         // send loop has nothing to send: this thread may use the socket.
-        if (_registration is not null && !_loopsStopping && _outputWriter.UnflushedBytes == 0
+        if (OperatingSystem.IsLinux() && _registration is not null && !_loopsStopping && _outputWriter.UnflushedBytes == 0
             && _outputWriter.Written == Volatile.Read(ref _sentFromOutput))
         {
             while (!data.IsEmpty)
@@ -259,7 +268,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 {
                     return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
                 }
-                if (n == -LinuxSocketCalls.EAGAIN) break;
+                if (n == -Errno.EAGAIN) break;
                 if (n < 0)
                 {
                     PeerGone(n);
@@ -276,6 +285,7 @@ public sealed partial class ServerConnection : IEpollSocket
     }
 
     /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>
+    [SupportedOSPlatform("linux")]
     private void PeerGone(int negativeErrno)
     {
         Note(negativeErrno);
@@ -283,6 +293,7 @@ public sealed partial class ServerConnection : IEpollSocket
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
     }
 
+    [SupportedOSPlatform("linux")]
     private void WatchOutput()
     {
         var handle = _raw.SafeHandle;
@@ -300,6 +311,7 @@ public sealed partial class ServerConnection : IEpollSocket
 
     // Each call holds a reference to the descriptor, so a close cannot hand its number to another socket mid-call.
 
+    [SupportedOSPlatform("linux")]
     private int ReceiveOnce(Span<byte> buffer)
     {
         var handle = _raw.SafeHandle;
@@ -307,7 +319,7 @@ public sealed partial class ServerConnection : IEpollSocket
         try
         {
             handle.DangerousAddRef(ref added);
-            return LinuxSocketCalls.Receive(handle.DangerousGetHandle(), buffer);
+            return SocketCalls.Receive(handle.DangerousGetHandle(), buffer);
         }
         finally
         {
@@ -315,6 +327,7 @@ public sealed partial class ServerConnection : IEpollSocket
         }
     }
 
+    [SupportedOSPlatform("linux")]
     private int SendOnce(in ReadOnlySequence<byte> data)
     {
         var handle = _raw.SafeHandle;
@@ -323,7 +336,7 @@ public sealed partial class ServerConnection : IEpollSocket
         {
             handle.DangerousAddRef(ref added);
             var fd = handle.DangerousGetHandle();
-            return data.IsSingleSegment ? LinuxSocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
+            return data.IsSingleSegment ? SocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
         }
         finally
         {
@@ -333,9 +346,10 @@ public sealed partial class ServerConnection : IEpollSocket
 
     [ThreadStatic] private static MemoryHandle[]? GatherHandles;
 
+    [SupportedOSPlatform("linux")]
     private static unsafe int SendGather(nint fd, ReadOnlySequence<byte> buffer)
     {
-        var vectors = stackalloc LinuxSocketCalls.IoVector[MaxGather];
+        var vectors = stackalloc SocketCalls.IoVector[MaxGather];
         var handles = GatherHandles ??= new MemoryHandle[MaxGather];
         var count = 0;
         try
@@ -345,10 +359,10 @@ public sealed partial class ServerConnection : IEpollSocket
                 if (count == MaxGather) break;
                 if (segment.IsEmpty) continue;
                 handles[count] = segment.Pin();
-                vectors[count] = new LinuxSocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
+                vectors[count] = new SocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
                 count++;
             }
-            return LinuxSocketCalls.SendGather(fd, vectors, count);
+            return SocketCalls.SendGather(fd, vectors, count);
         }
         finally
         {
@@ -356,17 +370,8 @@ public sealed partial class ServerConnection : IEpollSocket
         }
     }
 
-    private void Note(int negativeErrno) => Note(new SocketException((int)(-negativeErrno switch
-    {
-        32 => SocketError.Shutdown, // EPIPE: the peer closed, as .NET maps it
-        104 => SocketError.ConnectionReset,
-        103 => SocketError.ConnectionAborted,
-        107 => SocketError.NotConnected,
-        110 => SocketError.TimedOut,
-        113 => SocketError.HostUnreachable,
-        9 => SocketError.OperationAborted, // EBADF: our own close
-        _ => SocketError.SocketError,
-    })));
+    [SupportedOSPlatform("linux")]
+    private void Note(int negativeErrno) => Note(new SocketException((int)Errno.ToSocketError(-negativeErrno)));
 
     /// <summary>A failed call on the descriptor, as minus errno.</summary>
     private sealed class SocketCallException(int error) : Exception

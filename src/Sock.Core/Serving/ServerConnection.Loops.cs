@@ -19,8 +19,8 @@ public sealed partial class ServerConnection
     internal async Task RunAsync(ConnectionHandler handler, IServerObserver? observer)
     {
         var epoll = _registration is not null;
-        var receiving = epoll ? StartEpollReceive() : ReceiveLoopAsync();
-        var sending = epoll ? EpollSendLoopAsync() : SendLoopAsync();
+        var receiving = epoll && OperatingSystem.IsLinux() ? StartEpollReceive() : ReceiveLoopAsync();
+        var sending = epoll && OperatingSystem.IsLinux() ? EpollSendLoopAsync() : SendLoopAsync();
         try
         {
             await handler(this).ConfigureAwait(false);

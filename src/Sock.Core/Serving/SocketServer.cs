@@ -247,7 +247,7 @@ public sealed class SocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
-        _reactor?.Dispose();
+        if (OperatingSystem.IsLinux()) _reactor?.Dispose();
         return forced;
     }
 
@@ -279,7 +279,7 @@ public sealed class SocketServer : IAsyncDisposable
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
         var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
-        if (_reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
+        if (OperatingSystem.IsLinux() && _reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
