@@ -68,6 +68,11 @@ internal sealed unsafe class EpollReactor : IDisposable
         public void WatchOutput(nint fd) =>
             LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlMod, (int)fd,
                 LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key);
+
+        /// <summary>Stops the output edges <see cref="WatchOutput"/> asked for.</summary>
+        public void WatchInputOnly(nint fd) =>
+            LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlMod, (int)fd,
+                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key);
     }
 
     /// <summary>One thread and its epoll set.</summary>
