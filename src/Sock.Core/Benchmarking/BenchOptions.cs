@@ -41,6 +41,12 @@ public sealed record BenchOptions
     /// <summary>UDP: the target is a plain UDP echo server (round-trip figures) instead of a sock bench server.</summary>
     public bool UdpEcho { get; init; }
 
+    /// <summary>
+    /// Pipeline: always use asynchronous sockets. By default a pipeline run with few connections and little in flight
+    /// uses one blocking thread per connection, which is faster there; this turns that off (--async).
+    /// </summary>
+    public bool AsyncSockets { get; init; }
+
     /// <summary>Time allowed for each connect during setup. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -33,7 +33,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         _inFlight = options.InFlight;
         _target = EndpointText.Format(options.Target);
         _blocking = options.Connections <= MaxBlockingThreads && (long)options.InFlight * options.Size <= SingleLoopLimit
-            && Environment.GetEnvironmentVariable("SOCK_BENCH_ASYNC") != "1";
+            && !options.AsyncSockets;
         _sockets = _blocking
             ? await Task.Run(() => BenchConnector.ConnectManyBlocking(options.Target, options.Connections, trace, options.ConnectTimeout), cancellationToken).ConfigureAwait(false)
             : await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);

@@ -26,10 +26,12 @@ public sealed class Connection
     private readonly TrafficCounters _traffic = new();
     private readonly string _local;
     private readonly string _remote;
-    private readonly IConnectionTransport _transport;
+    private readonly IConnectionTransport _engine;
     private Pipe? _input;
     private Pipe? _output;
     private CountingPipeWriter? _outputWriter;
+    private IDuplexPipe? _socketPipes;
+    private IDuplexPipe? _pipes;
     private string? _closeReason;
     private volatile int _state; // 0 established, 1 closing, 2 closed
     private int _failed;
@@ -50,7 +52,7 @@ public sealed class Connection
         _local = EndpointText.Format(LocalEndPoint);
         _remote = RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "(unnamed)" : EndpointText.Format(RemoteEndPoint);
         // The epoll engine where the server runs one and epoll takes the socket; .NET's engine otherwise.
-        _transport = reactor is not null && EpollTransport.TryAttach(this, reactor) is { } epoll ? epoll : new SocketEngineTransport(this);
+        _engine = reactor is not null && EpollTransport.TryAttach(this, reactor) is { } epoll ? epoll : new SocketEngineTransport(this);
     }
 
     /// <summary>The server's number for this connection.</summary>
@@ -68,11 +70,27 @@ public sealed class Connection
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>
+    /// The pair of pipes <see cref="Input"/> and <see cref="Output"/> stand for: at first the socket's own, filled from and
+    /// sent to the socket. A layer (TLS, say) reads and writes the pipes it finds here and puts its own pair in their
+    /// place for the handlers after it, as Kestrel's <c>ConnectionContext.Transport</c>; it restores the pair it found
+    /// once the handlers after it have returned, and completes its own. Pipes only.
+    /// </summary>
+    public IDuplexPipe Transport
+    {
+        get => _pipes ?? throw RawOnly();
+        set
+        {
+            if (_pipes is null) throw RawOnly();
+            _pipes = value ?? throw new ArgumentNullException(nameof(value));
+        }
+    }
+
     /// <summary>What the peer sent, as it arrives. Completed when the peer shuts down its side or the connection closes. Pipes only.</summary>
-    public PipeReader Input => _input?.Reader ?? throw RawOnly();
+    public PipeReader Input => Transport.Input;
 
     /// <summary>What to send. Write, then flush; the server coalesces what is flushed into as few send() calls as it can. Pipes only.</summary>
-    public PipeWriter Output => _outputWriter ?? throw RawOnly();
+    public PipeWriter Output => Transport.Output;
 
     /// <summary>The longest line a line-based handler should accept (<see cref="ServerOptions.MaxLineLength"/>; 0 = no limit).</summary>
     public int MaxLineLength => Options.MaxLineLength;
@@ -87,7 +105,7 @@ public sealed class Connection
     public string? CloseReason => _closeReason;
 
     /// <summary>True when the connection runs on the server's own epoll threads (Linux), false on .NET's socket engine.</summary>
-    public bool OnEpoll => _transport is EpollTransport;
+    public bool OnEpoll => _engine is EpollTransport;
 
     /// <summary>Closes the connection now, recording <paramref name="reason"/>; the handler sees its pipes complete.</summary>
     public void Abort(string reason)
@@ -97,7 +115,7 @@ public sealed class Connection
         try { _closed.Cancel(); } catch (ObjectDisposedException) { }
         // Closing the socket fails any receive or send in progress, which ends both loops.
         try { Socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-        _transport.Stop();
+        _engine.Stop();
         _socket.Dispose();
     }
 
@@ -119,7 +137,7 @@ public sealed class Connection
     public ValueTask<FlushResult> SendAsync(ReadOnlySequence<byte> data)
     {
         if (_outputWriter is null) throw RawOnly();
-        return _transport.SendAsync(data);
+        return _engine.SendAsync(data);
     }
 
     /// <summary>
@@ -131,7 +149,7 @@ public sealed class Connection
     public bool Send(ReadOnlySpan<byte> data)
     {
         if (_outputWriter is not null) throw new InvalidOperationException("this connection runs over pipes: write to Output and flush");
-        return _transport.Send(data);
+        return _engine.Send(data);
     }
 
     internal Socket Socket { get; }
@@ -148,7 +166,8 @@ public sealed class Connection
 
     internal CountingPipeWriter OutputWriter => _outputWriter!;
 
-    internal CancellationTokenSource ClosedSource => _closed;
+    /// <summary>True while the handler's pipes are the socket's own (no layer has replaced them).</summary>
+    internal bool OnSocketPipes => ReferenceEquals(_pipes, _socketPipes);
 
     internal long IdleMilliseconds => _traffic.IdleMilliseconds;
 
@@ -171,7 +190,7 @@ public sealed class Connection
         {
             try
             {
-                await _transport.RunRawAsync(raw).ConfigureAwait(false);
+                await _engine.RunRawAsync(raw).ConfigureAwait(false);
             }
             catch (Exception ex)
             {
@@ -182,7 +201,7 @@ public sealed class Connection
             _state = Math.Max(_state, 1);
             if (!_closed.IsCancellationRequested)
                 _socket.Shutdown(SocketShutdown.Send);
-            _transport.Stop();
+            _engine.Stop();
             _socket.Dispose();
             SetReason("closed by server");
             _state = 2;
@@ -197,8 +216,9 @@ public sealed class Connection
             pauseWriterThreshold: Options.MaxOutputBuffer, resumeWriterThreshold: Options.MaxOutputBuffer / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
         _outputWriter = new CountingPipeWriter(_output.Writer);
-        var receiving = _transport.StartReceiving();
-        var sending = _transport.StartSending();
+        _socketPipes = _pipes = new DuplexPipe(_input.Reader, _outputWriter);
+        var receiving = _engine.StartReceiving();
+        var sending = _engine.StartSending();
         try
         {
             await handler(this).ConfigureAwait(false);
@@ -219,7 +239,7 @@ public sealed class Connection
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
         if (!_closed.IsCancellationRequested)
             _socket.Shutdown(SocketShutdown.Send);
-        _transport.Stop();
+        _engine.Stop();
         _socket.Dispose();
         await receiving.ConfigureAwait(false);
         SetReason("closed by server");

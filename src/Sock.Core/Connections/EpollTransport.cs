@@ -263,8 +263,9 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
     {
         // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
         // send loop has nothing to send: this thread may use the socket.
-        var output = _connection.OutputWriter;
-        if (!_loopsStopping && output.UnflushedBytes == 0 && output.Written == Volatile.Read(ref _sentFromOutput))
+        var socketOutput = _connection.OutputWriter;
+        if (!_loopsStopping && _connection.OnSocketPipes && socketOutput.UnflushedBytes == 0
+            && socketOutput.Written == Volatile.Read(ref _sentFromOutput))
         {
             while (!data.IsEmpty)
             {
@@ -289,6 +290,8 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
             }
             if (data.IsEmpty) return default;
         }
+        // A layer's pipes in place (TLS): the bytes are the layer's to transform, so they go through its Output.
+        var output = _connection.Output;
         foreach (var segment in data) output.Write(segment.Span);
         return output.FlushAsync();
     }

@@ -26,7 +26,8 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
 
     public ValueTask<FlushResult> SendAsync(ReadOnlySequence<byte> data)
     {
-        var output = connection.OutputWriter;
+        // The handler's Output: the socket's own pipe, or a layer's (TLS) that transforms the bytes on their way.
+        var output = connection.Output;
         foreach (var segment in data) output.Write(segment.Span);
         return output.FlushAsync();
     }

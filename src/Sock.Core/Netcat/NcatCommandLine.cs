@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Tls;
 
 namespace Sock.Core.Netcat;
 

@@ -30,7 +30,7 @@ public static class NetcatClient
         log.Write(1, options.UnixPath is not null ? $"Connected to {options.UnixPath}" : $"Connected to {remote} from {local}");
         if (options.ZeroIo) return null;
         await using var tls = options.Tls is { } t && !options.Udp
-            ? await TlsClient.AuthenticateAsync(socket, options, t, log, ct).ConfigureAwait(false)
+            ? await NetcatTls.ConnectAsync(socket, options, t, log, ct).ConfigureAwait(false)
             : null;
         RelayResult result;
         if (options.RunsProgram)

@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Sock.Core.Tls;
 
 namespace Sock.Core.Netcat;
 

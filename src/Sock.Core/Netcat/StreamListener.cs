@@ -45,7 +45,7 @@ public sealed class StreamListener
         var access = await AccessList.CreateAsync(_options.Allow, _options.Deny, _options.NoDns, ct).ConfigureAwait(false);
         if (_options.RunsProgram) ExecRunner.StartInfo(_options);
         // The certificate first: a bad file is an error before anything listens.
-        using var certificate = _options.TlsListen is { } tls ? TlsServer.Certificate(tls, _log) : null;
+        using var certificate = _options.TlsListen is { } tls ? NetcatTls.Certificate(tls, _log) : null;
         _certificate = certificate;
         var listener = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
         try
@@ -259,7 +259,7 @@ public sealed class StreamListener
     /// <summary>The TLS session with a client (listen --ssl), or null for plain TCP.</summary>
     private async Task<System.Net.Security.SslStream?> TlsAsync(TracedSocket client, string peer, CancellationToken ct) =>
         _options.TlsListen is { } tls
-            ? await TlsServer.AuthenticateAsync(client, _certificate!, tls, peer, _options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, _log, ct).ConfigureAwait(false)
+            ? await NetcatTls.AcceptAsync(client, _certificate!, _options, tls, peer, _log, ct).ConfigureAwait(false)
             : null;
 
     private static string PeerText(TracedSocket s)

@@ -3,6 +3,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
+using Sock.Core.Tls;
 
 namespace Sock.Core.Netcat;
 

@@ -58,7 +58,7 @@ internal sealed class EpollConnectScan
         // A scan delay means one probe at a time anyway; tracing reads better from one thread.
         _workers = _delayTicks > 0 || _trace is not null ? 1
             : (int)Math.Clamp(Math.Min(Environment.ProcessorCount, _book.Total / JobsPerExtraWorker), 1, 4);
-        if (int.TryParse(Environment.GetEnvironmentVariable("SOCK_SCAN_WORKERS"), out var w) && w is >= 1 and <= 64) _workers = w;
+        if (options.Workers is { } w) _workers = Math.Clamp(w, 1, 64);
     }
 
     public int Ceiling { get; }

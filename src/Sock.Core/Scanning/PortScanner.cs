@@ -49,14 +49,15 @@ public static class PortScanner
     }
 
     /// <summary>
-    /// The engine: on Linux the epoll loop (the fast path), elsewhere or when SOCK_SCAN_ENGINE=portable the
-    /// System.Net.Sockets one (SocketAsyncEventArgs). Both give the same verdicts; the tests hold both to nmap's.
+    /// The engine: on Linux the epoll loop (the fast path), elsewhere or when asked for
+    /// (<see cref="ScanEngine.Portable"/>) the System.Net.Sockets one (SocketAsyncEventArgs). Both give the same
+    /// verdicts; the tests hold both to nmap's.
     /// </summary>
     internal static bool UsesEpoll(ScanOptions options) => options.Engine switch
     {
         ScanEngine.Portable => false,
         ScanEngine.Epoll => LinuxSockets.Supported,
-        _ => LinuxSockets.Supported && Environment.GetEnvironmentVariable("SOCK_SCAN_ENGINE") is not "portable",
+        _ => LinuxSockets.Supported,
     };
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace Sock.Core.Scanning;
 
 /// <summary>Which connect engine runs a TCP scan.</summary>
-internal enum ScanEngine
+public enum ScanEngine
 {
     /// <summary>The epoll loop on Linux, else the portable one.</summary>
     Auto,

@@ -41,8 +41,14 @@ public sealed class ScanOptions
     /// <summary>Where progress is reported, about ten times a second; null reports nothing.</summary>
     public IProgress<ScanProgress>? Progress { get; init; }
 
-    /// <summary>Which connect engine runs the TCP scan; the default picks the fastest available.</summary>
-    internal ScanEngine Engine { get; init; }
+    /// <summary>Which connect engine runs the TCP scan (--engine); the default picks the fastest available.</summary>
+    public ScanEngine Engine { get; init; }
+
+    /// <summary>
+    /// Threads of the epoll engine (--workers, 1 to 64); null (the default) picks one per core for large scans, at
+    /// most four, and one when tracing or with a scan delay.
+    /// </summary>
+    public int? Workers { get; init; }
 
     /// <summary>The effective ceiling before the open-file limit is applied.</summary>
     internal int WantedParallel => Math.Max(1, MaxParallel ?? Timing.MaxParallel);

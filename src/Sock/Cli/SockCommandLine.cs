@@ -87,6 +87,26 @@ internal static class SockCommandLine
         return words.FirstOrDefault(w => w.Length > 1 && w[0] == '-' && !char.IsAsciiDigit(w[1]) && w[1] != '.' && !literal.Contains(w));
     }
 
+    /// <summary>
+    /// A parse error in sock's words: a value outside an option's list names the option and the choices
+    /// ("--engine iocp: must be one of auto, epoll, portable") instead of System.CommandLine's multi-line sentence.
+    /// </summary>
+    private static string Words(System.CommandLine.Parsing.ParseError error)
+    {
+        const string notRecognized = "' not recognized. Must be one of:";
+        var message = error.Message;
+        var at = message.IndexOf(notRecognized, StringComparison.Ordinal);
+        if (message.StartsWith("Argument '", StringComparison.Ordinal) && at > 0)
+        {
+            var value = message["Argument '".Length..at];
+            var choices = message[(at + notRecognized.Length)..].Split(['\n', '\t', '\r', ' '], StringSplitOptions.RemoveEmptyEntries)
+                .Select(c => c.Trim('\'', '.'));
+            var option = error.SymbolResult is System.CommandLine.Parsing.OptionResult o ? $"{o.Option.Name} " : "";
+            return $"{option}{value}: must be one of {string.Join(", ", choices)}";
+        }
+        return message.ReplaceLineEndings(" ").TrimEnd('.');
+    }
+
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build();
@@ -105,7 +125,7 @@ internal static class SockCommandLine
             var path = CommandPath(parse);
             // An unknown word explains more than the "required command" complaint it causes.
             var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
-            Console.Error.WriteLine($"sock: {error.Message.ReplaceLineEndings(" ").TrimEnd('.')} (see '{path} --help')");
+            Console.Error.WriteLine($"sock: {Words(error)} (see '{path} --help')");
             return ExitCodes.UsageError;
         }
         try

@@ -37,6 +37,7 @@ internal static class BenchCommand
         var count = new Option<string?>("--count", "-n") { Description = "Measure this many messages (connections, datagrams; bytes for throughput, e.g. 1G)" };
         var size = new Option<string?>("--size", "-s") { Description = "Message size (default 64; throughput write size 128K; udp datagram 1024): 64, 1K, 128K" };
         var inFlight = new Option<int?>("--in-flight") { Description = "Pipeline: messages in flight per connection (default 64)" };
+        var asyncSockets = new Option<bool>("--async") { Description = "Pipeline: asynchronous sockets always (by default a small run uses one blocking thread per connection, which is faster there)" };
         var rate = new Option<string?>("--rate") { Description = "Open loop: messages (connections, datagrams) per second over all connections, latency from the intended send time (udp default 1000)" };
         var warmup = new Option<string?>("--warmup") { Description = "Run this long before measuring (not counted): 1s" };
         var interval = new Option<string?>("--interval", "-i") { Description = "Seconds between interval lines (default 1s)" };
@@ -70,7 +71,7 @@ internal static class BenchCommand
               sock bench echo -U /run/echo.sock -n 10000 --json
             """)
         {
-            words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, rate, warmup, interval,
+            words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, asyncSockets, rate, warmup, interval,
             reverse, echo, ipv4, ipv6, histogram, json,
         };
         command.SetAction(async (parse, ct) =>
@@ -132,7 +133,9 @@ internal static class BenchCommand
                 Interval = parse.GetValue(interval) is { } i ? Durations.Parse(i, "bench -i") : TimeSpan.FromSeconds(1),
                 Reverse = parse.GetValue(reverse),
                 UdpEcho = parse.GetValue(echo),
+                AsyncSockets = parse.GetValue(asyncSockets),
             };
+            if (options.AsyncSockets && mode != BenchMode.Pipeline) throw SockException.Usage("bench --async", args[0], "--async is for pipeline mode (the other modes are asynchronous already)");
             if (options.UdpEcho && mode != BenchMode.Udp) throw SockException.Usage("bench --echo", args[0], "--echo is for udp mode (echo mode always needs an echo server)");
             var histogramFile = parse.GetValue(histogram);
             if (histogramFile is not null && mode == BenchMode.Throughput)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sock.Core.Netcat;
 
 namespace Sock.Cli.Commands;
 

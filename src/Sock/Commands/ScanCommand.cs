@@ -38,6 +38,12 @@ internal static class ScanCommand
         var ipv4 = new Option<bool>("-4") { Description = "Resolve names to IPv4 only" };
         var ipv6 = new Option<bool>("-6") { Description = "Resolve names to IPv6 only" };
         var noDns = new Option<bool>("-n", "--nodns") { Description = "Do not resolve names: targets must be addresses" };
+        var engine = new Option<string?>("--engine")
+        {
+            Description = "The TCP connect engine: epoll (Linux, the default there) or portable (System.Net.Sockets, every OS)",
+        };
+        engine.AcceptOnlyFromAmong("auto", "epoll", "portable");
+        var workers = new Option<int?>("--workers") { Description = "Threads of the epoll engine, 1 to 64 (default: one per core for large scans, at most 4)" };
         var json = GlobalOptions.Json();
         var command = new Command("scan", """
             Find open ports: a TCP connect scan as nmap -sT, or UDP probes as nmap -sU.
@@ -60,7 +66,7 @@ internal static class ScanCommand
               sock scan 127.0.0.1 -p - --json         every open port, as JSON
             """)
         {
-            targets, ports, top, udp, all, banner, timing, maxParallel, retries, timeout, ipv4, ipv6, noDns, json,
+            targets, ports, top, udp, all, banner, timing, maxParallel, retries, timeout, ipv4, ipv6, noDns, engine, workers, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -78,6 +84,12 @@ internal static class ScanCommand
                 throw SockException.Usage("--timeout", parse.GetValue(timeout)!, "must be more than zero");
             if (parse.GetValue(ipv4) && parse.GetValue(ipv6))
                 throw SockException.Usage("options", "-4 -6", "ask for both families; give one");
+            var workerCount = parse.GetValue(workers);
+            if (workerCount is < 1 or > 64)
+                throw SockException.Usage("--workers", workerCount.Value.ToString(CultureInfo.InvariantCulture), "must be from 1 to 64");
+            var connectEngine = parse.GetValue(engine) switch { "epoll" => ScanEngine.Epoll, "portable" => ScanEngine.Portable, _ => ScanEngine.Auto };
+            if (connectEngine == ScanEngine.Epoll && !OperatingSystem.IsLinux())
+                throw SockException.Usage("--engine", "epoll", "the epoll engine runs on Linux only; use portable");
             var family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
 
             var (hosts, failures) = await TargetSpec.ResolveAsync(parse.GetValue(targets) ?? [], family, parse.GetValue(noDns), cancellationToken: ct);
@@ -96,6 +108,8 @@ internal static class ScanCommand
                 ListClosed = parse.GetValue(all),
                 Trace = TraceWriter.FromOptions(parse),
                 Progress = bar,
+                Engine = connectEngine,
+                Workers = workerCount,
             };
             ScanReport report;
             try

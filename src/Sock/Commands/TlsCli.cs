@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Sock.Core.Netcat;
+using Sock.Core.Tls;
 
 namespace Sock.Cli.Commands;
 

@@ -95,6 +95,8 @@ public class BadInputTests
     {
         { ["scan", "127.0.0.1", "--frobnicate", "-p", "1"], 2, ["unrecognized option", "--frobnicate"] },
         { ["scan", "-sT", "-Pn", "127.0.0.1"], 2, ["unrecognized option", "-sT"] },
+        { ["scan", "127.0.0.1", "-p", "1", "--workers", "0"], 2, ["--workers", "0", "1 to 64"] },
+        { ["scan", "127.0.0.1", "-p", "1", "--engine", "iocp"], 2, ["iocp", "--engine"] },
     };
 
     [Theory]
@@ -110,6 +112,7 @@ public class BadInputTests
         { ["stun", "--serve", "-p", "4000", "127.0.0.1:0"], 2, ["--source-port", "--serve"] },
         { ["snmp", "walk", "-c", "public", "-Cr", "5", "127.0.0.1", "1.3"], 2, ["-Cr", "5", "bulkwalk"] },
         { ["traceroute", "--mtu", "-T", "-p", "1", "-n", "127.0.0.1"], 2, ["--mtu -T:", "UDP probes only"] },
+        { ["bench", "echo", "127.0.0.1", "7", "--async"], 2, ["--async", "pipeline mode"] },
     };
 
     [Theory]

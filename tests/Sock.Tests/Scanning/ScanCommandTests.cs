@@ -284,8 +284,8 @@ public class ScanCommandTests(ITestOutputHelper output)
             return;
         }
         // Soft and hard limit 160: the scan cannot raise it, so it must fit 4,000 ports through what is left.
-        var run = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", "prlimit", "--nofile=160:160", .. SockRunner.Executable,
-            "scan", FreshLoopback().ToString(), "-p", "1-4000", "--max-parallel", "4096", "--json"]);
+        var run = await ScanNamespace.RunAsync(["prlimit", "--nofile=160:160", .. SockRunner.Executable,
+            "scan", FreshLoopback().ToString(), "-p", "1-4000", "--max-parallel", "4096", "--engine", engine, "--json"]);
         Assert.True(run.ExitCode == 0, run.Stderr);
         using var doc = JsonDocument.Parse(run.Stdout);
         var ceiling = doc.RootElement.GetProperty("parallelCeiling").GetInt32();

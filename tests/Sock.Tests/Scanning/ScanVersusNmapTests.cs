@@ -40,7 +40,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var family = address.AddressFamily == AddressFamily.InterNetworkV6 ? "-6" : "-4";
             var nmap = await ScanNamespace.RunAsync(ns.Exec("nmap", "-sT", family == "-6" ? "-6" : "-4", "-n", "-Pn", "-p-", "-oX", "-", loopback));
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(ns.Exec(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", loopback, "-p", "-", "--json"]));
+            var sock = await ScanNamespace.RunAsync(ns.Exec([.. SockRunner.Executable, "scan", loopback, "-p", "-", "--engine", engine, "--json"]));
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var nmapOpen = PortVerdicts.OpenFromNmapXml(nmap.Stdout);
@@ -119,7 +119,7 @@ public class ScanVersusNmapTests(ITestOutputHelper output)
             var ports = "2000-2005,2010-2015,2020-2025,2030-2035,2040-2045,2050-2055,2060-2065";
             var nmap = await ScanNamespace.RunAsync(["nmap", "-sT", "-n", "-Pn", "-p", ports, "-oX", "-", ns.Inside.ToString()]);
             Assert.True(nmap.ExitCode == 0, nmap.Stderr);
-            var sock = await ScanNamespace.RunAsync(["env", $"SOCK_SCAN_ENGINE={engine}", .. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports, "--all", "--json"]);
+            var sock = await ScanNamespace.RunAsync([.. SockRunner.Executable, "scan", ns.Inside.ToString(), "-p", ports, "--engine", engine, "--all", "--json"]);
             Assert.True(sock.ExitCode == 0, sock.Stderr);
             output.WriteLine($"nmap {nmap.Elapsed.TotalSeconds:0.00}s, sock ({engine}) {sock.Elapsed.TotalSeconds:0.00}s");
             var expected = PortVerdicts.FromNmapXml(nmap.Stdout);

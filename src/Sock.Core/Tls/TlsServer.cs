@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// The listening side of TLS (listen --ssl), as ncat's: the certificate from --ssl-cert/--ssl-key or, without them, a
@@ -17,14 +17,9 @@ public static class TlsServer
     /// The certificate to present: read from the PEM files (a bad file is a usage error before anything listens), or
     /// made now for localhost, this host's name and the loopback addresses, valid for a day either side of now.
     /// </summary>
-    public static X509Certificate2 Certificate(TlsServerOptions tls, INetcatLog log)
+    public static X509Certificate2 Certificate(TlsServerOptions tls)
     {
-        X509Certificate2 cert;
-        if (tls.CertFile is { } file)
-        {
-            cert = TlsHandshake.ReadCertificate(file, tls.KeyFile);
-        }
-        else
+        if (tls.CertFile is { } file) return TlsHandshake.ReadCertificate(file, tls.KeyFile);
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
             var name = Dns.GetHostName();
@@ -38,16 +33,17 @@ public static class TlsServer
             request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false)); // serverAuth
             using var made = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
             // Through PKCS#12, so the key is usable by the TLS stack on every platform.
-            cert = X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
-            log.Write(1, "TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)");
+            return X509CertificateLoader.LoadPkcs12(made.Export(X509ContentType.Pkcs12), null);
         }
-        log.Write(1, $"TLS certificate: {cert.Subject}, SHA-256 fingerprint {Convert.ToHexString(cert.GetCertHash(HashAlgorithmName.SHA256))}");
-        return cert;
     }
+
+    /// <summary>The certificate as -v tells it: its subject and SHA-256 fingerprint.</summary>
+    public static string Describe(X509Certificate2 certificate) =>
+        $"{certificate.Subject}, SHA-256 fingerprint {Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256))}";
 
     /// <summary>Runs the server handshake with one client; failures are <see cref="SockException"/>s naming the client.</summary>
     public static async Task<SslStream> AuthenticateAsync(TracedSocket client, X509Certificate2 certificate, TlsServerOptions tls,
-        string peer, TimeSpan timeout, INetcatLog log, CancellationToken ct)
+        string peer, TimeSpan timeout, CancellationToken ct)
     {
         string? why = null;
         var authentication = new SslServerAuthenticationOptions
@@ -71,11 +67,11 @@ public static class TlsServer
         };
         if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
         if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = TlsHandshake.TrustOnly(tls.TrustFile);
-        var ssl = await TlsHandshake.RunAsync(client, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
+        return await TlsHandshake.RunAsync(client, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
             .ConfigureAwait(false);
-        log.Write(1, $"TLS session with {peer}: {TlsHandshake.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
-            + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}")
-            + (ssl.RemoteCertificate is { } c ? $", client certificate {c.Subject}" : ""));
-        return ssl;
     }
+
+    /// <summary>A client's session as -v tells it: protocol, cipher suite, ALPN, and the client's certificate when it sent one.</summary>
+    public static string Describe(SslStream ssl) =>
+        TlsHandshake.Session(ssl) + (ssl.RemoteCertificate is { } c ? $", client certificate {c.Subject}" : "");
 }

@@ -1,4 +1,4 @@
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// --ssl and its companions on the client side, as ncat names them. Without <see cref="Verify"/> the server's
@@ -24,11 +24,9 @@ public sealed class TlsClientOptions
     /// <summary>--ssl-key: the PEM private key of <see cref="CertFile"/>.</summary>
     public string? KeyFile { get; set; }
 
-    /// <summary>Usage errors for what TLS cannot be combined with, named for <paramref name="command"/>.</summary>
-    public void Validate(NetcatOptions options, string command)
+    /// <summary>Usage errors in the settings themselves (a key without its certificate, an ALPN name too long), named for <paramref name="command"/>.</summary>
+    public void Validate(string command)
     {
-        if (options.Udp) throw Errors.SockException.Usage(command, "--ssl -u", "TLS runs over a stream; DTLS is not supported");
-        if (options.ZeroIo) throw Errors.SockException.Usage(command, "--ssl -z", "-z only checks that the port accepts a connection; it starts no TLS session");
         if (KeyFile is not null && CertFile is null) throw Errors.SockException.Usage(command, "--ssl-key", "needs --ssl-cert, the certificate the key belongs to");
         if (Alpn.Any(p => p.Length > 255)) throw Errors.SockException.Usage(command, "--ssl-alpn", "a protocol name is at most 255 bytes");
     }

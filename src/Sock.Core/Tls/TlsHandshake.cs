@@ -5,7 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// What the client and the server side of TLS share: the handshake over a traced socket with its time limit and its
@@ -96,6 +96,11 @@ internal static class TlsHandshake
                 : $"and {keyFile} are not a PEM certificate and its private key ({ex.Message.Trim().TrimEnd('.')})");
         }
     }
+
+    /// <summary>A session's protocol, cipher suite and (when one was agreed) application protocol: "TLS 1.3, TLS_AES_256_GCM_SHA384".</summary>
+    public static string Session(SslStream ssl) =>
+        $"{Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
+        + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}");
 
     public static string Protocol(SslProtocols p) => p switch
     {

@@ -6,24 +6,28 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// The client side of a TLS session over a connected stream socket (--ssl), as ncat's: SNI from the host name, no
-/// verification unless asked, the certificate's subject and fingerprint told with -v. The session's records travel
+/// verification unless asked, the certificate's subject and fingerprint described for -v. The session's records travel
 /// through the socket's traced send and recv.
 /// </summary>
 public static class TlsClient
 {
-    /// <summary>How long the handshake may take when -w does not say: ncat's connect timeout.</summary>
+    /// <summary>How long a handshake may take when nothing says otherwise: ncat's connect timeout.</summary>
     public static readonly TimeSpan DefaultHandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>Runs the handshake; failures are <see cref="SockException"/>s naming the peer and the reason.</summary>
-    public static async Task<SslStream> AuthenticateAsync(TracedSocket socket, NetcatOptions options, TlsClientOptions tls,
-        INetcatLog log, CancellationToken ct)
+    /// <summary>
+    /// Runs the handshake with <paramref name="target"/> (how errors name the peer) within <paramref name="timeout"/>;
+    /// <paramref name="host"/> is the name asked for (SNI, and what a verified certificate must name), null for an
+    /// address-less peer such as a Unix socket unless <see cref="TlsClientOptions.ServerName"/> gives one. Failures are
+    /// <see cref="SockException"/>s naming the peer and the reason.
+    /// </summary>
+    public static async Task<SslStream> AuthenticateAsync(TracedSocket socket, TlsClientOptions tls, string? host, string target,
+        TimeSpan timeout, CancellationToken ct)
     {
-        var target = options.UnixPath ?? EndpointText.Format(socket.Socket.RemoteEndPoint);
-        var host = tls.ServerName ?? (options.Host is { } h ? EndpointText.Unbracket(h) : null);
+        host = tls.ServerName ?? (host is { } h ? EndpointText.Unbracket(h) : null);
         string? why = null;
         var authentication = new SslClientAuthenticationOptions
         {
@@ -44,20 +48,25 @@ public static class TlsClient
         if (tls.CertFile is not null)
             authentication.ClientCertificates = [TlsHandshake.ReadCertificate(tls.CertFile, tls.KeyFile)];
 
-        var ssl = await TlsHandshake.RunAsync(socket, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
-            options.ConnectTimeout ?? DefaultHandshakeTimeout, () => why, ct).ConfigureAwait(false);
-        // As ncat, --ssl alone does not check who answered; unlike ncat, sock says so, so nobody is exposed unawares.
-        if (!tls.Verify) log.Write(0, "TLS: certificate not verified; use --ssl-verify to check it");
-        if (ssl.RemoteCertificate is { } remote)
-        {
-            using var cert = X509CertificateLoader.LoadCertificate(remote.GetRawCertData());
-            log.Write(1, $"TLS session: {TlsHandshake.Protocol(ssl.SslProtocol)}, {ssl.NegotiatedCipherSuite}"
-                + (ssl.NegotiatedApplicationProtocol.Protocol.IsEmpty ? "" : $", ALPN {ssl.NegotiatedApplicationProtocol}")
-                + (tls.Verify ? ", certificate verified" : ", certificate not verified (--ssl-verify checks it)"));
-            log.Write(1, $"Certificate: {cert.Subject}, issued by {cert.Issuer}, valid {cert.NotBefore.ToUniversalTime():yyyy-MM-dd} to {cert.NotAfter.ToUniversalTime():yyyy-MM-dd}");
-            log.Write(1, $"SHA-256 fingerprint: {Convert.ToHexString(cert.GetCertHash(HashAlgorithmName.SHA256))}");
-        }
-        return ssl;
+        return await TlsHandshake.RunAsync(socket, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
+            timeout, () => why, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The session as -v tells it: protocol, cipher suite, ALPN, whether the certificate was checked; then the server's
+    /// certificate (subject, issuer, validity) and its SHA-256 fingerprint. Empty when the server sent no certificate.
+    /// </summary>
+    public static IReadOnlyList<string> Describe(SslStream ssl, bool verified)
+    {
+        if (ssl.RemoteCertificate is not { } remote) return [];
+        using var cert = X509CertificateLoader.LoadCertificate(remote.GetRawCertData());
+        return
+        [
+            $"TLS session: {TlsHandshake.Session(ssl)}"
+                + (verified ? ", certificate verified" : ", certificate not verified (--ssl-verify checks it)"),
+            $"Certificate: {cert.Subject}, issued by {cert.Issuer}, valid {cert.NotBefore.ToUniversalTime():yyyy-MM-dd} to {cert.NotAfter.ToUniversalTime():yyyy-MM-dd}",
+            $"SHA-256 fingerprint: {Convert.ToHexString(cert.GetCertHash(HashAlgorithmName.SHA256))}",
+        ];
     }
 
     /// <summary>Why a certificate is not to be trusted, in a user's words; null when it is.</summary>

@@ -1,4 +1,4 @@
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// --ssl and its companions on the listening side, as ncat names them. Without a certificate a temporary self-signed
@@ -28,12 +28,9 @@ public sealed class TlsServerOptions
         return new TlsServerOptions { Verify = c.Verify, TrustFile = c.TrustFile, Alpn = c.Alpn, CertFile = c.CertFile, KeyFile = c.KeyFile };
     }
 
-    /// <summary>Usage errors for what TLS cannot be combined with when listening, named for <paramref name="command"/>.</summary>
-    public void Validate(NetcatOptions options, string command)
+    /// <summary>Usage errors in the settings themselves (a key without its certificate, an ALPN name too long), named for <paramref name="command"/>.</summary>
+    public void Validate(string command)
     {
-        if (options.Udp) throw Errors.SockException.Usage(command, "--ssl -u", "TLS runs over a stream; DTLS is not supported");
-        if ((options.KeepOpen || options.Broker || options.Chat) && !options.RunsProgram)
-            throw Errors.SockException.Usage(command, "--ssl", "TLS with -k, --broker or --chat is not supported yet (it is with -k -e/-c, and for one client)");
         if (KeyFile is not null && CertFile is null) throw Errors.SockException.Usage(command, "--ssl-key", "needs --ssl-cert, the certificate the key belongs to");
         if (Alpn.Any(p => p.Length > 255)) throw Errors.SockException.Usage(command, "--ssl-alpn", "a protocol name is at most 255 bytes");
     }

@@ -3,7 +3,7 @@ using System.Security.Authentication;
 using System.Security.Cryptography;
 using Sock.Core.Errors;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Tls;
 
 /// <summary>
 /// Reads and writes on a TLS session with the socket's failure reporting: a failure of the socket underneath is its
