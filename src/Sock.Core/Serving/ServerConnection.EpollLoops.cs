@@ -245,7 +245,7 @@ public sealed partial class ServerConnection : IEpollSocket
     {
         // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
         // send loop has nothing to send: this thread may use the socket.
-        if (_registration is not null && !_loopsStopping && _outputWriter.UnflushedBytes == 0
+        if (_registration is not null && !_loopsStopping && OnSocketPipes && _outputWriter.UnflushedBytes == 0
             && _outputWriter.Written == Volatile.Read(ref _sentFromOutput))
         {
             while (!data.IsEmpty)
@@ -271,8 +271,10 @@ public sealed partial class ServerConnection : IEpollSocket
             }
             if (data.IsEmpty) return default;
         }
-        foreach (var segment in data) _outputWriter.Write(segment.Span);
-        return _outputWriter.FlushAsync();
+        // A layer's pipes in place (TLS): the bytes are the layer's to transform, so they go through its Output.
+        var output = Output;
+        foreach (var segment in data) output.Write(segment.Span);
+        return output.FlushAsync();
     }
 
     /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>

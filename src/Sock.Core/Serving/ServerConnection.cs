@@ -22,6 +22,8 @@ public sealed partial class ServerConnection
     private readonly Pipe _input;
     private readonly Pipe _output;
     private readonly CountingPipeWriter _outputWriter;
+    private readonly IDuplexPipe _socketPipes;
+    private IDuplexPipe _transport;
     private readonly ServerOptions _options;
     private readonly CancellationTokenSource _closed = new();
     private readonly TrafficCounters _traffic = new();
@@ -53,6 +55,8 @@ public sealed partial class ServerConnection
             pauseWriterThreshold: options.MaxOutputBuffer, resumeWriterThreshold: options.MaxOutputBuffer / 2,
             readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: options.BlockSize, useSynchronizationContext: false));
         _outputWriter = new CountingPipeWriter(_output.Writer);
+        _socketPipes = new DuplexPipe(_input.Reader, _outputWriter);
+        _transport = _socketPipes;
     }
 
     /// <summary>The server's number for this connection.</summary>
@@ -70,11 +74,26 @@ public sealed partial class ServerConnection
     /// <summary>The peer's address.</summary>
     public EndPoint? RemoteEndPoint { get; }
 
+    /// <summary>
+    /// The pair of pipes <see cref="Input"/> and <see cref="Output"/> stand for: at first the socket's own, filled from and
+    /// sent to the socket. A layer (TLS, say) reads and writes the pipes it finds here and puts its own pair in their
+    /// place for the handlers after it, as Kestrel's <c>ConnectionContext.Transport</c>; it restores the pair it found
+    /// once the handlers after it have returned, and completes its own.
+    /// </summary>
+    public IDuplexPipe Transport
+    {
+        get => _transport;
+        set => _transport = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
     /// <summary>What the peer sent, as it arrives. Completed when the peer shuts down its side or the connection closes.</summary>
-    public PipeReader Input => _input.Reader;
+    public PipeReader Input => _transport.Input;
 
     /// <summary>What to send. Write, then flush; the server coalesces what is flushed into as few send() calls as it can.</summary>
-    public PipeWriter Output => _outputWriter;
+    public PipeWriter Output => _transport.Output;
+
+    /// <summary>True while the handler's pipes are the socket's own (no layer has replaced them).</summary>
+    private bool OnSocketPipes => ReferenceEquals(_transport, _socketPipes);
 
     /// <summary>The longest line a line-based handler should accept (<see cref="ServerOptions.MaxLineLength"/>; 0 = no limit).</summary>
     public int MaxLineLength => _options.MaxLineLength;
