@@ -52,7 +52,7 @@ public sealed class Connection
         _local = EndpointText.Format(LocalEndPoint);
         _remote = RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "(unnamed)" : EndpointText.Format(RemoteEndPoint);
         // The epoll engine where the server runs one and epoll takes the socket; .NET's engine otherwise.
-        _engine = reactor is not null && EpollTransport.TryAttach(this, reactor) is { } epoll ? epoll : new SocketEngineTransport(this);
+        _engine = reactor is not null && OperatingSystem.IsLinux() && EpollTransport.TryAttach(this, reactor) is { } epoll ? epoll : new SocketEngineTransport(this);
     }
 
     /// <summary>The server's number for this connection.</summary>
@@ -103,9 +103,6 @@ public sealed class Connection
 
     /// <summary>Why the connection closed, once it has (or is closing).</summary>
     public string? CloseReason => _closeReason;
-
-    /// <summary>True when the connection runs on the server's own epoll threads (Linux), false on .NET's socket engine.</summary>
-    public bool OnEpoll => _engine is EpollTransport;
 
     /// <summary>Closes the connection now, recording <paramref name="reason"/>; the handler sees its pipes complete.</summary>
     public void Abort(string reason)

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Sock.Core.Sockets;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Connections;
 
@@ -57,11 +57,11 @@ internal sealed partial class EpollTransport
                 _sendFailed = true;
                 return false;
             }
-            if (n == -LinuxSocketCalls.EAGAIN) break;
+            if (n == -Errno.EAGAIN) break;
             if (n < 0)
             {
                 _sendFailed = true;
-                _connection.PeerGone(ToSocketError(n));
+                _connection.PeerGone(Errno.ToSocketError(-n));
                 return false;
             }
             _connection.Traffic.Sent(n);
@@ -98,7 +98,7 @@ internal sealed partial class EpollTransport
         while (_pendingEnd > _pendingStart)
         {
             var n = SendSpan(_pending.AsSpan(_pendingStart, _pendingEnd - _pendingStart));
-            if (n == -LinuxSocketCalls.EAGAIN)
+            if (n == -Errno.EAGAIN)
             {
                 if (!_watchingOutput)
                 {
@@ -110,7 +110,7 @@ internal sealed partial class EpollTransport
             if (n < 0)
             {
                 _sendFailed = true;
-                _connection.PeerGone(ToSocketError(n));
+                _connection.PeerGone(Errno.ToSocketError(-n));
                 return false;
             }
             _connection.Traffic.Sent(n);
@@ -194,10 +194,10 @@ internal sealed partial class EpollTransport
             if (!_inputEnded)
             {
                 var n = ReceiveOnce(buffer.AsSpan(0, size));
-                if (n == -LinuxSocketCalls.EAGAIN) return Ended(handler);
+                if (n == -Errno.EAGAIN) return Ended(handler);
                 if (n < 0)
                 {
-                    _connection.Note(ToSocketError(n));
+                    _connection.Note(Errno.ToSocketError(-n));
                     return true;
                 }
                 if (n == 0)
@@ -240,7 +240,7 @@ internal sealed partial class EpollTransport
         try
         {
             handle.DangerousAddRef(ref added);
-            return LinuxSocketCalls.Send(handle.DangerousGetHandle(), data);
+            return SocketCalls.Send(handle.DangerousGetHandle(), data);
         }
         finally
         {

@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
+using System.Runtime.Versioning;
 using Sock.Core.Serving;
-using Sock.Core.Sockets;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Connections;
 
@@ -12,6 +13,7 @@ namespace Sock.Core.Connections;
 /// succeed, and the handler run on the epoll thread that saw the edge. The raw path (EpollTransport.Raw.cs) runs a
 /// <see cref="ReceiveHandler"/> right in the edge, as a C epoll server runs its callback.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocket
 {
     private const int MaxGather = 16;
@@ -44,7 +46,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
     void IEpollSocket.OnEvents(uint events)
     {
         // An error or hang-up wakes both sides: each finds out with its next call.
-        if ((events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
             _inputEnding = true;
         if (_receiver is not null)
         {
@@ -52,9 +54,9 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
             OnInputEdge();
             return;
         }
-        if ((events & (LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
             OnInputEdge();
-        if ((events & (LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0)
             _writable.Set();
     }
 
@@ -116,14 +118,14 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
                 {
                     var memory = writer.GetMemory(_connection.Options.BlockSize / 2);
                     var n = ReceiveOnce(memory.Span);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         writer.Advance(0);
                         break;
                     }
                     if (n < 0)
                     {
-                        _connection.Note(ToSocketError(n));
+                        _connection.Note(Errno.ToSocketError(-n));
                         goto done;
                     }
                     if (n == 0)
@@ -226,7 +228,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
                 {
                     if (_loopsStopping) goto done;
                     var n = SendOnce(buffer);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         // The peer's window is full: wait for the edge that says it has room (backpressure).
                         if (!_watchingOutput)
@@ -250,7 +252,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
         }
         catch (SocketCallException ex)
         {
-            _connection.PeerGone(ToSocketError(ex.Error));
+            _connection.PeerGone(Errno.ToSocketError(-ex.Error));
         }
         catch (ObjectDisposedException)
         {
@@ -278,10 +280,10 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
                 {
                     return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
                 }
-                if (n == -LinuxSocketCalls.EAGAIN) break;
+                if (n == -Errno.EAGAIN) break;
                 if (n < 0)
                 {
-                    _connection.PeerGone(ToSocketError(n));
+                    _connection.PeerGone(Errno.ToSocketError(-n));
                     return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
                 }
                 _connection.Traffic.Sent(n);
@@ -320,7 +322,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
         try
         {
             handle.DangerousAddRef(ref added);
-            return LinuxSocketCalls.Receive(handle.DangerousGetHandle(), buffer);
+            return SocketCalls.Receive(handle.DangerousGetHandle(), buffer);
         }
         finally
         {
@@ -336,7 +338,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
         {
             handle.DangerousAddRef(ref added);
             var fd = handle.DangerousGetHandle();
-            return data.IsSingleSegment ? LinuxSocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
+            return data.IsSingleSegment ? SocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
         }
         finally
         {
@@ -348,7 +350,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
 
     private static unsafe int SendGather(nint fd, ReadOnlySequence<byte> buffer)
     {
-        var vectors = stackalloc LinuxSocketCalls.IoVector[MaxGather];
+        var vectors = stackalloc SocketCalls.IoVector[MaxGather];
         var handles = GatherHandles ??= new MemoryHandle[MaxGather];
         var count = 0;
         try
@@ -358,29 +360,16 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
                 if (count == MaxGather) break;
                 if (segment.IsEmpty) continue;
                 handles[count] = segment.Pin();
-                vectors[count] = new LinuxSocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
+                vectors[count] = new SocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
                 count++;
             }
-            return LinuxSocketCalls.SendGather(fd, vectors, count);
+            return SocketCalls.SendGather(fd, vectors, count);
         }
         finally
         {
             for (var i = 0; i < count; i++) handles[i].Dispose();
         }
     }
-
-    /// <summary>Minus errno as the socket error .NET would have reported.</summary>
-    private static SocketError ToSocketError(int negativeErrno) => -negativeErrno switch
-    {
-        32 => SocketError.Shutdown, // EPIPE: the peer closed, as .NET maps it
-        104 => SocketError.ConnectionReset,
-        103 => SocketError.ConnectionAborted,
-        107 => SocketError.NotConnected,
-        110 => SocketError.TimedOut,
-        113 => SocketError.HostUnreachable,
-        9 => SocketError.OperationAborted, // EBADF: our own close
-        _ => SocketError.SocketError,
-    };
 
     /// <summary>A failed call on the descriptor, as minus errno.</summary>
     private sealed class SocketCallException(int error) : Exception

@@ -249,7 +249,7 @@ public sealed class SocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
-        _reactor?.Dispose();
+        if (OperatingSystem.IsLinux()) _reactor?.Dispose();
         return forced;
     }
 
