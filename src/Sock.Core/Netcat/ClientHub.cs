@@ -1,8 +1,9 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Security.Cryptography.X509Certificates;
+using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
@@ -41,7 +42,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         : null;
 
     /// <summary>The connection handler: one client from its first byte to its last.</summary>
-    public async ValueTask RunAsync(ServerConnection connection)
+    public async ValueTask RunAsync(Connection connection)
     {
         HubTls? tls = null;
         if (certificate is not null)
@@ -71,7 +72,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         }
     }
 
-    private async ValueTask RunClientAsync(ServerConnection connection, HubTls? tls)
+    private async ValueTask RunClientAsync(Connection connection, HubTls? tls)
     {
         var client = new Client(Interlocked.Increment(ref _nextId), connection, tls);
         // A chat join is one step: who was there before is taken, and the newcomer added, under one lock. So of two
@@ -172,7 +173,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
 
     /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output (through TLS with --ssl).</summary>
-    private sealed class Client(int id, ServerConnection connection, HubTls? tls)
+    private sealed class Client(int id, Connection connection, HubTls? tls)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _closed;

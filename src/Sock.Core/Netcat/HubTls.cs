@@ -4,6 +4,7 @@ using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Errors;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 using Sock.Core.Tls;
 
@@ -12,8 +13,8 @@ namespace Sock.Core.Netcat;
 /// <summary>
 /// One hub client's TLS session (listen -k/--broker/--chat --ssl), as a layer over its connection on the serving engine:
 /// the records cross the engine's own receive and send loops (so --trace shows them as they are on the wire), and once
-/// the handshake is done the connection's <see cref="ServerConnection.Transport"/> is the session's plaintext pipes, so
-/// the hub reads and writes <see cref="ServerConnection.Input"/> and <see cref="ServerConnection.Output"/> as it does
+/// the handshake is done the connection's <see cref="Connection.Transport"/> is the session's plaintext pipes, so
+/// the hub reads and writes <see cref="Connection.Input"/> and <see cref="Connection.Output"/> as it does
 /// without TLS. The handshake runs in the client's own handler, so a client slow to finish it holds up nobody else.
 /// </summary>
 internal sealed class HubTls : IAsyncDisposable
@@ -22,13 +23,13 @@ internal sealed class HubTls : IAsyncDisposable
     private static readonly TimeSpan CloseNotifyGrace = TimeSpan.FromSeconds(1);
 
     private readonly SslStream _ssl;
-    private readonly ServerConnection _connection;
+    private readonly Connection _connection;
     private readonly IDuplexPipe _socketSide;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private bool _closeNotified;
 
-    private HubTls(SslStream ssl, ServerConnection connection, IDuplexPipe socketSide)
+    private HubTls(SslStream ssl, Connection connection, IDuplexPipe socketSide)
     {
         _ssl = ssl;
         _connection = connection;
@@ -47,7 +48,7 @@ internal sealed class HubTls : IAsyncDisposable
     /// the session in place of the connection's pipes until this is disposed; failures (a client that does not speak
     /// TLS, a refused certificate, the time out) are <see cref="SockException"/>s naming <paramref name="peer"/>.
     /// </summary>
-    public static async Task<HubTls> AcceptAsync(ServerConnection connection, X509Certificate2 certificate, TlsServerOptions tls,
+    public static async Task<HubTls> AcceptAsync(Connection connection, X509Certificate2 certificate, TlsServerOptions tls,
         string peer, TimeSpan timeout, CancellationToken ct)
     {
         var socketSide = connection.Transport;

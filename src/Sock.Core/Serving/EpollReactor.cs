@@ -69,6 +69,10 @@ internal sealed class EpollReactor : IDisposable
         /// </summary>
         public void WatchOutput(nint fd) =>
             Epoll.Control(loop.EpollFd, Epoll.CtlMod, (int)fd, Epoll.In | Epoll.Out | Epoll.RdHup | Epoll.EdgeTriggered, key);
+
+        /// <summary>Stops the output edges <see cref="WatchOutput"/> asked for.</summary>
+        public void WatchInputOnly(nint fd) =>
+            Epoll.Control(loop.EpollFd, Epoll.CtlMod, (int)fd, Epoll.In | Epoll.RdHup | Epoll.EdgeTriggered, key);
     }
 
     /// <summary>One thread and its epoll set.</summary>

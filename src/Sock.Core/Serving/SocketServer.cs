@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
@@ -35,9 +36,9 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ServerOptions _options;
     private readonly SocketTrace? _trace;
     private readonly IServerObserver? _observer;
-    private readonly List<StreamListener> _streams = [];
-    private readonly List<DatagramListener> _datagrams = [];
-    private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
+    private readonly List<StreamAcceptLoop> _streams = [];
+    private readonly List<DatagramReceiveLoop> _datagrams = [];
+    private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServerMetrics _metrics;
     private readonly Lock _totalsGate = new();
@@ -74,14 +75,15 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>
     /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>. With
     /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Returns the bound address (the port
-    /// the stack picked when asked for port 0).
+    /// the stack picked when asked for port 0). A <see cref="ReceiveHandler.Stream"/> given as
+    /// <paramref name="handler"/> runs on the raw receive path; any other handler over the connection's pipes.
     /// </summary>
     public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false)
     {
         var socket = Open(service, "tcp", endpoint, SocketType.Stream, dualMode);
         try
         {
-            var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, socket, handler, this);
+            var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this);
             lock (_streams) _streams.Add(listener);
             if (_started) listener.Start();
             return listener.LocalEndPoint;
@@ -100,7 +102,7 @@ public sealed class SocketServer : IAsyncDisposable
     /// </summary>
     public EndPoint ListenOn(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit = null)
     {
-        var listener = new StreamListener(Interlocked.Increment(ref _nextId), service, listening, handler, this) { Admit = admit };
+        var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, listening, handler, this) { Admit = admit };
         lock (_streams) _streams.Add(listener);
         if (_started) listener.Start();
         return listener.LocalEndPoint;
@@ -117,7 +119,7 @@ public sealed class SocketServer : IAsyncDisposable
         var socket = Open(service, "udp", endpoint, SocketType.Dgram, dualMode);
         try
         {
-            var listener = new DatagramListener(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
+            var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
             lock (_datagrams) _datagrams.Add(listener);
             if (_started) listener.Start();
             return listener.LocalEndPoint;
@@ -202,7 +204,7 @@ public sealed class SocketServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
+    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="Connection.Stopping"/>), wait up to
     /// <paramref name="drain"/> (default <see cref="ServerOptions.DrainTimeout"/>) for open connections to finish, then
     /// close the rest. Returns how many were closed at the deadline.
     /// </summary>
@@ -226,8 +228,8 @@ public sealed class SocketServer : IAsyncDisposable
 
     private async Task<int> StopCoreAsync(TimeSpan drain)
     {
-        StreamListener[] streams;
-        DatagramListener[] datagrams;
+        StreamAcceptLoop[] streams;
+        DatagramReceiveLoop[] datagrams;
         lock (_streams) streams = [.. _streams];
         lock (_datagrams) datagrams = [.. _datagrams];
         foreach (var l in streams) l.Close();
@@ -251,7 +253,7 @@ public sealed class SocketServer : IAsyncDisposable
         return forced;
     }
 
-    internal void Accepted(StreamListener listener, TracedSocket socket)
+    internal void Accepted(StreamAcceptLoop listener, TracedSocket socket)
     {
         if (listener.Admit is { } admit && admit(socket.Socket.RemoteEndPoint) is { } refusal)
         {
@@ -278,15 +280,14 @@ public sealed class SocketServer : IAsyncDisposable
         }
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
-        var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
-        if (OperatingSystem.IsLinux() && _reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
+        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token, _reactor);
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
         connection.Completion = Task.Run(() => RunAsync(connection, listener.Handler));
     }
 
-    private async Task RunAsync(ServerConnection connection, ConnectionHandler handler)
+    private async Task RunAsync(Connection connection, ConnectionHandler handler)
     {
         try
         {
