@@ -19,7 +19,7 @@ namespace Sock.Core.Connections;
 /// means the peer is gone. Or raw (a <see cref="ReceiveHandler"/>, for services that need no parsing): each receive as a
 /// span, answered with <see cref="Send"/>.
 /// </summary>
-public sealed class Connection
+public sealed class Connection : IAsyncDisposable
 {
     private readonly TracedSocket _socket;
     private readonly CancellationTokenSource _closed = new();
@@ -35,6 +35,7 @@ public sealed class Connection
     private string? _closeReason;
     private volatile int _state; // 0 established, 1 closing, 2 closed
     private int _failed;
+    private int _finSent;
 
     internal Connection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
     {
@@ -218,7 +219,20 @@ public sealed class Connection
         var sending = _engine.StartSending();
         try
         {
-            await handler(this).ConfigureAwait(false);
+            var handling = handler(this);
+            if (handling.IsCompleted)
+            {
+                await handling.ConfigureAwait(false);
+            }
+            else
+            {
+                // A handler that completes its output before it returns has said all it will (a client waiting for the
+                // reply to its request, say): the FIN goes now, so a peer that reads to the end of the stream can answer.
+                var running = handling.AsTask();
+                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested)
+                    SendFin();
+                await running.ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested || Stopping.IsCancellationRequested)
         {
@@ -235,12 +249,34 @@ public sealed class Connection
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
         if (!_closed.IsCancellationRequested)
-            _socket.Shutdown(SocketShutdown.Send);
+            SendFin();
         _engine.Stop();
         _socket.Dispose();
         await receiving.ConfigureAwait(false);
-        SetReason("closed by server");
+        SetReason(Release is null ? "closed by server" : "closed by client");
         _state = 2;
+    }
+
+    /// <summary>shutdown(SHUT_WR), once.</summary>
+    private void SendFin()
+    {
+        if (Interlocked.Exchange(ref _finSent, 1) != 0) return;
+        try { _socket.Shutdown(SocketShutdown.Send); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Held by <see cref="SocketClient"/>: the connection runs until <see cref="DisposeAsync"/> releases it.</summary>
+    internal TaskCompletionSource? Release { get; set; }
+
+    /// <summary>
+    /// A client's connection (<see cref="SocketClient.ConnectAsync(EndPoint, SocketClientOptions?, CancellationToken)"/>):
+    /// sends what was written, closes, and waits until both directions have ended. On a connection a server accepted
+    /// this does nothing: the server closes it when its handler returns.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Release is not { } release) return;
+        release.TrySetResult();
+        await Completion.ConfigureAwait(false);
     }
 
     /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>
