@@ -164,7 +164,8 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
         finally
         {
             if (_pending is not null) ArrayPool<byte>.Shared.Return(_pending);
-            _pending = null;
+            if (_answer is not null) ArrayPool<byte>.Shared.Return(_answer);
+            _pending = _answer = null;
             _pendingLength = 0;
         }
     }
@@ -213,16 +214,25 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
                 }
                 connection.Traffic.Received(n);
                 if (connection.Trace is not null) connection.TraceReceive(n);
-                if (_sendGate is not null) await _sendGate.WaitAsync().ConfigureAwait(false);
+                if (_sendGate is null)
+                {
+                    // One answer may be on its way while the next receive is taken (receive and send overlap, as the
+                    // pipe loops do); the handler answers again only once it has gone, so a peer that does not read
+                    // stops this loop here, holding one answer and one receive.
+                    if (_answering && !await FinishAnswerAsync().ConfigureAwait(false)) return;
+                    handler.OnReceived(connection, memory.Span[..n]);
+                    if (_pendingLength > 0) StartAnswer();
+                    continue;
+                }
+                await _sendGate.WaitAsync().ConfigureAwait(false);
                 try
                 {
                     handler.OnReceived(connection, memory.Span[..n]);
-                    // The answer goes out before the next receive: a peer that does not read stops this loop here.
                     if (!await DrainAsync().ConfigureAwait(false)) return;
                 }
                 finally
                 {
-                    _sendGate?.Release();
+                    _sendGate.Release();
                 }
             }
         }
@@ -232,6 +242,58 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
         }
         catch (ObjectDisposedException)
         {
+        }
+        finally
+        {
+            // What was answered last still goes out (a half-close is answered in full).
+            if (_answering) await FinishAnswerAsync().ConfigureAwait(false);
+        }
+    }
+
+    private byte[]? _answer; // the answer on its way (the handler writes the next into _pending meanwhile)
+    private ValueTask<bool> _answerSend;
+    private bool _answering;
+
+    private void StartAnswer()
+    {
+        var buffer = _pending!;
+        var length = _pendingLength;
+        _pending = _answer;
+        _pendingLength = 0;
+        _answer = buffer;
+        _answerSend = SendAllAsync(buffer, length);
+        _answering = true;
+    }
+
+    private ValueTask<bool> FinishAnswerAsync()
+    {
+        _answering = false;
+        return _answerSend;
+    }
+
+    /// <summary>Sends <paramref name="length"/> bytes of <paramref name="buffer"/>; false when the peer is gone.</summary>
+    private async ValueTask<bool> SendAllAsync(byte[] buffer, int length)
+    {
+        var sent = 0;
+        try
+        {
+            while (sent < length)
+            {
+                var n = await _socket.SendAsync(buffer.AsMemory(sent, length - sent), SocketFlags.None).ConfigureAwait(false);
+                connection.Traffic.Sent(n);
+                if (connection.Trace is not null) connection.TraceSend(n);
+                sent += n;
+            }
+            return true;
+        }
+        catch (SocketException ex)
+        {
+            connection.PeerGone(ex.SocketErrorCode);
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
         }
     }
 
