@@ -39,7 +39,8 @@ public sealed partial class ServerConnection
         await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        if (!_closed.IsCancellationRequested)
+        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
+        if (!_closed.IsCancellationRequested && !_resetOnClose)
             _socket.Shutdown(SocketShutdown.Send);
         StopEpollLoops();
         _socket.Dispose();

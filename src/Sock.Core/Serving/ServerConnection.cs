@@ -31,6 +31,7 @@ public sealed partial class ServerConnection
     private readonly string _remote;
     private string? _closeReason;
     private volatile int _state; // 0 established, 1 closing, 2 closed
+    private volatile bool _resetOnClose;
 
     internal ServerConnection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping)
     {
@@ -117,6 +118,13 @@ public sealed partial class ServerConnection
         try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         StopEpollLoops();
         _socket.Dispose();
+    }
+
+    /// <summary>Makes the close a reset (SO_LINGER 0): a refused peer that has already sent must not read the close as an answer.</summary>
+    internal void ResetOnClose()
+    {
+        _resetOnClose = true;
+        _socket.ResetOnClose();
     }
 
     /// <summary>Records that the handler closes the connection for <paramref name="reason"/>, without forcing it (what was written is still sent).</summary>
