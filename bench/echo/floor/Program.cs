@@ -1,6 +1,6 @@
 // The .NET floor for the echo benchmark: what sock serve's epoll transport would cost with nothing of the engine on top.
 // One thread, edge-triggered epoll (blocking in epoll_wait: no polling, unlike the engine), recv and send by P/Invoke
-// on the descriptors (the same LinuxSocketCalls the engine uses), one static buffer, and the engine's reading rule
+// on the descriptors (the same Platform/Linux binding the engine uses), one static buffer, and the engine's reading rule
 // (stop at a short read; no read to EAGAIN). No pipes, no handler, no records, no counters: bytes go back from the
 // buffer they arrived in. Whatever the peer does not take at once is kept per connection and sent on its output edge,
 // and reading from that peer pauses meanwhile (bounded, like the C server). Comparing it with
@@ -9,7 +9,11 @@
 // Usage: Floor PORT [ADDR]   (ADDR 127.0.0.1 by default; loopback only). Runs until killed.
 using System.Net;
 using System.Net.Sockets;
-using Sock.Core.Sockets;
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
+
+[assembly: SupportedOSPlatform("linux")]
+
 
 if (args.Length < 1 || !int.TryParse(args[0], out var port)) { Console.Error.WriteLine("usage: Floor PORT [ADDR]"); return 2; }
 var address = IPAddress.Parse(args.Length > 1 ? args[1] : "127.0.0.1");
@@ -37,18 +41,18 @@ internal static unsafe class FloorServer
 
     public static int Run(Socket listener)
     {
-        var epoll = LinuxSocketCalls.CreateEpoll();
-        LinuxSocketCalls.Control(epoll, LinuxSocketCalls.EpollCtlAdd, (int)listener.SafeHandle.DangerousGetHandle(), LinuxSocketCalls.EpollIn, ListenerKey);
+        var epoll = Epoll.Create();
+        Epoll.Control(epoll, Epoll.CtlAdd, (int)listener.SafeHandle.DangerousGetHandle(), Epoll.In, ListenerKey);
         var connections = new Dictionary<ulong, Connection>();
         ulong nextKey = 0;
         var buffer = GC.AllocateUninitializedArray<byte>(65536, pinned: true);
-        var events = stackalloc LinuxSocketCalls.EpollEvent[MaxEvents];
+        using var events = new EpollEvents(MaxEvents);
         while (true)
         {
-            var n = LinuxSocketCalls.Wait(epoll, events, MaxEvents, -1);
+            var n = Epoll.Wait(epoll, events, -1);
             for (var i = 0; i < n; i++)
             {
-                var key = events[i].Data;
+                var key = events.DataAt(i);
                 if (key == ListenerKey)
                 {
                     while (true)
@@ -60,13 +64,12 @@ internal static unsafe class FloorServer
                         accepted.Blocking = false;
                         var c = new Connection(accepted);
                         connections[++nextKey] = c;
-                        LinuxSocketCalls.Control(epoll, LinuxSocketCalls.EpollCtlAdd, c.Fd,
-                            LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, nextKey);
+                        Epoll.Control(epoll, Epoll.CtlAdd, c.Fd, Epoll.In | Epoll.Out | Epoll.RdHup | Epoll.EdgeTriggered, nextKey);
                     }
                     continue;
                 }
                 if (!connections.TryGetValue(key, out var conn)) continue;
-                if (!Serve(conn, buffer, events[i].Events))
+                if (!Serve(conn, buffer, events.EventsAt(i)))
                 {
                     connections.Remove(key);
                     conn.Socket.Dispose(); // closing removes it from the epoll set
@@ -80,11 +83,11 @@ internal static unsafe class FloorServer
     {
         if (c.PendingLength > 0 && !Flush(c)) return false;
         if (c.Ended) return c.PendingLength > 0;
-        var ending = (events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollHup | LinuxSocketCalls.EpollErr)) != 0;
+        var ending = (events & (Epoll.RdHup | Epoll.Hup | Epoll.Err)) != 0;
         while (c.PendingLength <= PendingCap)
         {
-            var r = LinuxSocketCalls.Receive(c.Fd, buffer);
-            if (r == -LinuxSocketCalls.EAGAIN) return true;
+            var r = SocketCalls.Receive(c.Fd, buffer);
+            if (r == -Errno.EAGAIN) return true;
             if (r < 0) return false;
             if (r == 0)
             {
@@ -94,8 +97,8 @@ internal static unsafe class FloorServer
             var sent = 0;
             if (c.PendingLength == 0)
             {
-                sent = LinuxSocketCalls.Send(c.Fd, buffer.AsSpan(0, r));
-                if (sent == -LinuxSocketCalls.EAGAIN) sent = 0;
+                sent = SocketCalls.Send(c.Fd, buffer.AsSpan(0, r));
+                if (sent == -Errno.EAGAIN) sent = 0;
                 else if (sent < 0) return false;
             }
             if (sent < r) Keep(c, buffer.AsSpan(sent, r - sent));
@@ -109,8 +112,8 @@ internal static unsafe class FloorServer
         var off = 0;
         while (off < c.PendingLength)
         {
-            var w = LinuxSocketCalls.Send(c.Fd, c.Pending.AsSpan(off, c.PendingLength - off));
-            if (w == -LinuxSocketCalls.EAGAIN) break;
+            var w = SocketCalls.Send(c.Fd, c.Pending.AsSpan(off, c.PendingLength - off));
+            if (w == -Errno.EAGAIN) break;
             if (w < 0) return false;
             off += w;
         }

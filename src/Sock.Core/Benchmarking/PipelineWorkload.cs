@@ -1,3 +1,4 @@
+using System.Runtime.Versioning;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
@@ -52,7 +53,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         {
             try
             {
-                if (!Connection.RunEpoll(run, connections))
+                if (!(EpollLoop.Supported && Connection.RunEpoll(run, connections)))
                     Parallel.ForEach(connections, new ParallelOptions { MaxDegreeOfParallelism = connections.Count }, c => c.RunBlocking());
             }
             catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
@@ -158,6 +159,7 @@ internal sealed class PipelineWorkload : BenchWorkload
         // The hot loop and what it calls per batch are compiled fully optimised at once: under tiering the first part
         // of a run would go through unoptimised code and on-stack replacement, and the measurement would include it.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SupportedOSPlatform("linux")]
         public static bool RunEpoll(BenchRun run, List<Connection> connections)
         {
             using var epoll = EpollLoop.TryCreate();
@@ -229,6 +231,7 @@ internal sealed class PipelineWorkload : BenchWorkload
 
         /// <summary>Sends up to <paramref name="credits"/> new messages, non-blocking, waiting briefly on a full buffer; false on failure.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [SupportedOSPlatform("linux")]
         private bool SendCredits(int credits)
         {
             while (credits > 0)

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Inetd;
@@ -33,8 +34,14 @@ public static class ChargenService
         return new string(chars);
     }
 
-    /// <summary>Sends the pattern until the client closes or the server stops. Input is not read (the RFC discards it).</summary>
-    public static async ValueTask ServeAsync(ServerConnection connection)
+    /// <summary>
+    /// Chargen on the raw path: the pattern is sent straight from its static buffer, a cycle (95 lines) per send, whenever
+    /// the socket has room, until the client closes or the server stops; what arrives is dropped.
+    /// </summary>
+    public static ReceiveHandler Receiver { get; } = new ChargenProducer();
+
+    /// <summary>Sends the pattern over the connection's pipes until the client closes or the server stops. Input is not read (the RFC discards it).</summary>
+    public static async ValueTask ServeAsync(Connection connection)
     {
         var cycle = Pattern.AsMemory(0, Printable * LineBytes);
         while (!connection.Stopping.IsCancellationRequested)
@@ -63,5 +70,23 @@ public static class ChargenService
             bytes[l * LineBytes + LineLength + 1] = (byte)'\n';
         }
         return bytes;
+    }
+
+    private sealed class ChargenProducer : ReceiveHandler
+    {
+        public override bool Produces => true;
+
+        public override void OnReceived(Connection connection, ReadOnlySpan<byte> data)
+        {
+        }
+
+        public override bool Produce(Connection connection)
+        {
+            if (connection.Stopping.IsCancellationRequested) return false;
+            connection.Send(Pattern.AsSpan(0, Printable * LineBytes));
+            return true;
+        }
+
+        protected override ValueTask ServeOverPipesAsync(Connection connection) => ServeAsync(connection);
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Inetd;
@@ -16,7 +17,7 @@ public static class DaytimeService
         $"{now.ToString("ddd MMM", CultureInfo.InvariantCulture)} {now.Day,2} {now.ToString("HH:mm:ss yyyy", CultureInfo.InvariantCulture)}\r\n");
 
     /// <summary>Sends the line and closes; what the client sends is ignored.</summary>
-    public static async ValueTask ServeAsync(ServerConnection connection)
+    public static async ValueTask ServeAsync(Connection connection)
     {
         connection.Output.Write(Encoding.ASCII.GetBytes(Line(DateTime.Now)));
         await connection.Output.FlushAsync().ConfigureAwait(false);

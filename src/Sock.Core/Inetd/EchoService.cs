@@ -1,4 +1,5 @@
 using System.Buffers;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Inetd;
@@ -6,8 +7,15 @@ namespace Sock.Core.Inetd;
 /// <summary>RFC 862: whatever arrives goes back. On streams, with a line limit set, it works line by line and closes on an oversized line.</summary>
 public static class EchoService
 {
-    /// <summary>Echoes a stream connection until the peer closes it: each read is sent from the blocks it arrived in when the socket takes it at once (copied into the output otherwise); allocates nothing per read.</summary>
-    public static async ValueTask ServeAsync(ServerConnection connection)
+    /// <summary>
+    /// Echo on the raw receive path: each receive is sent back with one send() from the buffer it arrived in, on the
+    /// I/O thread; a peer that does not read stops the receiving after one answer. With a line limit the connection is
+    /// served over the pipes instead (<see cref="ServeAsync(Connection)"/>), which parse lines.
+    /// </summary>
+    public static ReceiveHandler Receiver { get; } = new EchoReceiver();
+
+    /// <summary>Echoes a stream connection over its pipes until the peer closes it: each read is sent from the blocks it arrived in when the socket takes it at once (copied into the output otherwise); allocates nothing per read.</summary>
+    public static async ValueTask ServeAsync(Connection connection)
     {
         if (connection.MaxLineLength > 0)
         {
@@ -30,7 +38,7 @@ public static class EchoService
     /// <summary>Sends the datagram back to its sender.</summary>
     public static ValueTask ServeAsync(ReceivedDatagram datagram) => datagram.ReplyAsync(datagram.Payload);
 
-    private static async ValueTask ServeLinesAsync(ServerConnection connection)
+    private static async ValueTask ServeLinesAsync(Connection connection)
     {
         var input = connection.Input;
         var output = connection.Output;
@@ -64,5 +72,14 @@ public static class EchoService
                 return;
             }
         }
+    }
+
+    private sealed class EchoReceiver : ReceiveHandler
+    {
+        public override bool Accepts(Connection connection) => connection.MaxLineLength == 0;
+
+        public override void OnReceived(Connection connection, ReadOnlySpan<byte> data) => connection.Send(data);
+
+        protected override ValueTask ServeOverPipesAsync(Connection connection) => ServeAsync(connection);
     }
 }

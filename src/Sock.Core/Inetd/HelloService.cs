@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Inetd;
@@ -32,7 +33,7 @@ public static class HelloService
     /// Serves one exchange on a stream connection. <paramref name="messages"/> is awaited before the reply: a sink that
     /// cannot keep up (stdout into a pipe read slowly) holds this connection back, not the I/O thread it runs on.
     /// </summary>
-    public static async ValueTask ServeAsync(ServerConnection connection, Func<ServiceMessage, ValueTask>? messages)
+    public static async ValueTask ServeAsync(Connection connection, Func<ServiceMessage, ValueTask>? messages)
     {
         var max = connection.MaxLineLength > 0 ? connection.MaxLineLength : DefaultMaxMessage;
         var input = connection.Input;

@@ -28,11 +28,11 @@ public static class SmallServices
     /// <param name="messages">Where hello reports what clients say (null: nowhere); hello awaits it before it replies.</param>
     public static SmallService Create(string name, IReadOnlyList<string>? quotes = null, Func<ServiceMessage, ValueTask>? messages = null) => name switch
     {
-        "echo" => new(name, 7, "RFC 862", "sends back what it receives", EchoService.ServeAsync, EchoService.ServeAsync),
-        "discard" => new(name, 9, "RFC 863", "reads and throws away what it receives", DiscardService.ServeAsync, DiscardService.ServeAsync),
+        "echo" => new(name, 7, "RFC 862", "sends back what it receives", EchoService.Receiver.Stream, EchoService.ServeAsync),
+        "discard" => new(name, 9, "RFC 863", "reads and throws away what it receives", DiscardService.Receiver.Stream, DiscardService.ServeAsync),
         "daytime" => new(name, 13, "RFC 867", "sends the date and time as a line of text", DaytimeService.ServeAsync, DaytimeService.ServeAsync),
         "qotd" => QotdService.Create(quotes ?? QotdService.BuiltInQuotes),
-        "chargen" => new(name, 19, "RFC 864", "sends lines of rotating printable characters", ChargenService.ServeAsync, ChargenService.ServeAsync),
+        "chargen" => new(name, 19, "RFC 864", "sends lines of rotating printable characters", ChargenService.Receiver.Stream, ChargenService.ServeAsync),
         "time" => new(name, 37, "RFC 868", "sends the seconds since 1900 as a 32-bit big-endian number", TimeService.ServeAsync, TimeService.ServeAsync),
         "hello" => HelloService.Create(messages),
         _ => throw Unknown(name),

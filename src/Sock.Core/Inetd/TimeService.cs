@@ -1,5 +1,6 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Inetd;
@@ -22,7 +23,7 @@ public static class TimeService
     }
 
     /// <summary>Sends the time and closes.</summary>
-    public static async ValueTask ServeAsync(ServerConnection connection)
+    public static async ValueTask ServeAsync(Connection connection)
     {
         connection.Output.Write(Bytes(DateTimeOffset.UtcNow));
         await connection.Output.FlushAsync().ConfigureAwait(false);

@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Serving;
 
@@ -35,7 +36,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         : null;
 
     /// <summary>The connection handler: one client from its first byte to its last.</summary>
-    public async ValueTask RunAsync(ServerConnection connection)
+    public async ValueTask RunAsync(Connection connection)
     {
         var client = new Client(Interlocked.Increment(ref _nextId), connection);
         // A chat join is one step: who was there before is taken, and the newcomer added, under one lock. So of two
@@ -136,7 +137,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
 
     /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output.</summary>
-    private sealed class Client(int id, ServerConnection connection)
+    private sealed class Client(int id, Connection connection)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _closed;

@@ -57,11 +57,7 @@ public static class ExecRunner
                     }
                     return await new DatagramRelay(socket, stdout, stdin, relayOptions, recorder).RunAsync(ct).ConfigureAwait(false);
                 }
-                var relay = new StreamRelay(socket, stdout, stdin, options, recorder)
-                {
-                    FinishInputAfterPeerClose = true,
-                    Tls = tls,
-                };
+                var relay = new StreamRelay(socket, stdout, stdin, options, recorder, tls) { FinishInputAfterPeerClose = true };
                 return await relay.RunAsync(ct).ConfigureAwait(false);
             }
             finally

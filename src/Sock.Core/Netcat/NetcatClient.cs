@@ -40,7 +40,7 @@ public static class NetcatClient
                 .RunAsync(ct).ConfigureAwait(false);
         else
         {
-            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder) { Tls = tls };
+            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder, tls);
             onStreamRelay?.Invoke(relay);
             result = await relay.RunAsync(ct).ConfigureAwait(false);
         }

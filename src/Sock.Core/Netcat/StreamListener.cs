@@ -121,7 +121,7 @@ public sealed class StreamListener
                 result = await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             else
             {
-                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder) { Tls = tls };
+                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder, tls);
                 RelayStarted?.Invoke(relay);
                 result = await relay.RunAsync(ct).ConfigureAwait(false);
             }

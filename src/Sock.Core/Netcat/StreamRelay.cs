@@ -3,7 +3,6 @@ using System.Net.Security;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
-using Sock.Core.Tls;
 
 namespace Sock.Core.Netcat;
 
@@ -38,7 +37,7 @@ public sealed record RelayResult(long BytesSent, long BytesReceived, RelayEnd En
 /// </summary>
 public sealed class StreamRelay
 {
-    private readonly TracedSocket _socket;
+    private readonly RelayChannel _channel;
     private readonly Stream? _input;
     private readonly Stream? _output;
     private readonly NetcatOptions _options;
@@ -48,13 +47,16 @@ public sealed class StreamRelay
     private readonly ActivityClock _activity = new();
 
     /// <summary>
-    /// A relay for <paramref name="socket"/>. A null <paramref name="input"/> sends nothing (and never shuts down);
-    /// a null <paramref name="output"/> reads and drops what arrives. The relay disposes <paramref name="output"/> at the
-    /// peer's end of stream, or when it ends, so that whoever reads it sees the end then.
+    /// A relay for <paramref name="socket"/>, or with <paramref name="tls"/> (--ssl) for the TLS session over it: the
+    /// relay then reads and writes through the session, and at input EOF sends close_notify before shutting the socket's
+    /// write side. A null <paramref name="input"/> sends nothing (and never shuts down); a null <paramref name="output"/>
+    /// reads and drops what arrives. The relay disposes <paramref name="output"/> at the peer's end of stream, or when it
+    /// ends, so that whoever reads it sees the end then.
     /// </summary>
-    public StreamRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder)
+    public StreamRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder,
+        SslStream? tls = null)
     {
-        _socket = socket;
+        _channel = RelayChannel.For(socket, tls, options);
         _input = input;
         _output = output;
         _options = options;
@@ -65,12 +67,6 @@ public sealed class StreamRelay
     /// When true (running a program), the peer's close only closes the output; the relay goes on until the input ends.
     /// </summary>
     public bool FinishInputAfterPeerClose { get; init; }
-
-    /// <summary>
-    /// The TLS session over the socket (--ssl), when there is one: the relay reads and writes through it, and at input
-    /// EOF sends close_notify before shutting the socket's write side.
-    /// </summary>
-    public SslStream? Tls { get; init; }
 
     /// <summary>Bytes sent so far.</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
@@ -134,13 +130,8 @@ public sealed class StreamRelay
         {
             await cts.CancelAsync().ConfigureAwait(false);
             CloseOutput();
-            // A TLS session still open here (--no-shutdown, -q, -i, a signal) ends with close_notify all the same, so
-            // the peer can tell the end from a cut connection; a peer that is gone or stuck is not waited for.
-            if (Tls is not null && !_closeNotified)
-            {
-                try { await CloseNotifyAsync().WaitAsync(CloseNotifyGrace).ConfigureAwait(false); }
-                catch (TimeoutException) { }
-            }
+            // A TLS session still open here (--no-shutdown, -q, -i, a signal) ends with close_notify all the same.
+            await _channel.FinishAsync().ConfigureAwait(false);
         }
         return new RelayResult(BytesSent, BytesReceived, end);
     }
@@ -176,39 +167,8 @@ public sealed class StreamRelay
     private async Task ShutdownAsync()
     {
         if (_options.NoShutdown) return;
-        if (Tls is not null) await CloseNotifyAsync().ConfigureAwait(false);
-        _socket.Shutdown(SocketShutdown.Send);
+        await _channel.ShutdownSendAsync().ConfigureAwait(false);
     }
-
-    private static readonly TimeSpan CloseNotifyGrace = TimeSpan.FromSeconds(1);
-    private bool _closeNotified;
-
-    /// <summary>TLS's own end of the write side (close_notify), once.</summary>
-    private async Task CloseNotifyAsync()
-    {
-        if (_closeNotified) return;
-        _closeNotified = true;
-        try
-        {
-            await Tls!.ShutdownAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is IOException or SockException or ObjectDisposedException or InvalidOperationException
-                                       or NotSupportedException or System.Security.Cryptography.CryptographicException)
-        {
-            // The peer is gone already, or ended the session with an alert: the download says which.
-        }
-    }
-
-    private ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken ct) =>
-        Tls is { } tls ? TlsIo.ReadAsync(tls, buffer, Target, ct) : _socket.ReceiveAsync(buffer, ct);
-
-    private ValueTask<int> SendAsync(ReadOnlyMemory<byte> data, CancellationToken ct) =>
-        Tls is { } tls ? TlsIo.WriteAsync(tls, data, Target, ct) : _socket.SendAsync(data, ct);
-
-    private string? _target;
-
-    /// <summary>The peer, as errors name it: formatted once, not on every TLS read.</summary>
-    private string Target => _target ??= _options.UnixPath ?? Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint);
 
     private bool _outputClosed;
     private bool _readingInput;
@@ -232,16 +192,12 @@ public sealed class StreamRelay
                 int n;
                 try
                 {
-                    n = await ReceiveAsync(buffer, ct).ConfigureAwait(false);
+                    n = await _channel.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
                 if (n == 0)
                 {
-                    // A TLS session the peer ended by closing the connection, without close_notify, after we sent data:
-                    // that data may never have been read (a server refusing our certificate ends the session so).
-                    if (Tls is not null && !_options.Listen && _socket.ReceivedEndOfStream && BytesSent > 0)
-                        throw new SockException(SockErrorKind.Network, "TLS session with", Target,
-                            $"the peer closed the connection without close_notify after {BytesSent} bytes were sent: they may not have been read (a server that refuses the client's certificate ends the session this way)");
+                    if (_channel.EndOfStream(BytesSent) is { } cut) throw cut;
                     return RelayEnd.PeerClosed;
                 }
                 Interlocked.Add(ref _received, n);
@@ -291,7 +247,7 @@ public sealed class StreamRelay
                     int sent;
                     try
                     {
-                        sent = await SendAsync(data, ct).ConfigureAwait(false);
+                        sent = await _channel.SendAsync(data, ct).ConfigureAwait(false);
                     }
                     catch (SockException ex) when (ex.SocketError == SocketError.Shutdown)
                     {

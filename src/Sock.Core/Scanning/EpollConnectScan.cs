@@ -6,6 +6,8 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
 using Sock.Core.Sockets;
+using Sock.Core.Platform.Linux;
+using System.Runtime.Versioning;
 
 namespace Sock.Core.Scanning;
 
@@ -16,6 +18,7 @@ namespace Sock.Core.Scanning;
 /// closes the ones past their host's learned timeout (to be retried, then called filtered). Workers share only the
 /// job counter, the congestion window and the round-trip estimates; about five system calls per port.
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed class EpollConnectScan
 {
     /// <summary>Below this many jobs one worker is enough; thread start-up would cost more than it saves.</summary>
@@ -116,10 +119,10 @@ internal sealed class EpollConnectScan
 
         public void Run(CancellationToken cancellationToken)
         {
-            _epfd = LinuxSockets.EpollCreate(0x80000);
+            _epfd = Epoll.Create();
             if (_epfd < 0)
-                throw new SockException(SockErrorKind.Network, "epoll_create", null, SocketErrorText.Describe(LinuxSockets.ToSocketError(LinuxSockets.Errno)));
-            var events = new byte[LinuxSockets.EventSize * 512];
+                throw new SockException(SockErrorKind.Network, "epoll_create", null, SocketErrorText.Describe(Errno.ToSocketError(-_epfd)));
+            using var events = new EpollEvents(512);
             var lastSweep = Stopwatch.GetTimestamp();
             var lastProgress = lastSweep;
             var noMoreNew = false;
@@ -147,12 +150,12 @@ internal sealed class EpollConnectScan
                     }
                     if (_active.Count == 0 && _again.Count == 0 && (noMoreNew || !scan.MoreJobs)) break;
 
-                    var n = LinuxSockets.Wait(_epfd, events, events.Length / LinuxSockets.EventSize, 2);
+                    var n = Epoll.Wait(_epfd, events, 2);
                     for (var i = 0; i < n; i++)
                     {
-                        var (fd, _) = LinuxSockets.EventAt(events, i);
+                        var fd = (int)events.DataAt(i);
                         if (fd < 0 || fd >= _slots.Length || !_slots[fd].Active) continue;
-                        Finish(fd, LinuxSockets.ToSocketError(LinuxSockets.PendingError(fd)), timedOut: false);
+                        Finish(fd, Errno.ToSocketError(SocketCalls.PendingError(fd)), timedOut: false);
                     }
 
                     var now = Stopwatch.GetTimestamp();
@@ -177,8 +180,8 @@ internal sealed class EpollConnectScan
             finally
             {
                 foreach (var fd in _active.ToArray()) CloseFd(fd);
-                foreach (var fd in _spare4.Concat(_spare6)) LinuxSockets.Close(fd);
-                LinuxSockets.Close(_epfd);
+                foreach (var fd in _spare4.Concat(_spare6)) Descriptor.Close(fd);
+                Descriptor.Close(_epfd);
             }
         }
 
@@ -192,10 +195,10 @@ internal sealed class EpollConnectScan
             // reusing it saves a socket() and a close() per closed port.
             var spare = address.AddressFamily == AddressFamily.InterNetwork ? _spare4 : _spare6;
             var reused = spare.Count > 0;
-            var fd = reused ? spare.Pop() : LinuxSockets.SocketStream(address.AddressFamily);
+            var fd = reused ? spare.Pop() : SocketCalls.NonBlockingStream(address.AddressFamily);
             if (fd < 0)
             {
-                var error = LinuxSockets.ToSocketError(LinuxSockets.Errno);
+                var error = Errno.ToSocketError(-fd);
                 trace?.Call($"socket({BsdNames.Family(address.AddressFamily)}, SOCK_STREAM|SOCK_NONBLOCK, IPPROTO_TCP) = -1 {BsdNames.Errno(error)}");
                 _again.Enqueue((job, attempt));
                 if (_active.Count == 0)
@@ -216,29 +219,27 @@ internal sealed class EpollConnectScan
             slot.ActiveIndex = _active.Count;
             _active.Add(fd);
             scan.NoteInFlight(1);
-            var len = LinuxSockets.WriteSockaddr(address, port, _sockaddr);
-            var rc = LinuxSockets.Connect(fd, _sockaddr.AsSpan(0, len));
-            var err = rc == 0 ? 0 : LinuxSockets.Errno;
-            if (reused && err == LinuxSockets.ECONNABORTED)
+            var len = Sockaddr.Write(address, port, _sockaddr);
+            var err = -SocketCalls.Connect(fd, _sockaddr.AsSpan(0, len));
+            if (reused && err == Errno.ECONNABORTED)
             {
                 // The first connect on a refused socket only clears its old state (ECONNABORTED); the second one goes out.
-                rc = LinuxSockets.Connect(fd, _sockaddr.AsSpan(0, len));
-                err = rc == 0 ? 0 : LinuxSockets.Errno;
+                err = -SocketCalls.Connect(fd, _sockaddr.AsSpan(0, len));
             }
-            if (err == LinuxSockets.EINPROGRESS)
+            if (err == Errno.EINPROGRESS)
             {
                 // On the machine's own addresses the answer is usually in before connect returns (the SYN and the
                 // RST are handled in the same call): ask for it first, and wait in epoll only when it is not there.
-                if (scan._local[target] && LinuxSockets.PendingError(fd) is var early && early != 0)
+                if (scan._local[target] && SocketCalls.PendingError(fd) is var early && early != 0)
                 {
-                    Finish(fd, LinuxSockets.ToSocketError(early), timedOut: false, reusable: early == LinuxSockets.ECONNREFUSED);
+                    Finish(fd, Errno.ToSocketError(early), timedOut: false, reusable: early == Errno.ECONNREFUSED);
                     return true;
                 }
-                if (LinuxSockets.AddForWrite(_epfd, fd) != 0)
-                    Finish(fd, LinuxSockets.ToSocketError(LinuxSockets.Errno), timedOut: false);
+                if (Epoll.Control(_epfd, Epoll.CtlAdd, fd, Epoll.Out, (ulong)fd) is var added and < 0)
+                    Finish(fd, Errno.ToSocketError(-added), timedOut: false);
                 return true;
             }
-            Finish(fd, LinuxSockets.ToSocketError(err), timedOut: false, reusable: err == LinuxSockets.ECONNREFUSED);
+            Finish(fd, Errno.ToSocketError(err), timedOut: false, reusable: err == Errno.ECONNREFUSED);
             return true;
         }
 
@@ -259,7 +260,7 @@ internal sealed class EpollConnectScan
             if (verdict == VerdictBook.Open && ConnectedToItself(fd, target, port))
             {
                 // The kernel chose the target port as our source port and the socket met itself: ask again from another port.
-                LinuxSockets.SetAbortiveClose(fd);
+                SocketCalls.SetAbortiveClose(fd);
                 CloseFd(fd);
                 _again.Enqueue((job, attempt));
                 return;
@@ -292,14 +293,14 @@ internal sealed class EpollConnectScan
             if (verdict == VerdictBook.Open && scan._options.GrabBanners)
             {
                 // Hand the descriptor to a .NET socket, which reads the banner on the runtime's own event loop.
-                LinuxSockets.Remove(_epfd, fd);
+                Epoll.Control(_epfd, Epoll.CtlDel, fd, 0, 0);
                 var socket = new Socket(new SafeSocketHandle(fd, ownsHandle: true));
                 lock (scan._bannerReads)
                     scan._bannerReads.Add(BannerReader.ReadAsync(socket, fd, scan._options, scan._trace, b => scan._book.SetBanner(job, b)));
                 return;
             }
             // nmap closes a connect scan's open connections with an RST (linger 0): no FIN exchange, no TIME_WAIT.
-            if (verdict == VerdictBook.Open) LinuxSockets.SetAbortiveClose(fd);
+            if (verdict == VerdictBook.Open) SocketCalls.SetAbortiveClose(fd);
             if (reusable && !scan._options.GrabBanners && scan._trace is null)
             {
                 Deactivate(fd);
@@ -313,9 +314,12 @@ internal sealed class EpollConnectScan
         {
             var address = scan._targets[target].Address;
             if (!scan._local[target]) return false;
-            Span<byte> remote = stackalloc byte[32];
-            var len = LinuxSockets.WriteSockaddr(address, port, remote);
-            return LinuxSockets.IsConnectedToItself(fd, remote[..len]);
+            // The kernel picked the destination port as the source port and the socket connected to itself (TCP
+            // simultaneous open): its own address is the one it connected to, which says nothing about a listener.
+            Span<byte> remote = stackalloc byte[Sockaddr.MaxLength];
+            Span<byte> local = stackalloc byte[32];
+            var len = Sockaddr.Write(address, port, remote);
+            return SocketCalls.LocalAddress(fd, local) == len && local[..len].SequenceEqual(remote[..len]);
         }
 
         private void Deactivate(int fd)
@@ -334,7 +338,7 @@ internal sealed class EpollConnectScan
         private void CloseFd(int fd)
         {
             Deactivate(fd);
-            LinuxSockets.Close(fd);
+            Descriptor.Close(fd);
             scan._trace?.Call($"close({fd})");
         }
     }

@@ -1,3 +1,5 @@
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
 using System.Globalization;
 using Sock.Core.Errors;
 
@@ -53,11 +55,12 @@ public static class PortScanner
     /// (<see cref="ScanEngine.Portable"/>) the System.Net.Sockets one (SocketAsyncEventArgs). Both give the same
     /// verdicts; the tests hold both to nmap's.
     /// </summary>
+    [SupportedOSPlatformGuard("linux")]
     internal static bool UsesEpoll(ScanOptions options) => options.Engine switch
     {
         ScanEngine.Portable => false,
-        ScanEngine.Epoll => LinuxSockets.Supported,
-        _ => LinuxSockets.Supported,
+        ScanEngine.Epoll => Epoll.Supported,
+        _ => Epoll.Supported,
     };
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using Sock.Core.Errors;
 
 namespace Sock.Core.Services;
 
@@ -33,6 +34,40 @@ public sealed class ServiceRegistry
     public static string DefaultSystemPath() => OperatingSystem.IsWindows()
         ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.System), "drivers", "etc", "services")
         : "/etc/services";
+
+    /// <summary>
+    /// Every entry <paramref name="queries"/> ask for, each port and protocol once, in the order asked: a port that no
+    /// source names is still listed (unnamed, with its range); a name that no source knows is a
+    /// <see cref="SockErrorKind.NotFound"/> error naming where sock looked.
+    /// </summary>
+    public IReadOnlyList<ServiceEntry> Find(IEnumerable<ServiceQuery> queries, ServiceSource sources = ServiceSource.Both)
+    {
+        ArgumentNullException.ThrowIfNull(queries);
+        var entries = new List<ServiceEntry>();
+        var seen = new HashSet<(int, string)>();
+        foreach (var q in queries)
+        {
+            var found = Lookup(q, sources);
+            if (found.Count == 0 && q.Name is not null)
+                throw new SockException(SockErrorKind.NotFound, "services", null, $"no service is named '{q.Name}'{(q.Protocol is null ? "" : "/" + q.Protocol)} in {Describe(sources)}");
+            foreach (var e in found)
+                if (seen.Add((e.Port, e.Protocol))) entries.Add(e);
+            if (found.Count == 0 && q.Name is null && q.FirstPort == q.LastPort)
+            {
+                // An unnamed port is still a port: say its range.
+                var proto = q.Protocol ?? "tcp";
+                if (seen.Add((q.FirstPort, proto))) entries.Add(new ServiceEntry(q.FirstPort, proto, null, [], null, null));
+            }
+        }
+        return entries;
+    }
+
+    private string Describe(ServiceSource sources) => sources switch
+    {
+        ServiceSource.System => SystemPath ?? "the system's services file (there is none)",
+        ServiceSource.Iana => "IANA's registry",
+        _ => SystemPath is null ? "IANA's registry (no system services file here)" : $"{SystemPath} or IANA's registry",
+    };
 
     /// <summary>The entries that answer <paramref name="query"/>, by port then protocol.</summary>
     public IReadOnlyList<ServiceEntry> Lookup(ServiceQuery query, ServiceSource sources = ServiceSource.Both)

@@ -1,4 +1,5 @@
 using System.Net;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Serving;
 
@@ -8,7 +9,7 @@ namespace Sock.Core.Serving;
 /// <see cref="Use"/>(next =&gt; connection =&gt; …). A listener takes an ordered list (<see cref="SocketServer.ListenStream"/>):
 /// at accept each layer's <see cref="Admit"/> is asked in order, before the connection is set up or a byte read; then the
 /// first layer runs first on the connection and calls the next, the last calls the handler. A layer that changes the
-/// bytes (TLS) reads and writes the <see cref="ServerConnection.Transport"/> it finds and puts its own pipes there for
+/// bytes (TLS) reads and writes the <see cref="Connection.Transport"/> it finds and puts its own pipes there for
 /// those after it.
 /// </summary>
 public abstract class ConnectionLayer
@@ -43,9 +44,10 @@ public abstract class ConnectionLayer
     /// </summary>
     internal static ConnectionHandler Compose(ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers, IServerObserver? observer)
     {
-        if (layers.Count == 0) return handler;
-        for (var i = layers.Count - 1; i >= 0; i--) handler = layers[i].Wrap(handler);
         var inner = handler;
+        for (var i = layers.Count - 1; i >= 0; i--) inner = layers[i].Wrap(inner);
+        // Layers that only admit leave the handler as it was: a raw handler (ReceiveHandler.Stream) stays raw.
+        if (ReferenceEquals(inner, handler)) return handler;
         return async connection =>
         {
             try

@@ -1,8 +1,9 @@
 using System.IO.Pipelines;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Serving;
 
-/// <summary>A reader and a writer taken as one connection's pair of pipes (<see cref="ServerConnection.Transport"/>).</summary>
+/// <summary>A reader and a writer taken as one connection's pair of pipes (<see cref="Connection.Transport"/>).</summary>
 public sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
 {
     /// <summary>What the peer sent.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
-using Sock.Core.Sockets;
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Serving;
 
@@ -17,7 +18,8 @@ internal interface IEpollSocket
 /// many connections on few cores costs more than the work itself (see bench/RESULTS.md, serve). Connections are spread
 /// over the threads round-robin; each stays on its thread.
 /// </summary>
-internal sealed unsafe class EpollReactor : IDisposable
+[SupportedOSPlatform("linux")]
+internal sealed class EpollReactor : IDisposable
 {
     private const int MaxEvents = 256;
     private const ulong WakeKey = ulong.MaxValue;
@@ -31,8 +33,9 @@ internal sealed unsafe class EpollReactor : IDisposable
         for (var i = 0; i < _loops.Length; i++) _loops[i] = new Loop(i, spinTicks);
     }
 
-    /// <summary>True where the reactor can run (Linux x86-64).</summary>
-    public static bool Supported => LinuxSocketCalls.Supported;
+    /// <summary>True where the reactor can run (Linux on x86-64 or arm64).</summary>
+    [SupportedOSPlatformGuard("linux")]
+    public static bool Supported => Epoll.Supported && SocketCalls.Supported;
 
     /// <summary>Watches <paramref name="fd"/> for input and output edges; returns the registration, or null when epoll refuses it.</summary>
     public Registration? Register(nint fd, IEpollSocket socket)
@@ -41,8 +44,7 @@ internal sealed unsafe class EpollReactor : IDisposable
         var key = loop.Add(socket);
         // Output edges are asked for only once a send has found the socket full (WatchOutput): otherwise every ACK
         // that frees send space would wake the loop for nothing.
-        if (LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlAdd, (int)fd,
-                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key) != 0)
+        if (Epoll.Control(loop.EpollFd, Epoll.CtlAdd, (int)fd, Epoll.In | Epoll.RdHup | Epoll.EdgeTriggered, key) != 0)
         {
             loop.Remove(key);
             return null;
@@ -66,8 +68,11 @@ internal sealed unsafe class EpollReactor : IDisposable
         /// that appeared before this call is not lost.
         /// </summary>
         public void WatchOutput(nint fd) =>
-            LinuxSocketCalls.Control(loop.EpollFd, LinuxSocketCalls.EpollCtlMod, (int)fd,
-                LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollEt, key);
+            Epoll.Control(loop.EpollFd, Epoll.CtlMod, (int)fd, Epoll.In | Epoll.Out | Epoll.RdHup | Epoll.EdgeTriggered, key);
+
+        /// <summary>Stops the output edges <see cref="WatchOutput"/> asked for.</summary>
+        public void WatchInputOnly(nint fd) =>
+            Epoll.Control(loop.EpollFd, Epoll.CtlMod, (int)fd, Epoll.In | Epoll.RdHup | Epoll.EdgeTriggered, key);
     }
 
     /// <summary>One thread and its epoll set.</summary>
@@ -81,10 +86,10 @@ internal sealed unsafe class EpollReactor : IDisposable
         public Loop(int index, long spinTicks)
         {
             _spinTicks = spinTicks;
-            EpollFd = LinuxSocketCalls.CreateEpoll();
-            _wakeFd = LinuxSocketCalls.CreateEventFd();
+            EpollFd = Epoll.Create();
+            _wakeFd = EventFd.Create();
             if (EpollFd < 0 || _wakeFd < 0) throw new InvalidOperationException("epoll_create1 or eventfd failed");
-            LinuxSocketCalls.Control(EpollFd, LinuxSocketCalls.EpollCtlAdd, _wakeFd, LinuxSocketCalls.EpollIn, WakeKey);
+            Epoll.Control(EpollFd, Epoll.CtlAdd, _wakeFd, Epoll.In, WakeKey);
             _thread = new Thread(Run) { IsBackground = true, Name = $"sock epoll {index}" };
             _thread.Start();
         }
@@ -141,13 +146,13 @@ internal sealed unsafe class EpollReactor : IDisposable
         public void Stop()
         {
             _stopping = true;
-            LinuxSocketCalls.Signal(_wakeFd);
+            EventFd.Signal(_wakeFd);
             if (Thread.CurrentThread != _thread) _thread.Join();
         }
 
         private void Run()
         {
-            var events = stackalloc LinuxSocketCalls.EpollEvent[MaxEvents];
+            using var events = new EpollEvents(MaxEvents);
             var spinUntil = 0L;
             while (!_stopping)
             {
@@ -155,7 +160,7 @@ internal sealed unsafe class EpollReactor : IDisposable
                 // served without the wake-up latency of a sleeping thread (tens of microseconds on a virtual machine,
                 // where an idle CPU halts) — what the thread pool's spinning workers give .NET's socket engine.
                 var spinning = spinUntil != 0;
-                var n = LinuxSocketCalls.Wait(EpollFd, events, MaxEvents, spinning ? 0 : -1);
+                var n = Epoll.Wait(EpollFd, events, spinning ? 0 : -1);
                 if (n > 0 && _spinTicks > 0) spinUntil = Stopwatch.GetTimestamp() + _spinTicks;
                 else if (spinning)
                 {
@@ -165,17 +170,17 @@ internal sealed unsafe class EpollReactor : IDisposable
                 }
                 for (var i = 0; i < n; i++)
                 {
-                    var key = events[i].Data;
+                    var key = events.DataAt(i);
                     if (key == WakeKey)
                     {
-                        LinuxSocketCalls.Drain(_wakeFd);
+                        EventFd.Drain(_wakeFd);
                         continue;
                     }
-                    Find(key)?.OnEvents(events[i].Events);
+                    Find(key)?.OnEvents(events.EventsAt(i));
                 }
             }
-            LinuxSocketCalls.CloseDescriptor(_wakeFd);
-            LinuxSocketCalls.CloseDescriptor(EpollFd);
+            Descriptor.Close(_wakeFd);
+            Descriptor.Close(EpollFd);
         }
     }
 }

@@ -8,9 +8,9 @@ namespace Sock.Core.Serving;
 /// </summary>
 public readonly struct ReceivedDatagram
 {
-    private readonly DatagramListener _listener;
+    private readonly DatagramReceiveLoop _listener;
 
-    internal ReceivedDatagram(DatagramListener listener, ReadOnlyMemory<byte> payload)
+    internal ReceivedDatagram(DatagramReceiveLoop listener, ReadOnlyMemory<byte> payload)
     {
         _listener = listener;
         Payload = payload;

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
+using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
@@ -35,9 +36,9 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ServerOptions _options;
     private readonly SocketTrace? _trace;
     private readonly IServerObserver? _observer;
-    private readonly List<StreamListener> _streams = [];
-    private readonly List<DatagramListener> _datagrams = [];
-    private readonly ConcurrentDictionary<long, ServerConnection> _connections = new();
+    private readonly List<StreamAcceptLoop> _streams = [];
+    private readonly List<DatagramReceiveLoop> _datagrams = [];
+    private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly ServerMetrics _metrics;
     private readonly Lock _totalsGate = new();
@@ -75,7 +76,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>. With
     /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Each connection passes through
     /// <paramref name="layers"/> in order (admission, TLS…: <see cref="ConnectionLayer"/>) on its way to
-    /// <paramref name="handler"/>. Returns the bound address (the port the stack picked when asked for port 0).
+    /// <paramref name="handler"/>. Returns the bound address (the port the stack picked when asked for port 0). A
+    /// <see cref="ReceiveHandler.Stream"/> given as <paramref name="handler"/> runs on the raw receive path unless a layer
+    /// wraps it (a layer works on the pipes); any other handler over the connection's pipes.
     /// </summary>
     public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false,
         IReadOnlyList<ConnectionLayer>? layers = null)
@@ -111,7 +114,7 @@ public sealed class SocketServer : IAsyncDisposable
         return listener.LocalEndPoint;
     }
 
-    private StreamListener NewStreamListener(string service, TracedSocket socket, ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers) =>
+    private StreamAcceptLoop NewStreamListener(string service, TracedSocket socket, ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers) =>
         new(Interlocked.Increment(ref _nextId), service, socket, ConnectionLayer.Compose(handler, layers, _observer), this) { Layers = layers };
 
     /// <summary>
@@ -125,7 +128,7 @@ public sealed class SocketServer : IAsyncDisposable
         var socket = Open(service, "udp", endpoint, SocketType.Dgram, dualMode);
         try
         {
-            var listener = new DatagramListener(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
+            var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
             lock (_datagrams) _datagrams.Add(listener);
             if (_started) listener.Start();
             return listener.LocalEndPoint;
@@ -210,7 +213,7 @@ public sealed class SocketServer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="ServerConnection.Stopping"/>), wait up to
+    /// Graceful stop: close the listening sockets (done before this returns its task), tell handlers (<see cref="Connection.Stopping"/>), wait up to
     /// <paramref name="drain"/> (default <see cref="ServerOptions.DrainTimeout"/>) for open connections to finish, then
     /// close the rest. Returns how many were closed at the deadline.
     /// </summary>
@@ -234,8 +237,8 @@ public sealed class SocketServer : IAsyncDisposable
 
     private async Task<int> StopCoreAsync(TimeSpan drain)
     {
-        StreamListener[] streams;
-        DatagramListener[] datagrams;
+        StreamAcceptLoop[] streams;
+        DatagramReceiveLoop[] datagrams;
         lock (_streams) streams = [.. _streams];
         lock (_datagrams) datagrams = [.. _datagrams];
         foreach (var l in streams) l.Close();
@@ -255,11 +258,11 @@ public sealed class SocketServer : IAsyncDisposable
             await all.ConfigureAwait(false);
         }
         if (_heartbeat is not null) await _heartbeat.DisposeAsync().ConfigureAwait(false);
-        _reactor?.Dispose();
+        if (OperatingSystem.IsLinux()) _reactor?.Dispose();
         return forced;
     }
 
-    internal void Accepted(StreamListener listener, TracedSocket socket)
+    internal void Accepted(StreamAcceptLoop listener, TracedSocket socket)
     {
         foreach (var layer in listener.Layers)
         {
@@ -287,15 +290,14 @@ public sealed class SocketServer : IAsyncDisposable
         }
         Interlocked.Increment(ref _accepted);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
-        var connection = new ServerConnection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token);
-        if (_reactor is not null && !connection.Attach(_reactor)) socket.Socket.Blocking = true;
+        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token, _reactor);
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
         connection.Completion = Task.Run(() => RunAsync(connection, listener.Handler));
     }
 
-    private async Task RunAsync(ServerConnection connection, ConnectionHandler handler)
+    private async Task RunAsync(Connection connection, ConnectionHandler handler)
     {
         try
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Stun;
@@ -81,7 +82,7 @@ public static class StunServer
         return local;
     }
 
-    private static async ValueTask ServeConnectionAsync(ServerConnection connection, IPEndPoint? local)
+    private static async ValueTask ServeConnectionAsync(Connection connection, IPEndPoint? local)
     {
         var remote = (IPEndPoint)connection.RemoteEndPoint!;
         var header = new byte[StunMessage.HeaderLength];

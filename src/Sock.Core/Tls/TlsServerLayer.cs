@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Security.Authentication;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
@@ -50,7 +51,7 @@ public sealed class TlsServerLayer : ConnectionLayer
     /// Called once a client's session is established, with the connection and its session's description (protocol, cipher
     /// suite, ALPN, the client's certificate): what <c>-v</c> prints.
     /// </summary>
-    public Action<ServerConnection, string>? Established { get; init; }
+    public Action<Connection, string>? Established { get; init; }
 
     /// <inheritdoc/>
     public override string Name => "tls";
@@ -58,7 +59,7 @@ public sealed class TlsServerLayer : ConnectionLayer
     /// <inheritdoc/>
     public override ConnectionHandler Wrap(ConnectionHandler next) => connection => RunAsync(connection, next);
 
-    private async ValueTask RunAsync(ServerConnection connection, ConnectionHandler next)
+    private async ValueTask RunAsync(Connection connection, ConnectionHandler next)
     {
         var socketSide = connection.Transport;
         var ssl = new SslStream(new DuplexPipeStream(socketSide), leaveInnerStreamOpen: true);
@@ -93,7 +94,7 @@ public sealed class TlsServerLayer : ConnectionLayer
         }
     }
 
-    private async Task HandshakeAsync(ServerConnection connection, SslStream ssl)
+    private async Task HandshakeAsync(Connection connection, SslStream ssl)
     {
         var peer = Peer(connection);
         string? why = null;
@@ -138,7 +139,7 @@ public sealed class TlsServerLayer : ConnectionLayer
 
     private static LayerRefusedException Refused(SockException failure, Exception cause) => new("tls", failure.Message, cause);
 
-    private static async Task InboundAsync(ServerConnection connection, SslStream ssl, PipeWriter writer)
+    private static async Task InboundAsync(Connection connection, SslStream ssl, PipeWriter writer)
     {
         var peer = Peer(connection);
         try
@@ -166,7 +167,7 @@ public sealed class TlsServerLayer : ConnectionLayer
         await writer.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static async Task OutboundAsync(ServerConnection connection, SslStream ssl, PipeReader reader)
+    private static async Task OutboundAsync(Connection connection, SslStream ssl, PipeReader reader)
     {
         var peer = Peer(connection);
         byte[]? staging = null;
@@ -209,6 +210,6 @@ public sealed class TlsServerLayer : ConnectionLayer
         await reader.CompleteAsync().ConfigureAwait(false);
     }
 
-    private static string Peer(ServerConnection connection) =>
+    private static string Peer(Connection connection) =>
         connection.RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(connection.RemoteEndPoint);
 }

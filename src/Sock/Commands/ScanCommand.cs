@@ -1,11 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text.Json;
 using Sock.Cli.Rendering;
 using Sock.Core.Errors;
 using Sock.Core.Scanning;
-using Sock.Core.Services;
 
 namespace Sock.Cli.Commands;
 
@@ -122,10 +120,10 @@ internal static class ScanCommand
             {
                 bar?.Close();
             }
-            if (parse.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(report, failures, parse.GetValue(all)), SockJson.Default.ScanJsonReport));
-            else
-                Render(report, parse.GetValue(all), parse.GetValue(banner));
+            IRenderer<ScanOutcome> renderer = parse.GetValue(json)
+                ? new ScanJsonRenderer(Console.Out, parse.GetValue(all))
+                : new ScanTextRenderer(Console.Out, parse.GetValue(all), parse.GetValue(banner));
+            renderer.Render(new ScanOutcome(report, failures));
             foreach (var u in report.Unreachable)
                 Console.Error.WriteLine($"sock: scan {u} failed: unreachable (no route: every probe met a network or host unreachable)");
             return failures.Count > 0 || report.Unreachable.Count > 0 || (hosts.Count == 0) ? ExitCodes.NetworkError : ExitCodes.Success;
@@ -145,92 +143,5 @@ internal static class ScanCommand
         }
         if (spec is null) return TopPorts.Get(protocol);
         return spec.Trim() == "-" ? PortSpec.Parse(PortSpec.All) : PortSpec.Parse(spec, protocol);
-    }
-
-    private static string StateText(PortState s) => s switch
-    {
-        PortState.Open => "open",
-        PortState.Closed => "closed",
-        PortState.Filtered => "filtered",
-        _ => "open|filtered",
-    };
-
-    // As nmap: open ports are always listed; open|filtered (a UDP port that stayed silent, the interesting ones in UDP)
-    // too, unless there are more than 25 of them on the host, when nmap sums them up in its "Not shown" line.
-    private const int MostListedOpenFiltered = 25;
-
-    private static Func<PortResult, bool> ShownOn(IEnumerable<PortResult> host, bool all)
-    {
-        var openFiltered = host.Count(r => r.State == PortState.OpenFiltered);
-        return r => all || r.State == PortState.Open || (r.State == PortState.OpenFiltered && openFiltered <= MostListedOpenFiltered);
-    }
-
-    /// <summary>nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first.</summary>
-    /// <summary>
-    /// nmap's "Not shown" line: the ports left out, by state and then by reason, largest group first. Closed ports the
-    /// scan counted without listing (<paramref name="unlistedClosed"/>) are conn-refused ones.
-    /// </summary>
-    private static string NotShown(IEnumerable<PortResult> hidden, int unlistedClosed, string protocol)
-    {
-        var groups = hidden.GroupBy(r => (r.State, r.Reason)).ToDictionary(g => g.Key, g => g.Count());
-        if (unlistedClosed > 0)
-            groups[(PortState.Closed, "conn-refused")] = groups.GetValueOrDefault((PortState.Closed, "conn-refused")) + unlistedClosed;
-        return "Not shown: " + string.Join(", ", groups
-            .OrderByDescending(g => g.Value).ThenBy(g => g.Key.State).ThenBy(g => g.Key.Reason, StringComparer.Ordinal)
-            .Select(g => string.Create(CultureInfo.InvariantCulture, $"{g.Value:N0} {StateText(g.Key.State)} {protocol} {(g.Value == 1 ? "port" : "ports")} ({g.Key.Reason})")));
-    }
-
-    private static void Render(ScanReport report, bool all, bool banners)
-    {
-        var rich = Terminal.RichStdout;
-        var first = true;
-        var byTarget = report.Results.ToLookup(r => r.Target);
-        foreach (var target in report.Targets)
-        {
-            var group = byTarget[target].ToList();
-            var unlisted = report.UnlistedClosedOf(target);
-            if (group.Count == 0 && unlisted == 0) continue;
-            if (!first) Console.Out.WriteLine();
-            first = false;
-            Console.Out.WriteLine($"Scan report for {target}");
-            var isShown = ShownOn(group, all);
-            var shown = group.Where(isShown).ToList();
-            if (shown.Count > 0)
-            {
-                var headers = banners ? new[] { "PORT", "STATE", "SERVICE", "BANNER" } : ["PORT", "STATE", "SERVICE"];
-                var rows = shown.Select(r =>
-                {
-                    IReadOnlyList<string> row = banners
-                        ? [$"{r.Port}/{r.Protocol}", StateText(r.State), ServiceRegistry.Default.NameOf(r.Port, r.Protocol) ?? "unknown", r.Banner is { } b ? BannerText.Escape(b, 80) : ""]
-                        : [$"{r.Port}/{r.Protocol}", StateText(r.State), ServiceRegistry.Default.NameOf(r.Port, r.Protocol) ?? "unknown"];
-                    return row;
-                });
-                TableWriter.Write(Console.Out, headers, rows, rich);
-            }
-            var hidden = group.Where(r => !isShown(r)).ToList();
-            if (hidden.Count > 0 || unlisted > 0)
-                Console.Out.WriteLine(NotShown(hidden, unlisted, report.Protocol));
-            else if (shown.Count == 0)
-                Console.Out.WriteLine("no ports scanned");
-        }
-        var hosts = report.Targets.Count;
-        if (hosts == 0) return;
-        Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Scanned {hosts:N0} {(hosts == 1 ? "host" : "hosts")}, {report.Verdicts:N0} {report.Protocol} {(report.Verdicts == 1 ? "port" : "ports")} in {report.Elapsed.TotalSeconds:0.00}s ({report.PortsPerSecond:N0} ports/s, {report.Probes:N0} probes, up to {report.PeakInFlight:N0} in flight)"));
-    }
-
-    private static ScanJsonReport ToJson(ScanReport report, IReadOnlyList<TargetFailure> failures, bool all)
-    {
-        var byTarget = report.Results.ToLookup(r => r.Target);
-        var hosts = report.Targets.Where(t => byTarget[t].Any() || report.UnlistedClosedOf(t) > 0).Select(t => (Key: t, Rows: byTarget[t])).Select(g => new ScanJsonHost(
-            g.Key.Input, g.Key.Address.ToString(), g.Key.Name, !report.Unreachable.Contains(g.Key),
-            new ScanJsonCounts(g.Rows.Count(r => r.State == PortState.Open), g.Rows.Count(r => r.State == PortState.Closed) + report.UnlistedClosedOf(g.Key),
-                g.Rows.Count(r => r.State == PortState.Filtered), g.Rows.Count(r => r.State == PortState.OpenFiltered)),
-            [.. g.Rows.Where(ShownOn(g.Rows, all)).Select(r => new ScanJsonPort(r.Port, r.Protocol, StateText(r.State), r.Reason,
-                ServiceRegistry.Default.NameOf(r.Port, r.Protocol), r.Tries, r.Rtt?.TotalMilliseconds,
-                r.Banner is { } b ? BannerText.Escape(b, int.MaxValue) : null))])).ToList();
-        return new ScanJsonReport(report.Protocol, report.Timing, Math.Round(report.Elapsed.TotalSeconds, 4), Math.Round(report.PortsPerSecond),
-            report.Probes, report.ParallelCeiling, report.PeakInFlight, report.Ports.Count, hosts,
-            [.. failures.Select(f => new ScanJsonFailure(f.Input, f.Reason))]);
     }
 }

@@ -1,9 +1,5 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using Sock.Cli.Rendering;
-using Sock.Core.Endpoints;
-using Sock.Core.Errors;
 using Sock.Core.Services;
 
 namespace Sock.Cli.Commands;
@@ -46,55 +42,11 @@ internal static class ServicesCommand
             var parsed = (parse.GetValue(queries) ?? []).Select(ServiceQuery.Parse).ToList();
             if (parsed.Count == 0) parsed.Add(ServiceQuery.All);
             var sources = parse.GetValue(source) switch { "system" => ServiceSource.System, "iana" => ServiceSource.Iana, _ => ServiceSource.Both };
-            var registry = ServiceRegistry.Default;
-            var entries = new List<ServiceEntry>();
-            var seen = new HashSet<(int, string)>();
-            foreach (var q in parsed)
-            {
-                var found = registry.Lookup(q, sources);
-                if (found.Count == 0 && q.Name is not null)
-                    throw new SockException(SockErrorKind.NotFound, "services", null, $"no service is named '{q.Name}'{(q.Protocol is null ? "" : "/" + q.Protocol)} in {Describe(sources, registry)}");
-                foreach (var e in found)
-                    if (seen.Add((e.Port, e.Protocol))) entries.Add(e);
-                if (found.Count == 0 && q.Name is null && q.FirstPort == q.LastPort)
-                {
-                    // An unnamed port is still a port: say its range.
-                    var proto = q.Protocol ?? "tcp";
-                    if (seen.Add((q.FirstPort, proto))) entries.Add(new ServiceEntry(q.FirstPort, proto, null, [], null, null));
-                }
-            }
-            if (parse.GetValue(json))
-            {
-                Console.Out.WriteLine(JsonSerializer.Serialize(entries, SockJson.Default.ListServiceEntry));
-                return ExitCodes.Success;
-            }
-            var rows = entries.Select(e => (IReadOnlyList<string>)
-            [
-                e.Name.Length > 0 ? e.Name : e.IsReserved ? "(reserved)" : "(unassigned)",
-                string.Create(CultureInfo.InvariantCulture, $"{e.Port}/{e.Protocol}"),
-                Ports.Describe(e.Class),
-                e.Name.Length > 0 || e.IsReserved ? e.Sources : "-",
-                Other(e),
-            ]);
-            TableWriter.Write(Console.Out, ["SERVICE", "PORT", "RANGE", "SOURCE", "IANA NAME AND DESCRIPTION"], rows, Terminal.RichStdout);
+            var entries = ServiceRegistry.Default.Find(parsed, sources);
+            IRenderer<IReadOnlyList<ServiceEntry>> renderer = parse.GetValue(json) ? new ServicesJsonRenderer(Console.Out) : new ServicesTextRenderer(Console.Out);
+            renderer.Render(entries);
             return ExitCodes.Success;
         });
         return command;
     }
-
-    private static string Other(ServiceEntry e)
-    {
-        var aliases = e.SystemAliases.Count > 0 ? $"aliases: {string.Join(' ', e.SystemAliases)}" : null;
-        var iana = e.IanaName is null ? (e.IsReserved ? "Reserved" : null)
-            : e.Description is null ? e.IanaName
-            : $"{e.IanaName}: {e.Description}";
-        return string.Join("; ", new[] { iana, aliases }.Where(s => s is not null));
-    }
-
-    private static string Describe(ServiceSource sources, ServiceRegistry registry) => sources switch
-    {
-        ServiceSource.System => registry.SystemPath ?? "the system's services file (there is none)",
-        ServiceSource.Iana => "IANA's registry",
-        _ => registry.SystemPath is null ? "IANA's registry (no system services file here)" : $"{registry.SystemPath} or IANA's registry",
-    };
 }

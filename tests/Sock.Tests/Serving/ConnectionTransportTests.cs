@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text;
+using Sock.Core.Connections;
 using Sock.Core.Inetd;
 using Sock.Core.Serving;
 using Sock.Tests.Support;
@@ -8,7 +9,7 @@ using Sock.Tests.Support;
 namespace Sock.Tests.Serving;
 
 /// <summary>
-/// A layer replaces the pipes a handler sees (<see cref="ServerConnection.Transport"/>, Kestrel's shape): the handler
+/// A layer replaces the pipes a handler sees (<see cref="Connection.Transport"/>, Kestrel's shape): the handler
 /// reads and writes the layer's pair, and the layer alone talks to the socket's.
 /// </summary>
 public class ConnectionTransportTests

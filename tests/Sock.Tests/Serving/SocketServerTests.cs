@@ -72,7 +72,7 @@ public class SocketServerTests
     [InlineData(Transports.Tcp4 + Engines.DotnetSuffix, false)]
     public async Task handlers_run_on_the_engines_own_epoll_threads_unless_told_otherwise(string transport, bool epoll)
     {
-        epoll &= OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+        epoll &= OperatingSystem.IsLinux() && System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64;
         var (server, ep) = await StartAsync(transport, async c =>
         {
             while (true)

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
 using Sock.Tests.Support;
@@ -45,7 +45,7 @@ public class UnixDatagramTests
         var rejections = new Rejections();
         await using var host = ServingHost.Datagram(Transports.UnixDatagram, SmallServices.Create("echo").Datagram, observer: rejections);
         // A bound client that sends with sendto and never reads. (Not connect()ed: a connected peer is exempt from the
-        // queue limit, and one that never reads fills the server's send buffer — see DatagramListener.SendToUnixPeer.)
+        // queue limit, and one that never reads fills the server's send buffer — see DatagramReceiveLoop.SendToUnixPeer.)
         using var hog = new Socket(AddressFamily.Unix, SocketType.Dgram, ProtocolType.Unspecified);
         hog.Bind(new UnixDomainSocketEndPoint(Path.Combine(Path.GetDirectoryName(host.EndPoint.ToString())!, "hog.sock")));
         // Far more than a Unix datagram queue holds (net.unix.max_dgram_qlen datagrams, within its receive buffer).

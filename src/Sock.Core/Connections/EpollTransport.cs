@@ -1,46 +1,67 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
-using Sock.Core.Sockets;
+using System.Runtime.Versioning;
+using Sock.Core.Serving;
+using Sock.Core.Platform.Linux;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
-/// The receive and send loops over the server's own epoll threads (<see cref="EpollReactor"/>, Linux): the same pipes
-/// and the same rules as the loops over .NET's socket engine, with the system calls made straight on the descriptor when
-/// an edge says they can succeed, and the handler run on the epoll thread that saw the edge.
+/// A connection over the server's own epoll threads (<see cref="EpollReactor"/>, Linux): the same pipes and the same
+/// rules as over .NET's socket engine, with the system calls made straight on the descriptor when an edge says they can
+/// succeed, and the handler run on the epoll thread that saw the edge. The raw path (EpollTransport.Raw.cs) runs a
+/// <see cref="ReceiveHandler"/> right in the edge, as a C epoll server runs its callback.
 /// </summary>
-public sealed partial class ServerConnection : IEpollSocket
+[SupportedOSPlatform("linux")]
+internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocket
 {
     private const int MaxGather = 16;
+    private readonly Connection _connection;
+    private readonly Socket _socket;
     private readonly Readiness _writable = new();
     private EpollReactor.Registration? _registration;
     private volatile bool _loopsStopping;
     private volatile bool _inputEnding;
     private long _sentFromOutput;
-    private bool _watchingOutput; // the send loop's own
+    private bool _watchingOutput; // the send loop's own (the raw pump's, on the raw path)
 
-    /// <summary>Puts the connection on <paramref name="reactor"/>; false when epoll refuses it (it then runs on .NET's engine).</summary>
-    internal bool Attach(EpollReactor reactor)
+    private EpollTransport(Connection connection)
     {
-        _raw.Blocking = false;
-        _registration = reactor.Register(_raw.SafeHandle.DangerousGetHandle(), this);
-        return _registration is not null;
+        _connection = connection;
+        _socket = connection.Socket;
+    }
+
+    /// <summary>Puts <paramref name="connection"/> on <paramref name="reactor"/>; null when epoll refuses it (it then runs on .NET's engine).</summary>
+    public static EpollTransport? TryAttach(Connection connection, EpollReactor reactor)
+    {
+        var transport = new EpollTransport(connection);
+        connection.Socket.Blocking = false;
+        transport._registration = reactor.Register(connection.Socket.SafeHandle.DangerousGetHandle(), transport);
+        if (transport._registration is not null) return transport;
+        connection.Socket.Blocking = true;
+        return null;
     }
 
     void IEpollSocket.OnEvents(uint events)
     {
         // An error or hang-up wakes both sides: each finds out with its next call.
-        if ((events & (LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if ((events & (Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
             _inputEnding = true;
-        if ((events & (LinuxSocketCalls.EpollIn | LinuxSocketCalls.EpollRdHup | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+        if (_receiver is not null)
+        {
+            // The raw path has one pump for both directions: any edge may let it go on.
             OnInputEdge();
-        if ((events & (LinuxSocketCalls.EpollOut | LinuxSocketCalls.EpollErr | LinuxSocketCalls.EpollHup)) != 0)
+            return;
+        }
+        if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
+            OnInputEdge();
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0)
             _writable.Set();
     }
 
     /// <summary>Ends both epoll loops at their next wait, whatever the socket does (the descriptor is about to close).</summary>
-    private void StopEpollLoops()
+    public void Stop()
     {
         if (_registration is null) return;
         _loopsStopping = true;
@@ -48,6 +69,10 @@ public sealed partial class ServerConnection : IEpollSocket
         OnInputEdge();
         _writable.Set();
     }
+
+    public Task StartReceiving() => StartEpollReceive();
+
+    public Task StartSending() => EpollSendLoopAsync();
 
     // The receive side is driven by the edges themselves, not by a loop awaiting them: the epoll thread that sees an input
     // edge receives and flushes right there (the handler runs inline within the flush), and only a flush that has to wait
@@ -74,13 +99,15 @@ public sealed partial class ServerConnection : IEpollSocket
     private void OnInputEdge()
     {
         Interlocked.Exchange(ref _inputEdge, 1);
-        if (Interlocked.CompareExchange(ref _receiveState, ReceiveBusy, ReceiveIdle) == ReceiveIdle) Pump();
+        if (Interlocked.CompareExchange(ref _receiveState, ReceiveBusy, ReceiveIdle) != ReceiveIdle) return;
+        if (_receiver is not null) RawPump();
+        else Pump();
     }
 
     /// <summary>Receives and flushes until the socket is empty, the input ends, or a flush has to wait. Called only by the thread that set the state to busy.</summary>
     private void Pump()
     {
-        var writer = _input.Writer;
+        var writer = _connection.InputPipe.Writer;
         try
         {
             do
@@ -89,27 +116,27 @@ public sealed partial class ServerConnection : IEpollSocket
                 if (_loopsStopping) goto done;
                 while (true)
                 {
-                    var memory = writer.GetMemory(_options.BlockSize / 2);
+                    var memory = writer.GetMemory(_connection.Options.BlockSize / 2);
                     var n = ReceiveOnce(memory.Span);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         writer.Advance(0);
                         break;
                     }
                     if (n < 0)
                     {
-                        Note(n);
+                        _connection.Note(Errno.ToSocketError(-n));
                         goto done;
                     }
                     if (n == 0)
                     {
-                        if (_trace is not null) TraceReceive(0);
-                        SetReason("closed by peer");
+                        if (_connection.Trace is not null) _connection.TraceReceive(0);
+                        _connection.SetReason("closed by peer");
                         goto done;
                     }
                     writer.Advance(n);
-                    _traffic.Received(n);
-                    if (_trace is not null) TraceReceive(n);
+                    _connection.Traffic.Received(n);
+                    if (_connection.Trace is not null) _connection.TraceReceive(n);
                     var flush = writer.FlushAsync();
                     if (!flush.IsCompleted)
                     {
@@ -133,8 +160,7 @@ public sealed partial class ServerConnection : IEpollSocket
         }
         catch (Exception ex)
         {
-            SetReason($"receive failed: {ex.Message}");
-            _failed = 1;
+            _connection.Fail($"receive failed: {ex.Message}");
         }
     done:
         FinishReceive();
@@ -183,13 +209,13 @@ public sealed partial class ServerConnection : IEpollSocket
     private void FinishReceive()
     {
         Volatile.Write(ref _receiveState, ReceiveDone);
-        _input.Writer.Complete();
+        _connection.InputPipe.Writer.Complete();
         _received!.TrySetResult();
     }
 
     private async Task EpollSendLoopAsync()
     {
-        var reader = _output.Reader;
+        var reader = _connection.OutputPipe.Reader;
         try
         {
             while (true)
@@ -202,7 +228,7 @@ public sealed partial class ServerConnection : IEpollSocket
                 {
                     if (_loopsStopping) goto done;
                     var n = SendOnce(buffer);
-                    if (n == -LinuxSocketCalls.EAGAIN)
+                    if (n == -Errno.EAGAIN)
                     {
                         // The peer's window is full: wait for the edge that says it has room (backpressure).
                         if (!_watchingOutput)
@@ -214,8 +240,8 @@ public sealed partial class ServerConnection : IEpollSocket
                         continue;
                     }
                     if (n < 0) throw new SocketCallException(n);
-                    _traffic.Sent(n);
-                    if (_trace is not null) TraceSend(n);
+                    _connection.Traffic.Sent(n);
+                    if (_connection.Trace is not null) _connection.TraceSend(n);
                     Volatile.Write(ref _sentFromOutput, _sentFromOutput + n);
                     buffer = buffer.Slice(n);
                 }
@@ -226,7 +252,7 @@ public sealed partial class ServerConnection : IEpollSocket
         }
         catch (SocketCallException ex)
         {
-            PeerGone(ex.Error);
+            _connection.PeerGone(Errno.ToSocketError(-ex.Error));
         }
         catch (ObjectDisposedException)
         {
@@ -234,19 +260,14 @@ public sealed partial class ServerConnection : IEpollSocket
         await reader.CompleteAsync();
     }
 
-    /// <summary>
-    /// Sends <paramref name="data"/> and flushes. When everything written to <see cref="Output"/> before has been sent,
-    /// the bytes go to the socket straight from <paramref name="data"/>'s buffers — an echo sends from the very blocks
-    /// it received into, with no copy, as a C server sends from its read buffer. Otherwise, and for whatever the socket
-    /// does not take at once, they are copied into <see cref="Output"/> and flushed, with its backpressure. Once this
-    /// returns, <paramref name="data"/> is no longer needed. <c>IsCompleted</c>: the peer is gone.
-    /// </summary>
+    /// <summary>Sends from <paramref name="data"/>'s own buffers when the output pipe has nothing unsent; through the pipe otherwise.</summary>
     public ValueTask<FlushResult> SendAsync(ReadOnlySequence<byte> data)
     {
         // Nothing of Output's is unsent (the handler is Output's only writer, so no more can appear meanwhile) and the
         // send loop has nothing to send: this thread may use the socket.
-        if (_registration is not null && !_loopsStopping && OnSocketPipes && _outputWriter.UnflushedBytes == 0
-            && _outputWriter.Written == Volatile.Read(ref _sentFromOutput))
+        var socketOutput = _connection.OutputWriter;
+        if (!_loopsStopping && _connection.OnSocketPipes && socketOutput.UnflushedBytes == 0
+            && socketOutput.Written == Volatile.Read(ref _sentFromOutput))
         {
             while (!data.IsEmpty)
             {
@@ -259,35 +280,27 @@ public sealed partial class ServerConnection : IEpollSocket
                 {
                     return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
                 }
-                if (n == -LinuxSocketCalls.EAGAIN) break;
+                if (n == -Errno.EAGAIN) break;
                 if (n < 0)
                 {
-                    PeerGone(n);
+                    _connection.PeerGone(Errno.ToSocketError(-n));
                     return new ValueTask<FlushResult>(new FlushResult(isCanceled: false, isCompleted: true));
                 }
-                _traffic.Sent(n);
-                if (_trace is not null) TraceSend(n);
+                _connection.Traffic.Sent(n);
+                if (_connection.Trace is not null) _connection.TraceSend(n);
                 data = data.Slice(n);
             }
             if (data.IsEmpty) return default;
         }
         // A layer's pipes in place (TLS): the bytes are the layer's to transform, so they go through its Output.
-        var output = Output;
+        var output = _connection.Output;
         foreach (var segment in data) output.Write(segment.Span);
         return output.FlushAsync();
     }
 
-    /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>
-    private void PeerGone(int negativeErrno)
-    {
-        Note(negativeErrno);
-        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
-        try { _raw.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
-    }
-
     private void WatchOutput()
     {
-        var handle = _raw.SafeHandle;
+        var handle = _socket.SafeHandle;
         var added = false;
         try
         {
@@ -304,12 +317,12 @@ public sealed partial class ServerConnection : IEpollSocket
 
     private int ReceiveOnce(Span<byte> buffer)
     {
-        var handle = _raw.SafeHandle;
+        var handle = _socket.SafeHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
-            return LinuxSocketCalls.Receive(handle.DangerousGetHandle(), buffer);
+            return SocketCalls.Receive(handle.DangerousGetHandle(), buffer);
         }
         finally
         {
@@ -319,13 +332,13 @@ public sealed partial class ServerConnection : IEpollSocket
 
     private int SendOnce(in ReadOnlySequence<byte> data)
     {
-        var handle = _raw.SafeHandle;
+        var handle = _socket.SafeHandle;
         var added = false;
         try
         {
             handle.DangerousAddRef(ref added);
             var fd = handle.DangerousGetHandle();
-            return data.IsSingleSegment ? LinuxSocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
+            return data.IsSingleSegment ? SocketCalls.Send(fd, data.FirstSpan) : SendGather(fd, data);
         }
         finally
         {
@@ -337,7 +350,7 @@ public sealed partial class ServerConnection : IEpollSocket
 
     private static unsafe int SendGather(nint fd, ReadOnlySequence<byte> buffer)
     {
-        var vectors = stackalloc LinuxSocketCalls.IoVector[MaxGather];
+        var vectors = stackalloc SocketCalls.IoVector[MaxGather];
         var handles = GatherHandles ??= new MemoryHandle[MaxGather];
         var count = 0;
         try
@@ -347,28 +360,16 @@ public sealed partial class ServerConnection : IEpollSocket
                 if (count == MaxGather) break;
                 if (segment.IsEmpty) continue;
                 handles[count] = segment.Pin();
-                vectors[count] = new LinuxSocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
+                vectors[count] = new SocketCalls.IoVector { Base = (byte*)handles[count].Pointer, Length = (nuint)segment.Length };
                 count++;
             }
-            return LinuxSocketCalls.SendGather(fd, vectors, count);
+            return SocketCalls.SendGather(fd, vectors, count);
         }
         finally
         {
             for (var i = 0; i < count; i++) handles[i].Dispose();
         }
     }
-
-    private void Note(int negativeErrno) => Note(new SocketException((int)(-negativeErrno switch
-    {
-        32 => SocketError.Shutdown, // EPIPE: the peer closed, as .NET maps it
-        104 => SocketError.ConnectionReset,
-        103 => SocketError.ConnectionAborted,
-        107 => SocketError.NotConnected,
-        110 => SocketError.TimedOut,
-        113 => SocketError.HostUnreachable,
-        9 => SocketError.OperationAborted, // EBADF: our own close
-        _ => SocketError.SocketError,
-    })));
 
     /// <summary>A failed call on the descriptor, as minus errno.</summary>
     private sealed class SocketCallException(int error) : Exception

@@ -1,10 +1,10 @@
 using System.IO.Pipelines;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// A connection's output writer that counts what the handler commits, so the connection can tell when everything
-/// written has been sent and a send may bypass the pipe (<see cref="ServerConnection.SendAsync"/>).
+/// written has been sent and a send may bypass the pipe (<see cref="Connection.SendAsync"/>).
 /// </summary>
 internal sealed class CountingPipeWriter(PipeWriter inner) : PipeWriter
 {

@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Runtime.CompilerServices;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -12,7 +12,7 @@ namespace Sock.Core.Serving;
 /// A datagram socket (UDP or Unix datagram) and its receive loop: one pinned buffer and one socket address reused for
 /// every datagram, so the echo path allocates nothing per datagram.
 /// </summary>
-internal sealed class DatagramListener
+internal sealed class DatagramReceiveLoop
 {
     /// <summary>The largest UDP payload over IPv4: 65,535 minus the IP and UDP headers.</summary>
     public const int MaxUdpPayload = 65507;
@@ -37,7 +37,7 @@ internal sealed class DatagramListener
     private int _repliesOut;
     private int _bytesOut;
 
-    public DatagramListener(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
+    public DatagramReceiveLoop(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
     {
         Id = id;
         Name = name;

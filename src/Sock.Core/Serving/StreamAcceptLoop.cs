@@ -1,5 +1,5 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
@@ -7,14 +7,14 @@ using Sock.Core.Sockets;
 namespace Sock.Core.Serving;
 
 /// <summary>A listening stream socket (TCP or Unix) and its accept loop, which hands each connection to the server.</summary>
-internal sealed class StreamListener
+internal sealed class StreamAcceptLoop
 {
     private readonly TracedSocket _socket;
     private readonly SocketServer _server;
     private readonly TrafficCounters _traffic = new(); // never counts: a listener moves no bytes, but has an opening time
     private readonly string _local;
 
-    public StreamListener(long id, string name, TracedSocket socket, ConnectionHandler handler, SocketServer server)
+    public StreamAcceptLoop(long id, string name, TracedSocket socket, ConnectionHandler handler, SocketServer server)
     {
         Id = id;
         Name = name;
