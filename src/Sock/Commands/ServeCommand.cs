@@ -127,8 +127,10 @@ internal static class ServeCommand
 
             await using var server = InetdServer.Bind(inetd, options, TraceWriter.FromOptions(parse), log);
             using var usr1 = RegisterStatusSignal(() => log.Status(server.Sockets));
-            using var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
+            var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
             var forced = await server.RunAsync(stop.Token);
+            // No status after "stopped", which is the last event: the timer is gone (and a tick in flight done) before it.
+            if (timer is not null) await timer.DisposeAsync();
             // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
             if (isJson)
             {
