@@ -34,6 +34,7 @@ public sealed class Connection : IAsyncDisposable
     private IDuplexPipe? _pipes;
     private string? _closeReason;
     private volatile int _state; // 0 established, 1 closing, 2 closed
+    private volatile bool _resetOnClose;
     private int _failed;
     private int _finSent;
 
@@ -115,6 +116,13 @@ public sealed class Connection : IAsyncDisposable
         try { Socket.Shutdown(SocketShutdown.Both); } catch (SocketException) { } catch (ObjectDisposedException) { }
         _engine.Stop();
         _socket.Dispose();
+    }
+
+    /// <summary>Makes the close a reset (SO_LINGER 0, no FIN first): a refused peer that has already sent must not read the close as an answer.</summary>
+    internal void ResetOnClose()
+    {
+        _resetOnClose = true;
+        _socket.ResetOnClose();
     }
 
     /// <summary>Records that the handler closes the connection for <paramref name="reason"/>, without forcing it (what was written is still sent).</summary>
@@ -229,7 +237,7 @@ public sealed class Connection : IAsyncDisposable
                 // A handler that completes its output before it returns has said all it will (a client waiting for the
                 // reply to its request, say): the FIN goes now, so a peer that reads to the end of the stream can answer.
                 var running = handling.AsTask();
-                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested)
+                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested && !_resetOnClose)
                     SendFin();
                 await running.ConfigureAwait(false);
             }
@@ -248,7 +256,8 @@ public sealed class Connection : IAsyncDisposable
         await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        if (!_closed.IsCancellationRequested)
+        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
+        if (!_closed.IsCancellationRequested && !_resetOnClose)
             SendFin();
         _engine.Stop();
         _socket.Dispose();

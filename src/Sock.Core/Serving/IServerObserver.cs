@@ -17,6 +17,13 @@ public interface IServerObserver
     /// </summary>
     void Rejected(string service, EndPoint? remote, string reason) { }
 
+    /// <summary>
+    /// A layer would not carry a connection it was given and closed it (<see cref="LayerRefusedException"/>): a TLS
+    /// handshake that failed, say. <paramref name="record"/> is the connection's; <paramref name="reason"/> says why,
+    /// naming the peer ("TLS handshake with 127.0.0.1:40000 failed: …").
+    /// </summary>
+    void LayerRefused(SocketRecord record, string layer, string reason) { }
+
     /// <summary>A handler or socket failed in a way that is not the peer's doing.</summary>
     void Failed(string service, Exception error) { }
 

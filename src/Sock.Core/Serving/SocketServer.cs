@@ -74,16 +74,19 @@ public sealed class SocketServer : IAsyncDisposable
 
     /// <summary>
     /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>. With
-    /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Returns the bound address (the port
-    /// the stack picked when asked for port 0). A <see cref="ReceiveHandler.Stream"/> given as
-    /// <paramref name="handler"/> runs on the raw receive path; any other handler over the connection's pipes.
+    /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Each connection passes through
+    /// <paramref name="layers"/> in order (admission, TLS…: <see cref="ConnectionLayer"/>) on its way to
+    /// <paramref name="handler"/>. Returns the bound address (the port the stack picked when asked for port 0). A
+    /// <see cref="ReceiveHandler.Stream"/> given as <paramref name="handler"/> runs on the raw receive path unless a layer
+    /// wraps it (a layer works on the pipes); any other handler over the connection's pipes.
     /// </summary>
-    public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false)
+    public EndPoint ListenStream(string service, EndPoint endpoint, ConnectionHandler handler, bool dualMode = false,
+        IReadOnlyList<ConnectionLayer>? layers = null)
     {
         var socket = Open(service, "tcp", endpoint, SocketType.Stream, dualMode);
         try
         {
-            var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this);
+            var listener = NewStreamListener(service, socket, handler, layers ?? []);
             lock (_streams) _streams.Add(listener);
             if (_started) listener.Start();
             return listener.LocalEndPoint;
@@ -98,15 +101,21 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>
     /// Serves connections on <paramref name="listening"/>, a stream socket already bound and listening (bound elsewhere,
     /// with its own options and error wording); the server owns it from here on and closes it when it stops.
-    /// <paramref name="admit"/>, if given, is asked about each peer before anything is read from it.
+    /// <paramref name="admit"/>, if given, is asked about each peer before anything is read from it (an admission layer
+    /// ahead of <paramref name="layers"/>).
     /// </summary>
-    public EndPoint ListenOn(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit = null)
+    public EndPoint ListenOn(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit = null,
+        IReadOnlyList<ConnectionLayer>? layers = null)
     {
-        var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, listening, handler, this) { Admit = admit };
+        IReadOnlyList<ConnectionLayer> all = admit is null ? layers ?? [] : [ConnectionLayer.Admission(admit), .. layers ?? []];
+        var listener = NewStreamListener(service, listening, handler, all);
         lock (_streams) _streams.Add(listener);
         if (_started) listener.Start();
         return listener.LocalEndPoint;
     }
+
+    private StreamAcceptLoop NewStreamListener(string service, TracedSocket socket, ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers) =>
+        new(Interlocked.Increment(ref _nextId), service, socket, ConnectionLayer.Compose(handler, layers, _observer), this) { Layers = layers };
 
     /// <summary>
     /// Binds a datagram endpoint for <paramref name="service"/>: UDP (IP), or Unix datagram (a
@@ -255,8 +264,9 @@ public sealed class SocketServer : IAsyncDisposable
 
     internal void Accepted(StreamAcceptLoop listener, TracedSocket socket)
     {
-        if (listener.Admit is { } admit && admit(socket.Socket.RemoteEndPoint) is { } refusal)
+        foreach (var layer in listener.Layers)
         {
+            if (layer.Admit(socket.Socket.RemoteEndPoint) is not { } refusal) continue;
             Reject(listener.Name, socket.Socket.RemoteEndPoint, refusal);
             socket.Dispose();
             return;

@@ -30,7 +30,8 @@ internal sealed class StreamAcceptLoop
     public long Handle { get; }
     public string Name { get; }
     public ConnectionHandler Handler { get; }
-    public AdmissionFilter? Admit { get; init; }
+    /// <summary>The layers each connection passes through; their admission is asked at accept.</summary>
+    public IReadOnlyList<ConnectionLayer> Layers { get; init; } = [];
     public EndPoint LocalEndPoint { get; }
     public Task Completion { get; private set; } = Task.CompletedTask;
 

@@ -5,8 +5,6 @@ using System.Runtime.InteropServices;
 using Sock.Cli.Rendering;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
-using Sock.Core.Netcat;
-using Sock.Core.Sockets;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
 
@@ -25,6 +23,7 @@ internal static class ServeCommand
 
     public static Command Create()
     {
+        var tls = new TlsCli(listening: true);
         var port = new Option<string?>("--port", "-p") { HelpName = "PORT", Description = "Port to serve on (one service; 0 lets the system pick, printed at start)" };
         var basePort = new Option<string?>("--base") { HelpName = "BASE", Description = "Serve each service on BASE + its standard port (10000: echo on 10007, daytime on 10013…)" };
         var tcp = new Option<bool>("--tcp", "-t") { Description = "TCP only (default: TCP and UDP)" };
@@ -51,6 +50,9 @@ internal static class ServeCommand
             within --drain, and exits 0. Counters: dotnet-counters monitor -n sock --counters sock.
             --unix PATH serves on a Unix stream socket instead, or with --udp on a Unix datagram socket, whose clients
             bind a path of their own to get replies (socat - UNIX-SENDTO:PATH,bind=/tmp/me). The socket file is removed at exit.
+            --ssl runs every service over TLS, as ncat --ssl: TCP (or the Unix stream socket) only, since TLS needs a stream;
+            the certificate of --ssl-cert/--ssl-key or a temporary self-signed one; --ssl-verify requires client certificates.
+            A client whose handshake fails is closed, and the failure is printed.
 
             Examples:
               sock serve echo daytime chargen --base 10000
@@ -60,10 +62,12 @@ internal static class ServeCommand
               sock serve echo daytime --unix /tmp/inetd --udp
               sock serve echo discard --base 20000 --status 5 -v --max-conns 100 --idle-timeout 30s
               sock serve qotd --quotes ~/fortunes --base 10000
+              sock serve echo chargen --base 10000 --ssl
             """)
         {
             Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json,
         };
+        tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // SIGINT/SIGTERM start the graceful stop. They are registered here, first thing, rather than left to
@@ -79,24 +83,23 @@ internal static class ServeCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
             var names = parse.GetValue(Names) ?? [];
             foreach (var n in names) SmallServices.StandardPort(n);
-            names = [.. names.Distinct()];
             var portText = parse.GetValue(port);
             var baseText = parse.GetValue(basePort);
-            var unixPath = parse.GetValue(unix);
-            var bindText = parse.GetValue(bind);
-            var tcpOnly = parse.GetValue(tcp);
-            var udpOnly = parse.GetValue(udp);
             if (portText is not null && baseText is not null)
                 throw SockException.Usage("serve", "--port --base", "contradictory options (use one)");
-            int? fixedPort = portText is null ? null : Ports.Parse(portText, "port", allowZero: true);
-            if (fixedPort is > 0 && names.Length > 1)
-                throw SockException.Usage("serve", $"--port {fixedPort}", "one port cannot serve several services (use --base, or --port 0)");
-            var baseValue = baseText is null ? 0 : Ports.Parse(baseText, "base", allowZero: true);
-            if (unixPath is not null && (portText is not null || baseText is not null || bindText is not null))
-                throw SockException.Usage("serve", "--unix", "contradictory options (a Unix socket has no port or address)");
-            // One path is one socket: stream (the default) or datagram (--udp), not both.
-            if (unixPath is not null && tcpOnly && udpOnly)
-                throw SockException.Usage("serve", "--unix --tcp --udp", "contradictory options (a Unix socket path is stream or, with --udp, datagram)");
+            var bindText = parse.GetValue(bind);
+            var inetd = new InetdOptions
+            {
+                Names = [.. names.Distinct()],
+                Port = portText is null ? null : Ports.Parse(portText, "port", allowZero: true),
+                Base = baseText is null ? null : Ports.Parse(baseText, "base", allowZero: true),
+                TcpOnly = parse.GetValue(tcp),
+                UdpOnly = parse.GetValue(udp),
+                UnixPath = parse.GetValue(unix),
+                Bind = bindText is null ? null : EndpointText.ParseAddress(EndpointText.Unbracket(bindText), "bind address"),
+                Tls = tls.ReadListening(parse, "serve"),
+            };
+            inetd.Validate();
             var options = new ServerOptions
             {
                 MaxConnections = parse.GetValue(maxConns) ?? 0,
@@ -114,62 +117,20 @@ internal static class ServeCommand
             if (options.MaxLineLength < 0) throw SockException.Usage("max-line", options.MaxLineLength.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 or more");
             var statusEvery = parse.GetValue(status) is { } s ? Durations.Parse(s, "status interval") : (TimeSpan?)null;
             if (statusEvery is { } se && se <= TimeSpan.Zero) throw SockException.Usage("status interval", parse.GetValue(status)!, "must be more than 0");
-            var quoteList = parse.GetValue(quotes) is { } q ? QotdService.Load(q) : null;
+            inetd.Quotes = parse.GetValue(quotes) is { } q ? QotdService.Load(q) : null;
             var isJson = parse.GetValue(json);
             var isVerbose = parse.GetValue(verbose);
             await using var logLines = new LinePrinter(Console.Error, capacity: 4096);
             // With --json every event is a line of stdout, so stdout's queue holds log lines as stderr's does.
             await using var printer = new LinePrinter(Console.Out, capacity: isJson ? 4096 : 256);
             IServeLog log = isJson ? new ServeJsonLog(printer, isVerbose) : new ServeLog(logLines, printer, isVerbose);
-            ValueTask Print(ServiceMessage m) => log.MessageAsync(m);
 
-            await using var server = new SocketServer(options, TraceWriter.FromOptions(parse), log);
-            var doTcp = !udpOnly || tcpOnly;
-            var doUdp = !tcpOnly || udpOnly;
-            var address = bindText is null ? null : EndpointText.ParseAddress(EndpointText.Unbracket(bindText), "bind address");
-            var dual = address is null && Socket.OSSupportsIPv6;
-            address ??= Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
-            if (unixPath is not null && names.Length > 1) Directory.CreateDirectory(unixPath);
-            var bound = new List<(SmallService Service, string Protocol, EndPoint Bound)>();
-            foreach (var name in names)
-            {
-                var service = SmallServices.Create(name, quoteList, Print);
-                if (unixPath is not null)
-                {
-                    var file = names.Length > 1 ? Path.Combine(unixPath, name + ".sock") : unixPath;
-                    // A file left by a process that died is replaced (as sock listen does); a live socket or any other file is not.
-                    UnixSocketFile.PrepareForBind(file);
-                    var path = EndpointText.UnixEndPoint(file, "--unix");
-                    bound.Add(udpOnly
-                        ? (service, "unixgram", server.ListenDatagram(name, path, service.Datagram))
-                        : (service, "unix", server.ListenStream(name, path, service.Stream)));
-                    continue;
-                }
-                var p = fixedPort ?? baseValue + service.StandardPort;
-                if (p > Ports.Max)
-                    throw SockException.Usage("base", baseText!, $"{name} would be on port {p}, past {Ports.Max}");
-                if (doTcp) bound.Add((service, "tcp", server.ListenStream(name, new IPEndPoint(address, p), service.Stream, dual)));
-                if (doUdp) bound.Add((service, "udp", server.ListenDatagram(name, new IPEndPoint(address, p), service.Datagram, dual)));
-            }
-            // Printed once everything is bound, so a port that cannot be bound is the only line a failure prints.
-            foreach (var (service, protocol, endpoint) in bound) log.Listening(service, protocol, endpoint);
-            server.Start();
-
+            await using var server = InetdServer.Bind(inetd, options, TraceWriter.FromOptions(parse), log);
             using var usr1 = RegisterStatusSignal(() => log.Status(server.Sockets));
-            using var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
-            try
-            {
-                await Task.Delay(Timeout.Infinite, stop.Token);
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            // StopAsync closes the listening sockets before it returns its task, so "stopping" is printed once new
-            // connections are refused.
-            var open = server.ActiveConnections;
-            var stopping = server.StopAsync();
-            log.Stopping(open, options.DrainTimeout);
-            var forced = await stopping;
+            var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
+            var forced = await server.RunAsync(stop.Token);
+            // No status after "stopped", which is the last event: the timer is gone (and a tick in flight done) before it.
+            if (timer is not null) await timer.DisposeAsync();
             // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
             if (isJson)
             {

@@ -34,8 +34,8 @@ internal sealed class TlsCli(bool listening = false)
             command.Options.Add(o);
     }
 
-    /// <summary>The listening side's TLS settings given, or null when none was.</summary>
-    public TlsServerOptions? ReadListening(ParseResult parse) => Read(parse) is { } c ? TlsServerOptions.From(c) : null;
+    /// <summary>The listening side's TLS settings given, or null when none was; errors are named for <paramref name="command"/>.</summary>
+    public TlsServerOptions? ReadListening(ParseResult parse, string command = "listen") => Read(parse) is { } c ? TlsServerOptions.From(c, command) : null;
 
     /// <summary>The TLS settings given, or null when none was.</summary>
     public TlsClientOptions? Read(ParseResult parse)

@@ -1,20 +1,16 @@
-using System.Net;
-using Sock.Core.Serving;
 using Sock.Core.Inetd;
+using Sock.Core.Serving;
 
 namespace Sock.Cli.Rendering;
 
-/// <summary>What `sock serve` reports, beyond the engine's own events: one renderer as text (<see cref="ServeLog"/>), one as NDJSON (<see cref="ServeJsonLog"/>).</summary>
-internal interface IServeLog : IServerObserver
+/// <summary>
+/// What `sock serve` reports: the library's events (<see cref="IInetdObserver"/>, the engine's and the services') and the
+/// command's own (the socket table on demand, the end), one renderer as text (<see cref="ServeLog"/>), one as NDJSON
+/// (<see cref="ServeJsonLog"/>).
+/// </summary>
+internal interface IServeLog : IInetdObserver
 {
-    void Listening(SmallService service, string protocol, EndPoint bound);
-
     void Status(IReadOnlyList<SocketRecord> sockets);
-
-    /// <summary>What a hello client said: waits for room in stdout's queue (only that client waits).</summary>
-    ValueTask MessageAsync(ServiceMessage message);
-
-    void Stopping(int open, TimeSpan drain);
 
     void Stopped(int forced);
 }

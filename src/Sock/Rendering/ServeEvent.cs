@@ -7,7 +7,9 @@ namespace Sock.Cli.Rendering;
 /// present. serving (service, definedBy, protocol, address), opened and closed (socket: the socket's record, with its
 /// totals and close reason when closed), datagrams (-v: one peer's UDP exchanges, at most one line a second per peer),
 /// rejected and failed (-v), message (what a hello client said), status (sockets: the table), stopping (open,
-/// drainSeconds), stopped (forced), dropped (lines: log events lost because stdout was not being read).
+/// drainSeconds), stopped (forced), dropped (lines: log events lost because stdout was not being read). With --ssl:
+/// serving has tls true, certificate (subject, fingerprint: SHA-256 in hex, temporary: made at start), tls (-v: socket,
+/// session: protocol, cipher suite, ALPN), refused (service, remote, layer "tls", reason: a failed handshake).
 /// </summary>
 internal sealed record ServeEvent
 {
@@ -31,4 +33,10 @@ internal sealed record ServeEvent
     public double? DrainSeconds { get; init; }
     public int? Forced { get; init; }
     public long? Lines { get; init; }
+    public bool? Tls { get; init; }
+    public string? Subject { get; init; }
+    public string? Fingerprint { get; init; }
+    public bool? Temporary { get; init; }
+    public string? Session { get; init; }
+    public string? Layer { get; init; }
 }

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text.Json;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -21,8 +23,27 @@ internal sealed class ServeJsonLog(LinePrinter output, bool verbose) : IServeLog
     private readonly DatagramTally _datagrams = new(TimeSpan.FromSeconds(1));
     private long _dropped;
 
-    public void Listening(SmallService service, string protocol, EndPoint bound) =>
-        Emit(New("serving") with { Service = service.Name, DefinedBy = service.DefinedBy, Protocol = protocol, Address = EndpointText.Format(bound) });
+    public void Listening(InetdBinding b) =>
+        Emit(New("serving") with
+        {
+            Service = b.Service.Name, DefinedBy = b.Service.DefinedBy, Protocol = b.Protocol, Address = EndpointText.Format(b.EndPoint), Tls = b.Tls ? true : null,
+        });
+
+    // Always, as serving: a client pinning the certificate needs its fingerprint, and it is told once.
+    public void Certificate(X509Certificate2 certificate, bool temporary) =>
+        Emit(New("certificate") with
+        {
+            Subject = certificate.Subject, Fingerprint = Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256)), Temporary = temporary,
+        });
+
+    public void TlsEstablished(SocketRecord record, string session)
+    {
+        if (verbose) Emit(New("tls") with { Socket = record, Session = session });
+    }
+
+    // Always, -v or not, as in text.
+    public void LayerRefused(SocketRecord record, string layer, string reason) =>
+        Emit(New("refused") with { Service = record.Service, Remote = record.Remote, Layer = layer, Reason = reason });
 
     public ValueTask MessageAsync(ServiceMessage message) =>
         output.PrintAsync(Serialize(New("message") with { Service = message.Service, Remote = message.Remote is null ? null : EndpointText.Format(message.Remote), Text = message.Text }));

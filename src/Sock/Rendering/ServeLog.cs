@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
+using Sock.Core.Tls;
 
 namespace Sock.Cli.Rendering;
 
@@ -20,8 +22,24 @@ internal sealed class ServeLog(LinePrinter error, LinePrinter output, bool verbo
     private readonly DatagramTally _datagrams = new(TimeSpan.FromSeconds(1));
     private long _dropped;
 
-    public void Listening(SmallService service, string protocol, EndPoint bound) =>
-        Line($"serving {service.Name} ({service.DefinedBy}) on {protocol} {EndpointText.Format(bound)}");
+    public void Listening(InetdBinding b) =>
+        Line($"serving {b.Service.Name} ({b.Service.DefinedBy}{(b.Tls ? ", TLS" : "")}) on {b.Protocol} {EndpointText.Format(b.EndPoint)}");
+
+    public void Certificate(X509Certificate2 certificate, bool temporary)
+    {
+        if (!verbose) return;
+        // listen --ssl's lines, as ncat prints them with -v.
+        if (temporary) Line("TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)");
+        Line($"TLS certificate: {TlsServer.Describe(certificate)}");
+    }
+
+    public void TlsEstablished(SocketRecord record, string session)
+    {
+        if (verbose) Line($"#{record.Id} {record.Service} TLS session with {record.Remote}: {session}");
+    }
+
+    // Always told, -v or not: a client that cannot talk to the server is what its operator needs to see.
+    public void LayerRefused(SocketRecord record, string layer, string reason) => Line($"{record.Service}: {reason}");
 
     public ValueTask MessageAsync(ServiceMessage message) => output.PrintAsync(message.Text);
 
