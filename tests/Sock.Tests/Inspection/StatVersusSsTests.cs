@@ -11,6 +11,13 @@ public partial class StatVersusSsTests(KnownSockets sockets) : IClassFixture<Kno
 {
     private sealed record Row(string Netid, string State, string Local, string Peer, string Process);
 
+    /// <summary>ss sees the known sockets: all of them, or all but the TIME-WAIT once the kernel may have let it go.</summary>
+    private void AssertKnownCount(int known, List<Row> ss)
+    {
+        if (ss.Count == known - 1 && sockets.TimeWaitMayBeGone && !ss.Any(r => r.State == "TIME-WAIT")) return;
+        Assert.Equal(known, ss.Count);
+    }
+
     [Theory]
     [InlineData("-tan", 7)]
     [InlineData("-uan", 4)]
@@ -24,7 +31,7 @@ public partial class StatVersusSsTests(KnownSockets sockets) : IClassFixture<Kno
     {
         Assert.True(ExternalTool.Exists("ss"), "ss (iproute2) is needed for this test");
         var (sock, ss) = await Both(options);
-        Assert.Equal(known, ss.Count);
+        AssertKnownCount(known, ss);
         Assert.Equal(ss, sock);
     }
 
@@ -37,7 +44,7 @@ public partial class StatVersusSsTests(KnownSockets sockets) : IClassFixture<Kno
     public async Task filters_keep_the_rows_ss_keeps(string command, int known)
     {
         var (sock, ss) = await Both(command);
-        Assert.Equal(known, ss.Count);
+        AssertKnownCount(known, ss);
         Assert.Equal(ss, sock);
     }
 
