@@ -75,13 +75,13 @@ public sealed class BenchServer : IAsyncDisposable
         {
             // The wildcard [::] takes IPv4 too, as iperf3 -s does.
             var dual = _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any);
-            var listener = ListeningSocket.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
+            var listener = SocketBinder.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
             try
             {
                 if (_udp)
                 {
                     var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-                    var udp = ListeningSocket.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
+                    var udp = SocketBinder.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
                     udp.Socket.ReceiveBufferSize = 4 << 20;
                     _datagrams = udp;
                 }

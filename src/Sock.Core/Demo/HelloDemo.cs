@@ -69,7 +69,7 @@ public sealed class HelloDemo
             _observer.Stage(1, "Create the sockets", _transport == DemoTransport.Unix
                 ? "The server asks for a socket, binds it to a path in the file system (the address of a Unix socket) and listens. The client asks for a socket of its own."
                 : "The server asks the kernel for a socket, binds it to the loopback address with port 0 so the kernel picks a free port, and listens. The client asks for a socket of its own.");
-            using var listener = ListeningSocket.Open(bindTo, SocketType.Stream, new ListenSettings(), _trace);
+            using var listener = SocketBinder.Open(bindTo, SocketType.Stream, new ListenSettings(), _trace);
             var serverAddress = listener.LocalEndPoint!;
             _observer.Said("server", $"listening on {EndpointText.Format(serverAddress)}");
             using var client = TracedSocket.CreateFor(serverAddress, SocketType.Stream, _trace);

@@ -40,7 +40,7 @@ public sealed class DatagramListener
         using var socket = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
         try
         {
-            var addresses = ListenBinder.Describe(socket);
+            var addresses = SocketBinder.Describe(socket);
             foreach (var a in addresses) _log.Write(1, $"Listening on {a} (UDP)");
             Listening?.Invoke(addresses);
             using var recorder = SessionRecorder.For(_options, _log);

@@ -50,7 +50,7 @@ public sealed class StreamListener
         var listener = await ListenBinder.BindAsync(_options, _trace, ct).ConfigureAwait(false);
         try
         {
-            var addresses = ListenBinder.Describe(listener);
+            var addresses = SocketBinder.Describe(listener);
             foreach (var a in addresses) _log.Write(1, $"Listening on {a}");
             Listening?.Invoke(addresses);
             var many = _options.KeepOpen || _options.Broker || _options.Chat;

@@ -30,26 +30,24 @@ public static class DirectPeer
     /// <summary>Between connect attempts or UDP checks (paced, not flooded).</summary>
     public static readonly TimeSpan Pace = TimeSpan.FromMilliseconds(100);
 
-    private const int SoReusePort = 15;
-    private const int SolSocket = 1;
-
-    /// <summary>Sets SO_REUSEADDR and (on Linux) SO_REUSEPORT, as the listening and connecting sockets must share a port.</summary>
+    /// <summary>
+    /// Sets SO_REUSEADDR and SO_REUSEPORT on the connecting socket, as it shares its port with the listener (the two
+    /// halves of a simultaneous open): the one place sock asks for SO_REUSEPORT without a --reuseport.
+    /// </summary>
     public static void ShareAddress(TracedSocket socket)
     {
-        socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
-        if (!OperatingSystem.IsLinux()) return;
-        socket.Socket.SetRawSocketOption(SolSocket, SoReusePort, BitConverter.GetBytes(1));
-        socket.Trace?.Call($"setsockopt({socket.Handle}, SOL_SOCKET, SO_REUSEPORT, 1)");
+        socket.SetReuseAddress();
+        if (SocketBinder.ReusePortSupported) socket.SetReusePort();
     }
 
     /// <summary>Connects to <paramref name="peer"/> from <paramref name="bind"/> over TCP, trying both directions until <paramref name="timeout"/>.</summary>
     public static async Task<PeerConnection> ConnectTcpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatLog log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        using var listener = TracedSocket.Create(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace);
-        ShareAddress(listener);
-        listener.Bind(bind);
-        listener.Listen(4);
+        // The listener shares its port with the connecting socket: SO_REUSEPORT, asked for here. [::] takes IPv4 too, as
+        // the kernel's default made it before.
+        using var listener = SocketBinder.Open(bind, SocketType.Stream,
+            new ListenSettings(DualMode: bind.Address.Equals(IPAddress.IPv6Any), ReusePort: SocketBinder.ReusePortSupported, Backlog: 4), trace);
         var local = (IPEndPoint)listener.Socket.LocalEndPoint!;
         log.Write(2, $"Listening on {EndpointText.Format(local)} and connecting to {EndpointText.Format(peer)} from it");
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -146,10 +144,10 @@ public static class DirectPeer
     public static async Task<PeerConnection> ConnectUdpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatLog log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
-        var socket = TracedSocket.Create(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
+        // Bound as every sock server binds (no SO_REUSEPORT: a second process cannot share the port and split the datagrams).
+        var socket = SocketBinder.Open(bind, SocketType.Dgram, new ListenSettings(DualMode: bind.Address.Equals(IPAddress.IPv6Any)), trace);
         try
         {
-            socket.Bind(bind);
             await socket.ConnectAsync(peer, null, ct).ConfigureAwait(false);
             var session = BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8));
             await CheckAsync(socket, session, peer, timeout, log, ct).ConfigureAwait(false);

@@ -86,7 +86,7 @@ internal sealed class DatagramReceiveLoop
         _socket.Dispose();
         if (_unix && LocalEndPoint.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
-            Netcat.UnixSocketFile.DeleteIfSocket(path);
+            Sockets.UnixSocketFile.DeleteIfSocket(path);
         }
     }
 

@@ -6,8 +6,8 @@ namespace Sock.Core.Serving;
 /// </summary>
 public sealed class ServerOptions
 {
-    /// <summary>Default listen backlog (Kestrel's): 512.</summary>
-    public const int DefaultBacklog = 512;
+    /// <summary>Default listen backlog (Kestrel's): 512, the one every sock server uses (<see cref="Sockets.SocketBinder.DefaultBacklog"/>).</summary>
+    public const int DefaultBacklog = Sockets.SocketBinder.DefaultBacklog;
 
     /// <summary>Default bound of a connection's input buffer (Kestrel's max request buffer): 1 MiB.</summary>
     public const int DefaultMaxInputBuffer = 1024 * 1024;
@@ -82,7 +82,7 @@ public sealed class ServerOptions
     public int MaxRetainedBlocks { get; set; } = DefaultMaxRetainedBlocks;
 
     /// <summary>
-    /// Threads of the server's own epoll transport (Linux x86-64): each waits on its connections' readiness and runs
+    /// Threads of the server's own epoll transport (Linux x86-64 and arm64): each waits on its connections' readiness and runs
     /// their receive, handler and send right there, with no hand-off to the thread pool. A handler therefore must not
     /// block (await instead, or move blocking work to <see cref="Task.Run(Action)"/>). 0: use .NET's socket engine and
     /// the thread pool, the path on every other system. Default <see cref="DefaultIoThreads"/>.

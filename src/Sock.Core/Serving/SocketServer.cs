@@ -343,7 +343,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         try
         {
-            return ListeningSocket.Open(endpoint, type,
+            return SocketBinder.Open(endpoint, type,
                 new ListenSettings(dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6, _options.ReusePort, _options.Backlog), _trace);
         }
         catch (SockException ex) when (ex.Kind == SockErrorKind.Network)

@@ -48,7 +48,7 @@ internal sealed class StreamAcceptLoop
         _socket.Dispose();
         if (LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
-            Netcat.UnixSocketFile.DeleteIfSocket(path);
+            Sockets.UnixSocketFile.DeleteIfSocket(path);
         }
     }
 

@@ -8,6 +8,7 @@ using Sock.Core.Benchmarking;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
+using Sock.Core.Sockets;
 
 namespace Sock.Cli.Commands;
 

@@ -6,6 +6,7 @@ using Sock.Cli.Rendering;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
+using Sock.Core.Sockets;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
 
@@ -36,7 +37,7 @@ internal static class ServeCommand
         var maxConns = new Option<int?>("--max-conns") { HelpName = "N", Description = "Most connections open at once; more are closed at accept (default: no limit)" };
         var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a connection idle this long (e.g. 30s)" };
         var maxLine = new Option<int?>("--max-line") { HelpName = "BYTES", Description = "Longest line in bytes (hello; echo then works line by line); longer closes that connection. Also the longest datagram accepted" };
-        var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool" };
+        var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64 and arm64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the ports with other servers that set it too (the kernel spreads clients over them)" };
         var json = GlobalOptions.Json();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): serving, opened, closed, datagrams, status, stopping, stopped";

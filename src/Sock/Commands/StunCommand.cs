@@ -85,7 +85,8 @@ internal static class StunCommand
             if (parse.GetValue(tcp))
             {
                 using var socket = TracedSocket.Create(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace);
-                if (localPort != 0) socket.SetOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1);
+                // SO_REUSEADDR alone (a port in TIME_WAIT can be taken again): .NET's ReuseAddress would add SO_REUSEPORT on Linux.
+                if (localPort != 0) socket.SetReuseAddress();
                 if (sourceAddress is not null || localPort != 0) socket.Bind(local);
                 await socket.ConnectAsync(remote, limit ?? StunClient.TcpTimeout, ct);
                 binding = await StunClient.BindTcpAsync(socket, limit, ct);
@@ -143,8 +144,8 @@ internal static class StunCommand
                 if (p is not null) port = Ports.Parse(p, "port", allowZero: true);
             }
         }
-        var dual = address is null && Socket.OSSupportsIPv6;
-        address ??= Socket.OSSupportsIPv6 ? IPAddress.IPv6Any : IPAddress.Any;
+        var dual = false;
+        address ??= SocketBinder.Wildcard(AddressFamily.Unspecified, port, out dual).Address;
         await using var server = new SocketServer(new ServerOptions(), trace);
         var lines = new List<string>();
         if (udp)

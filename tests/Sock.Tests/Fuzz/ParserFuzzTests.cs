@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Sock.Cli.Commands;
 using Sock.Core.Benchmarking;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;

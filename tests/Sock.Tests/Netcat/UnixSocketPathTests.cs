@@ -72,6 +72,20 @@ public class UnixSocketPathTests
 
     [Theory]
     [MemberData(nameof(Binders))]
+    public async Task a_directory_is_refused_and_kept(string binder)
+    {
+        using var dir = new TempDirectory("sock-link-");
+        var sub = dir.File("s.sock");
+        Directory.CreateDirectory(sub);
+        File.WriteAllText(Path.Combine(sub, "inside"), "keep me");
+        var run = await SockRunner.RunAsync(Args(binder, sub), "", TimeSpan.FromSeconds(30));
+        Assert.Equal(2, run.ExitCode);
+        Assert.Equal($"sock: bind to {sub}: is a directory, not a socket file", Assert.Single(run.StderrLines));
+        Assert.Equal("keep me", File.ReadAllText(Path.Combine(sub, "inside")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Binders))]
     public async Task a_stale_socket_file_is_replaced_and_removed_at_exit(string binder)
     {
         using var dir = new TempDirectory("sock-link-");

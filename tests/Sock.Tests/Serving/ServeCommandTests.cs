@@ -60,9 +60,9 @@ public class ServeCommandTests
         var (exit, echoed) = await RunToolAsync("ncat", "through the engine\n", "127.0.0.1", port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal(0, exit);
         Assert.Equal("through the engine\n", echoed);
-        // The epoll threads exist exactly when asked for (Linux x86-64).
+        // The epoll threads exist exactly when asked for (Linux x86-64 and arm64).
         var names = Directory.GetDirectories($"/proc/{serve.Pid}/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim()).ToList();
-        var epoll = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64 ? int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        var epoll = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64 ? int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture) : 0;
         Assert.Equal(epoll, names.Count(n => n.StartsWith("sock epoll", StringComparison.Ordinal)));
     }
 

@@ -3,7 +3,7 @@ using Sock.Core.Errors;
 using Sock.Core.Platform;
 using Sock.Core.Platform.Linux;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Core.Sockets;
 
 /// <summary>
 /// The file a Unix domain socket is bound to: a stale one (nothing listening) is removed before bind; a file that is
@@ -19,10 +19,13 @@ public static class UnixSocketFile
     /// Makes <paramref name="path"/> free to bind: removes a socket file nothing answers on, refuses anything else — a
     /// symbolic link (never followed, never removed), a file that is not a socket, one whose type cannot be read.
     /// </summary>
-    public static void PrepareForBind(string path)
+    public static void PrepareForBind(string path) => PrepareForBind(path, Kind);
+
+    /// <summary><see cref="PrepareForBind(string)"/> with the file type read by <paramref name="kindOf"/>.</summary>
+    internal static void PrepareForBind(string path, Func<string, FileKind> kindOf)
     {
         if (path.StartsWith('\0') || path.StartsWith('@')) return; // abstract namespace: no file
-        var kind = Kind(path);
+        var kind = kindOf(path);
         if (kind == FileKind.Missing) return;
         if (kind != FileKind.Socket)
         {
@@ -81,10 +84,16 @@ public static class UnixSocketFile
         catch (UnauthorizedAccessException) { }
     }
 
-    /// <summary>The file's kind; where lstat cannot be asked, whether anything is there at all and nothing more.</summary>
-    private static FileKind Kind(string path)
+    /// <summary>The file's kind: statx on Linux; elsewhere <see cref="PortableKind"/>.</summary>
+    private static FileKind Kind(string path) => OperatingSystem.IsLinux() ? Statx.Kind(path) : PortableKind(path);
+
+    /// <summary>
+    /// What .NET alone can tell of a path (macOS, Windows, a Linux without statx): missing, a symbolic link, a directory —
+    /// but not whether a file is a socket (its attributes say "Normal" for a regular file and a socket alike), so any
+    /// other file is <see cref="FileKind.Unknown"/>: refused, never deleted.
+    /// </summary>
+    internal static FileKind PortableKind(string path)
     {
-        if (OperatingSystem.IsLinux()) return Statx.Kind(path);
         var info = new FileInfo(path);
         if (!info.Exists && !Directory.Exists(path)) return info.LinkTarget is null ? FileKind.Missing : FileKind.SymbolicLink;
         if (info.LinkTarget is not null) return FileKind.SymbolicLink;

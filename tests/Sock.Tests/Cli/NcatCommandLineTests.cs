@@ -1,8 +1,9 @@
 using System.Net.Sockets;
+using Sock.Cli.Commands;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 
-namespace Sock.Tests.Netcat;
+namespace Sock.Tests.Cli;
 
 /// <summary>ncat's command line read as ncat reads it.</summary>
 public class NcatCommandLineTests

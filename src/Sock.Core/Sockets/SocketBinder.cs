@@ -1,30 +1,46 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Inspection;
 using Sock.Core.Tracing;
 
 namespace Sock.Core.Sockets;
 
-/// <summary>How a server's socket is bound: see <see cref="ListeningSocket.Open"/>.</summary>
-/// <param name="DualMode">An IPv6 socket takes IPv4 too (IPV6_V6ONLY 0); otherwise an IPv6 socket is IPv6 only.</param>
-/// <param name="ReusePort">SO_REUSEPORT: several sockets share the port and the kernel spreads the clients over them.
-/// Only when a user asks for it; without it a second server on the port is refused ("address already in use").</param>
-/// <param name="Backlog">listen()'s backlog, for stream sockets.</param>
-public readonly record struct ListenSettings(bool DualMode = false, bool ReusePort = false, int Backlog = ListeningSocket.DefaultBacklog);
-
 /// <summary>
-/// The one way every sock server opens its socket (listen, listen -k/-u, serve, bench --server, the demo):
-/// socket → setsockopt(SO_REUSEADDR) for TCP → SO_REUSEPORT only when asked → IPV6_V6ONLY → bind → listen.
+/// The one way every sock server opens its socket (listen in all its modes, serve, stun --serve, agent, bench --server,
+/// peer's listener, the demo): socket → setsockopt(SO_REUSEADDR) for TCP → SO_REUSEPORT only when asked → IPV6_V6ONLY
+/// → bind → listen(<see cref="DefaultBacklog"/>). A Unix socket path is made free first (a stale socket file nothing
+/// answers on is removed; anything else there is refused, see <see cref="UnixSocketFile"/>) and removed at exit.
 /// SO_REUSEADDR is set with setsockopt itself, as ncat and socat set it: .NET's ReuseAddress option sets SO_REUSEPORT
 /// too on Linux, which lets two servers bind the same port and split its clients without a word. A port in use is a
 /// network error naming the process that holds it ("held by ncat (pid 4242)").
 /// </summary>
-public static class ListeningSocket
+public static class SocketBinder
 {
-    /// <summary>The default backlog passed to listen().</summary>
+    /// <summary>The default backlog passed to listen(): Kestrel's 512, for every sock server.</summary>
     public const int DefaultBacklog = 512;
+
+    /// <summary>
+    /// The wildcard address to listen on when none was given: with no family asked for, the IPv6 one in dual mode
+    /// (<c>[::]</c>, taking IPv4 too, as ncat listens), else the family's own; IPv4 where the system has no IPv6.
+    /// </summary>
+    public static IPEndPoint Wildcard(AddressFamily family, int port, out bool dualMode)
+    {
+        dualMode = family == AddressFamily.Unspecified && Socket.OSSupportsIPv6;
+        return new IPEndPoint(family == AddressFamily.InterNetwork || !Socket.OSSupportsIPv6 ? IPAddress.Any : IPAddress.IPv6Any, port);
+    }
+
+    /// <summary>The addresses a bound socket answers on, as -v prints them: both families for a dual-mode wildcard.</summary>
+    public static IReadOnlyList<string> Describe(TracedSocket socket)
+    {
+        ArgumentNullException.ThrowIfNull(socket);
+        var ep = socket.Socket.LocalEndPoint;
+        if (ep is IPEndPoint ip && ip.Address.Equals(IPAddress.IPv6Any) && socket.Socket.DualMode)
+            return [EndpointText.Format(ip), EndpointText.Format(new IPEndPoint(IPAddress.Any, ip.Port))];
+        return [EndpointText.Format(ep)];
+    }
 
     /// <summary>
     /// Opens a socket of <paramref name="type"/> bound to <paramref name="local"/>, listening if it is a stream socket.
@@ -32,8 +48,11 @@ public static class ListeningSocket
     /// </summary>
     public static TracedSocket Open(EndPoint local, SocketType type, ListenSettings settings, SocketTrace? trace)
     {
+        ArgumentNullException.ThrowIfNull(local);
         if (settings.ReusePort && !ReusePortSupported)
             throw SockException.Usage("--reuseport", "", "SO_REUSEPORT is not available on this system");
+        var unixPath = local is UnixDomainSocketEndPoint && EndpointPath(local) is var p && !EndpointText.IsAbstract(p) ? p : null;
+        if (unixPath is not null) UnixSocketFile.PrepareForBind(unixPath);
         var socket = TracedSocket.CreateFor(local, type, trace);
         try
         {
@@ -58,6 +77,7 @@ public static class ListeningSocket
                 throw new SockException(SockErrorKind.Network, ex.Operation, ex.Target,
                     ex.Reason + HolderText(inUse.Port, type == SocketType.Dgram), ex.SocketError, ex);
             }
+            if (unixPath is not null) UnixSocketFile.RemoveOnExit(unixPath);
             if (type == SocketType.Stream) socket.Listen(settings.Backlog);
             return socket;
         }
@@ -110,5 +130,5 @@ public static class ListeningSocket
         }
     }
 
-    private static string EndpointPath(EndPoint unix) => Endpoints.EndpointText.Format(unix);
+    private static string EndpointPath(EndPoint unix) => EndpointText.Format(unix);
 }

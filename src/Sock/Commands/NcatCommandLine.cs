@@ -1,15 +1,16 @@
 using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Netcat;
 using Sock.Core.Tls;
 
-namespace Sock.Core.Netcat;
+namespace Sock.Cli.Commands;
 
 /// <summary>What an ncat command line asks for.</summary>
 /// <param name="Options">The session, ready for <see cref="NetcatClient"/> or a listener.</param>
 /// <param name="Help">-h/--help was given.</param>
 /// <param name="Version">--version was given.</param>
-public sealed record NcatInvocation(NetcatOptions Options, bool Help, bool Version);
+internal sealed record NcatInvocation(NetcatOptions Options, bool Help, bool Version);
 
 /// <summary>
 /// Reads ncat's command line as ncat (getopt_long) does: short options bundled (-lvnp 8080), values attached or
@@ -17,7 +18,7 @@ public sealed record NcatInvocation(NetcatOptions Options, bool Help, bool Versi
 /// no port, a port, or host and port. Where OpenBSD nc uses a letter differently (-d, -i, -C, -x) ncat's meaning
 /// wins. Options sock does not support yet are usage errors naming the option, never silently ignored.
 /// </summary>
-public static class NcatCommandLine
+internal static class NcatCommandLine
 {
     /// <summary>ncat's default port.</summary>
     public const int DefaultPort = 31337;
