@@ -13,6 +13,9 @@
 # Each figure is the median of RUNS runs of SECS seconds (after 0.5 s of warm-up), the servers' runs interleaved round by
 # round. Loopback only; every process it
 # starts is stopped at the end. Usage: bench/echo/run.sh   (RUNS=3 SECS=2 IDLE_CONNS=10000 by default)
+# BASE=DIR adds sock-base and sock-dotnet-base: the sock build in DIR (DIR/sock.dll, e.g. `dotnet build src/Sock -c Release
+# -o DIR` in a git worktree of the commit before a change), run beside the current build in the same rounds, and prints
+# each server's ratio to its base build (paired rounds, median) — the before/after comparison of a change.
 # PIN=1 pins the server to CPU 0 and the load generator to CPU 1 (taskset), so a multi-threaded server cannot take
 # more than one core from the load generator, and the C server and sock get the same share.
 set -euo pipefail
@@ -20,7 +23,13 @@ cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
 SECS=${SECS:-2}
 IDLE_CONNS=${IDLE_CONNS:-10000}
+BASE=${BASE:-}
 SERVERS=${SERVERS:-"c sock dotnet-floor sock-2 sock-dotnet"}
+if [ -n "$BASE" ]; then
+  [ -e "$BASE/sock.dll" ] || { echo "run.sh: no sock.dll in BASE=$BASE" >&2; exit 2; }
+  [[ " $SERVERS " == *" sock-base "* ]] || SERVERS="$SERVERS sock-base"
+  [[ " $SERVERS " != *" sock-dotnet "* || " $SERVERS " == *" sock-dotnet-base "* ]] || SERVERS="$SERVERS sock-dotnet-base"
+fi
 PIN=${PIN:-0}
 on_server=() on_client=()
 if [ "$PIN" = 1 ]; then on_server=(taskset -c 0) on_client=(taskset -c 1); fi
@@ -59,6 +68,8 @@ start_server() {
     sock) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
     sock-2) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 2 >/dev/null 2>&1 & ;;
     sock-dotnet) "${on_server[@]}" dotnet "$work/sock/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
+    sock-base) "${on_server[@]}" dotnet "$BASE/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 >/dev/null 2>&1 & ;;
+    sock-dotnet-base) "${on_server[@]}" dotnet "$BASE/sock.dll" serve echo --port "$p" --tcp --bind 127.0.0.1 --io-threads 0 >/dev/null 2>&1 & ;;
     dotnet-floor) "${on_server[@]}" dotnet "$work/floor/Floor.dll" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
     c-uring) "${on_server[@]}" "$work/c_uring" "$p" 127.0.0.1 >/dev/null 2>&1 & ;;
     c-uring-defer) "${on_server[@]}" "$work/c_uring" "$p" 127.0.0.1 defer >/dev/null 2>&1 & ;;
@@ -144,6 +155,22 @@ if [[ " $SERVERS " == *" c "* ]]; then
       awk -v s="$server" -v m="$1 $2" -v p="$(echo "$ratios" | median)" -v a="${result[$server/$1/$2.msgs]}" \
         -v b="${result[c/$1/$2.msgs]}" -v rounds="$(echo "$ratios" | awk '{printf " %.0f%%", 100 * $1}')" \
         'BEGIN {printf "%-12s %-14s %5.0f%%   %5.0f%%   rounds:%s\n", s, m, 100 * p, 100 * a / b, rounds}'
+    done
+  done
+fi
+if [ -n "$BASE" ]; then
+  echo
+  echo "ratio to the base build (msg/s): median of the per-round ratios, then the ratio of the medians, then each round's ratio"
+  for pair in sock:sock-base sock-dotnet:sock-dotnet-base; do
+    server=${pair%%:*} base=${pair#*:}
+    [[ " $SERVERS " == *" $server "* && " $SERVERS " == *" $base "* ]] || continue
+    for scenario in "pingpong 1" "pingpong 50" "pipeline 1" "pipeline 100"; do
+      set -- $scenario
+      ratios=$(paste -d' ' <(echo "${result[$server/$1/$2.runs]}" | tr ' ' '\n' | grep .) \
+        <(echo "${result[$base/$1/$2.runs]}" | tr ' ' '\n' | grep .) | awk '{printf "%.4f\n", $1 / $2}')
+      awk -v s="$server/$base" -v m="$1 $2" -v p="$(echo "$ratios" | median)" -v a="${result[$server/$1/$2.msgs]}" \
+        -v b="${result[$base/$1/$2.msgs]}" -v rounds="$(echo "$ratios" | awk '{printf " %.0f%%", 100 * $1}')" \
+        'BEGIN {printf "%-24s %-14s %5.1f%%   %5.1f%%   rounds:%s\n", s, m, 100 * p, 100 * a / b, rounds}'
     done
   done
 fi

@@ -1,21 +1,37 @@
-// The client for samples/LineServer: sends each argument (or each line of stdin) as a line and prints the reply.
-// Run: dotnet run --project samples/LineClient -- 7070 hello world
-using System.Net;
-using System.Net.Sockets;
+// The client for samples/LineServer, on Sock.Core's connection model: the same Connection (Input and Output pipes) a
+// server's handler gets, from SocketClient.ConnectAsync. Sends each argument (or each line of stdin) as a line and
+// prints the reply. Run: dotnet run --project samples/LineClient -- 7070 hello world
+using System.Buffers;
 using System.Text;
+using Sock.Core.Connections;
+using Sock.Core.Serving;
 
 var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 7070;
 var lines = args.Length > 1 ? args[1..] : ReadStdin();
-using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-using var stream = new NetworkStream(socket);
-using var reader = new StreamReader(stream, Encoding.UTF8);
+await using var connection = await SocketClient.ConnectAsync("127.0.0.1", port);
 foreach (var line in lines)
 {
-    await stream.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
-    Console.WriteLine(await reader.ReadLineAsync() ?? "(server closed the connection)");
+    await connection.Output.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
+    Console.WriteLine(await ReplyAsync(connection) ?? "(server closed the connection)");
 }
-await stream.WriteAsync("quit\n"u8.ToArray());
+await connection.Output.WriteAsync("quit\n"u8.ToArray());
+
+static async Task<string?> ReplyAsync(Connection connection)
+{
+    while (true)
+    {
+        var result = await connection.Input.ReadAsync();
+        var buffer = result.Buffer;
+        if (LineReader.TryRead(ref buffer, 0, out var line) == LineStatus.Line)
+        {
+            var text = Encoding.UTF8.GetString(line); // before AdvanceTo: the line's bytes belong to the pipe
+            connection.Input.AdvanceTo(buffer.Start);
+            return text;
+        }
+        connection.Input.AdvanceTo(buffer.Start, buffer.End);
+        if (result.IsCompleted) return null;
+    }
+}
 
 static IEnumerable<string> ReadStdin()
 {

@@ -19,7 +19,7 @@ namespace Sock.Core.Connections;
 /// means the peer is gone. Or raw (a <see cref="ReceiveHandler"/>, for services that need no parsing): each receive as a
 /// span, answered with <see cref="Send"/>.
 /// </summary>
-public sealed class Connection
+public sealed class Connection : IAsyncDisposable
 {
     private readonly TracedSocket _socket;
     private readonly CancellationTokenSource _closed = new();
@@ -36,6 +36,7 @@ public sealed class Connection
     private volatile int _state; // 0 established, 1 closing, 2 closed
     private volatile bool _resetOnClose;
     private int _failed;
+    private int _finSent;
 
     internal Connection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
     {
@@ -226,7 +227,20 @@ public sealed class Connection
         var sending = _engine.StartSending();
         try
         {
-            await handler(this).ConfigureAwait(false);
+            var handling = handler(this);
+            if (handling.IsCompleted)
+            {
+                await handling.ConfigureAwait(false);
+            }
+            else
+            {
+                // A handler that completes its output before it returns has said all it will (a client waiting for the
+                // reply to its request, say): the FIN goes now, so a peer that reads to the end of the stream can answer.
+                var running = handling.AsTask();
+                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested)
+                    SendFin();
+                await running.ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (_closed.IsCancellationRequested || Stopping.IsCancellationRequested)
         {
@@ -242,14 +256,36 @@ public sealed class Connection
         await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
-        if (!_closed.IsCancellationRequested && !_resetOnClose)
-            _socket.Shutdown(SocketShutdown.Send);
+        if (!_closed.IsCancellationRequested)
+            SendFin();
         _engine.Stop();
         _socket.Dispose();
         await receiving.ConfigureAwait(false);
-        SetReason("closed by server");
+        SetReason(Release is null ? "closed by server" : "closed by client");
         _state = 2;
+    }
+
+    /// <summary>shutdown(SHUT_WR), once.</summary>
+    private void SendFin()
+    {
+        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
+        if (_resetOnClose || Interlocked.Exchange(ref _finSent, 1) != 0) return;
+        try { _socket.Shutdown(SocketShutdown.Send); } catch (ObjectDisposedException) { }
+    }
+
+    /// <summary>Held by <see cref="SocketClient"/>: the connection runs until <see cref="DisposeAsync"/> releases it.</summary>
+    internal TaskCompletionSource? Release { get; set; }
+
+    /// <summary>
+    /// A client's connection (<see cref="SocketClient.ConnectAsync(EndPoint, SocketClientOptions?, CancellationToken)"/>):
+    /// sends what was written, closes, and waits until both directions have ended. On a connection a server accepted
+    /// this does nothing: the server closes it when its handler returns.
+    /// </summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Release is not { } release) return;
+        release.TrySetResult();
+        await Completion.ConfigureAwait(false);
     }
 
     /// <summary>A send failed for good: tell the handler (its next flush sees IsCompleted) and stop reading from the peer.</summary>

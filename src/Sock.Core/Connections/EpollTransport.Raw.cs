@@ -168,7 +168,8 @@ internal sealed partial class EpollTransport
     private bool Round(ReceiveHandler handler)
     {
         var buffer = t_receiveBuffer;
-        var size = _connection.Options.BlockSize / 2;
+        // A whole block per receive, as a C server reads 64 KiB at a time: nothing else shares this buffer.
+        var size = _connection.Options.BlockSize;
         if (buffer is null || buffer.Length < size) t_receiveBuffer = buffer = GC.AllocateUninitializedArray<byte>(size, pinned: true);
         while (true)
         {

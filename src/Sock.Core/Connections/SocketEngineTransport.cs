@@ -201,8 +201,8 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
             {
                 if (options.WaitForDataBeforeAllocatingBuffer && !filled)
                     await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None).ConfigureAwait(false);
-                using var block = connection.Pool.Rent(options.BlockSize / 2);
-                var memory = block.Memory[..Math.Min(block.Memory.Length, options.BlockSize / 2)];
+                using var block = connection.Pool.Rent(options.BlockSize);
+                var memory = block.Memory;
                 var n = await _socket.ReceiveAsync(memory, SocketFlags.None).ConfigureAwait(false);
                 filled = n == memory.Length;
                 if (n == 0)

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Icmp;
 
@@ -9,6 +10,7 @@ namespace Sock.Core.Icmp;
 /// Sends one hop's probes (all at once) and waits for their answers: one socket per UDP or TCP probe, so each error
 /// queue holds exactly its probe's fate; one shared ICMP socket for echo probes, matched by sequence.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class HopProber : IDisposable
 {
     private readonly IPAddress _destination;
@@ -99,7 +101,7 @@ internal sealed class HopProber : IDisposable
                     foreach (var p in open) p.Result = new TracerouteProbe(null, null, "", false);
                     break;
                 }
-                IcmpSocketCalls.PollAll(fds, tcp ? IcmpSocketCalls.PollOut : IcmpSocketCalls.PollIn, revents,
+                Poll.All(fds, tcp ? Poll.Out : Poll.In, revents,
                     (int)Math.Min(100, Math.Ceiling(deadline.TotalMilliseconds)));
                 // A finished connect has no kernel stamp: its round trip ends when poll saw it.
                 var polledNs = NowNs();

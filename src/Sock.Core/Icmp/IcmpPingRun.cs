@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Errors;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Icmp;
 
@@ -12,6 +13,7 @@ namespace Sock.Core.Icmp;
 /// iputils ping counts them. Runs synchronously on the caller's thread (poll, then recvmsg until the queue is empty),
 /// so a flood is not slowed by a thread hop per reply.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class IcmpPingRun
 {
     private static readonly TimeSpan FloodWait = TimeSpan.FromMilliseconds(10);
@@ -113,7 +115,7 @@ internal sealed class IcmpPingRun
             if (_options.Deadline is { } dl && dl < until) until = dl;
             var wait = until - _clock.Elapsed;
             if (wait > PollCap) wait = PollCap;
-            var events = _socket.Wait(wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds), IcmpSocketCalls.PollIn);
+            var events = _socket.Wait(wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds), Poll.In);
             if (events != 0 && Drain(events, stopWhenAnswered: fast)) _lastActivity = _clock.Elapsed;
         }
         // ping's "time": from the first request to the last thing that happened (a request, a reply, an error).
@@ -170,7 +172,7 @@ internal sealed class IcmpPingRun
         if (!_raw)
             for (var i = 0; i < 4096 && _socket.TryReceive(_receive, true, out var p); i++)
                 ours |= HandleQueuedError(p);
-        if ((events & IcmpSocketCalls.PollErr) != 0 && _raw)
+        if ((events & Poll.Err) != 0 && _raw)
             _ = _socket.Traced.Socket.GetSocketOption(SocketOptionLevel.Socket, SocketOptionName.Error);
         return ours;
     }

@@ -42,6 +42,8 @@ public static class Pinger
     public static async Task<PingReport> RunAsync(IReadOnlyList<ScanTarget> targets, PingOptions options, IPingObserver? observer = null,
         CancellationToken cancellationToken = default)
     {
+        // Every method (ICMP, or TCP/UDP connect timing) runs on probe sockets made of Linux calls.
+        if (!ProbeSockets.Supported) throw ProbeSockets.Unsupported();
         var privileges = PingPrivileges.Read();
         Validate(options, privileges);
         var hosts = targets.Select(t => new PingHost(t)).ToList();
@@ -62,13 +64,13 @@ public static class Pinger
                     var run = new IcmpPingRun(socket, group, options, observer);
                     run.Prepare();
                     // The ICMP loop blocks in poll(): a thread of its own, not a thread-pool thread.
-                    runs.Add(() => Task.Factory.StartNew(() => run.Run(cancellationToken), CancellationToken.None,
+                    runs.Add(() => Task.Factory.StartNew(() => ProbeSockets.Supported ? run.Run(cancellationToken) : throw ProbeSockets.Unsupported(), CancellationToken.None,
                         TaskCreationOptions.LongRunning, TaskScheduler.Default));
                 }
                 else
                 {
                     var port = new PortPingRun(group, options, choice.Method, choice.Port!.Value, observer);
-                    runs.Add(() => port.RunAsync(cancellationToken));
+                    runs.Add(() => ProbeSockets.Supported ? port.RunAsync(cancellationToken) : throw ProbeSockets.Unsupported());
                 }
             }
             var elapsed = await Task.WhenAll(runs.Select(r => r())).ConfigureAwait(false);
@@ -84,6 +86,7 @@ public static class Pinger
     /// The socket for one address family: raw when allowed, else the ICMP datagram socket, else (unless ICMP was
     /// demanded) TCP to the fallback port. Each refusal is the kernel's (EPERM, EACCES), explained from /proc.
     /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     internal static (ProbeSocket? Socket, PingMethodChoice Choice) Choose(AddressFamily family, PingOptions options, PingPrivileges privileges)
     {
         if (options.Method is PingMethod.Tcp or PingMethod.Udp)

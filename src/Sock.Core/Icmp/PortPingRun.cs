@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Errors;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Icmp;
 
@@ -10,6 +11,7 @@ namespace Sock.Core.Icmp;
 /// as tcping and hping -S count it), or the time until a UDP datagram to a closed port brings back the host's ICMP port
 /// unreachable, read from the IP_RECVERR error queue. One request per host per round, as the ICMP ping.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class PortPingRun(IReadOnlyList<PingHost> hosts, PingOptions options, PingMethod method, int port, IPingObserver? observer)
 {
     private readonly Lock _gate = new();
@@ -70,7 +72,7 @@ internal sealed class PortPingRun(IReadOnlyList<PingHost> hosts, PingOptions opt
         while (error == SocketError.InProgress && sw.Elapsed < timeout && !cancellationToken.IsCancellationRequested)
         {
             var left = timeout - sw.Elapsed;
-            if (socket.Wait((int)Math.Min(100, Math.Ceiling(left.TotalMilliseconds)), IcmpSocketCalls.PollOut) != 0)
+            if (socket.Wait((int)Math.Min(100, Math.Ceiling(left.TotalMilliseconds)), Poll.Out) != 0)
                 error = socket.PendingError();
         }
         var micros = (long)sw.Elapsed.TotalMicroseconds;

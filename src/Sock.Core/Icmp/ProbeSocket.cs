@@ -5,6 +5,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
 using Sock.Core.Sockets;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Icmp;
 
@@ -13,6 +14,7 @@ namespace Sock.Core.Icmp;
 /// caused from its error queue — with the TTL each reply arrived with and the kernel's receive time. ping and
 /// traceroute use it for ICMP (raw or datagram), UDP and TCP probes alike. Every call is traced as the BSD call it is.
 /// </summary>
+[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class ProbeSocket : IDisposable
 {
     private readonly byte[] _address = new byte[128];
@@ -44,8 +46,7 @@ internal sealed class ProbeSocket : IDisposable
     /// <summary>socket(family, type, protocol); throws the <see cref="SockException"/> TracedSocket makes of a refusal.</summary>
     public static ProbeSocket Open(AddressFamily family, SocketType type, ProtocolType protocol, SocketTrace? trace)
     {
-        if (!IcmpSocketCalls.Supported)
-            throw new SockException(SockErrorKind.Network, "open a probe socket", null, "ICMP and error-queue probes need Linux (64-bit)");
+        if (!ProbeSockets.Supported) throw ProbeSockets.Unsupported();
         return new ProbeSocket(TracedSocket.Create(family, type, protocol, trace), family, type, protocol);
     }
 
@@ -105,7 +106,7 @@ internal sealed class ProbeSocket : IDisposable
             fprog.Clear();
             BinaryPrimitives.WriteUInt16LittleEndian(fprog, (ushort)program.Length);
             BinaryPrimitives.WriteUInt64LittleEndian(fprog[8..], (ulong)code);
-            SetBytes(IcmpSocketCalls.SolSocket, 26, fprog, "SO_ATTACH_FILTER", $"BPF: echo replies with identifier {identifier} and errors");
+            SetBytes(SocketOptions.SolSocket, 26, fprog, "SO_ATTACH_FILTER", $"BPF: echo replies with identifier {identifier} and errors");
         }
     }
 
@@ -117,7 +118,7 @@ internal sealed class ProbeSocket : IDisposable
     public void DiscardQueued()
     {
         var n = 0;
-        while (n < 100_000 && IcmpSocketCalls.ReceiveMessage(Fd, _receiveScratch, _address, _control, 0, out _, out _, out _) >= 0)
+        while (n < 100_000 && SocketCalls.ReceiveMessage(Fd, _receiveScratch, _address, _control, 0, out _, out _, out _) >= 0)
             n++;
         if (n > 0) Trace?.Call($"recvmsg({Fd}) x {n}: dropped, they arrived before the filter");
     }
@@ -145,43 +146,43 @@ internal sealed class ProbeSocket : IDisposable
     {
         try
         {
-            SetInt(IcmpSocketCalls.SolSocket, 33, bytes, "SO_RCVBUFFORCE");
+            SetInt(SocketOptions.SolSocket, 33, bytes, "SO_RCVBUFFORCE");
         }
         catch (SockException)
         {
-            SetInt(IcmpSocketCalls.SolSocket, 8, bytes, "SO_RCVBUF");
+            SetInt(SocketOptions.SolSocket, 8, bytes, "SO_RCVBUF");
         }
     }
 
     /// <summary>IP_TTL or IPV6_UNICAST_HOPS: how many routers a probe may cross.</summary>
     public void SetTtl(int ttl)
     {
-        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6UnicastHops, ttl, "IPV6_UNICAST_HOPS");
-        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpTtl, ttl, "IP_TTL");
+        if (V6) SetInt(SocketOptions.SolIpv6, SocketOptions.Ipv6UnicastHops, ttl, "IPV6_UNICAST_HOPS");
+        else SetInt(SocketOptions.SolIp, SocketOptions.IpTtl, ttl, "IP_TTL");
     }
 
     /// <summary>IP_RECVERR / IPV6_RECVERR: ICMP errors are queued with the router's address instead of being reduced to an errno.</summary>
     public void EnableErrorQueue()
     {
-        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6RecvErr, 1, "IPV6_RECVERR");
-        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpRecvErr, 1, "IP_RECVERR");
+        if (V6) SetInt(SocketOptions.SolIpv6, SocketOptions.Ipv6RecvErr, 1, "IPV6_RECVERR");
+        else SetInt(SocketOptions.SolIp, SocketOptions.IpRecvErr, 1, "IP_RECVERR");
     }
 
     /// <summary>IP_RECVTTL / IPV6_RECVHOPLIMIT: each datagram comes with the TTL it arrived with (a raw IPv4 socket reads it from the IP header instead).</summary>
     public void EnableTtlReport()
     {
-        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6RecvHopLimit, 1, "IPV6_RECVHOPLIMIT");
-        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpRecvTtl, 1, "IP_RECVTTL");
+        if (V6) SetInt(SocketOptions.SolIpv6, SocketOptions.Ipv6RecvHopLimit, 1, "IPV6_RECVHOPLIMIT");
+        else SetInt(SocketOptions.SolIp, SocketOptions.IpRecvTtl, 1, "IP_RECVTTL");
     }
 
     /// <summary>SO_TIMESTAMPNS: the kernel stamps each datagram as it arrives, so round trips do not include our wake-up.</summary>
-    public void EnableTimestamps() => SetInt(IcmpSocketCalls.SolSocket, IcmpSocketCalls.SoTimestampNs, 1, "SO_TIMESTAMPNS");
+    public void EnableTimestamps() => SetInt(SocketOptions.SolSocket, SocketOptions.SoTimestampNs, 1, "SO_TIMESTAMPNS");
 
     /// <summary>IP_MTU_DISCOVER / IPV6_MTU_DISCOVER = PMTUDISC_PROBE: set DF and never fragment, so a too-big probe is reported.</summary>
     public void EnableMtuProbe()
     {
-        if (V6) SetInt(IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6MtuDiscover, IcmpSocketCalls.Ipv6PmtuDiscProbe, "IPV6_MTU_DISCOVER");
-        else SetInt(IcmpSocketCalls.SolIp, IcmpSocketCalls.IpMtuDiscover, IcmpSocketCalls.IpPmtuDiscProbe, "IP_MTU_DISCOVER");
+        if (V6) SetInt(SocketOptions.SolIpv6, SocketOptions.Ipv6MtuDiscover, SocketOptions.Ipv6PmtuDiscProbe, "IPV6_MTU_DISCOVER");
+        else SetInt(SocketOptions.SolIp, SocketOptions.IpMtuDiscover, SocketOptions.IpPmtuDiscProbe, "IP_MTU_DISCOVER");
     }
 
     /// <summary>
@@ -191,14 +192,14 @@ internal sealed class ProbeSocket : IDisposable
     public SocketError SendTo(ReadOnlySpan<byte> data, IPEndPoint to)
     {
         Span<byte> address = stackalloc byte[28];
-        var length = IcmpSocketCalls.WriteSockaddr(to, address);
-        var n = IcmpSocketCalls.SendTo(Fd, data, address[..length]);
+        var length = Sockaddr.Write(to, address);
+        var n = SocketCalls.SendTo(Fd, data, address[..length]);
         if (n >= 0)
         {
             Trace?.Transfer(Fd, "sendto", n, () => $"sendto({Fd}, {n}, {EndpointText.Format(to)}) = {n}");
             return SocketError.Success;
         }
-        var error = SocketErrors.FromErrno(-n);
+        var error = Errno.ToSocketError(-n);
         Trace?.Call($"sendto({Fd}, {data.Length}, {EndpointText.Format(to)}) = -1 {BsdNames.Errno(error)}");
         return error;
     }
@@ -211,9 +212,9 @@ internal sealed class ProbeSocket : IDisposable
     {
         Traced.Socket.Blocking = false;
         Span<byte> address = stackalloc byte[28];
-        var length = IcmpSocketCalls.WriteSockaddr(to, address);
-        var r = IcmpSocketCalls.Connect(Fd, address[..length]);
-        var error = r == 0 ? SocketError.Success : -r == IcmpSocketCalls.EINPROGRESS ? SocketError.InProgress : SocketErrors.FromErrno(-r);
+        var length = Sockaddr.Write(to, address);
+        var r = SocketCalls.Connect(Fd, address[..length]);
+        var error = r == 0 ? SocketError.Success : -r == Errno.EINPROGRESS ? SocketError.InProgress : Errno.ToSocketError(-r);
         Trace?.Call(r == 0 ? $"connect({Fd}, {EndpointText.Format(to)}) = 0" : $"connect({Fd}, {EndpointText.Format(to)}) = -1 {(error == SocketError.InProgress ? "EINPROGRESS" : BsdNames.Errno(error))}");
         return error;
     }
@@ -221,8 +222,8 @@ internal sealed class ProbeSocket : IDisposable
     /// <summary>getsockopt(SO_ERROR): the error a non-blocking connect ended with (and clears it).</summary>
     public SocketError PendingError()
     {
-        var r = IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolSocket, IcmpSocketCalls.SoError, out var errno);
-        var error = r != 0 ? SocketErrors.FromErrno(-r) : errno == 0 ? SocketError.Success : SocketErrors.FromErrno(errno);
+        var r = SocketCalls.GetIntOption(Fd, SocketOptions.SolSocket, SocketOptions.SoError, out var errno);
+        var error = r != 0 ? Errno.ToSocketError(-r) : errno == 0 ? SocketError.Success : Errno.ToSocketError(errno);
         Trace?.Call($"getsockopt({Fd}, SO_ERROR) = {(error == SocketError.Success ? "0" : BsdNames.Errno(error))}");
         return error;
     }
@@ -233,18 +234,18 @@ internal sealed class ProbeSocket : IDisposable
         Span<byte> scratch = stackalloc byte[64];
         Span<byte> address = stackalloc byte[28];
         IcmpMessage.WriteEchoRequest(scratch, false, 1, 1, scratch[8..16]);
-        var length = IcmpSocketCalls.WriteSockaddr(new IPEndPoint(IPAddress.Loopback, 0), address);
-        _ = IcmpSocketCalls.SendTo(-1, scratch[..16], address[..length]); // EBADF: only the stub is wanted
-        _ = IcmpSocketCalls.Connect(-1, address[..length]);
-        _ = IcmpSocketCalls.Poll(-1, IcmpSocketCalls.PollOut, 0);
-        _ = SocketErrors.FromErrno(9);
+        var length = Sockaddr.Write(new IPEndPoint(IPAddress.Loopback, 0), address);
+        _ = SocketCalls.SendTo(-1, scratch[..16], address[..length]); // EBADF: only the stub is wanted
+        _ = SocketCalls.Connect(-1, address[..length]);
+        _ = Poll.One(-1, Poll.Out, 0);
+        _ = Errno.ToSocketError(9);
         _ = DateTime.UtcNow;
     }
 
     /// <summary>poll() for a datagram or a queued error, at most <paramref name="timeoutMs"/>; returns the events (POLLIN, POLLERR) or 0.</summary>
-    public int Wait(int timeoutMs, short events = IcmpSocketCalls.PollIn)
+    public int Wait(int timeoutMs, short events = Poll.In)
     {
-        var r = IcmpSocketCalls.Poll(Fd, events, Math.Max(0, timeoutMs));
+        var r = Poll.One(Fd, events, Math.Max(0, timeoutMs));
         return r < 0 ? 0 : r;
     }
 
@@ -255,15 +256,15 @@ internal sealed class ProbeSocket : IDisposable
     public bool TryReceive(Span<byte> data, bool errorQueue, out ReceivedPacket packet)
     {
         packet = default;
-        var n = IcmpSocketCalls.ReceiveMessage(Fd, data, _address, _control, errorQueue ? IcmpSocketCalls.MsgErrQueue : 0,
+        var n = SocketCalls.ReceiveMessage(Fd, data, _address, _control, errorQueue ? SocketCalls.MsgErrQueue : 0,
             out var addressLength, out var controlLength, out _);
         if (n < 0)
         {
-            if (-n != IcmpSocketCalls.EAGAIN)
+            if (-n != Errno.EAGAIN)
                 Trace?.Call($"recvmsg({Fd}{(errorQueue ? ", MSG_ERRQUEUE" : "")}) = -1 errno {-n}");
             return false;
         }
-        var from = IcmpSocketCalls.ParseSockaddr(_address.AsSpan(0, Math.Min(addressLength, _address.Length)));
+        var from = Sockaddr.Parse(_address.AsSpan(0, Math.Min(addressLength, _address.Length)));
         var ttl = -1;
         long stamp = 0;
         ExtendedError? error = null;
@@ -276,13 +277,13 @@ internal sealed class ProbeSocket : IDisposable
             var level = BinaryPrimitives.ReadInt32LittleEndian(c[8..]);
             var type = BinaryPrimitives.ReadInt32LittleEndian(c[12..]);
             var body = c[16..len];
-            if (level == IcmpSocketCalls.SolSocket && type == IcmpSocketCalls.SoTimestampNs && body.Length >= 16)
+            if (level == SocketOptions.SolSocket && type == SocketOptions.SoTimestampNs && body.Length >= 16)
                 stamp = BinaryPrimitives.ReadInt64LittleEndian(body) * 1_000_000_000 + BinaryPrimitives.ReadInt64LittleEndian(body[8..]);
-            else if ((level == IcmpSocketCalls.SolIp && type == IcmpSocketCalls.IpTtl) ||
-                     (level == IcmpSocketCalls.SolIpv6 && type == IcmpSocketCalls.Ipv6HopLimit))
+            else if ((level == SocketOptions.SolIp && type == SocketOptions.IpTtl) ||
+                     (level == SocketOptions.SolIpv6 && type == SocketOptions.Ipv6HopLimit))
                 ttl = body.Length >= 4 ? BinaryPrimitives.ReadInt32LittleEndian(body) : -1;
-            else if ((level == IcmpSocketCalls.SolIp && type == IcmpSocketCalls.IpRecvErr) ||
-                     (level == IcmpSocketCalls.SolIpv6 && type == IcmpSocketCalls.Ipv6RecvErr))
+            else if ((level == SocketOptions.SolIp && type == SocketOptions.IpRecvErr) ||
+                     (level == SocketOptions.SolIpv6 && type == SocketOptions.Ipv6RecvErr))
                 error = ParseExtendedError(body);
             var step = (len + 7) & ~7;
             if (step >= c.Length) break;
@@ -316,7 +317,7 @@ internal sealed class ProbeSocket : IDisposable
     {
         // struct sock_extended_err { u32 ee_errno; u8 ee_origin, ee_type, ee_code, ee_pad; u32 ee_info; u32 ee_data; }, then the offender's sockaddr.
         if (body.Length < 16) return null;
-        var offender = body.Length > 16 ? IcmpSocketCalls.ParseSockaddr(body[16..])?.Address : null;
+        var offender = body.Length > 16 ? Sockaddr.Parse(body[16..])?.Address : null;
         if (offender is not null && (offender.Equals(IPAddress.Any) || offender.Equals(IPAddress.IPv6Any))) offender = null;
         return new ExtendedError(BinaryPrimitives.ReadInt32LittleEndian(body), (ExtendedErrorOrigin)body[4], body[5], body[6],
             BinaryPrimitives.ReadUInt32LittleEndian(body[8..]), offender);
@@ -325,8 +326,8 @@ internal sealed class ProbeSocket : IDisposable
     /// <summary>getsockopt(IP_MTU / IPV6_MTU): the path MTU the kernel knows for a connected socket; null when it will not say.</summary>
     public int? PathMtu()
     {
-        var r = V6 ? IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolIpv6, IcmpSocketCalls.Ipv6Mtu, out var v)
-            : IcmpSocketCalls.GetIntOption(Fd, IcmpSocketCalls.SolIp, IcmpSocketCalls.IpMtu, out v);
+        var r = V6 ? SocketCalls.GetIntOption(Fd, SocketOptions.SolIpv6, SocketOptions.Ipv6Mtu, out var v)
+            : SocketCalls.GetIntOption(Fd, SocketOptions.SolIp, SocketOptions.IpMtu, out v);
         Trace?.Call(r == 0 ? $"getsockopt({Fd}, {(V6 ? "IPV6_MTU" : "IP_MTU")}) = {v}" : $"getsockopt({Fd}, {(V6 ? "IPV6_MTU" : "IP_MTU")}) = -1 errno {-r}");
         return r == 0 ? v : null;
     }

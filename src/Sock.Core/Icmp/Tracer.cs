@@ -49,6 +49,7 @@ public static class Tracer
 
     private static TracerouteReport Run(IPAddress destination, TracerouteOptions options, ITracerouteObserver? observer, CancellationToken ct)
     {
+        if (!ProbeSockets.Supported) throw ProbeSockets.Unsupported();
         ProbeSocket.WarmUp();
         var v6 = destination.AddressFamily == AddressFamily.InterNetworkV6;
         var packetLength = options.PacketLength ?? (options.DiscoverMtu ? 65000 : v6 ? 80 : 60);

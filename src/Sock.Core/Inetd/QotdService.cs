@@ -36,8 +36,8 @@ public static class QotdService
         try
         {
             // A device or a pipe may never end (/dev/zero) or never open (a FIFO nobody writes): regular files only.
-            if (OperatingSystem.IsLinux() && Netcat.LinuxStat.Kind(path, follow: true) is var kind && kind is not (Netcat.FileKind.Regular or Netcat.FileKind.Missing))
-                throw SockException.Usage("quotes file", path, kind == Netcat.FileKind.Directory ? "is a directory" : "is not a regular file");
+            if (OperatingSystem.IsLinux() && Platform.Linux.Statx.Kind(path, follow: true) is var kind && kind is not (Platform.FileKind.Regular or Platform.FileKind.Missing))
+                throw SockException.Usage("quotes file", path, kind == Platform.FileKind.Directory ? "is a directory" : "is not a regular file");
             using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1, FileOptions.SequentialScan);
             var bytes = new byte[MaxFileBytes + 1];
             var length = 0;

@@ -1,5 +1,4 @@
 using System.Globalization;
-using Sock.Core.Netcat;
 
 namespace Sock.Core.Inspection;
 
@@ -25,7 +24,7 @@ public static class CgroupPaths
         for (var visited = 0; pending.Count > 0 && visited < 100_000; visited++)
         {
             var dir = pending.Pop();
-            if (LinuxStat.Inode(dir) is { } inode)
+            if (Platform.Linux.Statx.Inode(dir) is { } inode)
             {
                 var relative = dir.Length == root.Length ? "/" : dir[root.Length..];
                 map.TryAdd(inode, relative);

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.IO.Enumeration;
-using System.Runtime.InteropServices;
 using System.Text;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Inspection;
 
@@ -9,7 +9,7 @@ namespace Sock.Core.Inspection;
 /// Which processes hold which sockets, found as ss -p finds them: each /proc/PID/fd/N that links to "socket:[INODE]".
 /// Without root, other users' processes cannot be read; <see cref="Incomplete"/> says so.
 /// </summary>
-public sealed partial class SocketOwnerIndex
+public sealed class SocketOwnerIndex
 {
     private readonly Dictionary<long, List<SocketOwner>> _byInode = [];
 
@@ -32,14 +32,13 @@ public sealed partial class SocketOwnerIndex
         // No /proc (Windows, macOS): no owners to find; say the list is incomplete rather than fail.
         if (!Directory.Exists(procRoot)) { index.Incomplete = true; return index; }
         IEnumerable<int> candidates = pids ?? EnumeratePids(procRoot);
-        var useReadlink = OperatingSystem.IsLinux() || OperatingSystem.IsFreeBSD() || OperatingSystem.IsMacOS();
         foreach (var pid in candidates)
         {
             var fdDir = Path.Combine(procRoot, pid.ToString(CultureInfo.InvariantCulture), "fd");
             List<int> fds;
-            if (useReadlink && OperatingSystem.IsLinux())
+            if (OperatingSystem.IsLinux())
             {
-                var listed = ListFds(fdDir, out var denied);
+                var listed = ProcFd.List(fdDir, out var denied);
                 if (denied) { index.Incomplete = true; index.DeniedProcesses++; continue; }
                 if (listed is null) continue;
                 fds = listed;
@@ -59,7 +58,7 @@ public sealed partial class SocketOwnerIndex
             {
                 if (fd < 0) continue;
                 long inode;
-                if (useReadlink) inode = SocketInodeOf(prefix, fd);
+                if (OperatingSystem.IsLinux()) inode = ProcFd.SocketInode(prefix, fd);
                 else
                 {
                     string? target;
@@ -83,74 +82,6 @@ public sealed partial class SocketOwnerIndex
     /// <summary>Returns <paramref name="rows"/> with their owners filled in.</summary>
     public IReadOnlyList<SocketTableEntry> Attach(IEnumerable<SocketTableEntry> rows) =>
         rows.Select(r => r.Inode != 0 && _byInode.TryGetValue(r.Inode, out var owners) ? r with { Owners = owners } : r).ToList();
-
-    // readlink("/proc/PID/fd/N") into a stack buffer; the inode of "socket:[N]", 0 for other files, -2 for EACCES.
-    private static long SocketInodeOf(byte[] prefix, int fd)
-    {
-        Span<byte> path = stackalloc byte[prefix.Length + 12];
-        prefix.CopyTo(path);
-        fd.TryFormat(path[prefix.Length..], out var written, default, CultureInfo.InvariantCulture);
-        path[prefix.Length + written] = 0;
-        Span<byte> target = stackalloc byte[64];
-        var n = (int)ReadLink(path, target, target.Length);
-        if (n < 0) return Marshal.GetLastPInvokeError() == 13 ? -2 : 0;
-        var t = target[..n];
-        if (!t.StartsWith("socket:["u8) || t[^1] != (byte)']') return 0;
-        long inode = 0;
-        foreach (var b in t[8..^1])
-        {
-            if (b is < (byte)'0' or > (byte)'9') return 0;
-            inode = inode * 10 + (b - '0');
-        }
-        return inode;
-    }
-
-    // The descriptor numbers in /proc/PID/fd by opendir/readdir64: .NET's enumerators stat every entry, which for
-    // a process holding 20,000 sockets is 40,000 system calls more than needed. Null when the process is gone.
-    private static unsafe List<int>? ListFds(string fdDir, out bool denied)
-    {
-        denied = false;
-        var dir = OpenDir(fdDir);
-        if (dir == 0)
-        {
-            denied = Marshal.GetLastPInvokeError() == 13;
-            return null;
-        }
-        var fds = new List<int>();
-        try
-        {
-            while (true)
-            {
-                var entry = ReadDir64(dir);
-                if (entry == 0) break;
-                // struct dirent64: d_ino (8), d_off (8), d_reclen (2), d_type (1), d_name.
-                var name = new ReadOnlySpan<byte>((byte*)entry + 19, 12);
-                var n = 0;
-                var ok = name[0] is >= (byte)'0' and <= (byte)'9';
-                foreach (var b in name)
-                {
-                    if (b == 0) break;
-                    if (b is < (byte)'0' or > (byte)'9') { ok = false; break; }
-                    n = n * 10 + (b - '0');
-                }
-                if (ok) fds.Add(n);
-            }
-        }
-        finally { _ = CloseDir(dir); }
-        return fds;
-    }
-
-    [LibraryImport("libc", EntryPoint = "opendir", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint OpenDir(string path);
-
-    [LibraryImport("libc", EntryPoint = "readdir64", SetLastError = true)]
-    private static partial nint ReadDir64(nint dir);
-
-    [LibraryImport("libc", EntryPoint = "closedir", SetLastError = true)]
-    private static partial int CloseDir(nint dir);
-
-    [LibraryImport("libc", EntryPoint = "readlink", SetLastError = true)]
-    private static partial nint ReadLink(ReadOnlySpan<byte> path, Span<byte> buffer, nint size);
 
     private static IEnumerable<int> EnumeratePids(string procRoot)
     {

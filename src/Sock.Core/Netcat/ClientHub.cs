@@ -2,9 +2,12 @@ using System.Buffers;
 using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Net;
+using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Connections;
 using Sock.Core.Endpoints;
+using Sock.Core.Errors;
 using Sock.Core.Serving;
+using Sock.Core.Tls;
 
 namespace Sock.Core.Netcat;
 
@@ -12,9 +15,12 @@ namespace Sock.Core.Netcat;
 /// The clients of a keep-open, broker or chat listener, run as a handler on the serving engine: what each client sends
 /// goes to the output (or, as a broker, to every other client); the input goes to all of them. Writes to one client
 /// take turns (a pipe has one writer at a time) and wait on its bounded output, so a slow client stalls whoever feeds
-/// it instead of growing memory. Also the engine's observer, for ncat's -v lines.
+/// it instead of growing memory. With a <paramref name="certificate"/> (--ssl) each client first completes a TLS
+/// handshake in its own handler, and joins only then: a client that never finishes it is dropped after the handshake
+/// timeout (-w, or ncat's 10 s), and the others go on meanwhile. Also the engine's observer, for ncat's -v lines.
 /// </summary>
-internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? output, SessionRecorder? recorder) : IServerObserver
+internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? output, SessionRecorder? recorder,
+    X509Certificate2? certificate = null) : IServerObserver
 {
     private readonly ConcurrentDictionary<long, Client> _clients = new();
     private readonly SemaphoreSlim _outputGate = new(1, 1);
@@ -38,7 +44,37 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
     /// <summary>The connection handler: one client from its first byte to its last.</summary>
     public async ValueTask RunAsync(Connection connection)
     {
-        var client = new Client(Interlocked.Increment(ref _nextId), connection);
+        HubTls? tls = null;
+        if (certificate is not null)
+        {
+            var peer = PeerText(connection.RemoteEndPoint);
+            try
+            {
+                tls = await HubTls.AcceptAsync(connection, certificate, options.TlsListen!, peer,
+                    options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, connection.Stopping).ConfigureAwait(false);
+            }
+            catch (SockException ex)
+            {
+                // This client never joins: it is closed, and nobody else noticed it.
+                log.Write(1, $"Connection from {peer}: {ex.Message}");
+                connection.SetCloseReason("TLS handshake failed");
+                return;
+            }
+            log.Write(1, $"TLS session with {peer}: {TlsServer.Describe(tls.Session)}");
+        }
+        try
+        {
+            await RunClientAsync(connection, tls).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (tls is not null) await tls.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask RunClientAsync(Connection connection, HubTls? tls)
+    {
+        var client = new Client(Interlocked.Increment(ref _nextId), connection, tls);
         // A chat join is one step: who was there before is taken, and the newcomer added, under one lock. So of two
         // clients joining at once, exactly one finds the other there before it and tells both sides; the other learns
         // nothing twice (each join is announced once to each other client).
@@ -136,8 +172,8 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
     private static string PeerText(EndPoint? ep) =>
         ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
 
-    /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output.</summary>
-    private sealed class Client(int id, Connection connection)
+    /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output (through TLS with --ssl).</summary>
+    private sealed class Client(int id, Connection connection, HubTls? tls)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _closed;
@@ -157,6 +193,13 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
                 connection.Output.Write(data.Span);
                 return !(await connection.Output.FlushAsync().ConfigureAwait(false)).IsCompleted;
             }
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or SockException
+                                           or System.Security.Authentication.AuthenticationException)
+            {
+                // Only a TLS session writes through a stream that can fail: this client is gone, the others go on.
+                _closed = true;
+                return false;
+            }
             finally
             {
                 _gate.Release();
@@ -168,7 +211,14 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         {
             await _gate.WaitAsync().ConfigureAwait(false);
             _closed = true;
-            _gate.Release();
+            try
+            {
+                if (tls is not null) await tls.CloseNotifyAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 }

@@ -26,8 +26,6 @@ public static class NetcatTls
     public static void Validate(this TlsServerOptions tls, NetcatOptions options, string command)
     {
         if (options.Udp) throw SockException.Usage(command, "--ssl -u", "TLS runs over a stream; DTLS is not supported");
-        if ((options.KeepOpen || options.Broker || options.Chat) && !options.RunsProgram)
-            throw SockException.Usage(command, "--ssl", "TLS with -k, --broker or --chat is not supported yet (it is with -k -e/-c, and for one client)");
         tls.Validate(command);
     }
 

@@ -139,7 +139,7 @@ public sealed class StreamListener
             return false;
         }
         // Keep-open, broker and chat clients run on the serving engine; the hub decides where their bytes go.
-        var hub = new ClientHub(_options, _log, output, recorder);
+        var hub = new ClientHub(_options, _log, output, recorder, _certificate);
         _hub = hub;
         var server = new SocketServer(new ServerOptions { IdleTimeout = _options.IdleTimeout, DrainTimeout = TimeSpan.FromSeconds(1) }, _trace, hub);
         try

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using Sock.Core.Errors;
+using Sock.Core.Platform;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Netcat;
 
@@ -82,7 +84,7 @@ public static class UnixSocketFile
     /// <summary>The file's kind; where lstat cannot be asked, whether anything is there at all and nothing more.</summary>
     private static FileKind Kind(string path)
     {
-        if (OperatingSystem.IsLinux()) return LinuxStat.Kind(path);
+        if (OperatingSystem.IsLinux()) return Statx.Kind(path);
         var info = new FileInfo(path);
         if (!info.Exists && !Directory.Exists(path)) return info.LinkTarget is null ? FileKind.Missing : FileKind.SymbolicLink;
         if (info.LinkTarget is not null) return FileKind.SymbolicLink;

@@ -145,7 +145,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         if (_started) return;
         _started = true;
-        _descriptorBudget = FileDescriptorBudget.Connections();
+        _descriptorBudget = OpenFileLimit.ConnectionsLeft();
         if (_options.IoThreads > 0 && EpollReactor.Supported) _reactor = new EpollReactor(_options.IoThreads, _options.IoSpin);
         lock (_streams) foreach (var l in _streams) l.Start();
         lock (_datagrams) foreach (var l in _datagrams) l.Start();

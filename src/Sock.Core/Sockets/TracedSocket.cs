@@ -298,7 +298,7 @@ public sealed class TracedSocket : IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Volatile.Read(ref _unixAcceptor)?.Dispose(); // ends an accept waiting in poll before the descriptor goes
+        if (OperatingSystem.IsLinux()) Volatile.Read(ref _unixAcceptor)?.Dispose(); // ends an accept waiting in poll before the descriptor goes
         if (_trace is not null)
         {
             var h = Handle;
@@ -315,6 +315,7 @@ public sealed class TracedSocket : IDisposable
     private UnixAcceptor? _unixAcceptor;
 
     // Made on the first accept, so only Unix listeners get one.
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     private UnixAcceptor UnixAccept
     {
         get

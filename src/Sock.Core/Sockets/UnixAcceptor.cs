@@ -1,5 +1,6 @@
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Sockets;
 
@@ -10,17 +11,9 @@ namespace Sock.Core.Sockets;
 /// listener waits for a connection in poll(2) on a thread of its own (woken by an eventfd when it is closed or the wait
 /// is cancelled), and accept4 takes the connection with room for any address.
 /// </summary>
-internal sealed partial class UnixAcceptor : IDisposable
+[SupportedOSPlatform("linux")]
+internal sealed class UnixAcceptor : IDisposable
 {
-    private const int SockCloexec = 0x80000;
-    private const int EfdCloexec = 0x80000;
-    private const short PollIn = 0x001;
-    private const int FGetFl = 3;
-    private const int FSetFl = 4;
-    private const int ONonblock = 0x800;
-    private const int EAGAIN = 11;
-    private const int EINTR = 4;
-    private const int ECONNABORTED = 103;
     private const int SockaddrUnSize = 110; // sa_family_t + sun_path[108]
 
     private readonly Socket _listener;
@@ -32,6 +25,7 @@ internal sealed partial class UnixAcceptor : IDisposable
     public UnixAcceptor(Socket listener) => _listener = listener;
 
     /// <summary>Where this acceptor works: Linux, where accept4, poll and eventfd are the kernel's calls.</summary>
+    [SupportedOSPlatformGuard("linux")]
     public static bool Supported => OperatingSystem.IsLinux();
 
     /// <summary>The next connection; a socket closed meanwhile ends the wait with <see cref="SocketError.OperationAborted"/>.</summary>
@@ -48,7 +42,7 @@ internal sealed partial class UnixAcceptor : IDisposable
     }
 
     /// <summary>Takes a waiting connection, or null when none is waiting yet.</summary>
-    private unsafe Socket? TryAccept()
+    private Socket? TryAccept()
     {
         var added = false;
         var handle = _listener.SafeHandle;
@@ -57,18 +51,16 @@ internal sealed partial class UnixAcceptor : IDisposable
             handle.DangerousAddRef(ref added);
             var fd = (int)handle.DangerousGetHandle();
             // The listener is never given to .NET's own async accept, so it may still be in blocking mode.
-            var flags = Fcntl(fd, FGetFl, 0);
-            if (flags >= 0 && (flags & ONonblock) == 0) Fcntl(fd, FSetFl, flags | ONonblock);
-            var address = stackalloc byte[SockaddrUnSize];
+            Descriptor.MakeNonBlocking(fd);
+            Span<byte> address = stackalloc byte[SockaddrUnSize];
             while (true)
             {
-                var length = SockaddrUnSize;
-                var client = Accept4(fd, address, &length, SockCloexec);
+                var client = SocketCalls.Accept(fd, address);
                 if (client >= 0) return new Socket(new SafeSocketHandle(client, ownsHandle: true));
-                var errno = Marshal.GetLastPInvokeError();
-                if (errno is EINTR or ECONNABORTED) continue; // a client that left before it was taken: take the next
-                if (errno == EAGAIN) return null;
-                throw new SocketException(errno switch { 24 or 23 => (int)SocketError.TooManyOpenSockets, 105 or 12 => (int)SocketError.NoBufferSpaceAvailable, _ => (int)SocketError.SocketError });
+                var errno = -client;
+                if (errno is Errno.EINTR or Errno.ECONNABORTED) continue; // a client that left before it was taken: take the next
+                if (errno == Errno.EAGAIN) return null;
+                throw new SocketException((int)Errno.ToSocketError(errno));
             }
         }
         catch (ObjectDisposedException)
@@ -82,7 +74,7 @@ internal sealed partial class UnixAcceptor : IDisposable
     }
 
     /// <summary>Blocks this (dedicated) thread until a connection waits, the listener is closed, or the wait is cancelled.</summary>
-    private unsafe void WaitReadable()
+    private void WaitReadable()
     {
         var added = false;
         var handle = _listener.SafeHandle;
@@ -90,7 +82,7 @@ internal sealed partial class UnixAcceptor : IDisposable
         lock (_gate)
         {
             if (_closed) throw new SocketException((int)SocketError.OperationAborted);
-            if (_wake < 0) _wake = EventFd(0, EfdCloexec);
+            if (_wake < 0) _wake = Math.Max(-1, EventFd.Create());
             wake = _wake;
             _waiting = true;
         }
@@ -98,15 +90,8 @@ internal sealed partial class UnixAcceptor : IDisposable
         {
             // Held for the wait, so a close meanwhile cannot hand the descriptor's number to another file.
             handle.DangerousAddRef(ref added);
-            var fds = stackalloc PollFd[2];
-            fds[0] = new PollFd { Fd = (int)handle.DangerousGetHandle(), Events = PollIn };
-            fds[1] = new PollFd { Fd = wake, Events = PollIn };
-            while (Poll(fds, wake >= 0 ? 2u : 1u, wake >= 0 ? -1 : 200) < 0 && Marshal.GetLastPInvokeError() == EINTR) { }
-            if (wake >= 0 && fds[1].Returned != 0)
-            {
-                ulong value;
-                _ = Read(wake, &value, sizeof(ulong));
-            }
+            // With no eventfd (out of descriptors), poll in slices of 200 ms so a close is still seen.
+            if (Poll.ReadableOrWoken((int)handle.DangerousGetHandle(), wake, 200)) EventFd.Drain(wake);
         }
         catch (ObjectDisposedException)
         {
@@ -120,7 +105,7 @@ internal sealed partial class UnixAcceptor : IDisposable
                 _waiting = false;
                 if (_closed && _wake >= 0)
                 {
-                    _ = Close(_wake);
+                    _ = Descriptor.Close(_wake);
                     _wake = -1;
                 }
             }
@@ -129,18 +114,17 @@ internal sealed partial class UnixAcceptor : IDisposable
             if (_closed) throw new SocketException((int)SocketError.OperationAborted);
     }
 
-    private unsafe void Wake()
+    private void Wake()
     {
         lock (_gate)
         {
             if (_wake < 0) return;
-            ulong one = 1;
-            _ = Write(_wake, &one, sizeof(ulong));
+            EventFd.Signal(_wake);
         }
     }
 
     /// <summary>Ends a wait in progress; called before the listening socket is closed.</summary>
-    public unsafe void Dispose()
+    public void Dispose()
     {
         lock (_gate)
         {
@@ -149,43 +133,13 @@ internal sealed partial class UnixAcceptor : IDisposable
             if (_wake < 0) return;
             if (_waiting)
             {
-                ulong one = 1;
-                _ = Write(_wake, &one, sizeof(ulong)); // the waiting thread closes the eventfd on its way out
+                EventFd.Signal(_wake); // the waiting thread closes the eventfd on its way out
             }
             else
             {
-                _ = Close(_wake);
+                _ = Descriptor.Close(_wake);
                 _wake = -1;
             }
         }
     }
-
-    [StructLayout(LayoutKind.Sequential)]
-    private struct PollFd
-    {
-        public int Fd;
-        public short Events;
-        public short Returned;
-    }
-
-    [LibraryImport("libc", EntryPoint = "accept4", SetLastError = true)]
-    private static unsafe partial int Accept4(int fd, byte* address, int* length, int flags);
-
-    [LibraryImport("libc", EntryPoint = "poll", SetLastError = true)]
-    private static unsafe partial int Poll(PollFd* fds, uint count, int timeoutMs);
-
-    [LibraryImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    private static partial int Fcntl(int fd, int command, int argument);
-
-    [LibraryImport("libc", EntryPoint = "eventfd", SetLastError = true)]
-    private static partial int EventFd(uint initial, int flags);
-
-    [LibraryImport("libc", EntryPoint = "read", SetLastError = true)]
-    private static unsafe partial nint Read(int fd, void* buffer, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "write", SetLastError = true)]
-    private static unsafe partial nint Write(int fd, void* buffer, nuint length);
-
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -18,10 +18,15 @@ internal static class TlsHandshake
     /// a failure is a <see cref="SockException"/> naming <paramref name="target"/> and, when the certificate check said
     /// why, that reason (<paramref name="why"/>).
     /// </summary>
-    public static async Task<SslStream> RunAsync(TracedSocket socket, Func<SslStream, CancellationToken, Task> handshake, string target,
+    public static Task<SslStream> RunAsync(TracedSocket socket, Func<SslStream, CancellationToken, Task> handshake, string target,
+        TimeSpan timeout, Func<string?> why, CancellationToken ct) =>
+        RunAsync(new TracedSocketStream(socket), handshake, target, timeout, why, ct);
+
+    /// <summary>The same over any stream that carries the session's records (a server connection's pipes).</summary>
+    public static async Task<SslStream> RunAsync(Stream transport, Func<SslStream, CancellationToken, Task> handshake, string target,
         TimeSpan timeout, Func<string?> why, CancellationToken ct)
     {
-        var ssl = new SslStream(new TracedSocketStream(socket), leaveInnerStreamOpen: false);
+        var ssl = new SslStream(transport, leaveInnerStreamOpen: false);
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
         limit.CancelAfter(timeout);
         try

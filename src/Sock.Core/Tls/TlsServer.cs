@@ -42,8 +42,16 @@ public static class TlsServer
         $"{certificate.Subject}, SHA-256 fingerprint {Convert.ToHexString(certificate.GetCertHash(HashAlgorithmName.SHA256))}";
 
     /// <summary>Runs the server handshake with one client; failures are <see cref="SockException"/>s naming the client.</summary>
-    public static async Task<SslStream> AuthenticateAsync(TracedSocket client, X509Certificate2 certificate, TlsServerOptions tls,
-        string peer, TimeSpan timeout, CancellationToken ct)
+    public static Task<SslStream> AuthenticateAsync(TracedSocket client, X509Certificate2 certificate, TlsServerOptions tls,
+        string peer, TimeSpan timeout, CancellationToken ct) =>
+        AuthenticateAsync(new TracedSocketStream(client), client.ResetOnClose, certificate, tls, peer, timeout, ct);
+
+    /// <summary>
+    /// Runs the server handshake with one client over <paramref name="transport"/>, the stream that carries its records;
+    /// <paramref name="refuse"/> (when given) is called when its certificate is refused, to make the close a reset.
+    /// </summary>
+    internal static async Task<SslStream> AuthenticateAsync(Stream transport, Action? refuse, X509Certificate2 certificate,
+        TlsServerOptions tls, string peer, TimeSpan timeout, CancellationToken ct)
     {
         string? why = null;
         var authentication = new SslServerAuthenticationOptions
@@ -61,13 +69,13 @@ public static class TlsServer
                 // certificate_required or bad_certificate alert (dotnet/runtime#115996 sends it from .NET 11). A client
                 // under TLS 1.3 has already sent its data by now: a reset tells it that was refused, where a plain close
                 // would read as the end of the server's reply.
-                if (why is not null) client.ResetOnClose();
+                if (why is not null) refuse?.Invoke();
                 return why is null;
             },
         };
         if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
         if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = TlsHandshake.TrustOnly(tls.TrustFile);
-        return await TlsHandshake.RunAsync(client, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
+        return await TlsHandshake.RunAsync(transport, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
             .ConfigureAwait(false);
     }
 

@@ -1,6 +1,6 @@
-using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 using Sock.Core.Errors;
+using Sock.Core.Platform.Linux;
 
 namespace Sock.Cli;
 
@@ -17,7 +17,7 @@ namespace Sock.Cli;
 /// speed. A plain stream over descriptor 1 fails instead (SIGPIPE is ignored by the runtime: EPIPE). Pipes, sockets and
 /// terminals get that stream; a file keeps the console's.
 /// </summary>
-internal sealed partial class StandardOutput : Stream
+internal sealed class StandardOutput : Stream
 {
     private readonly Stream _inner = OpenDescriptor();
     private int _ended;
@@ -74,7 +74,7 @@ internal sealed partial class StandardOutput : Stream
         foreach (var entry in Directory.EnumerateFileSystemEntries("/proc/self/fd"))
         {
             if (!int.TryParse(Path.GetFileName(entry), out var fd) || fd is 0 or 2 || fd == nullFd) continue;
-            if (Target(fd) == stdout) Dup2(nullFd, fd);
+            if (Target(fd) == stdout) _ = Descriptor.Duplicate(nullFd, fd);
         }
         // Nothing more is meant for stdout; the console's writer now writes nowhere rather than into /dev/null's copy.
         Console.SetOut(TextWriter.Null);
@@ -109,7 +109,4 @@ internal sealed partial class StandardOutput : Stream
     /// <summary>The error for a relay that stopped because stdout went away (EPIPE, or EBADF when it was closed at start).</summary>
     public static SockException Closed() =>
         new(SockErrorKind.Network, "write to", "stdout", "stdout closed (nothing reads it any more)");
-
-    [LibraryImport("libc", EntryPoint = "dup2", SetLastError = true)]
-    private static partial int Dup2(int oldFd, int newFd);
 }

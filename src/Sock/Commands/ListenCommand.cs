@@ -37,6 +37,7 @@ internal static class ListenCommand
               sock listen --ssl -v 8443             TLS with one client (a temporary certificate)
               sock listen --broker 7000             clients talk to each other
               sock listen --chat -v 7000            a chat room
+              sock listen --chat --ssl 7000         a chat room over TLS
               sock listen -k -c 'echo hello' 2000   a tiny inetd service per connection
               sock listen -u -k 5353                answer every UDP peer
               sock listen -U /tmp/app.sock          a Unix stream socket

@@ -21,7 +21,7 @@ internal static class NcCommand
             -z -q TIME -N --append-output --send-only --recv-only --no-shutdown --allow --allowfile --deny --denyfile
             --broker --chat --version.
             TLS: --ssl, --ssl-verify, --ssl-trustfile, --ssl-servername, --ssl-alpn, --ssl-cert, --ssl-key.
-            Not supported yet (a usage error, exit 2): --ssl with -lk (unless -e/-c), --broker or --chat, --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
 
             Examples:
               sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS

@@ -97,6 +97,18 @@ public class NcatCommandLineTests
         Assert.Equal(6000, o.Port);
     }
 
+    [Theory]
+    [InlineData("-lk", "--ssl")]
+    [InlineData("--broker", "--ssl")]
+    [InlineData("--chat", "--ssl-alpn", "chat")]
+    public void ssl_with_keep_open_broker_or_chat_listens_with_tls_for_every_client(params string[] args)
+    {
+        var o = P(args);
+        Assert.True(o.Listen);
+        Assert.NotNull(o.TlsListen);
+        Assert.Null(o.Tls);
+    }
+
     [Fact]
     public void chat_and_broker_imply_listen()
     {
@@ -107,7 +119,6 @@ public class NcatCommandLineTests
     [Theory]
     [InlineData("--ssl-ciphers", "ALL")]
     [InlineData("--ssl-crl", "x.pem")]
-    [InlineData("-lk", "--ssl")]
     [InlineData("--proxy", "p:8080")]
     [InlineData("--proxy-type", "socks5")]
     [InlineData("--lua-exec", "x.lua")]

@@ -14,6 +14,8 @@ public sealed class RunningProcess : IAsyncDisposable
     private readonly List<string> _stderr = [];
     private readonly Task _stderrPump;
     private readonly SemaphoreSlim _newLine = new(0);
+    private readonly MemoryStream _stdoutSoFar = new();
+    private readonly SemaphoreSlim _newStdout = new(0);
     private TempDirectory? _dir;
 
     private RunningProcess(Process p, bool hashStdout)
@@ -40,7 +42,14 @@ public sealed class RunningProcess : IAsyncDisposable
                 return (Array.Empty<byte>(), Convert.ToHexStringLower(sha.GetHashAndReset()), total);
             }
             var ms = new MemoryStream();
-            await s.CopyToAsync(ms);
+            var chunk = new byte[64 * 1024];
+            int read;
+            while ((read = await s.ReadAsync(chunk)) > 0)
+            {
+                lock (_stdoutSoFar) _stdoutSoFar.Write(chunk, 0, read);
+                _newStdout.Release();
+            }
+            lock (_stdoutSoFar) ms.Write(_stdoutSoFar.GetBuffer(), 0, (int)_stdoutSoFar.Length);
             return (ms.ToArray(), Convert.ToHexStringLower(SHA256.HashData(ms.ToArray())), ms.Length);
         });
     }
@@ -89,6 +98,25 @@ public sealed class RunningProcess : IAsyncDisposable
             if (left <= TimeSpan.Zero || Process.HasExited && _stderrPump.IsCompleted)
                 throw new TimeoutException($"no stderr line like /{pattern}/; stderr: {string.Join(" | ", StderrLines)}");
             await _newLine.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
+        }
+    }
+
+    /// <summary>
+    /// Waits until stdout (not hashed) holds <paramref name="text"/>, while the process runs; returns stdout so far. For a
+    /// process whose output is to be checked before it is stopped.
+    /// </summary>
+    public async Task<string> WaitForStdoutAsync(string text, double seconds = 15)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            string so;
+            lock (_stdoutSoFar) so = Encoding.UTF8.GetString(_stdoutSoFar.GetBuffer(), 0, (int)_stdoutSoFar.Length);
+            if (so.Contains(text, StringComparison.Ordinal)) return so;
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero || Stdout.IsCompleted)
+                throw new TimeoutException($"stdout never held {text.Trim()}; stdout: {so} | stderr: {string.Join(" | ", StderrLines)}");
+            await _newStdout.WaitAsync(left < TimeSpan.FromMilliseconds(200) ? left : TimeSpan.FromMilliseconds(200));
         }
     }
 

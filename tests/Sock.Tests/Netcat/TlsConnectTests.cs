@@ -321,12 +321,9 @@ public sealed class TlsConnectTests
     [InlineData("connect --ssl -z 127.0.0.1 9", "--ssl -z")]
     [InlineData("connect --ssl-key k.pem 127.0.0.1 9", "--ssl-key")]
     [InlineData("nc --ssl-ciphers ALL 127.0.0.1 9", "--ssl-ciphers")]
-    [InlineData("listen --ssl -k 127.0.0.1 0", "-k")]
-    [InlineData("listen --ssl --broker 127.0.0.1 0", "--broker")]
     [InlineData("listen --ssl -u 127.0.0.1 0", "--ssl -u")]
     [InlineData("listen --ssl-servername x 127.0.0.1 0", "--ssl-servername")]
     [InlineData("nc -l --ssl-servername x 9", "--ssl-servername")]
-    [InlineData("nc -lk --ssl 9", "-k")]
     [InlineData("listen --ssl-cert /nonexistent/cert.pem 127.0.0.1 0", "/nonexistent/cert.pem")]
     public async Task tls_options_that_cannot_apply_connecting_or_listening_are_usage_errors(string args, string named)
     {

@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 using System.Runtime.Versioning;
 using Sock.Core.Benchmarking;
+using Sock.Core.Connections;
 using Sock.Core.Platform.Linux;
 using Sock.Core.Scanning;
-using Sock.Core.Serving;
 
 namespace Sock.Tests.Platform;
 

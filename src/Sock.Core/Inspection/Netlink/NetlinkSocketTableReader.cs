@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using Sock.Core.Platform.Linux;
 using Sock.Core.Tracing;
 
 namespace Sock.Core.Inspection.Netlink;
@@ -38,6 +39,7 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
     /// <inheritdoc />
     public IReadOnlyList<SocketTableEntry> Read(SocketTableQuery query)
     {
+        if (!OperatingSystem.IsLinux()) throw new NetlinkUnavailableException("netlink sock_diag is Linux's; there is no such socket here", new PlatformNotSupportedException());
         var rows = new List<SocketTableEntry>();
         NetlinkSocket socket;
         try { socket = NetlinkSocket.Open(_trace); }

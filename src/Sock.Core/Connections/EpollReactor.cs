@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.Versioning;
 using Sock.Core.Platform.Linux;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>A socket an <see cref="EpollReactor"/> watches: told of every readiness edge, on the reactor's thread.</summary>
 internal interface IEpollSocket

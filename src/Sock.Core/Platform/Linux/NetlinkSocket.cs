@@ -1,15 +1,17 @@
 using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 using Sock.Core.Tracing;
 
-namespace Sock.Core.Inspection.Netlink;
+namespace Sock.Core.Platform.Linux;
 
 /// <summary>
 /// A NETLINK_SOCK_DIAG socket through libc: socket, sendto, recvfrom, close. .NET's Socket class has no netlink
 /// address type, and these calls are all a dump needs. With a trace, each call is traced as it is made, as for every
 /// other socket sock opens (the kernel is the only peer, so the address arguments are NULL).
 /// </summary>
+[SupportedOSPlatform("linux")]
 internal sealed partial class NetlinkSocket : IDisposable
 {
     private const int AfNetlink = 16, SockRaw = 3, SockCloexec = 0x80000, NetlinkSockDiag = 4;
@@ -30,14 +32,14 @@ internal sealed partial class NetlinkSocket : IDisposable
         var fd = Socket(AfNetlink, SockRaw | SockCloexec, NetlinkSockDiag);
         if (fd < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            trace?.Call($"{SocketCall} = -1 {Errno(errno)}");
+            var errno = Errno.Last;
+            trace?.Call($"{SocketCall} = -1 {ErrnoName(errno)}");
             throw new Win32Exception(errno);
         }
         trace?.Call(string.Create(CultureInfo.InvariantCulture, $"{SocketCall} = {fd}"));
         var size = 1 << 20;
         var set = SetSockOpt(fd, SolSocket, SoRcvbuf, ref size, sizeof(int));
-        trace?.Call(string.Create(CultureInfo.InvariantCulture, $"setsockopt({fd}, SOL_SOCKET, SO_RCVBUF, {size}){(set < 0 ? " = -1 " + Errno(Marshal.GetLastPInvokeError()) : "")}"));
+        trace?.Call(string.Create(CultureInfo.InvariantCulture, $"setsockopt({fd}, SOL_SOCKET, SO_RCVBUF, {size}){(set < 0 ? " = -1 " + ErrnoName(Errno.Last) : "")}"));
         return new NetlinkSocket(fd, trace);
     }
 
@@ -46,11 +48,11 @@ internal sealed partial class NetlinkSocket : IDisposable
     {
         long n;
         do n = SendTo(_fd, message, message.Length, 0, 0, 0);
-        while (n < 0 && Marshal.GetLastPInvokeError() == 4); // EINTR
+        while (n < 0 && Errno.Last == Errno.EINTR);
         if (n < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"sendto({_fd}, {message.Length}, kernel: {what}) = -1 {Errno(errno)}"));
+            var errno = Errno.Last;
+            _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"sendto({_fd}, {message.Length}, kernel: {what}) = -1 {ErrnoName(errno)}"));
             throw new Win32Exception(errno);
         }
         _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"sendto({_fd}, {message.Length}, kernel: {what}) = {n}"));
@@ -61,11 +63,11 @@ internal sealed partial class NetlinkSocket : IDisposable
     {
         long n;
         do n = RecvFrom(_fd, buffer, buffer.Length, 0, 0, 0);
-        while (n < 0 && Marshal.GetLastPInvokeError() == 4);
+        while (n < 0 && Errno.Last == Errno.EINTR);
         if (n < 0)
         {
-            var errno = Marshal.GetLastPInvokeError();
-            _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"recvfrom({_fd}) = -1 {Errno(errno)}"));
+            var errno = Errno.Last;
+            _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"recvfrom({_fd}) = -1 {ErrnoName(errno)}"));
             throw new Win32Exception(errno);
         }
         // A dump comes in many parts: after the first few they are summed, as any socket's transfers are.
@@ -78,12 +80,12 @@ internal sealed partial class NetlinkSocket : IDisposable
     {
         if (_fd < 0) return;
         _trace?.FlushTransfers(_fd);
-        _ = Close(_fd);
+        _ = Descriptor.Close(_fd);
         _trace?.Call(string.Create(CultureInfo.InvariantCulture, $"close({_fd})"));
         _fd = -1;
     }
 
-    private static string Errno(int errno) => errno switch
+    private static string ErrnoName(int errno) => errno switch
     {
         1 => "EPERM",
         13 => "EACCES",
@@ -106,6 +108,4 @@ internal sealed partial class NetlinkSocket : IDisposable
     [LibraryImport("libc", EntryPoint = "recvfrom", SetLastError = true)]
     private static partial nint RecvFrom(int fd, Span<byte> buffer, nint length, int flags, nint address, nint addressLength);
 
-    [LibraryImport("libc", EntryPoint = "close", SetLastError = true)]
-    private static partial int Close(int fd);
 }

@@ -1,22 +1,11 @@
 using System.Runtime.InteropServices;
+using System.Runtime.Versioning;
 
-namespace Sock.Core.Netcat;
-
-/// <summary>What kind of file a path names, as lstat tells it (a symbolic link is not followed).</summary>
-internal enum FileKind
-{
-    Missing,
-    Regular,
-    Socket,
-    SymbolicLink,
-    Directory,
-    Other,
-    /// <summary>The type could not be read (statx missing, an error other than "no such file"): never guess.</summary>
-    Unknown,
-}
+namespace Sock.Core.Platform.Linux;
 
 /// <summary>The file type and inode of a path through statx(2), which .NET does not expose (a socket file is not "Normal").</summary>
-internal static partial class LinuxStat
+[SupportedOSPlatform("linux")]
+internal static partial class Statx
 {
     private const int AtFdCwd = -100;
     private const int AtSymlinkNoFollow = 0x100;
@@ -26,18 +15,15 @@ internal static partial class LinuxStat
     private const int LinkType = 0xA000;
     private const int DirectoryType = 0x4000;
     private const int RegularType = 0x8000;
-    private const int ENOENT = 2;
-    private const int ENOTDIR = 20;
 
     /// <summary>The kind of file at <paramref name="path"/>; a symbolic link there is followed only when <paramref name="follow"/> says so.</summary>
     public static unsafe FileKind Kind(string path, bool follow = false)
     {
-        if (!OperatingSystem.IsLinux()) return FileKind.Unknown;
         var buffer = stackalloc byte[256];
         try
         {
-            if (Statx(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxType, buffer) != 0)
-                return Marshal.GetLastPInvokeError() is ENOENT or ENOTDIR ? FileKind.Missing : FileKind.Unknown;
+            if (StatxCall(AtFdCwd, path, follow ? 0 : AtSymlinkNoFollow, StatxType, buffer) != 0)
+                return Errno.Last is Errno.ENOENT or Errno.ENOTDIR ? FileKind.Missing : FileKind.Unknown;
         }
         catch (EntryPointNotFoundException) { return FileKind.Unknown; }
         catch (DllNotFoundException) { return FileKind.Unknown; }
@@ -60,7 +46,7 @@ internal static partial class LinuxStat
         var buffer = stackalloc byte[256];
         try
         {
-            if (Statx(AtFdCwd, path, 0, StatxIno, buffer) != 0) return null;
+            if (StatxCall(AtFdCwd, path, 0, StatxIno, buffer) != 0) return null;
         }
         catch (EntryPointNotFoundException) { return null; }
         catch (DllNotFoundException) { return null; }
@@ -70,5 +56,5 @@ internal static partial class LinuxStat
     private const uint StatxIno = 0x100;
 
     [LibraryImport("libc", EntryPoint = "statx", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
-    private static unsafe partial int Statx(int dirfd, string path, int flags, uint mask, byte* buffer);
+    private static unsafe partial int StatxCall(int dirfd, string path, int flags, uint mask, byte* buffer);
 }

@@ -1,6 +1,6 @@
 using System.Threading.Tasks.Sources;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// "The socket may be ready" from an edge-triggered epoll, as something one loop can await without allocating. An edge

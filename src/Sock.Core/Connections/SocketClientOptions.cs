@@ -1,0 +1,33 @@
+using System.Net.Sockets;
+using Sock.Core.Serving;
+using Sock.Core.Tracing;
+
+namespace Sock.Core.Connections;
+
+/// <summary>How <see cref="SocketClient"/> connects. Every property has a documented default; nothing is required.</summary>
+public sealed class SocketClientOptions
+{
+    /// <summary>The address family a host name resolves to; default either (IPv6 and IPv4 tried interleaved, as happy eyeballs).</summary>
+    public AddressFamily Family { get; init; } = AddressFamily.Unspecified;
+
+    /// <summary>The local address to bind before connecting (ncat's -s); null lets the system choose.</summary>
+    public string? SourceAddress { get; init; }
+
+    /// <summary>The local port to bind before connecting (ncat's -p); null lets the system choose.</summary>
+    public int? SourcePort { get; init; }
+
+    /// <summary>How long each address may take to connect; null: the system's own limit.</summary>
+    public TimeSpan? ConnectTimeout { get; init; }
+
+    /// <summary>Do not resolve names: the host must be an address (ncat's -n). Default false.</summary>
+    public bool NoDns { get; init; }
+
+    /// <summary>Where the socket calls are traced as BSD calls; null (the default) traces nothing.</summary>
+    public SocketTrace? Trace { get; init; }
+
+    /// <summary>The most received bytes held for the reader before receiving pauses; default as a server's connection.</summary>
+    public int MaxInputBuffer { get; init; } = ServerOptions.DefaultMaxInputBuffer;
+
+    /// <summary>The most written bytes held before a flush waits for the peer; default as a server's connection.</summary>
+    public int MaxOutputBuffer { get; init; } = ServerOptions.DefaultMaxOutputBuffer;
+}
