@@ -237,7 +237,7 @@ public sealed class Connection : IAsyncDisposable
                 // A handler that completes its output before it returns has said all it will (a client waiting for the
                 // reply to its request, say): the FIN goes now, so a peer that reads to the end of the stream can answer.
                 var running = handling.AsTask();
-                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested && !_resetOnClose)
+                if (await Task.WhenAny(running, sending).ConfigureAwait(false) == sending && !_closed.IsCancellationRequested)
                     SendFin();
                 await running.ConfigureAwait(false);
             }
@@ -256,8 +256,7 @@ public sealed class Connection : IAsyncDisposable
         await _outputWriter.CompleteAsync().ConfigureAwait(false);
         await sending.ConfigureAwait(false);
         await _input.Reader.CompleteAsync().ConfigureAwait(false);
-        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
-        if (!_closed.IsCancellationRequested && !_resetOnClose)
+        if (!_closed.IsCancellationRequested)
             SendFin();
         _engine.Stop();
         _socket.Dispose();
@@ -269,7 +268,8 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>shutdown(SHUT_WR), once.</summary>
     private void SendFin()
     {
-        if (Interlocked.Exchange(ref _finSent, 1) != 0) return;
+        // A connection to be reset gets no FIN first: the peer would read it as the end of an answer.
+        if (_resetOnClose || Interlocked.Exchange(ref _finSent, 1) != 0) return;
         try { _socket.Shutdown(SocketShutdown.Send); } catch (ObjectDisposedException) { }
     }
 
