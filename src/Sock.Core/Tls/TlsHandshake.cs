@@ -80,7 +80,7 @@ internal static class TlsHandshake
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw SockException.Usage("--ssl-trustfile", path, ex is CryptographicException ? "holds no PEM certificate" : ex.Message);
+            throw SockException.Usage("--ssl-trustfile", path, ex is CryptographicException ? "holds no PEM certificate" : FileErrorText.Describe(ex, path, "cannot be read"));
         }
         if (roots.Count == 0) throw SockException.Usage("--ssl-trustfile", path, "holds no PEM certificate");
         return roots;
@@ -94,11 +94,18 @@ internal static class TlsHandshake
             // An ephemeral key is not usable for TLS client authentication on every platform: export and reload.
             return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException or ArgumentException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // The file that could not be read, in the C library's words (not .NET's "Could not find file '…'").
+            var failed = keyFile is not null && ex is FileNotFoundException { FileName: { } name } && name.EndsWith(keyFile, StringComparison.Ordinal)
+                ? ("--ssl-key", keyFile) : ("--ssl-cert", certFile);
+            throw SockException.Usage(failed.Item1, failed.Item2, FileErrorText.Describe(ex, failed.Item2, "cannot be read"));
+        }
+        catch (Exception ex) when (ex is CryptographicException or ArgumentException)
         {
             throw SockException.Usage("--ssl-cert", certFile, keyFile is null
-                ? $"is not a PEM certificate with its private key ({ex.Message.Trim().TrimEnd('.')}); name the key with --ssl-key"
-                : $"and {keyFile} are not a PEM certificate and its private key ({ex.Message.Trim().TrimEnd('.')})");
+                ? "is not a PEM certificate with its private key; name the key with --ssl-key"
+                : $"and {keyFile} are not a PEM certificate and its private key");
         }
     }
 

@@ -19,6 +19,8 @@ public static class TlsServer
     /// </summary>
     public static X509Certificate2 Certificate(TlsServerOptions tls)
     {
+        // The trust file too is read now, not at the first client's handshake: ncat refuses a bad one at start as well.
+        if (tls.Verify && tls.TrustFile is { } trust) _ = TlsHandshake.TrustOnly(trust);
         if (tls.CertFile is { } file) return TlsHandshake.ReadCertificate(file, tls.KeyFile);
         {
             using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);

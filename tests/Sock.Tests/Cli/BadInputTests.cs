@@ -59,6 +59,8 @@ public class BadInputTests
         { ["listen", "-i", "-1s", "0"], 2, ["-i", "more than 0"] },
         { ["listen", "-k", "--broker", "-e", "/bin/cat", "0"], 2, ["-e", "--broker", "choose one"] },
         { ["listen", "-k", "--chat", "-c", "cat", "0"], 2, ["-c", "--chat", "choose one"] },
+        { ["listen", "--ssl", "--ssl-cert", $"/tmp/sock-no-cert-{Environment.ProcessId}.pem", "0"], 2, ["--ssl-cert", "no such file"] },
+        { ["listen", "--ssl", "--ssl-verify", "--ssl-trustfile", $"/tmp/sock-no-ca-{Environment.ProcessId}.pem", "0"], 2, ["--ssl-trustfile", "no such file"] },
     };
 
     [Theory]

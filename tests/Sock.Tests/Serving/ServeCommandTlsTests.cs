@@ -148,6 +148,10 @@ public sealed class ServeCommandTlsTests
         Assert.Equal(2, run.ExitCode);
         var line = Assert.Single(run.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.StartsWith($"sock: {option} {file}: ", line, StringComparison.Ordinal);
+        // sock's words, not .NET's ("Could not find file '…'", "The contents of … do not contain a PEM …").
+        if (kind == "missing") Assert.EndsWith(": no such file", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("Could not", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("contents", line, StringComparison.Ordinal);
         Assert.DoesNotContain("serving", run.Stderr + run.Stdout, StringComparison.Ordinal);
     }
 
