@@ -300,26 +300,9 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
     /// <summary>Sends what the handler left pending; false when the peer is gone.</summary>
     private async ValueTask<bool> DrainAsync()
     {
-        var sent = 0;
         try
         {
-            while (sent < _pendingLength)
-            {
-                var n = await _socket.SendAsync(_pending.AsMemory(sent, _pendingLength - sent), SocketFlags.None).ConfigureAwait(false);
-                connection.Traffic.Sent(n);
-                if (connection.Trace is not null) connection.TraceSend(n);
-                sent += n;
-            }
-            return true;
-        }
-        catch (SocketException ex)
-        {
-            connection.PeerGone(ex.SocketErrorCode);
-            return false;
-        }
-        catch (ObjectDisposedException)
-        {
-            return false;
+            return _pending is null || await SendAllAsync(_pending, _pendingLength).ConfigureAwait(false);
         }
         finally
         {

@@ -52,7 +52,7 @@ internal sealed class HubTls : IAsyncDisposable
         string peer, TimeSpan timeout, CancellationToken ct)
     {
         var socketSide = connection.Transport;
-        var ssl = await TlsServer.AuthenticateAsync(new PipesStream(socketSide), () => connection.Abort("client certificate refused"),
+        var ssl = await TlsServer.AuthenticateAsync(new DuplexPipeStream(socketSide), () => connection.Abort("client certificate refused"),
             certificate, tls, peer, timeout, ct).ConfigureAwait(false);
         return new HubTls(ssl, connection, socketSide);
     }
@@ -81,51 +81,5 @@ internal sealed class HubTls : IAsyncDisposable
         await _input.CompleteAsync().ConfigureAwait(false);
         await _output.CompleteAsync().ConfigureAwait(false);
         await _ssl.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>
-    /// A connection's pipes as the stream a TLS session reads its records from and writes them to. Writes wait on the
-    /// connection's bounded output (backpressure); a write to a connection that is gone fails.
-    /// </summary>
-    private sealed class PipesStream(IDuplexPipe pipes) : Stream
-    {
-        public override bool CanRead => true;
-        public override bool CanWrite => true;
-        public override bool CanSeek => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var input = pipes.Input;
-            var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
-            if (result.IsCanceled) throw new OperationCanceledException(cancellationToken);
-            var data = result.Buffer;
-            // A zero-byte read (TLS waits for data that way) takes nothing: it only says data is there, or the end.
-            var n = (int)Math.Min(data.Length, buffer.Length);
-            data.Slice(0, n).CopyTo(buffer.Span);
-            input.AdvanceTo(data.GetPosition(n));
-            return n;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            var flush = await pipes.Output.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (flush.IsCompleted) throw new IOException("the connection is closed");
-        }
-
-        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-        // SslStream reads and writes asynchronously when its caller does; the synchronous forms are there for completeness.
-        public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer, offset, count, CancellationToken.None).GetAwaiter().GetResult();
-        public override void Flush() { }
-        public override Task FlushAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }
