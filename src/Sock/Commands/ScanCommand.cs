@@ -86,6 +86,11 @@ internal static class ScanCommand
             if (workerCount is < 1 or > 64)
                 throw SockException.Usage("--workers", workerCount.Value.ToString(CultureInfo.InvariantCulture), "must be from 1 to 64");
             var connectEngine = parse.GetValue(engine) switch { "epoll" => ScanEngine.Epoll, "portable" => ScanEngine.Portable, _ => ScanEngine.Auto };
+            // Both choose how the TCP connect scan runs; a UDP scan or the portable engine has nothing to apply them to.
+            if (protocol == "udp" && (parse.GetResult(engine) is not null || workerCount is not null))
+                throw SockException.Usage(parse.GetResult(engine) is not null ? "--engine" : "--workers", "--udp", "chooses how the TCP connect scan runs; a UDP scan has one engine");
+            if (workerCount is not null && connectEngine == ScanEngine.Portable)
+                throw SockException.Usage("--workers", "--engine portable", "sets the epoll engine's threads; the portable engine has none");
             if (connectEngine == ScanEngine.Epoll && !OperatingSystem.IsLinux())
                 throw SockException.Usage("--engine", "epoll", "the epoll engine runs on Linux only; use portable");
             var family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;

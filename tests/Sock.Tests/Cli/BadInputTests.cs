@@ -99,6 +99,8 @@ public class BadInputTests
         { ["scan", "-sT", "-Pn", "127.0.0.1"], 2, ["unrecognized option", "-sT"] },
         { ["scan", "127.0.0.1", "-p", "1", "--workers", "0"], 2, ["--workers", "0", "1 to 64"] },
         { ["scan", "127.0.0.1", "-p", "1", "--engine", "iocp"], 2, ["iocp", "--engine"] },
+        { ["scan", "127.0.0.1", "-p", "1", "--udp", "--engine", "epoll"], 2, ["--engine", "--udp", "one engine"] },
+        { ["scan", "127.0.0.1", "-p", "1", "--engine", "portable", "--workers", "2"], 2, ["--workers", "portable", "has none"] },
     };
 
     [Theory]

@@ -12,6 +12,18 @@ namespace Sock.Tests.Scanning;
 /// </summary>
 public class ScanCommandTests(ITestOutputHelper output)
 {
+    /// <summary>--engine picks the connect engine: the epoll one opens non-blocking sockets itself, the portable one leaves that to .NET.</summary>
+    [Theory]
+    [InlineData("epoll", true)]
+    [InlineData("portable", false)]
+    public async Task engine_chooses_which_connect_engine_runs(string engine, bool nonBlocking)
+    {
+        var run = await SockRunner.RunAsync(["scan", "127.0.0.1", "-p", "1", "--engine", engine, "--trace"]);
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var socketCall = Assert.Single(run.Stderr.Split('\n'), l => l.Contains(" socket(AF_INET", StringComparison.Ordinal));
+        Assert.Equal(nonBlocking, socketCall.Contains("SOCK_NONBLOCK", StringComparison.Ordinal));
+    }
+
     private static IPAddress FreshLoopback() =>
         new([127, (byte)Random.Shared.Next(100, 200), (byte)Random.Shared.Next(1, 255), (byte)Random.Shared.Next(2, 250)]);
 
