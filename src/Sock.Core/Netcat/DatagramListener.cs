@@ -10,7 +10,7 @@ namespace Sock.Core.Netcat;
 
 /// <summary>
 /// `sock listen -u`: a bound datagram socket. Without -k the first admitted peer becomes the only one (the socket is
-/// connected to it) and the session goes on as a <see cref="DatagramRelay"/>; with -k every peer is answered: each
+/// connected to it) and the session goes on as a <see cref="Relay"/>; with -k every peer is answered: each
 /// datagram goes to the output, and what the input carries is sent to every peer heard from (at most -m of them).
 /// </summary>
 public sealed class DatagramListener
@@ -86,7 +86,7 @@ public sealed class DatagramListener
                 relayOptions = _options.Copy();
                 relayOptions.QuitAfterEof = Timeout.InfiniteTimeSpan;
             }
-            var result = await new DatagramRelay(socket, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, relayOptions, recorder)
+            var result = await new Relay(socket, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, relayOptions, recorder)
                 .RunAsync(ct).ConfigureAwait(false);
             return result with { BytesReceived = result.BytesReceived + first.ReceivedBytes };
         }

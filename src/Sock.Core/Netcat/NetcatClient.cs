@@ -14,7 +14,7 @@ public static class NetcatClient
     /// thrown as <see cref="SockException"/>s.
     /// </summary>
     public static async Task<RelayResult?> RunAsync(NetcatOptions options, Stream? input, Stream? output, SocketTrace? trace, INetcatLog log,
-        CancellationToken ct, Action<StreamRelay>? onStreamRelay = null)
+        CancellationToken ct, Action<Relay>? onStreamRelay = null)
     {
         if (options.RunsProgram) ExecRunner.StartInfo(options);
         if (options.ZeroIo && options.Udp && options.UnixPath is null)
@@ -36,11 +36,11 @@ public static class NetcatClient
         if (options.RunsProgram)
             result = await ExecRunner.RunAsync(socket, options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
         else if (options.Udp)
-            result = await new DatagramRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder)
+            result = await new Relay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder)
                 .RunAsync(ct).ConfigureAwait(false);
         else
         {
-            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder, tls);
+            var relay = new Relay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder, tls);
             onStreamRelay?.Invoke(relay);
             result = await relay.RunAsync(ct).ConfigureAwait(false);
         }

@@ -35,7 +35,7 @@ public sealed class StreamListener
     public event Action<IReadOnlyList<string>>? Listening;
 
     /// <summary>Fires when the one-client session starts relaying (for a progress display).</summary>
-    public event Action<StreamRelay>? RelayStarted;
+    public event Action<Relay>? RelayStarted;
 
     /// <summary>The number of clients connected now.</summary>
     public int ActiveClients => _hub?.Active ?? _server?.ActiveConnections ?? 0;
@@ -119,7 +119,7 @@ public sealed class StreamListener
                 result = await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             else
             {
-                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder, tls);
+                var relay = new Relay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder, tls);
                 RelayStarted?.Invoke(relay);
                 result = await relay.RunAsync(ct).ConfigureAwait(false);
             }

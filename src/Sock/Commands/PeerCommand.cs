@@ -100,7 +100,7 @@ internal static class PeerCommand
                 using var socket = connection.Socket;
                 log.Write(1, $"Connected to {EndpointText.Format(socket.Socket.RemoteEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over TCP ({connection.How}, {Ms(connection.Elapsed)} after start)");
                 var options = new NetcatOptions { QuitAfterEof = quitAfter, Verbosity = verbosity };
-                result = await new StreamRelay(socket, input, output, options, null).RunAsync(ct);
+                result = await new Relay(socket, input, output, options, null).RunAsync(ct);
                 log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatClient.Describe(result.End)})");
             }
             return result.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
