@@ -1,18 +1,22 @@
 namespace Sock.Core.Netcat;
 
-/// <summary>Where connection facts go (stderr with -v): the library never writes to the console itself.</summary>
-public interface INetcatLog
+/// <summary>
+/// Hears what netcat's client, listeners and peers do, as <see cref="NetcatEvent"/>s (as a server's
+/// <see cref="Serving.IServerObserver"/> and a benchmark's observer hear theirs): the library reports facts, and whoever
+/// shows them (the CLI's -v lines on stderr) words them. Called from whichever thread the event happened on.
+/// </summary>
+public interface INetcatObserver
 {
-    /// <summary>One fact at <paramref name="level"/> (1 for -v, 2 for -vv).</summary>
-    void Write(int level, string message);
+    /// <summary>Something happened.</summary>
+    void On(NetcatEvent e);
 }
 
-/// <summary>A log that drops everything.</summary>
-public sealed class SilentNetcatLog : INetcatLog
+/// <summary>An observer that drops every event.</summary>
+public sealed class SilentNetcatObserver : INetcatObserver
 {
     /// <summary>The one instance.</summary>
-    public static readonly SilentNetcatLog Instance = new();
+    public static readonly SilentNetcatObserver Instance = new();
 
     /// <inheritdoc />
-    public void Write(int level, string message) { }
+    public void On(NetcatEvent e) { }
 }

@@ -10,17 +10,17 @@ namespace Sock.Core.Netcat;
 /// What the serving engine reports to a one-client or -k -e/-c listener, in netcat's terms: a peer refused at accept
 /// (--allow/--deny, -m), or a connection lost before it was set up.
 /// </summary>
-internal sealed class NetcatServerObserver(INetcatLog log) : IServerObserver
+internal sealed class NetcatServerObserver(INetcatObserver log) : IServerObserver
 {
     void IServerObserver.Rejected(string service, EndPoint? remote, string reason) =>
-        log.Write(1, $"Connection from {PeerText(remote)} {reason}");
+        log.On(new ClientRefused(PeerText(remote), reason));
 
-    void IServerObserver.Failed(string service, Exception error) => log.Write(1, error switch
+    void IServerObserver.Failed(string service, Exception error) => log.On(error switch
     {
         // The peer reset before its connection was set up (getpeername or setsockopt failed): the listener goes on.
-        SocketException s => $"A connection was lost before it was set up: {SocketErrorText.Describe(s.SocketErrorCode)}",
-        SockException { SocketError: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } s => $"accept failed: {s.Reason}",
-        _ => $"{service}: {error.Message}",
+        SocketException s => new ConnectionLost(SocketErrorText.Describe(s.SocketErrorCode)),
+        SockException { SocketError: SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable } s => new AcceptFailed(s.Reason),
+        _ => new ListenerFailed(service, error.Message),
     });
 
     private static string PeerText(EndPoint? ep) =>

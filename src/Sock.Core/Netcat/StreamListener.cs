@@ -19,12 +19,12 @@ public sealed class StreamListener
 {
     private readonly NetcatOptions _options;
     private readonly SocketTrace? _trace;
-    private readonly INetcatLog _log;
+    private readonly INetcatObserver _log;
     private ClientHub? _hub;
     private SocketServer? _server;
 
     /// <summary>A listener for <paramref name="options"/>.</summary>
-    public StreamListener(NetcatOptions options, SocketTrace? trace, INetcatLog log)
+    public StreamListener(NetcatOptions options, SocketTrace? trace, INetcatObserver log)
     {
         _options = options;
         _trace = trace;
@@ -52,7 +52,7 @@ public sealed class StreamListener
         try
         {
             var addresses = SocketBinder.Describe(listener);
-            foreach (var a in addresses) _log.Write(1, $"Listening on {a}");
+            foreach (var a in addresses) _log.On(new Listening(a, Datagram: false));
             Listening?.Invoke(addresses);
             var many = _options.KeepOpen || _options.Broker || _options.Chat;
             // Open -o/-x files before any client comes, so a bad path fails at once.
@@ -112,7 +112,7 @@ public sealed class StreamListener
         using (client)
         {
             var peer = PeerText(client);
-            _log.Write(1, $"Connection from {peer}");
+            _log.On(new ClientConnected(peer));
             await using var tls = await TlsAsync(client, peer, ct).ConfigureAwait(false);
             RelayResult result;
             if (_options.RunsProgram)
@@ -123,7 +123,7 @@ public sealed class StreamListener
                 RelayStarted?.Invoke(relay);
                 result = await relay.RunAsync(ct).ConfigureAwait(false);
             }
-            _log.Write(1, $"Connection from {peer} closed ({result.BytesSent} bytes sent, {result.BytesReceived} received)");
+            _log.On(new ClientClosed(peer, result.BytesSent, result.BytesReceived));
             return result;
         }
     }
@@ -198,7 +198,7 @@ public sealed class StreamListener
     private async ValueTask RunProgramAsync(TracedSocket client, SessionRecorder? recorder, CancellationToken ct)
     {
         var peer = PeerText(client);
-        _log.Write(1, $"Connection from {peer}");
+        _log.On(new ClientConnected(peer));
         try
         {
             using (client)
@@ -207,11 +207,11 @@ public sealed class StreamListener
                 await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             }
         }
-        catch (SockException ex) { _log.Write(1, $"Connection from {peer}: {ex.Message}"); }
+        catch (SockException ex) { _log.On(new ClientFailed(peer, ex.Message)); }
         catch (OperationCanceledException) { }
         finally
         {
-            _log.Write(1, $"Connection from {peer} closed");
+            _log.On(new ClientClosed(peer));
         }
     }
 
