@@ -9,7 +9,7 @@ namespace Sock.Core.Errors;
 /// </summary>
 public sealed class SockException : Exception
 {
-    /// <summary>Creates an error.</summary>
+    /// <summary>Creates an error from its parts; <see cref="Usage"/> and <see cref="FromSocket"/> build the common ones.</summary>
     public SockException(SockErrorKind kind, string operation, string? target, string reason,
         SocketError? socketError = null, Exception? inner = null)
         : base(Compose(operation, OneLine(target), OneLine(reason)!), inner)
