@@ -23,7 +23,7 @@ namespace Sock.Core.Netcat;
 /// </para>
 /// Memory is bounded: a slow side stalls the other (backpressure), nothing is buffered beyond one buffer per direction.
 /// </summary>
-public sealed class Relay
+internal sealed class Relay
 {
     private readonly RelayChannel _channel;
     private readonly Stream? _input;
