@@ -67,7 +67,7 @@ public static class SocketClient
     private static async Task<Connection> ConnectAsync(NetcatOptions netcat, SocketClientOptions options, CancellationToken cancellationToken)
     {
         options.Tls?.Validate("TLS");
-        var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatLog.Instance, cancellationToken).ConfigureAwait(false);
+        var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
         Connection connection;
         var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try

@@ -20,7 +20,7 @@ namespace Sock.Core.Netcat;
 /// a client that never finishes it is dropped after the handshake timeout (-w, or ncat's 10 s), and the others go on
 /// meanwhile. Also the engine's observer, for ncat's -v lines.
 /// </summary>
-internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? output, SessionRecorder? recorder,
+internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stream? output, SessionRecorder? recorder,
     X509Certificate2? certificate = null) : IServerObserver
 {
     private readonly ConcurrentDictionary<long, Client> _clients = new();
@@ -52,7 +52,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         new TlsServerLayer(certificate, options.TlsListen!)
         {
             HandshakeTimeout = options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout,
-            Established = (connection, session) => log.Write(1, $"TLS session with {PeerText(connection.RemoteEndPoint)}: {session}"),
+            Established = (connection, session) => log.On(new TlsServerSession(PeerText(connection.RemoteEndPoint), session)),
         },
     ];
 
@@ -69,7 +69,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
             before = options.Chat ? [.. _clients.Values.OrderBy(c => c.Id)] : [];
             _clients[connection.Id] = client;
         }
-        log.Write(1, $"Connection from {client.Peer} (client {client.Id}, {Interlocked.Increment(ref _active)} connected)");
+        log.On(new HubClientJoined(client.Peer, client.Id, Interlocked.Increment(ref _active)));
         var chat = options.Chat ? new ChatLineBuffer() : null;
         var stopping = connection.Stopping;
         if (chat is not null)
@@ -128,18 +128,18 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         // Logged once the engine has closed the socket and freed its slot, so a client that connects after this line
         // counts against -m without the old one.
         if (_clients.TryRemove(record.Id, out var client))
-            log.Write(1, $"Connection from {client.Peer} closed (client {client.Id})");
+            log.On(new HubClientLeft(client.Peer, client.Id));
     }
 
     void IServerObserver.Rejected(string service, EndPoint? remote, string reason) =>
-        log.Write(1, $"Connection from {PeerText(remote)} {reason}");
+        log.On(new ClientRefused(PeerText(remote), reason));
 
     // A client whose TLS handshake failed never joined: it is closed, and nobody else noticed it. The record names an
     // unnamed Unix client "(unnamed)"; netcat's lines call it a local client.
     void IServerObserver.LayerRefused(SocketRecord record, string layer, string reason) =>
-        log.Write(1, $"Connection from {(record.Remote == "(unnamed)" ? "a local client" : record.Remote)}: {reason}");
+        log.On(new ClientFailed(record.Remote == "(unnamed)" ? "a local client" : record.Remote, reason));
 
-    void IServerObserver.Failed(string service, Exception error) => log.Write(1, $"{service}: {error.Message}");
+    void IServerObserver.Failed(string service, Exception error) => log.On(new ListenerFailed(service, error.Message));
 
     private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {

@@ -46,10 +46,10 @@ public sealed class TlsServerLayer : ConnectionLayer
     public TimeSpan HandshakeTimeout { get; init; } = DefaultHandshakeTimeout;
 
     /// <summary>
-    /// Called once a client's session is established, with the connection and its session's description (protocol, cipher
-    /// suite, ALPN, the client's certificate): what <c>-v</c> prints.
+    /// Called once a client's session is established, with the connection and the session (protocol, cipher suite, ALPN,
+    /// the client's certificate; <see cref="TlsServer.Describe(SslStream)"/> words it as <c>-v</c> prints it).
     /// </summary>
-    public Action<Connection, string>? Established { get; init; }
+    public Action<Connection, SslStream>? Established { get; init; }
 
     /// <inheritdoc/>
     public override string Name => "tls";
@@ -74,7 +74,7 @@ public sealed class TlsServerLayer : ConnectionLayer
         }
         await using (ssl.ConfigureAwait(false))
         {
-            Established?.Invoke(connection, TlsServer.Describe(ssl));
+            Established?.Invoke(connection, ssl);
             var session = TlsSessionPipes.Start(connection, socketSide, ssl, peer);
             try
             {
