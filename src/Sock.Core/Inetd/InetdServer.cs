@@ -63,7 +63,7 @@ public sealed class InetdServer : IAsyncDisposable
                 layers = [new TlsServerLayer(certificate, tls)
                 {
                     HandshakeTimeout = options.TlsHandshakeTimeout,
-                    Established = observer is null ? null : (connection, session) => observer.TlsEstablished(connection.Record, TlsServer.Describe(session)),
+                    Established = observer is null ? null : (connection, session) => observer.TlsEstablished(connection.Record, session),
                 }];
             }
             catch

@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Connections;
 using Sock.Core.Endpoints;
@@ -46,10 +42,10 @@ public sealed class TlsServerLayer : ConnectionLayer
     public TimeSpan HandshakeTimeout { get; init; } = DefaultHandshakeTimeout;
 
     /// <summary>
-    /// Called once a client's session is established, with the connection and the session (protocol, cipher suite, ALPN,
-    /// the client's certificate; <see cref="TlsServer.Describe(SslStream)"/> words it as <c>-v</c> prints it).
+    /// Called once a client's session is established, with the connection and its session's description (protocol, cipher
+    /// suite, ALPN, the client's certificate): what <c>-v</c> prints.
     /// </summary>
-    public Action<Connection, SslStream>? Established { get; init; }
+    public Action<Connection, string>? Established { get; init; }
 
     /// <inheritdoc/>
     public override string Name => "tls";
@@ -74,7 +70,7 @@ public sealed class TlsServerLayer : ConnectionLayer
         }
         await using (ssl.ConfigureAwait(false))
         {
-            Established?.Invoke(connection, ssl);
+            Established?.Invoke(connection, TlsServer.Describe(ssl));
             var session = TlsSessionPipes.Start(connection, socketSide, ssl, peer);
             try
             {

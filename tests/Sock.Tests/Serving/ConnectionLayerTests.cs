@@ -113,7 +113,7 @@ public sealed class ConnectionLayerTests
         var sessions = new List<string>();
         var layer = new TlsServerLayer(cert.Certificate, new TlsServerOptions { Alpn = ["h2", "http/1.1"] })
         {
-            Established = (_, session) => { lock (sessions) sessions.Add(TlsServer.Describe(session)); },
+            Established = (_, session) => { lock (sessions) sessions.Add(session); },
         };
         var (server, ep) = Start(transport, EchoService.ServeAsync, [layer]);
         await using var _ = server;
