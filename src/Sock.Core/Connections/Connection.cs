@@ -192,6 +192,25 @@ public sealed class Connection : IAsyncDisposable
     /// </summary>
     internal async Task RunAsync(ConnectionHandler handler, IServerObserver? observer)
     {
+        if (handler.Target is SocketHandler owner)
+        {
+            // The handler owns the socket until it returns (no engine was attached to it): then it is closed.
+            try
+            {
+                await owner.RunAsync(this, _socket).ConfigureAwait(false);
+            }
+            catch (Exception ex)
+            {
+                SetReason($"handler failed: {ex.Message}");
+                _failed = 1;
+                observer?.Failed(Service, ex);
+            }
+            _state = Math.Max(_state, 1);
+            _socket.Dispose();
+            SetReason("closed by server");
+            _state = 2;
+            return;
+        }
         if (handler.Target is ReceiveHandler raw && raw.Accepts(this))
         {
             try

@@ -114,6 +114,21 @@ public sealed class SocketServer : IAsyncDisposable
         return listener.LocalEndPoint;
     }
 
+    /// <summary>
+    /// As <see cref="ListenOn"/>, for one connection only: the listening socket closes as soon as a peer is admitted, so
+    /// later peers are refused rather than left in the backlog (ncat's one-client listen). Its Unix socket file stays
+    /// until the server stops.
+    /// </summary>
+    internal EndPoint ListenOnOnce(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit)
+    {
+        IReadOnlyList<ConnectionLayer> all = admit is null ? [] : [ConnectionLayer.Admission(admit)];
+        var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, listening, ConnectionLayer.Compose(handler, all, _observer), this)
+            { Layers = all, AcceptsOne = true };
+        lock (_streams) _streams.Add(listener);
+        if (_started) listener.Start();
+        return listener.LocalEndPoint;
+    }
+
     private StreamAcceptLoop NewStreamListener(string service, TracedSocket socket, ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers) =>
         new(Interlocked.Increment(ref _nextId), service, socket, ConnectionLayer.Compose(handler, layers, _observer), this) { Layers = layers };
 
@@ -138,6 +153,18 @@ public sealed class SocketServer : IAsyncDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="ListenDatagram"/>, on a datagram socket already bound elsewhere (with options of its own, such as a
+    /// larger receive buffer); the server owns it from here on and closes it when it stops.
+    /// </summary>
+    internal EndPoint ListenDatagramOn(string service, TracedSocket bound, DatagramHandler handler)
+    {
+        var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, bound, handler, this, _options.MaxLineLength);
+        lock (_datagrams) _datagrams.Add(listener);
+        if (_started) listener.Start();
+        return listener.LocalEndPoint;
     }
 
     /// <summary>Starts accepting and receiving on every endpoint bound so far (and on those bound later).</summary>
@@ -289,8 +316,12 @@ public sealed class SocketServer : IAsyncDisposable
             return;
         }
         Interlocked.Increment(ref _accepted);
+        // Closed before the next accept, so a second peer already in the backlog is refused, not served.
+        if (listener.AcceptsOne) listener.Close(removeFile: false);
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
-        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token, _reactor);
+        // A handler that takes the socket itself gets it without an engine attached (epoll would own its readiness).
+        var reactor = listener.Handler.Target is SocketHandler ? null : _reactor;
+        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token, reactor);
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);

@@ -32,6 +32,8 @@ internal sealed class StreamAcceptLoop
     public ConnectionHandler Handler { get; }
     /// <summary>The layers each connection passes through; their admission is asked at accept.</summary>
     public IReadOnlyList<ConnectionLayer> Layers { get; init; } = [];
+    /// <summary>Serves one connection: the server closes this listener once it has admitted a peer.</summary>
+    public bool AcceptsOne { get; init; }
     public EndPoint LocalEndPoint { get; }
     public Task Completion { get; private set; } = Task.CompletedTask;
 
@@ -43,11 +45,11 @@ internal sealed class StreamAcceptLoop
     /// <summary>Stops accepting: closes the listening socket (and removes a Unix socket's file).</summary>
     public bool IsClosed { get; private set; }
 
-    public void Close()
+    public void Close(bool removeFile = true)
     {
         IsClosed = true;
         _socket.Dispose();
-        if (LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
+        if (removeFile && LocalEndPoint is UnixDomainSocketEndPoint u && u.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
             Sockets.UnixSocketFile.DeleteIfSocket(path);
         }
