@@ -2,6 +2,9 @@
 # Netcat benchmarks: bulk throughput (sock vs ncat vs socat), the same over TLS (sock --ssl vs ncat --ssl), idle
 # connections' memory, broker lines/s.
 # Loopback only; every run is bounded. Usage: bench/netcat/run.sh [bulk|tls|idle|broker|all]  (SIZE_MIB=1024 RUNS=3 IDLE=10000)
+# The tools run interleaved, round by round. BASE=DIR adds sock-base, the sock build in DIR (DIR/sock.dll, e.g. `dotnet
+# build src/Sock -c Release -o DIR` in a git worktree of the commit before a change), to bulk, tls and idle, and prints
+# sock's ratio to it (paired rounds, median): the before/after comparison of a change.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -9,6 +12,11 @@ SIZE_MIB=${SIZE_MIB:-1024}
 RUNS=${RUNS:-3}
 IDLE=${IDLE:-10000}
 what=${1:-all}
+BASE=${BASE:-}
+if [ -n "$BASE" ]; then
+  [ -e "$BASE/sock.dll" ] || { echo "run.sh: no sock.dll in BASE=$BASE" >&2; exit 2; }
+  SOCK_BASE=(dotnet exec "$BASE/sock.dll")
+fi
 
 dotnet build "$root/src/Sock" -c Release -nologo -v q >/dev/null
 SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
@@ -21,6 +29,7 @@ bulk_once() { # $1 = sock|ncat|socat; prints seconds
   local port; port=$(free_port)
   case $1 in
     sock)  "${SOCK[@]}" listen 127.0.0.1 "$port" >/dev/null </dev/null & ;;
+    sock-base) "${SOCK_BASE[@]}" listen 127.0.0.1 "$port" >/dev/null </dev/null & ;;
     ncat)  ncat -l 127.0.0.1 "$port" >/dev/null </dev/null & ;;
     socat) socat -u TCP4-LISTEN:"$port",bind=127.0.0.1,reuseaddr - >/dev/null & ;;
   esac
@@ -30,6 +39,7 @@ bulk_once() { # $1 = sock|ncat|socat; prints seconds
   t0=$(date +%s.%N)
   case $1 in
     sock)  head -c "${SIZE_MIB}M" /dev/zero | "${SOCK[@]}" connect 127.0.0.1 "$port" >/dev/null ;;
+    sock-base) head -c "${SIZE_MIB}M" /dev/zero | "${SOCK_BASE[@]}" connect 127.0.0.1 "$port" >/dev/null ;;
     ncat)  head -c "${SIZE_MIB}M" /dev/zero | ncat 127.0.0.1 "$port" >/dev/null ;;
     socat) head -c "${SIZE_MIB}M" /dev/zero | socat -u - TCP4:127.0.0.1:"$port" ;;
   esac
@@ -38,15 +48,25 @@ bulk_once() { # $1 = sock|ncat|socat; prints seconds
   echo "$t0 $t1" | awk '{printf "%.3f\n", $2-$1}'
 }
 
-# Runs $1 (a *_once function) RUNS times for each tool that follows, and prints each tool's runs and median.
+# Runs $1 (a *_once function) RUNS rounds, each tool that follows once a round (interleaved, so a busy moment of the
+# machine falls on all of them), and prints each tool's runs and median; with BASE, sock-base joins and sock's ratio to
+# it (the median of the rounds' ratios, as a speed: base time / sock time) is printed.
 measure() {
   local once=$1; shift
-  for tool in "$@"; do
-    local times=()
-    for _ in $(seq "$RUNS"); do times+=("$($once "$tool")"); done
-    local med; med=$(printf '%s\n' "${times[@]}" | median)
-    echo "$tool: runs ${times[*]} s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
+  local tools=("$@")
+  [ -n "$BASE" ] && tools+=(sock-base)
+  declare -A times=()
+  for _ in $(seq "$RUNS"); do
+    for tool in "${tools[@]}"; do times[$tool]+="$($once "$tool") "; done
   done
+  for tool in "${tools[@]}"; do
+    local med; med=$(printf '%s\n' ${times[$tool]} | median)
+    echo "$tool: runs ${times[$tool]}s; median $med s = $(awk -v m="$SIZE_MIB" -v t="$med" 'BEGIN {printf "%.0f MiB/s", m/t}')"
+  done
+  if [ -n "$BASE" ]; then
+    local ratios; ratios=$(paste <(printf '%s\n' ${times[sock-base]}) <(printf '%s\n' ${times[sock]}) | awk '{printf "%.3f\n", $1/$2}')
+    echo "sock/sock-base speed, paired rounds: $(echo $ratios) ; median $(printf '%s\n' $ratios | median)"
+  fi
 }
 
 bulk() {
@@ -62,6 +82,7 @@ tls_once() { # $1 = sock|ncat, both ends the same tool; prints seconds
   exec 9<>"$fifo"
   case $1 in
     sock) "${SOCK[@]}" listen --ssl 127.0.0.1 "$port" <&9 >/dev/null & ;;
+    sock-base) "${SOCK_BASE[@]}" listen --ssl 127.0.0.1 "$port" <&9 >/dev/null & ;;
     ncat) ncat --ssl -l 127.0.0.1 "$port" <&9 >/dev/null & ;;
   esac
   local srv=$!
@@ -70,6 +91,7 @@ tls_once() { # $1 = sock|ncat, both ends the same tool; prints seconds
   t0=$(date +%s.%N)
   case $1 in
     sock) head -c "${SIZE_MIB}M" /dev/zero | "${SOCK[@]}" connect --ssl 127.0.0.1 "$port" >/dev/null ;;
+    sock-base) head -c "${SIZE_MIB}M" /dev/zero | "${SOCK_BASE[@]}" connect --ssl 127.0.0.1 "$port" >/dev/null ;;
     ncat) head -c "${SIZE_MIB}M" /dev/zero | ncat --ssl 127.0.0.1 "$port" >/dev/null ;;
   esac
   wait "$srv" 2>/dev/null || true
@@ -83,29 +105,42 @@ tls() {
   measure tls_once sock ncat
 }
 
-idle() {
-  echo "== idle: $IDLE idle connections held by sock listen -k -m 20000, then one line broadcast to all"
+idle_once() { # $1 = sock|sock-base; prints the RSS per connection in bytes (baseline included)
+  local cmd=("${SOCK[@]}"); [ "$1" = sock-base ] && cmd=("${SOCK_BASE[@]}")
   local port; port=$(free_port)
   local fifo; fifo=$(mktemp -u); mkfifo "$fifo"
   exec 7<>"$fifo"
-  ( ulimit -n 20000; exec "${SOCK[@]}" listen -k -m 20000 127.0.0.1 "$port" <&7 >/dev/null ) &
+  ( ulimit -n 20000; exec "${cmd[@]}" listen -k -m 20000 127.0.0.1 "$port" <&7 >/dev/null ) &
   local srv=$!
   wait_listen "$port"
+  local out; out=$(mktemp)
   local cfifo; cfifo=$(mktemp -u); mkfifo "$cfifo"
   exec 8<>"$cfifo"
-  ( ulimit -n 20000; exec python3 "$here/clients.py" idle "$port" "$IDLE" <&8 ) > /tmp/sock-bench-idle.out &
+  ( ulimit -n 20000; exec python3 "$here/clients.py" idle "$port" "$IDLE" <&8 ) > "$out" &
   local cli=$!
-  for _ in $(seq 600); do grep -q READY /tmp/sock-bench-idle.out 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do grep -q READY "$out" 2>/dev/null && break; sleep 0.1; done
   sleep 2
   local rss; rss=$(awk '/VmRSS/ {print $2}' /proc/$srv/status)
-  echo "connections established: $(ss -Htn state established "sport = :$port" | wc -l)"
-  echo "sock RSS: $((rss / 1024)) MiB ($((rss * 1024 / IDLE)) bytes a connection, baseline included)"
+  echo "$1: connections established: $(ss -Htn state established "sport = :$port" | wc -l), RSS $((rss / 1024)) MiB" >&2
   echo "hello" >&7
   echo go >&8
   wait "$cli" || true
-  cat /tmp/sock-bench-idle.out | grep SERVED
+  grep SERVED "$out" >&2 || true
   kill "$srv" 2>/dev/null || true; wait "$srv" 2>/dev/null || true
-  exec 7>&- 8>&-; rm -f "$fifo" "$cfifo" /tmp/sock-bench-idle.out
+  exec 7>&- 8>&-; rm -f "$fifo" "$cfifo" "$out"
+  echo $((rss * 1024 / IDLE))
+}
+
+idle() {
+  echo "== idle: $IDLE idle connections held by sock listen -k -m 20000, then one line broadcast to all; $RUNS rounds"
+  local tools=(sock); [ -n "$BASE" ] && tools+=(sock-base)
+  declare -A per=()
+  for _ in $(seq "$RUNS"); do
+    for tool in "${tools[@]}"; do per[$tool]+="$(idle_once "$tool") "; done
+  done
+  for tool in "${tools[@]}"; do
+    echo "$tool: bytes a connection (RSS / connections, baseline included): ${per[$tool]}; median $(printf '%s\n' ${per[$tool]} | median)"
+  done
 }
 
 broker() {

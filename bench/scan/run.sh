@@ -7,6 +7,8 @@
 # Both run inside a network namespace this script creates (its own loopback, and a veth pair with a /30 of
 # 10.231.0.0/16) and deletes on exit, so nothing leaves the machine and no one else's listeners are touched.
 # Needs root (ip netns), nmap, nft and GNU time. Usage: bench/scan/run.sh [RUNS]; PARTS=1 or PARTS=2 runs one part.
+# BASE_SRC=DIR (a source tree, e.g. a git worktree of the commit before a change) adds sock-base to part 1: DIR's
+# src/Sock published the same way, run in the same rounds, and sock's speed ratio to it (paired rounds, median).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${1:-3}"
@@ -15,10 +17,15 @@ parts="${PARTS:-12}"
 for tool in nmap nft ip /usr/bin/time; do command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }; done
 [ "$(id -u)" = 0 ] || { echo "run.sh: needs root for ip netns" >&2; exit 1; }
 
-# Published ReadyToRun, as README recommends for the fastest start-up.
+# Published as the tool ships on linux-x64: the Native AOT executable.
 pub="$(mktemp -d)"
-dotnet publish src/Sock -c Release -r linux-x64 --self-contained false -o "$pub" -nologo -clp:ErrorsOnly >/dev/null
+dotnet publish src/Sock -c Release -r linux-x64 -o "$pub" -nologo -clp:ErrorsOnly >/dev/null
 sock="$pub/sock"
+BASE_SRC=${BASE_SRC:-}
+if [ -n "$BASE_SRC" ]; then
+  pub_base="$pub/base"
+  dotnet publish "$BASE_SRC/src/Sock" -c Release -r linux-x64 -o "$pub_base" -nologo -clp:ErrorsOnly >/dev/null
+fi
 
 id=$((RANDOM % 16384)); tag="b6$(printf %04x $id)"; ns="sock-bench-$tag"
 net="10.231.$((id / 64))"; host_ip="$net.$((id % 64 * 4 + 1))"; ns_ip="$net.$((id % 64 * 4 + 2))"
@@ -62,11 +69,20 @@ for i in $(seq "$runs"); do
   read -r n _ < <(timed ip netns exec "$ns" nmap -sT -n -Pn -p- 127.0.0.1)
   open_nmap=$(grep -c '/tcp *open' "$work/out" || true)
   echo "$n" >>"$work/nmap.full"
-  echo "run $i: sock ${s}s (${kb} KiB peak RSS, $open_sock open)  nmap ${n}s ($open_nmap open)"
+  line="run $i: sock ${s}s (${kb} KiB peak RSS, $open_sock open)  nmap ${n}s ($open_nmap open)"
+  if [ -n "$BASE_SRC" ]; then
+    read -r b bkb < <(timed ip netns exec "$ns" "$pub_base/sock" scan 127.0.0.1 -p - --json)
+    echo "$b $s" >>"$work/base.full"
+    line="$line  sock-base ${b}s (${bkb} KiB, $(grep -c '"state": "open"' "$work/out" || true) open)"
+  fi
+  echo "$line"
 done
 kill $(listeners) 2>/dev/null || true
 ms=$(median <"$work/sock.full"); mn=$(median <"$work/nmap.full"); mr=$(median <"$work/sock.rss")
 echo "median: sock ${ms}s, nmap ${mn}s, ratio sock/nmap $(awk -v a="$ms" -v b="$mn" 'BEGIN {printf "%.2f", a/b}'); sock peak RSS median $((mr / 1024)) MiB"
+if [ -n "$BASE_SRC" ]; then
+  echo "sock/sock-base speed (base time / sock time), paired rounds: $(awk '{printf "%.3f ", $1/$2}' "$work/base.full"); median $(awk '{printf "%.4f\n", $1/$2}' "$work/base.full" | median)"
+fi
 fi
 [[ "$parts" == *2* ]] || exit 0
 

@@ -14,9 +14,9 @@ OUT=${OUT:-/tmp/sock-bench-stat}
 NS=sockbench-stat-$$
 mkdir -p "$OUT"
 
-echo "== publishing sock (Release, ReadyToRun) to $OUT/publish"
-dotnet publish "$ROOT/src/Sock" -c Release -r linux-x64 --self-contained false -o "$OUT/publish" -v q >/dev/null
-SOCK="dotnet $OUT/publish/sock.dll"
+echo "== publishing sock (Release, Native AOT as the linux-x64 tool ships) to $OUT/publish"
+dotnet publish "$ROOT/src/Sock" -c Release -r linux-x64 -o "$OUT/publish" -v q >/dev/null
+SOCK="$OUT/publish/sock"
 
 HOLDER_PIDS=()
 cleanup() {

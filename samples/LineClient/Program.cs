@@ -1,21 +1,33 @@
 // The client for samples/LineServer, on Sock.Core's connection model: the same Connection (Input and Output pipes) a
-// server's handler gets, from SocketClient.ConnectAsync. Sends each argument (or each line of stdin) as a line and
-// prints the reply. Run: dotnet run --project samples/LineClient -- 7070 hello world
+// server's handler gets, from SocketClient.ConnectAsync. Sends each argument (or each line of stdin) as a line, prints
+// each reply, then says "quit". Run: dotnet run --project samples/LineClient -- 7070 hello world
 using System.Buffers;
 using System.Text;
 using Sock.Core.Connections;
+using Sock.Core.Errors;
 using Sock.Core.Serving;
 
 var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 7070;
 var lines = args.Length > 1 ? args[1..] : ReadStdin();
-await using var connection = await SocketClient.ConnectAsync("127.0.0.1", port);
-foreach (var line in lines)
+try
 {
-    await connection.Output.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
-    Console.WriteLine(await ReplyAsync(connection) ?? "(server closed the connection)");
+    await using var connection = await SocketClient.ConnectAsync("127.0.0.1", port);
+    foreach (var line in lines)
+    {
+        await connection.Output.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));
+        Console.WriteLine(await ReplyAsync(connection) ?? "(the server closed the connection)");
+    }
+    await connection.Output.WriteAsync("quit\n"u8.ToArray());
+    return 0;
 }
-await connection.Output.WriteAsync("quit\n"u8.ToArray());
+catch (SockException e)
+{
+    // The library's errors say what failed and why ("connect to 127.0.0.1:7070 failed: connection refused …").
+    Console.Error.WriteLine($"LineClient: {e.Message}");
+    return 1;
+}
 
+// One line from the Input pipe, or null when the server ends the stream first.
 static async Task<string?> ReplyAsync(Connection connection)
 {
     while (true)

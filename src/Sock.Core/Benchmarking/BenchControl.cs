@@ -17,7 +17,7 @@ namespace Sock.Core.Benchmarking;
 /// For UDP the first word is UDP; datagrams go to the server's UDP port (the same number) carrying the cookie; the
 /// client's DONE says how many it sent and RESULT carries received, delivered, reordered, duplicated and jitter.
 /// </summary>
-public static class BenchControl
+internal static class BenchControl
 {
     /// <summary>The greeting's first word.</summary>
     public const string Magic = "SOCKBENCH/1";

@@ -8,7 +8,7 @@ public sealed record BenchReport
     /// <summary>What was run.</summary>
     public required BenchSetup Setup { get; init; }
 
-    /// <summary>Per interval.</summary>
+    /// <summary>One entry per reporting interval (<see cref="BenchOptions.Interval"/>), in order.</summary>
     public required IReadOnlyList<BenchInterval> Intervals { get; init; }
 
     /// <summary>The whole measured part.</summary>

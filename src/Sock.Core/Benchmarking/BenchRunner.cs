@@ -322,7 +322,7 @@ public static class BenchRunner
     };
 
     /// <summary>A size as people read it: 64 B, 128 KiB, 1 MiB.</summary>
-    public static string Size(long bytes) => bytes switch
+    internal static string Size(long bytes) => bytes switch
     {
         >= 1024 * 1024 when bytes % (1024 * 1024) == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024 * 1024)} MiB"),
         >= 1024 when bytes % 1024 == 0 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024} KiB"),

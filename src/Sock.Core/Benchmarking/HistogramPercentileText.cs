@@ -7,7 +7,7 @@ namespace Sock.Core.Benchmarking;
 /// ticks per half distance), the format its plotter and HistogramLogAnalyzer read: Value, Percentile, TotalCount,
 /// 1/(1-Percentile), then the Mean/Max/Buckets footer.
 /// </summary>
-public static class HistogramPercentileText
+internal static class HistogramPercentileText
 {
     private const int TicksPerHalfDistance = 5;
     private const int Digits = 3;

@@ -150,10 +150,10 @@ public sealed class LatencyHistogram
     }
 
     /// <summary>The largest value that lands in the same bucket as <paramref name="value"/>.</summary>
-    public static long HighestEquivalentValue(long value) => LowestEquivalentValue(value) + BucketSize(value) - 1;
+    internal static long HighestEquivalentValue(long value) => LowestEquivalentValue(value) + BucketSize(value) - 1;
 
     /// <summary>The smallest value that lands in the same bucket as <paramref name="value"/>.</summary>
-    public static long LowestEquivalentValue(long value)
+    internal static long LowestEquivalentValue(long value)
     {
         var bucket = BucketIndex(value);
         return (value >> bucket) << bucket;

@@ -4,7 +4,7 @@ using Sock.Core.Errors;
 namespace Sock.Core.Benchmarking;
 
 /// <summary>Sizes and rates as typed: "64", "128K", "1MiB" (sizes are binary, as iperf3's); "500", "10k", "1.5M" (rates are decimal).</summary>
-public static class Quantities
+internal static class Quantities
 {
     /// <summary>A byte size; K/KiB = 1024, M/MiB = 1024², G/GiB = 1024³.</summary>
     public static long ParseSize(string text, string what)

@@ -1,7 +1,7 @@
 namespace Sock.Core.Demo;
 
 /// <summary>Which socket the hello demo walks through.</summary>
-public enum DemoTransport
+internal enum DemoTransport
 {
     /// <summary>TCP over IPv4 loopback (the seed example).</summary>
     Tcp4,

@@ -15,7 +15,7 @@ namespace Sock.Core.Demo;
 /// "Hello from client" / "Hello from server" in the four stages of the socket model, while the operating system's own
 /// socket table is read to show what the kernel holds. Every call goes through a <see cref="SocketTrace"/>.
 /// </summary>
-public sealed class HelloDemo
+internal sealed class HelloDemo
 {
     /// <summary>What the client sends.</summary>
     public const string ClientMessage = "Hello from client";

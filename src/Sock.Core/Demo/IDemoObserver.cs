@@ -4,7 +4,7 @@ using Sock.Core.Inspection;
 namespace Sock.Core.Demo;
 
 /// <summary>What the hello demo reports as it goes; a front end renders it. Trace lines go to the demo's <see cref="Tracing.SocketTrace"/>.</summary>
-public interface IDemoObserver
+internal interface IDemoObserver
 {
     /// <summary>A new stage begins: 1 create, 2 connect/accept, 3 send/receive, 4 close.</summary>
     void Stage(int number, string title, string explanation);

@@ -5,7 +5,7 @@ using Sock.Core.Errors;
 namespace Sock.Core.Endpoints;
 
 /// <summary>Reading and writing endpoints as people type them: 127.0.0.1:8080, [::1]:443, host:port.</summary>
-public static class EndpointText
+internal static class EndpointText
 {
     /// <summary>
     /// Splits "host:port", "[v6]:port" or a bare "v6" address with "port" from elsewhere.

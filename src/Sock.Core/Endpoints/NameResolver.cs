@@ -5,7 +5,7 @@ using Sock.Core.Errors;
 namespace Sock.Core.Endpoints;
 
 /// <summary>Turns a host as typed into addresses, honouring -4/-6 and -n (no DNS).</summary>
-public static class NameResolver
+internal static class NameResolver
 {
     /// <summary>
     /// Resolves <paramref name="host"/>. Literal addresses never touch DNS. With <paramref name="noDns"/>, a name is a

@@ -4,7 +4,7 @@ using Sock.Core.Errors;
 namespace Sock.Core.Endpoints;
 
 /// <summary>Port numbers: parsing user input strictly, and classing a port into its IANA range.</summary>
-public static class Ports
+internal static class Ports
 {
     /// <summary>The highest port number (16 bits).</summary>
     public const int Max = 65535;

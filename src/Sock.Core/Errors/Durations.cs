@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sock.Core.Errors;
 
 /// <summary>Time spans as ncat spells them: "500ms", "2s", "1.5m", "1h"; a bare number is seconds.</summary>
-public static class Durations
+internal static class Durations
 {
     /// <summary>Parses ncat's TIME syntax; throws a usage error naming <paramref name="what"/> when it is not one.</summary>
     public static TimeSpan Parse(string text, string what)

@@ -5,7 +5,7 @@ namespace Sock.Core.Errors;
 /// one-line message. .NET's own wording ("Access to the path '…' is denied.") repeats the path and reads as an
 /// exception, not as sock speaking.
 /// </summary>
-public static class FileErrorText
+internal static class FileErrorText
 {
     /// <summary>
     /// The reason <paramref name="ex"/>, raised for <paramref name="path"/> (when known), stands for; <paramref name="fallback"/>

@@ -9,7 +9,7 @@ namespace Sock.Core.Errors;
 /// </summary>
 public sealed class SockException : Exception
 {
-    /// <summary>Creates an error.</summary>
+    /// <summary>Creates an error: its kind (which a front end turns into an exit code), what failed and on what, and why.</summary>
     public SockException(SockErrorKind kind, string operation, string? target, string reason,
         SocketError? socketError = null, Exception? inner = null)
         : base(Compose(operation, OneLine(target), OneLine(reason)!), inner)
@@ -51,15 +51,15 @@ public sealed class SockException : Exception
     public SocketError? SocketError { get; }
 
     /// <summary>A usage error about <paramref name="input"/>.</summary>
-    public static SockException Usage(string what, string input, string reason) =>
+    internal static SockException Usage(string what, string input, string reason) =>
         new(SockErrorKind.Usage, what, input, reason);
 
     /// <summary>A network error from a <see cref="SocketException"/>, keeping the OS error.</summary>
-    public static SockException FromSocket(string operation, string? target, SocketException ex) =>
+    internal static SockException FromSocket(string operation, string? target, SocketException ex) =>
         new(SockErrorKind.Network, operation, target, SocketErrorText.Describe(ex.SocketErrorCode), ex.SocketErrorCode, ex);
 
     /// <summary>A network error for an operation that ran out of time.</summary>
-    public static SockException TimedOut(string operation, string? target, TimeSpan after) =>
+    internal static SockException TimedOut(string operation, string? target, TimeSpan after) =>
         new(SockErrorKind.Network, operation, target, $"timed out after {Durations.Format(after)}", System.Net.Sockets.SocketError.TimedOut);
 
     private static string Compose(string operation, string? target, string reason) =>

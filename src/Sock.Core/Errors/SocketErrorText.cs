@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Sock.Core.Errors;
 
 /// <summary>Plain words for the operating system's socket errors, with a hint where one helps.</summary>
-public static class SocketErrorText
+internal static class SocketErrorText
 {
     /// <summary>"connection refused (nothing is listening there)" and the like.</summary>
     public static string Describe(SocketError error) => error switch

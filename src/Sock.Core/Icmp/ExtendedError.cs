@@ -7,10 +7,10 @@ namespace Sock.Core.Icmp;
 /// from (the local stack, or an ICMP/ICMPv6 message from <see cref="Offender"/>), its type and code, and ee_info (the
 /// path MTU for "too big").
 /// </summary>
-public readonly record struct ExtendedError(int Errno, ExtendedErrorOrigin Origin, byte Type, byte Code, uint Info, IPAddress? Offender);
+internal readonly record struct ExtendedError(int Errno, ExtendedErrorOrigin Origin, byte Type, byte Code, uint Info, IPAddress? Offender);
 
 /// <summary>sock_extended_err's ee_origin.</summary>
-public enum ExtendedErrorOrigin
+internal enum ExtendedErrorOrigin
 {
     /// <summary>SO_EE_ORIGIN_NONE.</summary>
     None = 0,

@@ -7,7 +7,7 @@ namespace Sock.Core.Icmp;
 /// unreachable, time exceeded, packet too big) with the identifier and sequence of the echo request it quotes, so that
 /// both can be matched to the probe that caused them.
 /// </summary>
-public readonly record struct IcmpMessage(byte Type, byte Code, ushort Identifier, ushort Sequence, bool ChecksumValid,
+internal readonly record struct IcmpMessage(byte Type, byte Code, ushort Identifier, ushort Sequence, bool ChecksumValid,
     int Length, uint Info, bool IsV6)
 {
     /// <summary>ICMP echo reply (0) or ICMPv6 echo reply (129).</summary>

@@ -46,7 +46,7 @@ internal sealed class IcmpPingRun
         // A raw socket sees every echo reply the host receives: ours carry our process id, as iputils' do. A datagram
         // socket's identifier is the kernel's choice (its "port"), and only its own replies reach it.
         _identifier = (ushort)(Environment.ProcessId & 0xFFFF);
-        _states = [.. hosts.Select(h => new HostState(h))];
+        _states = [.. hosts.Select(h => new HostState(h, hosts.Count <= SendTimes.TableHostLimit))];
         foreach (var s in _states) _byAddress.TryAdd(s.Host.Target.Address, s);
         _packet = new byte[8 + options.PayloadSize];
         for (var i = 8; i < _packet.Length; i++) _packet[i] = (byte)(i - 8);
@@ -140,7 +140,7 @@ internal sealed class IcmpPingRun
             var length = IcmpMessage.WriteEchoRequest(_packet, _v6, _identifier, wire, payload);
             s.Answered.Remove(wire); // the sequence may have wrapped: its earlier answer is history
             s.Host.Statistics.Transmitted++;
-            s.Host.RoundTrips.Add(null);
+            s.Host.AddRequest(_options.RoundTripHistory);
             _outstanding++;
             // The round trip starts here: nothing but the system call between this clock read and the packet leaving.
             var sentAt = NowNs();
@@ -254,9 +254,9 @@ internal sealed class IcmpPingRun
 
     private HostState? Find(IPAddress? from)
     {
-        if (from is not null && _byAddress.TryGetValue(from, out var s)) return s;
         // One host: a reply from another address is still its reply (iputils marks it, e.g. for broadcasts).
-        return _states.Length == 1 ? _states[0] : null;
+        if (_states.Length == 1) return _states[0];
+        return from is not null && _byAddress.TryGetValue(from, out var s) ? s : null;
     }
 
     /// <summary>The full sequence (1, 2, … past 65535) for a 16-bit one on the wire: the latest request that carried it.</summary>
@@ -270,12 +270,12 @@ internal sealed class IcmpPingRun
 
     private static DateTimeOffset FromNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
 
-    private sealed class HostState(PingHost host)
+    private sealed class HostState(PingHost host, bool smallRun)
     {
         public PingHost Host { get; } = host;
         public IPEndPoint Endpoint { get; } = new(host.Target.Address, 0);
         public int Sent;
-        public readonly Dictionary<ushort, long> SentAt = [];
+        public readonly SendTimes SentAt = new(smallRun);
         public readonly HashSet<ushort> Answered = [];
     }
 }

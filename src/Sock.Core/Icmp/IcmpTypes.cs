@@ -1,7 +1,7 @@
 namespace Sock.Core.Icmp;
 
 /// <summary>The ICMP and ICMPv6 message types ping and traceroute deal in, and iputils' words for the errors.</summary>
-public static class IcmpTypes
+internal static class IcmpTypes
 {
     /// <summary>ICMP echo reply.</summary>
     public const byte V4EchoReply = 0;

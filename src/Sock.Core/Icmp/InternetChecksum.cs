@@ -1,7 +1,7 @@
 namespace Sock.Core.Icmp;
 
 /// <summary>The Internet checksum (RFC 1071): the ones' complement of the ones' complement sum of 16-bit words.</summary>
-public static class InternetChecksum
+internal static class InternetChecksum
 {
     /// <summary>The checksum of <paramref name="data"/>, to store big-endian; over a message that holds its own checksum the result is 0.</summary>
     public static ushort Compute(ReadOnlySpan<byte> data, uint initial = 0)

@@ -14,7 +14,8 @@ namespace Sock.Core.Icmp;
 /// <param name="Method">How it was asked: ICMP echo, a TCP connect, a UDP datagram.</param>
 /// <param name="Note">For TCP and UDP: "open", "refused", "port unreachable"…</param>
 /// <param name="At">When it arrived (wall clock), for -D.</param>
-public sealed record PingReply(PingHost Host, int Sequence, int Bytes, int Ttl, long RoundTripMicros, bool Duplicate,
+/// <remarks>A struct: a flood makes one for every reply, and an observer that keeps none should cost no allocation.</remarks>
+public readonly record struct PingReply(PingHost Host, int Sequence, int Bytes, int Ttl, long RoundTripMicros, bool Duplicate,
     bool ChecksumBad, IPAddress From, PingMethod Method, string? Note, DateTimeOffset At);
 
 /// <summary>An ICMP error one of our requests caused, or a send the system refused.</summary>

@@ -13,6 +13,15 @@ public sealed class PingHost
     /// <summary>Counts and round-trip figures.</summary>
     public PingStatistics Statistics { get; } = new();
 
-    /// <summary>Each request's round trip in ms, in the order sent; null for no reply (fping -C's list).</summary>
+    /// <summary>
+    /// Each request's round trip in ms, in the order sent; null for no reply (fping -C's list). Only the first
+    /// <see cref="PingOptions.RoundTripHistory"/> requests are listed, so a long flood does not grow without bound.
+    /// </summary>
     public List<double?> RoundTrips { get; } = [];
+
+    /// <summary>A request went out: a place for its round trip, while the history has room.</summary>
+    internal void AddRequest(int history)
+    {
+        if (RoundTrips.Count < history) RoundTrips.Add(null);
+    }
 }

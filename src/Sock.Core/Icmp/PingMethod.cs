@@ -17,7 +17,7 @@ public enum PingMethod
 }
 
 /// <summary>The method sock picked and why, in words for the user ("running as root (CAP_NET_RAW)").</summary>
-/// <param name="Method">The method.</param>
+/// <param name="Method">The method chosen for the host.</param>
 /// <param name="Reason">Why this one.</param>
 /// <param name="Port">The TCP or UDP port, for those methods.</param>
 public sealed record PingMethodChoice(PingMethod Method, string Reason, int? Port = null)

@@ -42,6 +42,13 @@ public sealed class PingOptions
     /// <summary>When true and no ICMP socket is allowed, fail instead of falling back to TCP.</summary>
     public bool IcmpOnly { get; init; }
 
+    /// <summary>
+    /// How many requests' round trips each host lists in <see cref="PingHost.RoundTrips"/> (the first ones): fping -C's
+    /// list and the JSON report. The statistics count every request; this only bounds the list, so a flood that runs
+    /// for hours holds 1 MiB a host at most. Default 65,536, the sequence numbers on the wire.
+    /// </summary>
+    public int RoundTripHistory { get; init; } = 65_536;
+
     /// <summary>The trace to write socket calls to.</summary>
     public SocketTrace? Trace { get; init; }
 }

@@ -36,7 +36,7 @@ internal sealed class PortPingRun(IReadOnlyList<PingHost> hosts, PingOptions opt
                     lock (_gate)
                     {
                         seq = h.Statistics.Transmitted < int.MaxValue ? (int)++h.Statistics.Transmitted : 0;
-                        h.RoundTrips.Add(null);
+                        h.AddRequest(options.RoundTripHistory);
                         observer?.Sent(h, seq);
                     }
                     probes.Add(Task.Factory.StartNew(() =>

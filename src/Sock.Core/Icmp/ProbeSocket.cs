@@ -18,6 +18,11 @@ namespace Sock.Core.Icmp;
 internal sealed class ProbeSocket : IDisposable
 {
     private readonly byte[] _address = new byte[128];
+    // The last sender's address as received and as parsed: a run hears from the same few hosts again and again, so a
+    // flood's reply costs no allocation for its source (an IPAddress and an IPEndPoint per reply otherwise).
+    private readonly byte[] _lastAddress = new byte[128];
+    private int _lastAddressLength = -1;
+    private IPEndPoint? _lastFrom;
     private readonly byte[] _control = new byte[512];
 
     private ProbeSocket(TracedSocket socket, AddressFamily family, SocketType type, ProtocolType protocol)
@@ -196,7 +201,7 @@ internal sealed class ProbeSocket : IDisposable
         var n = SocketCalls.SendTo(Fd, data, address[..length]);
         if (n >= 0)
         {
-            Trace?.Transfer(Fd, "sendto", n, () => $"sendto({Fd}, {n}, {EndpointText.Format(to)}) = {n}");
+            if (Trace is { } trace) TraceSent(trace, n, to);
             return SocketError.Success;
         }
         var error = Errno.ToSocketError(-n);
@@ -264,7 +269,17 @@ internal sealed class ProbeSocket : IDisposable
                 Trace?.Call($"recvmsg({Fd}{(errorQueue ? ", MSG_ERRQUEUE" : "")}) = -1 errno {-n}");
             return false;
         }
-        var from = Sockaddr.Parse(_address.AsSpan(0, Math.Min(addressLength, _address.Length)));
+        var raw = _address.AsSpan(0, Math.Min(addressLength, _address.Length));
+        IPEndPoint? from;
+        if (raw.Length == _lastAddressLength && raw.SequenceEqual(_lastAddress.AsSpan(0, raw.Length)))
+            from = _lastFrom;
+        else
+        {
+            from = Sockaddr.Parse(raw);
+            raw.CopyTo(_lastAddress);
+            _lastAddressLength = raw.Length;
+            _lastFrom = from;
+        }
         var ttl = -1;
         long stamp = 0;
         ExtendedError? error = null;
@@ -290,15 +305,21 @@ internal sealed class ProbeSocket : IDisposable
             c = c[step..];
         }
         packet = new ReceivedPacket(n, from, ttl, stamp, error);
-        if (Trace is { } trace)
-        {
-            var p = packet;
-            if (errorQueue)
-                trace.Call($"recvmsg({Fd}, MSG_ERRQUEUE) = {n} bytes{DescribeError(p.Error)}");
-            else
-                trace.Transfer(Fd, "recvmsg", n, () => $"recvmsg({Fd}) = {n} bytes from {p.From?.Address}{(p.Ttl >= 0 ? $" (ttl {p.Ttl})" : "")}");
-        }
+        if (Trace is { } trace) TraceReceived(trace, packet, errorQueue);
         return true;
+    }
+
+    // The trace lines are made in methods of their own: a lambda in SendTo or TryReceive that captured their locals
+    // would cost an allocation on every call, traced or not (C# creates the closure where the captured variables begin).
+    private void TraceSent(SocketTrace trace, int n, IPEndPoint to) =>
+        trace.Transfer(Fd, "sendto", n, () => $"sendto({Fd}, {n}, {EndpointText.Format(to)}) = {n}");
+
+    private void TraceReceived(SocketTrace trace, ReceivedPacket p, bool errorQueue)
+    {
+        if (errorQueue)
+            trace.Call($"recvmsg({Fd}, MSG_ERRQUEUE) = {p.Length} bytes{DescribeError(p.Error)}");
+        else
+            trace.Transfer(Fd, "recvmsg", p.Length, () => $"recvmsg({Fd}) = {p.Length} bytes from {p.From?.Address}{(p.Ttl >= 0 ? $" (ttl {p.Ttl})" : "")}");
     }
 
     private string DescribeError(ExtendedError? e)

@@ -18,7 +18,7 @@ public enum TracerouteMethod
 /// <summary>traceroute's options with its defaults.</summary>
 public sealed class TracerouteOptions
 {
-    /// <summary>The probe kind.</summary>
+    /// <summary>How each hop is probed: UDP by default, as traceroute does without privileges.</summary>
     public TracerouteMethod Method { get; init; } = TracerouteMethod.Udp;
 
     /// <summary>-p: UDP's first port (each probe the next one up), TCP's port, unused for ICMP. Null: 33434 for UDP, 80 for TCP.</summary>

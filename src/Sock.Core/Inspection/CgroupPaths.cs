@@ -6,7 +6,7 @@ namespace Sock.Core.Inspection;
 /// A cgroup v2 id as the path ss -e prints for it (cgroup:/system.slice/ssh.service): the id is the inode of the
 /// cgroup's directory, so the directories under the cgroup2 mount are walked once, on first use, and remembered.
 /// </summary>
-public static class CgroupPaths
+internal static class CgroupPaths
 {
     private static readonly Lazy<Dictionary<ulong, string>> Paths = new(Walk);
 

@@ -7,7 +7,7 @@ namespace Sock.Core.Inspection;
 /// The portable fallback: what .NET's <see cref="IPGlobalProperties"/> gives on any operating system — TCP
 /// connections with states, TCP listeners and UDP listeners. No owners, queues, inodes, timers, Unix or raw sockets.
 /// </summary>
-public sealed class IPGlobalPropertiesReader : ISocketTableReader
+internal sealed class IPGlobalPropertiesReader : ISocketTableReader
 {
     /// <summary>What this source cannot show, for the one-line note commands print.</summary>
     public const string Missing =

@@ -8,7 +8,7 @@ namespace Sock.Core.Inspection;
 /// Reads Linux's socket tables from the text files under /proc/net (tcp, tcp6, udp, udp6, raw, raw6, unix).
 /// Always there, readable by anyone; the netlink reader is faster and gives more, this is the fallback.
 /// </summary>
-public sealed class ProcNetReader : ISocketTableReader
+internal sealed class ProcNetReader : ISocketTableReader
 {
     private readonly string _root;
 

@@ -9,7 +9,7 @@ namespace Sock.Core.Inspection;
 /// Which processes hold which sockets, found as ss -p finds them: each /proc/PID/fd/N that links to "socket:[INODE]".
 /// Without root, other users' processes cannot be read; <see cref="Incomplete"/> says so.
 /// </summary>
-public sealed class SocketOwnerIndex
+internal sealed class SocketOwnerIndex
 {
     private readonly Dictionary<long, List<SocketOwner>> _byInode = [];
 

@@ -42,7 +42,7 @@ public sealed record SocketSummary(
     }
 
     /// <summary>Parses the text of sockstat, sockstat6 and snmp.</summary>
-    public static SocketSummary Parse(string sockstat, string sockstat6, string snmp)
+    internal static SocketSummary Parse(string sockstat, string sockstat6, string snmp)
     {
         var v4 = Fields(sockstat);
         var v6 = Fields(sockstat6);

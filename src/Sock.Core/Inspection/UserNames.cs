@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sock.Core.Inspection;
 
 /// <summary>User names for uids, from the password database (/etc/passwd), read once.</summary>
-public static class UserNames
+internal static class UserNames
 {
     private static readonly Lazy<Dictionary<int, string>> Names = new(Read);
 

@@ -3,7 +3,7 @@ using System.Text;
 namespace Sock.Core.Netcat;
 
 /// <summary>--chat: the lines the chat server sends, and control characters made visible.</summary>
-public static class ChatText
+internal static class ChatText
 {
     /// <summary>The name of client <paramref name="id"/>: "&lt;user#3&gt;".</summary>
     public static string Name(int id) => $"<user#{id}>";

@@ -11,7 +11,7 @@ namespace Sock.Core.Netcat;
 /// The client side: socket → (bind -s/-p) → connect, for TCP, UDP and Unix sockets. A name with several addresses is
 /// tried address by address (IPv6 and IPv4 interleaved, as happy eyeballs orders them); the error names the last failure.
 /// </summary>
-public static class Connector
+internal static class Connector
 {
     /// <summary>Connects as <paramref name="options"/> say; the socket is connected (UDP: its default peer is set).</summary>
     public static async Task<TracedSocket> ConnectAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 namespace Sock.Core.Netcat;
 
 /// <summary>-C: turns each LF that is not already after a CR into CRLF, across chunk boundaries.</summary>
-public sealed class CrlfTranslator
+internal sealed class CrlfTranslator
 {
     private bool _lastWasCr;
 

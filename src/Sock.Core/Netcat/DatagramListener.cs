@@ -13,7 +13,7 @@ namespace Sock.Core.Netcat;
 /// connected to it) and the session goes on as a <see cref="DatagramRelay"/>; with -k every peer is answered: each
 /// datagram goes to the output, and what the input carries is sent to every peer heard from (at most -m of them).
 /// </summary>
-public sealed class DatagramListener
+internal sealed class DatagramListener
 {
     private const int MaxDatagram = 65507;
     private readonly NetcatOptions _options;

@@ -9,7 +9,7 @@ namespace Sock.Core.Netcat;
 /// -q quits that long after EOF, -i when nothing moved for that long; with neither, it quits once no datagram has
 /// arrived for <see cref="NetcatOptions.UdpLingerAfterEof"/>.
 /// </summary>
-public sealed class DatagramRelay
+internal sealed class DatagramRelay
 {
     private const int MaxDatagram = 65507;
     private readonly TracedSocket _socket;

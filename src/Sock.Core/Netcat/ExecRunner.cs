@@ -10,7 +10,7 @@ namespace Sock.Core.Netcat;
 /// -e/-c: runs a program whose stdin and stdout are the connection, inetd-style, with ncat's environment:
 /// NCAT_REMOTE_ADDR, NCAT_REMOTE_PORT, NCAT_LOCAL_ADDR, NCAT_LOCAL_PORT, NCAT_PROTO. Its stderr stays sock's stderr.
 /// </summary>
-public static class ExecRunner
+internal static class ExecRunner
 {
     /// <summary>Runs the program for one connection and relays until both it and the connection are done.</summary>
     public static Task<RelayResult> RunAsync(TracedSocket socket, NetcatOptions options, SessionRecorder? recorder, CancellationToken ct) =>

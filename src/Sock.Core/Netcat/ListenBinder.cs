@@ -11,7 +11,7 @@ namespace Sock.Core.Netcat;
 /// (<see cref="SocketBinder.Wildcard"/>: <c>[::]</c> in dual mode unless -4/-6), then bound through
 /// <see cref="SocketBinder"/> like every other sock server.
 /// </summary>
-public static class ListenBinder
+internal static class ListenBinder
 {
     /// <summary>Binds (and for streams listens) as <paramref name="options"/> say.</summary>
     public static async Task<TracedSocket> BindAsync(NetcatOptions options, SocketTrace? trace, CancellationToken ct)

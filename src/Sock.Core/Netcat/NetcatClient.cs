@@ -7,7 +7,7 @@ using Sock.Core.Tracing;
 namespace Sock.Core.Netcat;
 
 /// <summary>`sock connect`: connect, then relay stdin/stdout (or a program's), or with -z only report.</summary>
-public static class NetcatClient
+internal static class NetcatClient
 {
     /// <summary>
     /// Connects and relays until done. Returns null with -z (connected and closed at once); connection failures are

@@ -7,7 +7,7 @@ namespace Sock.Core.Netcat;
 /// What `sock connect`, `sock listen` and `sock nc` were asked to do, as ncat's options name it. Every property has
 /// ncat's default.
 /// </summary>
-public sealed class NetcatOptions
+internal sealed class NetcatOptions
 {
     /// <summary>Listen (server) instead of connect (client).</summary>
     public bool Listen { get; set; }

@@ -12,7 +12,7 @@ namespace Sock.Core.Netcat;
 /// the -v lines ncat users expect around a handshake. The TLS sessions themselves are <see cref="TlsClient"/>'s and
 /// <see cref="TlsServer"/>'s.
 /// </summary>
-public static class NetcatTls
+internal static class NetcatTls
 {
     /// <summary>Usage errors for what TLS cannot be combined with when connecting, named for <paramref name="command"/>.</summary>
     public static void Validate(this TlsClientOptions tls, NetcatOptions options, string command)

@@ -8,7 +8,7 @@ namespace Sock.Core.Netcat;
 /// moved; -x writes a hex dump, each line marked with its direction ("&gt;" sent, "&lt;" received) and that direction's
 /// offset. Thread-safe: both directions record at once.
 /// </summary>
-public sealed class SessionRecorder : IDisposable
+internal sealed class SessionRecorder : IDisposable
 {
     private readonly Lock _gate = new();
     private readonly Stream? _raw;
@@ -106,7 +106,7 @@ public sealed class SessionRecorder : IDisposable
 }
 
 /// <summary>The hex dump -x writes: "&gt; 00000010  48 65 6c 6c 6f 0a ...  |Hello.|".</summary>
-public static class HexDump
+internal static class HexDump
 {
     /// <summary>Writes <paramref name="data"/> as lines of 16 bytes, starting at <paramref name="offset"/>.</summary>
     public static void Write(TextWriter writer, ReadOnlySpan<byte> data, char mark, long offset)

@@ -14,7 +14,7 @@ namespace Sock.Core.Netcat;
 /// what the input carries goes to every client; --broker relays each client's data to all the others; --chat is a
 /// broker with names. Denied peers are closed before any byte is read; clients over -m are closed at once.
 /// </summary>
-public sealed class StreamListener
+internal sealed class StreamListener
 {
     private readonly NetcatOptions _options;
     private readonly SocketTrace? _trace;

@@ -35,7 +35,7 @@ public sealed record RelayResult(long BytesSent, long BytesReceived, RelayEnd En
 /// idle: no CLOSE_WAIT. Memory is bounded: a slow side stalls the
 /// other (backpressure), nothing is buffered beyond one buffer per direction.
 /// </summary>
-public sealed class StreamRelay
+internal sealed class StreamRelay
 {
     private readonly RelayChannel _channel;
     private readonly Stream? _input;

@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 namespace Sock.Core.Peer;
 
 /// <summary>The kinds of datagram sock's peer protocol sends (docs/peer-protocol.md).</summary>
-public enum PeerPacketType : byte
+internal enum PeerPacketType : byte
 {
     /// <summary>A connectivity check: "I am here, answer me".</summary>
     Hello = 1,

@@ -18,7 +18,7 @@ public static class PortScanner
     public const long MaxProbes = 1L << 24;
 
     /// <summary>Throws the usage error for a scan of more than <see cref="MaxProbes"/> probes.</summary>
-    public static void CheckSize(int targets, int ports)
+    internal static void CheckSize(int targets, int ports)
     {
         var probes = (long)targets * ports;
         if (probes <= MaxProbes) return;

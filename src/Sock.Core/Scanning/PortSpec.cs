@@ -10,7 +10,7 @@ namespace Sock.Core.Scanning;
 /// 65,535, open-ended ranges (<c>-1024</c>, <c>60000-</c>) and service names (<c>http,ssh</c>) looked up in the
 /// service registry. The result is sorted and without duplicates.
 /// </summary>
-public static class PortSpec
+internal static class PortSpec
 {
     /// <summary>Every port, 1 to 65535.</summary>
     public const string All = "1-65535";

@@ -39,7 +39,7 @@ public sealed record ScanTiming(string Name, int MaxParallel, int InitialParalle
     public static IReadOnlyList<ScanTiming> All { get; } = [Careful, Polite, Normal, Aggressive];
 
     /// <summary>The preset named <paramref name="name"/> (or nmap's digit: 1-2 careful/polite, 3 normal, 4-5 aggressive).</summary>
-    public static ScanTiming Parse(string name) => name.Trim().ToLowerInvariant() switch
+    internal static ScanTiming Parse(string name) => name.Trim().ToLowerInvariant() switch
     {
         "careful" or "0" or "1" or "paranoid" or "sneaky" => Careful,
         "polite" or "2" => Polite,

@@ -7,7 +7,7 @@ namespace Sock.Core.Scanning;
 /// the ports whose services need one; sock does the same for DNS, NTP and the small inetd services, and sends an
 /// empty datagram elsewhere (as nmap does).
 /// </summary>
-public static class UdpPayloads
+internal static class UdpPayloads
 {
     /// <summary>The datagram sent to <paramref name="port"/>.</summary>
     public static byte[] For(int port) => port switch

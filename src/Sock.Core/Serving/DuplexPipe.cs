@@ -4,7 +4,7 @@ using Sock.Core.Connections;
 namespace Sock.Core.Serving;
 
 /// <summary>A reader and a writer taken as one connection's pair of pipes (<see cref="Connection.Transport"/>).</summary>
-public sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
+internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
 {
     /// <summary>What the peer sent.</summary>
     public PipeReader Input { get; } = input;

@@ -7,7 +7,7 @@ namespace Sock.Core.Snmp;
 /// HOST-RESOURCES-MIB's hrSWRunTable (RFC 2790) from /proc: each process's index (its PID), name, path, parameters,
 /// type and status, enough to name the processes tcpConnectionProcess and udpEndpointProcess point at.
 /// </summary>
-public static class HostResourcesMib
+internal static class HostResourcesMib
 {
     /// <summary>Adds the running processes of <paramref name="procRoot"/>.</summary>
     public static void AddTo(MibViewBuilder b, string procRoot = "/proc")

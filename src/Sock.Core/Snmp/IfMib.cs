@@ -6,7 +6,7 @@ namespace Sock.Core.Snmp;
 /// IF-MIB (RFC 2863): ifNumber, ifTable and ifXTable from Linux's /sys/class/net (index, name, type, MTU, speed,
 /// address, state and counters). Nothing where there is no /sys.
 /// </summary>
-public static class IfMib
+internal static class IfMib
 {
     /// <summary>Adds the interfaces of <paramref name="sysClassNet"/> to <paramref name="b"/>.</summary>
     public static void AddTo(MibViewBuilder b, string sysClassNet = "/sys/class/net")

@@ -1,7 +1,7 @@
 namespace Sock.Core.Snmp;
 
 /// <summary>Collects object instances in any order and makes the sorted <see cref="MibView"/>.</summary>
-public sealed class MibViewBuilder
+internal sealed class MibViewBuilder
 {
     private readonly List<(Oid Oid, SnmpValue Value)> _entries = [];
     private readonly HashSet<Oid> _objects = [];

@@ -24,7 +24,7 @@ public sealed class Oid : IComparable<Oid>, IEquatable<Oid>
         _arcs = arcs.ToArray();
     }
 
-    /// <summary>The arcs.</summary>
+    /// <summary>The sub-identifiers in order (1.3.6.1 is 1, 3, 6, 1).</summary>
     public ReadOnlySpan<uint> Arcs => _arcs;
 
     /// <summary>How many arcs.</summary>

@@ -240,10 +240,10 @@ public sealed class SnmpAgent
     }
 
     /// <summary>v1, v2c, v3.</summary>
-    public static string VersionName(SnmpVersion v) => v switch { SnmpVersion.V1 => "v1", SnmpVersion.V2c => "v2c", _ => "v3" };
+    internal static string VersionName(SnmpVersion v) => v switch { SnmpVersion.V1 => "v1", SnmpVersion.V2c => "v2c", _ => "v3" };
 
     /// <summary>An error-status as RFC 3416 spells it (tooBig, noSuchName…).</summary>
-    public static string ErrorName(SnmpErrorStatus status)
+    internal static string ErrorName(SnmpErrorStatus status)
     {
         var s = status.ToString();
         return char.ToLowerInvariant(s[0]) + s[1..];

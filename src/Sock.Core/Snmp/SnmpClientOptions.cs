@@ -6,7 +6,7 @@ public sealed class SnmpClientOptions
     /// <summary>v1 or v2c (the default, as net-snmp's tools are usually run).</summary>
     public SnmpVersion Version { get; set; } = SnmpVersion.V2c;
 
-    /// <summary>The community.</summary>
+    /// <summary>The community string sent with every request (net-snmp's -c): v1/v2c's only credential; "public" by default.</summary>
     public string Community { get; set; } = "public";
 
     /// <summary>How long to wait for each try: 1 s, net-snmp's -t default.</summary>

@@ -5,7 +5,7 @@ namespace Sock.Core.Snmp;
 /// security parameters and a scoped PDU (RFC 3412, RFC 3414) — see <see cref="V3"/>.
 /// <see cref="TryDecode"/> never throws: malformed input gives a reason instead.
 /// </summary>
-public sealed record SnmpMessage
+internal sealed record SnmpMessage
 {
     /// <summary>The version.</summary>
     public required SnmpVersion Version { get; init; }

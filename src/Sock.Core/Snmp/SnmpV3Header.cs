@@ -4,7 +4,7 @@ namespace Sock.Core.Snmp;
 /// What an SNMPv3 message carries besides its PDU (RFC 3412 §6, RFC 3414 §2.4): the header, the user-based
 /// security model's parameters, and the scoped PDU's context.
 /// </summary>
-public sealed record SnmpV3Header
+internal sealed record SnmpV3Header
 {
     /// <summary>msgID: pairs a response (or report) with its request.</summary>
     public int MessageId { get; init; }

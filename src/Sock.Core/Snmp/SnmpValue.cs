@@ -19,7 +19,7 @@ public sealed class SnmpValue : IEquatable<SnmpValue>
         ObjectId = oid;
     }
 
-    /// <summary>The type.</summary>
+    /// <summary>The value's SMI type, which says which accessor holds it and how net-snmp would print it.</summary>
     public SnmpValueType Type { get; }
 
     /// <summary>

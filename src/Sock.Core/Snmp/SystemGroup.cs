@@ -7,7 +7,7 @@ namespace Sock.Core.Snmp;
 /// <param name="Name">sysName: the host name.</param>
 /// <param name="Contact">sysContact.</param>
 /// <param name="Location">sysLocation.</param>
-public sealed record SystemGroup(string Descr, string Name, string Contact, string Location)
+internal sealed record SystemGroup(string Descr, string Name, string Contact, string Location)
 {
     /// <summary>This machine, described as uname -a would.</summary>
     public static SystemGroup ForThisMachine(string contact = "", string location = "")

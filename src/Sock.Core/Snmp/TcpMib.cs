@@ -7,7 +7,7 @@ namespace Sock.Core.Snmp;
 /// tcpListenerTable with the owning process, the IPv4-only tcpConnTable of RFC 1213 that older managers walk, and the
 /// scalars from the kernel's counters.
 /// </summary>
-public static class TcpMib
+internal static class TcpMib
 {
     /// <summary>tcpConnectionState's value for an ss state name (closed(1) … timeWait(11)).</summary>
     public static int StateNumber(string ssState) => ssState switch

@@ -3,7 +3,7 @@ using Sock.Core.Inspection;
 namespace Sock.Core.Snmp;
 
 /// <summary>UDP-MIB (RFC 4113): udpEndpointTable with the owning process, and the datagram counters.</summary>
-public static class UdpMib
+internal static class UdpMib
 {
     /// <summary>Adds the UDP group to <paramref name="b"/>.</summary>
     public static void AddTo(MibViewBuilder b, IEnumerable<SocketTableEntry> udp, ProtocolCounters counters)

@@ -5,4 +5,4 @@ namespace Sock.Core.Sockets;
 /// <param name="ReusePort">SO_REUSEPORT: several sockets share the port and the kernel spreads the clients over them.
 /// Only when a user asks for it; without it a second server on the port is refused ("address already in use").</param>
 /// <param name="Backlog">listen()'s backlog, for stream sockets.</param>
-public readonly record struct ListenSettings(bool DualMode = false, bool ReusePort = false, int Backlog = SocketBinder.DefaultBacklog);
+internal readonly record struct ListenSettings(bool DualMode = false, bool ReusePort = false, int Backlog = SocketBinder.DefaultBacklog);

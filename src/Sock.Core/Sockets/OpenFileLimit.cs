@@ -9,7 +9,7 @@ namespace Sock.Core.Sockets;
 /// crash, not an error. Every connect in flight holds a descriptor too, so the scanner keeps its window below the soft
 /// limit, and the server refuses connections a little before the limit (<see cref="ConnectionsLeft"/>).
 /// </summary>
-public static class OpenFileLimit
+internal static class OpenFileLimit
 {
     /// <summary>The fewest open files sock starts with: the runtime's own (about 70) and room for some sockets.</summary>
     public const int Minimum = 128;

@@ -17,7 +17,7 @@ namespace Sock.Core.Sockets;
 /// too on Linux, which lets two servers bind the same port and split its clients without a word. A port in use is a
 /// network error naming the process that holds it ("held by ncat (pid 4242)").
 /// </summary>
-public static class SocketBinder
+internal static class SocketBinder
 {
     /// <summary>The default backlog passed to listen(): Kestrel's 512, for every sock server.</summary>
     public const int DefaultBacklog = 512;

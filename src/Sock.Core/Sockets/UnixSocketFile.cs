@@ -10,7 +10,7 @@ namespace Sock.Core.Sockets;
 /// not a socket, a symbolic link, or a file whose type cannot be read is never touched; the files sock made are removed
 /// when it exits.
 /// </summary>
-public static class UnixSocketFile
+internal static class UnixSocketFile
 {
     private static readonly ConcurrentDictionary<string, bool> Owned = new();
     private static int _hooked;

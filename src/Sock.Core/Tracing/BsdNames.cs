@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Sock.Core.Tracing;
 
 /// <summary>The BSD socket API's names for .NET's enums: AF_INET, SOCK_STREAM, IPPROTO_TCP, SHUT_WR…</summary>
-public static class BsdNames
+internal static class BsdNames
 {
     /// <summary>AF_INET, AF_INET6, AF_UNIX.</summary>
     public static string Family(AddressFamily f) => f switch

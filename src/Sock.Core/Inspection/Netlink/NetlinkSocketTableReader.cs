@@ -10,7 +10,7 @@ namespace Sock.Core.Inspection.Netlink;
 /// Unix peers and, on request, tcp_info. Throws <see cref="NetlinkUnavailableException"/> when the kernel refuses,
 /// so a caller can fall back to /proc/net.
 /// </summary>
-public sealed class NetlinkSocketTableReader : ISocketTableReader
+internal sealed class NetlinkSocketTableReader : ISocketTableReader
 {
     private readonly ISocketTableReader? _tableFallback;
 
@@ -99,7 +99,7 @@ public sealed class NetlinkSocketTableReader : ISocketTableReader
 }
 
 /// <summary>The kernel would not answer a sock_diag request (no netlink, module missing, a sandbox forbids it).</summary>
-public sealed class NetlinkUnavailableException : Exception
+internal sealed class NetlinkUnavailableException : Exception
 {
     /// <summary>Creates the exception.</summary>
     public NetlinkUnavailableException(string message, Exception? inner) : base(message, inner) { }

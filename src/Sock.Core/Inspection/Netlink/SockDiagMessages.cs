@@ -10,7 +10,7 @@ namespace Sock.Core.Inspection.Netlink;
 /// spans, so captured messages can be parsed in tests. Netlink is in host byte order; ports and addresses inside
 /// inet_diag_sockid are in network order.
 /// </summary>
-public static class SockDiagMessages
+internal static class SockDiagMessages
 {
     /// <summary>NLMSG_ERROR.</summary>
     public const ushort NlmsgError = 2;
