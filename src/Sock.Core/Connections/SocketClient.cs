@@ -57,7 +57,7 @@ public static class SocketClient
 
     private static async Task<Connection> ConnectAsync(NetcatOptions netcat, SocketClientOptions options, CancellationToken cancellationToken)
     {
-        var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatLog.Instance, cancellationToken).ConfigureAwait(false);
+        var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
         try
         {
             if (socket.Socket.ProtocolType == ProtocolType.Tcp) socket.Socket.NoDelay = true;

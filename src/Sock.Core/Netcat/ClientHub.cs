@@ -19,7 +19,7 @@ namespace Sock.Core.Netcat;
 /// handshake in its own handler, and joins only then: a client that never finishes it is dropped after the handshake
 /// timeout (-w, or ncat's 10 s), and the others go on meanwhile. Also the engine's observer, for ncat's -v lines.
 /// </summary>
-internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? output, SessionRecorder? recorder,
+internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stream? output, SessionRecorder? recorder,
     X509Certificate2? certificate = null) : IServerObserver
 {
     private readonly ConcurrentDictionary<long, Client> _clients = new();
@@ -56,11 +56,11 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
             catch (SockException ex)
             {
                 // This client never joins: it is closed, and nobody else noticed it.
-                log.Write(1, $"Connection from {peer}: {ex.Message}");
+                log.On(new ClientFailed(peer, ex.Message));
                 connection.SetCloseReason("TLS handshake failed");
                 return;
             }
-            log.Write(1, $"TLS session with {peer}: {TlsServer.Describe(tls.Session)}");
+            log.On(new TlsServerSession(peer, tls.Session));
         }
         try
         {
@@ -84,7 +84,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
             before = options.Chat ? [.. _clients.Values.OrderBy(c => c.Id)] : [];
             _clients[connection.Id] = client;
         }
-        log.Write(1, $"Connection from {client.Peer} (client {client.Id}, {Interlocked.Increment(ref _active)} connected)");
+        log.On(new HubClientJoined(client.Peer, client.Id, Interlocked.Increment(ref _active)));
         var chat = options.Chat ? new ChatLineBuffer() : null;
         var stopping = connection.Stopping;
         if (chat is not null)
@@ -142,13 +142,13 @@ internal sealed class ClientHub(NetcatOptions options, INetcatLog log, Stream? o
         // Logged once the engine has closed the socket and freed its slot, so a client that connects after this line
         // counts against -m without the old one.
         if (_clients.TryRemove(record.Id, out var client))
-            log.Write(1, $"Connection from {client.Peer} closed (client {client.Id})");
+            log.On(new HubClientLeft(client.Peer, client.Id));
     }
 
     void IServerObserver.Rejected(string service, EndPoint? remote, string reason) =>
-        log.Write(1, $"Connection from {PeerText(remote)} {reason}");
+        log.On(new ClientRefused(PeerText(remote), reason));
 
-    void IServerObserver.Failed(string service, Exception error) => log.Write(1, $"{service}: {error.Message}");
+    void IServerObserver.Failed(string service, Exception error) => log.On(new ListenerFailed(service, error.Message));
 
     private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
     {

@@ -14,7 +14,7 @@ namespace Sock.Core.Netcat;
 internal static class Connector
 {
     /// <summary>Connects as <paramref name="options"/> say; the socket is connected (UDP: its default peer is set).</summary>
-    public static async Task<TracedSocket> ConnectAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken cancellationToken)
+    public static async Task<TracedSocket> ConnectAsync(NetcatOptions options, SocketTrace? trace, INetcatObserver log, CancellationToken cancellationToken)
     {
         var type = options.Udp ? SocketType.Dgram : SocketType.Stream;
         if (options.UnixPath is not null)
@@ -32,7 +32,7 @@ internal static class Connector
 
     /// <summary>Connects to the first of <paramref name="candidates"/> that answers (raced, or in turn with -p or UDP).</summary>
     internal static async Task<TracedSocket> ConnectToAnyAsync(List<IPAddress> candidates, NetcatOptions options, IPAddress? source,
-        SocketTrace? trace, INetcatLog log, CancellationToken cancellationToken)
+        SocketTrace? trace, INetcatObserver log, CancellationToken cancellationToken)
     {
         var type = options.Udp ? SocketType.Dgram : SocketType.Stream;
         // Racing needs a fresh source port per attempt; with -p (or UDP, where connect() always succeeds) go in turn.
@@ -48,7 +48,7 @@ internal static class Connector
             catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
             {
                 last = ex;
-                log.Write(2, $"Connection to {EndpointText.Format(address, options.Port)} failed: {ex.Reason}");
+                log.On(new ConnectAttemptFailed(EndpointText.Format(address, options.Port), ex.Reason));
             }
         }
         throw last!;
@@ -62,7 +62,7 @@ internal static class Connector
     /// failed) start the next; the first to connect wins and the others are cancelled and closed.
     /// </summary>
     private static async Task<TracedSocket> RaceAsync(List<IPAddress> candidates, NetcatOptions options, IPAddress? source,
-        SocketTrace? trace, INetcatLog log, CancellationToken ct)
+        SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var pending = new List<(Task<TracedSocket> Task, IPAddress Address)>();
@@ -92,13 +92,13 @@ internal static class Connector
                 try
                 {
                     var socket = await finished.Task.ConfigureAwait(false);
-                    if (last is not null) log.Write(2, $"{EndpointText.Format(finished.Address, options.Port)} answered after an earlier address failed");
+                    if (last is not null) log.On(new AnsweredAfterFailure(EndpointText.Format(finished.Address, options.Port)));
                     return socket;
                 }
                 catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
                 {
                     last = ex;
-                    log.Write(2, $"Connection to {EndpointText.Format(finished.Address, options.Port)} failed: {ex.Reason}");
+                    log.On(new ConnectAttemptFailed(EndpointText.Format(finished.Address, options.Port), ex.Reason));
                     if (pending.Count == 0 && next >= candidates.Count) throw;
                 }
             }

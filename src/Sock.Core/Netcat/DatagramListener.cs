@@ -10,7 +10,7 @@ namespace Sock.Core.Netcat;
 
 /// <summary>
 /// `sock listen -u`: a bound datagram socket. Without -k the first admitted peer becomes the only one (the socket is
-/// connected to it) and the session goes on as a <see cref="DatagramRelay"/>; with -k every peer is answered: each
+/// connected to it) and the session goes on as a <see cref="Relay"/>; with -k every peer is answered: each
 /// datagram goes to the output, and what the input carries is sent to every peer heard from (at most -m of them).
 /// </summary>
 internal sealed class DatagramListener
@@ -18,11 +18,11 @@ internal sealed class DatagramListener
     private const int MaxDatagram = 65507;
     private readonly NetcatOptions _options;
     private readonly SocketTrace? _trace;
-    private readonly INetcatLog _log;
+    private readonly INetcatObserver _log;
     private readonly ConcurrentDictionary<EndPoint, long> _peers = new();
 
     /// <summary>A UDP listener for <paramref name="options"/>.</summary>
-    public DatagramListener(NetcatOptions options, SocketTrace? trace, INetcatLog log)
+    public DatagramListener(NetcatOptions options, SocketTrace? trace, INetcatObserver log)
     {
         _options = options;
         _trace = trace;
@@ -41,7 +41,7 @@ internal sealed class DatagramListener
         try
         {
             var addresses = SocketBinder.Describe(socket);
-            foreach (var a in addresses) _log.Write(1, $"Listening on {a} (UDP)");
+            foreach (var a in addresses) _log.On(new Listening(a, Datagram: true));
             Listening?.Invoke(addresses);
             using var recorder = SessionRecorder.For(_options, _log);
             var any = AnyOf(socket.Socket.LocalEndPoint!);
@@ -59,7 +59,7 @@ internal sealed class DatagramListener
                 if (Admitted(access, first.RemoteEndPoint)) break;
             }
             var peer = EndpointText.Format(first.RemoteEndPoint);
-            _log.Write(1, $"Connection from {peer} (UDP)");
+            _log.On(new ClientConnected(peer, Datagram: true));
             if (first.RemoteEndPoint is not UnixDomainSocketEndPoint u || !string.IsNullOrEmpty(u.ToString()))
                 await socket.ConnectAsync(first.RemoteEndPoint, null, ct).ConfigureAwait(false);
             recorder?.Received(buffer.AsSpan(0, first.ReceivedBytes));
@@ -86,7 +86,7 @@ internal sealed class DatagramListener
                 relayOptions = _options.Copy();
                 relayOptions.QuitAfterEof = Timeout.InfiniteTimeSpan;
             }
-            var result = await new DatagramRelay(socket, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, relayOptions, recorder)
+            var result = await new Relay(socket, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, relayOptions, recorder)
                 .RunAsync(ct).ConfigureAwait(false);
             return result with { BytesReceived = result.BytesReceived + first.ReceivedBytes };
         }
@@ -100,11 +100,11 @@ internal sealed class DatagramListener
     {
         if (_options.MaxConnections == 0)
         {
-            _log.Write(1, $"Datagram from {EndpointText.Format(from)} dropped: too many peers (-m 0)");
+            _log.On(new DatagramDropped(EndpointText.Format(from), Denied: false, MaxPeers: 0));
             return false;
         }
         if (access.Empty || from is not IPEndPoint ip || access.Admits(ip.Address)) return true;
-        _log.Write(1, $"Datagram from {EndpointText.Format(ip)} dropped (--allow/--deny)");
+        _log.On(new DatagramDropped(EndpointText.Format(ip), Denied: true, _options.MaxConnections));
         return false;
     }
 
@@ -130,10 +130,10 @@ internal sealed class DatagramListener
                 {
                     if (_peers.Count >= _options.MaxConnections)
                     {
-                        _log.Write(1, $"Datagram from {EndpointText.Format(r.RemoteEndPoint)} dropped: too many peers (-m {_options.MaxConnections})");
+                        _log.On(new DatagramDropped(EndpointText.Format(r.RemoteEndPoint), Denied: false, _options.MaxConnections));
                         continue;
                     }
-                    _log.Write(1, $"Connection from {EndpointText.Format(r.RemoteEndPoint)} (UDP)");
+                    _log.On(new ClientConnected(EndpointText.Format(r.RemoteEndPoint), Datagram: true));
                 }
                 _peers[r.RemoteEndPoint] = Environment.TickCount64;
                 recorder?.Received(buffer.AsSpan(0, r.ReceivedBytes));
@@ -196,13 +196,13 @@ internal sealed class DatagramListener
         }
         catch (OperationCanceledException) { }
         catch (IOException) { }
-        catch (Errors.SockException ex) { _log.Write(1, $"Datagram to {EndpointText.Format(peer)} failed: {ex.Reason}"); }
+        catch (Errors.SockException ex) { _log.On(new DatagramSendFailed(EndpointText.Format(peer), ex.Reason)); }
         finally
         {
             _programs.TryRemove(peer, out _);
             _peers.TryRemove(peer, out _);
             program.Stop();
-            _log.Write(1, $"Connection from {EndpointText.Format(peer)} closed (UDP, program exited)");
+            _log.On(new DatagramProgramExited(EndpointText.Format(peer)));
         }
     }
 
@@ -230,7 +230,7 @@ internal sealed class DatagramListener
         foreach (var (peer, last) in _peers)
         {
             if (now - last >= idle.TotalMilliseconds && _peers.TryRemove(peer, out _))
-                _log.Write(1, $"Connection from {EndpointText.Format(peer)} idle, forgotten (UDP)");
+                _log.On(new DatagramPeerForgotten(EndpointText.Format(peer)));
         }
     }
 
@@ -248,7 +248,7 @@ internal sealed class DatagramListener
                         await socket.SendToAsync(one, peer, ct).ConfigureAwait(false);
                         recorder?.Sent(one.Span);
                     }
-                    catch (Errors.SockException ex) { _log.Write(1, $"Datagram to {EndpointText.Format(peer)} failed: {ex.Reason}"); }
+                    catch (Errors.SockException ex) { _log.On(new DatagramSendFailed(EndpointText.Format(peer), ex.Reason)); }
                 }
             }
         }

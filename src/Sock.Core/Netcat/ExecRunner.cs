@@ -42,6 +42,7 @@ internal static class ExecRunner
             {
                 var stdin = process.StandardInput.BaseStream;
                 var stdout = process.StandardOutput.BaseStream;
+                var relayOptions = options;
                 if (socket.Socket.SocketType == SocketType.Dgram)
                 {
                     if (!first.IsEmpty)
@@ -49,15 +50,14 @@ internal static class ExecRunner
                         await stdin.WriteAsync(first, ct).ConfigureAwait(false);
                         await stdin.FlushAsync(ct).ConfigureAwait(false);
                     }
-                    var relayOptions = options;
+                    // A datagram session ends with the program's output (no close will come from the peer).
                     if (options.QuitAfterEof is null)
                     {
                         relayOptions = options.Copy();
                         relayOptions.QuitAfterEof = TimeSpan.Zero;
                     }
-                    return await new DatagramRelay(socket, stdout, stdin, relayOptions, recorder).RunAsync(ct).ConfigureAwait(false);
                 }
-                var relay = new StreamRelay(socket, stdout, stdin, options, recorder, tls) { FinishInputAfterPeerClose = true };
+                var relay = new Relay(socket, stdout, stdin, relayOptions, recorder, tls) { FinishInputAfterPeerClose = true };
                 return await relay.RunAsync(ct).ConfigureAwait(false);
             }
             finally

@@ -13,8 +13,8 @@ internal static class NetcatClient
     /// Connects and relays until done. Returns null with -z (connected and closed at once); connection failures are
     /// thrown as <see cref="SockException"/>s.
     /// </summary>
-    public static async Task<RelayResult?> RunAsync(NetcatOptions options, Stream? input, Stream? output, SocketTrace? trace, INetcatLog log,
-        CancellationToken ct, Action<StreamRelay>? onStreamRelay = null)
+    public static async Task<RelayResult?> RunAsync(NetcatOptions options, Stream? input, Stream? output, SocketTrace? trace, INetcatObserver log,
+        CancellationToken ct, Action<Relay>? onStreamRelay = null)
     {
         if (options.RunsProgram) ExecRunner.StartInfo(options);
         if (options.ZeroIo && options.Udp && options.UnixPath is null)
@@ -27,7 +27,7 @@ internal static class NetcatClient
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);
-        log.Write(1, options.UnixPath is not null ? $"Connected to {options.UnixPath}" : $"Connected to {remote} from {local}");
+        log.On(options.UnixPath is not null ? new Connected(options.UnixPath, null) : new Connected(remote, local));
         if (options.ZeroIo) return null;
         await using var tls = options.Tls is { } t && !options.Udp
             ? await NetcatTls.ConnectAsync(socket, options, t, log, ct).ConfigureAwait(false)
@@ -36,19 +36,19 @@ internal static class NetcatClient
         if (options.RunsProgram)
             result = await ExecRunner.RunAsync(socket, options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
         else if (options.Udp)
-            result = await new DatagramRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder)
+            result = await new Relay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder)
                 .RunAsync(ct).ConfigureAwait(false);
         else
         {
-            var relay = new StreamRelay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder, tls);
+            var relay = new Relay(socket, options.IgnoresStdin ? null : input, options.SendOnly ? null : output, options, recorder, tls);
             onStreamRelay?.Invoke(relay);
             result = await relay.RunAsync(ct).ConfigureAwait(false);
         }
-        log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({Describe(result.End)})");
+        log.On(new SessionEnded(result.BytesSent, result.BytesReceived, result.End));
         return result;
     }
 
-    private static async Task<RelayResult?> ProbeTcpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    private static async Task<RelayResult?> ProbeTcpAsync(NetcatOptions options, SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         if (options.Host is null)
             throw SockException.Usage("connect", "(no host)", "a host to connect to is needed");
@@ -62,7 +62,7 @@ internal static class NetcatClient
         var results = targets.Select(t => report.Results.First(r => r.Target == t)).ToList();
         if (results.FirstOrDefault(r => r.State == PortState.Open) is { } open)
         {
-            log.Write(1, $"Connected to {EndpointText.Format(open.Target.Address, open.Port)}");
+            log.On(new Connected(EndpointText.Format(open.Target.Address, open.Port), null));
             return null;
         }
         var last = results[^1];
@@ -81,7 +81,7 @@ internal static class NetcatClient
     private static SockException Refused(string endpoint, SocketError error) =>
         new(SockErrorKind.Network, "connect to", endpoint, SocketErrorText.Describe(error), error);
 
-    private static async Task<RelayResult?> ProbeUdpAsync(NetcatOptions options, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    private static async Task<RelayResult?> ProbeUdpAsync(NetcatOptions options, SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         // UDP has no handshake: send a datagram and wait a moment for an ICMP "port unreachable". One NUL byte, as
         // ncat sends, not an empty datagram: some services drop empty ones unanswered.
@@ -94,19 +94,9 @@ internal static class NetcatClient
             await socket.ReceiveAsync(new byte[1], wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
-        log.Write(1, $"UDP port {options.Port} on {EndpointText.Format(socket.Socket.RemoteEndPoint)} sent no refusal (open or filtered)");
+        log.On(new UdpProbeUnanswered(options.Port, EndpointText.Format(socket.Socket.RemoteEndPoint)));
         return null;
     }
 
     private static readonly ReadOnlyMemory<byte> ZeroIoProbe = new byte[] { 0 };
-
-    /// <summary>How an end reads in -v output.</summary>
-    public static string Describe(RelayEnd end) => end switch
-    {
-        RelayEnd.PeerClosed => "peer closed",
-        RelayEnd.QuitAfterEof => "-q after end of input",
-        RelayEnd.Idle => "idle timeout",
-        RelayEnd.OutputClosed => "output closed",
-        _ => "interrupted",
-    };
 }

@@ -30,34 +30,34 @@ internal static class NetcatTls
     }
 
     /// <summary>The client's handshake (connect --ssl), with the warning when the certificate is not checked and -v's lines.</summary>
-    internal static async Task<SslStream> ConnectAsync(TracedSocket socket, NetcatOptions options, TlsClientOptions tls, INetcatLog log,
+    internal static async Task<SslStream> ConnectAsync(TracedSocket socket, NetcatOptions options, TlsClientOptions tls, INetcatObserver log,
         CancellationToken ct)
     {
         var target = options.UnixPath ?? EndpointText.Format(socket.Socket.RemoteEndPoint);
         var ssl = await TlsClient.AuthenticateAsync(socket, tls, options.Host, target, options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, ct)
             .ConfigureAwait(false);
         // As ncat, --ssl alone does not check who answered; unlike ncat, sock says so, so nobody is exposed unawares.
-        if (!tls.Verify) log.Write(0, "TLS: certificate not verified; use --ssl-verify to check it");
-        foreach (var line in TlsClient.Describe(ssl, tls.Verify)) log.Write(1, line);
+        if (!tls.Verify) log.On(new TlsCertificateUnverified());
+        log.On(new TlsClientSession(ssl, tls.Verify));
         return ssl;
     }
 
     /// <summary>The listener's certificate (listen --ssl), told with -v; a bad file is a usage error before anything listens.</summary>
-    internal static X509Certificate2 Certificate(TlsServerOptions tls, INetcatLog log)
+    internal static X509Certificate2 Certificate(TlsServerOptions tls, INetcatObserver log)
     {
         var cert = TlsServer.Certificate(tls);
-        if (tls.CertFile is null) log.Write(1, "TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)");
-        log.Write(1, $"TLS certificate: {TlsServer.Describe(cert)}");
+        if (tls.CertFile is null) log.On(new TlsTemporaryCertificate());
+        log.On(new TlsCertificate(cert));
         return cert;
     }
 
     /// <summary>The server's handshake with one client, told with -v; failures are <see cref="SockException"/>s naming the client.</summary>
     internal static async Task<SslStream> AcceptAsync(TracedSocket client, X509Certificate2 certificate, NetcatOptions options,
-        TlsServerOptions tls, string peer, INetcatLog log, CancellationToken ct)
+        TlsServerOptions tls, string peer, INetcatObserver log, CancellationToken ct)
     {
         var ssl = await TlsServer.AuthenticateAsync(client, certificate, tls, peer, options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, ct)
             .ConfigureAwait(false);
-        log.Write(1, $"TLS session with {peer}: {TlsServer.Describe(ssl)}");
+        log.On(new TlsServerSession(peer, ssl));
         return ssl;
     }
 }

@@ -15,7 +15,7 @@ internal sealed class SessionRecorder : IDisposable
     private readonly StreamWriter? _hex;
     private readonly string? _rawPath;
     private readonly string? _hexPath;
-    private readonly Action<string>? _warn;
+    private readonly Action<string?, string>? _warn;
     private bool _rawStopped;
     private bool _hexStopped;
     private long _sentOffset;
@@ -25,7 +25,7 @@ internal sealed class SessionRecorder : IDisposable
     /// Opens the files that are named (either may be null). A file that later fails to take a write (a full disk) stops
     /// being written, with one line to <paramref name="warn"/>; the session goes on: the recording is secondary.
     /// </summary>
-    public SessionRecorder(string? rawPath, string? hexPath, bool append, Action<string>? warn = null)
+    public SessionRecorder(string? rawPath, string? hexPath, bool append, Action<string?, string>? warn = null)
     {
         _rawPath = rawPath;
         _hexPath = hexPath;
@@ -45,9 +45,9 @@ internal sealed class SessionRecorder : IDisposable
 
 
     /// <summary>A recorder for <paramref name="options"/>, or null when it asks for none; a recording that stops is told to <paramref name="log"/>.</summary>
-    public static SessionRecorder? For(NetcatOptions options, INetcatLog? log = null) =>
+    public static SessionRecorder? For(NetcatOptions options, INetcatObserver? log = null) =>
         options.OutputFile is null && options.HexDumpFile is null ? null
-            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput, log is null ? null : line => log.Write(0, line));
+            : new SessionRecorder(options.OutputFile, options.HexDumpFile, options.AppendOutput, log is null ? null : (path, reason) => log.On(new RecordingStopped(path, reason)));
 
     /// <summary>Records bytes sent to the peer.</summary>
     public void Sent(ReadOnlySpan<byte> data) => Record(data, '>', ref _sentOffset);
@@ -91,7 +91,7 @@ internal sealed class SessionRecorder : IDisposable
         }
     }
 
-    private void Stop(string? path, Exception ex) => _warn?.Invoke($"recording to {path} stopped: {Errors.FileErrorText.Describe(ex, path, "write failed")}");
+    private void Stop(string? path, Exception ex) => _warn?.Invoke(path, Errors.FileErrorText.Describe(ex, path, "write failed"));
 
     /// <summary>Flushes and closes the files.</summary>
     public void Dispose()

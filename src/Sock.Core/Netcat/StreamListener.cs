@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
+using Sock.Core.Connections;
 using Sock.Core.Serving;
 using Sock.Core.Sockets;
 
@@ -18,12 +19,12 @@ internal sealed class StreamListener
 {
     private readonly NetcatOptions _options;
     private readonly SocketTrace? _trace;
-    private readonly INetcatLog _log;
+    private readonly INetcatObserver _log;
     private ClientHub? _hub;
-    private int _active;
+    private SocketServer? _server;
 
     /// <summary>A listener for <paramref name="options"/>.</summary>
-    public StreamListener(NetcatOptions options, SocketTrace? trace, INetcatLog log)
+    public StreamListener(NetcatOptions options, SocketTrace? trace, INetcatObserver log)
     {
         _options = options;
         _trace = trace;
@@ -34,10 +35,10 @@ internal sealed class StreamListener
     public event Action<IReadOnlyList<string>>? Listening;
 
     /// <summary>Fires when the one-client session starts relaying (for a progress display).</summary>
-    public event Action<StreamRelay>? RelayStarted;
+    public event Action<Relay>? RelayStarted;
 
     /// <summary>The number of clients connected now.</summary>
-    public int ActiveClients => _hub?.Active ?? Volatile.Read(ref _active);
+    public int ActiveClients => _hub?.Active ?? _server?.ActiveConnections ?? 0;
 
     /// <summary>Binds, listens and serves until done (one client) or cancelled (-k).</summary>
     public async Task<RelayResult?> RunAsync(Stream? input, Stream? output, CancellationToken ct)
@@ -51,7 +52,7 @@ internal sealed class StreamListener
         try
         {
             var addresses = SocketBinder.Describe(listener);
-            foreach (var a in addresses) _log.Write(1, $"Listening on {a}");
+            foreach (var a in addresses) _log.On(new Listening(a, Datagram: false));
             Listening?.Invoke(addresses);
             var many = _options.KeepOpen || _options.Broker || _options.Chat;
             // Open -o/-x files before any client comes, so a bad path fails at once.
@@ -67,68 +68,71 @@ internal sealed class StreamListener
         }
     }
 
-    private async Task<TracedSocket?> AcceptAdmittedAsync(TracedSocket listener, AccessList access, CancellationToken ct)
+    /// <summary>
+    /// One client on the serving engine: the listening socket closes once a peer is admitted (later ones are refused, as
+    /// ncat's), and the client's socket is the relay's (or the program's) whole, as before the engine.
+    /// </summary>
+    private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
-        var client = await listener.AcceptAsync(ct).ConfigureAwait(false);
+        var done = new TaskCompletionSource<RelayResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var observer = new NetcatServerObserver(_log);
+        var server = new SocketServer(NetcatServerOptions(), _trace, observer);
         try
         {
-            if (!access.Empty && client.Socket.RemoteEndPoint is IPEndPoint ip && !access.Admits(ip.Address))
+            server.ListenOnOnce("listen", listener, new SocketHandler(async (_, client) =>
             {
-                _log.Write(1, $"Connection from {EndpointText.Format(ip)} denied (--allow/--deny)");
-                client.Dispose();
+                try
+                {
+                    done.TrySetResult(await RelayOneAsync(client, input, output, recorder, ct).ConfigureAwait(false));
+                }
+                catch (Exception ex)
+                {
+                    done.TrySetException(ex);
+                }
+            }).Stream, ClientHub.Admission(access, _options, () => server.ActiveConnections));
+            server.Start();
+            // Until the client's session ends, or a signal before any client came; a client taken in time has its
+            // session end (cancelled by the same signal) as it would have without the engine.
+            if (await Task.WhenAny(done.Task, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false) != done.Task
+                && server.TotalAccepted == 0)
                 return null;
-            }
-            if (_options.MaxConnections == 0)
-            {
-                // -m 0 admits nobody, as ncat's; the one-client listener keeps waiting rather than counting it.
-                _log.Write(1, $"Connection from {PeerText(client)} closed: too many connections (-m 0)");
-                client.Dispose();
-                return null;
-            }
-            if (client.Socket.AddressFamily != AddressFamily.Unix) client.Socket.NoDelay = true;
-            return client;
+            var result = await done.Task.ConfigureAwait(false);
+            await server.StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+            return result;
         }
-        catch (SocketException ex)
+        finally
         {
-            // The peer reset before the connection was set up (getpeername or setsockopt fails): wait for the next one.
-            _log.Write(1, $"A connection was lost before it was set up: {SocketErrorText.Describe(ex.SocketErrorCode)}");
-            client.Dispose();
-            return null;
+            await server.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task<RelayResult?> ServeOneAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
+    private async Task<RelayResult> RelayOneAsync(TracedSocket client, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
     {
-        TracedSocket? client = null;
-        try
-        {
-            while (client is null)
-                client = await AcceptAdmittedAsync(listener, access, ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return null;
-        }
-        // ncat serves one client: later ones are refused instead of waiting in the backlog.
-        listener.Dispose();
+        // The socket is closed before the result is known outside, as it was when this owned the accept.
         using (client)
         {
             var peer = PeerText(client);
-            _log.Write(1, $"Connection from {peer}");
+            _log.On(new ClientConnected(peer));
             await using var tls = await TlsAsync(client, peer, ct).ConfigureAwait(false);
             RelayResult result;
             if (_options.RunsProgram)
                 result = await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             else
             {
-                var relay = new StreamRelay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder, tls);
+                var relay = new Relay(client, _options.IgnoresStdin ? null : input, _options.SendOnly ? null : output, _options, recorder, tls);
                 RelayStarted?.Invoke(relay);
                 result = await relay.RunAsync(ct).ConfigureAwait(false);
             }
-            _log.Write(1, $"Connection from {peer} closed ({result.BytesSent} bytes sent, {result.BytesReceived} received)");
+            _log.On(new ClientClosed(peer, result.BytesSent, result.BytesReceived));
             return result;
         }
     }
+
+    /// <summary>
+    /// The engine's options for the modes whose handler owns the socket: -i is the relay's own (it counts what the relay
+    /// moves; the engine sees no bytes), and on a stop a client's session is given a second to end.
+    /// </summary>
+    private static ServerOptions NetcatServerOptions() => new() { DrainTimeout = TimeSpan.FromSeconds(1) };
 
     /// <summary>Serves until cancelled; true when it stopped because the output was closed.</summary>
     private async Task<bool> ServeManyAsync(TracedSocket listener, AccessList access, Stream? input, Stream? output, SessionRecorder? recorder, CancellationToken ct)
@@ -166,53 +170,35 @@ internal sealed class StreamListener
         }
     }
 
-    /// <summary>-k with -e/-c: each client's socket is handed to its own program, so these stay off the engine's pipes.</summary>
+    /// <summary>
+    /// -k with -e/-c on the serving engine: each admitted client's socket is handed to its own program (through netcat's
+    /// relay, so -i, -q, half-close and TLS are as with one client); at most -m at once.
+    /// </summary>
     private async Task ServeProgramsAsync(TracedSocket listener, AccessList access, SessionRecorder? recorder, CancellationToken ct)
     {
-        var sessions = new List<Task>();
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var observer = new NetcatServerObserver(_log);
+        var server = new SocketServer(NetcatServerOptions(), _trace, observer);
+        _server = server;
         try
         {
-            while (!ct.IsCancellationRequested)
-            {
-                TracedSocket? client;
-                try
-                {
-                    client = await AcceptAdmittedAsync(listener, access, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException) { break; }
-                catch (SockException ex) when (ex.SocketError is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
-                {
-                    _log.Write(1, $"accept failed: {ex.Reason}");
-                    await Task.Delay(100, ct).ConfigureAwait(false);
-                    continue;
-                }
-                if (client is null) continue;
-                if (Volatile.Read(ref _active) >= _options.MaxConnections)
-                {
-                    _log.Write(1, $"Connection from {PeerText(client)} closed: too many connections (-m {_options.MaxConnections})");
-                    client.Dispose();
-                    continue;
-                }
-                Interlocked.Increment(ref _active);
-                sessions.RemoveAll(t => t.IsCompleted);
-                sessions.Add(RunProgramAsync(client, recorder, cts.Token));
-            }
+            server.ListenOn("listen", listener, new SocketHandler((_, client) => RunProgramAsync(client, recorder, ct)).Stream,
+                ClientHub.Admission(access, _options, () => server.ActiveConnections));
+            server.Start();
+            try { await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); }
+            catch (OperationCanceledException) { }
+            // Stop accepting; sessions (cancelled with ct) get a second to end, then the rest are closed.
+            await server.StopAsync().ConfigureAwait(false);
         }
         finally
         {
-            listener.Dispose();
-            var drained = Task.WhenAll(sessions);
-            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
-            await cts.CancelAsync().ConfigureAwait(false);
-            await Task.WhenAny(drained, Task.Delay(TimeSpan.FromSeconds(1), CancellationToken.None)).ConfigureAwait(false);
+            await server.DisposeAsync().ConfigureAwait(false);
         }
     }
 
-    private async Task RunProgramAsync(TracedSocket client, SessionRecorder? recorder, CancellationToken ct)
+    private async ValueTask RunProgramAsync(TracedSocket client, SessionRecorder? recorder, CancellationToken ct)
     {
         var peer = PeerText(client);
-        _log.Write(1, $"Connection from {peer}");
+        _log.On(new ClientConnected(peer));
         try
         {
             using (client)
@@ -221,12 +207,11 @@ internal sealed class StreamListener
                 await ExecRunner.RunAsync(client, _options, recorder, ReadOnlyMemory<byte>.Empty, ct, tls).ConfigureAwait(false);
             }
         }
-        catch (SockException ex) { _log.Write(1, $"Connection from {peer}: {ex.Message}"); }
+        catch (SockException ex) { _log.On(new ClientFailed(peer, ex.Message)); }
         catch (OperationCanceledException) { }
         finally
         {
-            Interlocked.Decrement(ref _active);
-            _log.Write(1, $"Connection from {peer} closed");
+            _log.On(new ClientClosed(peer));
         }
     }
 

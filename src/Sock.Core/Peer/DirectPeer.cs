@@ -41,7 +41,7 @@ public static class DirectPeer
     }
 
     /// <summary>Connects to <paramref name="peer"/> from <paramref name="bind"/> over TCP, trying both directions until <paramref name="timeout"/>.</summary>
-    public static async Task<PeerConnection> ConnectTcpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    public static async Task<PeerConnection> ConnectTcpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         // The listener shares its port with the connecting socket: SO_REUSEPORT, asked for here. [::] takes IPv4 too, as
@@ -49,7 +49,7 @@ public static class DirectPeer
         using var listener = SocketBinder.Open(bind, SocketType.Stream,
             new ListenSettings(DualMode: bind.Address.Equals(IPAddress.IPv6Any), ReusePort: SocketBinder.ReusePortSupported, Backlog: 4), trace);
         var local = (IPEndPoint)listener.Socket.LocalEndPoint!;
-        log.Write(2, $"Listening on {EndpointText.Format(local)} and connecting to {EndpointText.Format(peer)} from it");
+        log.On(new PeerListening(EndpointText.Format(local), EndpointText.Format(peer)));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(timeout);
         var accept = AcceptFromAsync(listener, peer, log, stop.Token);
@@ -91,7 +91,7 @@ public static class DirectPeer
         catch (Exception ex) when (ex is OperationCanceledException or SockException) { return null; }
     }
 
-    private static async Task<TracedSocket?> AcceptFromAsync(TracedSocket listener, IPEndPoint peer, INetcatLog log, CancellationToken ct)
+    private static async Task<TracedSocket?> AcceptFromAsync(TracedSocket listener, IPEndPoint peer, INetcatObserver log, CancellationToken ct)
     {
         while (true)
         {
@@ -99,12 +99,12 @@ public static class DirectPeer
             var from = (IPEndPoint)s.Socket.RemoteEndPoint!;
             // Only the peer named on the command line is taken (its port may differ behind a NAT, its address not).
             if (Same(from.Address, peer.Address)) return s;
-            log.Write(1, $"Refused a connection from {EndpointText.Format(from)}: not the peer {EndpointText.Format(peer)}");
+            log.On(new PeerRefused(EndpointText.Format(from), EndpointText.Format(peer)));
             s.Dispose();
         }
     }
 
-    private static async Task<TracedSocket?> ConnectLoopAsync(IPEndPoint local, IPEndPoint peer, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    private static async Task<TracedSocket?> ConnectLoopAsync(IPEndPoint local, IPEndPoint peer, SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         while (true)
         {
@@ -120,7 +120,7 @@ public static class DirectPeer
                                                or SocketError.NetworkUnreachable or SocketError.ConnectionReset)
             {
                 s.Dispose();
-                log.Write(2, $"connect to {EndpointText.Format(peer)}: {ex.Reason}; trying again");
+                log.On(new PeerRetrying(EndpointText.Format(peer), ex.Reason));
             }
             catch (SockException ex) when (ex.SocketError is SocketError.AddressAlreadyInUse or SocketError.AddressNotAvailable)
             {
@@ -141,7 +141,7 @@ public static class DirectPeer
     /// The UDP path to <paramref name="peer"/> from <paramref name="bind"/>: HELLO every <see cref="Pace"/> until the peer's
     /// HELLO or HELLO-ACK arrives, then one more HELLO-ACK so the peer knows too. The socket comes back connected to the peer.
     /// </summary>
-    public static async Task<PeerConnection> ConnectUdpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatLog log, CancellationToken ct)
+    public static async Task<PeerConnection> ConnectUdpAsync(IPEndPoint bind, IPEndPoint peer, TimeSpan timeout, SocketTrace? trace, INetcatObserver log, CancellationToken ct)
     {
         var clock = Stopwatch.StartNew();
         // Bound as every sock server binds (no SO_REUSEPORT: a second process cannot share the port and split the datagrams).
@@ -161,7 +161,7 @@ public static class DirectPeer
     }
 
     /// <summary>Runs the UDP connectivity check on a socket connected to <paramref name="peer"/>; throws when it times out.</summary>
-    public static async Task CheckAsync(TracedSocket socket, ulong session, IPEndPoint peer, TimeSpan timeout, INetcatLog log, CancellationToken ct)
+    public static async Task CheckAsync(TracedSocket socket, ulong session, IPEndPoint peer, TimeSpan timeout, INetcatObserver log, CancellationToken ct)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(timeout);
@@ -200,7 +200,7 @@ public static class DirectPeer
                     var answer = PeerPacket.Control(PeerPacketType.HelloAck, session);
                     await SendQuietlyAsync(socket, answer, stop.Token).ConfigureAwait(false);
                     await SendQuietlyAsync(socket, answer, stop.Token).ConfigureAwait(false);
-                    log.Write(2, $"check {checks}: {type} from {EndpointText.Format(peer)}");
+                    log.On(new PeerCheck(checks, type.ToString(), EndpointText.Format(peer)));
                     return;
                 }
             }

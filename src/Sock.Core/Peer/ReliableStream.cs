@@ -105,7 +105,7 @@ public sealed class ReliableStream
                     // As sock connect: input still moving is sent first (however long the window holds it up), but an
                     // input that has had nothing to read for a grace is given up.
                     var reading = Volatile.Read(ref _readingSince);
-                    var inputDone = _uploadDone || (reading >= 0 && now - reading >= StreamRelay.PeerClosedGrace.TotalMilliseconds);
+                    var inputDone = _uploadDone || (reading >= 0 && now - reading >= Relay.PeerClosedGrace.TotalMilliseconds);
                     int unacked;
                     lock (_gate) unacked = _inFlight.Count;
                     // Our FIN's own acknowledgement may be lost with nobody left to resend it: a second is enough.

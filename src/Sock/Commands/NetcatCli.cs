@@ -100,7 +100,7 @@ internal sealed class NetcatCli
         progress |= !Console.IsErrorRedirected && Console.IsInputRedirected && !o.ZeroIo && !o.RunsProgram;
         await using var meter = progress ? new Rendering.TransferProgress(Console.Error, inPlace: !Console.IsErrorRedirected) : null;
         var trace = TraceWriter.FromOptions(parse);
-        var log = new StderrLog(o.Verbosity);
+        var log = new Rendering.NetcatStderrLog(o.Verbosity);
         // System.CommandLine cancels ct on SIGINT and SIGTERM; this only remembers which one came, for the exit code.
         using var signals = new SignalWatch();
         var input = Console.OpenStandardInput();
@@ -206,14 +206,6 @@ internal sealed class NetcatCli
         {
             _int.Dispose();
             _term.Dispose();
-        }
-    }
-
-    private sealed class StderrLog(int verbosity) : INetcatLog
-    {
-        public void Write(int level, string message)
-        {
-            if (level <= verbosity) Console.Error.WriteLine(message);
         }
     }
 }

@@ -6,6 +6,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Peer;
+using Sock.Cli.Rendering;
 
 namespace Sock.Cli.Commands;
 
@@ -70,7 +71,7 @@ internal static class PeerCommand
             var keep = parse.GetValue(keepalive) is { } k ? Durations.Parse(k, "--keepalive") : TimeSpan.FromSeconds(15);
             if (keep <= TimeSpan.Zero) throw SockException.Usage("--keepalive", parse.GetValue(keepalive)!, "must be more than 0");
             var verbosity = parse.Tokens.Count(t => t.Value is "-v" or "--verbose");
-            var log = new StderrLog(verbosity);
+            var log = new NetcatStderrLog(verbosity);
             var trace = TraceWriter.FromOptions(parse);
             if (bindAddress is not null && family != AddressFamily.Unspecified && bindAddress.AddressFamily != family)
                 throw SockException.Usage("--bind", bindText, family == AddressFamily.InterNetwork ? "is IPv6 but -4 asks for IPv4" : "is IPv4 but -6 asks for IPv6");
@@ -92,7 +93,7 @@ internal static class PeerCommand
                 var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, connection.Session);
                 result = await stream.RunAsync(input, output, ct);
                 log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received, {stream.Retransmissions} packets sent again"
-                             + (stream.SmoothedRtt is { } rtt ? $", RTT {Ms(rtt)}" : "") + $" ({NetcatClient.Describe(result.End)})");
+                             + (stream.SmoothedRtt is { } rtt ? $", RTT {Ms(rtt)}" : "") + $" ({NetcatEventText.Describe(result.End)})");
             }
             else
             {
@@ -100,8 +101,8 @@ internal static class PeerCommand
                 using var socket = connection.Socket;
                 log.Write(1, $"Connected to {EndpointText.Format(socket.Socket.RemoteEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over TCP ({connection.How}, {Ms(connection.Elapsed)} after start)");
                 var options = new NetcatOptions { QuitAfterEof = quitAfter, Verbosity = verbosity };
-                result = await new StreamRelay(socket, input, output, options, null).RunAsync(ct);
-                log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatClient.Describe(result.End)})");
+                result = await new Relay(socket, input, output, options, null).RunAsync(ct);
+                log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatEventText.Describe(result.End)})");
             }
             return result.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
         });
@@ -109,12 +110,4 @@ internal static class PeerCommand
     }
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms";
-
-    private sealed class StderrLog(int verbosity) : INetcatLog
-    {
-        public void Write(int level, string message)
-        {
-            if (level <= verbosity) Console.Error.WriteLine(message);
-        }
-    }
 }

@@ -123,7 +123,7 @@ public class ConnectTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task udp_idle_timeout_is_exit_1_while_stdin_is_open_but_after_stdin_ends_it_is_the_wait_for_replies(string transport)
     {
         var (server, target) = Net.TestListener(transport);
@@ -216,7 +216,7 @@ public class ConnectTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task udp_sends_each_read_as_a_datagram_and_waits_for_late_replies(string transport)
     {
         var (server, target) = Net.TestListener(transport);
@@ -224,7 +224,13 @@ public class ConnectTests
         var echo = Task.Run(async () =>
         {
             var buf = new byte[2048];
-            var r = await server.ReceiveFromAsync(buf, target.EndPoint.AddressFamily == AddressFamily.InterNetworkV6 ? new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, 0) : new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0));
+            System.Net.EndPoint any = target.EndPoint.AddressFamily switch
+            {
+                AddressFamily.InterNetworkV6 => new System.Net.IPEndPoint(System.Net.IPAddress.IPv6Any, 0),
+                AddressFamily.Unix => new UnixDomainSocketEndPoint("/"),
+                _ => new System.Net.IPEndPoint(System.Net.IPAddress.Any, 0),
+            };
+            var r = await server.ReceiveFromAsync(buf, any);
             // Reply late: after the client's stdin has ended.
             await Task.Delay(600);
             await server.SendToAsync(Encoding.ASCII.GetBytes("reply:" + Encoding.ASCII.GetString(buf, 0, r.ReceivedBytes)), r.RemoteEndPoint);
@@ -236,7 +242,7 @@ public class ConnectTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task udp_exec_sends_each_program_write_as_a_datagram(string transport)
     {
         var (server, target) = Net.TestListener(transport);
@@ -248,7 +254,7 @@ public class ConnectTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    [MemberData(nameof(Transports.DatagramWithUnix), MemberType = typeof(Transports))]
     public async Task udp_q_quits_that_long_after_eof(string transport)
     {
         var (server, target) = Net.TestListener(transport);

@@ -9,10 +9,10 @@ namespace Sock.Tests.Netcat;
 /// <summary>Several addresses for one name: tried in turn (raced when no source port is fixed); the last failure is reported.</summary>
 public class ConnectorTests
 {
-    private sealed class Log : INetcatLog
+    private sealed class Log : INetcatObserver
     {
-        public List<string> Lines { get; } = [];
-        public void Write(int level, string message) { lock (Lines) Lines.Add(message); }
+        public List<NetcatEvent> Events { get; } = [];
+        public void On(NetcatEvent e) { lock (Events) Events.Add(e); }
     }
 
     [Theory]
@@ -34,7 +34,7 @@ public class ConnectorTests
         List<IPAddress> candidates = fixedSourcePort ? [IPAddress.Parse("127.0.0.2"), IPAddress.Loopback] : [IPAddress.IPv6Loopback, IPAddress.Parse("127.0.0.2"), IPAddress.Loopback];
         using var socket = await Connector.ConnectToAnyAsync(candidates, options, null, null, log, CancellationToken.None);
         Assert.Equal(new IPEndPoint(IPAddress.Loopback, target.Port), socket.Socket.RemoteEndPoint);
-        Assert.Contains(log.Lines, l => l.StartsWith("Connection to 127.0.0.2:", StringComparison.Ordinal) && l.Contains("refused", StringComparison.Ordinal));
+        Assert.Contains(log.Events, e => e is ConnectAttemptFailed f && f.Target.StartsWith("127.0.0.2:", StringComparison.Ordinal) && f.Reason.Contains("refused", StringComparison.Ordinal));
     }
 
     [Fact]

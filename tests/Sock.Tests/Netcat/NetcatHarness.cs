@@ -170,6 +170,9 @@ public static class Net
             case Transports.Tcp6: return ["::1", "0"];
             case Transports.Udp4: return ["-u", "127.0.0.1", "0"];
             case Transports.Udp6: return ["-u", "::1", "0"];
+            case Transports.UnixDatagram:
+                unixPath = dir.File("s.sock");
+                return ["-u", "-U", unixPath];
             default:
                 unixPath = dir.File("s.sock");
                 return ["-U", unixPath];
@@ -263,7 +266,7 @@ public static class Net
 public sealed record Target(string Transport, string? Host, int Port, string? Path)
 {
     /// <summary>`sock connect` arguments for this target.</summary>
-    public string[] ConnectArgs => Path is not null ? ["-U", Path] : Transport is Transports.Udp4 or Transports.Udp6 ? ["-u", Host!, Port.ToString()] : [Host!, Port.ToString()];
+    public string[] ConnectArgs => Path is not null ? Transport == Transports.UnixDatagram ? ["-u", "-U", Path] : ["-U", Path] : Transport is Transports.Udp4 or Transports.Udp6 ? ["-u", Host!, Port.ToString()] : [Host!, Port.ToString()];
 
     public EndPoint EndPoint => Path is not null ? new UnixDomainSocketEndPoint(Path) : new IPEndPoint(IPAddress.Parse(Host!), Port);
 
@@ -272,6 +275,8 @@ public sealed record Target(string Transport, string? Host, int Port, string? Pa
         var ep = EndPoint;
         var type = Transports.SocketTypeOf(Transport);
         var s = new Socket(ep.AddressFamily, type, ep.AddressFamily == AddressFamily.Unix ? ProtocolType.Unspecified : type == SocketType.Dgram ? ProtocolType.Udp : ProtocolType.Tcp);
+        // A Unix datagram client gets replies only at a path of its own.
+        if (Transport == Transports.UnixDatagram) s.Bind(Transports.BindEndPoint(Transports.UnixDatagram));
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
         await s.ConnectAsync(ep, cts.Token);
         return s;

@@ -6,36 +6,24 @@ using Sock.Core.Sockets;
 
 namespace Sock.Core.Netcat;
 
-/// <summary>How a relay ended.</summary>
-public enum RelayEnd
-{
-    /// <summary>The peer closed its side (after ours, or first).</summary>
-    PeerClosed,
-    /// <summary>-q ran out after stdin EOF.</summary>
-    QuitAfterEof,
-    /// <summary>-i: nothing moved for the idle time.</summary>
-    Idle,
-    /// <summary>Standard output went away (a closed pipe).</summary>
-    OutputClosed,
-    /// <summary>Stopped from outside (a signal).</summary>
-    Cancelled,
-}
-
-/// <summary>What a relay moved and how it ended.</summary>
-/// <param name="BytesSent">Bytes sent to the peer.</param>
-/// <param name="BytesReceived">Bytes received from the peer.</param>
-/// <param name="End">Why it stopped.</param>
-public sealed record RelayResult(long BytesSent, long BytesReceived, RelayEnd End);
-
 /// <summary>
-/// Joins one connected stream socket to an input and an output stream (stdin and stdout, or a program's): both
-/// directions at once, binary-safe, with pooled buffers and no per-byte work unless -C asks for it. At input EOF the
-/// write side is shut down (SHUT_WR) unless --no-shutdown, and the relay keeps reading until the peer closes or -q
-/// runs out. When the peer closes, the output is closed at once and the relay ends as soon as the input is done or
-/// idle: no CLOSE_WAIT. Memory is bounded: a slow side stalls the
-/// other (backpressure), nothing is buffered beyond one buffer per direction.
+/// Joins one connected socket to an input and an output stream (stdin and stdout, or a program's): both directions at
+/// once, binary-safe, with pooled buffers and no per-byte work unless -C asks for it. One loop for both kinds of socket;
+/// what differs is the pump (<see cref="RelayChannel"/>) and what the ends mean.
+/// <para>
+/// Over a stream socket (TCP, Unix, or a TLS session over either): at input EOF the write side is shut down (SHUT_WR)
+/// unless --no-shutdown, and the relay keeps reading until the peer closes or -q runs out. When the peer closes, the
+/// output is closed at once and the relay ends as soon as the input is done or idle: no CLOSE_WAIT.
+/// </para>
+/// <para>
+/// Over a connected datagram socket (UDP, Unix datagram): each read from the input is one datagram, each datagram
+/// received is written out. There is no end of stream: at input EOF replies need time, so -q quits that long after EOF,
+/// -i when nothing moved for that long, and with neither it quits once no datagram has arrived for
+/// <see cref="NetcatOptions.UdpLingerAfterEof"/>; an ICMP "port unreachable" ends it with an error.
+/// </para>
+/// Memory is bounded: a slow side stalls the other (backpressure), nothing is buffered beyond one buffer per direction.
 /// </summary>
-internal sealed class StreamRelay
+internal sealed class Relay
 {
     private readonly RelayChannel _channel;
     private readonly Stream? _input;
@@ -47,13 +35,13 @@ internal sealed class StreamRelay
     private readonly ActivityClock _activity = new();
 
     /// <summary>
-    /// A relay for <paramref name="socket"/>, or with <paramref name="tls"/> (--ssl) for the TLS session over it: the
-    /// relay then reads and writes through the session, and at input EOF sends close_notify before shutting the socket's
-    /// write side. A null <paramref name="input"/> sends nothing (and never shuts down); a null <paramref name="output"/>
+    /// A relay for <paramref name="socket"/> (stream or connected datagram), or with <paramref name="tls"/> (--ssl, a
+    /// stream socket) for the TLS session over it: the relay then reads and writes through the session, and at input EOF
+    /// sends close_notify before shutting the socket's write side. A null <paramref name="input"/> sends nothing (and never shuts down); a null <paramref name="output"/>
     /// reads and drops what arrives. The relay disposes <paramref name="output"/> at the peer's end of stream, or when it
     /// ends, so that whoever reads it sees the end then.
     /// </summary>
-    public StreamRelay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder,
+    public Relay(TracedSocket socket, Stream? input, Stream? output, NetcatOptions options, SessionRecorder? recorder,
         SslStream? tls = null)
     {
         _channel = RelayChannel.For(socket, tls, options);
@@ -64,7 +52,8 @@ internal sealed class StreamRelay
     }
 
     /// <summary>
-    /// When true (running a program), the peer's close only closes the output; the relay goes on until the input ends.
+    /// When true (running a program over a stream socket), the peer's close only closes the output; the relay goes on
+    /// until the input ends.
     /// </summary>
     public bool FinishInputAfterPeerClose { get; init; }
 
@@ -83,6 +72,7 @@ internal sealed class StreamRelay
         var idle = _options.IdleTimeout is { } it && it > TimeSpan.Zero ? _activity.WaitIdleAsync(it, cts.Token) : null;
         var cancelled = Task.Delay(Timeout.Infinite, cancellationToken);
         Task? quit = null;
+        var inputEnded = false;
         RelayEnd end;
         try
         {
@@ -94,7 +84,9 @@ internal sealed class StreamRelay
                 if (quit is not null) waits.Add(quit);
                 var done = await Task.WhenAny(waits).ConfigureAwait(false);
                 if (done == cancelled) { end = RelayEnd.Cancelled; break; }
-                if (done == idle) { end = RelayEnd.Idle; break; }
+                // Datagrams: after end of input -i is the wait for replies (there is no close to wait for), so it ends
+                // the session as -q would; before it, the peer went silent: ncat's "Idle timeout expired".
+                if (done == idle) { end = _channel.IsDatagram && inputEnded ? RelayEnd.QuitAfterEof : RelayEnd.Idle; break; }
                 if (done == quit) { end = RelayEnd.QuitAfterEof; break; }
                 if (done == download)
                 {
@@ -119,21 +111,40 @@ internal sealed class StreamRelay
                 // Input ended.
                 await upload!.ConfigureAwait(false);
                 upload = null;
-                await ShutdownAsync().ConfigureAwait(false);
-                // --send-only quits at end of input as ncat's does, after a short grace for the peer's own close.
-                var quitAfter = _options.QuitAfterEof ?? (_options.SendOnly ? PeerClosedGrace : null);
-                if (quitAfter is { } q && q >= TimeSpan.Zero)
-                    quit = Task.Delay(q, cts.Token);
+                inputEnded = true;
+                quit = _channel.IsDatagram ? AfterDatagramInputEnd(idle is not null, cts.Token) : await AfterStreamInputEndAsync(cts.Token).ConfigureAwait(false);
             }
         }
         finally
         {
             await cts.CancelAsync().ConfigureAwait(false);
-            CloseOutput();
+            // A datagram relay leaves its output to its owner (a program's stdin is closed with the program).
+            if (!_channel.IsDatagram) CloseOutput();
             // A TLS session still open here (--no-shutdown, -q, -i, a signal) ends with close_notify all the same.
             await _channel.FinishAsync().ConfigureAwait(false);
         }
         return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    /// <summary>A stream's input ended: our side is shut down, and the relay waits for the peer's end (or -q).</summary>
+    private async Task<Task?> AfterStreamInputEndAsync(CancellationToken ct)
+    {
+        await ShutdownAsync().ConfigureAwait(false);
+        // --send-only quits at end of input as ncat's does, after a short grace for the peer's own close.
+        var quitAfter = _options.QuitAfterEof ?? (_options.SendOnly ? PeerClosedGrace : null);
+        return quitAfter is { } q && q >= TimeSpan.Zero ? Task.Delay(q, ct) : null;
+    }
+
+    /// <summary>
+    /// A datagram input ended: replies need time, and no close will come. -q (negative: never), else -i's own wait, else
+    /// the linger: quit once nothing has arrived for <see cref="NetcatOptions.UdpLingerAfterEof"/>.
+    /// </summary>
+    private Task? AfterDatagramInputEnd(bool idleWatched, CancellationToken ct)
+    {
+        if (_options.QuitAfterEof is { } q) return q >= TimeSpan.Zero ? Task.Delay(q, ct) : null;
+        if (idleWatched) return null;
+        _activity.Touch();
+        return _activity.WaitIdleAsync(_options.UdpLingerAfterEof, ct);
     }
 
     /// <summary>How long input may stay silent after the peer closed before the relay gives up on it.</summary>
@@ -184,7 +195,7 @@ internal sealed class StreamRelay
 
     private async Task<RelayEnd> DownloadAsync(CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        var buffer = ArrayPool<byte>.Shared.Rent(_channel.ReceiveSize(_options));
         try
         {
             while (true)
@@ -195,7 +206,8 @@ internal sealed class StreamRelay
                     n = await _channel.ReceiveAsync(buffer, ct).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) { return RelayEnd.Cancelled; }
-                if (n == 0)
+                // An empty datagram is a datagram (nothing to write); only a stream ends with a read of 0.
+                if (n == 0 && !_channel.IsDatagram)
                 {
                     if (_channel.EndOfStream(BytesSent) is { } cut) throw cut;
                     return RelayEnd.PeerClosed;
@@ -203,7 +215,7 @@ internal sealed class StreamRelay
                 Interlocked.Add(ref _received, n);
                 _activity.Touch();
                 _recorder?.Received(buffer.AsSpan(0, n));
-                if (_output is null) continue;
+                if (_output is null || n == 0) continue;
                 try
                 {
                     await _output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
@@ -224,7 +236,8 @@ internal sealed class StreamRelay
 
     private async Task UploadAsync(CancellationToken ct)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        var readSize = _channel.InputReadSize(_options);
+        var buffer = ArrayPool<byte>.Shared.Rent(readSize);
         var scratch = _options.Crlf ? new byte[buffer.Length * 2] : null;
         var crlf = _options.Crlf ? new CrlfTranslator() : null;
         try
@@ -235,7 +248,7 @@ internal sealed class StreamRelay
                 Volatile.Write(ref _readingInput, true);
                 try
                 {
-                    n = await _input!.ReadAsync(buffer, ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
+                    n = await _input!.ReadAsync(buffer.AsMemory(0, readSize), ct).AsTask().WaitAsync(ct).ConfigureAwait(false);
                 }
                 catch (IOException) { return; }
                 finally { Volatile.Write(ref _readingInput, false); }
