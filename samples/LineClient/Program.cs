@@ -1,17 +1,23 @@
 // The client for samples/LineServer, on Sock.Core's connection model: the same Connection (Input and Output pipes) a
 // server's handler gets, from SocketClient.ConnectAsync. Sends each argument (or each line of stdin) as a line, prints
 // each reply, then says "quit". Run: dotnet run --project samples/LineClient -- 7070 hello world
+// With --ssl first it talks TLS (any certificate taken, as ncat --ssl), e.g. to `sock serve echo --ssl --port 7007`:
+// dotnet run --project samples/LineClient -- --ssl 7007 hi. The pipes carry the plaintext all the same.
 using System.Buffers;
 using System.Text;
 using Sock.Core.Connections;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
+using Sock.Core.Tls;
 
+var ssl = args.Length > 0 && args[0] == "--ssl";
+if (ssl) args = args[1..];
 var port = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 7070;
 var lines = args.Length > 1 ? args[1..] : ReadStdin();
 try
 {
-    await using var connection = await SocketClient.ConnectAsync("127.0.0.1", port);
+    await using var connection = await SocketClient.ConnectAsync("127.0.0.1", port,
+        new SocketClientOptions { Tls = ssl ? new TlsClientOptions() : null });
     foreach (var line in lines)
     {
         await connection.Output.WriteAsync(Encoding.UTF8.GetBytes(line + "\n"));

@@ -5,6 +5,7 @@ using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Serving;
 using Sock.Core.Sockets;
+using Sock.Core.Tls;
 
 namespace Sock.Core.Connections;
 
@@ -12,7 +13,10 @@ namespace Sock.Core.Connections;
 /// The client side of the connection model: connects (a host's addresses tried in happy-eyeballs order, an optional
 /// source address and port, or a Unix socket) and returns the same <see cref="Connection"/> a server's handler gets,
 /// with its <see cref="Connection.Input"/> and <see cref="Connection.Output"/> pipes running. Completing the output
-/// sends the FIN (the peer sees end of stream and may still answer); disposing sends what is left and closes.
+/// sends the FIN (the peer sees end of stream and may still answer); disposing sends what is left and closes. With
+/// <see cref="SocketClientOptions.Tls"/> the connection is a TLS session: the handshake is done before this returns (a
+/// failure, a certificate refused by <see cref="TlsClientOptions.Verify"/> among them, is a <see cref="SockException"/>
+/// saying why), the pipes carry plaintext, and completing the output sends close_notify, then the FIN.
 /// </summary>
 /// <example>
 /// <code>
@@ -26,6 +30,11 @@ namespace Sock.Core.Connections;
 ///     c.Input.AdvanceTo(r.Buffer.End);
 ///     if (r.IsCompleted) break;
 /// }
+/// </code>
+/// Over TLS, checking the server's certificate against the system's roots and its name:
+/// <code>
+/// await using var c = await SocketClient.ConnectAsync("example.org", 443,
+///     new SocketClientOptions { Tls = new TlsClientOptions { Verify = true } });
 /// </code>
 /// </example>
 public static class SocketClient
@@ -57,30 +66,70 @@ public static class SocketClient
 
     private static async Task<Connection> ConnectAsync(NetcatOptions netcat, SocketClientOptions options, CancellationToken cancellationToken)
     {
+        options.Tls?.Validate("TLS");
         var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
+        Connection connection;
+        var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         try
         {
             if (socket.Socket.ProtocolType == ProtocolType.Tcp) socket.Socket.NoDelay = true;
             var settings = new ServerOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
-            var connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null);
-            var running = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null);
             var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             connection.Release = release;
-            // The connection's own run, as a server runs it, with a handler that holds it open until the caller disposes.
-            connection.Completion = connection.RunAsync(_ =>
+            // The connection's own run, as a server runs it, with a handler that holds it open until the caller disposes;
+            // with TLS, that handler runs inside the client's TLS layer, so the caller gets the session's plaintext pipes.
+            ConnectionHandler hold = _ =>
             {
                 running.TrySetResult();
                 return new ValueTask(release.Task);
-            }, observer: null);
-            await running.Task.ConfigureAwait(false);
-            return connection;
+            };
+            connection.Completion = options.Tls is { } tls
+                ? connection.RunAsync(Layered(new TlsClientLayer(tls, netcat.Host)
+                {
+                    HandshakeTimeout = options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout,
+                }.Wrap(hold), running), observer: null)
+                : connection.RunAsync(hold, observer: null);
         }
         catch
         {
             socket.Dispose();
             throw;
         }
+        // Giving up (the token) during the TLS handshake closes the connection under it.
+        using (cancellationToken.Register(() => connection.Abort("cancelled")))
+        {
+            try
+            {
+                await running.Task.ConfigureAwait(false);
+            }
+            catch
+            {
+                // The handshake failed: the connection is closed before the caller hears why.
+                await connection.Completion.ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw;
+            }
+        }
+        return connection;
     }
+
+    /// <summary>
+    /// <paramref name="layered"/> with what a layer throws before the caller has the connection (a failed handshake)
+    /// passed to the caller through <paramref name="running"/>, instead of only closing the connection.
+    /// </summary>
+    private static ConnectionHandler Layered(ConnectionHandler layered, TaskCompletionSource running) => async connection =>
+    {
+        try
+        {
+            await layered(connection).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (!running.Task.IsCompleted)
+        {
+            connection.SetCloseReason(ex.Message);
+            running.TrySetException(ex);
+        }
+    };
 
     private static NetcatOptions Netcat(SocketClientOptions o, string? host, int port, string? unixPath, bool noDns = false) => new()
     {

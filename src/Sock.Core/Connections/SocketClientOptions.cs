@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Sock.Core.Serving;
+using Sock.Core.Tls;
 using Sock.Core.Tracing;
 
 namespace Sock.Core.Connections;
@@ -27,6 +28,14 @@ public sealed class SocketClientOptions
 
     /// <summary>The most received bytes held for the reader before receiving pauses; default as a server's connection.</summary>
     public int MaxInputBuffer { get; init; } = ServerOptions.DefaultMaxInputBuffer;
+
+    /// <summary>
+    /// TLS over the connection (what <c>sock connect --ssl</c> does): server name (SNI), verification, trust file, ALPN,
+    /// a client certificate; the handshake may take <see cref="ConnectTimeout"/> (default 10 s, ncat's). Null (the
+    /// default): plain. As ncat, the server's certificate is checked only when <see cref="TlsClientOptions.Verify"/> is
+    /// set: without it the session is encrypted, but whoever answers is taken for the server.
+    /// </summary>
+    public TlsClientOptions? Tls { get; init; }
 
     /// <summary>The most written bytes held before a flush waits for the peer; default as a server's connection.</summary>
     public int MaxOutputBuffer { get; init; } = ServerOptions.DefaultMaxOutputBuffer;

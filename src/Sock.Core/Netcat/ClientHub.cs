@@ -16,8 +16,9 @@ namespace Sock.Core.Netcat;
 /// goes to the output (or, as a broker, to every other client); the input goes to all of them. Writes to one client
 /// take turns (a pipe has one writer at a time) and wait on its bounded output, so a slow client stalls whoever feeds
 /// it instead of growing memory. With a <paramref name="certificate"/> (--ssl) each client first completes a TLS
-/// handshake in its own handler, and joins only then: a client that never finishes it is dropped after the handshake
-/// timeout (-w, or ncat's 10 s), and the others go on meanwhile. Also the engine's observer, for ncat's -v lines.
+/// handshake in the server's TLS layer (<see cref="Layers"/>), which the engine runs per connection, and joins only then:
+/// a client that never finishes it is dropped after the handshake timeout (-w, or ncat's 10 s), and the others go on
+/// meanwhile. Also the engine's observer, for ncat's -v lines.
 /// </summary>
 internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stream? output, SessionRecorder? recorder,
     X509Certificate2? certificate = null) : IServerObserver
@@ -41,40 +42,24 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
         : active() >= options.MaxConnections ? $"closed: too many connections (-m {options.MaxConnections})"
         : null;
 
-    /// <summary>The connection handler: one client from its first byte to its last.</summary>
+    /// <summary>
+    /// The layers each client passes through before <see cref="RunAsync"/>: with --ssl, the server's TLS layer, in
+    /// netcat's words: its handshake bounded by -w (or ncat's 10 s), the session told under -v, a failed handshake a -v line
+    /// (<see cref="IServerObserver.LayerRefused"/>), and the client never joins.
+    /// </summary>
+    public IReadOnlyList<ConnectionLayer> Layers => certificate is null ? [] :
+    [
+        new TlsServerLayer(certificate, options.TlsListen!)
+        {
+            HandshakeTimeout = options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout,
+            Established = (connection, session) => log.On(new TlsServerSession(PeerText(connection.RemoteEndPoint), session)),
+        },
+    ];
+
+    /// <summary>The connection handler: one client from its first byte to its last (in plaintext, under --ssl's layer).</summary>
     public async ValueTask RunAsync(Connection connection)
     {
-        HubTls? tls = null;
-        if (certificate is not null)
-        {
-            var peer = PeerText(connection.RemoteEndPoint);
-            try
-            {
-                tls = await HubTls.AcceptAsync(connection, certificate, options.TlsListen!, peer,
-                    options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, connection.Stopping).ConfigureAwait(false);
-            }
-            catch (SockException ex)
-            {
-                // This client never joins: it is closed, and nobody else noticed it.
-                log.On(new ClientFailed(peer, ex.Message));
-                connection.SetCloseReason("TLS handshake failed");
-                return;
-            }
-            log.On(new TlsServerSession(peer, tls.Session));
-        }
-        try
-        {
-            await RunClientAsync(connection, tls).ConfigureAwait(false);
-        }
-        finally
-        {
-            if (tls is not null) await tls.DisposeAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async ValueTask RunClientAsync(Connection connection, HubTls? tls)
-    {
-        var client = new Client(Interlocked.Increment(ref _nextId), connection, tls);
+        var client = new Client(Interlocked.Increment(ref _nextId), connection);
         // A chat join is one step: who was there before is taken, and the newcomer added, under one lock. So of two
         // clients joining at once, exactly one finds the other there before it and tells both sides; the other learns
         // nothing twice (each join is announced once to each other client).
@@ -122,7 +107,8 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
         finally
         {
             Interlocked.Decrement(ref _active);
-            // Nobody writes to it from now on: the engine completes its output once this handler returns.
+            // Nobody writes to it from now on: once this handler returns, the TLS layer (--ssl) sends close_notify and the
+            // engine completes the output.
             await client.CloseAsync().ConfigureAwait(false);
         }
         if (chat is not null && !stopping.IsCancellationRequested)
@@ -148,6 +134,11 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
     void IServerObserver.Rejected(string service, EndPoint? remote, string reason) =>
         log.On(new ClientRefused(PeerText(remote), reason));
 
+    // A client whose TLS handshake failed never joined: it is closed, and nobody else noticed it. The record names an
+    // unnamed Unix client "(unnamed)"; netcat's lines call it a local client.
+    void IServerObserver.LayerRefused(SocketRecord record, string layer, string reason) =>
+        log.On(new ClientFailed(record.Remote == "(unnamed)" ? "a local client" : record.Remote, reason));
+
     void IServerObserver.Failed(string service, Exception error) => log.On(new ListenerFailed(service, error.Message));
 
     private async ValueTask WriteOutputAsync(ReadOnlyMemory<byte> data, CancellationToken ct)
@@ -172,8 +163,8 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
     private static string PeerText(EndPoint? ep) =>
         ep is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "a local client" : EndpointText.Format(ep);
 
-    /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output (through TLS with --ssl).</summary>
-    private sealed class Client(int id, Connection connection, HubTls? tls)
+    /// <summary>One client: its number (ncat's client N), its address, and its turn-taking output.</summary>
+    private sealed class Client(int id, Connection connection)
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private bool _closed;
@@ -193,10 +184,9 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
                 connection.Output.Write(data.Span);
                 return !(await connection.Output.FlushAsync().ConfigureAwait(false)).IsCompleted;
             }
-            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException or SockException
-                                           or System.Security.Authentication.AuthenticationException)
+            catch (Exception ex) when (ex is IOException or ObjectDisposedException or InvalidOperationException)
             {
-                // Only a TLS session writes through a stream that can fail: this client is gone, the others go on.
+                // The output was completed under the write (the client is gone): the others go on.
                 _closed = true;
                 return false;
             }
@@ -211,14 +201,7 @@ internal sealed class ClientHub(NetcatOptions options, INetcatObserver log, Stre
         {
             await _gate.WaitAsync().ConfigureAwait(false);
             _closed = true;
-            try
-            {
-                if (tls is not null) await tls.CloseNotifyAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _gate.Release();
-            }
+            _gate.Release();
         }
     }
 }

@@ -52,8 +52,8 @@ public sealed record TlsCertificate(X509Certificate2 Certificate) : NetcatEvent;
 
 /// <summary>listen --ssl: a client's TLS session is up.</summary>
 /// <param name="Peer">The client.</param>
-/// <param name="Session">The session.</param>
-public sealed record TlsServerSession(string Peer, SslStream Session) : NetcatEvent;
+/// <param name="Session">The session in one line: protocol, cipher suite, ALPN (TlsServer.Describe).</param>
+public sealed record TlsServerSession(string Peer, string Session) : NetcatEvent;
 
 /// <summary>listen: the socket is bound and listening (one event per address).</summary>
 /// <param name="Address">The address, with a note of the dual-stack wildcard where it applies.</param>

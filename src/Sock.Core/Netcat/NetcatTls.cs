@@ -57,7 +57,7 @@ internal static class NetcatTls
     {
         var ssl = await TlsServer.AuthenticateAsync(client, certificate, tls, peer, options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout, ct)
             .ConfigureAwait(false);
-        log.On(new TlsServerSession(peer, ssl));
+        log.On(new TlsServerSession(peer, TlsServer.Describe(ssl)));
         return ssl;
     }
 }

@@ -148,7 +148,7 @@ internal sealed class StreamListener
         var server = new SocketServer(new ServerOptions { IdleTimeout = _options.IdleTimeout, DrainTimeout = TimeSpan.FromSeconds(1) }, _trace, hub);
         try
         {
-            server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections));
+            server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections), hub.Layers);
             server.Start();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             // As ncat, the listener's own input goes to every client in all three modes; in a chat it is a speaker of

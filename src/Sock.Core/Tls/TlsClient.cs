@@ -24,7 +24,12 @@ public static class TlsClient
     /// address-less peer such as a Unix socket unless <see cref="TlsClientOptions.ServerName"/> gives one. Failures are
     /// <see cref="SockException"/>s naming the peer and the reason.
     /// </summary>
-    public static async Task<SslStream> AuthenticateAsync(TracedSocket socket, TlsClientOptions tls, string? host, string target,
+    public static Task<SslStream> AuthenticateAsync(TracedSocket socket, TlsClientOptions tls, string? host, string target,
+        TimeSpan timeout, CancellationToken ct) =>
+        AuthenticateAsync(new TracedSocketStream(socket), tls, host, target, timeout, ct);
+
+    /// <summary>The same over <paramref name="transport"/>, the stream that carries the session's records (a connection's pipes).</summary>
+    internal static async Task<SslStream> AuthenticateAsync(Stream transport, TlsClientOptions tls, string? host, string target,
         TimeSpan timeout, CancellationToken ct)
     {
         host = tls.ServerName ?? (host is { } h ? EndpointText.Unbracket(h) : null);
@@ -48,7 +53,7 @@ public static class TlsClient
         if (tls.CertFile is not null)
             authentication.ClientCertificates = [TlsHandshake.ReadCertificate(tls.CertFile, tls.KeyFile)];
 
-        return await TlsHandshake.RunAsync(socket, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
+        return await TlsHandshake.RunAsync(transport, (s, t) => s.AuthenticateAsClientAsync(authentication, t), target,
             timeout, () => why, ct).ConfigureAwait(false);
     }
 

@@ -50,10 +50,11 @@ public static class TlsServer
 
     /// <summary>
     /// Runs the server handshake with one client over <paramref name="transport"/>, the stream that carries its records;
-    /// <paramref name="refuse"/> (when given) is called when its certificate is refused, to make the close a reset.
+    /// <paramref name="refuse"/> (when given) is called when its certificate is refused, to make the close a reset;
+    /// <paramref name="trust"/> is --ssl-trustfile's policy when the caller has read it once for every client.
     /// </summary>
     internal static async Task<SslStream> AuthenticateAsync(Stream transport, Action? refuse, X509Certificate2 certificate,
-        TlsServerOptions tls, string peer, TimeSpan timeout, CancellationToken ct)
+        TlsServerOptions tls, string peer, TimeSpan timeout, CancellationToken ct, X509ChainPolicy? trust = null)
     {
         string? why = null;
         var authentication = new SslServerAuthenticationOptions
@@ -76,7 +77,7 @@ public static class TlsServer
             },
         };
         if (tls.Alpn.Count > 0) authentication.ApplicationProtocols = tls.Alpn.Select(p => new SslApplicationProtocol(p)).ToList();
-        if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = TlsHandshake.TrustOnly(tls.TrustFile);
+        if (tls.Verify && tls.TrustFile is not null) authentication.CertificateChainPolicy = trust ?? TlsHandshake.TrustOnly(tls.TrustFile);
         return await TlsHandshake.RunAsync(transport, (s, t) => s.AuthenticateAsServerAsync(authentication, t), peer, timeout, () => why, ct)
             .ConfigureAwait(false);
     }

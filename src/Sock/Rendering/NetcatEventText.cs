@@ -21,7 +21,7 @@ internal static class NetcatEventText
         TlsClientSession t => (1, string.Join(Environment.NewLine, TlsClient.Describe(t.Session, t.Verified))),
         TlsTemporaryCertificate => (1, "TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)"),
         TlsCertificate t => (1, $"TLS certificate: {TlsServer.Describe(t.Certificate)}"),
-        TlsServerSession t => (1, $"TLS session with {t.Peer}: {TlsServer.Describe(t.Session)}"),
+        TlsServerSession t => (1, $"TLS session with {t.Peer}: {t.Session}"),
         Listening l => (1, l.Datagram ? $"Listening on {l.Address} (UDP)" : $"Listening on {l.Address}"),
         ClientConnected c => (1, c.Datagram ? $"Connection from {c.Peer} (UDP)" : $"Connection from {c.Peer}"),
         HubClientJoined j => (1, $"Connection from {j.Peer} (client {j.Client}, {j.Connected} connected)"),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Sock.Tests.Support;
 
@@ -27,11 +28,15 @@ public sealed class TlsHubTests
 
         public SslStream Ssl { get; }
 
-        public static async Task<TlsTestClient> ConnectAsync(Target target)
+        public static async Task<TlsTestClient> ConnectAsync(Target target, X509Certificate2? certificate = null)
         {
             var socket = await target.ConnectAsync();
             var ssl = new SslStream(new NetworkStream(socket, ownsSocket: false), false, (_, _, _, _) => true);
-            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = "localhost" }).WaitAsync(TimeSpan.FromSeconds(20));
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+            {
+                TargetHost = "localhost",
+                ClientCertificates = certificate is null ? null : [certificate],
+            }).WaitAsync(TimeSpan.FromSeconds(20));
             return new TlsTestClient(socket, ssl);
         }
 
@@ -207,5 +212,37 @@ public sealed class TlsHubTests
         await sock.WaitForStdoutAsync("after\n");
         await StopAsync(sock);
         Assert.Equal("after\n", sock.StdoutText);
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task ssl_verify_with_k_serves_a_client_with_a_trusted_certificate_and_drops_one_without(string transport)
+    {
+        using var dir = new TempDirectory("sock-tlshub-");
+        var trusted = TlsConnectTests.MakeCertificate(dir, "sock-test-client");
+        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "--ssl", "--ssl-verify", "--ssl-trustfile", trusted.CertFile);
+        await using var _ = sock;
+
+        // Without a certificate: the handshake may look done to a TLS 1.3 client, but the server refuses it, alone.
+        try
+        {
+            await using var without = await TlsTestClient.ConnectAsync(target);
+            await without.SendAsync("refused\n");
+            await without.ReadUntilAsync("\n", 10);
+        }
+        catch (Exception ex) when (ex is IOException or System.Security.Authentication.AuthenticationException or SocketException or OperationCanceledException)
+        {
+            // The reset, seen as the handshake's end or as the next read's.
+        }
+        await sock.WaitForStderrAsync("^Connection from .*: TLS handshake with .* failed: the client sent no certificate \\(--ssl-verify requires one\\)");
+
+        // With the trusted certificate: a session naming it, and its data through.
+        await using var with = await TlsTestClient.ConnectAsync(target, trusted.Certificate);
+        await sock.WaitForStderrAsync("client 1, 1 connected");
+        Assert.Contains(sock.StderrLines, l => l.StartsWith("TLS session with ", StringComparison.Ordinal) && l.EndsWith(", client certificate CN=sock-test-client", StringComparison.Ordinal));
+        await with.SendAsync("trusted\n");
+        await sock.WaitForStdoutAsync("trusted\n");
+        await StopAsync(sock);
+        Assert.Equal("trusted\n", sock.StdoutText);
     }
 }
