@@ -13,6 +13,8 @@ peers=(ncat:ncat socat:socat nc.openbsd:netcat-openbsd nmap:nmap iperf3:iperf3 s
 peers+=(turnserver:coturn stun:stun-client)
 # sock ping and sock traceroute are compared with iputils' ping and tracepath, Debian's traceroute and fping.
 peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
+# TLS peers make their certificates with openssl (the TLS tests, the line client's --ssl sample test).
+peers+=(openssl:openssl)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

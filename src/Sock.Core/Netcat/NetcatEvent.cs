@@ -13,121 +13,121 @@ public abstract record NetcatEvent;
 /// <summary>connect: one address of the name could not be reached; the next is tried (ncat's -vv).</summary>
 /// <param name="Target">The address and port tried.</param>
 /// <param name="Reason">Why it failed.</param>
-public sealed record ConnectAttemptFailed(string Target, string Reason) : NetcatEvent;
+internal sealed record ConnectAttemptFailed(string Target, string Reason) : NetcatEvent;
 
 /// <summary>connect: an address answered after an earlier one had failed (-vv).</summary>
 /// <param name="Target">The address that answered.</param>
-public sealed record AnsweredAfterFailure(string Target) : NetcatEvent;
+internal sealed record AnsweredAfterFailure(string Target) : NetcatEvent;
 
 /// <summary>connect: the connection is made (with -z over TCP: the port is open).</summary>
 /// <param name="Remote">The peer's address, or the socket path.</param>
 /// <param name="Local">The local address, where there is one to tell.</param>
-public sealed record Connected(string Remote, string? Local) : NetcatEvent;
+internal sealed record Connected(string Remote, string? Local) : NetcatEvent;
 
 /// <summary>connect: the session is over.</summary>
 /// <param name="BytesSent">Bytes sent to the peer.</param>
 /// <param name="BytesReceived">Bytes received from it.</param>
 /// <param name="End">Why it ended.</param>
-public sealed record SessionEnded(long BytesSent, long BytesReceived, RelayEnd End) : NetcatEvent;
+internal sealed record SessionEnded(long BytesSent, long BytesReceived, RelayEnd End) : NetcatEvent;
 
 /// <summary>connect -z -u: the probe drew no ICMP refusal in time.</summary>
 /// <param name="Port">The port probed.</param>
 /// <param name="Remote">The address probed.</param>
-public sealed record UdpProbeUnanswered(int Port, string Remote) : NetcatEvent;
+internal sealed record UdpProbeUnanswered(int Port, string Remote) : NetcatEvent;
 
 /// <summary>connect --ssl without --ssl-verify: the server's certificate is not checked (a warning, always told).</summary>
-public sealed record TlsCertificateUnverified : NetcatEvent;
+internal sealed record TlsCertificateUnverified : NetcatEvent;
 
 /// <summary>connect --ssl: the TLS session is up.</summary>
 /// <param name="Session">The session (protocol, cipher, the server's certificate).</param>
 /// <param name="Verified">Whether the server's certificate was checked.</param>
-public sealed record TlsClientSession(SslStream Session, bool Verified) : NetcatEvent;
+internal sealed record TlsClientSession(SslStream Session, bool Verified) : NetcatEvent;
 
 /// <summary>listen --ssl without --ssl-cert: a temporary self-signed certificate was made.</summary>
-public sealed record TlsTemporaryCertificate : NetcatEvent;
+internal sealed record TlsTemporaryCertificate : NetcatEvent;
 
 /// <summary>listen --ssl: the certificate the listener presents.</summary>
 /// <param name="Certificate">The certificate.</param>
-public sealed record TlsCertificate(X509Certificate2 Certificate) : NetcatEvent;
+internal sealed record TlsCertificate(X509Certificate2 Certificate) : NetcatEvent;
 
 /// <summary>listen --ssl: a client's TLS session is up.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Session">The session in one line: protocol, cipher suite, ALPN (TlsServer.Describe).</param>
-public sealed record TlsServerSession(string Peer, string Session) : NetcatEvent;
+internal sealed record TlsServerSession(string Peer, string Session) : NetcatEvent;
 
 /// <summary>listen: the socket is bound and listening (one event per address).</summary>
 /// <param name="Address">The address, with a note of the dual-stack wildcard where it applies.</param>
 /// <param name="Datagram">True for UDP or a Unix datagram socket.</param>
-public sealed record Listening(string Address, bool Datagram) : NetcatEvent;
+internal sealed record Listening(string Address, bool Datagram) : NetcatEvent;
 
 /// <summary>listen: a client connected (one client, -k with -e/-c), or a datagram peer was first heard from.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Datagram">True for a datagram peer.</param>
-public sealed record ClientConnected(string Peer, bool Datagram = false) : NetcatEvent;
+internal sealed record ClientConnected(string Peer, bool Datagram = false) : NetcatEvent;
 
 /// <summary>listen -k, --broker, --chat: a client joined.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Client">Its number (ncat's client N; chat's user#N).</param>
 /// <param name="Connected">How many clients are connected now, with it.</param>
-public sealed record HubClientJoined(string Peer, int Client, int Connected) : NetcatEvent;
+internal sealed record HubClientJoined(string Peer, int Client, int Connected) : NetcatEvent;
 
 /// <summary>listen: a client's connection closed; with the byte counts for the one-client session.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="BytesSent">Bytes sent to it (one client only).</param>
 /// <param name="BytesReceived">Bytes received from it (one client only).</param>
-public sealed record ClientClosed(string Peer, long? BytesSent = null, long? BytesReceived = null) : NetcatEvent;
+internal sealed record ClientClosed(string Peer, long? BytesSent = null, long? BytesReceived = null) : NetcatEvent;
 
 /// <summary>listen -k, --broker, --chat: a client left.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Client">Its number.</param>
-public sealed record HubClientLeft(string Peer, int Client) : NetcatEvent;
+internal sealed record HubClientLeft(string Peer, int Client) : NetcatEvent;
 
 /// <summary>listen: a client was refused at accept, before any byte was read.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Reason">The refusal as the admission gave it: "denied (--allow/--deny)", "closed: too many connections (-m N)".</param>
-public sealed record ClientRefused(string Peer, string Reason) : NetcatEvent;
+internal sealed record ClientRefused(string Peer, string Reason) : NetcatEvent;
 
 /// <summary>listen: a client's session failed (its TLS handshake, its program); the listener goes on.</summary>
 /// <param name="Peer">The client.</param>
 /// <param name="Message">What failed, and why.</param>
-public sealed record ClientFailed(string Peer, string Message) : NetcatEvent;
+internal sealed record ClientFailed(string Peer, string Message) : NetcatEvent;
 
 /// <summary>listen -u: a datagram was dropped, not taken as a peer's.</summary>
 /// <param name="Peer">Its sender.</param>
 /// <param name="Denied">True when --allow/--deny refused it; false when -m peers are known already.</param>
 /// <param name="MaxPeers">The -m limit.</param>
-public sealed record DatagramDropped(string Peer, bool Denied, int MaxPeers) : NetcatEvent;
+internal sealed record DatagramDropped(string Peer, bool Denied, int MaxPeers) : NetcatEvent;
 
 /// <summary>listen -u -k: a datagram to a peer could not be sent.</summary>
 /// <param name="Peer">The peer.</param>
 /// <param name="Reason">Why.</param>
-public sealed record DatagramSendFailed(string Peer, string Reason) : NetcatEvent;
+internal sealed record DatagramSendFailed(string Peer, string Reason) : NetcatEvent;
 
 /// <summary>listen -u -k with -e/-c: a peer's program exited, and the peer is forgotten.</summary>
 /// <param name="Peer">The peer.</param>
-public sealed record DatagramProgramExited(string Peer) : NetcatEvent;
+internal sealed record DatagramProgramExited(string Peer) : NetcatEvent;
 
 /// <summary>listen -u -k -i: a peer silent for the idle time is forgotten.</summary>
 /// <param name="Peer">The peer.</param>
-public sealed record DatagramPeerForgotten(string Peer) : NetcatEvent;
+internal sealed record DatagramPeerForgotten(string Peer) : NetcatEvent;
 
 /// <summary>listen: a connection was lost before it was set up (the peer reset at once); the listener goes on.</summary>
 /// <param name="Reason">Why.</param>
-public sealed record ConnectionLost(string Reason) : NetcatEvent;
+internal sealed record ConnectionLost(string Reason) : NetcatEvent;
 
 /// <summary>listen: accept failed for want of descriptors or buffers; the listener tries again.</summary>
 /// <param name="Reason">Why.</param>
-public sealed record AcceptFailed(string Reason) : NetcatEvent;
+internal sealed record AcceptFailed(string Reason) : NetcatEvent;
 
 /// <summary>listen: the serving engine reported an error that is none of the above.</summary>
 /// <param name="Service">The listener's name.</param>
 /// <param name="Message">The error.</param>
-public sealed record ListenerFailed(string Service, string Message) : NetcatEvent;
+internal sealed record ListenerFailed(string Service, string Message) : NetcatEvent;
 
 /// <summary>-o/-x: a recording file stopped taking writes and was dropped; the session goes on (a warning, always told).</summary>
 /// <param name="Path">The file.</param>
 /// <param name="Reason">Why.</param>
-public sealed record RecordingStopped(string? Path, string Reason) : NetcatEvent;
+internal sealed record RecordingStopped(string? Path, string Reason) : NetcatEvent;
 
 /// <summary>peer: listening on the local port and connecting to the peer from it.</summary>
 /// <param name="Local">The local address.</param>

@@ -99,6 +99,12 @@ internal sealed class NetcatOptions
     /// <summary>-m: at most this many clients at once (ncat's default 100).</summary>
     public int MaxConnections { get; set; } = 100;
 
+    /// <summary>
+    /// listen -k, --broker, --chat: the serving engine's epoll threads (<see cref="Serving.ServerOptions.IoThreads"/>; 0: .NET's
+    /// socket engine); null: the engine's default.
+    /// </summary>
+    public int? IoThreads { get; set; }
+
     /// <summary>--allow / --allowfile entries: addresses, CIDR ranges or names.</summary>
     public IList<string> Allow { get; } = [];
 

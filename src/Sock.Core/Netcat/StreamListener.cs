@@ -145,7 +145,9 @@ internal sealed class StreamListener
         // Keep-open, broker and chat clients run on the serving engine; the hub decides where their bytes go.
         var hub = new ClientHub(_options, _log, output, recorder, _certificate);
         _hub = hub;
-        var server = new SocketServer(new ServerOptions { IdleTimeout = _options.IdleTimeout, DrainTimeout = TimeSpan.FromSeconds(1) }, _trace, hub);
+        var serverOptions = new ServerOptions { IdleTimeout = _options.IdleTimeout, DrainTimeout = TimeSpan.FromSeconds(1) };
+        if (_options.IoThreads is { } threads) serverOptions.IoThreads = threads;
+        var server = new SocketServer(serverOptions, _trace, hub);
         try
         {
             server.ListenOn("listen", listener, hub.RunAsync, ClientHub.Admission(access, _options, () => server.ActiveConnections), hub.Layers);

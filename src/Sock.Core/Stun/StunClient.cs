@@ -101,6 +101,36 @@ public static class StunClient
     }
 
     /// <summary>
+    /// One Binding with the STUN server <paramref name="host"/> (a name or an address) on <paramref name="port"/>, from a
+    /// socket of its own bound as <paramref name="options"/> say: the local address it left from and the mapped address
+    /// the server saw. A server that never answers, answers with an error, or cannot be reached is a network
+    /// <see cref="SockException"/> naming it.
+    /// </summary>
+    public static async Task<StunBinding> BindAsync(string host, int port, StunClientOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(host);
+        options ??= new StunClientOptions();
+        var family = options.Family == AddressFamily.Unspecified && options.SourceAddress is { } source ? source.AddressFamily : options.Family;
+        var addresses = await NameResolver.ResolveAsync(host, family, false, cancellationToken).ConfigureAwait(false);
+        var remote = new IPEndPoint(addresses[0], port);
+        var local = new IPEndPoint(options.SourceAddress ?? (remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), options.SourcePort);
+        if (options.Tcp)
+        {
+            using var socket = TracedSocket.Create(remote.AddressFamily, SocketType.Stream, ProtocolType.Tcp, options.Trace);
+            // SO_REUSEADDR alone (a port in TIME_WAIT can be taken again): .NET's ReuseAddress would add SO_REUSEPORT on Linux.
+            if (options.SourcePort != 0) socket.SetReuseAddress();
+            if (options.SourceAddress is not null || options.SourcePort != 0) socket.Bind(local);
+            await socket.ConnectAsync(remote, options.Limit ?? TcpTimeout, cancellationToken).ConfigureAwait(false);
+            return await BindTcpAsync(socket, options.Limit, cancellationToken).ConfigureAwait(false);
+        }
+        using (var socket = TracedSocket.Create(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp, options.Trace))
+        {
+            socket.Bind(local);
+            return await BindUdpAsync(socket, remote, options.Retransmission, options.Limit, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
     /// One Binding over UDP from <paramref name="socket"/> (bound): the mapped address, or a network error naming the
     /// server when it never answered or answered with an error.
     /// </summary>

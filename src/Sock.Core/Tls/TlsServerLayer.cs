@@ -1,9 +1,5 @@
-using System.Buffers;
-using System.IO.Pipelines;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Authentication;
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Connections;
 using Sock.Core.Endpoints;

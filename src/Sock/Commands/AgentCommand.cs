@@ -79,9 +79,9 @@ internal static class AgentCommand
                 Location = parse.GetValue(location) ?? "",
             });
             await using var printer = new LinePrinter(Console.Out, capacity: 4096);
-            var isJson = parse.GetValue(json);
-            var log = new AgentLog(printer, isJson);
-            if (isJson || parse.GetValue(verbose)) agent.Log = log.Write;
+            // No log without -v or --json: the agent then formats nothing.
+            AgentLog? log = parse.GetValue(json) ? new AgentJsonLog(printer) : parse.GetValue(verbose) ? new AgentTextLog(printer) : null;
+            if (log is not null) agent.Log = log.Render;
 
             // Datagrams of any size UDP can carry are read whole, so an oversized request is parsed, not truncated.
             await using var server = new SocketServer(new ServerOptions { MaxLineLength = 65507 }, TraceWriter.FromOptions(parse));
@@ -108,7 +108,7 @@ internal static class AgentCommand
             catch (OperationCanceledException) { }
             await server.StopAsync(TimeSpan.Zero);
             var c = agent.Counters;
-            Console.Error.WriteLine($"sock agent: {c.InPackets} requests, {c.OutPackets} answered, {c.BadCommunity} unknown community, {c.Malformed} malformed, {c.NotAllowed} not allowed, {c.TooBig} tooBig{(log.Dropped > 0 ? $", {log.Dropped} log lines dropped" : "")}");
+            Console.Error.WriteLine($"sock agent: {c.InPackets} requests, {c.OutPackets} answered, {c.BadCommunity} unknown community, {c.Malformed} malformed, {c.NotAllowed} not allowed, {c.TooBig} tooBig{(log is { Dropped: > 0 and var dropped } ? $", {dropped} log lines dropped" : "")}");
             return ExitCodes.Success;
         });
         return command;

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sock.Core.Errors;
 using Sock.Core.Netcat;
 
 namespace Sock.Cli.Commands;
@@ -18,6 +19,7 @@ internal static class ListenCommand
         var deny = new Option<string[]>("--deny") { Description = "These addresses or CIDR ranges may not connect (deny wins over --allow, as in ncat)", HelpName = "HOSTS" };
         var denyFile = new Option<string[]>("--denyfile") { Description = "Denied addresses/ranges from FILE, separated by spaces or lines", HelpName = "FILE" };
         var broker = new Option<bool>("--broker") { Description = "Relay each client's data to all the other clients (stdin goes to all)" };
+        var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "-k, --broker, --chat: threads of the epoll engine that carry the clients (Linux x86-64 and arm64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool, as on every other system" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the port with other servers that set it too (the kernel spreads clients over them)" };
         var chat = new Option<bool>("--chat") { Description = "A chat server: broker with a <user#N> name per client, control characters escaped" };
         var command = new Command("listen", """
@@ -44,7 +46,7 @@ internal static class ListenCommand
               sock listen --allow 10.0.0.0/8 8080   only one network may connect
             """)
         {
-            first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat, reusePort,
+            first, second, keep, max, allow, allowFile, deny, denyFile, broker, chat, reusePort, ioThreads,
         };
         cli.AddTo(command);
         // A listener connects nowhere: its -w bounds each client's TLS handshake.
@@ -60,6 +62,15 @@ internal static class ListenCommand
             o.Broker = parse.GetValue(broker);
             o.Chat = parse.GetValue(chat);
             o.ReusePort = parse.GetValue(reusePort);
+            if (parse.GetValue(ioThreads) is { } threads)
+            {
+                if (threads is < 0 or > 1024) throw SockException.Usage("io-threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 0 to 1024");
+                // Refused where nothing takes it, never dropped silently: one client, -e/-c and UDP own their sockets.
+                if (!(o.KeepOpen || o.Broker || o.Chat) || o.Udp || o.RunsProgram)
+                    throw SockException.Usage("--io-threads", threads.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                        "only -k, --broker and --chat clients run on the engine (over TCP or Unix, without -e/-c)");
+                o.IoThreads = threads;
+            }
             foreach (var a in parse.GetValue(allow) ?? []) foreach (var x in Split(a)) o.Allow.Add(x);
             foreach (var f in parse.GetValue(allowFile) ?? []) foreach (var x in AccessList.ReadFile(f)) o.Allow.Add(x);
             foreach (var d in parse.GetValue(deny) ?? []) foreach (var x in Split(d)) o.Deny.Add(x);

@@ -34,6 +34,7 @@ internal static class PingCommand
         var ipv6 = new Option<bool>("-6") { Description = "Resolve names to IPv6 only" };
         var tcp = new Option<int?>("--tcp") { Description = "Ping by TCP connect time to PORT (no privileges anywhere; accepted or refused both mean the host answered)" };
         var udp = new Option<int?>("--udp") { Description = "Ping by sending a UDP datagram to PORT and timing the ICMP port unreachable" };
+        var live = new Option<bool>("--live") { Description = "A live view: one row per host redrawn in place, with a sparkline of its last round trips (the default on a terminal with several hosts)" };
         var icmpOnly = new Option<bool>("--icmp") { Description = "ICMP or nothing: fail instead of falling back to TCP port 80 when no ICMP socket is allowed" };
         var json = GlobalOptions.Json();
         var command = new Command("ping", """
@@ -44,19 +45,21 @@ internal static class PingCommand
             to choose, --icmp to refuse). The method and the reason are printed on stderr. Replies are matched by
             identifier, address and sequence; duplicates, corrupted replies and ICMP errors are counted as ping does,
             and the summary's rtt min/avg/max/mdev are iputils' own arithmetic. Several hosts: one request to each per
-            round, a summary per host; -C N prints fping's per-host table. Exit 0 when every host answered, 1 when one
+            round, a summary per host; -C N prints fping's per-host table; on a terminal a live view, one row per host
+            redrawn in place with a sparkline of its round trips (--live asks for it with one host too). Exit 0 when every host answered, 1 when one
             did not, 2 for usage errors and names that do not resolve (as ping).
 
             Examples:
               sock ping -c 3 127.0.0.1                  three requests, ping's lines and summary
               sock ping -c 5 -i 0.2 -q ::1              IPv6, only the summary
               sock ping -c 3 -C 3 127.0.0.1 127.0.0.2   several hosts, fping's table
+              sock ping 127.0.0.1 ::1                   several hosts on a terminal: the live view
               sock ping --tcp 22 -c 3 127.0.0.1         connect time to port 22, no ICMP needed
               sock ping -f -c 1000 127.0.0.1            flood (root)
               sock ping -c 2 --json 127.0.0.0/30        every host of a range, as JSON
             """)
         {
-            targets, count, interval, timeout, deadline, size, ttl, quiet, stamps, flood, perHost, numeric, ipv4, ipv6, tcp, udp, icmpOnly, json,
+            targets, count, interval, timeout, deadline, size, ttl, quiet, stamps, flood, perHost, numeric, ipv4, ipv6, tcp, udp, icmpOnly, live, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -98,6 +101,7 @@ internal static class PingCommand
 
             var asJson = parse.GetValue(json);
             var table = parse.GetValue(perHost) is not null;
+            var liveView = LiveView(parse.GetValue(live), hosts.Count, parse.GetValue(quiet), asJson, table, isFlood);
             var printer = new PingPrinter(Console.Out, Console.Error, parse.GetValue(quiet) || asJson || table, isFlood, parse.GetValue(stamps))
             {
                 Port = options.FallbackPort,
@@ -105,7 +109,8 @@ internal static class PingCommand
                 Headers = !asJson && !table,
             };
             // Cancellation (Ctrl-C) ends the run and returns what it has: the summary follows, as ping's.
-            var report = await Pinger.RunAsync(hosts, options, printer, ct);
+            var report = await Pinger.RunAsync(hosts, options, liveView is not null ? liveView : printer, ct);
+            liveView?.Close();
             if (asJson)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(report, failures), SockJson.Default.PingJsonReport));
@@ -125,6 +130,23 @@ internal static class PingCommand
             return failures.Count > 0 ? ExitCodes.UsageError : allAnswered ? ExitCodes.Success : ExitCodes.NetworkError;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The live view when asked (--live) or by default when stdout is a terminal and there are several hosts to watch;
+    /// never where its escape codes would end up in a file or a pipe, nor with the modes that print something else.
+    /// </summary>
+    private static PingLiveView? LiveView(bool asked, int hosts, bool quiet, bool json, bool table, bool flood)
+    {
+        if (asked)
+        {
+            string? clash = quiet ? "-q" : json ? "--json" : table ? "-C" : flood ? "-f" : null;
+            if (clash is not null) throw SockException.Usage("--live", clash, $"{clash} prints no per-request output to show live; give one");
+            if (!Terminal.RichStdout) throw SockException.Usage("--live", "stdout", "not a terminal (or NO_COLOR, or TERM=dumb): the live view redraws in place");
+        }
+        else if (hosts < 2 || quiet || json || table || flood || !Terminal.RichStdout)
+            return null;
+        return new PingLiveView(Console.Out, Console.Error);
     }
 
     /// <summary>fping -C's summary: one row per host, its counts, iputils' figures, and every round trip (- for none).</summary>

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net.Sockets;
-using System.Text.Json;
 using Sock.Cli.Rendering;
 using Sock.Core.Errors;
 using Sock.Core.Snmp;
@@ -95,7 +94,6 @@ internal static class SnmpCommand
             foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, ct: ct));
             var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps };
             var text = new SnmpText(parse.GetValue(numeric), !parse.GetValue(noMibs));
-            var isJson = parse.GetValue(json);
             var trace = TraceWriter.FromOptions(parse);
             var verboseOn = parse.GetValue(verbose);
 
@@ -103,19 +101,18 @@ internal static class SnmpCommand
             var jobs = targets.Select(async t =>
             {
                 await gate.WaitAsync(ct);
-                try { return await AskAsync(verb, t, oids, options, text, isJson, trace, verboseOn, ct); }
+                try { return await AskAsync(verb, t, oids, options, text, trace, verboseOn, ct); }
                 finally { gate.Release(); }
             }).ToList();
             var many = targets.Count > 1;
-            var results = new List<HostResult>();
+            IRenderer<SnmpHostAnswer> renderer = parse.GetValue(json) ? new SnmpJsonRenderer(Console.Out, text) : new SnmpTextRenderer(Console.Out, text, many);
+            var results = new List<SnmpHostAnswer>();
             // Each host's block is printed as soon as it and every host before it are done: grouped, in the order given.
             foreach (var job in jobs)
             {
                 var r = await job;
                 results.Add(r);
-                if (many && !isJson && r.Lines.Count > 0) Console.Out.WriteLine($"# {r.Target.Label}");
-                foreach (var line in r.Lines) Console.Out.WriteLine(line);
-                if (many && !isJson && r.Lines.Count > 0) Console.Out.WriteLine();
+                renderer.Render(r);
                 foreach (var note in r.Notes) Console.Error.WriteLine($"sock: snmp {verb} {r.Target.Label}: {note}");
                 if (r.Error is not null)
                 {
@@ -137,16 +134,12 @@ internal static class SnmpCommand
         return cmd;
     }
 
-    private sealed record HostResult(SnmpTarget Target, List<string> Lines, List<string> Notes, SockException? Error);
-
-    private static async Task<HostResult> AskAsync(string verb, SnmpTarget target, List<Oid> oids, SnmpClientOptions options, SnmpText text,
-        bool json, Sock.Core.Tracing.SocketTrace? trace, bool verbose, CancellationToken ct)
+    private static async Task<SnmpHostAnswer> AskAsync(string verb, SnmpTarget target, List<Oid> oids, SnmpClientOptions options, SnmpText text,
+        Sock.Core.Tracing.SocketTrace? trace, bool verbose, CancellationToken ct)
     {
-        var lines = new List<string>();
+        var varBinds = new List<VarBind>();
         var notes = new List<string>();
-        string Render(VarBind vb) => json
-            ? JsonSerializer.Serialize(new SnmpJsonVarBind(target.Label, vb.Oid.ToString(), text.FormatOid(vb.Oid), vb.Value.Type.ToString(), text.BareValue(vb)), SnmpJson.Default.SnmpJsonVarBind)
-            : text.Line(vb);
+        Oid? entry = verb == "table" ? oids[0].Append(1) : null;
         await using var client = new SnmpClient(target.EndPoint, options, trace);
         if (verbose) client.Adapted = notes.Add;
         try
@@ -161,56 +154,27 @@ internal static class SnmpCommand
                         var at = pdu.ErrorIndex > 0 && pdu.ErrorIndex <= pdu.VarBinds.Count ? $" at {text.FormatOid(pdu.VarBinds[pdu.ErrorIndex - 1].Oid)}" : "";
                         throw new SockException(SockErrorKind.Network, $"snmp {verb} from", target.Label, $"the agent answered {SnmpAgent.ErrorName(pdu.ErrorStatus)}{at}");
                     }
-                    lines.AddRange(pdu.VarBinds.Select(Render));
+                    varBinds.AddRange(pdu.VarBinds);
                     break;
                 case "table":
-                    lines.AddRange(await TableAsync(client, oids[0], text, json, Render, ct));
+                    // snmptable: the table's entry walked whole; a table cut short by an error shows nothing.
+                    var cells = new List<VarBind>();
+                    await foreach (var vb in client.BulkWalkAsync(entry!, ct)) cells.Add(vb);
+                    varBinds.AddRange(cells);
                     break;
                 default:
                     foreach (var root in oids)
                     {
                         var walk = verb == "walk" ? client.WalkAsync(root, ct) : client.BulkWalkAsync(root, ct);
-                        await foreach (var vb in walk) lines.Add(Render(vb));
+                        await foreach (var vb in walk) varBinds.Add(vb);
                     }
                     break;
             }
-            return new HostResult(target, lines, notes, null);
+            return new SnmpHostAnswer(target, varBinds, entry, notes, null);
         }
         catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
         {
-            return new HostResult(target, lines, notes, ex);
+            return new SnmpHostAnswer(target, varBinds, entry, notes, ex);
         }
-    }
-
-    // snmptable: walk the table, one row per index, one column per column object, the index first (as -Ci).
-    private static async Task<List<string>> TableAsync(SnmpClient client, Oid table, SnmpText text, bool json, Func<VarBind, string> render, CancellationToken ct)
-    {
-        var entry = table.Append(1);
-        var rows = new SortedDictionary<Oid, Dictionary<uint, VarBind>>();
-        var columns = new SortedSet<uint>();
-        await foreach (var vb in client.BulkWalkAsync(entry, ct))
-        {
-            if (vb.Oid.Length <= entry.Length + 1) continue;
-            var column = vb.Oid[entry.Length];
-            var index = new Oid(vb.Oid.Arcs[(entry.Length + 1)..].ToArray().Prepend(0u).Prepend(0u).ToArray());
-            if (!rows.TryGetValue(index, out var row)) rows[index] = row = [];
-            row[column] = vb;
-            columns.Add(column);
-        }
-        if (json) return rows.Values.SelectMany(r => r.Values).Select(render).ToList();
-        var headers = new List<string> { "index" };
-        headers.AddRange(columns.Select(col => MibNames.ObjectOf(entry.Append(col)) is { } o && o.Oid.Length == entry.Length + 1 ? o.Name : col.ToString(CultureInfo.InvariantCulture)));
-        var body = rows.Select(r =>
-        {
-            var any = r.Value.Values.First();
-            var name = text.FormatOid(any.Oid);
-            var dot = name.IndexOf('.', name.IndexOf("::", StringComparison.Ordinal) is var c and >= 0 ? c : 0);
-            var cells = new List<string> { dot >= 0 ? name[(dot + 1)..] : string.Join('.', r.Key.Arcs[2..].ToArray()) };
-            cells.AddRange(columns.Select(col => r.Value.TryGetValue(col, out var vb) ? text.BareValue(vb) : "?"));
-            return (IReadOnlyList<string>)cells;
-        }).ToList();
-        var writer = new StringWriter(CultureInfo.InvariantCulture);
-        TableWriter.Write(writer, headers, body, rich: false);
-        return writer.ToString().TrimEnd('\n').Split('\n').ToList();
     }
 }

@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
-using System.Text.Json;
 using Sock.Cli.Rendering;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -75,32 +74,13 @@ internal static class StunCommand
             if (limit is { } l && l <= TimeSpan.Zero) throw SockException.Usage("-w", parse.GetValue(wait)!, "must be more than 0");
             var schedule = new StunRetransmission(parse.GetValue(rto) is { } r ? Positive(Durations.Parse(r, "--rto"), r, "--rto") : null);
             IPAddress? sourceAddress = parse.GetValue(source) is { } s ? EndpointText.ParseAddress(s, "source address") : null;
-            if (sourceAddress is not null && family == AddressFamily.Unspecified) family = sourceAddress.AddressFamily;
             var localPort = parse.GetValue(sourcePort) is { } sp ? Ports.Parse(sp, "-p") : 0;
-            var addresses = await NameResolver.ResolveAsync(host, family, false, ct);
-            var address = addresses[0];
-            var remote = new IPEndPoint(address, port);
-            var local = new IPEndPoint(sourceAddress ?? (address.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), localPort);
-            StunBinding binding;
-            if (parse.GetValue(tcp))
+            IRenderer<StunBinding> renderer = parse.GetValue(json) ? new StunJsonRenderer(Console.Out) : new StunTextRenderer(Console.Out, host);
+            renderer.Render(await StunClient.BindAsync(host, port, new StunClientOptions
             {
-                using var socket = TracedSocket.Create(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace);
-                // SO_REUSEADDR alone (a port in TIME_WAIT can be taken again): .NET's ReuseAddress would add SO_REUSEPORT on Linux.
-                if (localPort != 0) socket.SetReuseAddress();
-                if (sourceAddress is not null || localPort != 0) socket.Bind(local);
-                await socket.ConnectAsync(remote, limit ?? StunClient.TcpTimeout, ct);
-                binding = await StunClient.BindTcpAsync(socket, limit, ct);
-            }
-            else
-            {
-                using var socket = TracedSocket.Create(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
-                socket.Bind(local);
-                binding = await StunClient.BindUdpAsync(socket, remote, schedule, limit, ct);
-            }
-            if (parse.GetValue(json))
-                Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(binding), SockJson.Default.StunJsonReport));
-            else
-                Console.Out.Write(Render(binding, host));
+                Tcp = parse.GetValue(tcp), Family = family, SourceAddress = sourceAddress, SourcePort = localPort,
+                Limit = limit, Retransmission = schedule, Trace = trace,
+            }, ct));
             return ExitCodes.Success;
         });
         return command;
@@ -108,27 +88,6 @@ internal static class StunCommand
 
     private static TimeSpan Positive(TimeSpan t, string text, string what) =>
         t > TimeSpan.Zero ? t : throw SockException.Usage(what, text, "must be more than 0");
-
-    private static StunJsonReport ToJson(StunBinding b) => new(b.Transport, EndpointText.Format(b.Server), EndpointText.Format(b.Local),
-        EndpointText.Format(b.Mapped), b.BehindNat, b.ResponseOrigin is { } ro ? EndpointText.Format(ro) : null,
-        b.OtherAddress is { } oa ? EndpointText.Format(oa) : null, b.Software, Math.Round(b.Rtt.TotalMilliseconds, 3), b.Attempts, b.Fingerprint);
-
-    internal static string Render(StunBinding b, string host)
-    {
-        var inv = CultureInfo.InvariantCulture;
-        var named = EndpointText.LooksLikeAddress(EndpointText.Unbracket(host)) ? "" : $"{host} ";
-        var lines = new List<string>
-        {
-            $"local     {EndpointText.Format(b.Local)}",
-            $"mapped    {EndpointText.Format(b.Mapped)}" + (b.BehindNat
-                ? " (differs from the local address: a NAT is in between)"
-                : " (the same as the local address: no NAT in between)"),
-            $"server    {named}{EndpointText.Format(b.Server)} over {b.Transport.ToUpperInvariant()}, RTT {b.Rtt.TotalMilliseconds.ToString("0.###", inv)} ms, "
-                + $"{b.Attempts} {(b.Attempts == 1 ? "try" : "tries")}" + (b.Software is { } sw ? $", software \"{sw}\"" : ""),
-        };
-        if (b.OtherAddress is { } other) lines.Add($"other     {EndpointText.Format(other)} (the server's second address, RFC 5780's OTHER-ADDRESS)");
-        return string.Join('\n', lines) + "\n";
-    }
 
     private static async Task<int> ServeAsync(string? on, bool tcp, bool udp, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
     {

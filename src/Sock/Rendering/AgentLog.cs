@@ -1,32 +1,24 @@
-using System.Globalization;
-using System.Text.Json;
 using Sock.Core.Snmp;
 
 namespace Sock.Cli.Rendering;
 
-/// <summary>sock agent's request log on stdout: one line per request with -v, one JSON object per request with --json.</summary>
-internal sealed class AgentLog(LinePrinter printer, bool json)
+/// <summary>
+/// sock agent's request log on stdout, one line per request, in the form of the renderer chosen (<see cref="AgentTextLog"/>
+/// with -v, <see cref="AgentJsonLog"/> with --json). Lines go through the printer's queue and are never waited for: a
+/// line the queue has no room for (stdout not read) is counted instead.
+/// </summary>
+internal abstract class AgentLog(LinePrinter printer) : IRenderer<SnmpRequestRecord>
 {
     private long _dropped;
 
-    /// <summary>Lines the queue had no room for (stdout not read): counted, never waited for.</summary>
+    /// <summary>Lines the queue had no room for.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
-    public void Write(SnmpRequestRecord r)
+    public void Render(SnmpRequestRecord request)
     {
-        var line = json ? JsonSerializer.Serialize(r, SnmpJson.Default.SnmpRequestRecord) : Text(r);
-        if (!printer.TryPrint(line)) Interlocked.Increment(ref _dropped);
+        if (!printer.TryPrint(Format(request))) Interlocked.Increment(ref _dropped);
     }
 
-    public static string Text(SnmpRequestRecord r)
-    {
-        var what = r.Version is null ? "(unreadable)" : $"{r.Version} {r.Pdu} {Quote(r.Principal)}";
-        var oids = r.Oids.Count == 0 ? "" : " " + string.Join(' ', r.Oids.Take(8)) + (r.Oids.Count > 8 ? $" (+{r.Oids.Count - 8})" : "");
-        var outcome = r.Outcome == "answered"
-            ? string.Create(CultureInfo.InvariantCulture, $"answered {r.VarBinds} varbind{(r.VarBinds == 1 ? "" : "s")}, {r.Bytes} bytes{(r.Error is null ? "" : ", " + r.Error)}")
-            : $"dropped: {r.Error}";
-        return string.Create(CultureInfo.InvariantCulture, $"{r.Time:HH:mm:ss.fff} {r.Peer} {what}{oids} -> {outcome}");
-    }
-
-    private static string Quote(string? s) => s is null ? "" : "\"" + s.Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+    /// <summary>The request as one line of this log.</summary>
+    protected abstract string Format(SnmpRequestRecord request);
 }

@@ -9,8 +9,8 @@ namespace Sock.Cli.Rendering;
 /// </summary>
 internal static class NetcatEventText
 {
-    /// <summary>The line(s) for <paramref name="e"/> and the -v count that shows them.</summary>
-    public static (int Level, string Text) Word(NetcatEvent e) => e switch
+    /// <summary>The line(s) for <paramref name="e"/> (null: nothing to tell) and the -v count that shows them.</summary>
+    public static (int Level, string? Text) Word(NetcatEvent e) => e switch
     {
         ConnectAttemptFailed f => (2, $"Connection to {f.Target} failed: {f.Reason}"),
         AnsweredAfterFailure a => (2, $"{a.Target} answered after an earlier address failed"),
@@ -18,7 +18,7 @@ internal static class NetcatEventText
         SessionEnded s => (1, $"{s.BytesSent} bytes sent, {s.BytesReceived} bytes received ({Describe(s.End)})"),
         UdpProbeUnanswered u => (1, $"UDP port {u.Port} on {u.Remote} sent no refusal (open or filtered)"),
         TlsCertificateUnverified => (0, "TLS: certificate not verified; use --ssl-verify to check it"),
-        TlsClientSession t => (1, string.Join(Environment.NewLine, TlsClient.Describe(t.Session, t.Verified))),
+        TlsClientSession t => (1, TlsClient.Describe(t.Session, t.Verified) is { Count: > 0 } lines ? string.Join(Environment.NewLine, lines) : null),
         TlsTemporaryCertificate => (1, "TLS: made a temporary self-signed certificate (--ssl-cert and --ssl-key give a permanent one)"),
         TlsCertificate t => (1, $"TLS certificate: {TlsServer.Describe(t.Certificate)}"),
         TlsServerSession t => (1, $"TLS session with {t.Peer}: {t.Session}"),
@@ -63,7 +63,7 @@ internal sealed class NetcatStderrLog(int verbosity) : INetcatObserver
     public void On(NetcatEvent e)
     {
         var (level, text) = NetcatEventText.Word(e);
-        Write(level, text);
+        if (text is not null) Write(level, text);
     }
 
     /// <summary>A line the command words itself (sock peer's connection facts), at <paramref name="level"/>.</summary>

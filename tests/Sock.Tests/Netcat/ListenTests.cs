@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Sock.Tests.Serving;
 using Sock.Tests.Support;
 
 namespace Sock.Tests.Netcat;
@@ -51,10 +52,10 @@ public class ListenTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task keep_open_serves_many_clients_stdin_to_all(string transport)
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task keep_open_serves_many_clients_stdin_to_all(string engine)
     {
-        var (sock, target) = await Net.StartListenerAsync(transport, "-k");
+        var (sock, target) = await Net.StartListenerAsync(Engines.TransportOf(engine), [.. Net.EngineArgs(engine), "-k"]);
         await using var _ = sock;
         var clients = new List<Socket>();
         for (var i = 0; i < 3; i++)
@@ -73,6 +74,37 @@ public class ListenTests
         await sock.WaitForExitAsync();
         var stdout = sock.StdoutText;
         for (var i = 0; i < 3; i++) Assert.Contains($"client {i}\n", stdout);
+    }
+
+    [Theory]
+    [InlineData("1")]
+    [InlineData("0")]
+    public async Task io_threads_chooses_the_engine_that_carries_keep_open_clients(string threads)
+    {
+        var (sock, target) = await Net.StartListenerAsync(Transports.Tcp4, "-k", "--io-threads", threads);
+        await using var _ = sock;
+        using var c = await target.ConnectAsync();
+        await c.SendAsync("through the engine\n"u8.ToArray());
+        await sock.WaitForStdoutAsync("through the engine\n");
+        // The epoll threads exist exactly when asked for (Linux x86-64 and arm64; elsewhere .NET's engine always).
+        var names = Directory.GetDirectories($"/proc/{sock.Process.Id}/task").Select(t => File.ReadAllText(Path.Combine(t, "comm")).Trim()).ToList();
+        var epoll = System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture is System.Runtime.InteropServices.Architecture.X64 or System.Runtime.InteropServices.Architecture.Arm64
+            ? int.Parse(threads, System.Globalization.CultureInfo.InvariantCulture) : 0;
+        Assert.Equal(epoll, names.Count(n => n.StartsWith("sock epoll", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("--io-threads 2 127.0.0.1 0", "only -k, --broker and --chat")]
+    [InlineData("-k -c cat --io-threads 2 127.0.0.1 0", "only -k, --broker and --chat")]
+    [InlineData("-k -u --io-threads 2 127.0.0.1 0", "only -k, --broker and --chat")]
+    [InlineData("-k --io-threads 5000 127.0.0.1 0", "must be 0 to 1024")]
+    public async Task io_threads_where_nothing_takes_it_is_a_one_line_usage_error(string args, string why)
+    {
+        var run = await SockRunner.RunAsync("listen " + args);
+        Assert.Equal(2, run.ExitCode);
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        Assert.Contains(why, line);
     }
 
     [Theory]
@@ -95,10 +127,10 @@ public class ListenTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task max_conns_closes_the_extra_client_and_reuses_a_freed_slot(string transport)
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task max_conns_closes_the_extra_client_and_reuses_a_freed_slot(string engine)
     {
-        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-m", "1");
+        var (sock, target) = await Net.StartListenerAsync(Engines.TransportOf(engine), [.. Net.EngineArgs(engine), "-k", "-m", "1"]);
         await using var _ = sock;
         var first = await target.ConnectAsync();
         await sock.WaitForStderrAsync("client 1, 1 connected");
@@ -120,10 +152,10 @@ public class ListenTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task broker_relays_each_clients_data_to_the_others(string transport)
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task broker_relays_each_clients_data_to_the_others(string engine)
     {
-        var (sock, target) = await Net.StartListenerAsync(transport, "--broker");
+        var (sock, target) = await Net.StartListenerAsync(Engines.TransportOf(engine), [.. Net.EngineArgs(engine), "--broker"]);
         await using var _ = sock;
         var a = await target.ConnectAsync();
         var b = await target.ConnectAsync();
@@ -139,10 +171,10 @@ public class ListenTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task chat_names_clients_and_escapes_control_characters(string transport)
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task chat_names_clients_and_escapes_control_characters(string engine)
     {
-        var (sock, target) = await Net.StartListenerAsync(transport, "--chat");
+        var (sock, target) = await Net.StartListenerAsync(Engines.TransportOf(engine), [.. Net.EngineArgs(engine), "--chat"]);
         await using var _ = sock;
         using var a = await target.ConnectAsync();
         Assert.Contains("already connected: nobody.", await Net.ReadUntilAsync(a, "\n"));
@@ -249,10 +281,10 @@ public class ListenTests
     }
 
     [Theory]
-    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
-    public async Task idle_timeout_closes_idle_clients(string transport)
+    [MemberData(nameof(Engines.Stream), MemberType = typeof(Engines))]
+    public async Task idle_timeout_closes_idle_clients(string engine)
     {
-        var (sock, target) = await Net.StartListenerAsync(transport, "-k", "-i", "400ms");
+        var (sock, target) = await Net.StartListenerAsync(Engines.TransportOf(engine), [.. Net.EngineArgs(engine), "-k", "-i", "400ms"]);
         await using var _ = sock;
         using var c = await target.ConnectAsync();
         var sw = Stopwatch.StartNew();

@@ -179,6 +179,10 @@ public static class Net
         }
     }
 
+    /// <summary>`listen` arguments for the serving engine <paramref name="engine"/> names (<see cref="Serving.Engines"/>): none for the default, epoll on Linux.</summary>
+    public static string[] EngineArgs(string engine) =>
+        engine.EndsWith(Serving.Engines.DotnetSuffix, StringComparison.Ordinal) ? ["--io-threads", "0"] : [];
+
     /// <summary>Starts `sock listen -v` with <paramref name="extra"/> and waits until it listens; returns its target.</summary>
     public static async Task<(RunningProcess Listener, Target Target)> StartListenerAsync(string transport, params string[] extra)
     {

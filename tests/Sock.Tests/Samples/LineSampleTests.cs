@@ -10,7 +10,7 @@ namespace Sock.Tests.Samples;
 /// <summary>
 /// samples/LineServer and samples/LineClient are the proof that Sock.Core's public surface is enough to write a server
 /// and a client: each runs as its own process (built beside the tests) against a real peer — ncat as the line server's
-/// client, socat as the line client's server — and against each other. The samples listen and connect on 127.0.0.1
+/// client, socat as the line client's server (in plain TCP and in TLS) — and against each other. The samples listen and connect on 127.0.0.1
 /// only (they are kept to a few lines), so these run over TCP/IPv4 alone.
 /// </summary>
 public sealed class LineSampleTests
@@ -65,6 +65,29 @@ public sealed class LineSampleTests
         // socat ends once the client has closed; then tee has written everything it read.
         Assert.Equal(0, await server.WaitForExitAsync(seconds: 30));
         Assert.Equal("hello\nworld\nquit\n", File.ReadAllText(heard));
+    }
+
+    [Fact]
+    public async Task the_line_client_with_ssl_talks_tls_to_a_socat_openssl_line_server()
+    {
+        using var dir = new TempDirectory("sock-sample-");
+        var heard = dir.File("heard");
+        var (cert, key) = (dir.File("cert.pem"), dir.File("key.pem"));
+        var made = await ProcessRunner.RunAsync(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+            "-out", cert, "-subj", "/CN=localhost", "-days", "1"], timeout: TimeSpan.FromSeconds(30));
+        Assert.True(made.ExitCode == 0, made.ToString());
+        // What tee keeps is what came out of the TLS session: the client's lines in plaintext, so TLS carried them.
+        await using var server = RunningProcess.Tool("socat", false, "-d", "-d",
+            $"OPENSSL-LISTEN:0,bind=127.0.0.1,cert={cert},key={key},verify=0",
+            $"SYSTEM:tee {heard} | sed -u y/abcdefghijklmnopqrstuvwxyz/ABCDEFGHIJKLMNOPQRSTUVWXYZ/");
+        var port = int.Parse((await server.WaitForStderrAsync(@"listening on AF=2 127\.0\.0\.1:(\d+)")).Groups[1].Value);
+
+        var client = await ProcessRunner.RunAsync(SampleCommand("LineClient", "--ssl", port.ToString(), "secret", "words"),
+            timeout: TimeSpan.FromSeconds(30));
+        Assert.True(client.ExitCode == 0, client.ToString());
+        Assert.Equal("SECRET\nWORDS\n", client.Stdout);
+        Assert.Equal(0, await server.WaitForExitAsync(seconds: 30));
+        Assert.Equal("secret\nwords\nquit\n", File.ReadAllText(heard));
     }
 
     [Fact]

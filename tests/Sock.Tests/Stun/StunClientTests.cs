@@ -106,4 +106,46 @@ public class StunClientTests
         Assert.Equal("sock", binding.Software);
         Assert.Equal(bound, binding.ResponseOrigin);
     }
+
+    [Theory]
+    [InlineData("tcp4")]
+    [InlineData("tcp6")]
+    [InlineData("udp4")]
+    [InlineData("udp6")]
+    public async Task bind_async_opens_and_binds_its_own_socket_from_the_source_port_asked_for(string transport)
+    {
+        var ip = transport.EndsWith('6') ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var udp = transport.StartsWith("udp", StringComparison.Ordinal);
+        await using var server = new SocketServer();
+        var bound = udp ? StunServer.ListenUdp(server, new IPEndPoint(ip, 0)) : StunServer.ListenTcp(server, new IPEndPoint(ip, 0));
+        server.Start();
+        // A port that was free a moment ago, to send from: the mapping the server reports is of that very port.
+        int sourcePort;
+        using (var probe = new Socket(ip.AddressFamily, udp ? SocketType.Dgram : SocketType.Stream, udp ? ProtocolType.Udp : ProtocolType.Tcp))
+        {
+            probe.Bind(new IPEndPoint(ip, 0));
+            sourcePort = ((IPEndPoint)probe.LocalEndPoint!).Port;
+        }
+        using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        var binding = await StunClient.BindAsync(ip.ToString(), bound.Port,
+            new StunClientOptions { Tcp = !udp, SourceAddress = ip, SourcePort = sourcePort, Limit = TimeSpan.FromSeconds(10) }, limit.Token);
+        Assert.Equal(udp ? "udp" : "tcp", binding.Transport);
+        Assert.Equal(new IPEndPoint(ip, sourcePort), binding.Local);
+        Assert.Equal(binding.Local, binding.Mapped);
+        Assert.False(binding.BehindNat);
+        Assert.Equal(new IPEndPoint(ip, bound.Port), binding.Server);
+    }
+
+    [Fact]
+    public async Task bind_async_to_a_silent_server_is_a_timeout_naming_it()
+    {
+        // A UDP socket that never answers: the client gives up at its limit, and says so.
+        using var silent = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        silent.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var port = ((IPEndPoint)silent.LocalEndPoint!).Port;
+        var ex = await Assert.ThrowsAsync<Sock.Core.Errors.SockException>(() => StunClient.BindAsync("127.0.0.1", port,
+            new StunClientOptions { Limit = TimeSpan.FromMilliseconds(700), Retransmission = new StunRetransmission(TimeSpan.FromMilliseconds(100)) }));
+        Assert.Equal(SocketError.TimedOut, ex.SocketError);
+        Assert.Contains($"127.0.0.1:{port}", ex.Message, StringComparison.Ordinal);
+    }
 }
