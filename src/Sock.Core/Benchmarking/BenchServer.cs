@@ -8,6 +8,8 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
 using Sock.Core.Sockets;
+using Sock.Core.Connections;
+using Sock.Core.Serving;
 
 namespace Sock.Core.Benchmarking;
 
@@ -19,6 +21,9 @@ namespace Sock.Core.Benchmarking;
 /// What a client may ask is bounded by <see cref="BenchServerLimits"/>, and the memory a session takes does not grow
 /// with what it asks: received bytes land in one shared scratch buffer (they are only counted), and every sending
 /// stream sends from one shared read-only template, so a stream costs a socket and a task, not a buffer.
+/// It is a pair of handlers on a <see cref="SocketServer"/>, which accepts and receives: each connection is served on
+/// its own socket (a <see cref="SocketHandler"/>: the bytes go from the socket to the sink with no pipe between them),
+/// each datagram by <see cref="OnDatagram"/>.
 /// </summary>
 public sealed class BenchServer : IAsyncDisposable
 {
@@ -36,8 +41,10 @@ public sealed class BenchServer : IAsyncDisposable
     private readonly ConcurrentDictionary<string, TcpSession> _tcp = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<uint, UdpSession> _udpSessions = new();
     private readonly CancellationTokenSource _stop = new();
-    private TracedSocket? _listener;
-    private TracedSocket? _datagrams;
+    private SocketServer? _server;
+    private EndPoint? _local;
+    private EndPoint? _udpLocal;
+    private CancellationToken _serving;
     private TaskCompletionSource? _firstSession;
 
     /// <summary>
@@ -60,10 +67,10 @@ public sealed class BenchServer : IAsyncDisposable
     private static readonly TimeSpan SessionGrace = TimeSpan.FromSeconds(30);
 
     /// <summary>The bound TCP (or Unix) endpoint, after <see cref="Start"/>.</summary>
-    public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+    public EndPoint? LocalEndPoint => _local;
 
     /// <summary>The bound UDP endpoint, when UDP is on.</summary>
-    public EndPoint? UdpEndPoint => _datagrams?.LocalEndPoint;
+    public EndPoint? UdpEndPoint => _udpLocal;
 
     /// <summary>Binds and listens (TCP, and UDP on the same port when asked). Port 0 picks a free port for both.</summary>
     public void Start()
@@ -76,90 +83,64 @@ public sealed class BenchServer : IAsyncDisposable
             // The wildcard [::] takes IPv4 too, as iperf3 -s does.
             var dual = _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any);
             var listener = SocketBinder.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
+            TracedSocket? datagrams = null;
             try
             {
                 if (_udp)
                 {
                     var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-                    var udp = SocketBinder.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
-                    udp.Socket.ReceiveBufferSize = 4 << 20;
-                    _datagrams = udp;
+                    datagrams = SocketBinder.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
+                    datagrams.Socket.ReceiveBufferSize = 4 << 20;
                 }
-                _listener = listener;
-                return;
             }
             catch (SockException) when (attempt < 5 && _listen is IPEndPoint { Port: 0 })
             {
                 listener.Dispose();
+                continue;
             }
             catch
             {
                 listener.Dispose();
                 throw;
             }
+            // The server accepts and receives; the sockets are the handlers' own (no engine threads: IoThreads 0), and a
+            // stop closes every connection at once (no drain: a measurement cut short is over).
+            var server = new SocketServer(new ServerOptions { IoThreads = 0, DrainTimeout = TimeSpan.Zero });
+            _local = server.ListenOn("bench", listener, new SocketHandler(ServeConnectionAsync).Stream);
+            if (datagrams is not null) _udpLocal = server.ListenDatagramOn("bench", datagrams, OnDatagram);
+            _server = server;
+            return;
         }
     }
 
     /// <summary>Serves until cancelled (or, with <paramref name="once"/>, until one measurement has ended).</summary>
     public async Task RunAsync(bool once, CancellationToken cancellationToken)
     {
-        if (_listener is null) Start();
+        if (_server is null) Start();
         if (once) _firstSession = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stop.Token);
-        var ct = linked.Token;
-        var udpLoop = _datagrams is not null ? Task.Run(() => UdpLoopAsync(ct), CancellationToken.None) : Task.CompletedTask;
-        var acceptLoop = Task.Run(() => AcceptLoopAsync(ct), CancellationToken.None);
-        var ended = _firstSession?.Task ?? Task.Delay(Timeout.Infinite, ct);
+        _serving = linked.Token;
+        _server!.Start();
+        var ended = _firstSession?.Task ?? Task.Delay(Timeout.Infinite, _serving);
         try
         {
-            await Task.WhenAny(ended, Task.Delay(Timeout.Infinite, ct)).ConfigureAwait(false);
+            await Task.WhenAny(ended, Task.Delay(Timeout.Infinite, _serving)).ConfigureAwait(false);
         }
         finally
         {
             await _stop.CancelAsync().ConfigureAwait(false);
-            _listener?.Dispose();
-            _datagrams?.Dispose();
-            await Task.WhenAll(acceptLoop, udpLoop).ConfigureAwait(false);
+            await _server.StopAsync(TimeSpan.Zero).ConfigureAwait(false);
         }
         cancellationToken.ThrowIfCancellationRequested();
     }
 
-    private async Task AcceptLoopAsync(CancellationToken ct)
+    /// <summary>One accepted connection, on its own socket: a data stream of a session, or a control connection.</summary>
+    private async ValueTask ServeConnectionAsync(Connection connection, TracedSocket conn)
     {
-        while (!ct.IsCancellationRequested)
-        {
-            TracedSocket conn;
-            try
-            {
-                conn = await _listener!.AcceptAsync(ct).ConfigureAwait(false);
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SockException)
-            {
-                if (ct.IsCancellationRequested) return;
-                // EMFILE and the like: a moment for others to close, rather than a loop that spins on the error.
-                await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
-                continue;
-            }
-            _ = Task.Run(() => ConnectionAsync(conn, ct), CancellationToken.None);
-        }
-    }
-
-    private async Task ConnectionAsync(TracedSocket conn, CancellationToken ct)
-    {
-        string peer;
+        var ct = _serving;
+        var peer = connection.RemoteEndPoint is IPEndPoint rep ? EndpointText.Format(rep) : "a local client";
         try
         {
-            peer = conn.Socket.RemoteEndPoint is IPEndPoint rep ? EndpointText.Format(rep) : "a local client";
-        }
-        catch (SocketException)
-        {
-            conn.Dispose(); // reset before it could be looked at: nothing to serve
-            return;
-        }
-        var keep = false;
-        try
-        {
-            if (conn.Socket.RemoteEndPoint is IPEndPoint) conn.Socket.NoDelay = true;
             var head = new byte[4];
             using (var first = CancellationTokenSource.CreateLinkedTokenSource(ct))
             {
@@ -183,8 +164,10 @@ public sealed class BenchServer : IAsyncDisposable
                     _observer?.Problem(peer, "a data connection beyond the streams its session asked for, or from another client");
                     return;
                 }
-                keep = true;
+                // The session owns the stream's socket until it ends (it sends on it later, with --reverse): this
+                // connection, which closes the socket when it returns, lasts as long.
                 await stream.ConfigureAwait(false);
+                await session.Ended.ConfigureAwait(false);
                 return;
             }
             if (word != BenchControl.Magic[..4])
@@ -218,10 +201,6 @@ public sealed class BenchServer : IAsyncDisposable
         catch (Exception ex) when (ex is SocketException or SockException or ObjectDisposedException or OperationCanceledException or IOException)
         {
             if (!ct.IsCancellationRequested) _observer?.Problem(peer, ex.Message);
-        }
-        finally
-        {
-            if (!keep) conn.Dispose();
         }
     }
 
@@ -396,7 +375,7 @@ public sealed class BenchServer : IAsyncDisposable
 
     private async Task<BenchServerSession?> UdpControlAsync(TracedSocket control, string peer, string client, Dictionary<string, string> f, CancellationToken ct)
     {
-        if (_datagrams is null)
+        if (_udpLocal is null)
         {
             await BenchControl.WriteLineAsync(control.Socket, $"{BenchControl.Magic} ERR UDP is off here (start the server with --udp)", ct).ConfigureAwait(false);
             return null;
@@ -462,34 +441,16 @@ public sealed class BenchServer : IAsyncDisposable
         }
     }
 
-    private async Task UdpLoopAsync(CancellationToken ct)
+    /// <summary>One datagram of a UDP measurement: counted against its session (by the cookie in it); anything else is dropped.</summary>
+    private ValueTask OnDatagram(ReceivedDatagram datagram)
     {
-        var socket = _datagrams!.Socket;
-        var buffer = new byte[65536];
-        EndPoint any = _listen.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
-        while (!ct.IsCancellationRequested)
-        {
-            int n;
-            try
-            {
-                var r = await socket.ReceiveFromAsync(buffer, SocketFlags.None, any, ct).ConfigureAwait(false);
-                n = r.ReceivedBytes;
-            }
-            catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            var arrival = BenchRun.Nanos(BenchRun.Now);
-            if (!UdpDatagram.TryRead(buffer.AsSpan(0, n), out var cookie, out var seq, out var sentNanos)) continue;
-            if (!_udpSessions.TryGetValue(cookie, out var session)) continue;
-            session.Stats.Record(seq, sentNanos, arrival);
-            Interlocked.Add(ref session.Bytes, n);
-            session.Seen(arrival);
-        }
+        var arrival = BenchRun.Nanos(BenchRun.Now);
+        if (!UdpDatagram.TryRead(datagram.Payload.Span, out var cookie, out var seq, out var sentNanos)) return default;
+        if (!_udpSessions.TryGetValue(cookie, out var session)) return default;
+        session.Stats.Record(seq, sentNanos, arrival);
+        Interlocked.Add(ref session.Bytes, datagram.Payload.Length);
+        session.Seen(arrival);
+        return default;
     }
 
     private static async Task<bool> ReceiveExactlyAsync(Socket socket, Memory<byte> buffer, CancellationToken ct)
@@ -507,8 +468,7 @@ public sealed class BenchServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener?.Dispose();
-        _datagrams?.Dispose();
+        if (_server is not null) await _server.DisposeAsync().ConfigureAwait(false);
         _stop.Dispose();
     }
 
@@ -542,6 +502,7 @@ public sealed class BenchServer : IAsyncDisposable
         private readonly List<TracedSocket> _sockets = [];
         private readonly List<Task> _streamTasks = [];
         private readonly TaskCompletionSource _allConnected = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private readonly TaskCompletionSource _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly long[] _buckets = new long[4096];
         private long _measureStart = long.MaxValue;
         private long _bytes;
@@ -661,10 +622,14 @@ public sealed class BenchServer : IAsyncDisposable
             return (Interlocked.Read(ref _bytes), seconds, _buckets.Take(used).Select(b => Interlocked.Read(ref b)).ToList());
         }
 
+        /// <summary>Completes once the session has ended and closed its streams.</summary>
+        public Task Ended => _ended.Task;
+
         public void CloseAll()
         {
             lock (_sockets)
                 foreach (var s in _sockets) s.Dispose();
+            _ended.TrySetResult();
         }
     }
 }

@@ -3,7 +3,6 @@ using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Net;
 using Sock.Core.Endpoints;
-using Sock.Core.Serving;
 using Sock.Core.Tracing;
 using Sock.Core.Sockets;
 
@@ -14,7 +13,7 @@ namespace Sock.Core.Connections;
 /// the bytes (.NET's socket engine, or the server's own epoll threads on Linux). A handler sees it one of two ways.
 /// Through pipes (a <see cref="ConnectionHandler"/>, for protocols that parse): an <see cref="Input"/> pipe the transport
 /// fills from the socket and an <see cref="Output"/> pipe it sends from, both bounded
-/// (<see cref="ServerOptions.MaxInputBuffer"/>, <see cref="ServerOptions.MaxOutputBuffer"/>): a flush that waits is the
+/// (<see cref="ConnectionOptions.MaxInputBuffer"/>, <see cref="ConnectionOptions.MaxOutputBuffer"/>): a flush that waits is the
 /// peer reading slowly, and the handler waits with it instead of buffering; a flush result with <c>IsCompleted</c> set
 /// means the peer is gone. Or raw (a <see cref="ReceiveHandler"/>, for services that need no parsing): each receive as a
 /// span, answered with <see cref="Send"/>.
@@ -38,7 +37,7 @@ public sealed class Connection : IAsyncDisposable
     private int _failed;
     private int _finSent;
 
-    internal Connection(long id, string service, TracedSocket socket, ServerOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
+    internal Connection(long id, string service, TracedSocket socket, ConnectionOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
     {
         Id = id;
         Service = service;
@@ -94,7 +93,7 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>What to send. Write, then flush; the server coalesces what is flushed into as few send() calls as it can. Pipes only.</summary>
     public PipeWriter Output => Transport.Output;
 
-    /// <summary>The longest line a line-based handler should accept (<see cref="ServerOptions.MaxLineLength"/>; 0 = no limit).</summary>
+    /// <summary>The longest line a line-based handler should accept (<see cref="ConnectionOptions.MaxLineLength"/>; 0 = no limit).</summary>
     public int MaxLineLength => Options.MaxLineLength;
 
     /// <summary>Cancelled when the server begins a graceful stop: finish the response in hand and return.</summary>
@@ -162,7 +161,7 @@ public sealed class Connection : IAsyncDisposable
 
     internal SocketTrace? Trace { get; }
 
-    internal ServerOptions Options { get; }
+    internal ConnectionOptions Options { get; }
 
     internal MemoryPool<byte> Pool { get; }
 
@@ -190,7 +189,7 @@ public sealed class Connection : IAsyncDisposable
     /// delegate) on the raw path where it accepts this connection, any other handler between the transport's receive
     /// (socket → input) and send (output → socket) — then closes.
     /// </summary>
-    internal async Task RunAsync(ConnectionHandler handler, IServerObserver? observer)
+    internal async Task RunAsync(ConnectionHandler handler, Action<string, Exception>? failed)
     {
         if (handler.Target is SocketHandler owner)
         {
@@ -203,7 +202,7 @@ public sealed class Connection : IAsyncDisposable
             {
                 SetReason($"handler failed: {ex.Message}");
                 _failed = 1;
-                observer?.Failed(Service, ex);
+                failed?.Invoke(Service, ex);
             }
             _state = Math.Max(_state, 1);
             _socket.Dispose();
@@ -221,7 +220,7 @@ public sealed class Connection : IAsyncDisposable
             {
                 SetReason($"handler failed: {ex.Message}");
                 _failed = 1;
-                observer?.Failed(Service, ex);
+                failed?.Invoke(Service, ex);
             }
             _state = Math.Max(_state, 1);
             if (!_closed.IsCancellationRequested)
@@ -268,7 +267,7 @@ public sealed class Connection : IAsyncDisposable
         {
             SetReason($"handler failed: {ex.Message}");
             _failed = 1;
-            observer?.Failed(Service, ex);
+            failed?.Invoke(Service, ex);
         }
         _state = Math.Max(_state, 1);
         // What the handler wrote is sent before the close; the send loop ends when the output is drained.

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using System.Net.Sockets;
 using System.Runtime.Versioning;
-using Sock.Core.Serving;
 using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Connections;

@@ -1,4 +1,3 @@
-using Sock.Core.Serving;
 
 namespace Sock.Core.Connections;
 
@@ -7,7 +6,7 @@ namespace Sock.Core.Connections;
 /// parsing: each receive is handed over as a span on the I/O thread and answered with <see cref="Connection.Send"/>; no
 /// pipe, no copy, no task per message. Callbacks for one connection never run at once, and must not block.
 /// <para>
-/// Give <see cref="Stream"/> wherever a <see cref="ConnectionHandler"/> is asked for: <see cref="SocketServer"/> runs it
+/// Give <see cref="Stream"/> wherever a <see cref="ConnectionHandler"/> is asked for: a server (<c>SocketServer</c>) runs it
 /// on the raw path, and anything else (a layer that replaced the connection's pipes, a caller that invokes the delegate)
 /// gets the service over the pipes (<see cref="ServeOverPipesAsync"/>), so it behaves the same either way.
 /// </para>
@@ -17,7 +16,7 @@ public abstract class ReceiveHandler
     /// <summary>Creates the handler and its <see cref="Stream"/> delegate.</summary>
     protected ReceiveHandler() => Stream = ServeOverPipesAsync;
 
-    /// <summary>This service as a <see cref="ConnectionHandler"/>; a <see cref="SocketServer"/> recognises it and runs it raw.</summary>
+    /// <summary>This service as a <see cref="ConnectionHandler"/>; a server (<c>SocketServer</c>) recognises it and runs it raw.</summary>
     public ConnectionHandler Stream { get; }
 
     /// <summary>

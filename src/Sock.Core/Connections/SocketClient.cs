@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
-using Sock.Core.Serving;
 using Sock.Core.Sockets;
 using Sock.Core.Tls;
 
@@ -73,7 +72,7 @@ public static class SocketClient
         try
         {
             if (socket.Socket.ProtocolType == ProtocolType.Tcp) socket.Socket.NoDelay = true;
-            var settings = new ServerOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
+            var settings = new ConnectionOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
             connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null);
             var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             connection.Release = release;
@@ -88,8 +87,8 @@ public static class SocketClient
                 ? connection.RunAsync(Layered(new TlsClientLayer(tls, netcat.Host)
                 {
                     HandshakeTimeout = options.ConnectTimeout ?? TlsClient.DefaultHandshakeTimeout,
-                }.Wrap(hold), running), observer: null)
-                : connection.RunAsync(hold, observer: null);
+                }.Wrap(hold), running), failed: null)
+                : connection.RunAsync(hold, failed: null);
         }
         catch
         {

@@ -1,5 +1,4 @@
 using System.Net.Sockets;
-using Sock.Core.Serving;
 using Sock.Core.Tls;
 using Sock.Core.Tracing;
 
@@ -27,7 +26,7 @@ public sealed class SocketClientOptions
     public SocketTrace? Trace { get; init; }
 
     /// <summary>The most received bytes held for the reader before receiving pauses; default as a server's connection.</summary>
-    public int MaxInputBuffer { get; init; } = ServerOptions.DefaultMaxInputBuffer;
+    public int MaxInputBuffer { get; init; } = ConnectionOptions.DefaultMaxInputBuffer;
 
     /// <summary>
     /// TLS over the connection (what <c>sock connect --ssl</c> does): server name (SNI), verification, trust file, ALPN,
@@ -38,5 +37,5 @@ public sealed class SocketClientOptions
     public TlsClientOptions? Tls { get; init; }
 
     /// <summary>The most written bytes held before a flush waits for the peer; default as a server's connection.</summary>
-    public int MaxOutputBuffer { get; init; } = ServerOptions.DefaultMaxOutputBuffer;
+    public int MaxOutputBuffer { get; init; } = ConnectionOptions.DefaultMaxOutputBuffer;
 }

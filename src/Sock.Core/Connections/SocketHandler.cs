@@ -1,4 +1,3 @@
-using Sock.Core.Serving;
 using Sock.Core.Sockets;
 
 namespace Sock.Core.Connections;

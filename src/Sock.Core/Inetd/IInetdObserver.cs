@@ -1,5 +1,6 @@
 using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Serving;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Inetd;
 

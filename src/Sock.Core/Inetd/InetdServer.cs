@@ -6,6 +6,7 @@ using Sock.Core.Errors;
 using Sock.Core.Serving;
 using Sock.Core.Tls;
 using Sock.Core.Tracing;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Inetd;
 

@@ -1,4 +1,5 @@
 using Sock.Core.Serving;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Inetd;
 

@@ -5,6 +5,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Tracing;
 using Sock.Core.Sockets;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Serving;
 

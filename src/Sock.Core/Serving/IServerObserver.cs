@@ -1,4 +1,5 @@
 using System.Net;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Serving;
 

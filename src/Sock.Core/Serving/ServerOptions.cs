@@ -1,19 +1,25 @@
+using Sock.Core.Connections;
+
 namespace Sock.Core.Serving;
 
 /// <summary>
 /// The limits and buffer sizes of a <see cref="SocketServer"/>. Every property has a named default; the defaults are
-/// Kestrel's where Kestrel has one.
+/// Kestrel's where Kestrel has one. What each accepted connection needs is its <see cref="Connection"/> options, which the
+/// connection-level properties here (buffers, block size, line limit, idle timeout) read and write.
 /// </summary>
 public sealed class ServerOptions
 {
+    /// <summary>The options every connection this server accepts runs with.</summary>
+    public ConnectionOptions Connection { get; } = new();
+
     /// <summary>Default listen backlog (Kestrel's): 512, the one every sock server uses (<see cref="Sockets.SocketBinder.DefaultBacklog"/>).</summary>
     public const int DefaultBacklog = Sockets.SocketBinder.DefaultBacklog;
 
     /// <summary>Default bound of a connection's input buffer (Kestrel's max request buffer): 1 MiB.</summary>
-    public const int DefaultMaxInputBuffer = 1024 * 1024;
+    public const int DefaultMaxInputBuffer = ConnectionOptions.DefaultMaxInputBuffer;
 
     /// <summary>Default bound of a connection's output buffer (Kestrel's max response buffer): 64 KiB.</summary>
-    public const int DefaultMaxOutputBuffer = 64 * 1024;
+    public const int DefaultMaxOutputBuffer = ConnectionOptions.DefaultMaxOutputBuffer;
 
     /// <summary>Default time a graceful stop waits for connections to finish: 5 s.</summary>
     public static readonly TimeSpan DefaultDrainTimeout = TimeSpan.FromSeconds(5);
@@ -26,13 +32,13 @@ public sealed class ServerOptions
     public int MaxConnections { get; set; }
 
     /// <summary>A connection with no bytes in or out for this long is closed ("idle timeout"). Null: never. Default null.</summary>
-    public TimeSpan? IdleTimeout { get; set; }
+    public TimeSpan? IdleTimeout { get => Connection.IdleTimeout; set => Connection.IdleTimeout = value; }
 
     /// <summary>
     /// Longest line (or message) a line-based handler accepts, in bytes, newline excluded; longer input closes that
     /// connection with a reason. Datagrams longer than this are dropped. 0: no limit for streams, 65,507 for datagrams. Default 0.
     /// </summary>
-    public int MaxLineLength { get; set; }
+    public int MaxLineLength { get => Connection.MaxLineLength; set => Connection.MaxLineLength = value; }
 
     /// <summary>
     /// SO_REUSEPORT on every listening socket, so several servers can share a port (the kernel spreads clients over
@@ -47,13 +53,13 @@ public sealed class ServerOptions
     /// Bytes received but not yet consumed by the handler before the server stops reading from that peer
     /// (TCP flow control then slows the peer down). Default <see cref="DefaultMaxInputBuffer"/>.
     /// </summary>
-    public int MaxInputBuffer { get; set; } = DefaultMaxInputBuffer;
+    public int MaxInputBuffer { get => Connection.MaxInputBuffer; set => Connection.MaxInputBuffer = value; }
 
     /// <summary>
     /// Bytes written by the handler but not yet sent before the handler's flush waits (backpressure from a slow reader).
     /// Default <see cref="DefaultMaxOutputBuffer"/>.
     /// </summary>
-    public int MaxOutputBuffer { get; set; } = DefaultMaxOutputBuffer;
+    public int MaxOutputBuffer { get => Connection.MaxOutputBuffer; set => Connection.MaxOutputBuffer = value; }
 
     /// <summary>How long a graceful stop lets open connections finish before closing them. Default <see cref="DefaultDrainTimeout"/>.</summary>
     public TimeSpan DrainTimeout { get; set; } = DefaultDrainTimeout;
@@ -63,14 +69,14 @@ public sealed class ServerOptions
     /// the echo benchmark on loopback moved 2–4 times more bytes with 64 KiB (fewer recv/send calls), and idle
     /// connections hold no block either way.
     /// </summary>
-    public const int DefaultBlockSize = 64 * 1024;
+    public const int DefaultBlockSize = ConnectionOptions.DefaultBlockSize;
 
     /// <summary>
     /// Size of the pooled blocks each connection's pipes are made of; a receive asks for at most one block. Larger blocks
     /// mean fewer recv() calls under bulk load and more memory per busy connection (idle ones hold none).
     /// Default <see cref="DefaultBlockSize"/>.
     /// </summary>
-    public int BlockSize { get; set; } = DefaultBlockSize;
+    public int BlockSize { get => Connection.BlockSize; set => Connection.BlockSize = value; }
 
     /// <summary>Default number of free blocks the server keeps for reuse: 256 (16 MiB of 64 KiB blocks).</summary>
     public const int DefaultMaxRetainedBlocks = 256;
@@ -114,5 +120,5 @@ public sealed class ServerOptions
     /// Wait for data with a zero-byte receive before taking a buffer from the pool, so an idle connection holds no
     /// buffer (Kestrel's WaitForDataBeforeAllocatingBuffer). Default true.
     /// </summary>
-    public bool WaitForDataBeforeAllocatingBuffer { get; set; } = true;
+    public bool WaitForDataBeforeAllocatingBuffer { get => Connection.WaitForDataBeforeAllocatingBuffer; set => Connection.WaitForDataBeforeAllocatingBuffer = value; }
 }

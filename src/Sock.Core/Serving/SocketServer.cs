@@ -36,6 +36,8 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly ServerOptions _options;
     private readonly SocketTrace? _trace;
     private readonly IServerObserver? _observer;
+    private readonly Action<string, Exception>? _failed; // the observer's Failed, made once for every connection
+    private readonly Action<SocketRecord, string, string>? _layerRefused; // and its LayerRefused, for the layers
     private readonly List<StreamAcceptLoop> _streams = [];
     private readonly List<DatagramReceiveLoop> _datagrams = [];
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
@@ -62,6 +64,8 @@ public sealed class SocketServer : IAsyncDisposable
         _options = options ?? new ServerOptions();
         _trace = trace;
         _observer = observer;
+        _failed = observer is null ? null : observer.Failed;
+        _layerRefused = observer is null ? null : observer.LayerRefused;
         _metrics = new ServerMetrics(this);
         _pool = new BlockPool(_options.BlockSize, _options.MaxRetainedBlocks);
     }
@@ -122,7 +126,7 @@ public sealed class SocketServer : IAsyncDisposable
     internal EndPoint ListenOnOnce(string service, TracedSocket listening, ConnectionHandler handler, AdmissionFilter? admit)
     {
         IReadOnlyList<ConnectionLayer> all = admit is null ? [] : [ConnectionLayer.Admission(admit)];
-        var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, listening, ConnectionLayer.Compose(handler, all, _observer), this)
+        var listener = new StreamAcceptLoop(Interlocked.Increment(ref _nextId), service, listening, ConnectionLayer.Compose(handler, all, _layerRefused), this)
             { Layers = all, AcceptsOne = true };
         lock (_streams) _streams.Add(listener);
         if (_started) listener.Start();
@@ -130,7 +134,7 @@ public sealed class SocketServer : IAsyncDisposable
     }
 
     private StreamAcceptLoop NewStreamListener(string service, TracedSocket socket, ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers) =>
-        new(Interlocked.Increment(ref _nextId), service, socket, ConnectionLayer.Compose(handler, layers, _observer), this) { Layers = layers };
+        new(Interlocked.Increment(ref _nextId), service, socket, ConnectionLayer.Compose(handler, layers, _layerRefused), this) { Layers = layers };
 
     /// <summary>
     /// Binds a datagram endpoint for <paramref name="service"/>: UDP (IP), or Unix datagram (a
@@ -153,6 +157,18 @@ public sealed class SocketServer : IAsyncDisposable
             socket.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// As <see cref="ListenDatagram"/>, on a datagram socket already bound elsewhere (with options of its own, such as a
+    /// larger receive buffer); the server owns it from here on and closes it when it stops.
+    /// </summary>
+    internal EndPoint ListenDatagramOn(string service, TracedSocket bound, DatagramHandler handler)
+    {
+        var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, bound, handler, this, _options.MaxLineLength);
+        lock (_datagrams) _datagrams.Add(listener);
+        if (_started) listener.Start();
+        return listener.LocalEndPoint;
     }
 
     /// <summary>Starts accepting and receiving on every endpoint bound so far (and on those bound later).</summary>
@@ -309,7 +325,7 @@ public sealed class SocketServer : IAsyncDisposable
         if (socket.Socket.ProtocolType == ProtocolType.Tcp && _options.NoDelay) socket.Socket.NoDelay = true;
         // A handler that takes the socket itself gets it without an engine attached (epoll would own its readiness).
         var reactor = listener.Handler.Target is SocketHandler ? null : _reactor;
-        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options, _pool, _stopping.Token, reactor);
+        var connection = new Connection(Interlocked.Increment(ref _nextId), listener.Name, socket, _options.Connection, _pool, _stopping.Token, reactor);
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
@@ -320,7 +336,7 @@ public sealed class SocketServer : IAsyncDisposable
     {
         try
         {
-            await connection.RunAsync(handler, _observer).ConfigureAwait(false);
+            await connection.RunAsync(handler, _failed).ConfigureAwait(false);
         }
         finally
         {

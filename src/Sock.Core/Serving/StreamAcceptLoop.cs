@@ -3,6 +3,7 @@ using System.Net;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Sockets;
+using Sock.Core.Connections;
 
 namespace Sock.Core.Serving;
 

@@ -1,5 +1,6 @@
 using Sock.Core.Inetd;
 using Sock.Core.Serving;
+using Sock.Core.Connections;
 
 namespace Sock.Cli.Rendering;
 

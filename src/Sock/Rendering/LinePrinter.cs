@@ -31,6 +31,9 @@ internal sealed class LinePrinter : IAsyncDisposable
     /// <summary>Queues <paramref name="line"/> if there is room; false when the queue is full (the writer is not keeping up).</summary>
     public bool TryPrint(string line) => _lines.Writer.TryWrite(line);
 
+    /// <summary>Lines queued and not yet taken by the writing thread.</summary>
+    public int Queued => _lines.Reader.Count;
+
     /// <summary>Writes what is queued, waiting at most <paramref name="deadline"/> for a reader that has stopped reading.</summary>
     public async Task DrainAsync(TimeSpan deadline)
     {

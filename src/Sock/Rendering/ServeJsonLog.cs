@@ -6,6 +6,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
+using Sock.Core.Connections;
 
 namespace Sock.Cli.Rendering;
 

@@ -6,6 +6,7 @@ using Sock.Core.Errors;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
 using Sock.Core.Tls;
+using Sock.Core.Connections;
 
 namespace Sock.Cli.Rendering;
 

@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Sock.Core.Endpoints;
 using Sock.Core.Services;
+using Sock.Core.Connections;
 
 namespace Sock.Cli.Rendering;
 
@@ -11,8 +12,8 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(List<ServiceEntry>))]
 [JsonSerializable(typeof(List<SockaddrExplanation>))]
 [JsonSerializable(typeof(DemoReport))]
-[JsonSerializable(typeof(Sock.Core.Serving.SocketRecord))]
-[JsonSerializable(typeof(List<Sock.Core.Serving.SocketRecord>))]
+[JsonSerializable(typeof(Sock.Core.Connections.SocketRecord))]
+[JsonSerializable(typeof(List<Sock.Core.Connections.SocketRecord>))]
 [JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonRow>))]
 [JsonSerializable(typeof(List<Sock.Cli.Rendering.StatJsonHolder>))]
 [JsonSerializable(typeof(Sock.Core.Inspection.SocketSummary))]

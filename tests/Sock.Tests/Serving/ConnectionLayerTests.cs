@@ -9,6 +9,7 @@ using Sock.Core.Serving;
 using Sock.Core.Tls;
 using Sock.Tests.Support;
 using static Sock.Tests.Netcat.TlsConnectTests;
+using Sock.Core.Connections;
 
 namespace Sock.Tests.Serving;
 

@@ -13,10 +13,11 @@ public sealed class AllocationCounting;
 [Collection(nameof(AllocationCounting))]
 public class EchoAllocationTests
 {
-    [Fact]
-    public async Task echoing_32_byte_messages_allocates_nothing_per_message()
+    [Theory]
+    [MemberData(nameof(Engines.Tcp4), MemberType = typeof(Engines))]
+    public async Task echoing_32_byte_messages_allocates_nothing_per_message(string engine)
     {
-        await using var server = new SocketServer();
+        await using var server = new SocketServer(Engines.OptionsFor(engine, null));
         var ep = server.ListenStream("echo", new IPEndPoint(IPAddress.Loopback, 0), SmallServices.Create("echo").Stream);
         server.Start();
         // A blocking client on its own thread makes plain send/recv system calls and allocates nothing itself, so what

@@ -34,15 +34,21 @@ public class ServeLogTests
         await using var output = new LinePrinter(TextWriter.Null);
         var log = new ServeLog(printer, output, verbose: true);
         var remote = new IPEndPoint(IPAddress.Loopback, 1);
+        // The writer thread takes the first line and is stuck writing it before the rest come (had it taken that line
+        // in the middle of the burst, the room it left would let a first notice in, and there would be two).
+        log.Rejected("echo", remote, "reason 0");
+        await SmallServiceTests.WaitUntil(() => printer.Queued == 0);
         var logging = Task.Run(() =>
         {
-            for (var i = 0; i < 20; i++) log.Rejected("echo", remote, $"reason {i}");
+            for (var i = 1; i < 20; i++) log.Rejected("echo", remote, $"reason {i}");
         });
-        // None of the 20 calls waits for the stuck writer (they run on the engine's I/O threads).
+        // None of the calls waits for the stuck writer (they run on the engine's I/O threads).
         await logging.WaitAsync(TimeSpan.FromSeconds(5));
         stuck.Released.Set();
         await SmallServiceTests.WaitUntil(() => stuck.Lines.Length >= 1);
-        await Task.Delay(200); // the writer thread empties the rest of the queue, so the next line finds room
+        // The writer thread empties the rest of the queue, so the next line finds room (waited for, not timed: under load
+        // the thread may take longer than any fixed pause).
+        await SmallServiceTests.WaitUntil(() => printer.Queued == 0);
         log.Rejected("echo", remote, "after");
         await printer.DrainAsync(TimeSpan.FromSeconds(5));
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Serving;
 using Sock.Tests.Support;
+using Sock.Core.Connections;
 
 namespace Sock.Tests.Serving;
 

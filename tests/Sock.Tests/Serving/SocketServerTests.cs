@@ -5,6 +5,7 @@ using System.Text;
 using Sock.Core.Serving;
 using Sock.Core.Inetd;
 using Sock.Tests.Support;
+using Sock.Core.Connections;
 
 namespace Sock.Tests.Serving;
 

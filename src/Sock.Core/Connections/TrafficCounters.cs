@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// Bytes and messages through one socket, and when it last moved. Each direction has a single writer (its loop), so

@@ -1,12 +1,11 @@
 using System.Net;
-using Sock.Core.Connections;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// A stage every connection of a listener passes through between accept and its handler, Bedrock's connection middleware:
 /// admission (<see cref="Admission"/>), TLS (<c>Sock.Core.Tls.TlsServerLayer</c>), or any
-/// <see cref="Use"/>(next =&gt; connection =&gt; …). A listener takes an ordered list (<see cref="SocketServer.ListenStream"/>):
+/// <see cref="Use"/>(next =&gt; connection =&gt; …). A listener takes an ordered list (<c>SocketServer.ListenStream</c>; a client's TLS, <see cref="SocketClientOptions.Tls"/>, is a layer too):
 /// at accept each layer's <see cref="Admit"/> is asked in order, before the connection is set up or a byte read; then the
 /// first layer runs first on the connection and calls the next, the last calls the handler. A layer that changes the
 /// bytes (TLS) reads and writes the <see cref="Connection.Transport"/> it finds and puts its own pipes there for
@@ -14,12 +13,12 @@ namespace Sock.Core.Serving;
 /// </summary>
 public abstract class ConnectionLayer
 {
-    /// <summary>The layer's name in reports (a connection it refuses, <see cref="IServerObserver.LayerRefused"/>): "tls", "admission"…</summary>
+    /// <summary>The layer's name in reports (a connection it refuses, which a server reports): "tls", "admission"…</summary>
     public abstract string Name { get; }
 
     /// <summary>
     /// Asked at accept, before the connection is set up or anything read from the peer: null admits it, a reason refuses
-    /// it (closed at once, counted as rejected, reported with <see cref="IServerObserver.Rejected"/>). Admits everyone
+    /// it (closed at once, counted as rejected, reported by the server). Admits everyone
     /// unless overridden.
     /// </summary>
     public virtual string? Admit(EndPoint? remote) => null;
@@ -39,10 +38,10 @@ public abstract class ConnectionLayer
 
     /// <summary>
     /// <paramref name="handler"/> with <paramref name="layers"/> around it (the first outermost), and around them all
-    /// what turns a <see cref="LayerRefusedException"/> into the connection's close reason and an event for
-    /// <paramref name="observer"/>.
+    /// what turns a <see cref="LayerRefusedException"/> into the connection's close reason and a call of
+    /// <paramref name="refused"/> (the connection's record, the layer's name, the reason).
     /// </summary>
-    internal static ConnectionHandler Compose(ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers, IServerObserver? observer)
+    internal static ConnectionHandler Compose(ConnectionHandler handler, IReadOnlyList<ConnectionLayer> layers, Action<SocketRecord, string, string>? refused)
     {
         var inner = handler;
         for (var i = layers.Count - 1; i >= 0; i--) inner = layers[i].Wrap(inner);
@@ -54,10 +53,10 @@ public abstract class ConnectionLayer
             {
                 await inner(connection).ConfigureAwait(false);
             }
-            catch (LayerRefusedException refused)
+            catch (LayerRefusedException refusal)
             {
-                connection.SetCloseReason(refused.Message);
-                observer?.LayerRefused(connection.Record, refused.Layer, refused.Message);
+                connection.SetCloseReason(refusal.Message);
+                refused?.Invoke(connection.Record, refusal.Layer, refusal.Message);
             }
         };
     }

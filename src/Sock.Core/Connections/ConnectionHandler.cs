@@ -1,6 +1,4 @@
-using Sock.Core.Connections;
-
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// Serves one stream connection: read <see cref="Connection.Input"/>, write and flush

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>The short names a socket record uses: inet/inet6/unix, tcp/udp/unix/unixgram.</summary>
 internal static class SocketNames

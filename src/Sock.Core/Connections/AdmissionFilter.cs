@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// Decides, at accept and before any byte is read, whether a peer may connect: null admits it, a reason refuses it (the

@@ -1,4 +1,4 @@
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// A socket's record as the socket model describes it, taken at one moment: which socket (id, OS handle), what kind

@@ -1,7 +1,6 @@
 using System.IO.Pipelines;
-using Sock.Core.Connections;
 
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>A reader and a writer taken as one connection's pair of pipes (<see cref="Connection.Transport"/>).</summary>
 internal sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe

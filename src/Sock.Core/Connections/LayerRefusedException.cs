@@ -1,9 +1,9 @@
-namespace Sock.Core.Serving;
+namespace Sock.Core.Connections;
 
 /// <summary>
 /// Thrown by a <see cref="ConnectionLayer"/> that will not carry a connection it was given (a TLS handshake that failed):
 /// the connection closes with <see cref="Exception.Message"/> as its reason, the server reports it
-/// (<see cref="IServerObserver.LayerRefused"/>) and goes on. It is the peer's doing, not the server's: not counted as an error.
+/// (its observer's <c>LayerRefused</c>) and goes on. It is the peer's doing, not the server's: not counted as an error.
 /// </summary>
 public sealed class LayerRefusedException : Exception
 {
