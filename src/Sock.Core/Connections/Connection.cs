@@ -294,15 +294,22 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>Held by <see cref="SocketClient"/>: the connection runs until <see cref="DisposeAsync"/> releases it.</summary>
     internal TaskCompletionSource? Release { get; set; }
 
+    /// <summary>How long a client's <see cref="DisposeAsync"/> waits for the peer (<see cref="SocketClientOptions.CloseTimeout"/>).</summary>
+    internal TimeSpan CloseTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
     /// <summary>
     /// A client's connection (<see cref="SocketClient.ConnectAsync(EndPoint, SocketClientOptions?, CancellationToken)"/>):
-    /// sends what was written, closes, and waits until both directions have ended. On a connection a server accepted
-    /// this does nothing: the server closes it when its handler returns.
+    /// sends what was written and closes — waiting at most <see cref="SocketClientOptions.CloseTimeout"/>, after which the
+    /// connection is aborted (a peer that stopped reading would otherwise hold it for ever). On a connection a server accepted this does nothing: the server
+    /// closes it when its handler returns.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
         if (Release is not { } release) return;
         release.TrySetResult();
+        if (CloseTimeout != Timeout.InfiniteTimeSpan
+            && await Task.WhenAny(Completion, Task.Delay(CloseTimeout)).ConfigureAwait(false) != Completion)
+            Abort("the peer did not close within the close timeout");
         await Completion.ConfigureAwait(false);
     }
 

@@ -36,6 +36,15 @@ public sealed class SocketClientOptions
     /// </summary>
     public TlsClientOptions? Tls { get; init; }
 
+    /// <summary>
+    /// How long disposing the connection waits for what was written to go out; then the connection is aborted. Default
+    /// 10 s: a peer that stops reading cannot hold a client for ever. <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.
+    /// </summary>
+    public TimeSpan CloseTimeout { get; init; } = DefaultCloseTimeout;
+
+    /// <summary>The default <see cref="CloseTimeout"/>, 10 s.</summary>
+    public static readonly TimeSpan DefaultCloseTimeout = TimeSpan.FromSeconds(10);
+
     /// <summary>The most written bytes held before a flush waits for the peer; default as a server's connection.</summary>
     public int MaxOutputBuffer { get; init; } = ConnectionOptions.DefaultMaxOutputBuffer;
 }

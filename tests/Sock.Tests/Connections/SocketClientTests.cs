@@ -39,6 +39,25 @@ public sealed class SocketClientTests
 
     [Theory]
     [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task disposing_against_a_peer_that_stopped_reading_gives_up_after_the_close_timeout(string transport)
+    {
+        using var dir = new TempDirectory("sock-client-");
+        var (endpoint, port, path) = Reserve(transport, dir.Path);
+        // socat hands what it receives to a program that reads nothing for a minute: once the pipe and the socket
+        // buffers are full, nothing more leaves the client, and the peer does not close either.
+        await using var server = RunningProcess.Tool("socat", false, "-t", "100", Listen(transport, port, path), "SYSTEM:sleep 60");
+        await Net.WaitListeningAsync(transport, port, path);
+
+        // 32 MiB written (the output bound raised so the write itself does not wait): far more than the buffers hold.
+        var c = await SocketClient.ConnectAsync(endpoint, new SocketClientOptions { CloseTimeout = TimeSpan.FromSeconds(1), MaxOutputBuffer = 64 << 20 });
+        await c.Output.WriteAsync(new byte[32 << 20]);
+        // Without the bound, disposing waits for the 32 MiB to go out: the minute of sleep, and then some.
+        await c.DisposeAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(c.Record.BytesOut < 32 << 20, $"{c.Record.BytesOut} bytes went out");
+    }
+
+    [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
     public async Task completing_the_output_sends_the_fin_and_the_reply_after_it_arrives(string transport)
     {
         using var dir = new TempDirectory("sock-client-");
