@@ -101,7 +101,7 @@ internal static class PingCommand
 
             var asJson = parse.GetValue(json);
             var table = parse.GetValue(perHost) is not null;
-            var liveView = LiveView(parse.GetValue(live), hosts.Count, parse.GetValue(quiet), asJson, table, isFlood);
+            var liveView = LiveView(parse.GetValue(live), hosts.Count, parse.GetValue(quiet), asJson, table, isFlood, parse.GetValue(stamps));
             var printer = new PingPrinter(Console.Out, Console.Error, parse.GetValue(quiet) || asJson || table, isFlood, parse.GetValue(stamps))
             {
                 Port = options.FallbackPort,
@@ -136,15 +136,16 @@ internal static class PingCommand
     /// The live view when asked (--live) or by default when stdout is a terminal and there are several hosts to watch;
     /// never where its escape codes would end up in a file or a pipe, nor with the modes that print something else.
     /// </summary>
-    private static PingLiveView? LiveView(bool asked, int hosts, bool quiet, bool json, bool table, bool flood)
+    private static PingLiveView? LiveView(bool asked, int hosts, bool quiet, bool json, bool table, bool flood, bool stamps)
     {
         if (asked)
         {
             string? clash = quiet ? "-q" : json ? "--json" : table ? "-C" : flood ? "-f" : null;
             if (clash is not null) throw SockException.Usage("--live", clash, $"{clash} prints no per-request output to show live; give one");
+            if (stamps) throw SockException.Usage("--live", "-D", "-D stamps each reply line, which the live view does not print; give one");
             if (!Terminal.RichStdout) throw SockException.Usage("--live", "stdout", "not a terminal (or NO_COLOR, or TERM=dumb): the live view redraws in place");
         }
-        else if (hosts < 2 || quiet || json || table || flood || !Terminal.RichStdout)
+        else if (hosts < 2 || quiet || json || table || flood || stamps || !Terminal.RichStdout)
             return null;
         return new PingLiveView(Console.Out, Console.Error);
     }

@@ -53,6 +53,7 @@ public partial class PingLiveViewTests(ITestOutputHelper output)
     [InlineData("--live -c 1 127.0.0.1", "not a terminal")]
     [InlineData("--live -q -c 1 127.0.0.1", "-q prints no per-request output")]
     [InlineData("--live --json -c 1 127.0.0.1", "--json prints no per-request output")]
+    [InlineData("--live -D -c 1 127.0.0.1", "-D stamps each reply line")]
     public async Task live_where_it_cannot_be_shown_is_a_usage_error(string args, string why)
     {
         var run = await SockRunner.RunAsync($"ping {args}");
