@@ -71,8 +71,10 @@ internal sealed class HttpProxyAuthentication(ProxyUsers users, string realm, bo
         };
         if (hash is null) return (null, $"Digest algorithm {Socks5ServerHandshake.Printable(algorithm)} not offered", false);
         if (!p.GetValueOrDefault("realm", "").Equals(realm, StringComparison.Ordinal)) return (null, "Digest realm does not match", false);
-        // The uri the client hashed must be the request's own, or an answer for one request would open another.
-        if (!uri.Equals(target, StringComparison.Ordinal)) return (null, "Digest uri does not match the request", false);
+        // The uri the client hashed must be the request's own, or an answer for one request would open another; curl
+        // hashes an absolute URI's path (origin form), others the URI as written: either is this request's.
+        if (!uri.Equals(target, StringComparison.Ordinal) && !uri.Equals(OriginForm(target), StringComparison.Ordinal))
+            return (null, "Digest uri does not match the request", false);
         if (NonceAge(nonce) is not { } age) return (null, "Digest nonce not issued by this proxy", false);
         if (users.PasswordOf(user) is not { } password) return (null, $"authentication failed for user {Socks5ServerHandshake.Printable(user)}", false);
         string H(string s) => Convert.ToHexStringLower(hash(Encoding.UTF8.GetBytes(s)));
@@ -87,6 +89,13 @@ internal sealed class HttpProxyAuthentication(ProxyUsers users, string realm, bo
             return (null, $"authentication failed for user {Socks5ServerHandshake.Printable(user)}", false);
         if (age > NonceLifetime) return (null, "Digest nonce expired", true);
         return (user, "", false);
+    }
+
+    private static string? OriginForm(string target)
+    {
+        if (!target.StartsWith("http://", StringComparison.OrdinalIgnoreCase)) return null;
+        var slash = target.IndexOfAny(['/', '?'], 7);
+        return slash < 0 ? "/" : target[slash] == '/' ? target[slash..] : "/" + target[slash..];
     }
 
     private string NewNonce()

@@ -10,5 +10,7 @@ internal sealed record ProxyRequest(string? Name, IPAddress? Address, int Port)
 {
     /// <summary>As people write it: example.org:80, 10.1.2.3:22, [::1]:443.</summary>
     public override string ToString() =>
-        Address is { } a ? EndpointText.Format(a, Port) : $"{Name}:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        Address is { } a ? EndpointText.Format(a, Port)
+        : Name!.Contains(':', StringComparison.Ordinal) ? $"[{Name}]:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}"
+        : $"{Name}:{Port.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
 }
