@@ -52,11 +52,10 @@ internal static class ProxyRelay
                     break;
                 }
             }
-            if (source.CloseReason == "reset by peer")
+            if (source.PeerReset)
             {
                 // A reset is passed on as a reset (no FIN first), as a peer of the proxy would have seen it without one.
-                sink.ResetOnClose();
-                sink.Abort($"{(up ? "client" : "destination")} reset the connection");
+                sink.Reset($"{(up ? "client" : "destination")} reset the connection");
                 return;
             }
             // End of stream from the source: the sink gets its FIN once what was written has gone.

@@ -199,7 +199,7 @@ public sealed class ProxyServer : IAsyncDisposable
         await using (destination.ConfigureAwait(false))
         {
             session.Remote = EndpointText.Format(destination.RemoteEndPoint);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Succeeded, destination.LocalEndPoint)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, destination.LocalEndPoint)).ConfigureAwait(false);
             await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
         }
     }
@@ -209,7 +209,7 @@ public sealed class ProxyServer : IAsyncDisposable
         if (client.LocalEndPoint is not IPEndPoint local || client.RemoteEndPoint is not IPEndPoint remote)
         {
             session.Refuse("udp-associate needs an IP control connection (this one is a Unix socket)");
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.CommandNotSupported, null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.CommandNotSupported, null)).ConfigureAwait(false);
             return;
         }
         Socks5UdpRelay relay;
@@ -220,7 +220,7 @@ public sealed class ProxyServer : IAsyncDisposable
         catch (SockException ex)
         {
             session.Refuse($"udp relay: {ex.Message}");
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.GeneralFailure, null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.GeneralFailure, null)).ConfigureAwait(false);
             return;
         }
         using (relay)
@@ -228,7 +228,7 @@ public sealed class ProxyServer : IAsyncDisposable
             session.Remote = EndpointText.Format(relay.Bound);
             using var ended = new CancellationTokenSource();
             var relaying = relay.RunAsync(ended.Token);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Succeeded, relay.Bound)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, relay.Bound)).ConfigureAwait(false);
             // The association lasts while the control connection does; anything sent on it is read and dropped.
             while (true)
             {

@@ -13,8 +13,6 @@ namespace Sock.Core.Proxies;
 internal static class Socks4ServerHandshake
 {
     public const byte Version = 4;
-    private const byte Granted = 90;
-    private const byte Rejected = 91;
 
     /// <summary>The longest user id or host name taken (a NUL must come within it).</summary>
     public const int MaxField = 255;
@@ -60,7 +58,7 @@ internal static class Socks4ServerHandshake
     public static byte[] Reply(bool granted, EndPoint? bound)
     {
         var reply = new byte[8];
-        reply[1] = granted ? Granted : Rejected;
+        reply[1] = (byte)(granted ? Socks4Reply.Granted : Socks4Reply.Rejected);
         if (granted && bound is IPEndPoint ip)
         {
             BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(2), (ushort)ip.Port);

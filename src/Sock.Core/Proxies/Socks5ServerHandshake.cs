@@ -20,17 +20,6 @@ internal static class Socks5ServerHandshake
     private const byte UsernamePassword = 0x02;
     private const byte NoAcceptableMethod = 0xFF;
 
-    // RFC 1928 §6 reply codes.
-    public const byte Succeeded = 0;
-    public const byte GeneralFailure = 1;
-    public const byte NotAllowed = 2;
-    public const byte NetworkUnreachable = 3;
-    public const byte HostUnreachable = 4;
-    public const byte ConnectionRefused = 5;
-    public const byte TtlExpired = 6;
-    public const byte CommandNotSupported = 7;
-    public const byte AddressTypeNotSupported = 8;
-
     public const byte Connect = 1;
     public const byte Bind = 2;
     public const byte UdpAssociate = 3;
@@ -72,30 +61,30 @@ internal static class Socks5ServerHandshake
             var request = await HandshakeInput.ReadExactlyAsync(input, 4, ct).ConfigureAwait(false);
             if (request is null) return Left(session);
             if (request[0] != Version)
-                return await FailAsync(output, session, GeneralFailure, $"malformed request: version {request[0]}, not 5").ConfigureAwait(false);
+                return await FailAsync(output, session, Socks5Reply.GeneralFailure, $"malformed request: version {request[0]}, not 5").ConfigureAwait(false);
             var command = request[1];
             session.Command = command switch { Connect => "connect", Bind => "bind", UdpAssociate => "udp-associate", _ => $"command {command}" };
             var destination = await ReadAddressAsync(input, request[3], ct).ConfigureAwait(false);
             if (destination is null)
             {
                 if (request[3] is not (1 or 3 or 4))
-                    return await FailAsync(output, session, AddressTypeNotSupported, $"address type {request[3]} not supported").ConfigureAwait(false);
+                    return await FailAsync(output, session, Socks5Reply.AddressTypeNotSupported, $"address type {request[3]} not supported").ConfigureAwait(false);
                 return Left(session);
             }
             if (destination.Name is { } name && !IsHostName(name))
-                return await FailAsync(output, session, GeneralFailure, "malformed request: the host name is not a name").ConfigureAwait(false);
+                return await FailAsync(output, session, Socks5Reply.GeneralFailure, "malformed request: the host name is not a name").ConfigureAwait(false);
             session.Destination = destination.ToString();
             if (command is not (Connect or UdpAssociate) || (command == UdpAssociate && !options.UdpAssociate))
-                return await FailAsync(output, session, CommandNotSupported, $"{session.Command} not supported").ConfigureAwait(false);
+                return await FailAsync(output, session, Socks5Reply.CommandNotSupported, $"{session.Command} not supported").ConfigureAwait(false);
             if (command == Connect && destination.Port == 0)
-                return await FailAsync(output, session, GeneralFailure, "malformed request: port 0").ConfigureAwait(false);
+                return await FailAsync(output, session, Socks5Reply.GeneralFailure, "malformed request: port 0").ConfigureAwait(false);
             return (command, destination);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Too slow: the reply this stage has for a failure, then the close.
             session.Refuse($"handshake not finished within {Errors.Durations.Format(options.HandshakeTimeout)}");
-            byte[] reply = stage switch { 0 => [Version, NoAcceptableMethod], 1 => [1, 1], _ => Reply(TtlExpired, null) };
+            byte[] reply = stage switch { 0 => [Version, NoAcceptableMethod], 1 => [1, 1], _ => Reply(Socks5Reply.TtlExpired, null) };
             await SendAsync(output, reply).ConfigureAwait(false);
             return null;
         }
@@ -157,31 +146,31 @@ internal static class Socks5ServerHandshake
         name.Length is > 0 and <= 253 && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '.' or '_' or ':');
 
     /// <summary>The reply: VER REP RSV ATYP BND.ADDR BND.PORT, with the address the proxy bound (zeros when there is none).</summary>
-    public static byte[] Reply(byte code, EndPoint? bound)
+    public static byte[] Reply(Socks5Reply code, EndPoint? bound)
     {
         var ip = bound as IPEndPoint;
         var address = ip?.Address is { } a ? (a.IsIPv4MappedToIPv6 ? a.MapToIPv4() : a) : IPAddress.Any;
         var six = address.AddressFamily == AddressFamily.InterNetworkV6;
         var reply = new byte[6 + (six ? 16 : 4)];
         reply[0] = Version;
-        reply[1] = code;
+        reply[1] = (byte)code;
         reply[3] = (byte)(six ? 4 : 1);
         address.TryWriteBytes(reply.AsSpan(4), out _);
         BinaryPrimitives.WriteUInt16BigEndian(reply.AsSpan(reply.Length - 2), (ushort)(ip?.Port ?? 0));
         return reply;
     }
 
-    public static byte Code(ProxyRefusalKind kind) => kind switch
+    public static Socks5Reply Code(ProxyRefusalKind kind) => kind switch
     {
-        ProxyRefusalKind.NotAllowed => NotAllowed,
-        ProxyRefusalKind.NetworkUnreachable => NetworkUnreachable,
-        ProxyRefusalKind.HostUnreachable => HostUnreachable,
-        ProxyRefusalKind.ConnectionRefused => ConnectionRefused,
-        ProxyRefusalKind.TimedOut => TtlExpired,
-        _ => GeneralFailure,
+        ProxyRefusalKind.NotAllowed => Socks5Reply.NotAllowed,
+        ProxyRefusalKind.NetworkUnreachable => Socks5Reply.NetworkUnreachable,
+        ProxyRefusalKind.HostUnreachable => Socks5Reply.HostUnreachable,
+        ProxyRefusalKind.ConnectionRefused => Socks5Reply.ConnectionRefused,
+        ProxyRefusalKind.TimedOut => Socks5Reply.TtlExpired,
+        _ => Socks5Reply.GeneralFailure,
     };
 
-    private static async Task<(byte, ProxyRequest)?> FailAsync(PipeWriter output, ProxySessionState session, byte code, string reason)
+    private static async Task<(byte, ProxyRequest)?> FailAsync(PipeWriter output, ProxySessionState session, Socks5Reply code, string reason)
     {
         session.Refuse(reason);
         await SendAsync(output, Reply(code, null)).ConfigureAwait(false);
