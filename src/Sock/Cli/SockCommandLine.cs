@@ -32,6 +32,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(NcCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(SnmpCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
