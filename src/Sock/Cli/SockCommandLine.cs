@@ -44,6 +44,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(PeerCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(HttpCommand.Create());
         ShortenCommandListing(root);
         UpperCasePlaceholders(root);
         return root;
