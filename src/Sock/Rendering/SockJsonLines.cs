@@ -7,4 +7,5 @@ namespace Sock.Cli.Rendering;
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ServeEvent))]
 [JsonSerializable(typeof(ForwardEvent))]
+[JsonSerializable(typeof(ProxyEvent))]
 internal sealed partial class SockJsonLines : JsonSerializerContext;
