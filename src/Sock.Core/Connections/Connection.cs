@@ -37,6 +37,8 @@ public sealed class Connection : IAsyncDisposable
     private int _failed;
     private int _finSent;
     private volatile bool _peerReset;
+    private int _inputEnded;
+    private CancellationTokenSource? _inputEndedSource; // made only when someone asks for InputEnded
 
     internal Connection(long id, string service, TracedSocket socket, ConnectionOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
     {
@@ -102,6 +104,42 @@ public sealed class Connection : IAsyncDisposable
 
     /// <summary>Cancelled when the connection is closed under the handler (peer reset, idle timeout, limit, forced stop).</summary>
     public CancellationToken Closed => _closed.Token;
+
+    /// <summary>
+    /// Cancelled once nothing more will be read from the peer: it shut down its side (end of stream), reset the connection,
+    /// or the connection was closed. <see cref="Closed"/> is not cancelled by a peer's end of stream (a half-closed peer may
+    /// still read the answer); this is, which is what an HTTP server needs to notice a client that went away (Kestrel's
+    /// <c>ConnectionClosed</c>). Its callbacks run on the thread that saw the end: keep them short. Pipes only.
+    /// </summary>
+    public CancellationToken InputEnded
+    {
+        get
+        {
+            if (Volatile.Read(ref _inputEnded) != 0) return new CancellationToken(canceled: true);
+            var source = _inputEndedSource;
+            if (source is null)
+            {
+                var made = new CancellationTokenSource();
+                source = Interlocked.CompareExchange(ref _inputEndedSource, made, null) ?? made;
+                if (!ReferenceEquals(source, made)) made.Dispose();
+            }
+            // The end may have come between the first read and the source's publication: EndInput may not have seen it.
+            if (Interlocked.CompareExchange(ref _inputEnded, 1, 1) != 0) CancelQuietly(source);
+            return source.Token;
+        }
+    }
+
+    /// <summary>The transport has stopped receiving for good (its input pipe is completed).</summary>
+    internal void EndInput()
+    {
+        if (Interlocked.Exchange(ref _inputEnded, 1) != 0) return;
+        if (Volatile.Read(ref _inputEndedSource) is { } source) CancelQuietly(source);
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try { source.Cancel(); } catch (ObjectDisposedException) { } catch (AggregateException) { }
+    }
 
     /// <summary>Why the connection closed, once it has (or is closing).</summary>
     public string? CloseReason => _closeReason;
@@ -299,7 +337,7 @@ public sealed class Connection : IAsyncDisposable
         _engine.Stop();
         _socket.Dispose();
         await receiving.ConfigureAwait(false);
-        SetReason(Release is null ? "closed by server" : "closed by client");
+        SetReason(IsClient ? "closed by client" : "closed by server");
         _state = 2;
     }
 
@@ -311,7 +349,13 @@ public sealed class Connection : IAsyncDisposable
         try { _socket.Shutdown(SocketShutdown.Send); } catch (ObjectDisposedException) { }
     }
 
-    /// <summary>Held by <see cref="SocketClient"/>: the connection runs until <see cref="DisposeAsync"/> releases it.</summary>
+    /// <summary>Made by <see cref="SocketClient"/>: its close is the client's.</summary>
+    internal bool IsClient { get; set; }
+
+    /// <summary>
+    /// Held by <see cref="SocketClient"/>, or by whoever took a server's connection from a pull-style listener: the
+    /// connection runs until <see cref="DisposeAsync"/> releases it.
+    /// </summary>
     internal TaskCompletionSource? Release { get; set; }
 
     /// <summary>How long a client's <see cref="DisposeAsync"/> waits for the peer (<see cref="SocketClientOptions.CloseTimeout"/>).</summary>
@@ -320,8 +364,10 @@ public sealed class Connection : IAsyncDisposable
     /// <summary>
     /// A client's connection (<see cref="SocketClient.ConnectAsync(EndPoint, SocketClientOptions?, CancellationToken)"/>):
     /// sends what was written and closes — waiting at most <see cref="SocketClientOptions.CloseTimeout"/>, after which the
-    /// connection is aborted (a peer that stopped reading would otherwise hold it for ever). On a connection a server accepted this does nothing: the server
-    /// closes it when its handler returns.
+    /// connection is aborted (a peer that stopped reading would otherwise hold it for ever). On a connection taken from a
+    /// server's pull-style listener (<c>StreamListener.AcceptAsync</c>) the same: what was written is sent, then it closes
+    /// (no time limit there: <see cref="Abort"/> is the taker's bound). On a connection a server handed to its handler
+    /// this does nothing: the server closes it when its handler returns.
     /// </summary>
     public async ValueTask DisposeAsync()
     {

@@ -209,6 +209,7 @@ internal sealed partial class EpollTransport : IConnectionTransport, IEpollSocke
     {
         Volatile.Write(ref _receiveState, ReceiveDone);
         _connection.InputPipe.Writer.Complete();
+        _connection.EndInput();
         _received!.TrySetResult();
     }
 

@@ -76,6 +76,7 @@ public static class SocketClient
             connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null);
             var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             connection.Release = release;
+            connection.IsClient = true;
             connection.CloseTimeout = options.CloseTimeout;
             // The connection's own run, as a server runs it, with a handler that holds it open until the caller disposes;
             // with TLS, that handler runs inside the client's TLS layer, so the caller gets the session's plaintext pipes.

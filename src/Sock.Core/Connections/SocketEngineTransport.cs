@@ -73,6 +73,7 @@ internal sealed class SocketEngineTransport(Connection connection) : IConnection
         {
         }
         await writer.CompleteAsync().ConfigureAwait(false);
+        connection.EndInput();
     }
 
     private async Task SendLoopAsync()

@@ -120,11 +120,11 @@ internal sealed class DatagramForwarder : IAsyncDisposable
             }
             try
             {
+                if (_observer is { ObservesData: true })
+                    _observer.Data(session.Forward, ForwardDirection.ToTarget, new System.Buffers.ReadOnlySequence<byte>(buffer, 0, r.ReceivedBytes));
                 await session.Socket.SendAsync(buffer.AsMemory(0, r.ReceivedBytes)).ConfigureAwait(false);
                 session.Forward.Relayed(ForwardDirection.ToTarget, r.ReceivedBytes);
                 session.Touch();
-                if (_observer is { ObservesData: true })
-                    _observer.Data(session.Forward, ForwardDirection.ToTarget, new System.Buffers.ReadOnlySequence<byte>(buffer, 0, r.ReceivedBytes));
             }
             catch (SockException ex)
             {

@@ -39,6 +39,7 @@ public sealed class SocketServer : IAsyncDisposable
     private readonly Action<string, Exception>? _failed; // the observer's Failed, made once for every connection
     private readonly Action<SocketRecord, string, string>? _layerRefused; // and its LayerRefused, for the layers
     private readonly List<StreamAcceptLoop> _streams = [];
+    private readonly List<StreamListener> _pulled = [];
     private readonly List<DatagramReceiveLoop> _datagrams = [];
     private readonly ConcurrentDictionary<long, Connection> _connections = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -102,6 +103,45 @@ public sealed class SocketServer : IAsyncDisposable
         {
             socket.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>, pull-style: the connections are
+    /// taken with <see cref="StreamListener.AcceptAsync"/> rather than handed to a handler (a host with its own connection
+    /// loop, as Kestrel). Each passes through <paramref name="layers"/> first, so a TLS layer hands over its plaintext pipes.
+    /// Errors surface here as in <see cref="ListenStream"/>.
+    /// </summary>
+    public StreamListener BindStream(string service, EndPoint endpoint, bool dualMode = false, IReadOnlyList<ConnectionLayer>? layers = null)
+    {
+        var socket = Open(service, "tcp", endpoint, SocketType.Stream, dualMode);
+        try
+        {
+            var pull = new StreamListener();
+            var listener = NewStreamListener(service, socket, pull.Hand, layers ?? []);
+            pull.Attach(listener, this);
+            lock (_streams)
+            {
+                _streams.Add(listener);
+                _pulled.Add(pull);
+            }
+            if (_started) listener.Start();
+            return pull;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A pull-style listener was unbound: it leaves the server's lists.</summary>
+    internal void Forget(StreamAcceptLoop listener)
+    {
+        lock (_streams)
+        {
+            _streams.Remove(listener);
+            _pulled.RemoveAll(p => ReferenceEquals(p.AcceptLoop, listener));
         }
     }
 
@@ -278,6 +318,11 @@ public sealed class SocketServer : IAsyncDisposable
         foreach (var l in streams) l.Close();
         foreach (var l in datagrams) l.Close();
         await Task.WhenAll(streams.Select(l => l.Completion).Concat(datagrams.Select(l => l.Completion))).ConfigureAwait(false);
+        // Pull-style listeners: their takers' AcceptAsync returns null from now on.
+        StreamListener[] pulled;
+        lock (_streams) pulled = [.. _pulled];
+        foreach (var p in pulled) p.Stop();
+        await Task.WhenAll(pulled.Select(p => p.CloseUntakenAsync())).ConfigureAwait(false);
         await _stopping.CancelAsync().ConfigureAwait(false);
         var open = _connections.Values.ToArray();
         var forced = 0;
@@ -288,6 +333,9 @@ public sealed class SocketServer : IAsyncDisposable
             {
                 forced++;
                 c.Abort($"server stopped (drain deadline {Durations.Format(drain)})");
+                // A connection taken from a pull-style listener and never given back: the server lets go of it itself,
+                // rather than wait for ever.
+                c.Release?.TrySetResult();
             }
             await all.ConfigureAwait(false);
         }
@@ -332,7 +380,10 @@ public sealed class SocketServer : IAsyncDisposable
         _connections[connection.Id] = connection;
         Interlocked.Increment(ref _active);
         _observer?.Opened(connection.Record);
-        connection.Completion = Task.Run(() => RunAsync(connection, listener.Handler));
+        // Completion is set before the run starts: a pull-style taker may dispose the connection (and await it) at once.
+        var run = new Task<Task>(() => RunAsync(connection, listener.Handler));
+        connection.Completion = run.Unwrap();
+        run.Start(TaskScheduler.Default);
     }
 
     private async Task RunAsync(Connection connection, ConnectionHandler handler)

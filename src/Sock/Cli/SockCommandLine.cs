@@ -32,6 +32,8 @@ internal static class SockCommandLine
         root.Subcommands.Add(NcCommand.Create());
         root.Subcommands.Add(SocatCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(SnmpCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
@@ -43,6 +45,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(PeerCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(HttpCommand.Create());
         ShortenCommandListing(root);
         UpperCasePlaceholders(root);
         return root;

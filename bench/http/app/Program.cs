@@ -1,0 +1,33 @@
+// The TechEmpower plaintext and JSON tests on one minimal app, on either transport: `--transport sock` (Kestrel over
+// Sock.AspNetCore) or `--transport sockets` (Kestrel's default socket transport). Everything else is the same binary.
+// bench/http/run.sh starts it; by hand: dotnet run -c Release --project bench/http/app -- --transport sock --urls http://127.0.0.1:8080
+using System.Text.Json.Serialization;
+using Sock.Bench.Http;
+
+var transport = "sock";
+var rest = new List<string>();
+for (var i = 0; i < args.Length; i++)
+{
+    if (args[i] == "--transport" && i + 1 < args.Length) transport = args[++i];
+    else rest.Add(args[i]);
+}
+var builder = WebApplication.CreateSlimBuilder([.. rest]);
+builder.Logging.ClearProviders();
+if (transport == "sock") builder.WebHost.UseSockTransport();
+else if (transport != "sockets") throw new ArgumentException($"--transport {transport}: sock or sockets");
+builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJson.Default));
+var app = builder.Build();
+
+var hello = "Hello, World!"u8.ToArray();
+app.MapGet("/plaintext", () => Results.Bytes(hello, "text/plain"));
+app.MapGet("/json", () => Results.Json(new Message("Hello, World!"), BenchJson.Default.Message));
+app.Lifetime.ApplicationStarted.Register(() => Console.WriteLine($"listening on {string.Join(' ', app.Urls)} ({transport})"));
+app.Run();
+
+namespace Sock.Bench.Http
+{
+    internal sealed record Message(string message);
+
+    [JsonSerializable(typeof(Message))]
+    internal sealed partial class BenchJson : JsonSerializerContext;
+}

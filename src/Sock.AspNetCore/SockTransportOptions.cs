@@ -1,0 +1,18 @@
+using Sock.Core.Serving;
+
+namespace Sock.AspNetCore;
+
+/// <summary>
+/// How Kestrel's connections run over sock's engine. The engine's own options (<see cref="Server"/>) have their named
+/// defaults (Kestrel's where Kestrel has one: backlog 512, 1 MiB input and 64 KiB output bounds, NoDelay on); what the
+/// transport adds is here.
+/// </summary>
+public sealed class SockTransportOptions
+{
+    /// <summary>
+    /// The engine's options: epoll threads (<see cref="ServerOptions.IoThreads"/>; 0 takes .NET's socket engine, the path
+    /// on every system other than Linux), buffer bounds, block size, backlog, SO_REUSEPORT, idle timeout, connection
+    /// limit. Kestrel's own limits (request sizes, keep-alive timeout, graceful shutdown) stay Kestrel's.
+    /// </summary>
+    public ServerOptions Server { get; } = new();
+}
