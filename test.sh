@@ -15,6 +15,8 @@ peers+=(turnserver:coturn stun:stun-client)
 peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
 # TLS peers make their certificates with openssl (the TLS tests, the line client's --ssl sample test).
 peers+=(openssl:openssl)
+# sock http and sock bench http: curl to compare with, Python's http.server and nginx as servers, wrk for the benchmark.
+peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -77,40 +77,21 @@ public sealed class BenchServer : IAsyncDisposable
     {
         if (_udp && _listen is not IPEndPoint)
             throw SockException.Usage("bench --server --udp", EndpointText.Format(_listen), "UDP needs a port, not a Unix socket path");
-        // With port 0, a free TCP port may be taken for UDP already: try a few times.
-        for (var attempt = 0; ; attempt++)
+        // The wildcard [::] takes IPv4 too, as iperf3 -s does.
+        var settings = new ListenSettings(DualMode: _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any));
+        TracedSocket listener, datagrams = null!;
+        if (_udp)
         {
-            // The wildcard [::] takes IPv4 too, as iperf3 -s does.
-            var dual = _listen is IPEndPoint { Address: var a } && a.Equals(IPAddress.IPv6Any);
-            var listener = SocketBinder.Open(_listen, SocketType.Stream, new ListenSettings(DualMode: dual), _trace);
-            TracedSocket? datagrams = null;
-            try
-            {
-                if (_udp)
-                {
-                    var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-                    datagrams = SocketBinder.Open(new IPEndPoint(((IPEndPoint)_listen).Address, port), SocketType.Dgram, new ListenSettings(DualMode: dual), _trace);
-                    datagrams.Socket.ReceiveBufferSize = 4 << 20;
-                }
-            }
-            catch (SockException) when (attempt < 5 && _listen is IPEndPoint { Port: 0 })
-            {
-                listener.Dispose();
-                continue;
-            }
-            catch
-            {
-                listener.Dispose();
-                throw;
-            }
-            // The server accepts and receives; the sockets are the handlers' own (no engine threads: IoThreads 0), and a
-            // stop closes every connection at once (no drain: a measurement cut short is over).
-            var server = new SocketServer(new ServerOptions { IoThreads = 0, DrainTimeout = TimeSpan.Zero });
-            _local = server.ListenOn("bench", listener, new SocketHandler(ServeConnectionAsync).Stream);
-            if (datagrams is not null) _udpLocal = server.ListenDatagramOn("bench", datagrams, OnDatagram);
-            _server = server;
-            return;
+            (listener, datagrams) = SocketBinder.OpenOnOnePort((IPEndPoint)_listen, settings, _trace);
+            datagrams.Socket.ReceiveBufferSize = 4 << 20;
         }
+        else listener = SocketBinder.Open(_listen, SocketType.Stream, settings, _trace);
+        // The server accepts and receives; the sockets are the handlers' own (no engine threads: IoThreads 0), and a
+        // stop closes every connection at once (no drain: a measurement cut short is over).
+        var server = new SocketServer(new ServerOptions { IoThreads = 0, DrainTimeout = TimeSpan.Zero });
+        _local = server.ListenOn("bench", listener, new SocketHandler(ServeConnectionAsync).Stream);
+        if (_udp) _udpLocal = server.ListenDatagramOn("bench", datagrams, OnDatagram);
+        _server = server;
     }
 
     /// <summary>Serves until cancelled (or, with <paramref name="once"/>, until one measurement has ended).</summary>

@@ -36,6 +36,7 @@ public sealed class Connection : IAsyncDisposable
     private volatile bool _resetOnClose;
     private int _failed;
     private int _finSent;
+    private volatile bool _peerReset;
     private int _inputEnded;
     private CancellationTokenSource? _inputEndedSource; // made only when someone asks for InputEnded
 
@@ -154,6 +155,25 @@ public sealed class Connection : IAsyncDisposable
         _engine.Stop();
         _socket.Dispose();
     }
+
+    /// <summary>
+    /// Closes the connection now with a reset (SO_LINGER 0, no FIN first), recording <paramref name="reason"/>: what a
+    /// forwarder does to one leg when the other was reset, so the peer reads a reset, not an end of stream.
+    /// </summary>
+    internal void Reset(string reason)
+    {
+        SetReason(reason);
+        _resetOnClose = true;
+        _state = Math.Max(_state, 1);
+        _socket.ResetOnClose();
+        try { _closed.Cancel(); } catch (ObjectDisposedException) { }
+        // No shutdown: a shutdown(SHUT_WR) would send a FIN ahead of the RST. Closing with SO_LINGER 0 resets.
+        _engine.Stop();
+        _socket.Dispose();
+    }
+
+    /// <summary>True when the peer reset the connection (ECONNRESET), rather than ending it in order.</summary>
+    internal bool PeerReset => _peerReset;
 
     /// <summary>Makes the close a reset (SO_LINGER 0, no FIN first): a refused peer that has already sent must not read the close as an answer.</summary>
     internal void ResetOnClose()
@@ -376,6 +396,7 @@ public sealed class Connection : IAsyncDisposable
             case SocketError.OperationAborted or SocketError.Interrupted:
                 break; // our own close
             case SocketError.ConnectionReset:
+                _peerReset = true;
                 SetReason("reset by peer");
                 break;
             case SocketError.Shutdown or SocketError.ConnectionAborted:

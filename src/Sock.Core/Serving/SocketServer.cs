@@ -77,6 +77,9 @@ public sealed class SocketServer : IAsyncDisposable
     /// <summary>The options this server runs with.</summary>
     public ServerOptions Options => _options;
 
+    /// <summary>The trace the server's sockets report their calls to, if any.</summary>
+    internal SocketTrace? Trace => _trace;
+
     /// <summary>
     /// Binds and listens on a stream endpoint (IP or Unix) for <paramref name="service"/>. With
     /// <paramref name="dualMode"/> an IPv6 socket also takes IPv4 connections. Each connection passes through

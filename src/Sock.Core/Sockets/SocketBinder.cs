@@ -88,6 +88,33 @@ internal static class SocketBinder
         }
     }
 
+    /// <summary>
+    /// Opens a listening stream socket and a datagram socket on one port of <paramref name="local"/> (a service served
+    /// over TCP and UDP alike, as STUN and bench's server are). With port 0 the kernel picks the stream socket's port,
+    /// which another program may hold for UDP already: then both are let go and a new port is tried, a few times.
+    /// </summary>
+    public static (TracedSocket Stream, TracedSocket Datagram) OpenOnOnePort(IPEndPoint local, ListenSettings settings, SocketTrace? trace)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var stream = Open(local, SocketType.Stream, settings, trace);
+            try
+            {
+                var port = ((IPEndPoint)stream.LocalEndPoint!).Port;
+                return (stream, Open(new IPEndPoint(local.Address, port), SocketType.Dgram, settings, trace));
+            }
+            catch (SockException ex) when (attempt < 5 && local.Port == 0 && ex.SocketError == SocketError.AddressAlreadyInUse)
+            {
+                stream.Dispose();
+            }
+            catch
+            {
+                stream.Dispose();
+                throw;
+            }
+        }
+    }
+
     /// <summary>True where sock knows how to set SO_REUSEPORT (Linux, macOS, FreeBSD).</summary>
     public static bool ReusePortSupported => OperatingSystem.IsLinux() || OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD();
 

@@ -1,7 +1,9 @@
 using System.Buffers;
 using System.Net;
+using System.Net.Sockets;
 using Sock.Core.Connections;
 using Sock.Core.Serving;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Stun;
 
@@ -66,11 +68,7 @@ public static class StunServer
     public static IPEndPoint ListenUdp(SocketServer server, IPEndPoint endpoint, bool dualMode = false)
     {
         IPEndPoint? local = null;
-        local = (IPEndPoint)server.ListenDatagram("stun", endpoint, d =>
-        {
-            var answer = Answer(d.Payload.Span, (IPEndPoint)d.Remote, local);
-            return answer is null ? ValueTask.CompletedTask : d.ReplyAsync(answer);
-        }, dualMode);
+        local = (IPEndPoint)server.ListenDatagram("stun", endpoint, d => AnswerDatagram(d, local), dualMode);
         return local;
     }
 
@@ -80,6 +78,28 @@ public static class StunServer
         IPEndPoint? local = null;
         local = (IPEndPoint)server.ListenStream("stun", endpoint, c => ServeConnectionAsync(c, local), dualMode);
         return local;
+    }
+
+    /// <summary>
+    /// Serves Binding over UDP and TCP on one port of <paramref name="endpoint"/>, as STUN servers do; with port 0 the
+    /// system picks a port free for both. Returns the bound addresses.
+    /// </summary>
+    public static (IPEndPoint Udp, IPEndPoint Tcp) ListenUdpAndTcp(SocketServer server, IPEndPoint endpoint, bool dualMode = false)
+    {
+        ArgumentNullException.ThrowIfNull(server);
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var settings = new ListenSettings(dualMode && endpoint.AddressFamily == AddressFamily.InterNetworkV6, server.Options.ReusePort, server.Options.Backlog);
+        var (stream, datagram) = SocketBinder.OpenOnOnePort(endpoint, settings, server.Trace);
+        IPEndPoint? udp = null, tcp = null;
+        udp = (IPEndPoint)server.ListenDatagramOn("stun", datagram, d => AnswerDatagram(d, udp));
+        tcp = (IPEndPoint)server.ListenOn("stun", stream, c => ServeConnectionAsync(c, tcp));
+        return (udp, tcp);
+    }
+
+    private static ValueTask AnswerDatagram(ReceivedDatagram d, IPEndPoint? local)
+    {
+        var answer = Answer(d.Payload.Span, (IPEndPoint)d.Remote, local);
+        return answer is null ? ValueTask.CompletedTask : d.ReplyAsync(answer);
     }
 
     private static async ValueTask ServeConnectionAsync(Connection connection, IPEndPoint? local)

@@ -48,10 +48,10 @@ internal static class TlsHandshake
     }
 
     /// <summary>A chain policy that trusts the PEM certificates of <paramref name="trustFile"/> and nothing else.</summary>
-    public static X509ChainPolicy TrustOnly(string trustFile)
+    public static X509ChainPolicy TrustOnly(string trustFile, string option = "--ssl-trustfile")
     {
         var policy = new X509ChainPolicy { TrustMode = X509ChainTrustMode.CustomRootTrust, RevocationMode = X509RevocationMode.NoCheck };
-        policy.CustomTrustStore.AddRange(ReadTrustFile(trustFile));
+        policy.CustomTrustStore.AddRange(ReadTrustFile(trustFile, option));
         return policy;
     }
 
@@ -71,7 +71,7 @@ internal static class TlsHandshake
             : $"the peer ended the handshake ({message})";
     }
 
-    private static X509Certificate2Collection ReadTrustFile(string path)
+    private static X509Certificate2Collection ReadTrustFile(string path, string option)
     {
         var roots = new X509Certificate2Collection();
         try
@@ -80,9 +80,9 @@ internal static class TlsHandshake
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or CryptographicException)
         {
-            throw SockException.Usage("--ssl-trustfile", path, ex is CryptographicException ? "holds no PEM certificate" : FileErrorText.Describe(ex, path, "cannot be read"));
+            throw SockException.Usage(option, path, ex is CryptographicException ? "holds no PEM certificate" : FileErrorText.Describe(ex, path, "cannot be read"));
         }
-        if (roots.Count == 0) throw SockException.Usage("--ssl-trustfile", path, "holds no PEM certificate");
+        if (roots.Count == 0) throw SockException.Usage(option, path, "holds no PEM certificate");
         return roots;
     }
 

@@ -14,6 +14,9 @@ internal static class ExitCodes
     /// <summary>The command line was wrong.</summary>
     public const int UsageError = 2;
 
+    /// <summary>sock http --fail: the server answered with a status of 400 or more (curl's 22; the network itself worked).</summary>
+    public const int HttpError = 22;
+
     /// <summary>The exit code for a library error.</summary>
     public static int For(SockException ex) => ex.Kind == SockErrorKind.Usage ? UsageError : NetworkError;
 }

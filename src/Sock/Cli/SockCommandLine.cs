@@ -30,7 +30,10 @@ internal static class SockCommandLine
         root.Subcommands.Add(ConnectCommand.Create());
         root.Subcommands.Add(ListenCommand.Create());
         root.Subcommands.Add(NcCommand.Create());
+        root.Subcommands.Add(SocatCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(ForwardCommand.Create());
+        root.Subcommands.Add(ProxyCommand.Create());
         root.Subcommands.Add(AgentCommand.Create());
         root.Subcommands.Add(SnmpCommand.Create());
         root.Subcommands.Add(StatCommand.Create());
@@ -42,6 +45,7 @@ internal static class SockCommandLine
         root.Subcommands.Add(PeerCommand.Create());
         root.Subcommands.Add(ServicesCommand.Create());
         root.Subcommands.Add(AddrCommand.Create());
+        root.Subcommands.Add(HttpCommand.Create());
         ShortenCommandListing(root);
         UpperCasePlaceholders(root);
         return root;
@@ -79,7 +83,7 @@ internal static class SockCommandLine
     /// </summary>
     private static string? UnknownOption(ParseResult parse, string[] args)
     {
-        if (parse.CommandResult.Command.Name == "nc") return null;
+        if (parse.CommandResult.Command.Name is "nc" or "socat") return null;
         var end = Array.IndexOf(args, "--");
         var literal = end < 0 ? [] : args[(end + 1)..];
         var words = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()

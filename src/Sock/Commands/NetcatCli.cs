@@ -188,7 +188,7 @@ internal sealed class NetcatCli
     }
 
     /// <summary>Which of SIGINT/SIGTERM stopped sock: exit 130 or 143 as shells report them.</summary>
-    private sealed class SignalWatch : IDisposable
+    internal sealed class SignalWatch : IDisposable
     {
         private readonly System.Runtime.InteropServices.PosixSignalRegistration _int;
         private readonly System.Runtime.InteropServices.PosixSignalRegistration _term;

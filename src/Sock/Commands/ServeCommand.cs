@@ -155,7 +155,7 @@ internal static class ServeCommand
     /// drain is neither cut short nor raced.
     /// </summary>
     public static TimeSpan? TerminationTimeout(ParseResult parse) =>
-        parse.CommandResult.Command.Name == "serve" ? null : TimeSpan.FromSeconds(2);
+        parse.CommandResult.Command.Name is "serve" or "forward" or "proxy" ? null : TimeSpan.FromSeconds(2);
 
     private static TimeSpan DrainOf(ParseResult parse) =>
         parse.GetValue(Drain) is { } d ? Durations.ParseNonNegative(d, "drain") : ServerOptions.DefaultDrainTimeout;

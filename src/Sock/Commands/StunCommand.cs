@@ -107,14 +107,16 @@ internal static class StunCommand
         address ??= SocketBinder.Wildcard(AddressFamily.Unspecified, port, out dual).Address;
         await using var server = new SocketServer(new ServerOptions(), trace);
         var lines = new List<string>();
-        if (udp)
+        const string Serving = "serving stun (RFC 8489 Binding) on";
+        if (udp && tcp)
         {
-            var bound = StunServer.ListenUdp(server, new IPEndPoint(address, port), dual);
-            lines.Add($"serving stun (RFC 8489 Binding) on udp {EndpointText.Format(bound)}");
-            // Over TCP the same port as UDP, when the system picked it.
-            if (port == 0) port = bound.Port;
+            // One port for both, as STUN servers have; port 0 picks one free for both.
+            var (u, t) = StunServer.ListenUdpAndTcp(server, new IPEndPoint(address, port), dual);
+            lines.Add($"{Serving} udp {EndpointText.Format(u)}");
+            lines.Add($"{Serving} tcp {EndpointText.Format(t)}");
         }
-        if (tcp) lines.Add($"serving stun (RFC 8489 Binding) on tcp {EndpointText.Format(StunServer.ListenTcp(server, new IPEndPoint(address, port), dual))}");
+        else if (udp) lines.Add($"{Serving} udp {EndpointText.Format(StunServer.ListenUdp(server, new IPEndPoint(address, port), dual))}");
+        else lines.Add($"{Serving} tcp {EndpointText.Format(StunServer.ListenTcp(server, new IPEndPoint(address, port), dual))}");
         foreach (var line in lines) Console.Error.WriteLine(line);
         server.Start();
         try { await Task.Delay(Timeout.Infinite, ct); }

@@ -24,4 +24,5 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
 [JsonSerializable(typeof(PingJsonReport))]
 [JsonSerializable(typeof(TracerouteJsonReport))]
+[JsonSerializable(typeof(Sock.Core.Http.HttpFetchResult))]
 internal sealed partial class SockJson : JsonSerializerContext;

@@ -6,4 +6,6 @@ namespace Sock.Cli.Rendering;
 [JsonSourceGenerationOptions(WriteIndented = false, PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(ServeEvent))]
+[JsonSerializable(typeof(ForwardEvent))]
+[JsonSerializable(typeof(ProxyEvent))]
 internal sealed partial class SockJsonLines : JsonSerializerContext;

@@ -122,6 +122,18 @@ public class SockDiagParserTests
     }
 
     [Fact]
+    public void a_socket_a_later_part_of_the_dump_repeats_is_listed_once()
+    {
+        // The kernel resumes a dump's next part by hash position; a socket added between parts can shift an earlier
+        // one into the next part again. The cookie says it is the same socket.
+        var seen = new HashSet<ulong>();
+        var rows = new List<SocketTableEntry>();
+        SockDiagMessages.Parse(Convert.FromHexString(Tcp4Timewait + Tcp4Listen), "tcp", rows, seen);
+        SockDiagMessages.Parse(Convert.FromHexString(Tcp4Listen), "tcp", rows, seen);
+        Assert.Equal(["TIME-WAIT", "LISTEN"], rows.Select(r => r.State));
+    }
+
+    [Fact]
     public void an_error_message_carries_the_errno()
     {
         // nlmsgerr: error -EACCES (13) then the request's header.

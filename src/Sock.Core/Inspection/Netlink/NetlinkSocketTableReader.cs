@@ -49,6 +49,7 @@ internal sealed class NetlinkSocketTableReader : ISocketTableReader
             var buffer = new byte[64 * 1024];
             uint seq = 1;
             FellBack = 0;
+            var seen = new HashSet<ulong>();
             void Dump(byte[] request, string? netid, SocketKinds kind)
             {
                 try
@@ -58,7 +59,7 @@ internal sealed class NetlinkSocketTableReader : ISocketTableReader
                     {
                         var n = socket.Receive(buffer);
                         if (n == 0) return;
-                        var batch = SockDiagMessages.Parse(buffer.AsSpan(0, n), netid, rows);
+                        var batch = SockDiagMessages.Parse(buffer.AsSpan(0, n), netid, rows, seen);
                         if (batch.Errno != 0 && _tableFallback is not null)
                         {
                             FellBack |= kind;

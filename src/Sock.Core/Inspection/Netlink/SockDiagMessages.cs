@@ -89,9 +89,16 @@ internal static class SockDiagMessages
     /// <summary>
     /// Parses the netlink messages in <paramref name="buffer"/> (one recv's worth), adding a row per socket to
     /// <paramref name="rows"/>. <paramref name="netid"/> names inet rows ("tcp", "udp", "raw"); Unix rows name themselves.
+    /// With <paramref name="seen"/> (the cookies of the dump's earlier parts), a socket already listed is skipped: the
+    /// kernel resumes each part of a dump by position in its hash table, so a socket added or removed between parts can
+    /// make another one come twice (seen as a fourth row in `sock demo` while other tests churned connections).
     /// </summary>
-    public static Batch Parse(ReadOnlySpan<byte> buffer, string? netid, List<SocketTableEntry> rows)
+    public static Batch Parse(ReadOnlySpan<byte> buffer, string? netid, List<SocketTableEntry> rows, HashSet<ulong>? seen = null)
     {
+        void Add(SocketTableEntry row)
+        {
+            if (row.Cookie == 0 || seen is null || seen.Add(row.Cookie)) rows.Add(row);
+        }
         var offset = 0;
         while (offset + NlmsgHeaderLength <= buffer.Length)
         {
@@ -110,10 +117,10 @@ internal static class SockDiagMessages
                     if (errno != 0) return new Batch(true, errno);
                     break;
                 case SockDiagByFamily when payload.Length > 0 && payload[0] == AfUnix:
-                    if (ParseUnix(payload) is { } u) rows.Add(u);
+                    if (ParseUnix(payload) is { } u) Add(u);
                     break;
                 case SockDiagByFamily:
-                    if (ParseInet(payload, netid ?? "tcp") is { } i) rows.Add(i);
+                    if (ParseInet(payload, netid ?? "tcp") is { } i) Add(i);
                     break;
             }
             offset += Align(len);

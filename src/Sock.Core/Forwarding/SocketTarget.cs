@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using Sock.Core.Connections;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Tls;
+
+namespace Sock.Core.Forwarding;
+
+/// <summary>
+/// A target that is a stream socket: for each client, a connection through <see cref="SocketClient"/> (a host's
+/// addresses raced happy-eyeballs style, or a Unix socket), over TLS for a <c>tls:</c> endpoint (verification on unless
+/// <see cref="ForwardOptions.ClientTls"/> says otherwise), retried as <see cref="ForwardOptions.Retry"/> and
+/// <see cref="ForwardOptions.Forever"/> say. The socket options of <see cref="ForwardOptions"/> are set on it.
+/// </summary>
+public sealed class SocketTarget : IForwardTarget
+{
+    private readonly ForwardEndpoint _endpoint;
+    private readonly ForwardOptions _options;
+    private readonly TlsClientOptions? _tls;
+
+    /// <summary>A target at <paramref name="endpoint"/> (TCP, Unix or TLS), connected as <paramref name="options"/> say.</summary>
+    public SocketTarget(ForwardEndpoint endpoint, ForwardOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(options);
+        if (endpoint.IsDatagram) throw SockException.Usage("forward", endpoint.ToString(), "a UDP target takes a UDP listener (udp:PORT)");
+        if (endpoint.Port == 0 && !endpoint.IsUnix) throw SockException.Usage("forward", endpoint.ToString(), "a target needs a port from 1 to 65535");
+        _endpoint = endpoint;
+        _options = options;
+        if (endpoint.Scheme == ForwardScheme.Tls)
+        {
+            _tls = options.ClientTls ?? new TlsClientOptions { Verify = true };
+            _tls.Validate("forward");
+        }
+        Name = endpoint.ToString();
+    }
+
+    /// <inheritdoc/>
+    public string Name { get; }
+
+    /// <inheritdoc/>
+    public async ValueTask<ForwardLeg> OpenAsync(ForwardClient client, CancellationToken cancellationToken)
+    {
+        var clientOptions = new SocketClientOptions
+        {
+            Family = _endpoint.Family,
+            SourceAddress = _options.SourceAddress,
+            SourcePort = _options.SourcePort,
+            ConnectTimeout = _options.ConnectTimeout,
+            Trace = _options.Trace,
+            Tls = _tls,
+            MaxInputBuffer = _options.MaxInputBuffer,
+            MaxOutputBuffer = Math.Min(_options.MaxInputBuffer, ConnectionOptions.DefaultMaxOutputBuffer),
+        };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var connection = _endpoint.IsUnix
+                    ? await SocketClient.ConnectAsync(EndpointText.UnixEndPoint(_endpoint.Path!), clientOptions, cancellationToken).ConfigureAwait(false)
+                    : await SocketClient.ConnectAsync(_endpoint.TargetHost, _endpoint.Port, clientOptions, cancellationToken).ConfigureAwait(false);
+                ForwardSocketOptions.Apply(connection, _options);
+                return new ConnectionLeg(connection, owned: true, Name);
+            }
+            // A TLS refusal (a certificate not trusted) will not change by trying again; a refused or timed-out connect may.
+            catch (SockException ex) when (ex.Kind == SockErrorKind.Network && ex.Operation != "TLS handshake with"
+                && (_options.Forever || attempt <= _options.Retry) && !cancellationToken.IsCancellationRequested)
+            {
+                // socat's interval=; the client waits meanwhile (it may give up, which cancels the wait).
+                try
+                {
+                    client.Observer?.Retrying(client, Name, ex.Message, attempt, _options.RetryDelay);
+                    await Task.Delay(_options.RetryDelay, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    throw ex;
+                }
+            }
+        }
+    }
+}

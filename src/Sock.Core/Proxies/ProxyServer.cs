@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using Sock.Core.Connections;
+using Sock.Core.Endpoints;
+using Sock.Core.Errors;
+using Sock.Core.Serving;
+
+namespace Sock.Core.Proxies;
+
+/// <summary>
+/// A SOCKS5, SOCKS4/4a and HTTP proxy on one port (what the client speaks is told by its first byte: 5, 4, or a letter
+/// of an HTTP method), on the serving engine: <see cref="Bind"/> binds every address (errors surface there), then
+/// <see cref="RunAsync"/> serves until asked to stop and drains. Each client's destination is reached with
+/// <see cref="SocketClient"/> and the two connections are relayed pipe to pipe, half-close passed on. SOCKS5 also
+/// relays UDP (UDP ASSOCIATE). <see cref="Sessions"/> lists the sessions open now.
+/// </summary>
+/// <example>
+/// <code>
+/// await using var proxy = ProxyServer.Bind([new IPEndPoint(IPAddress.Loopback, 1080)],
+///     new ProxyServerOptions { Users = ProxyUsers.Load("users.txt") });
+/// await proxy.RunAsync(stop); // curl --socks5-hostname bob:secret@127.0.0.1:1080 http://example.org/
+/// </code>
+/// </example>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly SocketServer _server;
+    private readonly ProxyServerOptions _options;
+    private readonly IProxyObserver? _observer;
+    private readonly ProxyDialer _dialer;
+    private readonly HttpProxyAuthentication? _httpAuth;
+    private readonly ConcurrentDictionary<long, ProxySessionState> _sessions = new();
+    private readonly List<EndPoint> _endpoints = [];
+
+    private ProxyServer(ProxyServerOptions options, IProxyObserver? observer)
+    {
+        _options = options;
+        _observer = observer;
+        var guard = new LoopGuard();
+        Guard = guard;
+        _dialer = new ProxyDialer(options, guard);
+        _httpAuth = options.Users is { } users ? new HttpProxyAuthentication(users, options.Realm, options.HttpDigest) : null;
+        _server = new SocketServer(options.Server, options.Trace, observer);
+    }
+
+    internal LoopGuard Guard { get; }
+
+    /// <summary>Every address the proxy listens on (with the port the system picked for port 0).</summary>
+    public IReadOnlyList<EndPoint> EndPoints => _endpoints;
+
+    /// <summary>The engine underneath: its socket table, counters and options.</summary>
+    public SocketServer Server => _server;
+
+    /// <summary>The sessions open now, oldest first.</summary>
+    public IReadOnlyList<ProxySession> Sessions => [.. _sessions.Values.OrderBy(s => s.Id).Select(s => s.Snapshot())];
+
+    /// <summary>
+    /// Binds <paramref name="endpoints"/> (IP addresses and ports — <c>[::]</c> takes IPv4 too — or Unix socket paths)
+    /// with <paramref name="options"/>; <paramref name="admit"/>, if given, is asked about each client before anything is
+    /// read from it (--allow/--deny). A socket that cannot be bound throws, and nothing is left listening.
+    /// </summary>
+    public static ProxyServer Bind(IReadOnlyList<EndPoint> endpoints, ProxyServerOptions? options = null, IProxyObserver? observer = null,
+        AdmissionFilter? admit = null)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (endpoints.Count == 0) throw new ArgumentException("no address to listen on", nameof(endpoints));
+        options ??= new ProxyServerOptions();
+        if (!options.Socks5 && !options.Socks4 && !options.Http) throw SockException.Usage("proxy", "protocols", "every protocol is turned off");
+        var proxy = new ProxyServer(options, observer);
+        IReadOnlyList<ConnectionLayer> layers = admit is null ? [] : [ConnectionLayer.Admission(admit)];
+        try
+        {
+            foreach (var e in endpoints)
+            {
+                var dual = e is IPEndPoint ip && ip.Address.Equals(IPAddress.IPv6Any) && Socket.OSSupportsIPv6;
+                var bound = proxy._server.ListenStream("proxy", e, proxy.HandleAsync, dual, layers);
+                proxy._endpoints.Add(bound);
+                if (bound is IPEndPoint b) proxy.Guard.Add(b);
+            }
+        }
+        catch
+        {
+            proxy._server.DisposeAsync().AsTask().GetAwaiter().GetResult(); // nothing started: this only closes sockets
+            throw;
+        }
+        foreach (var e in proxy._endpoints) observer?.Listening(EndpointText.Format(e));
+        return proxy;
+    }
+
+    /// <summary>Starts serving (without waiting; <see cref="RunAsync"/> starts and waits).</summary>
+    public void Start() => _server.Start();
+
+    /// <summary>
+    /// Serves until <paramref name="stop"/> is cancelled, then stops: closes the listening sockets, tells the observer,
+    /// and lets open sessions finish within <see cref="ServerOptions.DrainTimeout"/>. Returns how many were closed at the deadline.
+    /// </summary>
+    public async Task<int> RunAsync(CancellationToken stop)
+    {
+        _server.Start();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, stop).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        var open = _server.ActiveConnections;
+        var stopping = _server.StopAsync();
+        _observer?.Stopping(open, _server.Options.DrainTimeout);
+        return await stopping.ConfigureAwait(false);
+    }
+
+    /// <summary>Stops at once (no drain) if not stopped already.</summary>
+    public ValueTask DisposeAsync() => _server.DisposeAsync();
+
+    private async ValueTask HandleAsync(Connection client)
+    {
+        var session = new ProxySessionState(client.Id, EndpointText.Format(client.RemoteEndPoint));
+        _sessions[client.Id] = session;
+        try
+        {
+            await RunSessionAsync(client, session).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SockException or SocketException or IOException or OperationCanceledException or InvalidOperationException)
+        {
+            session.Outcome ??= ex is OperationCanceledException ? "closed under the session" : $"failed: {ex.Message}";
+        }
+        finally
+        {
+            _sessions.TryRemove(client.Id, out _);
+            if (session.Outcome is null) session.Outcome = "closed";
+            client.SetCloseReason(session.Refused ? $"refused: {session.Outcome}" : session.Outcome);
+            _observer?.SessionEnded(session.Snapshot());
+        }
+    }
+
+    private async Task RunSessionAsync(Connection client, ProxySessionState session)
+    {
+        using var handshake = CancellationTokenSource.CreateLinkedTokenSource(client.Closed);
+        handshake.CancelAfter(_options.HandshakeTimeout);
+        byte first;
+        try
+        {
+            var r = await client.Input.ReadAsync(handshake.Token).ConfigureAwait(false);
+            if (r.Buffer.IsEmpty)
+            {
+                client.Input.AdvanceTo(r.Buffer.End);
+                session.Refuse("the client closed before saying anything");
+                return;
+            }
+            first = r.Buffer.FirstSpan[0];
+            client.Input.AdvanceTo(r.Buffer.Start); // nothing consumed: the handshake reads it again
+        }
+        catch (OperationCanceledException) when (handshake.IsCancellationRequested && !client.Closed.IsCancellationRequested)
+        {
+            // No byte yet, so no protocol to answer in: the close is the answer.
+            session.Refuse($"nothing received within {Durations.Format(_options.HandshakeTimeout)}");
+            return;
+        }
+        switch (first)
+        {
+            case Socks5ServerHandshake.Version when _options.Socks5:
+                await Socks5Async(client, session, handshake.Token).ConfigureAwait(false);
+                break;
+            case Socks4ServerHandshake.Version when _options.Socks4:
+                await Socks4Async(client, session, handshake.Token).ConfigureAwait(false);
+                break;
+            case >= (byte)'A' and <= (byte)'Z' when _options.Http:
+                await HttpAsync(client, session, handshake.Token).ConfigureAwait(false);
+                break;
+            default:
+                session.Refuse(first is 4 or 5 ? $"SOCKS{first} is turned off" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"unknown protocol (first byte 0x{first:x2})"));
+                // Whatever else was sent is not read: the close is a reset, so the client knows it was not heard.
+                client.ResetOnClose();
+                break;
+        }
+    }
+
+    private async Task Socks5Async(Connection client, ProxySessionState session, CancellationToken handshake)
+    {
+        if (await Socks5ServerHandshake.ReadAsync(client.Input, client.Output, _options, session, handshake).ConfigureAwait(false) is not var (command, request))
+            return;
+        if (command == Socks5ServerHandshake.UdpAssociate)
+        {
+            await UdpAssociateAsync(client, session, request).ConfigureAwait(false);
+            return;
+        }
+        Connection destination;
+        try
+        {
+            destination = await _dialer.ConnectAsync(request, client.Closed).ConfigureAwait(false);
+        }
+        catch (ProxyRefusal refusal)
+        {
+            session.Refuse(refusal.Message);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Code(refusal.Kind), null)).ConfigureAwait(false);
+            return;
+        }
+        await using (destination.ConfigureAwait(false))
+        {
+            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, destination.LocalEndPoint)).ConfigureAwait(false);
+            await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+        }
+    }
+
+    private async Task UdpAssociateAsync(Connection client, ProxySessionState session, ProxyRequest declared)
+    {
+        if (client.LocalEndPoint is not IPEndPoint local || client.RemoteEndPoint is not IPEndPoint remote)
+        {
+            session.Refuse("udp-associate needs an IP control connection (this one is a Unix socket)");
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.CommandNotSupported, null)).ConfigureAwait(false);
+            return;
+        }
+        Socks5UdpRelay relay;
+        try
+        {
+            relay = Socks5UdpRelay.Open(local.Address, remote.Address, declared, _dialer, session, _options.Trace);
+        }
+        catch (SockException ex)
+        {
+            session.Refuse($"udp relay: {ex.Message}");
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.GeneralFailure, null)).ConfigureAwait(false);
+            return;
+        }
+        using (relay)
+        {
+            session.Remote = EndpointText.Format(relay.Bound);
+            using var ended = new CancellationTokenSource();
+            var relaying = relay.RunAsync(ended.Token);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, relay.Bound)).ConfigureAwait(false);
+            // The association lasts while the control connection does; anything sent on it is read and dropped.
+            while (true)
+            {
+                var r = await client.Input.ReadAsync().ConfigureAwait(false);
+                client.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted || r.IsCanceled) break;
+            }
+            await ended.CancelAsync().ConfigureAwait(false);
+            await relaying.ConfigureAwait(false);
+        }
+    }
+
+    private async Task Socks4Async(Connection client, ProxySessionState session, CancellationToken handshake)
+    {
+        if (await Socks4ServerHandshake.ReadAsync(client.Input, client.Output, _options, session, handshake).ConfigureAwait(false) is not { } request)
+            return;
+        Connection destination;
+        try
+        {
+            destination = await _dialer.ConnectAsync(request, client.Closed).ConfigureAwait(false);
+        }
+        catch (ProxyRefusal refusal)
+        {
+            session.Refuse(refusal.Message);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks4ServerHandshake.Reply(false, null)).ConfigureAwait(false);
+            return;
+        }
+        await using (destination.ConfigureAwait(false))
+        {
+            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
+            await Socks5ServerHandshake.SendAsync(client.Output, Socks4ServerHandshake.Reply(true, destination.LocalEndPoint)).ConfigureAwait(false);
+            await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+        }
+    }
+
+    private async Task HttpAsync(Connection client, ProxySessionState session, CancellationToken handshake)
+    {
+        if (await HttpProxyHandshake.ReadAsync(client.Input, client.Output, _options, _httpAuth, session, handshake).ConfigureAwait(false) is not { } request)
+            return;
+        Connection destination;
+        try
+        {
+            destination = await _dialer.ConnectAsync(request.Destination, client.Closed).ConfigureAwait(false);
+        }
+        catch (ProxyRefusal refusal)
+        {
+            session.Refuse(refusal.Message);
+            var (code, reason) = HttpProxyHandshake.Status(refusal.Kind);
+            await HttpProxyHandshake.SendAsync(client.Output, HttpProxyHandshake.Response(code, reason, refusal.Message)).ConfigureAwait(false);
+            return;
+        }
+        await using (destination.ConfigureAwait(false))
+        {
+            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
+            if (request.ForwardHead is { } head)
+            {
+                await HttpProxyHandshake.SendAsync(destination.Output, head).ConfigureAwait(false);
+                await ProxyRelay.RunAsync(client, destination, session, endWithDestination: true).ConfigureAwait(false);
+            }
+            else
+            {
+                await HttpProxyHandshake.SendAsync(client.Output, "HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
+                await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+            }
+        }
+    }
+}
