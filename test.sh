@@ -17,6 +17,8 @@ peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fpin
 peers+=(openssl:openssl)
 # sock http and sock bench http: curl to compare with, Python's http.server and nginx as servers, wrk for the benchmark.
 peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
+# Sock.AspNetCore's tests: curl as the HTTP client over tcp4, tcp6 and --unix-socket (bench/http uses wrk).
+peers+=(curl:curl)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
