@@ -15,6 +15,8 @@ peers+=(turnserver:coturn stun:stun-client)
 peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
 # TLS peers make their certificates with openssl (the TLS tests, the line client's --ssl sample test).
 peers+=(openssl:openssl)
+# The proxy client's tests connect through dante, microsocks and tinyproxy (and ncat's HTTP proxy, above).
+peers+=(danted:dante-server microsocks:microsocks tinyproxy:tinyproxy)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

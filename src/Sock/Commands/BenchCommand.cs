@@ -70,15 +70,20 @@ internal static class BenchCommand
               sock bench udp 127.0.0.1 5201 --rate 10k -s 1200 -d 5s
               sock bench udp 127.0.0.1 7 --echo --rate 500       against any UDP echo server
               sock bench echo -U /run/echo.sock -n 10000 --json
+              sock bench connect 10.0.0.5 80 --proxy socks5://127.0.0.1:1080   connections through a proxy
             """)
         {
             words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, asyncSockets, rate, warmup, interval,
             reverse, echo, ipv4, ipv6, histogram, json,
         };
+        var proxyCli = new ProxyCli();
+        proxyCli.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var args = parse.GetValue(words) ?? [];
             var trace = TraceWriter.FromOptions(parse);
+            if (parse.GetValue(server) && parse.GetValue(proxyCli.Proxy) is { } serverProxy)
+                throw SockException.Usage("bench --proxy", serverProxy, "a proxy is for the connecting side, not --server");
             if (parse.GetValue(server))
                 return await ServeAsync(args, parse.GetValue(udp), parse.GetValue(once), parse.GetValue(bind), parse.GetValue(unix),
                     parse.GetValue(json), ServerLimits(parse.GetValue(maxStreams), parse.GetValue(maxBuffer), parse.GetValue(maxDuration)), trace, ct);
@@ -135,7 +140,11 @@ internal static class BenchCommand
                 Reverse = parse.GetValue(reverse),
                 UdpEcho = parse.GetValue(echo),
                 AsyncSockets = parse.GetValue(asyncSockets),
+                Proxy = proxyCli.Read(parse),
             };
+            if (options.Proxy is not null && (mode == BenchMode.Udp || target is not IPEndPoint))
+                throw SockException.Usage("bench --proxy", options.Proxy.ToString(), mode == BenchMode.Udp
+                    ? "proxies carry TCP connections; udp mode cannot go through one" : "proxies carry TCP connections, not Unix sockets");
             if (options.AsyncSockets && mode != BenchMode.Pipeline) throw SockException.Usage("bench --async", args[0], "--async is for pipeline mode (the other modes are asynchronous already)");
             if (options.UdpEcho && mode != BenchMode.Udp) throw SockException.Usage("bench --echo", args[0], "--echo is for udp mode (echo mode always needs an echo server)");
             var histogramFile = parse.GetValue(histogram);
