@@ -21,6 +21,8 @@ peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
 peers+=(danted:dante-server microsocks:microsocks curl:curl python3:python3)
 # Sock.AspNetCore's tests: curl as the HTTP client over tcp4, tcp6 and --unix-socket (bench/http uses wrk).
 peers+=(curl:curl)
+# The proxy client's tests connect through dante, microsocks and tinyproxy (and ncat's HTTP proxy, above).
+peers+=(danted:dante-server microsocks:microsocks tinyproxy:tinyproxy)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

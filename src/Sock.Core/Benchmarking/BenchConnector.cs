@@ -8,8 +8,18 @@ namespace Sock.Core.Benchmarking;
 /// <summary>Opens the benchmark's connections through <see cref="TracedSocket"/>, so a refused target fails the usual way.</summary>
 internal static class BenchConnector
 {
-    public static async Task<TracedSocket> ConnectAsync(EndPoint target, SocketTrace? trace, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<TracedSocket> ConnectAsync(EndPoint target, SocketTrace? trace, TimeSpan timeout, CancellationToken cancellationToken,
+        Proxies.ProxyOptions? proxy = null)
     {
+        // Through proxies each connection is made through the chain, the handshake inside the connect's time.
+        if (proxy is not null && target is IPEndPoint ip)
+            return await Proxies.ProxyConnector.ConnectAsync(new Netcat.NetcatOptions
+            {
+                Host = ip.Address.ToString(),
+                Port = ip.Port,
+                ConnectTimeout = timeout,
+                Proxy = proxy,
+            }, trace, Netcat.SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
         var s = TracedSocket.CreateFor(target, SocketType.Stream, trace);
         try
         {
@@ -24,13 +34,14 @@ internal static class BenchConnector
         }
     }
 
-    public static async Task<List<TracedSocket>> ConnectManyAsync(EndPoint target, int count, SocketTrace? trace, TimeSpan timeout, CancellationToken cancellationToken)
+    public static async Task<List<TracedSocket>> ConnectManyAsync(EndPoint target, int count, SocketTrace? trace, TimeSpan timeout, CancellationToken cancellationToken,
+        Proxies.ProxyOptions? proxy = null)
     {
         var list = new List<TracedSocket>(count);
         try
         {
             for (var i = 0; i < count; i++)
-                list.Add(await ConnectAsync(target, trace, timeout, cancellationToken).ConfigureAwait(false));
+                list.Add(await ConnectAsync(target, trace, timeout, cancellationToken, proxy).ConfigureAwait(false));
             return list;
         }
         catch

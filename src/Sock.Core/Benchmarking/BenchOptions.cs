@@ -53,6 +53,12 @@ public sealed record BenchOptions
     /// <summary>Time allowed for each connect during setup. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// Connect every TCP connection through these proxies (--proxy); the handshake counts in the connect time (connect
+    /// mode measures handshake included). Null (the default): directly. UDP and Unix targets cannot go through one.
+    /// </summary>
+    public Proxies.ProxyOptions? Proxy { get; init; }
+
     /// <summary>The duration actually used: <see cref="Duration"/>, else none with a count, else 10 s.</summary>
     internal TimeSpan? EffectiveDuration => Duration ?? (Count is null ? TimeSpan.FromSeconds(10) : null);
 }

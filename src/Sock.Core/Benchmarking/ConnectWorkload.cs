@@ -23,7 +23,7 @@ internal sealed class ConnectWorkload : BenchWorkload
         _options = options;
         _target = EndpointText.Format(options.Target);
         // One probe connection through the traced path: a refused or unreachable target is one clear error.
-        using var probe = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        using var probe = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
     }
 
     public override Task RunAsync(BenchRun run) =>
@@ -42,7 +42,8 @@ internal sealed class ConnectWorkload : BenchWorkload
             var start = BenchRun.Now;
             var from = intended is { } i && i < start ? i : start;
             var recording = measured;
-            using var socket = new Socket(target.AddressFamily, SocketType.Stream, protocol);
+            // Through a proxy, a connection is the TCP connect and the proxy's handshake, made by the proxy connector.
+            using var socket = _options.Proxy is null ? new Socket(target.AddressFamily, SocketType.Stream, protocol) : null;
             // A connect still in flight at the deadline (a SYN the listener's full backlog dropped waits a second or
             // more for its retry) is given up there: the run ends when it was asked to, not a retry later.
             var timeout = _options.ConnectTimeout;
@@ -52,7 +53,8 @@ internal sealed class ConnectWorkload : BenchWorkload
             {
                 if (deadlineFirst && untilEnd <= TimeSpan.Zero) break;
                 using var cts = new CancellationTokenSource(deadlineFirst ? untilEnd : timeout);
-                await socket.ConnectAsync(target, cts.Token).ConfigureAwait(false);
+                if (socket is not null) await socket.ConnectAsync(target, cts.Token).ConfigureAwait(false);
+                else (await BenchConnector.ConnectAsync(target, null, deadlineFirst ? untilEnd : timeout, cts.Token, _options.Proxy).ConfigureAwait(false)).Dispose();
                 var took = BenchRun.Now - from;
                 if (recording)
                 {
@@ -65,10 +67,15 @@ internal sealed class ConnectWorkload : BenchWorkload
                 // Cut off by the end of the run, not failed: neither a connection nor an error.
                 break;
             }
-            catch (Exception ex) when (ex is SocketException or OperationCanceledException)
+            catch (Exception ex) when (ex is SocketException or OperationCanceledException or Errors.SockException)
             {
-                var why = ex is SocketException se ? SocketErrorText.Describe(se.SocketErrorCode) : "timed out";
-                run.Error($"connect to {_target} failed: {why}");
+                var why = ex switch
+                {
+                    SocketException se => SocketErrorText.Describe(se.SocketErrorCode),
+                    Errors.SockException sock => sock.Message,
+                    _ => "timed out",
+                };
+                run.Error(ex is Errors.SockException ? why : $"connect to {_target} failed: {why}");
                 // Out of ports or refused: do not spin.
                 await Task.Delay(1).ConfigureAwait(false);
             }

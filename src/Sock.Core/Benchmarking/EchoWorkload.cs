@@ -16,7 +16,7 @@ internal sealed class EchoWorkload : BenchWorkload
     public override async Task SetupAsync(BenchOptions options, SocketTrace? trace, CancellationToken cancellationToken)
     {
         _target = EndpointText.Format(options.Target);
-        _sockets = await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        _sockets = await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
     }
 
     public override Task RunAsync(BenchRun run) =>

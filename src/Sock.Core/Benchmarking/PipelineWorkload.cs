@@ -34,10 +34,10 @@ internal sealed class PipelineWorkload : BenchWorkload
         _inFlight = options.InFlight;
         _target = EndpointText.Format(options.Target);
         _blocking = options.Connections <= MaxBlockingThreads && (long)options.InFlight * options.Size <= SingleLoopLimit
-            && !options.AsyncSockets;
+            && !options.AsyncSockets && options.Proxy is null;
         _sockets = _blocking
             ? await Task.Run(() => BenchConnector.ConnectManyBlocking(options.Target, options.Connections, trace, options.ConnectTimeout), cancellationToken).ConfigureAwait(false)
-            : await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            : await BenchConnector.ConnectManyAsync(options.Target, options.Connections, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
     }
 
     public override Task RunAsync(BenchRun run)

@@ -33,7 +33,7 @@ internal sealed class ThroughputWorkload : BenchWorkload
         _options = options;
         _target = EndpointText.Format(options.Target);
         var cookie = Random.Shared.Next().ToString("x8", CultureInfo.InvariantCulture);
-        var control = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+        var control = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
         var greeting = string.Create(CultureInfo.InvariantCulture,
             $"{BenchControl.Magic} TCP cookie={cookie} streams={options.Connections} reverse={(options.Reverse ? 1 : 0)} size={options.Size} " +
             $"duration_ms={(long)(options.EffectiveDuration?.TotalMilliseconds ?? 0)} count={options.Count ?? 0} warmup_ms={(long)options.Warmup.TotalMilliseconds} " +
@@ -86,7 +86,7 @@ internal sealed class ThroughputWorkload : BenchWorkload
             TracedSocket s;
             try
             {
-                s = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+                s = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
             }
             catch (SockException ex) when (_control is null && _streams.Count > 0 && ex.SocketError == SocketError.ConnectionRefused)
             {

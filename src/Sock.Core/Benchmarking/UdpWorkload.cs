@@ -42,7 +42,7 @@ internal sealed class UdpWorkload : BenchWorkload
         _cookie = (uint)Random.Shared.Next();
         if (!options.UdpEcho)
         {
-            var control = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            var control = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, cancellationToken, options.Proxy).ConfigureAwait(false);
             string? reply = null;
             try
             {

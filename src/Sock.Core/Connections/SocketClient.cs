@@ -56,7 +56,8 @@ public static class SocketClient
         options ??= new SocketClientOptions();
         var netcat = endpoint switch
         {
-            IPEndPoint ip => Netcat(options, ip.Address.ToString(), ip.Port, null, noDns: true),
+            // The address is the destination's: with a proxy, the proxy's own name may still need looking up.
+            IPEndPoint ip => Netcat(options, ip.Address.ToString(), ip.Port, null, noDns: options.Proxy is null),
             UnixDomainSocketEndPoint unix => Netcat(options, null, 0, unix.ToString()),
             _ => throw new ArgumentException($"a stream endpoint is an IP address and port or a Unix socket path, not {endpoint.GetType().Name}", nameof(endpoint)),
         };
@@ -142,5 +143,6 @@ public static class SocketClient
         SourceAddress = o.SourceAddress,
         SourcePort = o.SourcePort,
         ConnectTimeout = o.ConnectTimeout,
+        Proxy = o.Proxy,
     };
 }

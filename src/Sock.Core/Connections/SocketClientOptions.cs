@@ -37,6 +37,15 @@ public sealed class SocketClientOptions
     public TlsClientOptions? Tls { get; init; }
 
     /// <summary>
+    /// Connect through these proxies (SOCKS4, SOCKS4a, SOCKS5, HTTP CONNECT; a chain): the first is connected to as a
+    /// host would be, each asked to connect onward, and the connection returned is the destination's, with whatever it
+    /// sent right after the last proxy's reply already in <see cref="Connection.Input"/>; <see cref="Tls"/>, when set, runs
+    /// over the tunnel. Null (the default): connect directly. A proxy's refusal is a <see cref="Errors.SockException"/>
+    /// in its words ("SOCKS5 proxy 127.0.0.1:1080 refused the connection to 10.1.2.3:22: connection refused (reply 5)").
+    /// </summary>
+    public Proxies.ProxyOptions? Proxy { get; init; }
+
+    /// <summary>
     /// How long disposing the connection waits for what was written to go out; then the connection is aborted. Default
     /// 10 s: a peer that stops reading cannot hold a client for ever. <see cref="Timeout.InfiniteTimeSpan"/> waits as long as it takes.
     /// </summary>

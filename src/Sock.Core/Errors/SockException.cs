@@ -21,6 +21,24 @@ public sealed class SockException : Exception
         SocketError = socketError;
     }
 
+    private SockException(SockErrorKind kind, string operation, string reason, SocketError? socketError, bool said)
+        : base($"{OneLine(operation)}: {OneLine(reason)}")
+    {
+        _ = said;
+        Kind = kind;
+        Operation = OneLine(operation)!;
+        Reason = OneLine(reason)!;
+        SocketError = socketError;
+    }
+
+    /// <summary>
+    /// A network error a peer said in its own words — a proxy refusing a connection — rather than one the system
+    /// reported: no target, and the message is "operation: reason" without "failed"
+    /// ("SOCKS5 proxy 127.0.0.1:1080 refused the connection to 10.1.2.3:22: connection refused (reply 5)").
+    /// </summary>
+    internal static SockException Said(string operation, string reason, SocketError? socketError = null) =>
+        new(SockErrorKind.Network, operation, reason, socketError, said: true);
+
     // Targets and reasons often quote what the user typed, and input can hold newlines or other control characters:
     // they are written as escapes (\n, \x00) so the error stays the one line it is meant to be.
     private static string? OneLine(string? text)

@@ -8,7 +8,7 @@ using Sock.Core.Sockets;
 namespace Sock.Core.Netcat;
 
 /// <summary>
-/// The client side: socket → (bind -s/-p) → connect, for TCP, UDP and Unix sockets. A name with several addresses is
+/// The client side: socket → (bind -s/-p) → connect, for TCP, UDP and Unix sockets, and through proxies (<see cref="NetcatOptions.Proxy"/>). A name with several addresses is
 /// tried address by address (IPv6 and IPv4 interleaved, as happy eyeballs orders them); the error names the last failure.
 /// </summary>
 internal static class Connector
@@ -16,6 +16,9 @@ internal static class Connector
     /// <summary>Connects as <paramref name="options"/> say; the socket is connected (UDP: its default peer is set).</summary>
     public static async Task<TracedSocket> ConnectAsync(NetcatOptions options, SocketTrace? trace, INetcatObserver log, CancellationToken cancellationToken)
     {
+        // Through proxies, the first proxy is connected to by this same path, then the chain's handshakes run on the socket.
+        if (options.Proxy is not null)
+            return await Proxies.ProxyConnector.ConnectAsync(options, trace, log, cancellationToken).ConfigureAwait(false);
         var type = options.Udp ? SocketType.Dgram : SocketType.Stream;
         if (options.UnixPath is not null)
             return await ConnectUnixAsync(options, type, trace, cancellationToken).ConfigureAwait(false);

@@ -21,12 +21,14 @@ internal static class NetcatClient
             return await ProbeUdpAsync(options, trace, log, ct).ConfigureAwait(false);
         // -z over TCP is the one-port case of sock scan: the same scanner answers both. A source address or port
         // (-s/-p) and Unix sockets are the connector's business.
-        if (options.ZeroIo && options.UnixPath is null && options.SourceAddress is null && options.SourcePort is null)
+        if (options.ZeroIo && options.UnixPath is null && options.SourceAddress is null && options.SourcePort is null && options.Proxy is null)
             return await ProbeTcpAsync(options, trace, log, ct).ConfigureAwait(false);
         using var recorder = options.ZeroIo ? null : SessionRecorder.For(options, log);
         using var socket = await Connector.ConnectAsync(options, trace, log, ct).ConfigureAwait(false);
         var local = EndpointText.Format(socket.Socket.LocalEndPoint);
         var remote = EndpointText.Format(socket.Socket.RemoteEndPoint);
+        // Through a proxy the socket's peer is the first proxy: the line names the destination and the chain.
+        if (options.Proxy is { } proxy) remote = $"{(options.Host!.Contains(':') ? $"[{EndpointText.Unbracket(options.Host)}]" : options.Host)}:{options.Port} through {proxy}";
         log.On(options.UnixPath is not null ? new Connected(options.UnixPath, null) : new Connected(remote, local));
         if (options.ZeroIo) return null;
         await using var tls = options.Tls is { } t && !options.Udp

@@ -24,6 +24,11 @@ internal sealed record AnsweredAfterFailure(string Target) : NetcatEvent;
 /// <param name="Local">The local address, where there is one to tell.</param>
 internal sealed record Connected(string Remote, string? Local) : NetcatEvent;
 
+/// <summary>connect: a proxy of the chain connected onward (-v).</summary>
+/// <param name="Proxy">The proxy, as a URL without its password.</param>
+/// <param name="Destination">Where it connected: the next proxy, or the destination.</param>
+internal sealed record ProxyPassed(string Proxy, string Destination) : NetcatEvent;
+
 /// <summary>connect: the session is over.</summary>
 /// <param name="BytesSent">Bytes sent to the peer.</param>
 /// <param name="BytesReceived">Bytes received from it.</param>

@@ -48,6 +48,9 @@ internal sealed class NetcatOptions
     /// </summary>
     public TimeSpan UdpLingerAfterEof { get; set; } = TimeSpan.FromSeconds(2);
 
+    /// <summary>--proxy (client, TCP): connect through these proxies; null connects directly.</summary>
+    public Sock.Core.Proxies.ProxyOptions? Proxy { get; set; }
+
     /// <summary>--ssl (client): a TLS session over the connection, with these settings; null for plain TCP.</summary>
     public TlsClientOptions? Tls { get; set; }
 

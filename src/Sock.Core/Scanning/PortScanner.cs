@@ -45,6 +45,8 @@ public static class PortScanner
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(ports);
         CheckSize(targets.Count, ports.Count);
+        if (options.Proxy is not null)
+            return new ProxyConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken);
         return UsesEpoll(options)
             ? new EpollConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken)
             : new PortableConnectScan(targets, ports, options, listClosed).RunAsync(cancellationToken);

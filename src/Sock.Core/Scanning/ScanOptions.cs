@@ -50,6 +50,13 @@ public sealed class ScanOptions
     /// </summary>
     public int? Workers { get; init; }
 
+    /// <summary>
+    /// Scan through these proxies (--proxy), as nmap's --proxies: each TCP port is a connect through the chain, its
+    /// verdict the last proxy's answer; --max-parallel defaults to 8 and --timeout to 10 s there. Null (the default):
+    /// connect directly. UDP scans cannot go through a proxy.
+    /// </summary>
+    public Proxies.ProxyOptions? Proxy { get; init; }
+
     /// <summary>The effective ceiling before the open-file limit is applied.</summary>
     internal int WantedParallel => Math.Max(1, MaxParallel ?? Timing.MaxParallel);
 

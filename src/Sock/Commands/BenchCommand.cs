@@ -83,15 +83,20 @@ internal static class BenchCommand
               sock bench http http://127.0.0.1:8080/ -c 64 -d 10s             requests/s, latency, statuses, as wrk
               sock bench http http://127.0.0.1:8080/ -c 16 --rate 20k         open loop, as wrk2
               sock bench http https://127.0.0.1:8443/ --http2 --pipeline 8 -k
+              sock bench connect 10.0.0.5 80 --proxy socks5://127.0.0.1:1080   connections through a proxy
             """)
         {
             words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, asyncSockets, rate, warmup, interval,
             reverse, echo, ipv4, ipv6, histogram, header, http11, http2, pipelineDepth, method, body, insecure, cacert, dotnetClient, json,
         };
+        var proxyCli = new ProxyCli();
+        proxyCli.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var args = parse.GetValue(words) ?? [];
             var trace = TraceWriter.FromOptions(parse);
+            if (parse.GetValue(server) && parse.GetValue(proxyCli.Proxy) is { } serverProxy)
+                throw SockException.Usage("bench --proxy", serverProxy, "a proxy is for the connecting side, not --server");
             if (parse.GetValue(server))
                 return await ServeAsync(args, parse.GetValue(udp), parse.GetValue(once), parse.GetValue(bind), parse.GetValue(unix),
                     parse.GetValue(json), ServerLimits(parse.GetValue(maxStreams), parse.GetValue(maxBuffer), parse.GetValue(maxDuration)), trace, ct);
@@ -184,7 +189,14 @@ internal static class BenchCommand
                 UdpEcho = parse.GetValue(echo),
                 AsyncSockets = parse.GetValue(asyncSockets),
                 Http = http,
+                Proxy = proxyCli.Read(parse),
             };
+            // HTTP mode's connections do not go through the proxy client yet: refused rather than ignored.
+            if (options.Proxy is not null && mode == BenchMode.Http)
+                throw SockException.Usage("bench http --proxy", options.Proxy.ToString(), "HTTP load through a proxy is not supported yet");
+            if (options.Proxy is not null && (mode == BenchMode.Udp || target is not IPEndPoint))
+                throw SockException.Usage("bench --proxy", options.Proxy.ToString(), mode == BenchMode.Udp
+                    ? "proxies carry TCP connections; udp mode cannot go through one" : "proxies carry TCP connections, not Unix sockets");
             if (options.AsyncSockets && mode != BenchMode.Pipeline) throw SockException.Usage("bench --async", args[0], "--async is for pipeline mode (the other modes are asynchronous already)");
             if (options.UdpEcho && mode != BenchMode.Udp) throw SockException.Usage("bench --echo", args[0], "--echo is for udp mode (echo mode always needs an echo server)");
             var histogramFile = parse.GetValue(histogram);

@@ -21,7 +21,10 @@ internal static class NcCommand
             -z -q TIME -N --append-output --send-only --recv-only --no-shutdown --allow --allowfile --deny --denyfile
             --broker --chat --version.
             TLS: --ssl, --ssl-verify, --ssl-trustfile, --ssl-servername, --ssl-alpn, --ssl-cert, --ssl-key.
-            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+            Proxies: --proxy HOST[:PORT] (or socks5://USER:PASS@HOST:PORT; comma-separated for a chain), --proxy-type
+            socks4|socks4a|socks5|http, --proxy-auth USER:PASS, --proxy-dns local|remote|both|none; OpenBSD nc's
+            -X 4|5|connect with -x HOST:PORT (with -X, -x is the proxy address, not --hex-dump).
+            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, -l --proxy-type (the proxy server), --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
 
             Examples:
               sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS
@@ -30,6 +33,7 @@ internal static class NcCommand
               sock nc -lk --broker 7000              a broker
               sock nc -U /run/app.sock               a Unix socket
               sock nc -zv 127.0.0.1 22               is the port open?
+              sock nc -X 5 -x 127.0.0.1:1080 %h %p   ssh's ProxyCommand through a SOCKS5 proxy
             """)
         {
             rest,

@@ -28,10 +28,6 @@ internal static class NcatCommandLine
     {
         ["--ssl-ciphers"] = "choosing TLS ciphers is not supported yet (the system's TLS policy applies)",
         ["--ssl-crl"] = "certificate revocation lists are not supported yet",
-        ["--proxy"] = "proxies are not supported yet",
-        ["--proxy-type"] = "proxies are not supported yet",
-        ["--proxy-auth"] = "proxies are not supported yet",
-        ["--proxy-dns"] = "proxies are not supported yet",
         ["--lua-exec"] = "Lua scripts are not supported",
         ["--lua-exec-internal"] = "Lua scripts are not supported",
         ["--sctp"] = "SCTP is not supported",
@@ -64,12 +60,15 @@ internal static class NcatCommandLine
         ["--ssl"] = ("ssl", false), ["--ssl-verify"] = ("ssl-verify", false),
         ["--ssl-trustfile"] = ("ssl-trustfile", true), ["--ssl-servername"] = ("ssl-servername", true),
         ["--ssl-alpn"] = ("ssl-alpn", true), ["--ssl-cert"] = ("ssl-cert", true), ["--ssl-key"] = ("ssl-key", true),
+        ["--proxy"] = ("proxy", true), ["--proxy-type"] = ("proxy-type", true),
+        ["--proxy-auth"] = ("proxy-auth", true), ["--proxy-dns"] = ("proxy-dns", true),
         // sock's globals pass through.
         ["--trace"] = ("trace", false), ["--debug"] = ("debug", false),
     };
 
     private const string ShortFlags = "46UChlknuvzN";
-    private const string ShortValues = "cemdoxipswq";
+    // X is OpenBSD nc's proxy protocol (ncat has no -X); with it, -x is OpenBSD's proxy address rather than ncat's --hex-dump.
+    private const string ShortValues = "cemdoxipswqX";
 
     /// <summary>Parses <paramref name="args"/> (what follows "nc").</summary>
     public static NcatInvocation Parse(IReadOnlyList<string> args)
@@ -77,7 +76,7 @@ internal static class NcatCommandLine
         var o = new NetcatOptions();
         var positional = new List<string>();
         bool help = false, version = false, v4 = false, v6 = false, unix = false;
-        string? port = null;
+        string? port = null, proxy = null, proxyType = null, proxyAuth = null, proxyDns = null, openBsdProxyType = null, x = null;
         for (var i = 0; i < args.Count; i++)
         {
             var a = args[i];
@@ -127,6 +126,16 @@ internal static class NcatCommandLine
         if (v4 && v6) throw SockException.Usage("nc", "-4 -6", "choose one of -4 and -6");
         o.Family = v4 ? AddressFamily.InterNetwork : v6 ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
         Place(o, positional, unix, port);
+        // OpenBSD nc's -X TYPE -x HOST:PORT (ssh's ProxyCommand 'nc -X 5 -x proxy:1080 %h %p'): with -X, -x is the proxy.
+        if (openBsdProxyType is not null)
+        {
+            if (proxyType is not null) throw SockException.Usage("nc", "-X and --proxy-type", "choose one");
+            if (proxy is not null && x is not null) throw SockException.Usage("nc", "-x and --proxy", "choose one (with -X, -x is the proxy address)");
+            proxyType = openBsdProxyType;
+            proxy ??= x ?? throw SockException.Usage("nc", "-X", "needs the proxy address: -x HOST:PORT (or --proxy)");
+        }
+        else o.HexDumpFile = x;
+        o.Proxy = ReadProxy(o, proxy, proxyType, proxyAuth, proxyDns);
         if (o.Tls is not null && o.Listen)
         {
             o.TlsListen = TlsServerOptions.From(o.Tls, "nc");
@@ -161,7 +170,12 @@ internal static class NcatCommandLine
                     break;
                 case "d": o.Delay = Durations.Parse(value!, spelled); break;
                 case "o": o.OutputFile = value; break;
-                case "x": o.HexDumpFile = value; break;
+                case "x": x = value; break;
+                case "X": openBsdProxyType = value; break;
+                case "proxy": proxy = value; break;
+                case "proxy-type": proxyType = value; break;
+                case "proxy-auth": proxyAuth = value; break;
+                case "proxy-dns": proxyDns = value; break;
                 case "i": o.IdleTimeout = Durations.ParsePositive(value!, spelled); break;
                 case "p": port = value; break;
                 case "s": o.SourceAddress = value; break;
@@ -188,6 +202,26 @@ internal static class NcatCommandLine
                 default: break; // --trace, --debug: sock's own, handled before
             }
         }
+    }
+
+    /// <summary>ncat's proxy options on the client side; its proxy server mode (-l --proxy-type http) is not this.</summary>
+    private static Sock.Core.Proxies.ProxyOptions? ReadProxy(NetcatOptions o, string? proxy, string? type, string? auth, string? dns)
+    {
+        if (o.Listen)
+        {
+            if (proxy is not null) throw SockException.Usage("nc", "--proxy and -l", "invalid option combination (a listener does not connect through a proxy)");
+            if (type is not null) throw SockException.Usage("nc", "-l --proxy-type", "ncat's HTTP proxy server mode is not supported yet (see sock proxy)");
+            if (auth is not null || dns is not null) throw SockException.Usage("nc", auth is not null ? "--proxy-auth" : "--proxy-dns", "needs --proxy");
+            return null;
+        }
+        if (proxy is null)
+        {
+            if (type is not null || auth is not null || dns is not null)
+                throw SockException.Usage("nc", type is not null ? "--proxy-type" : auth is not null ? "--proxy-auth" : "--proxy-dns",
+                    "needs --proxy (the proxy to connect through)");
+            return null;
+        }
+        return Sock.Core.Proxies.ProxyOptions.Parse(proxy, type, auth, dns);
     }
 
     private static IEnumerable<string> SplitList(string value) =>

@@ -62,10 +62,13 @@ internal static class ScanCommand
               sock scan 127.0.0.1 -p 1-1024 --banner  what services say first
               sock scan 127.0.0.1 --udp -p 53,123,7   UDP probes with DNS and NTP payloads
               sock scan 127.0.0.1 -p - --json         every open port, as JSON
+              sock scan 10.0.0.5 -p 22,80 --proxy socks5://127.0.0.1:1080   through a proxy, as nmap --proxies
             """)
         {
             targets, ports, top, udp, all, banner, timing, maxParallel, retries, timeout, ipv4, ipv6, noDns, engine, workers, json,
         };
+        var proxyCli = new ProxyCli();
+        proxyCli.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var protocol = parse.GetValue(udp) ? "udp" : "tcp";
@@ -93,6 +96,12 @@ internal static class ScanCommand
                 throw SockException.Usage("--workers", "--engine portable", "sets the epoll engine's threads; the portable engine has none");
             if (connectEngine == ScanEngine.Epoll && !OperatingSystem.IsLinux())
                 throw SockException.Usage("--engine", "epoll", "the epoll engine runs on Linux only; use portable");
+            var proxy = proxyCli.Read(parse);
+            if (proxy is not null && protocol == "udp")
+                throw SockException.Usage("--proxy", proxy.ToString(), "proxies carry TCP connections; a UDP scan cannot go through one");
+            if (proxy is not null && (parse.GetResult(engine) is not null || workerCount is not null))
+                throw SockException.Usage(parse.GetResult(engine) is not null ? "--engine" : "--workers", "--proxy",
+                    "chooses how direct connects run; through a proxy each port is a connect through the chain");
             var family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
 
             var (hosts, failures) = await TargetSpec.ResolveAsync(parse.GetValue(targets) ?? [], family, parse.GetValue(noDns), cancellationToken: ct);
@@ -113,6 +122,7 @@ internal static class ScanCommand
                 Progress = bar,
                 Engine = connectEngine,
                 Workers = workerCount,
+                Proxy = proxy,
             };
             ScanReport report;
             try

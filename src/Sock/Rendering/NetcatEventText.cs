@@ -14,6 +14,7 @@ internal static class NetcatEventText
     {
         ConnectAttemptFailed f => (2, $"Connection to {f.Target} failed: {f.Reason}"),
         AnsweredAfterFailure a => (2, $"{a.Target} answered after an earlier address failed"),
+        ProxyPassed p => (1, $"Proxy {p.Proxy} connected to {p.Destination}"),
         Connected c => (1, c.Local is null ? $"Connected to {c.Remote}" : $"Connected to {c.Remote} from {c.Local}"),
         SessionEnded s => (1, $"{s.BytesSent} bytes sent, {s.BytesReceived} bytes received ({Describe(s.End)})"),
         UdpProbeUnanswered u => (1, $"UDP port {u.Port} on {u.Remote} sent no refusal (open or filtered)"),

@@ -120,8 +120,6 @@ public class NcatCommandLineTests
     [Theory]
     [InlineData("--ssl-ciphers", "ALL")]
     [InlineData("--ssl-crl", "x.pem")]
-    [InlineData("--proxy", "p:8080")]
-    [InlineData("--proxy-type", "socks5")]
     [InlineData("--lua-exec", "x.lua")]
     [InlineData("-t")]
     [InlineData("-lt")]

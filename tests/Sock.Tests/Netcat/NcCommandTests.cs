@@ -43,7 +43,6 @@ public class NcCommandTests
 
     [Theory]
     [InlineData("--ssl-crl x.pem 127.0.0.1 1")]
-    [InlineData("--proxy 127.0.0.1:3128 127.0.0.1 1")]
     [InlineData("--lua-exec x.lua -l 1")]
     [InlineData("--frobnicate 127.0.0.1 1")]
     public async Task unsupported_or_unknown_options_are_exit_2_with_one_line(string args)
