@@ -21,7 +21,9 @@ internal static class NcCommand
             -z -q TIME -N --append-output --send-only --recv-only --no-shutdown --allow --allowfile --deny --denyfile
             --broker --chat --version.
             TLS: --ssl, --ssl-verify, --ssl-trustfile, --ssl-servername, --ssl-alpn, --ssl-cert, --ssl-key.
-            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, --proxy*, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+            ncat's proxy server: -l --proxy-type http [--proxy-auth USER:PASS] is an HTTP proxy (CONNECT, GET/POST forwarded;
+            Basic and Digest authentication), the server of sock proxy.
+            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, --proxy* (client), --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
 
             Examples:
               sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS
@@ -37,6 +39,9 @@ internal static class NcCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
+            // ncat's proxy server mode (-l --proxy-type http) is sock proxy's server, not a netcat listener.
+            if (NcatProxyServer.Split(RawArguments()) is var (proxyArgs, proxyType, proxyAuth))
+                return await NcatProxyServer.RunAsync(proxyArgs, proxyType, proxyAuth, parse, ct);
             var invocation = NcatCommandLine.Parse(RawArguments());
             if (invocation.Version)
             {
