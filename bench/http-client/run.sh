@@ -5,7 +5,8 @@
 # RUNS (default 3) rounds interleaved: wrk, sock bench http (its own HTTP/1.1 writer and reader), and with
 # DOTNET_CLIENT=1 (default) sock bench http --dotnet-client (.NET's HttpClient, the road not taken). Prints each
 # round's requests/s, the medians and the ratio sock/wrk of the medians (the issue's goal: >= 0.9).
-# SOCK=path runs that sock executable (e.g. the Native AOT build, artifacts/aot/sock) instead of building the JIT one.
+# SOCK="command" runs that sock (e.g. the Native AOT build, artifacts/aot/sock, or "dotnet path/sock.dll") instead of
+# building the JIT one.
 # Every process started here is killed by its pid on exit. Run under flock /tmp/sock-bench.lock.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -25,7 +26,7 @@ wait_port() { for _ in $(seq 1 200); do ss -Htln "sport = :$1" | grep -q . && re
 median() { python3 -c 'import sys,statistics; print(statistics.median(float(x) for x in sys.argv[1:]))' "$@"; }
 
 if [ -n "${SOCK:-}" ]; then
-  SOCKCMD=("$SOCK")
+  read -r -a SOCKCMD <<< "$SOCK"
 else
   echo "building sock (Release)..."
   dotnet build -c Release src/Sock -o "$OUT/sock" -v quiet -nologo >/dev/null

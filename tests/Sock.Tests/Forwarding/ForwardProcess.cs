@@ -38,17 +38,40 @@ internal sealed class ForwardProcess : IAsyncDisposable
     /// <summary>A client socket connected to the forwarder.</summary>
     public async Task<Socket> ConnectAsync()
     {
-        var s = new Socket(Bound.AddressFamily, SocketType.Stream, Bound is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        // A Unix listener whose backlog is full refuses at once (EAGAIN) where TCP would queue the SYN: a client tries again,
+        // a bounded number of times.
+        for (var attempt = 1; ; attempt++)
+        {
+            var s = new Socket(Bound.AddressFamily, SocketType.Stream, Bound is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+            try
+            {
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                await s.ConnectAsync(Bound, cts.Token);
+                return s;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock && Bound is UnixDomainSocketEndPoint && attempt < 100)
+            {
+                s.Dispose();
+                await Task.Delay(20);
+            }
+            catch
+            {
+                s.Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>True when the forwarder closed <paramref name="s"/> without a byte: an end of stream or a reset (both refuse).</summary>
+    public static async Task<bool> ClosedAsync(Socket s)
+    {
         try
         {
-            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
-            await s.ConnectAsync(Bound, cts.Token);
-            return s;
+            return (await Netcat.Net.ReadToEndAsync(s, TimeSpan.FromSeconds(20))).Length == 0;
         }
-        catch
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
         {
-            s.Dispose();
-            throw;
+            return true;
         }
     }
 
@@ -65,8 +88,15 @@ internal sealed class ForwardProcess : IAsyncDisposable
         kill.WaitForExit();
     }
 
-    /// <summary>Open descriptors of the forwarder now (/proc/PID/fd).</summary>
-    public int OpenDescriptors() => Directory.GetFiles($"/proc/{Pid}/fd").Length;
+    /// <summary>
+    /// Open socket descriptors of the forwarder now (/proc/PID/fd): the runtime opens files of its own as it goes (a
+    /// library loaded late, an eventfd), which are no connection's.
+    /// </summary>
+    public int OpenDescriptors() => Directory.GetFiles($"/proc/{Pid}/fd").Count(f =>
+    {
+        try { return new FileInfo(f).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true; }
+        catch (IOException) { return false; } // closed while listed
+    });
 
     public ValueTask DisposeAsync() => Process.DisposeAsync();
 

@@ -154,9 +154,12 @@ public sealed class BenchHttpTests
         Assert.Equal(1, f.Exit);
         AddsUp(f);
         Assert.Equal(0, f.StatusTotal);
-        Assert.True(f.Error("closed") > 0, f.Run.Stdout);
+        // Closed with a FIN once socat has read the request; reset (a read error) if it closes before reading it, which
+        // a loaded machine can make happen. Either way no request was answered, and each is counted once.
+        Assert.True(f.Error("closed") + f.Error("read") > 0, f.Run.Stdout);
+        Assert.Equal(f.Requests, f.Error("closed") + f.Error("read"));
         var line = Assert.Single(f.Run.StderrLines);
-        Assert.StartsWith($"sock: bench http http://127.0.0.1:{port}/: http://127.0.0.1:{port} closed the connection with 1 request(s) unanswered", line);
+        Assert.StartsWith($"sock: bench http http://127.0.0.1:{port}/: http://127.0.0.1:{port}", line);
     }
 
     [Theory]
