@@ -38,7 +38,7 @@ tree_rss_kib() { # RSS of $1 and every descendant, KiB
 
 start_proxy() { # $1 = tool, $2 = port; echoes the pid
   case $1 in
-    sock) ( ulimit -n 65536; exec "${SOCK[@]}" proxy 127.0.0.1:"$2" ) >/dev/null 2>&1 & ;;
+    sock) ( ulimit -n "$(ulimit -Hn)"; exec "${SOCK[@]}" proxy 127.0.0.1:"$2" ) >/dev/null 2>&1 & ;;
     danted)
       cat > "$work/danted.conf" <<CONF
 logoutput: /dev/null
@@ -52,8 +52,8 @@ client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
 socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 }
 socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 }
 CONF
-      ( ulimit -n 65536; exec danted -f "$work/danted.conf" -p "$work/danted.pid" ) >/dev/null 2>&1 & ;;
-    microsocks) ( ulimit -n 65536; exec microsocks -i 127.0.0.1 -p "$2" ) >/dev/null 2>&1 & ;;
+      ( ulimit -n "$(ulimit -Hn)"; exec danted -f "$work/danted.conf" -p "$work/danted.pid" ) >/dev/null 2>&1 & ;;
+    microsocks) ( ulimit -n "$(ulimit -Hn)"; exec microsocks -i 127.0.0.1 -p "$2" ) >/dev/null 2>&1 & ;;
   esac
   local pid=$!
   wait_listen "$2"
@@ -85,14 +85,14 @@ rate_once() { # $1 = tool; prints sessions/s
 idle_once() { # $1 = tool; prints KiB per session pair (RSS with IDLE sessions minus RSS before, / IDLE)
   local pp tp; pp=$(free_port); tp=$(free_port)
   local proxy; proxy=$(start_proxy "$1" "$pp")
-  ( ulimit -n 65536; exec "$work/echo" "$tp" ) & local echo=$!
+  ( ulimit -n "$(ulimit -Hn)"; exec "$work/echo" "$tp" ) & local echo=$!
   wait_listen "$tp"
   timeout 60 "$work/socks_load" rate "$pp" "$tp" 1 1 >/dev/null 2>&1 || true
   sleep 1
   local before; before=$(tree_rss_kib "$proxy")
   local fifo="$work/idle.fifo"; rm -f "$fifo"; mkfifo "$fifo"
   exec 8<>"$fifo"
-  ( ulimit -n 65536; exec timeout 300 "$work/socks_load" idle "$pp" "$tp" "$IDLE" <&8 ) > "$work/idle.out" 2>&1 & local cli=$!
+  ( ulimit -n "$(ulimit -Hn)"; exec timeout 300 "$work/socks_load" idle "$pp" "$tp" "$IDLE" <&8 ) > "$work/idle.out" 2>&1 & local cli=$!
   for _ in $(seq 1200); do grep -q READY "$work/idle.out" 2>/dev/null && break; sleep 0.1; done
   grep -q READY "$work/idle.out" || { echo "$1: idle sessions failed: $(cat "$work/idle.out")" >&2; }
   sleep 2

@@ -11,7 +11,7 @@ namespace Sock.Core.Proxies;
 /// client asks again without the user retyping anything. Nonce counts are not tracked (a captured Digest answer can
 /// be replayed within the nonce's lifetime, as with many proxies that keep no state).
 /// </summary>
-internal sealed class HttpProxyAuthentication(ProxyUsers users, string realm, bool digest)
+internal sealed class HttpProxyAuthentication(ProxyUsers users, string realm, bool digest, bool ncat = false)
 {
     public static readonly TimeSpan NonceLifetime = TimeSpan.FromMinutes(5);
     private readonly byte[] _key = RandomNumberGenerator.GetBytes(32);
@@ -46,6 +46,13 @@ internal sealed class HttpProxyAuthentication(ProxyUsers users, string realm, bo
     /// <summary>The Proxy-Authenticate header lines of a 407: Digest (SHA-256, then MD5) if offered, then Basic.</summary>
     public IEnumerable<string> Challenges(bool stale)
     {
+        if (digest && ncat)
+        {
+            // ncat's own words: its proxy client reads these (it gives up on a SHA-256 challenge or unknown parameters).
+            yield return $"Proxy-Authenticate: Digest realm=\"{realm}\", nonce=\"{NewNonce()}\", qop=\"auth\"{(stale ? ", stale=true" : "")}";
+            yield return $"Proxy-Authenticate: Basic realm=\"{realm}\"";
+            yield break;
+        }
         if (digest)
         {
             var nonce = NewNonce();

@@ -40,7 +40,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var guard = new LoopGuard();
         Guard = guard;
         _dialer = new ProxyDialer(options, guard);
-        _httpAuth = options.Users is { } users ? new HttpProxyAuthentication(users, options.Realm, options.HttpDigest) : null;
+        _httpAuth = options.Users is { } users ? new HttpProxyAuthentication(users, options.Realm, options.HttpDigest, options.NcatChallenges) : null;
         _server = new SocketServer(options.Server, options.Trace, observer);
     }
 

@@ -45,6 +45,12 @@ public sealed class ProxyServerOptions
     /// </summary>
     public bool HttpDigest { get; init; }
 
+    /// <summary>
+    /// The 407 challenges as ncat's proxy server words them (Digest with MD5 only, no algorithm or charset parameters),
+    /// which ncat's own proxy client can parse; `sock nc -l --proxy-type http` sets it.
+    /// </summary>
+    internal bool NcatChallenges { get; init; }
+
     /// <summary>The realm named in HTTP's 407 challenge. Default "sock".</summary>
     public string Realm { get; init; } = "sock";
 

@@ -24,7 +24,9 @@ internal static class NcCommand
             Proxies: --proxy HOST[:PORT] (or socks5://USER:PASS@HOST:PORT; comma-separated for a chain), --proxy-type
             socks4|socks4a|socks5|http, --proxy-auth USER:PASS, --proxy-dns local|remote|both|none; OpenBSD nc's
             -X 4|5|connect with -x HOST:PORT (with -X, -x is the proxy address, not --hex-dump).
-            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, -l --proxy-type (the proxy server), --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
+            ncat's proxy server: -l --proxy-type http [--proxy-auth USER:PASS] is an HTTP proxy (CONNECT, GET/POST forwarded;
+            Basic and Digest authentication), the server of sock proxy.
+            Not supported yet (a usage error, exit 2): --ssl-ciphers, --ssl-crl, --lua-exec, --sctp, --vsock, -t/--telnet, -g, -G.
 
             Examples:
               sock nc -lvnp 8080                     listen on port 8080, verbose, no DNS
@@ -41,6 +43,9 @@ internal static class NcCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
+            // ncat's proxy server mode (-l --proxy-type http) is sock proxy's server, not a netcat listener.
+            if (NcatProxyServer.Split(RawArguments()) is var (proxyArgs, proxyType, proxyAuth))
+                return await NcatProxyServer.RunAsync(proxyArgs, proxyType, proxyAuth, parse, ct);
             var invocation = NcatCommandLine.Parse(RawArguments());
             if (invocation.Version)
             {
