@@ -41,7 +41,8 @@ public static class ForwardRelay
         var clock = new RelayClock(options);
         var pending = new List<Task>(2);
         if (options.ToTarget) pending.Add(PumpAsync(session, client, target, ForwardDirection.ToTarget, dump, clock));
-        if (options.ToClient) pending.Add(PumpAsync(session, target, client, ForwardDirection.ToClient, dump, clock));
+        var toClient = options.ToClient ? PumpAsync(session, target, client, ForwardDirection.ToClient, dump, clock) : null;
+        if (toClient is not null) pending.Add(toClient);
         var oneWay = pending.Count == 1;
         var ending = false;
         while (pending.Count > 0)
@@ -68,6 +69,13 @@ public static class ForwardRelay
             await tick.CancelAsync().ConfigureAwait(false);
             if (done == timer) continue;
             pending.Remove(done);
+            if (options.EndWithTarget && done == toClient)
+            {
+                // The target's answer is complete and its end passed on: what the client still sends goes nowhere.
+                client.Transport.Input.CancelPendingRead();
+                await Task.WhenAll(pending).ConfigureAwait(false);
+                break;
+            }
             // One way has ended (its end passed on): the other may go on, within the close timeout; a one-way relay is done.
             ending = true;
             clock.Touch();

@@ -30,6 +30,12 @@ internal sealed class ForwardRelayOptions
     /// <summary>socat's crlf on the target's side.</summary>
     public bool TargetCrlf { get; init; }
 
+    /// <summary>
+    /// End the pair as soon as the target's way has ended (its end passed on to the client), whatever the client still
+    /// sends: a proxy's plain HTTP forwarding, where the response and the target's close end the exchange. Default false.
+    /// </summary>
+    public bool EndWithTarget { get; init; }
+
     /// <summary>True when these are the defaults, so the relay takes its plain path.</summary>
-    internal bool IsDefault => ToTarget && ToClient && IdleTimeout is null && CloseTimeout is null && ClientCrlf == TargetCrlf;
+    internal bool IsDefault => ToTarget && ToClient && IdleTimeout is null && CloseTimeout is null && ClientCrlf == TargetCrlf && !EndWithTarget;
 }

@@ -117,7 +117,9 @@ public sealed class Forwarder : IAsyncDisposable
         }
         catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
         {
-            throw new SockException(SockErrorKind.Network, "forward: " + ex.Operation, ex.Target, ex.Reason, ex.SocketError, ex);
+            // "forward: bind 0.0.0.0:80 failed: permission denied", as the issue words it.
+            var operation = ex.Operation == "bind to" ? "bind" : ex.Operation;
+            throw new SockException(SockErrorKind.Network, "forward: " + operation, ex.Target, ex.Reason, ex.SocketError, ex);
         }
         if (_listen.IsDatagram)
         {

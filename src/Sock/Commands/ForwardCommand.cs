@@ -126,9 +126,9 @@ internal static class ForwardCommand
             if (listen.Scheme == ForwardScheme.Tls)
             {
                 options.ServerTls = new TlsServerOptions { CertFile = parse.GetValue(cert), KeyFile = parse.GetValue(key) };
-                options.ServerTls.Validate("forward");
                 if (options.ServerTls.KeyFile is not null && options.ServerTls.CertFile is null)
                     throw SockException.Usage("forward", "--key", "needs --cert, the certificate the key belongs to");
+                options.ServerTls.Validate("forward");
             }
             else if (parse.GetValue(cert) is not null || parse.GetValue(key) is not null)
             {
