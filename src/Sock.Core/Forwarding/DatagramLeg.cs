@@ -103,8 +103,8 @@ internal sealed class DatagramLeg : ForwardLeg
 
     public override void Abort(string reason, bool reset)
     {
-        _stop.Cancel();
-        _in.Reader.CancelPendingRead();
+        try { _stop.Cancel(); } catch (ObjectDisposedException) { }
+        try { _in.Reader.CancelPendingRead(); } catch (InvalidOperationException) { }
     }
 
     public override async ValueTask DisposeAsync()

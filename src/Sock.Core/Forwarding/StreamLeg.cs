@@ -43,8 +43,9 @@ public sealed class StreamLeg : ForwardLeg
     public override void Abort(string reason, bool reset)
     {
         _abort?.Invoke(reset);
-        Transport.Input.CancelPendingRead();
-        Transport.Output.CancelPendingFlush();
+        // A pipe the relay has completed already (one way ended before a limit ended the pair) has nothing to cancel.
+        try { Transport.Input.CancelPendingRead(); } catch (ObjectDisposedException) { } catch (InvalidOperationException) { }
+        try { Transport.Output.CancelPendingFlush(); } catch (ObjectDisposedException) { } catch (InvalidOperationException) { }
     }
 
     /// <inheritdoc/>

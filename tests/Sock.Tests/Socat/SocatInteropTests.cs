@@ -29,7 +29,7 @@ public sealed class SocatInteropTests
             await using var forwarder = SocatPeers.Start(tool, SocatPeers.Listen(transport, p, fwdPath, ",fork"), SocatPeers.Connect(transport, q, targetPath));
             await SocatPeers.WaitReadyAsync(transport, p, fwdPath);
             var sizes = new[] { 1, 1000, 70_000, 300_000 };
-            var clients = sizes.Select(n => SocatPeers.RunAsync("socat", new string('x', n), "-t", "10", "-", SocatPeers.Connect(transport, p, fwdPath))).ToArray();
+            var clients = sizes.Select(n => SocatPeers.RunAsync("socat", new string('x', n), "-t", "30", "-", SocatPeers.Connect(transport, p, fwdPath))).ToArray();
             var runs = await Task.WhenAll(clients);
             results[tool] = string.Join("|", runs.Select(r => $"{r.ExitCode}:{r.Stdout.Replace("\n", "\\n", StringComparison.Ordinal)}"));
             Assert.False(forwarder.Process.HasExited, $"{tool} stopped forwarding: {string.Join(" | ", forwarder.StderrLines)}");
@@ -49,8 +49,9 @@ public sealed class SocatInteropTests
         await using var server = SocatPeers.Start("socat", SocatPeers.Listen(transport, q, path, ",fork"), "SYSTEM:wc -c; echo end");
         await SocatPeers.WaitReadyAsync(transport, q, path);
         var input = string.Concat(Enumerable.Range(0, 5000).Select(i => $"line {i}\n"));
-        var socat = await SocatPeers.RunAsync("socat", input, "-", SocatPeers.Connect(transport, q, path));
-        var sock = await SocatPeers.RunAsync("sock", input, "-", SocatPeers.Connect(transport, q, path));
+        // -t 30: the answer comes after stdin's end, and under load later than socat's default 0.5 s; the server closes after it.
+        var socat = await SocatPeers.RunAsync("socat", input, "-t", "30", "-", SocatPeers.Connect(transport, q, path));
+        var sock = await SocatPeers.RunAsync("sock", input, "-t", "30", "-", SocatPeers.Connect(transport, q, path));
         Assert.Equal($"{Encoding.ASCII.GetByteCount(input)}\nend\n", socat.Stdout);
         Assert.Equal((socat.ExitCode, socat.Stdout), (sock.ExitCode, sock.Stdout));
     }
@@ -79,7 +80,8 @@ public sealed class SocatInteropTests
             var path = Path.Combine(dir.Path, "s.sock");
             await using var listener = SocatPeers.Start(tool, SocatPeers.Listen(transport, p, path), "EXEC:cat");
             await SocatPeers.WaitReadyAsync(transport, p, path);
-            var client = await SocatPeers.RunAsync("socat", "hello\nworld\n", "-", SocatPeers.Connect(transport, p, path));
+            // -t 30: cat's echo may come later than socat's default 0.5 s after the client's end under load.
+            var client = await SocatPeers.RunAsync("socat", "hello\nworld\n", "-t", "30", "-", SocatPeers.Connect(transport, p, path));
             var exit = await listener.WaitForExitAsync(20);
             results.Add($"{client.ExitCode}:{client.Stdout}:{exit}");
         }
@@ -102,7 +104,7 @@ public sealed class SocatInteropTests
             await using var terminator = SocatPeers.Start(tool, $"OPENSSL-LISTEN:{p},bind=127.0.0.1,reuseaddr,fork,cert={cert},key={key},verify=0", $"TCP:127.0.0.1:{q}");
             await SocatPeers.WaitReadyAsync(Transports.Tcp4, p, null);
             var runs = await Task.WhenAll(Enumerable.Range(1, 3).Select(i =>
-                SocatPeers.RunAsync("socat", new string('t', i * 10_000), "-t", "10", "-", $"OPENSSL:127.0.0.1:{p},cafile={cert},commonname=localhost")));
+                SocatPeers.RunAsync("socat", new string('t', i * 10_000), "-t", "30", "-", $"OPENSSL:127.0.0.1:{p},cafile={cert},commonname=localhost")));
             results[tool] = string.Join("|", runs.Select(r => $"{r.ExitCode}:{r.Stdout}"));
         }
         Assert.Equal("0:10000\nend\n|0:20000\nend\n|0:30000\nend\n", results["socat"]);
@@ -128,8 +130,8 @@ public sealed class SocatInteropTests
             ($"OPENSSL:127.0.0.1:{p},verify=0", "0:5\n"),
         })
         {
-            var socat = await SocatPeers.RunAsync("socat", "tls!\n", "-", address);
-            var sock = await SocatPeers.RunAsync("sock", "tls!\n", "-", address);
+            var socat = await SocatPeers.RunAsync("socat", "tls!\n", "-t", "30", "-", address);
+            var sock = await SocatPeers.RunAsync("sock", "tls!\n", "-t", "30", "-", address);
             Assert.Equal(expected, $"{socat.ExitCode}:{socat.Stdout}");
             Assert.Equal(expected, $"{sock.ExitCode}:{sock.Stdout}");
         }
@@ -196,13 +198,18 @@ public sealed class SocatInteropTests
                 var answers = new List<string>();
                 foreach (var word in new[] { "one", "two", "three" })
                 {
-                    var r = await SocatPeers.RunAsync("socat", word + "\n", "-t", "3", "-", SocatPeers.Connect(transport, p, null));
-                    answers.Add($"{r.ExitCode}:{r.Stdout}");
+                    // Each client from a port of its own, waiting (bounded) for its answer: UDP has no end to wait for.
+                    using var client = new System.Net.Sockets.UdpClient(v6 ? System.Net.Sockets.AddressFamily.InterNetworkV6 : System.Net.Sockets.AddressFamily.InterNetwork);
+                    client.Connect(v6 ? System.Net.IPAddress.IPv6Loopback : System.Net.IPAddress.Loopback, p);
+                    await client.SendAsync(Encoding.ASCII.GetBytes(word + "\n"));
+                    using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+                    var reply = await client.ReceiveAsync(limit.Token);
+                    answers.Add(Encoding.ASCII.GetString(reply.Buffer));
                 }
                 results[$"{tool} {kind}"] = string.Join("|", answers);
             }
         }
-        Assert.Equal("0:ONE\n|0:TWO\n|0:THREE\n", results["socat RECVFROM"]);
+        Assert.Equal("ONE\n|TWO\n|THREE\n", results["socat RECVFROM"]);
         Assert.Equal(results["socat RECVFROM"], results["sock RECVFROM"]);
         Assert.Equal(results["socat LISTEN"], results["sock LISTEN"]);
     }

@@ -14,9 +14,16 @@ internal static class SocatPeers
     /// <summary>The two programs every scenario runs under.</summary>
     public static TheoryData<string> Tools => new() { "socat", "sock" };
 
-    /// <summary>Starts <paramref name="tool"/> (socat, or sock socat) with <paramref name="args"/>.</summary>
-    public static RunningProcess Start(string tool, params string[] args) =>
-        tool == "socat" ? RunningProcess.Tool("socat", false, args) : RunningProcess.Sock(["socat", .. args]);
+    /// <summary>
+    /// Starts <paramref name="tool"/> (socat, or sock socat) with <paramref name="args"/>, with -t 30 unless the arguments
+    /// set -t: a server or forwarder whose answer follows the peer's end (wc -c, cat) gives up on it after socat's default
+    /// 0.5 s of silence, which a loaded machine can exceed; the long -t costs nothing when the answer ends the run.
+    /// </summary>
+    public static RunningProcess Start(string tool, params string[] args)
+    {
+        string[] all = args.Contains("-t") ? args : ["-t", "30", .. args];
+        return tool == "socat" ? RunningProcess.Tool("socat", false, all) : RunningProcess.Sock(["socat", .. all]);
+    }
 
     /// <summary>Runs <paramref name="tool"/> to completion with <paramref name="stdin"/>.</summary>
     public static Task<SockRun> RunAsync(string tool, string stdin, params string[] args) =>
