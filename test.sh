@@ -17,6 +17,10 @@ peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fpin
 peers+=(openssl:openssl)
 # sock http and sock bench http: curl to compare with, Python's http.server and nginx as servers, wrk for the benchmark.
 peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
+# sock proxy: dante-server as the SOCKS5 server it chains with (and microsocks for bench/proxy), curl and python3 as clients and server.
+peers+=(danted:dante-server microsocks:microsocks curl:curl python3:python3)
+# Sock.AspNetCore's tests: curl as the HTTP client over tcp4, tcp6 and --unix-socket (bench/http uses wrk).
+peers+=(curl:curl)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -12,7 +12,10 @@ public sealed class SockTransportOptions
     /// <summary>
     /// The engine's options: epoll threads (<see cref="ServerOptions.IoThreads"/>; 0 takes .NET's socket engine, the path
     /// on every system other than Linux), buffer bounds, block size, backlog, SO_REUSEPORT, idle timeout, connection
-    /// limit. Kestrel's own limits (request sizes, keep-alive timeout, graceful shutdown) stay Kestrel's.
+    /// limit. Kestrel's own limits (request sizes, keep-alive timeout, graceful shutdown) stay Kestrel's. One default
+    /// differs from a bare <see cref="SocketServer"/>'s: <see cref="Sock.Core.Connections.ConnectionOptions.HandlerOnThreadPool"/>
+    /// is on, so Kestrel and the application run on the thread pool, as over Kestrel's own transport, never on an epoll
+    /// thread that an application blocking would stall for every connection on it; set it off for the engine's inline path.
     /// </summary>
-    public ServerOptions Server { get; } = new();
+    public ServerOptions Server { get; } = new() { Connection = { HandlerOnThreadPool = true } };
 }

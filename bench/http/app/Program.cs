@@ -5,15 +5,23 @@ using System.Text.Json.Serialization;
 using Sock.Bench.Http;
 
 var transport = "sock";
+int? ioThreads = null;
+var inline = false;
 var rest = new List<string>();
 for (var i = 0; i < args.Length; i++)
 {
     if (args[i] == "--transport" && i + 1 < args.Length) transport = args[++i];
+    else if (args[i] == "--inline") inline = true;
+    else if (args[i] == "--io-threads" && i + 1 < args.Length) ioThreads = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else rest.Add(args[i]);
 }
 var builder = WebApplication.CreateSlimBuilder([.. rest]);
 builder.Logging.ClearProviders();
-if (transport == "sock") builder.WebHost.UseSockTransport();
+if (transport == "sock") builder.WebHost.UseSockTransport(o =>
+{
+    o.Server.IoThreads = ioThreads ?? o.Server.IoThreads;
+    if (inline) o.Server.Connection.HandlerOnThreadPool = false;
+});
 else if (transport != "sockets") throw new ArgumentException($"--transport {transport}: sock or sockets");
 builder.Services.ConfigureHttpJsonOptions(o => o.SerializerOptions.TypeInfoResolverChain.Insert(0, BenchJson.Default));
 var app = builder.Build();

@@ -17,4 +17,7 @@ public enum BenchMode
 
     /// <summary>Datagrams at a target rate: delivered, lost, reordered, duplicated, jitter.</summary>
     Udp,
+
+    /// <summary>HTTP requests on keep-alive connections (<see cref="BenchOptions.Http"/>): requests/s, latency, statuses, errors by kind.</summary>
+    Http,
 }

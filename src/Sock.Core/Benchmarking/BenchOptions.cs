@@ -47,6 +47,9 @@ public sealed record BenchOptions
     /// </summary>
     public bool AsyncSockets { get; init; }
 
+    /// <summary>The request for <see cref="BenchMode.Http"/> (required there, ignored elsewhere).</summary>
+    public HttpBenchTarget? Http { get; init; }
+
     /// <summary>Time allowed for each connect during setup. Default 5 s.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

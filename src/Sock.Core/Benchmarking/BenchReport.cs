@@ -20,6 +20,9 @@ public sealed record BenchReport
     /// <summary>UDP delivery figures (udp mode).</summary>
     public UdpSummary? Udp { get; init; }
 
+    /// <summary>HTTP figures (http mode): requests, responses by status, failures by kind.</summary>
+    public HttpBenchSummary? Http { get; init; }
+
     /// <summary>The full latency distribution, for --histogram.</summary>
     [JsonIgnore]
     public LatencyHistogram? Histogram { get; init; }

@@ -21,7 +21,7 @@ public static class BenchRunner
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
-        await using var workload = Create(options.Mode);
+        await using var workload = Create(options);
         await workload.SetupAsync(options, trace, cancellationToken).ConfigureAwait(false);
 
         var run = new BenchRun(options);
@@ -43,14 +43,16 @@ public static class BenchRunner
         return Build(options, run, workload, intervals, Math.Max(0, workEnd - run.MeasureStartTicks));
     }
 
-    private static BenchWorkload Create(BenchMode mode) => mode switch
+    private static BenchWorkload Create(BenchOptions o) => o.Mode switch
     {
+        BenchMode.Http when o.Http is { Version: Http.HttpVersionChoice.Http2 } or { DotNetClient: true } => new HttpClientWorkload(),
+        BenchMode.Http => new HttpWorkload(),
         BenchMode.Throughput => new ThroughputWorkload(),
         BenchMode.Echo => new EchoWorkload(),
         BenchMode.Pipeline => new PipelineWorkload(),
         BenchMode.Connect => new ConnectWorkload(),
         BenchMode.Udp => new UdpWorkload(),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode)),
+        _ => throw new ArgumentOutOfRangeException(nameof(o)),
     };
 
     private static void Validate(BenchOptions o)
@@ -68,7 +70,16 @@ public static class BenchRunner
         if (o.Warmup < TimeSpan.Zero) throw SockException.Usage("bench --warmup", Durations.Format(o.Warmup), "must not be negative");
         if (o.Reverse && o.Mode != BenchMode.Throughput) throw SockException.Usage("bench --reverse", o.Mode.ToString().ToLowerInvariant(), "only throughput mode has a direction");
         if (o.Rate is not null && o.Mode is BenchMode.Throughput or BenchMode.Pipeline)
-            throw SockException.Usage("bench --rate", o.Mode.ToString().ToLowerInvariant(), "open-loop rate applies to echo, connect and udp modes");
+            throw SockException.Usage("bench --rate", o.Mode.ToString().ToLowerInvariant(), "open-loop rate applies to echo, connect, udp and http modes");
+        if (o.Mode == BenchMode.Http)
+        {
+            if (o.Http is null) throw new ArgumentException("http mode needs BenchOptions.Http", nameof(o));
+            if (o.Http.Pipeline is < 1 or > 1024) throw SockException.Usage("bench --pipeline", N(o.Http.Pipeline), "must be 1 to 1024");
+            if (o.Http.Pipeline > 1 && o.Rate is not null)
+                throw SockException.Usage("bench --pipeline", N(o.Http.Pipeline), "open loop (--rate) sends each request at its own time, one in flight per connection");
+            if (o.Http.Pipeline > 1 && o.Http.DotNetClient)
+                throw SockException.Usage("bench --pipeline", N(o.Http.Pipeline), ".NET's HTTP/1.1 client does not pipeline (sock's own client does)");
+        }
     }
 
     /// <summary>Waits for the work, closing the sockets under it if it runs past its end by more than <see cref="Grace"/>.</summary>
@@ -256,7 +267,7 @@ public static class BenchRunner
             Mismatches = c.Mismatches,
             FirstError = run.FirstError,
         };
-        var openLoop = o.Rate is not null && o.Mode is BenchMode.Echo or BenchMode.Connect || o.Mode == BenchMode.Udp;
+        var openLoop = o.Rate is not null && o.Mode is BenchMode.Echo or BenchMode.Connect or BenchMode.Http || o.Mode == BenchMode.Udp;
         var latency = workload.MeasuresLatency && run.Latency.TotalCount > 0
             ? LatencySummary.From(run.Latency, openLoop ? "intended send time" : o.Mode == BenchMode.Connect ? "start of connect" : "send")
             : null;
@@ -267,6 +278,7 @@ public static class BenchRunner
             Totals = totals,
             Latency = latency,
             Udp = workload.Udp,
+            Http = workload.Http,
             Histogram = workload.MeasuresLatency ? run.Latency : null,
         };
     }
@@ -284,6 +296,7 @@ public static class BenchRunner
             BenchMode.Echo => string.Create(ci, $"{connections} connection{(connections == 1 ? "" : "s")}, {Size(o.Size)} messages, 1 in flight each"),
             BenchMode.Pipeline => string.Create(ci, $"{connections} connection{(connections == 1 ? "" : "s")}, {Size(o.Size)} messages, {workload.InFlight} in flight each"),
             BenchMode.Connect => string.Create(ci, $"{connections} concurrent connect loop{(connections == 1 ? "" : "s")} (open, close)"),
+            BenchMode.Http => string.Create(ci, $"{connections} keep-alive connection{(connections == 1 ? "" : "s")}, {workload.InFlight} request{(workload.InFlight == 1 ? "" : "s")} in flight each ({(o.Http!.Version == Http.HttpVersionChoice.Http2 ? "HTTP/2" : "HTTP/1.1")}, {(workload is HttpWorkload ? "sock's own request writer and response reader" : ".NET's HttpClient")})"),
             _ => string.Create(ci, $"1 socket, {Size(Math.Max(o.Size, UdpDatagram.HeaderLength))} datagrams"),
         };
         var how = o.EffectiveDuration is { } d
@@ -294,11 +307,12 @@ public static class BenchRunner
         if (o.Mode == BenchMode.Udp)
             pace = string.Create(ci, $", paced at {rate:0.##} datagrams/s") + (o.UdpEcho ? " (round-trip latency from the intended send time)" : "");
         var warm = o.Warmup > TimeSpan.Zero ? $" after a {Durations.Format(o.Warmup)} warm-up" : "";
-        var statement = $"{mode} to {EndpointText.Format(o.Target)} ({transport}, {workload.Peer}): {what}, {how}{warm}{pace}.";
+        var target = o.Mode == BenchMode.Http ? o.Http!.Url.AbsoluteUri + (o.Target is System.Net.Sockets.UnixDomainSocketEndPoint ? $" via {EndpointText.Format(o.Target)}" : "") : EndpointText.Format(o.Target);
+        var statement = $"{mode} to {target} ({transport}, {workload.Peer}): {what}, {how}{warm}{pace}.";
         return new BenchSetup
         {
             Mode = mode,
-            Target = EndpointText.Format(o.Target),
+            Target = target,
             Transport = transport,
             Connections = connections,
             Size = o.Mode == BenchMode.Udp ? Math.Max(o.Size, UdpDatagram.HeaderLength) : o.Size,
@@ -318,6 +332,7 @@ public static class BenchRunner
         BenchMode.Throughput => "bytes",
         BenchMode.Connect => "connections",
         BenchMode.Udp => "datagrams",
+        BenchMode.Http => "requests",
         _ => "messages",
     };
 

@@ -25,6 +25,9 @@ internal abstract class BenchWorkload : IAsyncDisposable
     /// <summary>UDP delivery figures.</summary>
     public UdpSummary? Udp { get; protected set; }
 
+    /// <summary>HTTP figures: responses by status, failures by kind.</summary>
+    public HttpBenchSummary? Http { get; protected set; }
+
     public abstract Task SetupAsync(BenchOptions options, SocketTrace? trace, CancellationToken cancellationToken);
 
     public abstract Task RunAsync(BenchRun run);

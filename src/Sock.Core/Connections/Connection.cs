@@ -290,13 +290,14 @@ public sealed class Connection : IAsyncDisposable
             return;
         }
         // Continuations run inline: the socket's completions already arrive on the thread pool (or an epoll thread), and a
-        // second hop per message would cost a work item each time.
+        // second hop per message would cost a work item each time — unless the handler asked for the thread pool.
+        var handlerScheduler = Options.HandlerOnThreadPool ? PipeScheduler.ThreadPool : PipeScheduler.Inline;
         _input = new Pipe(new PipeOptions(pool: Pool,
             pauseWriterThreshold: Options.MaxInputBuffer, resumeWriterThreshold: Options.MaxInputBuffer / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
+            readerScheduler: handlerScheduler, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(pool: Pool,
             pauseWriterThreshold: Options.MaxOutputBuffer, resumeWriterThreshold: Options.MaxOutputBuffer / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
+            readerScheduler: PipeScheduler.Inline, writerScheduler: handlerScheduler, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
         _outputWriter = new CountingPipeWriter(_output.Writer);
         _socketPipes = _pipes = new DuplexPipe(_input.Reader, _outputWriter);
         var receiving = _engine.StartReceiving();

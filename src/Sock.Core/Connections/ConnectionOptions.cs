@@ -49,6 +49,15 @@ public sealed class ConnectionOptions
     public TimeSpan? IdleTimeout { get; set; }
 
     /// <summary>
+    /// Resume the handler on the thread pool after each read (and after a flush that waited), instead of on the thread that
+    /// received — the epoll thread, or the socket engine's completion. Inline (false) costs no hand-off per message but
+    /// runs the handler on the I/O thread, which it must then never block, and which serves every other connection of
+    /// that thread meanwhile; the thread pool (true) is what Kestrel's own transport does, for applications that may block
+    /// or work long per message (an HTTP application), and spreads them over every core. Default false.
+    /// </summary>
+    public bool HandlerOnThreadPool { get; set; }
+
+    /// <summary>
     /// Wait for data with a zero-byte receive before taking a buffer from the pool, so an idle connection holds no
     /// buffer (Kestrel's WaitForDataBeforeAllocatingBuffer). Default true.
     /// </summary>

@@ -98,6 +98,12 @@ public sealed class ForwardOptions
     /// <summary>SO_REUSEPORT on the listening socket. Default false.</summary>
     public bool ReusePort { get; set; }
 
+    /// <summary>The local port to connect to the target from (socat's sourceport=); null lets the system choose. Default null.</summary>
+    internal int? SourcePort { get; set; }
+
+    /// <summary>How each session's relay runs (socat's -u/-U, -T, -t, crlf); default both ways until both sides end.</summary>
+    internal ForwardRelayOptions Relay { get; set; } = ForwardRelayOptions.Default;
+
     /// <summary>Where both legs' socket calls are traced as BSD calls; null traces nothing.</summary>
     public SocketTrace? Trace { get; set; }
 }

@@ -16,20 +16,93 @@ public static class ForwardRelay
     /// <paramref name="observer"/> when it observes data. Sets the session's close reason (the first end) and closes it.
     /// The legs are not disposed here: they are the caller's.
     /// </summary>
-    public static async Task RunAsync(ForwardSession session, ForwardObserver? observer = null)
+    public static Task RunAsync(ForwardSession session, ForwardObserver? observer = null) => RunAsync(session, observer, ForwardRelayOptions.Default);
+
+    /// <summary>
+    /// As <see cref="RunAsync(ForwardSession, ForwardObserver?)"/>, with socat's relay options: one way only, an idle
+    /// limit, a limit on the other way's silence once one way has ended, crlf on either side. A pair ended by a limit is
+    /// closed on both sides (not reset), with the limit as its close reason.
+    /// </summary>
+    internal static async Task RunAsync(ForwardSession session, ForwardObserver? observer, ForwardRelayOptions options)
     {
         ArgumentNullException.ThrowIfNull(session);
+        ArgumentNullException.ThrowIfNull(options);
         var client = session.Client ?? throw new ArgumentException("a UDP session has no legs to relay", nameof(session));
         var target = session.Target ?? throw new ArgumentException("the session has no target leg yet", nameof(session));
         var dump = observer is { ObservesData: true } ? observer : null;
-        var up = PumpAsync(session, client, target, ForwardDirection.ToTarget, dump);
-        var down = PumpAsync(session, target, client, ForwardDirection.ToClient, dump);
-        await Task.WhenAll(up, down).ConfigureAwait(false);
+        if (options.IsDefault)
+        {
+            var up = PumpAsync(session, client, target, ForwardDirection.ToTarget, dump, null);
+            var down = PumpAsync(session, target, client, ForwardDirection.ToClient, dump, null);
+            await Task.WhenAll(up, down).ConfigureAwait(false);
+            session.Close("closed");
+            return;
+        }
+        var clock = new RelayClock(options);
+        var pending = new List<Task>(2);
+        if (options.ToTarget) pending.Add(PumpAsync(session, client, target, ForwardDirection.ToTarget, dump, clock));
+        var toClient = options.ToClient ? PumpAsync(session, target, client, ForwardDirection.ToClient, dump, clock) : null;
+        if (toClient is not null) pending.Add(toClient);
+        var oneWay = pending.Count == 1;
+        var ending = false;
+        while (pending.Count > 0)
+        {
+            var limit = ending ? options.CloseTimeout : options.IdleTimeout;
+            var wait = Timeout.InfiniteTimeSpan;
+            if (limit is { } l)
+            {
+                wait = l - clock.SinceLastActivity;
+                if (wait <= TimeSpan.Zero)
+                {
+                    // A limit ran out: both sides are closed, and the pumps end on their aborted pipes.
+                    var reason = ending ? "nothing more within the close timeout after one side ended" : "idle timeout";
+                    session.SetReason(reason);
+                    client.Abort(reason, reset: false);
+                    target.Abort(reason, reset: false);
+                    await Task.WhenAll(pending).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+                    break;
+                }
+            }
+            using var tick = new CancellationTokenSource();
+            var timer = Task.Delay(wait, tick.Token);
+            var done = await Task.WhenAny([.. pending, timer]).ConfigureAwait(false);
+            await tick.CancelAsync().ConfigureAwait(false);
+            if (done == timer) continue;
+            pending.Remove(done);
+            if (options.EndWithTarget && done == toClient)
+            {
+                // The target's answer is complete and its end passed on: what the client still sends goes nowhere.
+                client.Transport.Input.CancelPendingRead();
+                await Task.WhenAll(pending).ConfigureAwait(false);
+                break;
+            }
+            // One way has ended (its end passed on): the other may go on, within the close timeout; a one-way relay is done.
+            ending = true;
+            clock.Touch();
+            if (oneWay) break;
+        }
         session.Close("closed");
     }
 
-    private static async Task PumpAsync(ForwardSession session, ForwardLeg from, ForwardLeg to, ForwardDirection direction, ForwardObserver? dump)
+    /// <summary>When a limited relay last moved anything.</summary>
+    private sealed class RelayClock(ForwardRelayOptions options)
     {
+        private long _last = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        public ForwardRelayOptions Options => options;
+
+        public TimeSpan SinceLastActivity => System.Diagnostics.Stopwatch.GetElapsedTime(Volatile.Read(ref _last));
+
+        public void Touch() => Volatile.Write(ref _last, System.Diagnostics.Stopwatch.GetTimestamp());
+    }
+
+    private static async Task PumpAsync(ForwardSession session, ForwardLeg from, ForwardLeg to, ForwardDirection direction, ForwardObserver? dump,
+        RelayClock? clock)
+    {
+        // crlf on one side only: the bytes are converted on the way (socat's cv_newline).
+        var fromCrlf = clock is not null && (direction == ForwardDirection.ToTarget ? clock.Options.ClientCrlf : clock.Options.TargetCrlf);
+        var toCrlf = clock is not null && (direction == ForwardDirection.ToTarget ? clock.Options.TargetCrlf : clock.Options.ClientCrlf);
+        var convert = fromCrlf != toCrlf;
         var input = from.Transport.Input;
         var output = to.Transport.Output;
         var fromName = direction == ForwardDirection.ToTarget ? "client" : "target";
@@ -48,9 +121,20 @@ public static class ForwardRelay
                 }
                 if (!buffer.IsEmpty)
                 {
-                    dump?.Data(session, direction, buffer);
+                    clock?.Touch();
                     var length = buffer.Length;
-                    foreach (var segment in buffer) output.Write(segment.Span);
+                    if (convert)
+                    {
+                        var converted = LineEnds.Convert(buffer, fromCrlf);
+                        length = converted.Length;
+                        if (length > 0) dump?.Data(session, direction, new ReadOnlySequence<byte>(converted));
+                        output.Write(converted);
+                    }
+                    else
+                    {
+                        dump?.Data(session, direction, buffer);
+                        foreach (var segment in buffer) output.Write(segment.Span);
+                    }
                     input.AdvanceTo(buffer.End);
                     var flush = await output.FlushAsync().ConfigureAwait(false);
                     if (flush.IsCompleted || flush.IsCanceled)
@@ -62,6 +146,7 @@ public static class ForwardRelay
                         return;
                     }
                     session.Relayed(direction, length);
+                    clock?.Touch();
                 }
                 else
                 {

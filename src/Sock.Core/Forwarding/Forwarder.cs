@@ -223,7 +223,7 @@ public sealed class Forwarder : IAsyncDisposable
                     session.SetReason(connection.CloseReason ?? "client closed");
                     target.Abort(connection.CloseReason ?? "client closed", reset: connection.PeerReset);
                 });
-                await ForwardRelay.RunAsync(session, _observer).ConfigureAwait(false);
+                await ForwardRelay.RunAsync(session, _observer, _options.Relay).ConfigureAwait(false);
             }
         }
         finally

@@ -45,6 +45,7 @@ public sealed class SocketTarget : IForwardTarget
         {
             Family = _endpoint.Family,
             SourceAddress = _options.SourceAddress,
+            SourcePort = _options.SourcePort,
             ConnectTimeout = _options.ConnectTimeout,
             Trace = _options.Trace,
             Tls = _tls,

@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Forwarding;
 using Sock.Core.Serving;
 
 namespace Sock.Core.Proxies;
@@ -200,7 +201,7 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             session.Remote = EndpointText.Format(destination.RemoteEndPoint);
             await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, destination.LocalEndPoint)).ConfigureAwait(false);
-            await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+            await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
         }
     }
 
@@ -260,8 +261,22 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             session.Remote = EndpointText.Format(destination.RemoteEndPoint);
             await Socks5ServerHandshake.SendAsync(client.Output, Socks4ServerHandshake.Reply(true, destination.LocalEndPoint)).ConfigureAwait(false);
-            await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+            await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
         }
+    }
+
+    // Plain HTTP forwarding sends Connection: close, so the destination's response and close end the exchange.
+    private static readonly ForwardRelayOptions EndWithDestination = new() { EndWithTarget = true };
+
+    /// <summary>
+    /// The client and its destination relayed by sock's one relay (<see cref="ForwardRelay"/>): both ways with
+    /// back-pressure, a FIN passed on as a FIN (the other way goes on), a reset as a reset.
+    /// </summary>
+    private static async Task RelayAsync(Connection client, Connection destination, ProxySessionState session, ForwardRelayOptions options)
+    {
+        var pair = new ForwardSession(client.Id, new ConnectionLeg(client, owned: false), session.Destination ?? "", new ConnectionLeg(destination, owned: false));
+        session.Relay = pair;
+        await ForwardRelay.RunAsync(pair, null, options).ConfigureAwait(false);
     }
 
     private async Task HttpAsync(Connection client, ProxySessionState session, CancellationToken handshake)
@@ -286,12 +301,12 @@ public sealed class ProxyServer : IAsyncDisposable
             if (request.ForwardHead is { } head)
             {
                 await HttpProxyHandshake.SendAsync(destination.Output, head).ConfigureAwait(false);
-                await ProxyRelay.RunAsync(client, destination, session, endWithDestination: true).ConfigureAwait(false);
+                await RelayAsync(client, destination, session, EndWithDestination).ConfigureAwait(false);
             }
             else
             {
                 await HttpProxyHandshake.SendAsync(client.Output, "HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
-                await ProxyRelay.RunAsync(client, destination, session).ConfigureAwait(false);
+                await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
             }
         }
     }

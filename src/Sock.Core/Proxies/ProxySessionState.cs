@@ -18,8 +18,11 @@ internal sealed class ProxySessionState(long id, string client)
     public string? Outcome { get; set; }
     public bool Refused { get; set; }
 
-    public long BytesUp => Interlocked.Read(ref _up);
-    public long BytesDown => Interlocked.Read(ref _down);
+    /// <summary>The relayed pair once the relay runs: its counts are the session's (UDP counts its own).</summary>
+    public Forwarding.ForwardSession? Relay { get; set; }
+
+    public long BytesUp => Interlocked.Read(ref _up) + (Relay?.BytesToTarget ?? 0);
+    public long BytesDown => Interlocked.Read(ref _down) + (Relay?.BytesToClient ?? 0);
 
     public void AddUp(long n) => Interlocked.Add(ref _up, n);
     public void AddDown(long n) => Interlocked.Add(ref _down, n);

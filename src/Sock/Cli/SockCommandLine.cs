@@ -134,7 +134,7 @@ internal static class SockCommandLine
         }
         try
         {
-            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = ServeCommand.TerminationTimeout(parse) });
+            return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = ServerSignals.DrainsOnStop(parse.CommandResult.Command.Name) ? null : TimeSpan.FromSeconds(2) });
         }
         catch (SockException ex)
         {

@@ -47,14 +47,7 @@ internal static class AgentCommand
         };
         command.SetAction(async (parse, ct) =>
         {
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnStop(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                try { stop.Cancel(); } catch (ObjectDisposedException) { }
-            }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStop);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStop);
+            using var signals = ServerSignals.Register(ct);
 
             var communities = (parse.GetValue(community) ?? []).ToList();
             if (communities.Count == 0)
@@ -68,7 +61,7 @@ internal static class AgentCommand
             var cacheTime = Durations.Parse(parse.GetValue(cache)!, "cache");
             var allowList = parse.GetValue(allow) ?? [];
             var access = allowList.Length == 0 ? null
-                : await AccessList.CreateAsync(allowList.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), [], noDns: false, stop.Token);
+                : await AccessList.CreateAsync(allowList.SelectMany(a => a.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)), [], noDns: false, signals.Stopping);
             var agent = new SnmpAgent(new SnmpAgentOptions
             {
                 Communities = communities,
@@ -104,7 +97,7 @@ internal static class AgentCommand
             agent.View();
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
             server.Start();
-            try { await Task.Delay(Timeout.Infinite, stop.Token); }
+            try { await Task.Delay(Timeout.Infinite, signals.Stopping); }
             catch (OperationCanceledException) { }
             await server.StopAsync(TimeSpan.Zero);
             var c = agent.Counters;

@@ -7,6 +7,7 @@ using Sock.Cli.Rendering;
 using Sock.Core.Benchmarking;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Http;
 using Sock.Core.Netcat;
 using Sock.Core.Sockets;
 
@@ -21,7 +22,7 @@ internal static class BenchCommand
     {
         var words = new Argument<string[]>("MODE HOST PORT")
         {
-            Description = "throughput | echo | pipeline | connect | udp, then the target HOST PORT (or -U PATH); with --server, an optional PORT",
+            Description = "throughput | echo | pipeline | connect | udp, then the target HOST PORT (or -U PATH); http, then a URL; with --server, an optional PORT",
             Arity = new ArgumentArity(0, 3),
         };
         var server = new Option<bool>("--server") { Description = "Be the receiving side for throughput and udp modes (like iperf3 -s), on PORT (default 5201)" };
@@ -47,6 +48,15 @@ internal static class BenchCommand
         var ipv4 = new Option<bool>("-4") { Description = "Resolve HOST to IPv4 only" };
         var ipv6 = new Option<bool>("-6") { Description = "Resolve HOST to IPv6 only" };
         var histogram = new Option<string?>("--histogram") { Description = "Write the latency distribution to FILE in HdrHistogram's percentile text format (milliseconds)" };
+        var header = new Option<string[]>("--header", "-H") { Description = "Http: add a request header 'Name: value' (repeatable)", HelpName = "HEADER" };
+        var http11 = new Option<bool>("--http1.1") { Description = "Http: HTTP/1.1 with sock's own request writer and response reader (the default)" };
+        var http2 = new Option<bool>("--http2") { Description = "Http: HTTP/2 through .NET's HttpClient (ALPN over https, prior knowledge over http)" };
+        var pipelineDepth = new Option<int?>("--pipeline") { Description = "Http: requests in flight per connection (HTTP/1.1 pipelining, or HTTP/2 streams); default 1" };
+        var method = new Option<string?>("--method", "-X") { Description = "Http: the method (default GET, POST with --body)", HelpName = "METHOD" };
+        var body = new Option<string?>("--body") { Description = "Http: a body sent with each request: DATA, or @FILE", HelpName = "DATA" };
+        var insecure = new Option<bool>("--insecure", "-k") { Description = "Http: accept any server certificate over https" };
+        var cacert = new Option<string?>("--cacert") { Description = "Http: trust the PEM certificates of FILE instead of the system's roots", HelpName = "FILE" };
+        var dotnetClient = new Option<bool>("--dotnet-client") { Description = "Http: HTTP/1.1 through .NET's HttpClient instead of sock's own client (to compare them)" };
         var json = GlobalOptions.Json();
         var command = new Command("bench", """
             Measure a socket service: throughput, latency percentiles, connection rate, UDP loss.
@@ -70,10 +80,13 @@ internal static class BenchCommand
               sock bench udp 127.0.0.1 5201 --rate 10k -s 1200 -d 5s
               sock bench udp 127.0.0.1 7 --echo --rate 500       against any UDP echo server
               sock bench echo -U /run/echo.sock -n 10000 --json
+              sock bench http http://127.0.0.1:8080/ -c 64 -d 10s             requests/s, latency, statuses, as wrk
+              sock bench http http://127.0.0.1:8080/ -c 16 --rate 20k         open loop, as wrk2
+              sock bench http https://127.0.0.1:8443/ --http2 --pipeline 8 -k
             """)
         {
             words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, asyncSockets, rate, warmup, interval,
-            reverse, echo, ipv4, ipv6, histogram, json,
+            reverse, echo, ipv4, ipv6, histogram, header, http11, http2, pipelineDepth, method, body, insecure, cacert, dotnetClient, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -86,14 +99,24 @@ internal static class BenchCommand
                 throw SockException.Usage("options", "--max-streams --max-buffer --max-duration", "are limits of the server side: use them with --server");
             if (args.Length == 0)
                 throw SockException.Usage("bench", "", "say what to measure: throughput, echo, pipeline, connect or udp (or --server)");
+            var httpOnly = new (Option Option, bool Given)[]
+            {
+                (header, (parse.GetValue(header) ?? []).Length > 0), (http11, parse.GetValue(http11)), (http2, parse.GetValue(http2)),
+                (pipelineDepth, parse.GetValue(pipelineDepth) is not null), (method, parse.GetValue(method) is not null),
+                (body, parse.GetValue(body) is not null), (insecure, parse.GetValue(insecure)), (cacert, parse.GetValue(cacert) is not null),
+                (dotnetClient, parse.GetValue(dotnetClient)),
+            };
+            if (!args[0].Equals("http", StringComparison.OrdinalIgnoreCase) && httpOnly.FirstOrDefault(o => o.Given).Option is { } misplaced)
+                throw SockException.Usage($"bench {misplaced.Name}", args[0], "is an option of http mode");
             var mode = args[0].ToLowerInvariant() switch
             {
+                "http" => BenchMode.Http,
                 "throughput" or "tput" => BenchMode.Throughput,
                 "echo" or "pingpong" => BenchMode.Echo,
                 "pipeline" => BenchMode.Pipeline,
                 "connect" => BenchMode.Connect,
                 "udp" => BenchMode.Udp,
-                _ => throw SockException.Usage("bench mode", args[0], "not a mode (throughput, echo, pipeline, connect, udp)"),
+                _ => throw SockException.Usage("bench mode", args[0], "not a mode (throughput, echo, pipeline, connect, udp, http)"),
             };
             var family = (parse.GetValue(ipv4), parse.GetValue(ipv6)) switch
             {
@@ -103,6 +126,31 @@ internal static class BenchCommand
                 _ => AddressFamily.Unspecified,
             };
             var asJson = parse.GetValue(json);
+            HttpBenchTarget? http = null;
+            if (mode == BenchMode.Http)
+            {
+                if (parse.GetValue(http11) && parse.GetValue(http2)) throw SockException.Usage("bench", "--http1.1 --http2", "choose one version");
+                if (parse.GetValue(dotnetClient) && parse.GetValue(http2)) throw SockException.Usage("bench", "--dotnet-client --http2", "HTTP/2 always runs on .NET's client");
+                if (parse.GetValue(size) is not null || parse.GetValue(inFlight) is not null)
+                    throw SockException.Usage("bench http", parse.GetValue(size) is not null ? "-s" : "--in-flight", "http mode sends the request the URL and options make (--pipeline for requests in flight)");
+                if (args.Length != 2) throw SockException.Usage("bench http", string.Join(' ', args[1..]), "needs one URL (http://HOST[:PORT]/PATH)");
+                var bodyText = parse.GetValue(body);
+                http = new HttpBenchTarget
+                {
+                    Url = HttpCommand.ParseUrl(args[1]),
+                    Method = parse.GetValue(method),
+                    Headers = [.. (parse.GetValue(header) ?? []).Select(HttpCommand.ParseHeader)],
+                    Body = bodyText is null ? null : (ReadOnlyMemory<byte>?)HttpCommand.Body(bodyText, "--body"),
+                    Version = parse.GetValue(http2) ? HttpVersionChoice.Http2 : HttpVersionChoice.Http11,
+                    Pipeline = parse.GetValue(pipelineDepth) ?? 1,
+                    DotNetClient = parse.GetValue(dotnetClient),
+                    Insecure = parse.GetValue(insecure),
+                    TrustFile = parse.GetValue(cacert),
+                };
+                if (http.TrustFile is { } trust && !File.Exists(trust)) throw SockException.Usage("--cacert", trust, "no such file");
+                args = [args[0], http.Url.IdnHost, http.Url.Port.ToString(CultureInfo.InvariantCulture)];
+                if (parse.GetValue(unix) is not null) args = [args[0]];
+            }
             EndPoint target;
             try
             {
@@ -135,6 +183,7 @@ internal static class BenchCommand
                 Reverse = parse.GetValue(reverse),
                 UdpEcho = parse.GetValue(echo),
                 AsyncSockets = parse.GetValue(asyncSockets),
+                Http = http,
             };
             if (options.AsyncSockets && mode != BenchMode.Pipeline) throw SockException.Usage("bench --async", args[0], "--async is for pipeline mode (the other modes are asynchronous already)");
             if (options.UdpEcho && mode != BenchMode.Udp) throw SockException.Usage("bench --echo", args[0], "--echo is for udp mode (echo mode always needs an echo server)");
@@ -198,6 +247,7 @@ internal static class BenchCommand
     {
         BenchMode.Connect => "connections",
         BenchMode.Udp => "datagrams",
+        BenchMode.Http => "requests",
         _ => "messages",
     };
 

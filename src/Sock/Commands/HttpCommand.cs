@@ -142,7 +142,7 @@ internal static class HttpCommand
         return url;
     }
 
-    private static KeyValuePair<string, string> ParseHeader(string text)
+    internal static KeyValuePair<string, string> ParseHeader(string text)
     {
         var colon = text.IndexOf(':');
         var name = colon < 0 ? "" : text[..colon].Trim();
@@ -153,7 +153,7 @@ internal static class HttpCommand
         return new(name, value);
     }
 
-    private static ReadOnlyMemory<byte> Body(string data)
+    internal static ReadOnlyMemory<byte> Body(string data, string option = "-d")
     {
         if (!data.StartsWith('@')) return Encoding.UTF8.GetBytes(data);
         var path = data[1..];
@@ -170,7 +170,7 @@ internal static class HttpCommand
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw SockException.Usage("-d", data, FileErrorText.Describe(ex, path, "cannot be read"));
+            throw SockException.Usage(option, data, FileErrorText.Describe(ex, path, "cannot be read"));
         }
     }
 

@@ -154,7 +154,7 @@ internal static class ProxyCommand
     /// <summary>[ADDR:]PORT: a bare port listens on 127.0.0.1 (a proxy open to every network is a decision, not a default).</summary>
     internal static IPEndPoint ParseListen(string text)
     {
-        if (Ports.TryParse(text, out _) || text == "0") return new IPEndPoint(IPAddress.Loopback, Ports.Parse(text, "port", allowZero: true));
+        if (text.Length > 0 && text.All(char.IsAsciiDigit)) return new IPEndPoint(IPAddress.Loopback, Ports.Parse(text, "port", allowZero: true));
         var (host, port) = EndpointText.Split(text);
         if (port is null) throw SockException.Usage("proxy", text, "expected [ADDR:]PORT (write [::1]:1080 for IPv6)");
         var address = host is "" or "*" ? IPAddress.Any : EndpointText.ParseAddress(EndpointText.Unbracket(host), "listen address");

@@ -70,17 +70,8 @@ internal static class ServeCommand
         tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
-            // SIGINT/SIGTERM start the graceful stop. They are registered here, first thing, rather than left to
-            // System.CommandLine, which registers its handlers only once the action has reached its first await (a
-            // signal just after the "serving" lines would end the process with 143) and ends the process 2 s later.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnStopSignal(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                try { stop.Cancel(); } catch (ObjectDisposedException) { } // a signal during the last moments of exit
-            }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+            // SIGINT/SIGTERM start the graceful stop: registered first thing (see ServerSignals).
+            using var signals = ServerSignals.Register(ct);
             var names = parse.GetValue(Names) ?? [];
             foreach (var n in names) SmallServices.StandardPort(n);
             var portText = parse.GetValue(port);
@@ -126,9 +117,9 @@ internal static class ServeCommand
             IServeLog log = isJson ? new ServeJsonLog(printer, isVerbose) : new ServeLog(logLines, printer, isVerbose);
 
             await using var server = InetdServer.Bind(inetd, options, TraceWriter.FromOptions(parse), log);
-            using var usr1 = RegisterStatusSignal(() => log.Status(server.Sockets));
+            signals.OnStatusSignal(() => log.Status(server.Sockets));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
-            var forced = await server.RunAsync(stop.Token);
+            var forced = await server.RunAsync(signals.Stopping);
             // No status after "stopped", which is the last event: the timer is gone (and a tick in flight done) before it.
             if (timer is not null) await timer.DisposeAsync();
             // What hello was told is printed before the process ends (within the drain time, if stdout is read at all).
@@ -149,26 +140,6 @@ internal static class ServeCommand
         return command;
     }
 
-    /// <summary>
-    /// How long System.CommandLine waits after SIGINT/SIGTERM before it ends the process: its 2 s default for every
-    /// command but serve, which handles those signals itself (null: System.CommandLine registers no handler), so a
-    /// drain is neither cut short nor raced.
-    /// </summary>
-    public static TimeSpan? TerminationTimeout(ParseResult parse) =>
-        parse.CommandResult.Command.Name is "serve" or "forward" or "proxy" ? null : TimeSpan.FromSeconds(2);
-
     private static TimeSpan DrainOf(ParseResult parse) =>
         parse.GetValue(Drain) is { } d ? Durations.ParseNonNegative(d, "drain") : ServerOptions.DefaultDrainTimeout;
-
-    private static PosixSignalRegistration? RegisterStatusSignal(Action print)
-    {
-        // SIGUSR1 is 10 on Linux, 30 on the BSDs and macOS; .NET takes raw numbers cast to PosixSignal.
-        var number = OperatingSystem.IsLinux() ? 10 : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 0;
-        if (number == 0) return null;
-        return PosixSignalRegistration.Create((PosixSignal)number, context =>
-        {
-            context.Cancel = true;
-            print();
-        });
-    }
 }

@@ -75,10 +75,10 @@ internal sealed class BenchRenderer(TextWriter? live, BenchProgressBar? bar = nu
                 TableWriter.Write(output, ["UDP", "Total"], rows, rich);
                 break;
             default:
-                var unit = report.Setup.Mode == "connect" ? "connections" : "messages";
+                var unit = report.Setup.Mode switch { "connect" => "connections", "http" => "requests", _ => "messages" };
                 rows.Add([span, string.Create(Ci, $"{t.Messages}"), string.Create(Ci, $"{t.MessagesPerSecond:#,0.#}"),
                     report.Setup.Mode == "connect" ? "-" : string.Create(Ci, $"{t.MiBPerSecond:0.00}"), string.Create(Ci, $"{t.Errors + t.Mismatches}")]);
-                TableWriter.Write(output, ["Interval", unit, unit == "connections" ? "conn/s" : "msg/s", "MiB/s", "errors"], rows, rich);
+                TableWriter.Write(output, ["Interval", unit, unit switch { "connections" => "conn/s", "requests" => "req/s", _ => "msg/s" }, "MiB/s", "errors"], rows, rich);
                 break;
         }
         if (report.Latency is { } l)
@@ -87,6 +87,16 @@ internal sealed class BenchRenderer(TextWriter? live, BenchProgressBar? bar = nu
             output.WriteLine(string.Create(Ci, $"Latency ({(report.Setup.Mode == "connect" ? "connect" : report.Setup.Mode == "udp" ? "round trip" : "round trip")}, measured from the {l.MeasuredFrom}, {l.Count} samples, ms):"));
             TableWriter.Write(output, ["min", "p50", "p90", "p99", "p99.9", "max", "mean", "stddev"],
                 [[Ms(l.MinMs), Ms(l.P50Ms), Ms(l.P90Ms), Ms(l.P99Ms), Ms(l.P999Ms), Ms(l.MaxMs), Ms(l.MeanMs), Ms(l.StdDevMs)]], rich);
+        }
+        if (report.Http is { } h)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(Ci, $"Requests: {h.Requests} ({h.Version}, {h.Client}) = responses {h.Requests - h.Errors.Values.Sum()} + errors {h.Errors.Values.Sum()}"));
+            output.WriteLine("Responses: " + (h.Statuses.Count == 0 ? "none" : string.Join(", ", h.Statuses.Select(s => string.Create(Ci, $"{s.Key}: {s.Value}"))))
+                + (h.Non2xx3xx > 0 ? string.Create(Ci, $" (non-2xx or 3xx: {h.Non2xx3xx})") : ""));
+            output.WriteLine("Errors: " + (h.Errors.Count == 0 ? "none" : string.Join(", ", h.Errors.Select(e => string.Create(Ci, $"{e.Key} {e.Value}")))));
+            if (h.Reconnects > 0) output.WriteLine(string.Create(Ci, $"Reconnects: {h.Reconnects} (connections the server closed, opened again)"));
+            if (h.Unfinished > 0) output.WriteLine(string.Create(Ci, $"In flight at the end: {h.Unfinished} (neither answered nor failed: not counted)"));
         }
         if (t.Mismatches > 0) output.WriteLine(string.Create(Ci, $"{t.Mismatches} echoed message(s) differed from what was sent."));
     }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 
 namespace Sock.Cli.Rendering;
@@ -12,6 +13,8 @@ internal sealed class LinePrinter : IAsyncDisposable
 {
     private readonly Channel<string> _lines;
     private readonly TaskCompletionSource _written = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _dropGate = new();
+    private long _dropped;
 
     /// <param name="writer">Where the lines go.</param>
     /// <param name="capacity">Lines queued at most (a hello message is at most 64 KiB, so 256 of them bound the queue to 16 MiB).</param>
@@ -30,6 +33,20 @@ internal sealed class LinePrinter : IAsyncDisposable
 
     /// <summary>Queues <paramref name="line"/> if there is room; false when the queue is full (the writer is not keeping up).</summary>
     public bool TryPrint(string line) => _lines.Writer.TryWrite(line);
+
+    /// <summary>
+    /// Queues a log line, or counts it as dropped when the queue is full: a server's log must not hold up the server when
+    /// nobody reads stderr. Once there is room again, one line says how many were dropped, before the next line.
+    /// </summary>
+    public void PrintOrDrop(string line)
+    {
+        lock (_dropGate)
+        {
+            if (_dropped > 0 && TryPrint(string.Create(CultureInfo.InvariantCulture, $"sock: {_dropped} log line(s) dropped: stderr was not being read")))
+                _dropped = 0;
+            if (_dropped > 0 || !TryPrint(line)) _dropped++;
+        }
+    }
 
     /// <summary>Lines queued and not yet taken by the writing thread.</summary>
     public int Queued => _lines.Reader.Count;

@@ -19,9 +19,7 @@ namespace Sock.Cli.Rendering;
 /// </summary>
 internal sealed class ServeLog(LinePrinter error, LinePrinter output, bool verbose) : IServeLog
 {
-    private readonly Lock _gate = new();
     private readonly DatagramTally _datagrams = new(TimeSpan.FromSeconds(1));
-    private long _dropped;
 
     public void Listening(InetdBinding b) =>
         Line($"serving {b.Service.Name} ({b.Service.DefinedBy}{(b.Tls ? ", TLS" : "")}) on {b.Protocol} {EndpointText.Format(b.EndPoint)}");
@@ -115,13 +113,5 @@ internal sealed class ServeLog(LinePrinter error, LinePrinter output, bool verbo
         else if (verbose) Line("stopped");
     }
 
-    private void Line(string text)
-    {
-        lock (_gate)
-        {
-            if (_dropped > 0 && error.TryPrint(string.Create(CultureInfo.InvariantCulture, $"sock: {_dropped} log line(s) dropped: stderr was not being read")))
-                _dropped = 0;
-            if (_dropped > 0 || !error.TryPrint(text)) _dropped++;
-        }
-    }
+    private void Line(string text) => error.PrintOrDrop(text);
 }

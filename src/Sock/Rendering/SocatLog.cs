@@ -1,20 +1,35 @@
+using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
-using Sock.Core.Errors;
-using Sock.Core.Socat;
+using Sock.Core.Forwarding;
 
 namespace Sock.Cli.Rendering;
 
 /// <summary>
-/// What `sock socat` writes to stderr, in socat's forms: notices with -d -d (`2026/12/06 17:00:00 sock[1234] N listening on
-/// 0.0.0.0:8080`), the data with -v (a header `> 2026/12/06 17:00:00.123456  length=6 from=0 to=5`, then the bytes as text
-/// with \r, \t … escaped, as socat shows them) and -x (hex; with -v, sixteen bytes a line beside their text, then `--`).
-/// Errors of one client under fork are one line each, as sock words every error.
+/// What `sock socat` writes to stderr, in socat's forms, as the forwarder's observer: notices with -d -d (`2026/12/06
+/// 17:00:00 sock[1234] N accepting connection from 127.0.0.1:40000`), the data with -v (a header `> 2026/12/06
+/// 17:00:00.123456  length=6 from=0 to=5`, then the bytes as text with \r, \t … escaped, as socat shows them) and -x
+/// (hex; with -v, sixteen bytes a line beside their text, then `--`). '>' is from the first address to the second, so
+/// when the listening address is the second one (<c>swapped</c>) the forwarder's directions are turned round. A client
+/// whose target could not be opened is one line always, as socat logs its child's error; the first such error is kept
+/// for the exit status of a run without fork.
 /// </summary>
-internal sealed class SocatLog(TextWriter error, int debugLevel, bool verbose, bool hex) : ISocatObserver
+internal sealed class SocatLog(TextWriter error, int debugLevel, bool verbose, bool hex) : ForwardObserver
 {
     private readonly Lock _lock = new();
     private readonly int _pid = Environment.ProcessId;
+    private readonly ConcurrentDictionary<(long, ForwardDirection), long> _offsets = new();
+    private readonly TaskCompletionSource _firstEnded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Whether '>' is the forwarder's target-to-client direction (the listening address is socat's second).</summary>
+    public bool Swapped { get; set; }
+
+    /// <summary>Completes when the first session has ended (or its target could not be opened): a run without fork is then over.</summary>
+    public Task FirstSessionEnded => _firstEnded.Task;
+
+    /// <summary>The first client's failure to reach its target, if it had one.</summary>
+    public string? FirstFailure { get; private set; }
 
     public void Notice(string message)
     {
@@ -22,15 +37,42 @@ internal sealed class SocatLog(TextWriter error, int debugLevel, bool verbose, b
         lock (_lock) error.WriteLine($"{DateTime.Now.ToString("yyyy/MM/dd HH:mm:ss", CultureInfo.InvariantCulture)} sock[{_pid}] N {message}");
     }
 
-    public void Failed(SockException ex)
+    public override void Opened(ForwardSession session) =>
+        Notice($"session {session.Id}: {session.ClientName} <-> {session.TargetName}");
+
+    public override void Closed(ForwardSession session)
     {
-        lock (_lock) error.WriteLine(ErrorText.For(ex));
+        Notice($"session {session.Id}: {session.CloseReason}; {session.BytesToTarget} bytes to {session.TargetName}, {session.BytesToClient} back");
+        _offsets.TryRemove((session.Id, ForwardDirection.ToTarget), out _);
+        _offsets.TryRemove((session.Id, ForwardDirection.ToClient), out _);
+        _firstEnded.TrySetResult();
     }
 
-    public void Transferred(long relay, bool rightToLeft, ReadOnlySpan<byte> data, long offset)
+    public override void Refused(string client, string reason, ForwardSession? session)
     {
-        if (!verbose && !hex) return;
-        var text = Format(rightToLeft, data, offset, verbose, hex, DateTime.Now);
+        if (session is null)
+        {
+            Notice($"refusing connection from {client}: {reason}");
+            return;
+        }
+        lock (_lock) error.WriteLine($"sock: {reason}");
+        lock (_lock) FirstFailure ??= reason;
+        _firstEnded.TrySetResult();
+    }
+
+    public override void Retrying(ForwardClient client, string target, string reason, int attempt, TimeSpan delay) =>
+        Notice($"{reason}; retrying in {delay.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)} s (attempt {attempt + 1})");
+
+    public override void Dropped(System.Net.EndPoint? client, string reason) => Notice($"dropped a datagram from {Sock.Core.Endpoints.EndpointText.Format(client)}: {reason}");
+
+    public override bool ObservesData => verbose || hex;
+
+    public override void Data(ForwardSession session, ForwardDirection direction, ReadOnlySequence<byte> data)
+    {
+        var bytes = data.ToArray();
+        var offset = _offsets.AddOrUpdate((session.Id, direction), bytes.Length, (_, o) => o + bytes.Length) - bytes.Length;
+        var rightToLeft = (direction == ForwardDirection.ToClient) != Swapped;
+        var text = Format(rightToLeft, bytes, offset, verbose, hex, DateTime.Now);
         lock (_lock)
         {
             error.Write(text);

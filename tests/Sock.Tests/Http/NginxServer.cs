@@ -24,8 +24,11 @@ public sealed class NginxServer : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>The lines of the access log so far (one per request answered), when it was asked for.</summary>
+    public string[] AccessLog => File.Exists(_dir.File("access.log")) ? File.ReadAllLines(_dir.File("access.log")) : [];
+
     /// <summary>Starts nginx serving <paramref name="root"/>; TLS with <paramref name="cert"/> and <paramref name="key"/>, HTTP/2 with <paramref name="http2"/>.</summary>
-    public static async Task<NginxServer> StartAsync(string root, bool http2, string? cert = null, string? key = null)
+    public static async Task<NginxServer> StartAsync(string root, bool http2, string? cert = null, string? key = null, bool accessLog = false)
     {
         var dir = new TempDirectory("sock-http-nginx-");
         // nginx cannot say which port it took for port 0: a free one is found first (another process could take it in
@@ -47,7 +50,7 @@ public sealed class NginxServer : IAsyncDisposable
             error_log {{dir.File("error.log")}} warn;
             events { worker_connections 1024; }
             http {
-                access_log off;
+                {{(accessLog ? $"access_log {dir.File("access.log")};" : "access_log off;")}}
                 client_body_temp_path {{dir.File("body")}};
                 proxy_temp_path {{dir.File("proxy")}};
                 fastcgi_temp_path {{dir.File("fastcgi")}};

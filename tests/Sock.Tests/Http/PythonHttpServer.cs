@@ -8,15 +8,19 @@ namespace Sock.Tests.Http;
 /// Python's http.server as the peer: SimpleHTTPRequestHandler serving a directory (content types, 404s, directory
 /// listings as Python makes them), over TCP/IPv4, TCP/IPv6, a Unix socket or TLS, speaking HTTP/1.1 with keep-alive.
 /// Two additions of the test's own: POST answers with the request's body byte for byte (its Content-Type echoed), and
-/// /status/NNN answers NNN. The server binds port 0 and says which port it took.
+/// /status/NNN answers NNN, /chunked answers "hello chunks" in three chunks (with a chunk extension and a trailer). With
+/// <c>http10</c> it speaks HTTP/1.0 as `python3 -m http.server` does: one response per connection, then close. The server
+/// binds port 0 and says which port it took.
 /// </summary>
 public sealed class PythonHttpServer : IAsyncDisposable
 {
     private const string Script = """
         import functools, http.server, os, socket, socketserver, ssl, sys
         kind, directory = sys.argv[1], sys.argv[2]
+        http10 = kind.endswith("-http10")
+        kind = kind.replace("-http10", "")
         class Handler(http.server.SimpleHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.0" if http10 else "HTTP/1.1"
             def address_string(self):
                 return "unix" if kind == "unix" else super().address_string()
             def do_GET(self):
@@ -28,6 +32,13 @@ public sealed class PythonHttpServer : IAsyncDisposable
                     self.send_header("Content-Length", str(len(body)))
                     self.end_headers()
                     self.wfile.write(body)
+                    return
+                if self.path == "/chunked":
+                    self.send_response(200)
+                    self.send_header("Content-Type", "text/plain")
+                    self.send_header("Transfer-Encoding", "chunked")
+                    self.end_headers()
+                    self.wfile.write(b"5;ext=1\r\nhello\r\n1\r\n \r\n6\r\nchunks\r\n0\r\nX-Trailer: yes\r\n\r\n")
                     return
                 super().do_GET()
             def do_POST(self):
@@ -84,12 +95,12 @@ public sealed class PythonHttpServer : IAsyncDisposable
     public string[] ClientArgs => Transport == Transports.Unix ? ["--unix-socket", Where] : [];
 
     /// <summary>Starts the server for <paramref name="transport"/> (tcp4, tcp6, unix) serving <paramref name="directory"/>; TLS with a certificate and key.</summary>
-    public static async Task<PythonHttpServer> StartAsync(string transport, string directory, string? certFile = null, string? keyFile = null)
+    public static async Task<PythonHttpServer> StartAsync(string transport, string directory, string? certFile = null, string? keyFile = null, bool http10 = false)
     {
         var scriptDir = new TempDirectory("sock-http-py-");
         var script = scriptDir.File("server.py");
         await File.WriteAllTextAsync(script, Script);
-        List<string> args = ["-u", script, transport, directory];
+        List<string> args = ["-u", script, http10 ? transport + "-http10" : transport, directory];
         if (transport == Transports.Unix) args.Add(scriptDir.File($"http-{Environment.ProcessId}.sock"));
         else if (certFile is not null) args.AddRange([certFile, keyFile!]);
         var process = RunningProcess.Tool("python3", false, [.. args]);
@@ -109,6 +120,9 @@ public sealed class PythonHttpServer : IAsyncDisposable
 
     /// <summary>The server's log lines so far (one per request).</summary>
     public IReadOnlyList<string> Log => _process.StderrLines;
+
+    /// <summary>How many requests for <paramref name="path"/> the server has logged.</summary>
+    public int Logged(string path) => Log.Count(l => l.Contains($"\"GET {path} HTTP/1.1\"", StringComparison.Ordinal));
 
     public async ValueTask DisposeAsync()
     {

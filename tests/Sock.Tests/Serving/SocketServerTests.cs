@@ -68,6 +68,45 @@ public class SocketServerTests
     }
 
     [Theory]
+    [MemberData(nameof(Transports.Stream), MemberType = typeof(Transports))]
+    public async Task a_handler_that_asks_for_the_thread_pool_resumes_there_never_on_an_io_thread(string transport)
+    {
+        // The epoll engine (the default here): without the option its handlers resume on its own threads (the test above).
+        // .NET's engine resumes them on pool threads either way, so it would prove nothing.
+        var options = new ServerOptions();
+        options.Connection.HandlerOnThreadPool = true;
+        var (server, ep) = await StartAsync(transport, async c =>
+        {
+            while (true)
+            {
+                var before = Thread.CurrentThread;
+                var read = c.Input.ReadAsync();
+                var waited = !read.IsCompleted;
+                var r = await read;
+                var where = waited && Thread.CurrentThread != before
+                    ? $"resumed {(Thread.CurrentThread.IsThreadPoolThread ? "pool" : "other")} {Thread.CurrentThread.Name ?? "(unnamed)"}"
+                    : "at once";
+                c.Input.AdvanceTo(r.Buffer.End);
+                if (r.IsCompleted) return;
+                await c.Output.WriteAsync(Encoding.ASCII.GetBytes(where + "\n"));
+            }
+        }, options);
+        await using var _ = server;
+        using var client = await ConnectAsync(ep);
+        var resumedOn = new List<string>();
+        for (var tries = 0; tries < 40 && resumedOn.Count < 3; tries++)
+        {
+            if (tries > 0) await Task.Delay(50);
+            await client.SendAllAsync("?"u8.ToArray());
+            var line = await ReadLineAsync(client);
+            if (line.StartsWith("resumed ", StringComparison.Ordinal)) resumedOn.Add(line["resumed ".Length..]);
+        }
+        Assert.NotEmpty(resumedOn);
+        Assert.All(resumedOn, thread => Assert.StartsWith("pool ", thread, StringComparison.Ordinal));
+        Assert.All(resumedOn, thread => Assert.DoesNotContain("epoll", thread, StringComparison.Ordinal));
+    }
+
+    [Theory]
     [InlineData(Transports.Tcp4, true)]
     [InlineData(Transports.Unix, true)]
     [InlineData(Transports.Tcp4 + Engines.DotnetSuffix, false)]

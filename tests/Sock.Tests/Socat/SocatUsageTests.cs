@@ -61,7 +61,7 @@ public sealed class SocatUsageTests
     [Theory]
     [InlineData("-t 2 -T 5 -u - -", "2|5|LeftToRight")]
     [InlineData("-t0.25 -U -d -d -v -x - -", "0.25||RightToLeft")]
-    [InlineData("-dd -b 4096 -,crlf -", "0.5||Both")]
+    [InlineData("-dd -,crlf -", "0.5||Both")]
     public void global_options_are_read_as_socat_reads_them(string line, string expected)
     {
         var o = SocatCommandLine.Parse(line.Split(' '));
@@ -77,6 +77,7 @@ public sealed class SocatUsageTests
     [InlineData("-L /tmp/lock - -", "-L")]
     [InlineData("-lf /tmp/log - -", "-lf")]
     [InlineData("-s - -", "-s")]
+    [InlineData("-b 4096 - -", "-b")]
     [InlineData("-u -U - -", "-u and -U must not be combined")]
     [InlineData("-", "exactly 2 addresses required (there are 1)")]
     [InlineData("- TCP:127.0.0.1:9 STDOUT", "exactly 2 addresses required (there are 3)")]

@@ -12,7 +12,7 @@ internal static class SocatCommand
             socat's command line (ADDRESS1 ADDRESS2) on sock's engine: forwarding, Unix/TCP bridges, TLS, programs, files, ptys.
 
             socat's own addresses and options, written as for socat, so scripts keep working: `fork` serves every client
-            in this one process (socat forks one each). sock socat [-d…] [-v] [-x] [-t SECS] [-T SECS] [-u|-U] [-b SIZE]
+            in this one process (socat forks one each). sock socat [-d…] [-v] [-x] [-t SECS] [-T SECS] [-u|-U]
             [-4|-6] ADDRESS1 ADDRESS2. Data moves both ways until one side ends; the other side's write half is then shut
             down and sock waits at most -t (0.5 s) of silence for the rest, then exits 0, as socat does.
             Address types: - STDIO STDIN STDOUT, TCP TCP4 TCP6, TCP-LISTEN (TCP4-, TCP6-), UDP (4/6), UDP-LISTEN,

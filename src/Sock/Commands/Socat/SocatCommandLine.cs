@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net.Sockets;
 using Sock.Core.Errors;
-using Sock.Core.Socat;
 
 namespace Sock.Cli.Commands;
 
@@ -16,10 +15,9 @@ internal sealed class SocatInvocation
     public bool Verbose { get; set; }
     /// <summary>-x: the data on stderr in hexadecimal.</summary>
     public bool Hex { get; set; }
-    public TimeSpan CloseTimeout { get; set; } = SocatRelayOptions.DefaultCloseTimeout;
+    public TimeSpan CloseTimeout { get; set; } = TimeSpan.FromMilliseconds(500); // socat's -t default
     public TimeSpan? IdleTimeout { get; set; }
     public SocatDirection Direction { get; set; } = SocatDirection.Both;
-    public int BufferSize { get; set; } = SocatRelayOptions.DefaultBufferSize;
     /// <summary>-4 / -6: the family a listening address defaults to and names prefer.</summary>
     public AddressFamily Family { get; set; } = AddressFamily.Unspecified;
     public SocatAddress? First { get; set; }
@@ -27,14 +25,14 @@ internal sealed class SocatInvocation
 }
 
 /// <summary>
-/// Reads socat's command line: options first (each its own word, as socat reads them; -t, -T and -b take their value
+/// Reads socat's command line: options first (each its own word, as socat reads them; -t and -T take their value
 /// attached or as the next word), then exactly two addresses. A lone '-' (or '-' followed by ',' or ':') is an address
 /// (STDIO), as in socat. Options socat has and sock socat does not support are usage errors naming them.
 /// </summary>
 internal static class SocatCommandLine
 {
     /// <summary>socat options sock socat does not support, named in the error.</summary>
-    private static readonly HashSet<char> Unsupported = ['D', 'l', 's', 'g', 'L', 'W', 'r', 'R', 'S'];
+    private static readonly HashSet<char> Unsupported = ['D', 'l', 's', 'g', 'L', 'W', 'r', 'R', 'S', 'b'];
 
     public static SocatInvocation Parse(IReadOnlyList<string> args)
     {
@@ -62,21 +60,20 @@ internal static class SocatCommandLine
                 case 'U' when a.Length == 2: o.Direction = o.Direction == SocatDirection.LeftToRight ? throw Both() : SocatDirection.RightToLeft; break;
                 case '4' when a.Length == 2: o.Family = AddressFamily.InterNetwork; break;
                 case '6' when a.Length == 2: o.Family = AddressFamily.InterNetworkV6; break;
-                case 't' or 'T' or 'b':
+                case 't' or 'T':
                 {
                     var flag = a[..2];
                     string value;
                     if (a.Length > 2) value = a[2..];
                     else if (i + 1 < args.Count) value = args[++i];
                     else throw SockException.Usage("socat", flag, "needs a value");
-                    if (a[1] == 'b') o.BufferSize = Size(value);
-                    else if (a[1] == 't') o.CloseTimeout = Seconds(value, flag);
+                    if (a[1] == 't') o.CloseTimeout = Seconds(value, flag);
                     else o.IdleTimeout = Seconds(value, flag) is var t && t > TimeSpan.Zero ? t : null;
                     break;
                 }
                 default:
                     if (Unsupported.Contains(a[1]))
-                        throw SockException.Usage("socat", a, "this socat option is not supported by sock socat (supported: -d -v -x -t -T -u -U -b -4 -6 -h -V)");
+                        throw SockException.Usage("socat", a, "this socat option is not supported by sock socat (supported: -d -v -x -t -T -u -U -4 -6 -h -V)");
                     throw Unknown(a);
             }
         }
@@ -99,12 +96,5 @@ internal static class SocatCommandLine
         if (!double.TryParse(text, NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var s) || s < 0 || s > 31_536_000)
             throw SockException.Usage(what, text, "must be a number of seconds (0.5, 2, 10)");
         return TimeSpan.FromSeconds(s);
-    }
-
-    private static int Size(string text)
-    {
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1 || n > 16 * 1024 * 1024)
-            throw SockException.Usage("-b", text, "must be a size in bytes from 1 to 16777216");
-        return n;
     }
 }

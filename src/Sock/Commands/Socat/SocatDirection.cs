@@ -1,4 +1,4 @@
-namespace Sock.Core.Socat;
+namespace Sock.Cli.Commands;
 
 /// <summary>Which way a socat relay moves data: both (the default), or one way only (-u, -U).</summary>
 internal enum SocatDirection

@@ -1,34 +1,21 @@
 using System.Runtime.Versioning;
 using Microsoft.Win32.SafeHandles;
 using Sock.Core.Errors;
+using Sock.Core.Forwarding;
 using Sock.Core.Platform.Linux;
 
 namespace Sock.Core.Socat;
 
 /// <summary>
-/// socat's PTY: a pseudo terminal whose master side is the channel; other programs open the slave (/dev/pts/N, or the
-/// symbolic link of link=). As socat, the slave stays open while the end lives, so a program opening and closing it
-/// does not end the channel; raw and echo=0 set the line discipline. The link is removed when the end closes.
+/// socat's PTY: a pseudo terminal whose master side is a leg of the relay; other programs open the slave (/dev/pts/N, or
+/// the symbolic link of link=). As socat, the slave stays open while the leg lives, so a program opening and closing it
+/// does not end the leg; raw and echo=0 set the line discipline. The link is removed when the leg is disposed.
 /// </summary>
 [SupportedOSPlatform("linux")]
-internal sealed class PtyEnd : StreamEnd
+internal static class PseudoTerminal
 {
-    private readonly int _slave;
-    private readonly string? _link;
-
-    private PtyEnd(string name, FileStream master, int slave, string? link) : base(name, master, master)
-    {
-        _slave = slave;
-        _link = link;
-    }
-
-    /// <summary>The slave's path (/dev/pts/N).</summary>
-    public string SlavePath { get; private init; } = "";
-
-    protected override bool EndOnInputError => true;
-
-    /// <summary>Opens a pseudo terminal; <paramref name="link"/> becomes a symbolic link to its slave.</summary>
-    public static PtyEnd Open(string? link, bool raw, bool? echo, bool crlf = false)
+    /// <summary>Opens a pseudo terminal as a leg; <paramref name="link"/> becomes a symbolic link to its slave.</summary>
+    public static ForwardLeg Open(string? link, bool raw, bool? echo)
     {
         if (!Pty.Supported) throw SockException.Usage("socat PTY", "", "pseudo terminals are supported on Linux x86-64 and arm64 only");
         var rc = Pty.Open(out var master, out var slave, out var name);
@@ -54,7 +41,16 @@ internal sealed class PtyEnd : StreamEnd
                 }
             }
             var stream = new FileStream(new SafeFileHandle(master, ownsHandle: true), FileAccess.ReadWrite, bufferSize: 0);
-            return new PtyEnd($"PTY {name}", stream, slave, link) { SlavePath = name, Crlf = crlf };
+            // A master reads EIO once no slave is open: that is its end of input, not a failure.
+            var owning = new OwningStream(stream, () =>
+            {
+                Libc.Close(slave);
+                if (link is not null)
+                {
+                    try { File.Delete(link); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
+            }, endOnReadError: true);
+            return new StreamLeg(owning, owning, "pty:" + name);
         }
         catch
         {
@@ -67,14 +63,4 @@ internal sealed class PtyEnd : StreamEnd
     /// <summary>The C library's words for <paramref name="errno"/>, in lower case as sock's errors read.</summary>
     private static string Reason(int errno) =>
         System.Runtime.InteropServices.Marshal.GetPInvokeErrorMessage(errno) is { Length: > 0 } m ? char.ToLowerInvariant(m[0]) + m[1..] : $"errno {errno}";
-
-    public override async ValueTask DisposeAsync()
-    {
-        await base.DisposeAsync().ConfigureAwait(false);
-        Libc.Close(_slave);
-        if (_link is not null)
-        {
-            try { File.Delete(_link); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
 }
