@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# Forwarding benchmark on loopback: `sock forward` against socat (TCP-LISTEN fork, a process per client), haproxy (mode
+# tcp, a generated config) and a direct connection (the ceiling), same target, same load, same run.
+#   bulk:    one connection, BULK bytes (default 1G; the issue's 4 GiB takes too long on a loaded 2-core machine) from
+#            `sock bench throughput` to `sock bench --server`: receiver Gbit/s
+#   connect: connection rate with 8 clients (`sock bench connect -c 8`) to `sock serve echo`: connections/s
+#   latency: 32-byte ping-pong on one connection (`sock bench echo -s 32`) to `sock serve echo`: p99, and p99 added
+#            over direct
+#   idle:    RSS per forwarded pair with IDLE idle connections open through the forwarder (socat: all its processes)
+# Each figure is the median of RUNS rounds; in each round every path is measured in turn (interleaved), and the ratio
+# sock/peer is taken per round, then its median. Loopback only; every process it starts is stopped at the end.
+# Run under `flock /tmp/sock-bench.lock bench/forward/run.sh`. RUNS=3 SECS=3 BULK=1G IDLE=2000 by default.
+set -euo pipefail
+cd "$(dirname "$0")"
+RUNS=${RUNS:-3}
+SECS=${SECS:-3}
+BULK=${BULK:-1G}
+IDLE=${IDLE:-2000}
+work=$(mktemp -d)
+pids=()
+cleanup() {
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+ulimit -n 65536 2>/dev/null || true
+dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null
+SOCK=(dotnet "$work/sock/sock.dll")
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 1 600); do ss -ltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
+
+# Targets: a throughput sink and an echo server.
+SINK=$(free_port); ECHO=$(free_port)
+"${SOCK[@]}" bench --server "$SINK" -B 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
+"${SOCK[@]}" serve echo --port "$ECHO" --bind 127.0.0.1 --tcp >/dev/null 2>&1 & pids+=($!)
+wait_port "$SINK"; wait_port "$ECHO"
+
+# Each path: a port for the sink and a port for the echo server.
+declare -A sinkport echoport procs
+sinkport[direct]=$SINK; echoport[direct]=$ECHO
+for kind in sink echo; do
+  target=$([ $kind = sink ] && echo "$SINK" || echo "$ECHO")
+  p=$(free_port); "${SOCK[@]}" forward --nodelay "127.0.0.1:$p" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[sock-$kind]=$!
+  [ $kind = sink ] && sinkport[sock]=$p || echoport[sock]=$p
+  q=$(free_port); socat TCP4-LISTEN:$q,bind=127.0.0.1,fork,reuseaddr,nodelay TCP4:127.0.0.1:$target,nodelay 2>/dev/null & pids+=($!); procs[socat-$kind]=$!
+  [ $kind = sink ] && sinkport[socat]=$q || echoport[socat]=$q
+done
+hs=$(free_port); he=$(free_port)
+cat > "$work/haproxy.cfg" <<CFG
+global
+  maxconn 8000
+defaults
+  mode tcp
+  timeout connect 5s
+  timeout client 1h
+  timeout server 1h
+frontend fsink
+  bind 127.0.0.1:$hs
+  default_backend bsink
+backend bsink
+  server s1 127.0.0.1:$SINK
+frontend fecho
+  bind 127.0.0.1:$he
+  default_backend becho
+backend becho
+  server e1 127.0.0.1:$ECHO
+CFG
+haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!); procs[haproxy]=$!
+sinkport[haproxy]=$hs; echoport[haproxy]=$he
+for p in "${sinkport[@]}" "${echoport[@]}"; do wait_port "$p"; done
+
+PATHS="direct sock socat haproxy"
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+bulk() { "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]'; }
+rate() { "${SOCK[@]}" bench connect 127.0.0.1 "$1" -c 8 -d "${SECS}s" --warmup 500ms --json 2>/dev/null | json 'd["totals"]["messagesPerSecond"]'; }
+p99() { "${SOCK[@]}" bench echo 127.0.0.1 "$1" -s 32 -d "${SECS}s" --warmup 500ms --json 2>/dev/null | json 'd["latency"]["p99Ms"] if "latency" in d else d["totals"].get("p99Ms")'; }
+
+declare -A res
+for r in $(seq 1 "$RUNS"); do
+  for path in $PATHS; do
+    res[bulk,$path,$r]=$(bulk "${sinkport[$path]}")
+    res[rate,$path,$r]=$(rate "${echoport[$path]}")
+    res[p99,$path,$r]=$(p99 "${echoport[$path]}")
+  done
+done
+
+median() { python3 -c "import statistics,sys; v=[float(x) for x in sys.argv[1:]]; print(f'{statistics.median(v):.4g}')" "$@"; }
+echo "forward benchmark: RUNS=$RUNS SECS=$SECS BULK=$BULK IDLE=$IDLE, $(date -u +%FT%TZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
+printf '%-8s %14s %14s %12s\n' path "bulk Gbit/s" "connect/s" "p99 ms"
+for path in $PATHS; do
+  b=(); c=(); l=()
+  for r in $(seq 1 "$RUNS"); do b+=("${res[bulk,$path,$r]}"); c+=("${res[rate,$path,$r]}"); l+=("${res[p99,$path,$r]}"); done
+  printf '%-8s %14s %14s %12s\n' "$path" "$(median "${b[@]}")" "$(median "${c[@]}")" "$(median "${l[@]}")"
+done
+ratio() { # median over rounds of sock/peer for metric $1
+  local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]},1e-9))")"); done; median "${v[@]}"; }
+added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
+echo "ratios (sock/peer, median of paired rounds): bulk vs socat $(ratio bulk socat), vs haproxy $(ratio bulk haproxy), vs direct $(ratio bulk direct); connect vs socat $(ratio rate socat), vs haproxy $(ratio rate haproxy)"
+echo "p99 added over direct (µs, median of rounds): sock $(added sock), socat $(added socat), haproxy $(added haproxy)"
+
+# Idle pairs: IDLE connections held open through each forwarder to the echo server, then its RSS (socat: every process).
+rss_of() { # total RSS in KiB of the process tree rooted at $1
+  local total=0; for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $total; }
+for path in sock socat haproxy; do
+  pid=${procs[$path-echo]:-${procs[$path]:-}}
+  before=$(rss_of "$pid")
+  python3 - "${echoport[$path]}" "$IDLE" > "$work/idle.out" <<'PY' &
+import socket, sys, time
+port, n = int(sys.argv[1]), int(sys.argv[2])
+socks = []
+for i in range(n):
+    s = socket.create_connection(("127.0.0.1", port)); socks.append(s)
+    if i % 200 == 199: time.sleep(0.05)
+print("open", flush=True)
+time.sleep(15)
+PY
+  holder=$!
+  for _ in $(seq 1 300); do grep -q open "$work/idle.out" 2>/dev/null && break; sleep 0.1; done
+  sleep 2
+  after=$(rss_of "$pid")
+  echo "idle $path: $IDLE pairs, RSS $before KiB -> $after KiB, $(python3 -c "print(f'{($after-$before)/$IDLE:.1f}')") KiB per pair"
+  kill $holder 2>/dev/null || true; wait $holder 2>/dev/null || true
+  sleep 1
+done
