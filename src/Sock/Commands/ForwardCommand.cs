@@ -79,14 +79,7 @@ internal static class ForwardCommand
         {
             // SIGINT/SIGTERM start the graceful stop, registered first thing (as serve's: System.CommandLine would end the
             // process 2 s after the signal, cutting the drain short).
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnStopSignal(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                try { stop.Cancel(); } catch (ObjectDisposedException) { }
-            }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+            using var signals = ServerSignals.Register(ct);
 
             var listen = ForwardEndpoint.Parse(parse.GetValue(listenArg)!, listening: true, "listen address");
             var target = ForwardEndpoint.Parse(parse.GetValue(targetArg)!, listening: false, "target");
@@ -175,11 +168,11 @@ internal static class ForwardCommand
             var bound = forwarder.Start();
             log.Listening(forwarder, bound);
             if (forwarder.Certificate is { } certificate) log.Certificate(certificate, temporary: options.ServerTls?.CertFile is null);
-            using var usr1 = RegisterStatusSignal(() => log.Status(forwarder.Sessions));
+            signals.OnStatusSignal(() => log.Status(forwarder.Sessions));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(forwarder.Sessions), null, every, every) : null;
             try
             {
-                await Task.Delay(Timeout.Infinite, stop.Token);
+                await Task.Delay(Timeout.Infinite, signals.Stopping);
             }
             catch (OperationCanceledException)
             {
@@ -222,16 +215,4 @@ internal static class ForwardCommand
         <= 0 => throw SockException.Usage(what, value.Value.ToString(CultureInfo.InvariantCulture), "must be more than 0"),
         _ => value,
     };
-
-    private static PosixSignalRegistration? RegisterStatusSignal(Action print)
-    {
-        // SIGUSR1 is 10 on Linux, 30 on the BSDs and macOS; .NET takes raw numbers cast to PosixSignal.
-        var number = OperatingSystem.IsLinux() ? 10 : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 0;
-        if (number == 0) return null;
-        return PosixSignalRegistration.Create((PosixSignal)number, context =>
-        {
-            context.Cancel = true;
-            print();
-        });
-    }
 }

@@ -71,14 +71,7 @@ internal static class ProxyCommand
         command.SetAction(async (parse, ct) =>
         {
             // Registered first, as serve does: a signal just after the listening line starts the drain, not an abrupt end.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            void OnStopSignal(PosixSignalContext c)
-            {
-                c.Cancel = true;
-                try { stop.Cancel(); } catch (ObjectDisposedException) { }
-            }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnStopSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnStopSignal);
+            using var signals = ServerSignals.Register(ct);
 
             var endpoints = new List<EndPoint>();
             foreach (var a in parse.GetValue(Addresses) ?? []) endpoints.Add(ParseListen(a));
@@ -139,9 +132,9 @@ internal static class ProxyCommand
             IProxyLog log = isJson ? new ProxyJsonLog(outputLines, isVerbose) : new ProxyLog(errorLines, isVerbose);
 
             await using var proxy = ProxyServer.Bind(endpoints, options, log, admit);
-            using var usr1 = RegisterStatusSignal(() => log.Status(proxy.Sessions));
+            signals.OnStatusSignal(() => log.Status(proxy.Sessions));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(proxy.Sessions), null, every, every) : null;
-            var forced = await proxy.RunAsync(stop.Token);
+            var forced = await proxy.RunAsync(signals.Stopping);
             if (timer is not null) await timer.DisposeAsync();
             log.Stopped(forced);
             await outputLines.DrainAsync(server.DrainTimeout);
@@ -191,16 +184,5 @@ internal static class ProxyCommand
             foreach (var pattern in ListenCommand.Split(tokens[i + 1].Value)) rules.Add(DestinationRule.Parse(t.Value == "--allow-dest", pattern));
         }
         return rules;
-    }
-
-    private static PosixSignalRegistration? RegisterStatusSignal(Action print)
-    {
-        var number = OperatingSystem.IsLinux() ? 10 : OperatingSystem.IsMacOS() || OperatingSystem.IsFreeBSD() ? 30 : 0;
-        if (number == 0) return null;
-        return PosixSignalRegistration.Create((PosixSignal)number, context =>
-        {
-            context.Cancel = true;
-            print();
-        });
     }
 }

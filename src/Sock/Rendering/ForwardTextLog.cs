@@ -16,8 +16,6 @@ namespace Sock.Cli.Rendering;
 /// </summary>
 internal sealed class ForwardTextLog(LinePrinter error, bool verbose) : ForwardLog
 {
-    private readonly Lock _gate = new();
-    private long _dropped;
 
     public override void Listening(Forwarder forwarder, EndPoint bound) =>
         Line($"forward: listening on {Scheme(forwarder.Listen)} {EndpointText.Format(bound)}, forwarding to {forwarder.TargetName}");
@@ -99,13 +97,5 @@ internal sealed class ForwardTextLog(LinePrinter error, bool verbose) : ForwardL
         _ => "tcp",
     };
 
-    private void Line(string text)
-    {
-        lock (_gate)
-        {
-            if (_dropped > 0 && error.TryPrint(string.Create(CultureInfo.InvariantCulture, $"sock: {_dropped} log line(s) dropped: stderr was not being read")))
-                _dropped = 0;
-            if (_dropped > 0 || !error.TryPrint(text)) _dropped++;
-        }
-    }
+    private void Line(string text) => error.PrintOrDrop(text);
 }

@@ -14,8 +14,6 @@ namespace Sock.Cli.Rendering;
 /// </summary>
 internal sealed class ProxyLog(LinePrinter error, bool verbose) : IProxyLog
 {
-    private readonly Lock _gate = new();
-    private long _dropped;
 
     public void Listening(string address) => Line($"proxy (SOCKS5, SOCKS4, HTTP) listening on {address}");
 
@@ -71,13 +69,5 @@ internal sealed class ProxyLog(LinePrinter error, bool verbose) : IProxyLog
         else if (verbose) Line("stopped");
     }
 
-    private void Line(string text)
-    {
-        lock (_gate)
-        {
-            if (_dropped > 0 && error.TryPrint(string.Create(CultureInfo.InvariantCulture, $"sock: {_dropped} log line(s) dropped: stderr was not being read")))
-                _dropped = 0;
-            if (_dropped > 0 || !error.TryPrint(text)) _dropped++;
-        }
-    }
+    private void Line(string text) => error.PrintOrDrop(text);
 }
