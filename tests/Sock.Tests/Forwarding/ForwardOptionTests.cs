@@ -68,11 +68,11 @@ public sealed class ForwardOptionTests
     {
         using var dir = new TempDirectory("sock-fwd-opt-");
         await using var echo = EchoTarget.Start(transport);
-        await using var forward = await ForwardProcess.StartAsync(ForwardPeers.ListenSpelling(transport, dir), echo.Spelling, "-i", "300ms", "-v");
+        await using var forward = await ForwardProcess.StartAsync(ForwardPeers.ListenSpelling(transport, dir), echo.Spelling, "-i", "2s", "-v");
         using var c = await forward.ConnectAsync();
         Assert.Equal("hi\n", await EchoAsync(c, "hi\n"));
         Assert.Empty(await Net.ReadToEndAsync(c, TimeSpan.FromSeconds(20)));
-        await forward.Process.WaitForStderrAsync(@"^#1 closed \S+ -> \S+: 3 bytes to target, 3 bytes to client, [0-9.]+s: idle timeout \(300ms\)$");
+        await forward.Process.WaitForStderrAsync(@"^#1 closed \S+ -> \S+: 3 bytes to target, 3 bytes to client, [0-9.]+s: idle timeout \(2s\)$");
         await forward.Process.WaitForStderrAsync(@"^#1 opened \S+ -> \S+ \(from \S+, fd \d+\)$");
     }
 
