@@ -15,13 +15,10 @@ peers+=(turnserver:coturn stun:stun-client)
 peers+=(ping:iputils-ping tracepath:iputils-tracepath traceroute:traceroute fping:fping tc:iproute2)
 # TLS peers make their certificates with openssl (the TLS tests, the line client's --ssl sample test).
 peers+=(openssl:openssl)
-# sock http and sock bench http: curl to compare with, Python's http.server and nginx as servers, wrk for the benchmark.
+# sock http, sock bench http and Sock.AspNetCore: curl to compare with and as a client (tcp4, tcp6, --unix-socket),
+# Python's http.server and nginx as servers, wrk for the benchmarks.
 peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
-# sock proxy: dante-server as the SOCKS5 server it chains with (and microsocks for bench/proxy), curl and python3 as clients and server.
-peers+=(danted:dante-server microsocks:microsocks curl:curl python3:python3)
-# Sock.AspNetCore's tests: curl as the HTTP client over tcp4, tcp6 and --unix-socket (bench/http uses wrk).
-peers+=(curl:curl)
-# The proxy client's tests connect through dante, microsocks and tinyproxy (and ncat's HTTP proxy, above).
+# sock proxy and --proxy: dante-server (chained with, and a SOCKS5 server to connect through), microsocks and tinyproxy.
 peers+=(danted:dante-server microsocks:microsocks tinyproxy:tinyproxy)
 missing=()
 for pair in "${peers[@]}"; do
@@ -32,7 +29,13 @@ if ((${#missing[@]})); then
     echo "test.sh: installing peer tools: ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null
+    # The proxies and web servers (danted, tinyproxy, nginx) would start as system daemons on install and hold their
+    # well-known ports; the tests start their own. policy-rc.d tells Debian's scripts not to start them; it is made here
+    # only when there is none, and removed again.
+    rcd=""
+    if [ ! -e /usr/sbin/policy-rc.d ]; then rcd=/usr/sbin/policy-rc.d; printf '#!/bin/sh\nexit 101\n' > "$rcd"; chmod +x "$rcd"; fi
     apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u) >/dev/null
+    if [ -n "$rcd" ]; then rm -f "$rcd"; fi
   else
     echo "test.sh: missing peer tools (${missing[*]}); run as root to install them, or the tests that need them skip" >&2
   fi
