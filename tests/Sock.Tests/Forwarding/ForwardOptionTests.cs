@@ -136,6 +136,12 @@ public sealed class ForwardOptionTests
             await Net.ReadToEndAsync(c, TimeSpan.FromSeconds(20));
         }
         var all = await p.WaitForStdoutAsync("\"event\":\"closed\"");
+        // The marker can arrive before the rest of its line (a long line comes in more than one read): wait for its end.
+        for (var i = 0; i < 100 && !all.EndsWith('\n'); i++)
+        {
+            await Task.Delay(100);
+            all = await p.WaitForStdoutAsync("\"event\":\"closed\"");
+        }
         var events = all.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         Assert.Equal(["listening", "opened", "closed"], events.Select(e => e.GetProperty("event").GetString()));
         var closed = events[2];
