@@ -39,8 +39,19 @@ internal sealed class Coturn : IAsyncDisposable
     /// </summary>
     public static async Task<Coturn> StartAsync(IReadOnlyList<IPAddress> addresses, IReadOnlyList<IPAddress>? alternate = null, string? netns = null, int port = 0)
     {
+        if (port != 0) return await StartOnAsync(addresses, alternate, netns, port);
+        // coturn also binds PORT+1 (its alternate port), which the free-port pick does not check and another test may
+        // hold (seen in a fresh-clone run: errno 98 on PORT+1, and coturn never answered): a few picks, then give up.
+        for (var attempt = 1; ; attempt++)
+        {
+            try { return await StartOnAsync(addresses, alternate, netns, FreePort(addresses[0])); }
+            catch (InvalidOperationException) when (attempt < 3) { }
+        }
+    }
+
+    private static async Task<Coturn> StartOnAsync(IReadOnlyList<IPAddress> addresses, IReadOnlyList<IPAddress>? alternate, string? netns, int port)
+    {
         var dir = new TempDirectory("sock-coturn-");
-        if (port == 0) port = FreePort(addresses[0]);
         var config = new List<string>
         {
             $"listening-port={port}",
