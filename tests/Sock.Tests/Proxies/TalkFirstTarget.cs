@@ -60,15 +60,28 @@ public sealed class TalkFirstTarget : IDisposable
             try
             {
                 await client.SendAsync(Greeting, SocketFlags.None, _stop.Token);
+                // Reading never waits for the echo to be sent: a proxy that blocks in write() towards this target while
+                // the target blocks in write() back to it (microsocks does) would otherwise deadlock once the data is
+                // more than both sides' socket buffers. What is read waits in a queue (at most the test's data).
+                var queue = System.Threading.Channels.Channel.CreateUnbounded<byte[]>();
+                var echo = Task.Run(async () =>
+                {
+                    await foreach (var chunk in queue.Reader.ReadAllAsync(_stop.Token))
+                    {
+                        var sent = 0;
+                        while (sent < chunk.Length) sent += await client.SendAsync(chunk.AsMemory(sent), SocketFlags.None, _stop.Token);
+                    }
+                });
                 var buffer = new byte[256 * 1024];
                 int n;
-                long echoed = 0;
-                while ((_closeAfter is null || echoed < _closeAfter) && (n = await client.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
+                long read = 0;
+                while ((_closeAfter is null || read < _closeAfter) && (n = await client.ReceiveAsync(buffer, SocketFlags.None, _stop.Token)) > 0)
                 {
-                    var sent = 0;
-                    while (sent < n) sent += await client.SendAsync(buffer.AsMemory(sent, n - sent), SocketFlags.None, _stop.Token);
-                    echoed += n;
+                    queue.Writer.TryWrite(buffer.AsSpan(0, n).ToArray());
+                    read += n;
                 }
+                queue.Writer.TryComplete();
+                await echo;
                 client.Shutdown(SocketShutdown.Send);
             }
             catch (Exception) { /* the test stopped or the client reset: nothing to echo */ }
