@@ -54,7 +54,8 @@ public sealed class ProxyClientTests
         var run = await SockRunner.RunAsync(["--trace", "connect", "--proxy", proxy.Address, "--proxy-auth", $"{ProxyPeer.User}:{ProxyPeer.Password}",
             target.Host, target.Port.ToString()], "ping\n", TimeSpan.FromSeconds(60));
         Assert.True(run.ExitCode == 0, run + proxy.Log);
-        Assert.Equal("220 the target speaks first\r\nping\n", run.Stdout);
+        // Said in full when it fails: under the Native AOT build this came out empty (exit 0) in a fresh-clone run.
+        Assert.True(run.Stdout == "220 the target speaks first\r\nping\n", run + proxy.Log);
         // ncat offers Basic and Digest: sock answers the stronger, on a second connection as ncat's own client does.
         Assert.Contains(run.StderrLines, l => l.Contains("HTTP reply: HTTP/1.0 407", StringComparison.Ordinal));
         Assert.Contains(run.StderrLines, l => l.Contains($"Proxy-Authorization: Digest (user {ProxyPeer.User})", StringComparison.Ordinal));
