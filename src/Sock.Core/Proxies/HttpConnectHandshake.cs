@@ -64,9 +64,13 @@ internal static class HttpConnectHandshake
                 ? $"proxy authentication required (407), but it offers no scheme sock answers ({Schemes(challenges)}; sock does Basic and Digest)"
                 : $"proxy authentication required (407): the user name and password of {proxy.UserName} were refused", SocketError.AccessDenied);
         }
-        throw SockException.Said(refused, reply.Reason.Length == 0 ? $"{reply.Status}" : $"{reply.Status} {reply.Reason}", reply.Status switch
+        var said = reply.Reason.Length == 0 ? $"{reply.Status}" : $"{reply.Status} {reply.Reason}";
+        // tinyproxy answers wrong credentials with 401 rather than 407: said as what it means when credentials were sent.
+        if (reply.Status == 401 && answer is not null && proxy.UserName is { } refusedUser)
+            said += $": the user name and password of {refusedUser} were refused";
+        throw SockException.Said(refused, said, reply.Status switch
         {
-            403 => SocketError.AccessDenied,
+            401 or 403 => SocketError.AccessDenied,
             504 => SocketError.TimedOut,
             _ => SocketError.ConnectionRefused,
         });

@@ -38,9 +38,20 @@ public sealed class ForwardBulkTests
         await using var forward = await ForwardProcess.StartAsync(ForwardPeers.ListenSpelling(transport, dir), ForwardPeers.TargetSpelling(endpoint));
         await using var client = Client(peer, forward.Bound);
 
-        // Both sides read their stdin as they send: fed alongside, and closed at its end (the FIN that goes through).
-        var feeding = Task.WhenAll(Feed(server, toClient), Feed(client, toServer));
-        await feeding.WaitAsync(TimeSpan.FromSeconds(120));
+        if (peer == "ncat")
+        {
+            // ncat exits at its socket's EOF without reading the rest of its stdin: the first side to end would cut the
+            // other short. So both are fed, both copies are seen to arrive, and only then does the client end.
+            await Task.WhenAll(Feed(server, toClient, close: false), Feed(client, toServer, close: false)).WaitAsync(TimeSpan.FromSeconds(120));
+            var deadline = DateTime.UtcNow.AddSeconds(120);
+            while ((client.StdoutLengthSoFar < Size || server.StdoutLengthSoFar < Size) && DateTime.UtcNow < deadline) await Task.Delay(50);
+            client.CloseStdin();
+        }
+        else
+        {
+            // Both sides read their stdin as they send: fed alongside, and closed at its end (the FIN that goes through).
+            await Task.WhenAll(Feed(server, toClient), Feed(client, toServer)).WaitAsync(TimeSpan.FromSeconds(120));
+        }
         Assert.Equal(0, await client.WaitForExitAsync(120));
         Assert.Equal(0, await server.WaitForExitAsync(60));
         var (_, clientSha, clientLength) = await client.Stdout;
@@ -49,10 +60,11 @@ public sealed class ForwardBulkTests
         Assert.Equal((Size, Hash(toServer)), (serverLength, serverSha));
     }
 
-    private static async Task Feed(RunningProcess p, byte[] data)
+    private static async Task Feed(RunningProcess p, byte[] data, bool close = true)
     {
         for (var at = 0; at < data.Length; at += 1 << 20) await p.Stdin.WriteAsync(data.AsMemory(at, 1 << 20));
-        p.CloseStdin();
+        if (close) p.CloseStdin();
+        else await p.Stdin.FlushAsync();
     }
 
     private static string Hash(byte[] data) => Convert.ToHexStringLower(SHA256.HashData(data));

@@ -17,6 +17,7 @@ public sealed class RunningProcess : IAsyncDisposable
     private readonly MemoryStream _stdoutSoFar = new();
     private readonly SemaphoreSlim _newStdout = new(0);
     private TempDirectory? _dir;
+    private long _stdoutLength;
 
     private RunningProcess(Process p, bool hashStdout)
     {
@@ -38,7 +39,7 @@ public sealed class RunningProcess : IAsyncDisposable
                 var buf = new byte[256 * 1024];
                 long total = 0;
                 int n;
-                while ((n = await s.ReadAsync(buf)) > 0) { sha.AppendData(buf, 0, n); total += n; }
+                while ((n = await s.ReadAsync(buf)) > 0) { sha.AppendData(buf, 0, n); total += n; Volatile.Write(ref _stdoutLength, total); }
                 return (Array.Empty<byte>(), Convert.ToHexStringLower(sha.GetHashAndReset()), total);
             }
             var ms = new MemoryStream();
@@ -55,6 +56,9 @@ public sealed class RunningProcess : IAsyncDisposable
     }
 
     public Process Process { get; }
+
+    /// <summary>How many bytes of a hashed stdout have been read so far.</summary>
+    public long StdoutLengthSoFar => Volatile.Read(ref _stdoutLength);
 
     /// <summary>Stdout: its bytes (unless hashed), its SHA-256 and its length.</summary>
     public Task<(byte[] Bytes, string Sha256, long Length)> Stdout { get; }
