@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Reflection;
+using System.Text;
 using Sock.Core.Errors;
 
 namespace Sock.Core.Services;
@@ -12,7 +12,6 @@ public sealed class ServiceRegistry
 {
     private readonly string? _systemPath;
     private readonly Lazy<Dictionary<(int, string), (string Name, string[] Aliases)>> _system;
-    private readonly Lazy<string> _ianaText;
     private readonly Lazy<Dictionary<(int, string), (string Name, string Description)>> _iana;
 
     /// <summary>A registry over the system database at <paramref name="systemPath"/> (none when null or missing) and IANA's.</summary>
@@ -20,9 +19,14 @@ public sealed class ServiceRegistry
     {
         _systemPath = systemPath;
         _system = new(() => ReadSystem(systemPath));
-        _ianaText = new(ReadIanaText);
-        _iana = new(() => ParseIana(_ianaText.Value, 0, 65535));
+        _iana = new(() => ParseIana(IanaRegistry.Value.Span, 0, 65535));
     }
+
+    /// <summary>
+    /// IANA's registry as the UTF-8 bytes embedded in Sock.Core, read in place where the runtime maps them (Native AOT and
+    /// the JIT both hand out a stream over the image): no 450 KB string is made to answer for one port.
+    /// </summary>
+    private static readonly Lazy<EmbeddedBytes> IanaRegistry = new(() => EmbeddedBytes.Read("Sock.Core.iana-services.tsv"));
 
     /// <summary>The registry over this operating system's own services file.</summary>
     public static ServiceRegistry Default { get; } = new(DefaultSystemPath());
@@ -88,7 +92,7 @@ public sealed class ServiceRegistry
         // A question about ports reads only their lines of IANA's registry (it is sorted by port): `sock services 80`
         // then makes a handful of strings instead of 24,000, which is most of its start-up.
         var iana = query.Name is null && sources.HasFlag(ServiceSource.Iana)
-            ? ParseIana(_ianaText.Value, query.FirstPort, query.LastPort)
+            ? ParseIana(IanaRegistry.Value.Span, query.FirstPort, query.LastPort)
             : sources.HasFlag(ServiceSource.Iana) ? _iana.Value : [];
         // IANA's reserved ports (0, and others) have no name: they answer a question about that one port, not a range.
         if (sources.HasFlag(ServiceSource.Iana))
@@ -158,41 +162,94 @@ public sealed class ServiceRegistry
         catch (UnauthorizedAccessException) { return []; }
     }
 
-    private static string ReadIanaText()
-    {
-        using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("Sock.Core.iana-services.tsv")
-            ?? throw new InvalidOperationException("the IANA registry is missing from Sock.Core");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
-
     /// <summary>The registry's entries for ports <paramref name="first"/> to <paramref name="last"/> (the file is sorted by port).</summary>
-    private static Dictionary<(int, string), (string Name, string Description)> ParseIana(string text, int first, int last)
+    private static Dictionary<(int, string), (string Name, string Description)> ParseIana(ReadOnlySpan<byte> text, int first, int last)
     {
         var map = new Dictionary<(int, string), (string, string)>(first == 0 && last == 65535 ? 12_000 : 8);
-        // Start-up matters: walk the text with spans rather than splitting every line into new strings.
-        var rest = text.AsSpan();
+        // Start-up matters: find the first port by bisecting the sorted lines, then walk only the lines asked for,
+        // making strings of their fields alone.
+        var rest = text[FirstLineAtOrAfter(text, first)..];
         while (rest.Length > 0)
         {
-            var eol = rest.IndexOf('\n');
+            var eol = rest.IndexOf((byte)'\n');
             var line = eol < 0 ? rest : rest[..eol];
             rest = eol < 0 ? [] : rest[(eol + 1)..];
-            if (line.Length == 0 || line[0] == '#') continue;
-            var t1 = line.IndexOf('\t');
-            if (t1 <= 0) continue;
-            var port = int.Parse(line[..t1], NumberStyles.None, CultureInfo.InvariantCulture);
+            var port = PortOf(line);
+            if (port < 0) continue;
             if (port < first) continue;
             if (port > last) break;
-            var afterPort = line[(t1 + 1)..];
-            var t2 = afterPort.IndexOf('\t');
+            var afterPort = line[(line.IndexOf((byte)'\t') + 1)..];
+            var t2 = afterPort.IndexOf((byte)'\t');
             if (t2 <= 0) continue;
             var afterProto = afterPort[(t2 + 1)..];
-            var t3 = afterProto.IndexOf('\t');
-            var proto = afterPort[..t2] switch { "tcp" => "tcp", "udp" => "udp", "sctp" => "sctp", var other => other.ToString() };
-            var name = t3 < 0 ? afterProto.ToString() : afterProto[..t3].ToString();
-            var description = t3 < 0 ? "" : afterProto[(t3 + 1)..].ToString();
+            var t3 = afterProto.IndexOf((byte)'\t');
+            var protoBytes = afterPort[..t2];
+            var proto = protoBytes.SequenceEqual("tcp"u8) ? "tcp" : protoBytes.SequenceEqual("udp"u8) ? "udp"
+                : protoBytes.SequenceEqual("sctp"u8) ? "sctp" : Encoding.UTF8.GetString(protoBytes);
+            var name = Encoding.UTF8.GetString(t3 < 0 ? afterProto : afterProto[..t3]);
+            var description = t3 < 0 ? "" : Encoding.UTF8.GetString(afterProto[(t3 + 1)..]);
             map.TryAdd((port, proto), (name, description));
         }
         return map;
+    }
+
+    /// <summary>
+    /// Where a line with a port of at least <paramref name="port"/> may first start: a line start at or before the first
+    /// such line (the registry is sorted by port; its comments come first).
+    /// </summary>
+    private static int FirstLineAtOrAfter(ReadOnlySpan<byte> text, int port)
+    {
+        int lo = 0, hi = text.Length;
+        // lo is always a line start that no wanted line precedes; a short stretch is left to the walk.
+        while (hi - lo > 512)
+        {
+            var mid = lo + (hi - lo) / 2;
+            var newline = text[mid..hi].IndexOf((byte)'\n');
+            var next = newline < 0 ? hi : mid + newline + 1;
+            if (next >= hi) { hi = mid; continue; }
+            var line = text[next..hi];
+            var end = line.IndexOf((byte)'\n');
+            // A line that is not an entry moves nothing forward: lo never passes a wanted line.
+            if (PortOf(end < 0 ? line : line[..end]) is var found && found >= 0 && found < port) lo = next;
+            else hi = mid;
+        }
+        return lo;
+    }
+
+    /// <summary>The port a registry line starts with ("80\ttcp\thttp…"), or -1 for a comment, a blank or a malformed line.</summary>
+    private static int PortOf(ReadOnlySpan<byte> line)
+    {
+        var tab = line.IndexOf((byte)'\t');
+        if (tab <= 0) return -1;
+        return int.TryParse(line[..tab], NumberStyles.None, CultureInfo.InvariantCulture, out var port) ? port : -1;
+    }
+
+    /// <summary>An embedded resource's bytes: in place when the runtime maps them, else a copy.</summary>
+    private sealed unsafe class EmbeddedBytes
+    {
+        private readonly byte* _pointer;
+        private readonly byte[]? _copy;
+        private readonly int _length;
+
+        private EmbeddedBytes(byte* pointer, byte[]? copy, int length)
+        {
+            _pointer = pointer;
+            _copy = copy;
+            _length = length;
+        }
+
+        public ReadOnlySpan<byte> Span => _copy ?? new ReadOnlySpan<byte>(_pointer, _length);
+
+        public static EmbeddedBytes Read(string name)
+        {
+            using var stream = typeof(ServiceRegistry).Assembly.GetManifestResourceStream(name)
+                ?? throw new InvalidOperationException($"{name} is missing from Sock.Core");
+            // The image's memory lives as long as the process: the pointer stays good after the stream is closed.
+            if (stream is UnmanagedMemoryStream mapped)
+                return new EmbeddedBytes(mapped.PositionPointer, null, checked((int)mapped.Length));
+            var copy = new byte[stream.Length];
+            stream.ReadExactly(copy);
+            return new EmbeddedBytes(null, copy, copy.Length);
+        }
     }
 }

@@ -1,10 +1,8 @@
-using System.Reflection;
-
 namespace Sock.Cli;
 
-/// <summary>sock's one version string ("0.1.0"), as `sock --version` and `sock nc --version` print it.</summary>
-internal static class ProductVersion
-{
-    public static string Text { get; } =
-        typeof(ProductVersion).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion ?? "0.0.0";
-}
+/// <summary>
+/// sock's one version string ("0.1.0"), as `sock --version` and `sock nc --version` print it: <c>Text</c>, a constant
+/// the build writes (ProductVersion.g.cs, from the same version the assembly's informational-version attribute
+/// carries), so printing it reads no attribute through reflection at start-up.
+/// </summary>
+internal static partial class ProductVersion;

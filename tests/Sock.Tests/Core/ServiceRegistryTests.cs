@@ -56,6 +56,35 @@ public sealed class ServiceRegistryTests : IDisposable
         Assert.All(ports, p => Assert.InRange(p, 20, 25));
     }
 
+    /// <summary>
+    /// A question about ports bisects the embedded registry to its first line rather than reading it all: every port
+    /// from the first line to the last, and ports either side of each range's edges, answer exactly what the
+    /// registry's own lines say (read here from the source file, line by line).
+    /// </summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("1")]
+    [InlineData("80")]
+    [InlineData("1023-1025")]
+    [InlineData("5060")]
+    [InlineData("8000-8100")]
+    [InlineData("49150-49153")]
+    [InlineData("49150-65535")]
+    [InlineData("0-65535")]
+    public void a_port_question_answers_what_the_registry_lines_say(string ports)
+    {
+        var query = ServiceQuery.Parse(ports);
+        var expected = File.ReadLines(Path.Combine(RepoPaths.Root, "src/Sock.Core/Services/iana-services.tsv"))
+            .Where(l => l.Length > 0 && l[0] != '#').Select(l => l.Split('\t'))
+            .Where(f => int.Parse(f[0], System.Globalization.CultureInfo.InvariantCulture) is var p && p >= query.FirstPort && p <= query.LastPort)
+            .Select(f => $"{f[0]}/{f[1]} {(f[2].Length > 0 ? f[2] : null)} {(f[3].Length > 0 ? f[3] : null)}")
+            .Distinct().Order(StringComparer.Ordinal).ToList();
+        var found = new ServiceRegistry(null).Lookup(query, ServiceSource.Iana)
+            .Select(e => $"{e.Port}/{e.Protocol} {e.IanaName} {e.Description}").Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(found);
+        Assert.Equal(expected, found);
+    }
+
     [Fact]
     public void the_system_source_alone_ignores_iana() =>
         Assert.Equal([7], Registry().Lookup(ServiceQuery.Parse("5-10/tcp"), ServiceSource.System).Select(e => e.Port));
