@@ -109,6 +109,12 @@ public sealed class ForwardOptions
     /// <summary>The local port to connect to the target from (socat's sourceport=); null lets the system choose. Default null.</summary>
     internal int? SourcePort { get; set; }
 
+    /// <summary>
+    /// A UDP listener towards a target that is not UDP makes a session of every datagram, its whole input (socat's
+    /// UDP-RECVFROM with fork), instead of one per client address. Default false.
+    /// </summary>
+    internal bool SessionPerDatagram { get; set; }
+
     /// <summary>How each session's relay runs (socat's -u/-U, -T, -t, crlf); default both ways until both sides end.</summary>
     internal ForwardRelayOptions Relay { get; set; } = ForwardRelayOptions.Default;
 
