@@ -16,7 +16,7 @@ namespace Sock.Core.Forwarding;
 /// client address over <see cref="ForwardOptions.MaxSessions"/> (or refused by the access list) has its datagrams
 /// dropped and counted.
 /// </summary>
-internal sealed class DatagramForwarder : IAsyncDisposable
+internal sealed class DatagramForwarder : IDatagramSessions
 {
     private const int MaxDatagram = 65535;
     private readonly TracedSocket _socket;

@@ -87,6 +87,14 @@ public sealed class ForwardOptions
     public TlsClientOptions? ClientTls { get; set; }
 
     /// <summary>
+    /// Connect to the target through these proxies (SOCKS4/4a/5, HTTP CONNECT; a chain), as <c>connect --proxy</c> does:
+    /// the first proxy is reached from <see cref="SourceAddress"/> and within <see cref="ConnectTimeout"/>, the last one
+    /// connects to the target, and a <c>tls:</c> target's handshake runs through the tunnel. A proxy's refusal is that
+    /// client's refusal (logged; the forwarder goes on). TCP and TLS targets only. Null (the default): connect directly.
+    /// </summary>
+    public Proxies.ProxyOptions? Proxy { get; set; }
+
+    /// <summary>
     /// Bytes read ahead from one side before reading pauses (TCP flow control then slows that peer down); the same
     /// again is the most held waiting for the other side. Default <see cref="DefaultMaxInputBuffer"/>.
     /// </summary>
@@ -100,6 +108,12 @@ public sealed class ForwardOptions
 
     /// <summary>The local port to connect to the target from (socat's sourceport=); null lets the system choose. Default null.</summary>
     internal int? SourcePort { get; set; }
+
+    /// <summary>
+    /// A UDP listener towards a target that is not UDP makes a session of every datagram, its whole input (socat's
+    /// UDP-RECVFROM with fork), instead of one per client address. Default false.
+    /// </summary>
+    internal bool SessionPerDatagram { get; set; }
 
     /// <summary>How each session's relay runs (socat's -u/-U, -T, -t, crlf); default both ways until both sides end.</summary>
     internal ForwardRelayOptions Relay { get; set; } = ForwardRelayOptions.Default;

@@ -33,7 +33,8 @@ public sealed class Forwarder : IAsyncDisposable
     private readonly ForwardObserver? _observer;
     private readonly ConcurrentDictionary<long, ForwardSession> _sessions = new();
     private SocketServer? _server;
-    private DatagramForwarder? _datagrams;
+    private IDatagramSessions? _datagrams;
+    private DatagramClientForwarder? _clients;
     private long _nextId;
     private long _opened;
     private long _refused;
@@ -41,14 +42,14 @@ public sealed class Forwarder : IAsyncDisposable
     private long _closedToClient;
 
     /// <summary>
-    /// A forwarder from <paramref name="listen"/> to <paramref name="target"/>. For a UDP <paramref name="listen"/> the
-    /// target must be a <see cref="SocketTarget"/>-style UDP endpoint: use the constructor taking a <see cref="ForwardEndpoint"/>.
+    /// A forwarder from <paramref name="listen"/> to <paramref name="target"/>. A UDP <paramref name="listen"/> makes a
+    /// session per client address whose target leg <paramref name="target"/> opens (a stream socket, a program: socat's
+    /// <c>UDP-LISTEN:P,fork TCP:…</c>); for UDP to UDP, use the constructor taking a <see cref="ForwardEndpoint"/>.
     /// </summary>
     public Forwarder(ForwardEndpoint listen, IForwardTarget target, ForwardOptions? options = null, ForwardObserver? observer = null)
     {
         ArgumentNullException.ThrowIfNull(listen);
         ArgumentNullException.ThrowIfNull(target);
-        if (listen.IsDatagram) throw SockException.Usage("forward", listen.ToString(), "a UDP listener forwards to a UDP target (udp:HOST:PORT)");
         _listen = listen;
         _target = target;
         _options = options ?? new ForwardOptions();
@@ -84,10 +85,10 @@ public sealed class Forwarder : IAsyncDisposable
     public X509Certificate2? Certificate { get; private set; }
 
     /// <summary>The sessions open now, oldest first.</summary>
-    public IReadOnlyList<ForwardSession> Sessions => _sessions.Values.OrderBy(s => s.Id).ToList();
+    public IReadOnlyList<ForwardSession> Sessions => _sessions.Values.Concat(_clients?.Sessions ?? []).OrderBy(s => s.Id).ToList();
 
     /// <summary>Sessions opened (target connected) since start.</summary>
-    public long TotalOpened => Interlocked.Read(ref _opened);
+    public long TotalOpened => Interlocked.Read(ref _opened) + (_clients?.Opened ?? 0);
 
     /// <summary>Clients refused (access list, limit, failed TLS handshake, target unreachable) and UDP datagrams dropped over the limit.</summary>
     public long TotalRefused => Interlocked.Read(ref _refused) + (_datagrams?.Refused ?? 0);
@@ -123,7 +124,9 @@ public sealed class Forwarder : IAsyncDisposable
         }
         if (_listen.IsDatagram)
         {
-            _datagrams = new DatagramForwarder(socket, DatagramTarget!, _options, _observer);
+            _datagrams = DatagramTarget is { } udp
+                ? new DatagramForwarder(socket, udp, _options, _observer)
+                : _clients = new DatagramClientForwarder(socket, _target, _options, _observer);
             return _datagrams.Start();
         }
         try

@@ -10,7 +10,8 @@ namespace Sock.Core.Forwarding;
 /// A target that is a stream socket: for each client, a connection through <see cref="SocketClient"/> (a host's
 /// addresses raced happy-eyeballs style, or a Unix socket), over TLS for a <c>tls:</c> endpoint (verification on unless
 /// <see cref="ForwardOptions.ClientTls"/> says otherwise), retried as <see cref="ForwardOptions.Retry"/> and
-/// <see cref="ForwardOptions.Forever"/> say. The socket options of <see cref="ForwardOptions"/> are set on it.
+/// <see cref="ForwardOptions.Forever"/> say, through <see cref="ForwardOptions.Proxy"/>'s proxies when it is set. The socket
+/// options of <see cref="ForwardOptions"/> are set on it.
 /// </summary>
 public sealed class SocketTarget : IForwardTarget
 {
@@ -25,6 +26,8 @@ public sealed class SocketTarget : IForwardTarget
         ArgumentNullException.ThrowIfNull(options);
         if (endpoint.IsDatagram) throw SockException.Usage("forward", endpoint.ToString(), "a UDP target takes a UDP listener (udp:PORT)");
         if (endpoint.Port == 0 && !endpoint.IsUnix) throw SockException.Usage("forward", endpoint.ToString(), "a target needs a port from 1 to 65535");
+        if (options.Proxy is { } proxy && endpoint.IsUnix)
+            throw SockException.Usage("--proxy", proxy.ToString(), "proxies carry TCP connections, not Unix sockets (the target is " + endpoint + ")");
         _endpoint = endpoint;
         _options = options;
         if (endpoint.Scheme == ForwardScheme.Tls)
@@ -32,7 +35,8 @@ public sealed class SocketTarget : IForwardTarget
             _tls = options.ClientTls ?? new TlsClientOptions { Verify = true };
             _tls.Validate("forward");
         }
-        Name = endpoint.ToString();
+        // The proxies are part of where a client goes: named in the listening line, the session lines and the table.
+        Name = options.Proxy is { } via ? $"{endpoint} through {via}" : endpoint.ToString();
     }
 
     /// <inheritdoc/>
@@ -49,6 +53,7 @@ public sealed class SocketTarget : IForwardTarget
             ConnectTimeout = _options.ConnectTimeout,
             Trace = _options.Trace,
             Tls = _tls,
+            Proxy = _options.Proxy,
             MaxInputBuffer = _options.MaxInputBuffer,
             MaxOutputBuffer = Math.Min(_options.MaxInputBuffer, ConnectionOptions.DefaultMaxOutputBuffer),
         };
@@ -62,8 +67,9 @@ public sealed class SocketTarget : IForwardTarget
                 ForwardSocketOptions.Apply(connection, _options);
                 return new ConnectionLeg(connection, owned: true, Name);
             }
-            // A TLS refusal (a certificate not trusted) will not change by trying again; a refused or timed-out connect may.
-            catch (SockException ex) when (ex.Kind == SockErrorKind.Network && ex.Operation != "TLS handshake with"
+            // A TLS refusal (a certificate not trusted) or a proxy's "not allowed" (credentials, its rules) will not change by
+            // trying again; a refused or timed-out connect may.
+            catch (SockException ex) when (ex.Kind == SockErrorKind.Network && ex.Operation != "TLS handshake with" && ex.SocketError != SocketError.AccessDenied
                 && (_options.Forever || attempt <= _options.Retry) && !cancellationToken.IsCancellationRequested)
             {
                 // socat's interval=; the client waits meanwhile (it may give up, which cancels the wait).

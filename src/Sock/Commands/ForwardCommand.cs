@@ -46,6 +46,7 @@ internal static class ForwardCommand
         var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the table of open sessions every SECS seconds (and on SIGUSR1), both legs' sockets" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Epoll threads for the accepted side (default: half the processors, at least 1; 0: .NET's socket engine)" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT on the listening socket" };
+        var proxy = new ProxyCli();
         var json = GlobalOptions.Json();
         json.Description = "Print the connection log as NDJSON on stdout: listening, opened, closed, refused, retrying, dropped, status, stopping, stopped";
         var command = new Command("forward", """
@@ -56,6 +57,8 @@ internal static class ForwardCommand
             TCP (IPv4, IPv6), Unix sockets (a path, or @name in the abstract namespace), TLS (tls:PORT terminates it with
             --cert/--key or a temporary self-signed certificate; tls:HOST:PORT originates it, the target's certificate
             checked unless --insecure); and UDP to UDP, one session (its own socket towards the target) per client address.
+            --proxy (with --proxy-type, --proxy-auth, --proxy-dns, as connect's) reaches a TCP or TLS target through SOCKS4/4a/5
+            or HTTP CONNECT proxies, a chain when comma-separated; a proxy's refusal is that client's logged refusal.
             A client's end of stream is passed to the target as one (FIN → SHUT_WR) and the target may still answer; a reset
             is passed as a reset. A slow side slows the fast one: memory does not grow with the data. A target that cannot be
             reached closes that client with a logged reason. SIGINT/SIGTERM stops accepting, lets open sessions finish within
@@ -70,11 +73,13 @@ internal static class ForwardCommand
               sock forward udp:5353 udp:192.0.2.53:53 --udp-idle 30s
               sock forward -v --dump 8080 127.0.0.1:80
               sock forward 8080 127.0.0.1:80 --retry 10 --retry-delay 500ms --max-conns 1000 --drain 30s
+              sock forward 2222 db.internal:22 --proxy socks5://127.0.0.1:1080
             """)
         {
             listenArg, targetArg, max, allow, allowFile, deny, denyFile, idle, connectTimeout, retry, retryDelay, forever, keepalive, nodelay,
             rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, json,
         };
+        proxy.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // SIGINT/SIGTERM start the graceful stop, registered first thing (as serve's: System.CommandLine would end the
@@ -102,7 +107,10 @@ internal static class ForwardCommand
                 UdpIdleTimeout = parse.GetValue(udpIdle) is { } u ? Durations.ParsePositive(u, "udp idle timeout") : ForwardOptions.DefaultUdpIdleTimeout,
                 ReusePort = parse.GetValue(reusePort),
                 Trace = TraceWriter.FromOptions(parse),
+                Proxy = proxy.Read(parse),
             };
+            if (options.Proxy is not null && listen.IsDatagram)
+                throw SockException.Usage("forward", "--proxy", "proxies carry TCP connections, not UDP (udp:PORT)");
             if (parse.GetValue(ioThreads) is { } threads)
             {
                 if (threads is < 0 or > 1024) throw SockException.Usage("io-threads", threads.ToString(CultureInfo.InvariantCulture), "must be 0 to 1024");

@@ -179,6 +179,9 @@ public sealed class ForwardOptionTests
     [InlineData("forward sctp:1.2.3.4:5 127.0.0.1:80", "unknown scheme")]
     [InlineData("forward 0 ::1:80", "brackets")]
     [InlineData("forward tls:0 127.0.0.1:80 --key k.pem", "--key: needs --cert")]
+    [InlineData("forward 0 unix:/tmp/sock-no-such.sock --proxy 127.0.0.1:1080", "proxies carry TCP connections, not Unix sockets")]
+    [InlineData("forward udp:0 udp:127.0.0.1:53 --proxy 127.0.0.1:1080", "proxies carry TCP connections, not UDP")]
+    [InlineData("forward 0 127.0.0.1:80 --proxy-type socks5", "needs --proxy")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string why)
     {
         var r = await SockRunner.RunAsync(args);

@@ -111,18 +111,35 @@ internal sealed class SocatRunner
         return _log.FirstFailure is null ? ExitCodes.Success : ExitCodes.NetworkError;
     }
 
-    /// <summary>UDP-LISTEN and UDP-RECVFROM first: with fork to a UDP address the datagram forwarder; otherwise the first peer only.</summary>
+    /// <summary>
+    /// UDP-LISTEN and UDP-RECVFROM first: with fork, every client in this process — to a UDP address the datagram
+    /// forwarder (a session per client address, its own socket towards the target); to anything else (TCP, Unix, TLS,
+    /// EXEC, SYSTEM…) a session per client address (UDP-LISTEN) or per datagram (UDP-RECVFROM) with its own target leg,
+    /// as socat's children. Without fork, the first peer only.
+    /// </summary>
     private async Task<int> DatagramAsync(SocatAddress listen, SocatAddress other, CancellationToken ct)
     {
         if (listen.Flag("fork"))
         {
-            if (!(other.Type.Kind == SocatKind.Connect && other.Type.IsUdp))
-                throw SockException.Usage("socat address", $"'{listen.Text}'",
-                    $"{listen.Type.Name} with fork forwards to a UDP address only in sock socat (a session per client address), not to {other.Type.Name}");
             var options = await SocatEndpoints.OptionsAsync(listen, other, _trace, ct).ConfigureAwait(false);
-            options.MaxSessions = 0;
             if (_inv.IdleTimeout is { } idle) options.UdpIdleTimeout = idle;
-            await using var forwarder = new Forwarder(SocatEndpoints.ListenEndpoint(listen, _inv.Family), SocatEndpoints.DatagramEndpoint(other, _inv.Family), options, _log);
+            var endpoint = SocatEndpoints.ListenEndpoint(listen, _inv.Family);
+            var toUdp = other.Type.Kind == SocatKind.Connect && other.Type.IsUdp;
+            if (!toUdp)
+            {
+                // socat's child per client: its bytes to the target as a stream, the target's back as datagrams; -t, -T,
+                // -u/-U and crlf as a stream pair's.
+                options.SessionPerDatagram = listen.Type.Name == "UDP-RECVFROM";
+                options.Relay = Relay(listen, other, swapped: false);
+                _log.Swapped = false;
+            }
+            else
+            {
+                options.MaxSessions = 0;
+            }
+            await using var forwarder = toUdp
+                ? new Forwarder(endpoint, SocatEndpoints.DatagramEndpoint(other, _inv.Family), options, _log)
+                : new Forwarder(endpoint, Target(other, position: 2, options), options, _log);
             var bound = forwarder.Start();
             _log.Notice($"listening on {Sock.Core.Endpoints.EndpointText.Format(bound)}");
             try { await Task.Delay(Timeout.Infinite, ct).ConfigureAwait(false); }
