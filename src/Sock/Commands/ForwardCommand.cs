@@ -46,6 +46,7 @@ internal static class ForwardCommand
         var status = new Option<string?>("--status") { HelpName = "SECS", Description = "Print the table of open sessions every SECS seconds (and on SIGUSR1), both legs' sockets" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Epoll threads for the accepted side (default: half the processors, at least 1; 0: .NET's socket engine)" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT on the listening socket" };
+        var noSplice = new Option<bool>("--no-splice") { Description = "Copy every pair through user space (default on Linux: plain TCP/Unix pairs are spliced in the kernel, splice(2))" };
         var json = GlobalOptions.Json();
         json.Description = "Print the connection log as NDJSON on stdout: listening, opened, closed, refused, retrying, dropped, status, stopping, stopped";
         var command = new Command("forward", """
@@ -73,7 +74,7 @@ internal static class ForwardCommand
             """)
         {
             listenArg, targetArg, max, allow, allowFile, deny, denyFile, idle, connectTimeout, retry, retryDelay, forever, keepalive, nodelay,
-            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, json,
+            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, noSplice, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -102,6 +103,7 @@ internal static class ForwardCommand
                 UdpIdleTimeout = parse.GetValue(udpIdle) is { } u ? Durations.ParsePositive(u, "udp idle timeout") : ForwardOptions.DefaultUdpIdleTimeout,
                 ReusePort = parse.GetValue(reusePort),
                 Trace = TraceWriter.FromOptions(parse),
+                Splice = !parse.GetValue(noSplice),
             };
             if (parse.GetValue(ioThreads) is { } threads)
             {
