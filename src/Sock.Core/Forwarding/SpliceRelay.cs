@@ -85,8 +85,15 @@ internal sealed class SpliceRelay
                     else
                     {
                         // Bytes may have come before the sockets were watched: go once round both ways now.
-                        Pump(_up);
-                        Pump(_down);
+                        try
+                        {
+                            Pump(_up);
+                            if (!_finished) Pump(_down);
+                        }
+                        catch (Exception ex)
+                        {
+                            Failed($"relay failed: {ex.Message}");
+                        }
                     }
                 }
             }
@@ -123,17 +130,30 @@ internal sealed class SpliceRelay
         lock (_gate)
         {
             if (_finished) return;
-            var from = side == _client ? _up : _down;
-            var to = side == _client ? _down : _up;
-            if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
+            try
             {
-                from.ReadBlocked = false;
-                from.PipeFull = false;
+                OnEventsUnderGate(side, events);
             }
-            if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0) to.WriteBlocked = false;
-            Pump(from);
-            if (!_finished) Pump(to);
+            catch (Exception ex)
+            {
+                // Never out of the reactor's thread (it serves every other pair): this pair ends, with the reason.
+                Failed($"relay failed: {ex.Message}");
+            }
         }
+    }
+
+    private void OnEventsUnderGate(Side side, uint events)
+    {
+        var from = side == _client ? _up : _down;
+        var to = side == _client ? _down : _up;
+        if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
+        {
+            from.ReadBlocked = false;
+            from.PipeFull = false;
+        }
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0) to.WriteBlocked = false;
+        Pump(from);
+        if (!_finished) Pump(to);
     }
 
     /// <summary>
@@ -226,6 +246,12 @@ internal sealed class SpliceRelay
             }
             if (way.FromEnded && (way.Pipe is null || way.Pipe.Held == 0))
             {
+                // The pipe goes back at once: when many pairs end together, each holds one only for its last splice.
+                if (way.Pipe is { } empty)
+                {
+                    way.Pipe = null;
+                    SplicePipe.Return(empty);
+                }
                 PassEnd(way);
                 return;
             }
@@ -279,7 +305,16 @@ internal sealed class SpliceRelay
         way.Done = true;
         _session.SetReason($"closed by {way.From.Name}");
         way.From.Leg.Connection.SetReason("closed by peer");
-        way.To.Leg.Socket.Shutdown(SocketShutdown.Send);
+        try
+        {
+            way.To.Leg.Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed under the relay meanwhile (the other leg's close aborted it): whoever closed it ends the pair.
+            Finish();
+            return;
+        }
         if (_up.Done && _down.Done) Finish();
     }
 
