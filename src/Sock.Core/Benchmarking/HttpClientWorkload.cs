@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Http;
+using Sock.Core.Sockets;
 using Sock.Core.Tls;
 using Sock.Core.Tracing;
 
@@ -58,7 +59,7 @@ internal sealed class HttpClientWorkload : BenchWorkload
                 ConnectCallback = async (context, ct) =>
                 {
                     var socket = await BenchConnector.ConnectAsync(options.Target, trace, options.ConnectTimeout, ct).ConfigureAwait(false);
-                    return new HttpSocketStream(socket, null);
+                    return new TracedSocketStream(socket, ownsSocket: true);
                 },
             };
             _clients.Add((handler, new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan }));

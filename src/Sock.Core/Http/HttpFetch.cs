@@ -7,7 +7,9 @@ using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
+using Sock.Core.Benchmarking;
 using Sock.Core.Netcat;
+using Sock.Core.Sockets;
 using Sock.Core.Tls;
 
 namespace Sock.Core.Http;
@@ -35,8 +37,8 @@ public static class HttpFetch
         var target = options.UnixSocketPath ?? (url.HostNameType == UriHostNameType.IPv6 ? $"[{EndpointText.Unbracket(url.IdnHost)}]:{url.Port}" : $"{url.IdnHost}:{url.Port}");
         var started = Stopwatch.GetTimestamp();
         var tlsCheck = new TlsCheck(options, url.IdnHost);
-        HttpSocketStream? stream = null;
-        HttpSocketInfo? closedInfo = null;
+        TracedSocketStream? stream = null;
+        HttpSocketInfo? opened = null, closedInfo = null;
         using var handler = new SocketsHttpHandler
         {
             AllowAutoRedirect = false,
@@ -49,9 +51,14 @@ public static class HttpFetch
             ConnectCallback = async (context, ct) =>
             {
                 var socket = await ConnectAsync(options, context.DnsEndPoint, ct).ConfigureAwait(false);
-                stream = new HttpSocketStream(socket, info => closedInfo = info);
-                observer?.Connected(stream.Info);
-                return stream;
+                // The socket's record: its addresses taken now (a closed socket has none), its counts when it closes.
+                var made = new TracedSocketStream(socket, ownsSocket: true);
+                var at = new HttpSocketInfo(socket.Handle, BenchConnector.TransportName(socket.Socket.RemoteEndPoint ?? socket.Socket.LocalEndPoint!, datagram: false),
+                    EndpointText.Format(socket.Socket.LocalEndPoint), EndpointText.Format(socket.Socket.RemoteEndPoint), 0, 0, 0, 0);
+                made.Closed = () => closedInfo = Counted(at, made);
+                (stream, opened) = (made, at);
+                observer?.Connected(at);
+                return made;
             },
         };
         using var client = new HttpClient(handler, disposeHandler: false) { Timeout = Timeout.InfiniteTimeSpan };
@@ -120,10 +127,16 @@ public static class HttpFetch
             };
             client.Dispose();
             handler.Dispose();
-            var info = closedInfo ?? stream?.Info;
+            var info = closedInfo ?? (stream is not null && opened is not null ? Counted(opened, stream) : null);
             if (info is not null) observer?.Closed(info);
             return result with { Socket = info };
         }
+    }
+
+    private static HttpSocketInfo Counted(HttpSocketInfo at, TracedSocketStream stream)
+    {
+        var (sent, received, sends, receives) = stream.Counts;
+        return at with { BytesSent = sent, BytesReceived = received, Sends = sends, Receives = receives };
     }
 
     private static async Task<Sock.Core.Sockets.TracedSocket> ConnectAsync(HttpFetchOptions options, DnsEndPoint endpoint, CancellationToken ct)

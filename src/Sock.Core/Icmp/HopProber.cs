@@ -48,11 +48,14 @@ internal sealed class HopProber : IDisposable
                 var family = destination.AddressFamily;
                 var (socket, choice) = Pinger.Choose(family, new PingOptions { IcmpOnly = true, Trace = options.Trace }, PingPrivileges.Read());
                 var s = socket!;
-                if (s.Type == SocketType.Dgram) s.EnableErrorQueue();
-                else s.FilterToOwnReplies((ushort)(Environment.ProcessId & 0xFFFF));
+                // A raw socket reads routers' errors as packets, but a probe too big for the local link is refused at
+                // sendto() and only the error queue says how wide that link is: --mtu wants it on either socket.
+                if (s.Type == SocketType.Dgram || options.DiscoverMtu) s.EnableErrorQueue();
+                if (s.Type != SocketType.Dgram) s.FilterToOwnReplies((ushort)(Environment.ProcessId & 0xFFFF));
+                if (options.DiscoverMtu) s.EnableMtuProbe();
                 s.EnableTimestamps();
                 if (s.Type == SocketType.Raw) s.DiscardQueued();
-                return new HopProber(destination, options, packetLength, s, $"ICMP echo over a {choice.Description}: {choice.Reason}");
+                return new HopProber(destination, options, packetLength, s, $"ICMP echo over {(choice.Method == PingMethod.DatagramIcmp ? "an" : "a")} {choice.Description}: {choice.Reason}");
             case TracerouteMethod.Tcp:
                 return new HopProber(destination, options, packetLength, null,
                     $"TCP connect to port {options.Port ?? 80}, time exceeded read from the {(destination.AddressFamily == AddressFamily.InterNetworkV6 ? "IPV6_RECVERR" : "IP_RECVERR")} error queue (no privileges needed)");
@@ -181,16 +184,8 @@ internal sealed class HopProber : IDisposable
             var payload = new byte[Math.Max(0, _packetLength - HeaderLength - 8)];
             var r = p.Socket.SendTo(payload, p.Target!);
             if (r == SocketError.Success) return;
-            if (r == SocketError.MessageSize && _options.DiscoverMtu)
+            if (r == SocketError.MessageSize && _options.DiscoverMtu && ShrinkToLocalLink(p.Socket))
             {
-                // The local link is narrower: the error queue says how wide (ee_info), as tracepath's "[LOCALHOST] pmtu".
-                if (p.Socket.TryReceive(_buffer, true, out var local) && local.Error is { Info: >= 68 } e && (int)e.Info < _packetLength)
-                    _packetLength = (int)e.Info;
-                else if (p.Socket.PathMtu() is { } mtu && mtu < _packetLength)
-                    _packetLength = mtu;
-                else
-                    break;
-                Pmtu = _packetLength;
                 p.Clock.Restart();
                 p.SentNs = NowNs();
                 continue;
@@ -198,6 +193,34 @@ internal sealed class HopProber : IDisposable
             break;
         }
         p.Result ??= new TracerouteProbe(null, null, "", false);
+    }
+
+    /// <summary>
+    /// After sendto() refused a probe with EMSGSIZE: the local link is narrower, and the error queue says how wide
+    /// (ee_info), as tracepath's "[LOCALHOST] pmtu"; a connected socket can also be asked (IP_MTU). False when neither says.
+    /// </summary>
+    private bool ShrinkToLocalLink(ProbeSocket socket)
+    {
+        if (socket.TryReceive(_buffer, true, out var local) && local.Error is { Info: >= 68 } e && (int)e.Info < _packetLength)
+            _packetLength = (int)e.Info;
+        else if (socket.PathMtu() is { } mtu && mtu < _packetLength)
+            _packetLength = mtu;
+        else
+            return false;
+        Pmtu = _packetLength;
+        return true;
+    }
+
+    /// <summary>
+    /// A router's "too big" for this probe (ICMP fragmentation needed, ICMPv6 packet too big) with the MTU it names:
+    /// true when --mtu is on and that MTU is below the probe's length, having shrunk the probes to it.
+    /// </summary>
+    private bool ShrinkToRouter(bool tooBig, uint mtu)
+    {
+        if (!tooBig || !_options.DiscoverMtu || mtu < 68 || mtu >= (uint)_packetLength) return false;
+        _packetLength = (int)mtu;
+        Pmtu = _packetLength;
+        return true;
     }
 
     private TracerouteHop ProbeIcmp(int ttl, CancellationToken ct)
@@ -210,17 +233,34 @@ internal sealed class HopProber : IDisposable
         var sentNs = new long[count];
         var clock = Stopwatch.StartNew();
         var first = (ushort)(_probeCount + 1);
-        var packet = new byte[Math.Max(8, _packetLength - HeaderLength)];
+        int? pmtuHere = null;
         for (var i = 0; i < count; i++)
-        {
-            var seq = (ushort)(first + i);
-            var length = IcmpMessage.WriteEchoRequest(packet, _v6, _identifier, seq, packet.AsSpan(8).ToArray());
-            sentNs[i] = NowNs();
-            if (socket.SendTo(packet.AsSpan(0, length), new IPEndPoint(_destination, 0)) != SocketError.Success)
-                results[i] = new TracerouteProbe(null, null, "", false);
-        }
+            if (!SendEcho(i)) results[i] = new TracerouteProbe(null, null, "", false);
         _probeCount += count;
         int? IndexOf(ushort seq) => (ushort)(seq - first) is var d && d < count ? d : null;
+
+        // One echo request of the probes' current length; a local EMSGSIZE under --mtu shrinks it and sends again.
+        bool SendEcho(int i)
+        {
+            for (var attempt = 0; attempt < 4; attempt++)
+            {
+                var packet = new byte[Math.Max(8, _packetLength - HeaderLength)];
+                var length = IcmpMessage.WriteEchoRequest(packet, _v6, _identifier, (ushort)(first + i), packet.AsSpan(8).ToArray());
+                sentNs[i] = NowNs();
+                var r = socket.SendTo(packet.AsSpan(0, length), new IPEndPoint(_destination, 0));
+                if (r == SocketError.Success) return true;
+                if (r != SocketError.MessageSize || !_options.DiscoverMtu || !ShrinkToLocalLink(socket)) return false;
+            }
+            return false;
+        }
+
+        // A router said the probe was too big (the probes have shrunk): the drop is at this hop; the probe goes again.
+        void Resend(int i)
+        {
+            pmtuHere = _packetLength;
+            clock.Restart();
+            if (!SendEcho(i)) results[i] = new TracerouteProbe(null, null, "", false);
+        }
         while (!ct.IsCancellationRequested && results.Any(r => r is null) && clock.Elapsed < _options.Wait)
         {
             var left = _options.Wait - clock.Elapsed;
@@ -238,23 +278,38 @@ internal sealed class HopProber : IDisposable
                 if (raw && m.IsEchoReply && m.Identifier != _identifier) continue;
                 if (!m.IsEchoReply && !m.IsError) continue;
                 if (IndexOf(m.Sequence) is not { } i || results[i] is not null) continue;
+                var routerTooBig = _v6 ? m.Type == IcmpTypes.V6PacketTooBig : m.Type == 3 && m.Code == 4;
+                // ICMPv4 names the next hop's MTU in the low 16 bits of the header's second word (RFC 1191), ICMPv6 in all 32.
+                if (ShrinkToRouter(routerTooBig, _v6 ? m.Info : m.Info & 0xFFFF))
+                {
+                    Resend(i);
+                    continue;
+                }
                 var rtt = Math.Max(0, ((p.KernelTimeNs != 0 ? p.KernelTimeNs : NowNs()) - sentNs[i]) / 1000);
                 results[i] = m.IsEchoReply ? new TracerouteProbe(p.From?.Address, rtt, "", true)
                     : IcmpTypes.IsTimeExceeded(m.Type, _v6) ? new TracerouteProbe(p.From?.Address, rtt, "", false)
                     : new TracerouteProbe(p.From?.Address, rtt, IcmpTypes.TracerouteMark(m.Type, m.Code, _v6) is { Length: > 0 } k ? k : "!<" + m.Type + ">", false);
             }
-            if (raw) continue;
-            for (var n = 0; n < 256 && socket.TryReceive(_buffer, true, out var p); n++)
+            // A raw socket has routers' errors as packets (above); its error queue, on only for --mtu's local EMSGSIZE,
+            // gets copies of them too: drained, not read twice.
+            for (var n = 0; n < 256 && (!raw || _options.DiscoverMtu) && socket.TryReceive(_buffer, true, out var p); n++)
             {
-                if (p.Error is not { } e || p.Length < 8) continue;
+                if (raw || p.Error is not { } e || p.Length < 8) continue;
                 if (IndexOf(BinaryPrimitives.ReadUInt16BigEndian(_buffer.AsSpan(6))) is not { } i || results[i] is not null) continue;
+                var tooBig = e.Errno == 90 && (e.Origin == ExtendedErrorOrigin.Icmp6 ? e.Type == IcmpTypes.V6PacketTooBig : e.Type == 3 && e.Code == 4);
+                if (ShrinkToRouter(tooBig, e.Info))
+                {
+                    Resend(i);
+                    continue;
+                }
                 var rtt = Math.Max(0, ((p.KernelTimeNs != 0 ? p.KernelTimeNs : NowNs()) - sentNs[i]) / 1000);
                 var isV6 = e.Origin == ExtendedErrorOrigin.Icmp6;
                 results[i] = IcmpTypes.IsTimeExceeded(e.Type, isV6) ? new TracerouteProbe(e.Offender, rtt, "", false)
                     : new TracerouteProbe(e.Offender, rtt, IcmpTypes.TracerouteMark(e.Type, e.Code, isV6) is { Length: > 0 } k ? k : "!<" + e.Type + ">", false);
             }
         }
-        return new TracerouteHop(ttl, [.. results.Select(r => r ?? new TracerouteProbe(null, null, "", false))], null);
+        if (_options.DiscoverMtu && Pmtu is null) Pmtu = _packetLength;
+        return new TracerouteHop(ttl, [.. results.Select(r => r ?? new TracerouteProbe(null, null, "", false))], pmtuHere);
     }
 
     private static long RoundTrip(Pending p, long kernelNs) =>

@@ -10,7 +10,7 @@ namespace Sock.Core.Icmp;
 /// traceroute: probes with TTL 1, 2, 3… until the destination answers. UDP probes (the default) and TCP connects
 /// need no privileges: each probe has a socket of its own with IP_RECVERR, so the router's time exceeded comes back
 /// on that socket's error queue with the router's address (recvmsg(MSG_ERRQUEUE)), as tracepath does. ICMP echo
-/// probes (-I) use ping's socket. With --mtu, UDP probes are as large as the path allows and each drop of the path
+/// probes (-I) use ping's socket. With --mtu, UDP and ICMP probes are as large as the path allows and each drop of the path
 /// MTU is reported at the hop where it happened, as tracepath's "pmtu 1400".
 /// </summary>
 public static class Tracer
@@ -33,8 +33,8 @@ public static class Tracer
             throw SockException.Usage("-p", Text(options.Port.Value), "not a port (1 to 65535)");
         if (options.PacketLength is < 28 or > 65000)
             throw SockException.Usage("packet length", Text(options.PacketLength.Value), "must be from 28 to 65000");
-        if (options.DiscoverMtu && options.Method != TracerouteMethod.Udp)
-            throw SockException.Usage("--mtu", options.Method == TracerouteMethod.Icmp ? "-I" : "-T", "works with UDP probes only (not -I or -T)");
+        if (options.DiscoverMtu && options.Method == TracerouteMethod.Tcp)
+            throw SockException.Usage("--mtu", "-T", "works with UDP and ICMP probes only (a TCP connect carries no payload to size)");
     }
 
     /// <summary>Traces the path to <paramref name="destination"/>; cancellation ends it after the hop in progress, with the hops so far.</summary>

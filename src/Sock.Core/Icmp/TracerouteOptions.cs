@@ -39,7 +39,7 @@ public sealed class TracerouteOptions
     /// <summary>The whole IP packet's length (default 60 bytes for IPv4, 80 for IPv6, as traceroute); ignored with <see cref="DiscoverMtu"/>.</summary>
     public int? PacketLength { get; init; }
 
-    /// <summary>--mtu: probe with packets as large as the path allows, report each hop where the path MTU drops (tracepath's "pmtu 1400"). UDP only.</summary>
+    /// <summary>--mtu: probe with packets as large as the path allows, report each hop where the path MTU drops (tracepath's "pmtu 1400"). UDP and ICMP (-I) probes; not TCP.</summary>
     public bool DiscoverMtu { get; init; }
 
     /// <summary>The trace to write socket calls to.</summary>

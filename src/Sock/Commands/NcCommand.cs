@@ -43,10 +43,10 @@ internal static class NcCommand
         command.TreatUnmatchedTokensAsErrors = false;
         command.SetAction(async (parse, ct) =>
         {
-            // ncat's proxy server mode (-l --proxy-type http) is sock proxy's server, not a netcat listener.
-            if (NcatProxyServer.Split(RawArguments()) is var (proxyArgs, proxyType, proxyAuth))
-                return await NcatProxyServer.RunAsync(proxyArgs, proxyType, proxyAuth, parse, ct);
             var invocation = NcatCommandLine.Parse(RawArguments());
+            // ncat's proxy server mode (-l --proxy-type http) is sock proxy's server, not a netcat listener.
+            if (invocation.ProxyServer is var (proxyType, proxyAuth) && !invocation.Help && !invocation.Version)
+                return await NcatProxyServer.RunAsync(invocation.Options, proxyType, proxyAuth, parse, ct);
             if (invocation.Version)
             {
                 Console.Out.WriteLine($"sock nc (ncat-compatible) {ProductVersion.Text}");

@@ -10,7 +10,8 @@ namespace Sock.Cli.Commands;
 /// <param name="Options">The session, ready for <see cref="NetcatClient"/> or a listener.</param>
 /// <param name="Help">-h/--help was given.</param>
 /// <param name="Version">--version was given.</param>
-internal sealed record NcatInvocation(NetcatOptions Options, bool Help, bool Version);
+/// <param name="ProxyServer">ncat's proxy server mode (-l --proxy-type TYPE [--proxy-auth USER:PASS]): the type and credentials.</param>
+internal sealed record NcatInvocation(NetcatOptions Options, bool Help, bool Version, (string Type, string? Auth)? ProxyServer = null);
 
 /// <summary>
 /// Reads ncat's command line as ncat (getopt_long) does: short options bundled (-lvnp 8080), values attached or
@@ -135,6 +136,9 @@ internal static class NcatCommandLine
             proxy ??= x ?? throw SockException.Usage("nc", "-X", "needs the proxy address: -x HOST:PORT (or --proxy)");
         }
         else o.HexDumpFile = x;
+        // ncat's proxy server mode: -l with --proxy-type is an HTTP proxy (sock proxy's server), not a netcat listener.
+        if (o.Listen && proxyType is not null && proxy is null && proxyDns is null)
+            return new NcatInvocation(o, false, false, (proxyType, proxyAuth));
         o.Proxy = ReadProxy(o, proxy, proxyType, proxyAuth, proxyDns);
         if (o.Tls is not null && o.Listen)
         {
@@ -210,7 +214,6 @@ internal static class NcatCommandLine
         if (o.Listen)
         {
             if (proxy is not null) throw SockException.Usage("nc", "--proxy and -l", "invalid option combination (a listener does not connect through a proxy)");
-            if (type is not null) throw SockException.Usage("nc", "-l --proxy-type", "ncat's HTTP proxy server mode is not supported yet (see sock proxy)");
             if (auth is not null || dns is not null) throw SockException.Usage("nc", auth is not null ? "--proxy-auth" : "--proxy-dns", "needs --proxy");
             return null;
         }

@@ -16,48 +16,13 @@ namespace Sock.Cli.Commands;
 /// </summary>
 internal static class NcatProxyServer
 {
-    /// <summary>
-    /// When <paramref name="args"/> ask for a proxy server (-l and --proxy-type), the ncat arguments without the proxy
-    /// options and the user; null otherwise (the client's --proxy options are the ncat parser's business).
-    /// </summary>
-    public static (List<string> Arguments, string Type, string? Auth)? Split(IReadOnlyList<string> args)
-    {
-        string? type = null, auth = null;
-        var rest = new List<string>();
-        var listen = false;
-        for (var i = 0; i < args.Count; i++)
-        {
-            var a = args[i];
-            if (a == "--") { rest.AddRange(args.Skip(i)); break; }
-            string? Value(string name) =>
-                a.StartsWith(name + "=", StringComparison.Ordinal) ? a[(name.Length + 1)..]
-                : a == name ? (i + 1 < args.Count ? args[++i] : throw SockException.Usage("nc", name, "needs a value")) : null;
-            if (Value("--proxy-type") is { } t) { type = t; continue; }
-            if (Value("--proxy-auth") is { } u) { auth = u; continue; }
-            if (a == "--listen" || BundleHasListen(a)) listen = true;
-            rest.Add(a);
-        }
-        return listen && type is not null ? (rest, type, auth) : null;
-    }
-
-    /// <summary>-l in a bundle of short flags (-lvnp), before any letter that takes the rest as its value.</summary>
-    private static bool BundleHasListen(string a)
-    {
-        if (a.Length < 2 || a[0] != '-' || a[1] == '-') return false;
-        for (var j = 1; j < a.Length; j++)
-        {
-            if (a[j] == 'l') return true;
-            if ("cemdoxipswq".Contains(a[j], StringComparison.Ordinal)) return false;
-        }
-        return false;
-    }
-
-    public static async Task<int> RunAsync(List<string> rest, string type, string? auth, System.CommandLine.ParseResult parse, CancellationToken ct)
+    /// <summary>Serves <paramref name="o"/> (ncat's options, read by <see cref="NcatCommandLine"/>) as ncat's HTTP proxy.</summary>
+    public static async Task<int> RunAsync(NetcatOptions o, string type, string? auth, System.CommandLine.ParseResult parse, CancellationToken ct)
     {
         if (type != "http")
             throw SockException.Usage("nc", $"--proxy-type {type}", "ncat's proxy server speaks http only (sock proxy serves SOCKS too)");
-        var o = NcatCommandLine.Parse(rest).Options;
         if (o.UnixPath is not null || o.Udp) throw SockException.Usage("nc", "--proxy-type http", "an HTTP proxy listens on TCP");
+        if (o.Tls is not null) throw SockException.Usage("nc", "--ssl", "the HTTP proxy server mode speaks plain HTTP here (sock proxy neither)");
         ProxyUsers? users = null;
         if (auth is not null)
         {

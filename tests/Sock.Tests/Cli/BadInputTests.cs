@@ -115,7 +115,7 @@ public class BadInputTests
         { ["stun", "--serve", "--json", "127.0.0.1:0"], 2, ["--json", "--serve"] },
         { ["stun", "--serve", "-p", "4000", "127.0.0.1:0"], 2, ["--source-port", "--serve"] },
         { ["snmp", "walk", "-c", "public", "-Cr", "5", "127.0.0.1", "1.3"], 2, ["-Cr", "5", "bulkwalk"] },
-        { ["traceroute", "--mtu", "-T", "-p", "1", "-n", "127.0.0.1"], 2, ["--mtu -T:", "UDP probes only"] },
+        { ["traceroute", "--mtu", "-T", "-p", "1", "-n", "127.0.0.1"], 2, ["--mtu -T:", "UDP and ICMP probes only"] },
         { ["bench", "echo", "127.0.0.1", "7", "--async"], 2, ["--async", "pipeline mode"] },
     };
 

@@ -88,7 +88,8 @@ public class DemoCommandTests
         Assert.Contains(events, e => e.GetProperty("kind").GetString() == "call" && e.GetProperty("text").GetString()!.StartsWith("socket(", StringComparison.Ordinal));
         var table = events.Single(e => e.GetProperty("kind").GetString() == "table");
         var rows = table.GetProperty("rows").EnumerateArray().ToList();
-        Assert.Equal(transport is Transports.Udp4 or Transports.Udp6 ? 2 : 3, rows.Count);
+        // Said in full when it fails: a fresh-clone run under load once listed 4 rows for the 3 TCP sockets.
+        Assert.True((transport is Transports.Udp4 or Transports.Udp6 ? 2 : 3) == rows.Count, table.ToString());
         Assert.All(rows, r => Assert.True(r.GetProperty("inode").GetInt64() > 0));
         Assert.NotNull(root.GetProperty("refusedError").GetString());
     }

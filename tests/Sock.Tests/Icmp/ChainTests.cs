@@ -114,9 +114,13 @@ public partial class ChainTests(RouterChain chain, ITestOutputHelper output) : I
     }
 
     [Theory]
-    [InlineData("4")]
-    [InlineData("6")]
-    public async Task an_mtu_of_1400_on_the_middle_link_is_reported_where_it_drops(string family)
+    [InlineData("4", "udp")]
+    [InlineData("6", "udp")]
+    [InlineData("4", "icmp")]
+    [InlineData("6", "icmp")]
+    [InlineData("4", "icmp-dgram")]
+    [InlineData("6", "icmp-dgram")]
+    public async Task an_mtu_of_1400_on_the_middle_link_is_reported_where_it_drops(string family, string probes)
     {
         RequireChain("tracepath");
         var (a, b) = chain.MiddleLink;
@@ -126,7 +130,19 @@ public partial class ChainTests(RouterChain chain, ITestOutputHelper output) : I
         {
             var target = RouterChain.ServerAddress(family);
             var tracepath = await IcmpNamespaces.RunAsync(chain.InClient(["tracepath", $"-{family}", "-n", target]));
-            var sock = await SockInClient(["traceroute", "--mtu", "-n", "-q", "1", "-w", "2", target]);
+            // ICMP echo probes (-I) carry a payload as UDP ones do: the router's "too big" names the MTU either way. As
+            // root they go over a raw socket (the error is a packet); as nobody over ping's datagram socket, where it
+            // comes on the error queue (ping_group_range opened in the client's namespace for the run).
+            string[] method = probes.StartsWith("icmp", StringComparison.Ordinal) ? ["-I"] : [];
+            string[] trace = ["traceroute", "--mtu", .. method, "-n", "-q", "1", "-w", "2", target];
+            if (probes == "icmp-dgram")
+                await IcmpNamespaces.MustAsync([.. chain.InClient(["sysctl", "-qw", "net.ipv4.ping_group_range=0 2147483647"])]);
+            var sock = probes == "icmp-dgram"
+                ? await IcmpNamespaces.RunAsync(chain.InClient([.. IcmpNamespaces.AsNobody, .. SockRunner.Command(trace)]))
+                : await SockInClient(trace);
+            if (probes == "icmp-dgram")
+                await IcmpNamespaces.MustAsync([.. chain.InClient(["sysctl", "-qw", "net.ipv4.ping_group_range=1 0"])]);
+            Assert.True(probes != "icmp-dgram" || sock.Stderr.Contains("ICMP datagram socket", StringComparison.Ordinal), sock.ToString());
             output.WriteLine(tracepath.Stdout);
             output.WriteLine(sock.ToString());
             Assert.Contains("pmtu 1400", tracepath.Stdout);

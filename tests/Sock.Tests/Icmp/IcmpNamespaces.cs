@@ -19,6 +19,9 @@ public static class IcmpNamespaces
     }
 
     /// <summary>A short tag unique to this run: p, then the pid and a random number in hex (fits interface names).</summary>
+    /// <summary>The prefix that runs a command as nobody, without CAP_NET_RAW: ping's datagram socket instead of a raw one.</summary>
+    public static readonly string[] AsNobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
+
     public static string NewTag() => $"p{Environment.ProcessId % 0x10000:x4}{Random.Shared.Next(0, 256):x2}";
 
     /// <summary>Runs a command and throws with its stderr when it fails.</summary>

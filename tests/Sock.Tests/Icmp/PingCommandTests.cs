@@ -10,7 +10,7 @@ namespace Sock.Tests.Icmp;
 /// <summary>sock ping on loopback against iputils ping in the same run, its options, its errors, and its choice of socket.</summary>
 public partial class PingCommandTests(ITestOutputHelper output)
 {
-    private static readonly string[] Unprivileged = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "env", "HOME=/tmp", "DOTNET_CLI_HOME=/tmp"];
+    private static readonly string[] Unprivileged = IcmpNamespaces.AsNobody;
 
     [GeneratedRegex(@"^64 bytes from (127\.0\.0\.1|::1): icmp_seq=(\d+) ttl=\d+ time=\d+(\.\d+)? ms$")]
     private static partial Regex ReplyLine();

@@ -47,7 +47,7 @@ public class TracerouteCommandTests(ITestOutputHelper output)
     [InlineData("-w 0 127.0.0.1", "-w")]
     [InlineData("-p 70000 127.0.0.1", "-p 70000")]
     [InlineData("-I -T 127.0.0.1", "-I -T")]
-    [InlineData("--mtu -I 127.0.0.1", "--mtu")]
+    [InlineData("--mtu -T 127.0.0.1", "--mtu")]
     [InlineData("no-such-host.invalid", "no-such-host.invalid")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string named)
     {

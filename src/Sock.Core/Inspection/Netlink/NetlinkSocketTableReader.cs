@@ -52,6 +52,7 @@ internal sealed class NetlinkSocketTableReader : ISocketTableReader
             var seen = new HashSet<ulong>();
             void Dump(byte[] request, string? netid, SocketKinds kind)
             {
+                var start = rows.Count;
                 try
                 {
                     socket.Send(request, $"{(netid is null ? "unix_diag" : "inet_diag")} dump of {Describe(kind)}");
@@ -63,6 +64,9 @@ internal sealed class NetlinkSocketTableReader : ISocketTableReader
                         if (batch.Errno != 0 && _tableFallback is not null)
                         {
                             FellBack |= kind;
+                            // The fallback reads the whole table of this kind: what the refused dump listed so far goes,
+                            // or those sockets would be listed twice.
+                            rows.RemoveRange(start, rows.Count - start);
                             rows.AddRange(_tableFallback.Read(new SocketTableQuery(kind, query.States)));
                             return;
                         }
