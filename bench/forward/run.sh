@@ -42,6 +42,9 @@ for kind in sink echo; do
   target=$([ $kind = sink ] && echo "$SINK" || echo "$ECHO")
   p=$(free_port); "${SOCK[@]}" forward --nodelay "127.0.0.1:$p" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[sock-$kind]=$!
   [ $kind = sink ] && sinkport[sock]=$p || echoport[sock]=$p
+  # The same build with the copying relay (--no-splice): the relay as it was before splice(2), in the same rounds.
+  c=$(free_port); "${SOCK[@]}" forward --nodelay --no-splice "127.0.0.1:$c" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[copy-$kind]=$!
+  [ $kind = sink ] && sinkport[copy]=$c || echoport[copy]=$c
   q=$(free_port); socat TCP4-LISTEN:$q,bind=127.0.0.1,fork,reuseaddr,nodelay TCP4:127.0.0.1:$target,nodelay 2>/dev/null & pids+=($!); procs[socat-$kind]=$!
   [ $kind = sink ] && sinkport[socat]=$q || echoport[socat]=$q
 done
@@ -69,7 +72,7 @@ haproxy -f "$work/haproxy.cfg" -db >/dev/null 2>&1 & pids+=($!); procs[haproxy]=
 sinkport[haproxy]=$hs; echoport[haproxy]=$he
 for p in "${sinkport[@]}" "${echoport[@]}"; do wait_port "$p"; done
 
-PATHS="direct sock socat haproxy"
+PATHS=${PATHS:-"direct sock copy socat haproxy"}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 bulk() { "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]'; }
 rate() { "${SOCK[@]}" bench connect 127.0.0.1 "$1" -c 8 -d "${SECS}s" --warmup 500ms --json 2>/dev/null | json 'd["totals"]["messagesPerSecond"]'; }
@@ -95,15 +98,22 @@ done
 ratio() { # median over rounds of sock/peer for metric $1
   local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]},1e-9))")"); done; median "${v[@]}"; }
 added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
-echo "ratios (sock/peer, median of paired rounds): bulk vs socat $(ratio bulk socat), vs haproxy $(ratio bulk haproxy), vs direct $(ratio bulk direct); connect vs socat $(ratio rate socat), vs haproxy $(ratio rate haproxy)"
-echo "p99 added over direct (µs, median of rounds): sock $(added sock), socat $(added socat), haproxy $(added haproxy)"
+echo "ratios (sock/peer, median of paired rounds): bulk vs socat $(ratio bulk socat), vs haproxy $(ratio bulk haproxy), vs direct $(ratio bulk direct), vs copy $(ratio bulk copy); connect vs socat $(ratio rate socat), vs haproxy $(ratio rate haproxy), vs copy $(ratio rate copy)"
+echo "p99 added over direct (µs, median of rounds): sock $(added sock), copy $(added copy), socat $(added socat), haproxy $(added haproxy)"
 
 # Idle pairs: IDLE connections held open through each forwarder to the echo server, then its RSS (socat: every process).
 rss_of() { # total RSS in KiB of the process tree rooted at $1
   local total=0; for p in $1 $(pgrep -P "$1" 2>/dev/null || true); do total=$((total + $(awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || echo 0))); done; echo $total; }
-for path in sock socat haproxy; do
+# A .NET process's RSS moves with its GC: before each reading a full blocking collection is forced where dotnet-gcdump
+# is installed (it collects to take its dump), then the RSS is read once it has stopped moving (at most 10 s).
+gcdump=$(command -v dotnet-gcdump || ls ~/.dotnet/tools/dotnet-gcdump 2>/dev/null || true)
+settle() { # $1 pid, $2 dotnet or not
+  [ "$2" = dotnet ] && [ -n "$gcdump" ] && "$gcdump" collect -p "$1" -o "$work/gc.gcdump" >/dev/null 2>&1 && rm -f "$work/gc.gcdump"
+  local last=0 now; for _ in $(seq 1 10); do now=$(rss_of "$1"); [ "$now" = "$last" ] && break; last=$now; sleep 1; done; rss_of "$1"; }
+for path in ${IDLE_PATHS:-sock copy socat haproxy}; do
   pid=${procs[$path-echo]:-${procs[$path]:-}}
-  before=$(rss_of "$pid")
+  kind=other; [ "$path" = sock ] || [ "$path" = copy ] && kind=dotnet
+  before=$(settle "$pid" $kind)
   python3 - "${echoport[$path]}" "$IDLE" > "$work/idle.out" <<'PY' &
 import socket, sys, time
 port, n = int(sys.argv[1]), int(sys.argv[2])
@@ -112,12 +122,12 @@ for i in range(n):
     s = socket.create_connection(("127.0.0.1", port)); socks.append(s)
     if i % 200 == 199: time.sleep(0.05)
 print("open", flush=True)
-time.sleep(15)
+time.sleep(40)
 PY
   holder=$!
-  for _ in $(seq 1 300); do grep -q open "$work/idle.out" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 1 900); do grep -q open "$work/idle.out" 2>/dev/null && break; sleep 0.1; done
   sleep 2
-  after=$(rss_of "$pid")
+  after=$(settle "$pid" $kind)
   echo "idle $path: $IDLE pairs, RSS $before KiB -> $after KiB, $(python3 -c "print(f'{($after-$before)/$IDLE:.1f}')") KiB per pair"
   kill $holder 2>/dev/null || true; wait $holder 2>/dev/null || true
   sleep 1

@@ -39,6 +39,8 @@ tree_rss_kib() { # RSS of $1 and every descendant, KiB
 start_proxy() { # $1 = tool, $2 = port; echoes the pid
   case $1 in
     sock) ( ulimit -n "$(ulimit -Hn)"; exec "${SOCK[@]}" proxy 127.0.0.1:"$2" ) >/dev/null 2>&1 & ;;
+    # The same build with the copying relay: the relay as it was before splice(2), in the same rounds.
+    copy) ( ulimit -n "$(ulimit -Hn)"; exec "${SOCK[@]}" proxy --no-splice 127.0.0.1:"$2" ) >/dev/null 2>&1 & ;;
     danted)
       cat > "$work/danted.conf" <<CONF
 logoutput: /dev/null
@@ -105,7 +107,7 @@ idle_once() { # $1 = tool; prints KiB per session pair (RSS with IDLE sessions m
 
 measure() { # $1 = *_once, $2 = unit, $3 = higher|lower is better
   local once=$1 unit=$2 better=$3
-  local tools=(sock danted microsocks)
+  local tools=(sock ${COPY:+copy} danted microsocks)
   declare -A v=()
   for _ in $(seq "$RUNS"); do
     for tool in "${tools[@]}"; do v[$tool]+="$($once "$tool") "; done

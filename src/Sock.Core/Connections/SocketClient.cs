@@ -64,6 +64,35 @@ public static class SocketClient
         return ConnectAsync(netcat, options, cancellationToken);
     }
 
+    /// <summary>
+    /// Connects as <see cref="ConnectAsync(string, int, SocketClientOptions?, CancellationToken)"/> (or to a Unix socket
+    /// when <paramref name="unixPath"/> is given), but starts nothing on the connection: no pipes, no transport loop. The
+    /// connection carries the socket's record, counters and close; the caller moves the bytes itself (the spliced relay)
+    /// and closes the socket. No TLS here: a TLS session needs the pipes.
+    /// </summary>
+    internal static async Task<(Connection Connection, TracedSocket Socket)> ConnectUnstartedAsync(string? host, int port, string? unixPath,
+        SocketClientOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Tls is not null) throw new ArgumentException("a TLS client needs its connection's pipes", nameof(options));
+        var netcat = unixPath is not null ? Netcat(options, null, 0, unixPath) : Netcat(options, host, port, null);
+        var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (socket.Socket.ProtocolType == ProtocolType.Tcp) socket.Socket.NoDelay = true;
+            var settings = new ConnectionOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
+            var connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null)
+            {
+                IsClient = true,
+            };
+            return (connection, socket);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
     private static async Task<Connection> ConnectAsync(NetcatOptions netcat, SocketClientOptions options, CancellationToken cancellationToken)
     {
         options.Tls?.Validate("TLS");

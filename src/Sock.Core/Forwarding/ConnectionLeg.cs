@@ -14,11 +14,11 @@ internal sealed class ConnectionLeg : ForwardLeg
 {
     private readonly bool _owned;
 
-    public ConnectionLeg(Connection connection, bool owned, string? description = null)
+    public ConnectionLeg(Connection connection, bool owned, string? description = null, IDuplexPipe? transport = null)
     {
         Connection = connection;
         _owned = owned;
-        Transport = connection.Transport;
+        Transport = transport ?? connection.Transport;
         Description = description ?? Describe(connection);
     }
 

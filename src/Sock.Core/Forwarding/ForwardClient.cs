@@ -19,4 +19,7 @@ public sealed record ForwardClient
 
     /// <summary>The forwarder's observer, for a target to report its retries; null when nobody listens.</summary>
     internal ForwardObserver? Observer { get; init; }
+
+    /// <summary>The client's leg is spliced (<see cref="SpliceLeg"/>): a target that can gives a spliced leg too.</summary>
+    internal bool Splice { get; init; }
 }

@@ -118,6 +118,12 @@ public sealed class ForwardOptions
     /// <summary>How each session's relay runs (socat's -u/-U, -T, -t, crlf); default both ways until both sides end.</summary>
     internal ForwardRelayOptions Relay { get; set; } = ForwardRelayOptions.Default;
 
+    /// <summary>
+    /// Splice plain socket pairs in the kernel where the system can (Linux); false keeps every pair on the copying relay
+    /// (--no-splice: to compare, or to rule the fast path out). Default true.
+    /// </summary>
+    internal bool Splice { get; set; } = true;
+
     /// <summary>Where both legs' socket calls are traced as BSD calls; null traces nothing.</summary>
     public SocketTrace? Trace { get; set; }
 }

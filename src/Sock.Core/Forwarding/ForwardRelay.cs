@@ -30,6 +30,16 @@ public static class ForwardRelay
         var client = session.Client ?? throw new ArgumentException("a UDP session has no legs to relay", nameof(session));
         var target = session.Target ?? throw new ArgumentException("the session has no target leg yet", nameof(session));
         var dump = observer is { ObservesData: true } ? observer : null;
+        if (client is SpliceLeg splicedClient && target is SpliceLeg splicedTarget)
+        {
+            // Both legs are sockets made to be spliced (Linux; made so only when nothing needs to see the bytes): the
+            // kernel moves them, with the same rules as the pumps below.
+            if (!OperatingSystem.IsLinux() || dump is not null || !options.IsDefault)
+                throw new InvalidOperationException("spliced legs relay plain bytes both ways only");
+            await SpliceRelay.RunAsync(session, splicedClient, splicedTarget).ConfigureAwait(false);
+            session.Close("closed");
+            return;
+        }
         if (options.IsDefault)
         {
             var up = PumpAsync(session, client, target, ForwardDirection.ToTarget, dump, null);

@@ -150,7 +150,10 @@ public sealed class Forwarder : IAsyncDisposable
                 layers.Add(new TlsServerLayer(Certificate, tls) { HandshakeTimeout = _options.ConnectTimeout });
             }
             _server = new SocketServer(server, _options.Trace, new Reports(this));
-            var bound = _server.ListenOn("forward", socket, HandleAsync, _options.Admission, layers);
+            // Plain sockets on both sides and nothing that needs the bytes: the handler takes the client's socket whole (no
+            // pipes, no transport loop) and the relay splices it to the target's.
+            ConnectionHandler handler = Splices ? new SocketHandler(HandleAsync).Stream : connection => HandleAsync(connection, null);
+            var bound = _server.ListenOn("forward", socket, handler, _options.Admission, layers);
             _server.Start();
             return bound;
         }
@@ -179,10 +182,17 @@ public sealed class Forwarder : IAsyncDisposable
         Certificate?.Dispose();
     }
 
-    private async ValueTask HandleAsync(Connection connection)
+    /// <summary>
+    /// True when this forwarder's pairs are spliced (<see cref="SpliceRelay"/>): Linux, a TCP or Unix listener, a socket
+    /// target without TLS, the relay's defaults (no one-way, limits or crlf) and no observer of the bytes (--dump, --hex).
+    /// </summary>
+    internal bool Splices => SpliceRelay.Supported && _options.Splice && _listen.Scheme is ForwardScheme.Tcp or ForwardScheme.Unix
+        && _target is SocketTarget { CanSplice: true } && _options.Relay.IsDefault && _observer is not { ObservesData: true };
+
+    private async ValueTask HandleAsync(Connection connection, TracedSocket? spliced)
     {
         ForwardSocketOptions.Apply(connection, _options);
-        var client = new ConnectionLeg(connection, owned: false);
+        ForwardLeg client = spliced is null ? new ConnectionLeg(connection, owned: false) : new SpliceLeg(connection, spliced, owned: false);
         var session = new ForwardSession(Interlocked.Increment(ref _nextId), client, _target.Name);
         ForwardLeg target;
         // The client going away (or a forced stop) while the target is being reached gives up on it.
@@ -197,6 +207,7 @@ public sealed class Forwarder : IAsyncDisposable
                     Local = connection.LocalEndPoint,
                     Description = client.Description,
                     Observer = _observer,
+                    Splice = spliced is not null,
                 }, giveUp.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is SockException or OperationCanceledException)

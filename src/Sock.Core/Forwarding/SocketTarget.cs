@@ -42,6 +42,9 @@ public sealed class SocketTarget : IForwardTarget
     /// <inheritdoc/>
     public string Name { get; }
 
+    /// <summary>True when this target's socket carries plain bytes (TCP or Unix, not TLS), so a relay may splice it.</summary>
+    internal bool CanSplice => _tls is null;
+
     /// <inheritdoc/>
     public async ValueTask<ForwardLeg> OpenAsync(ForwardClient client, CancellationToken cancellationToken)
     {
@@ -57,10 +60,19 @@ public sealed class SocketTarget : IForwardTarget
             MaxInputBuffer = _options.MaxInputBuffer,
             MaxOutputBuffer = Math.Min(_options.MaxInputBuffer, ConnectionOptions.DefaultMaxOutputBuffer),
         };
+        var splice = client.Splice && CanSplice;
         for (var attempt = 1; ; attempt++)
         {
             try
             {
+                if (splice)
+                {
+                    // No pipes and no loop on this socket: the relay splices it (Linux, both legs plain sockets).
+                    var (raw, socket) = await SocketClient.ConnectUnstartedAsync(_endpoint.IsUnix ? null : _endpoint.TargetHost, _endpoint.Port,
+                        _endpoint.IsUnix ? EndpointText.UnixEndPoint(_endpoint.Path!).ToString() : null, clientOptions, cancellationToken).ConfigureAwait(false);
+                    ForwardSocketOptions.Apply(raw, _options);
+                    return new SpliceLeg(raw, socket, owned: true, Name);
+                }
                 var connection = _endpoint.IsUnix
                     ? await SocketClient.ConnectAsync(EndpointText.UnixEndPoint(_endpoint.Path!), clientOptions, cancellationToken).ConfigureAwait(false)
                     : await SocketClient.ConnectAsync(_endpoint.TargetHost, _endpoint.Port, clientOptions, cancellationToken).ConfigureAwait(false);

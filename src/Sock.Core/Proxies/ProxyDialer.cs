@@ -65,6 +65,29 @@ internal sealed class ProxyDialer(ProxyServerOptions options, LoopGuard guard)
         throw last!;
     }
 
+    /// <summary>
+    /// As <see cref="ConnectAsync"/>, with nothing started on the connection (no pipes, no transport loop): the socket is
+    /// the caller's to splice and close.
+    /// </summary>
+    public async Task<(Connection Connection, Sockets.TracedSocket Socket)> ConnectUnstartedAsync(ProxyRequest request, CancellationToken ct)
+    {
+        var addresses = await AllowedAddressesAsync(request, ct).ConfigureAwait(false);
+        var client = new SocketClientOptions { ConnectTimeout = options.ConnectTimeout, Trace = options.Trace, NoDns = true };
+        ProxyRefusal? last = null;
+        foreach (var a in addresses)
+        {
+            try
+            {
+                return await SocketClient.ConnectUnstartedAsync(a.ToString(), request.Port, null, client, ct).ConfigureAwait(false);
+            }
+            catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
+            {
+                last = new ProxyRefusal(Kind(ex.SocketError), $"connect to {EndpointText.Format(a, request.Port)} failed: {ex.Reason}");
+            }
+        }
+        throw last!;
+    }
+
     private static ProxyRefusalKind Kind(SocketError? e) => e switch
     {
         SocketError.ConnectionRefused => ProxyRefusalKind.ConnectionRefused,

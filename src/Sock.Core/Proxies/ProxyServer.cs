@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Connections;
@@ -6,6 +7,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Forwarding;
 using Sock.Core.Serving;
+using Sock.Core.Sockets;
 
 namespace Sock.Core.Proxies;
 
@@ -13,7 +15,8 @@ namespace Sock.Core.Proxies;
 /// A SOCKS5, SOCKS4/4a and HTTP proxy on one port (what the client speaks is told by its first byte: 5, 4, or a letter
 /// of an HTTP method), on the serving engine: <see cref="Bind"/> binds every address (errors surface there), then
 /// <see cref="RunAsync"/> serves until asked to stop and drains. Each client's destination is reached with
-/// <see cref="SocketClient"/> and the two connections are relayed pipe to pipe, half-close passed on. SOCKS5 also
+/// <see cref="SocketClient"/> and the two are relayed by sock's one relay (<see cref="ForwardRelay"/>: spliced in the kernel
+/// on Linux, pipe to pipe elsewhere and for plain HTTP forwarding), half-close passed on. SOCKS5 also
 /// relays UDP (UDP ASSOCIATE). <see cref="Sessions"/> lists the sessions open now.
 /// </summary>
 /// <example>
@@ -74,7 +77,10 @@ public sealed class ProxyServer : IAsyncDisposable
             foreach (var e in endpoints)
             {
                 var dual = e is IPEndPoint ip && ip.Address.Equals(IPAddress.IPv6Any) && Socket.OSSupportsIPv6;
-                var bound = proxy._server.ListenStream("proxy", e, proxy.HandleAsync, dual, layers);
+                // On Linux the handler takes the client's socket whole: the handshake reads it through a stream, and once
+                // the destination answers the relay splices the two sockets in the kernel.
+                ConnectionHandler handler = proxy.Splices ? new SocketHandler(proxy.HandleSplicedAsync).Stream : c => proxy.HandleAsync(c, new ClientIo(c.Input, c.Output, null));
+                var bound = proxy._server.ListenStream("proxy", e, handler, dual, layers);
                 proxy._endpoints.Add(bound);
                 if (bound is IPEndPoint b) proxy.Guard.Add(b);
             }
@@ -114,13 +120,59 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>Stops at once (no drain) if not stopped already.</summary>
     public ValueTask DisposeAsync() => _server.DisposeAsync();
 
-    private async ValueTask HandleAsync(Connection client)
+    /// <summary>True when sessions are spliced (<see cref="SpliceRelay"/>): Linux, unless <see cref="ProxyServerOptions.Splice"/> is off.</summary>
+    internal bool Splices => SpliceRelay.Supported && _options.Splice;
+
+    /// <summary>The client's socket taken whole: the handshake over a stream on it (counted in the connection's record), then splicing.</summary>
+    private async ValueTask HandleSplicedAsync(Connection client, TracedSocket socket)
+    {
+        var stream = new CountingSocketStream(client, socket.Socket);
+        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+        var io = new ClientIo(input, output, socket);
+        try
+        {
+            await HandleAsync(client, io).ConfigureAwait(false);
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
+            try { await output.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { }
+            // A refused client may have sent more than the handshake read (an oversized HTTP head): what is left unread at
+            // close would turn the FIN into a reset, and the client could lose the error reply. The pipe transport reads
+            // ahead (up to its input bound), so it closes with a FIN; read what has come the same way.
+            if (!io.Relayed) DrainUnread(socket.Socket, client.Options.MaxInputBuffer);
+        }
+    }
+
+    private static void DrainUnread(Socket socket, int limit)
+    {
+        var scratch = System.Buffers.ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            socket.Blocking = false;
+            for (var total = 0; total < limit;)
+            {
+                var n = socket.Receive(scratch, 0, scratch.Length, SocketFlags.None, out var error);
+                if (n <= 0 || error != SocketError.Success) break;
+                total += n;
+            }
+        }
+        catch (SocketException) { }
+        catch (ObjectDisposedException) { }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(scratch);
+        }
+    }
+
+    private async ValueTask HandleAsync(Connection client, ClientIo io)
     {
         var session = new ProxySessionState(client.Id, EndpointText.Format(client.RemoteEndPoint));
         _sessions[client.Id] = session;
         try
         {
-            await RunSessionAsync(client, session).ConfigureAwait(false);
+            await RunSessionAsync(client, io, session).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is SockException or SocketException or IOException or OperationCanceledException or InvalidOperationException)
         {
@@ -135,22 +187,22 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task RunSessionAsync(Connection client, ProxySessionState session)
+    private async Task RunSessionAsync(Connection client, ClientIo io, ProxySessionState session)
     {
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(client.Closed);
         handshake.CancelAfter(_options.HandshakeTimeout);
         byte first;
         try
         {
-            var r = await client.Input.ReadAsync(handshake.Token).ConfigureAwait(false);
+            var r = await io.Input.ReadAsync(handshake.Token).ConfigureAwait(false);
             if (r.Buffer.IsEmpty)
             {
-                client.Input.AdvanceTo(r.Buffer.End);
+                io.Input.AdvanceTo(r.Buffer.End);
                 session.Refuse("the client closed before saying anything");
                 return;
             }
             first = r.Buffer.FirstSpan[0];
-            client.Input.AdvanceTo(r.Buffer.Start); // nothing consumed: the handshake reads it again
+            io.Input.AdvanceTo(r.Buffer.Start); // nothing consumed: the handshake reads it again
         }
         catch (OperationCanceledException) when (handshake.IsCancellationRequested && !client.Closed.IsCancellationRequested)
         {
@@ -161,13 +213,13 @@ public sealed class ProxyServer : IAsyncDisposable
         switch (first)
         {
             case Socks5ServerHandshake.Version when _options.Socks5:
-                await Socks5Async(client, session, handshake.Token).ConfigureAwait(false);
+                await Socks5Async(client, io, session, handshake.Token).ConfigureAwait(false);
                 break;
             case Socks4ServerHandshake.Version when _options.Socks4:
-                await Socks4Async(client, session, handshake.Token).ConfigureAwait(false);
+                await Socks4Async(client, io, session, handshake.Token).ConfigureAwait(false);
                 break;
             case >= (byte)'A' and <= (byte)'Z' when _options.Http:
-                await HttpAsync(client, session, handshake.Token).ConfigureAwait(false);
+                await HttpAsync(client, io, session, handshake.Token).ConfigureAwait(false);
                 break;
             default:
                 session.Refuse(first is 4 or 5 ? $"SOCKS{first} is turned off" : string.Create(System.Globalization.CultureInfo.InvariantCulture, $"unknown protocol (first byte 0x{first:x2})"));
@@ -177,40 +229,57 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
-    private async Task Socks5Async(Connection client, ProxySessionState session, CancellationToken handshake)
+    private async Task Socks5Async(Connection client, ClientIo io, ProxySessionState session, CancellationToken handshake)
     {
-        if (await Socks5ServerHandshake.ReadAsync(client.Input, client.Output, _options, session, handshake).ConfigureAwait(false) is not var (command, request))
+        if (await Socks5ServerHandshake.ReadAsync(io.Input, io.Output, _options, session, handshake).ConfigureAwait(false) is not var (command, request))
             return;
         if (command == Socks5ServerHandshake.UdpAssociate)
         {
-            await UdpAssociateAsync(client, session, request).ConfigureAwait(false);
+            await UdpAssociateAsync(client, io, session, request).ConfigureAwait(false);
             return;
         }
-        Connection destination;
+        ForwardLeg destination;
         try
         {
-            destination = await _dialer.ConnectAsync(request, client.Closed).ConfigureAwait(false);
+            destination = await DialAsync(request, io, client.Closed).ConfigureAwait(false);
         }
         catch (ProxyRefusal refusal)
         {
             session.Refuse(refusal.Message);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Code(refusal.Kind), null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Code(refusal.Kind), null)).ConfigureAwait(false);
             return;
         }
         await using (destination.ConfigureAwait(false))
         {
-            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, destination.LocalEndPoint)).ConfigureAwait(false);
-            await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
+            var connection = Underlying(destination);
+            session.Remote = EndpointText.Format(connection.RemoteEndPoint);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, connection.LocalEndPoint)).ConfigureAwait(false);
+            await RelayAsync(client, io, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
         }
     }
 
-    private async Task UdpAssociateAsync(Connection client, ProxySessionState session, ProxyRequest declared)
+    /// <summary>
+    /// The destination of <paramref name="request"/>: a socket to splice when the client's is spliced (nothing started on
+    /// it), else a connection with its pipes running.
+    /// </summary>
+    private async Task<ForwardLeg> DialAsync(ProxyRequest request, ClientIo io, CancellationToken ct)
+    {
+        if (io.Spliced is not null)
+        {
+            var (connection, socket) = await _dialer.ConnectUnstartedAsync(request, ct).ConfigureAwait(false);
+            return new SpliceLeg(connection, socket, owned: true);
+        }
+        return new ConnectionLeg(await _dialer.ConnectAsync(request, ct).ConfigureAwait(false), owned: true);
+    }
+
+    private static Connection Underlying(ForwardLeg leg) => leg is SpliceLeg s ? s.Connection : ((ConnectionLeg)leg).Connection;
+
+    private async Task UdpAssociateAsync(Connection client, ClientIo io, ProxySessionState session, ProxyRequest declared)
     {
         if (client.LocalEndPoint is not IPEndPoint local || client.RemoteEndPoint is not IPEndPoint remote)
         {
             session.Refuse("udp-associate needs an IP control connection (this one is a Unix socket)");
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.CommandNotSupported, null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5Reply.CommandNotSupported, null)).ConfigureAwait(false);
             return;
         }
         Socks5UdpRelay relay;
@@ -221,7 +290,7 @@ public sealed class ProxyServer : IAsyncDisposable
         catch (SockException ex)
         {
             session.Refuse($"udp relay: {ex.Message}");
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.GeneralFailure, null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5Reply.GeneralFailure, null)).ConfigureAwait(false);
             return;
         }
         using (relay)
@@ -229,39 +298,47 @@ public sealed class ProxyServer : IAsyncDisposable
             session.Remote = EndpointText.Format(relay.Bound);
             using var ended = new CancellationTokenSource();
             var relaying = relay.RunAsync(ended.Token);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, relay.Bound)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, relay.Bound)).ConfigureAwait(false);
             // The association lasts while the control connection does; anything sent on it is read and dropped.
-            while (true)
+            try
             {
-                var r = await client.Input.ReadAsync().ConfigureAwait(false);
-                client.Input.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted || r.IsCanceled) break;
+                while (true)
+                {
+                    var r = await io.Input.ReadAsync().ConfigureAwait(false);
+                    io.Input.AdvanceTo(r.Buffer.End);
+                    if (r.IsCompleted || r.IsCanceled) break;
+                }
+            }
+            catch (IOException)
+            {
+                // The control connection was reset (read through a stream when spliced): the association ends all the same.
             }
             await ended.CancelAsync().ConfigureAwait(false);
             await relaying.ConfigureAwait(false);
         }
     }
 
-    private async Task Socks4Async(Connection client, ProxySessionState session, CancellationToken handshake)
+    private async Task Socks4Async(Connection client, ClientIo io, ProxySessionState session, CancellationToken handshake)
     {
-        if (await Socks4ServerHandshake.ReadAsync(client.Input, client.Output, _options, session, handshake).ConfigureAwait(false) is not { } request)
+        if (await Socks4ServerHandshake.ReadAsync(io.Input, io.Output, _options, session, handshake).ConfigureAwait(false) is not { } request)
             return;
-        Connection destination;
+        ForwardLeg destination;
         try
         {
-            destination = await _dialer.ConnectAsync(request, client.Closed).ConfigureAwait(false);
+            destination = await DialAsync(request, io, client.Closed).ConfigureAwait(false);
         }
         catch (ProxyRefusal refusal)
         {
             session.Refuse(refusal.Message);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks4ServerHandshake.Reply(false, null)).ConfigureAwait(false);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks4ServerHandshake.Reply(false, null)).ConfigureAwait(false);
             return;
         }
         await using (destination.ConfigureAwait(false))
         {
-            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
-            await Socks5ServerHandshake.SendAsync(client.Output, Socks4ServerHandshake.Reply(true, destination.LocalEndPoint)).ConfigureAwait(false);
-            await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
+            var connection = Underlying(destination);
+            session.Remote = EndpointText.Format(connection.RemoteEndPoint);
+            await Socks5ServerHandshake.SendAsync(io.Output, Socks4ServerHandshake.Reply(true, connection.LocalEndPoint)).ConfigureAwait(false);
+            await RelayAsync(client, io, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
         }
     }
 
@@ -272,41 +349,90 @@ public sealed class ProxyServer : IAsyncDisposable
     /// The client and its destination relayed by sock's one relay (<see cref="ForwardRelay"/>): both ways with
     /// back-pressure, a FIN passed on as a FIN (the other way goes on), a reset as a reset.
     /// </summary>
-    private static async Task RelayAsync(Connection client, Connection destination, ProxySessionState session, ForwardRelayOptions options)
+    private static async Task RelayAsync(Connection client, ClientIo io, ForwardLeg destination, ProxySessionState session, ForwardRelayOptions options)
     {
-        var pair = new ForwardSession(client.Id, new ConnectionLeg(client, owned: false), session.Destination ?? "", new ConnectionLeg(destination, owned: false));
+        ForwardLeg clientLeg;
+        long earlyBytes = 0;
+        if (io.Spliced is { } socket && destination is SpliceLeg spliced)
+        {
+            // What the client sent right after its request (read with the handshake) goes first, then the kernel splices.
+            if (io.Input.TryRead(out var early))
+            {
+                var length = early.Buffer.Length;
+                try
+                {
+                    foreach (var segment in early.Buffer)
+                        for (var sent = 0; sent < segment.Length;)
+                        {
+                            var n = await spliced.Socket.SendAsync(segment[sent..]).ConfigureAwait(false);
+                            spliced.Connection.Traffic.Sent(n);
+                            sent += n;
+                        }
+                }
+                finally
+                {
+                    io.Input.AdvanceTo(early.Buffer.End);
+                }
+                earlyBytes = length;
+            }
+            clientLeg = new SpliceLeg(client, socket, owned: false);
+        }
+        else
+        {
+            // Over the client's pipes: the connection's own, or the stream's when the client's socket was taken whole.
+            clientLeg = new ConnectionLeg(client, owned: false, transport: new Connections.DuplexPipe(io.Input, io.Output));
+        }
+        io.Relayed = true;
+        var pair = new ForwardSession(client.Id, clientLeg, session.Destination ?? "", destination);
+        if (earlyBytes > 0) pair.Relayed(ForwardDirection.ToTarget, earlyBytes);
         session.Relay = pair;
         await ForwardRelay.RunAsync(pair, null, options).ConfigureAwait(false);
     }
 
-    private async Task HttpAsync(Connection client, ProxySessionState session, CancellationToken handshake)
+    /// <summary>The client's side of a session: the pipes the handshake reads and answers on, and its socket when it is spliced.</summary>
+    private sealed class ClientIo(PipeReader input, PipeWriter output, TracedSocket? spliced)
     {
-        if (await HttpProxyHandshake.ReadAsync(client.Input, client.Output, _options, _httpAuth, session, handshake).ConfigureAwait(false) is not { } request)
+        public PipeReader Input { get; } = input;
+
+        public PipeWriter Output { get; } = output;
+
+        public TracedSocket? Spliced { get; } = spliced;
+
+        /// <summary>The session reached its relay (a destination answered).</summary>
+        public bool Relayed { get; set; }
+    }
+
+    private async Task HttpAsync(Connection client, ClientIo io, ProxySessionState session, CancellationToken handshake)
+    {
+        if (await HttpProxyHandshake.ReadAsync(io.Input, io.Output, _options, _httpAuth, session, handshake).ConfigureAwait(false) is not { } request)
             return;
-        Connection destination;
+        ForwardLeg destination;
         try
         {
-            destination = await _dialer.ConnectAsync(request.Destination, client.Closed).ConfigureAwait(false);
+            // Plain forwarding rewrites the head and ends with the destination: the copying relay, over pipes.
+            destination = request.ForwardHead is null
+                ? await DialAsync(request.Destination, io, client.Closed).ConfigureAwait(false)
+                : new ConnectionLeg(await _dialer.ConnectAsync(request.Destination, client.Closed).ConfigureAwait(false), owned: true);
         }
         catch (ProxyRefusal refusal)
         {
             session.Refuse(refusal.Message);
             var (code, reason) = HttpProxyHandshake.Status(refusal.Kind);
-            await HttpProxyHandshake.SendAsync(client.Output, HttpProxyHandshake.Response(code, reason, refusal.Message)).ConfigureAwait(false);
+            await HttpProxyHandshake.SendAsync(io.Output, HttpProxyHandshake.Response(code, reason, refusal.Message)).ConfigureAwait(false);
             return;
         }
         await using (destination.ConfigureAwait(false))
         {
-            session.Remote = EndpointText.Format(destination.RemoteEndPoint);
+            session.Remote = EndpointText.Format(Underlying(destination).RemoteEndPoint);
             if (request.ForwardHead is { } head)
             {
-                await HttpProxyHandshake.SendAsync(destination.Output, head).ConfigureAwait(false);
-                await RelayAsync(client, destination, session, EndWithDestination).ConfigureAwait(false);
+                await HttpProxyHandshake.SendAsync(destination.Transport.Output, head).ConfigureAwait(false);
+                await RelayAsync(client, io, destination, session, EndWithDestination).ConfigureAwait(false);
             }
             else
             {
-                await HttpProxyHandshake.SendAsync(client.Output, "HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
-                await RelayAsync(client, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
+                await HttpProxyHandshake.SendAsync(io.Output, "HTTP/1.1 200 Connection established\r\n\r\n"u8.ToArray()).ConfigureAwait(false);
+                await RelayAsync(client, io, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
             }
         }
     }

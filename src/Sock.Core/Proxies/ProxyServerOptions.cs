@@ -77,4 +77,10 @@ public sealed class ProxyServerOptions
 
     /// <summary>Where socket calls are traced as BSD calls, for both legs; null (the default) traces nothing.</summary>
     public SocketTrace? Trace { get; init; }
+
+    /// <summary>
+    /// Splice a session's two sockets in the kernel once the handshake is done, where the system can (Linux); false keeps
+    /// every session on the copying relay (--no-splice). Default true.
+    /// </summary>
+    internal bool Splice { get; init; } = true;
 }

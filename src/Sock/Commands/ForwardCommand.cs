@@ -28,7 +28,8 @@ internal static class ForwardCommand
         var retryDelay = new Option<string?>("--retry-delay") { HelpName = "TIME", Description = "Wait between attempts (default 1s, socat's interval=)" };
         var forever = new Option<bool>("--forever") { Description = "Try the target until it answers or the client leaves (socat's forever)" };
         var keepalive = new Option<bool>("--keepalive") { Description = "SO_KEEPALIVE on both legs" };
-        var nodelay = new Option<bool>("--nodelay") { Description = "TCP_NODELAY on both legs (small writes go at once; default: the system's Nagle, as socat)" };
+        var nodelay = new Option<bool>("--nodelay") { Description = "TCP_NODELAY on both legs: small writes go at once (the default, as haproxy's)" };
+        var nagle = new Option<bool>("--nagle") { Description = "Keep Nagle's algorithm on both legs (TCP_NODELAY off, as socat without nodelay)" };
         var rcvbuf = new Option<int?>("--rcvbuf") { HelpName = "BYTES", Description = "SO_RCVBUF on both legs" };
         var sndbuf = new Option<int?>("--sndbuf") { HelpName = "BYTES", Description = "SO_SNDBUF on both legs" };
         var source = new Option<string?>("--source", "-s") { HelpName = "ADDR", Description = "Connect to the target from this local address" };
@@ -47,6 +48,7 @@ internal static class ForwardCommand
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Epoll threads for the accepted side (default: half the processors, at least 1; 0: .NET's socket engine)" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT on the listening socket" };
         var proxy = new ProxyCli();
+        var noSplice = new Option<bool>("--no-splice") { Description = "Copy every pair through user space (default on Linux: plain TCP/Unix pairs are spliced in the kernel, splice(2))" };
         var json = GlobalOptions.Json();
         json.Description = "Print the connection log as NDJSON on stdout: listening, opened, closed, refused, retrying, dropped, status, stopping, stopped";
         var command = new Command("forward", """
@@ -76,8 +78,8 @@ internal static class ForwardCommand
               sock forward 2222 db.internal:22 --proxy socks5://127.0.0.1:1080
             """)
         {
-            listenArg, targetArg, max, allow, allowFile, deny, denyFile, idle, connectTimeout, retry, retryDelay, forever, keepalive, nodelay,
-            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, json,
+            listenArg, targetArg, max, allow, allowFile, deny, denyFile, idle, connectTimeout, retry, retryDelay, forever, keepalive, nodelay, nagle,
+            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, noSplice, json,
         };
         proxy.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -99,7 +101,9 @@ internal static class ForwardCommand
                 RetryDelay = parse.GetValue(retryDelay) is { } rd ? Durations.ParseNonNegative(rd, "retry delay") : ForwardOptions.DefaultRetryDelay,
                 Forever = parse.GetValue(forever),
                 KeepAlive = parse.GetValue(keepalive),
-                NoDelay = parse.GetValue(nodelay),
+                // A forwarder adds no delay of its own by default (haproxy sets TCP_NODELAY on both sides): what a client
+                // sends in one write goes on at once instead of waiting for the target's ACK of the previous segment.
+                NoDelay = !parse.GetValue(nagle),
                 ReceiveBufferSize = Positive(parse.GetValue(rcvbuf), "rcvbuf"),
                 SendBufferSize = Positive(parse.GetValue(sndbuf), "sndbuf"),
                 SourceAddress = parse.GetValue(source),
@@ -108,6 +112,7 @@ internal static class ForwardCommand
                 ReusePort = parse.GetValue(reusePort),
                 Trace = TraceWriter.FromOptions(parse),
                 Proxy = proxy.Read(parse),
+                Splice = !parse.GetValue(noSplice),
             };
             if (options.Proxy is not null && listen.IsDatagram)
                 throw SockException.Usage("forward", "--proxy", "proxies carry TCP connections, not UDP (udp:PORT)");
@@ -116,6 +121,8 @@ internal static class ForwardCommand
                 if (threads is < 0 or > 1024) throw SockException.Usage("io-threads", threads.ToString(CultureInfo.InvariantCulture), "must be 0 to 1024");
                 options.IoThreads = threads;
             }
+            if (parse.GetValue(nodelay) && parse.GetValue(nagle))
+                throw SockException.Usage("forward", "--nagle", "contradicts --nodelay");
             if (parse.GetValue(udpIdle) is not null && !listen.IsDatagram)
                 throw SockException.Usage("forward", "--udp-idle", "applies to UDP forwarding only (udp:PORT udp:HOST:PORT)");
             if (!listen.IsDatagram && options.Retry == 0 && !options.Forever && parse.GetValue(retryDelay) is not null)

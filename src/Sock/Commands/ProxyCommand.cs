@@ -42,6 +42,7 @@ internal static class ProxyCommand
         var maxConns = new Option<int?>("--max-conns") { HelpName = "N", Description = "Most clients at once; more are closed at accept (default: no limit)" };
         var idle = new Option<string?>("--idle-timeout", "-i") { HelpName = "TIME", Description = "Close a client connection idle this long" };
         var drain = new Option<string?>("--drain") { HelpName = "TIME", Description = "On SIGINT/SIGTERM, how long open sessions may finish before they are closed (default 5s)" };
+        var noSplice = new Option<bool>("--no-splice") { Description = "Copy every session through user space (default on Linux: once the handshake is done, the two sockets are spliced in the kernel, splice(2))" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport for client connections (Linux; 0: .NET's socket engine)" };
         var json = GlobalOptions.Json();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): listening, session, rejected, status, stopping, stopped";
@@ -66,7 +67,7 @@ internal static class ProxyCommand
             """)
         {
             Addresses, unix, users, digest, allow, deny, allowDest, denyDest, destDefault, protocols, noUdp, handshake, connectTimeout, noDns,
-            status, verbose, maxConns, idle, drain, ioThreads, json,
+            status, verbose, maxConns, idle, drain, ioThreads, noSplice, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -118,6 +119,7 @@ internal static class ProxyCommand
                 NoDns = parse.GetValue(noDns),
                 Server = server,
                 Trace = TraceWriter.FromOptions(parse),
+                Splice = !parse.GetValue(noSplice),
             };
             var statusEvery = parse.GetValue(status) is { } s ? Durations.ParsePositive(s, "status interval") : (TimeSpan?)null;
             var access = await AccessList.CreateAsync(

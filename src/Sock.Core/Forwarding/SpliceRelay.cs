@@ -1,0 +1,426 @@
+using System.Net.Sockets;
+using System.Runtime.Versioning;
+using Sock.Core.Connections;
+using Sock.Core.Platform.Linux;
+using Sock.Core.Serving;
+using Sock.Core.Tracing;
+
+namespace Sock.Core.Forwarding;
+
+/// <summary>
+/// The relay's fast path on Linux, for a pair of plain kernel sockets (TCP or Unix stream, no TLS, nothing that must see
+/// the bytes): each direction is spliced socket → pipe → socket (splice(2), SPLICE_F_MOVE|SPLICE_F_NONBLOCK), so the
+/// bytes never come up to user space — what haproxy does. Readiness comes from edge-triggered epoll on the reactor's
+/// threads (<see cref="EpollReactor"/>), and the splicing runs right there: no task, no buffer and no thread-pool hop per
+/// connection or per chunk. The rules are the copying relay's (<see cref="ForwardRelay"/>): an end of stream passed on as
+/// shutdown(SHUT_WR) while the other way goes on, a reset as a reset (ending both), a write that finds the other side
+/// gone resets the sender; counts per direction taken after each splice out; the connections' counters (their records,
+/// the idle timeout) kept as the transports keep them. A direction holds a pipe only while bytes are in it
+/// (<see cref="SplicePipe"/>).
+/// </summary>
+[SupportedOSPlatform("linux")]
+internal sealed class SpliceRelay
+{
+    private static readonly Lock ReactorGate = new();
+    private static EpollReactor? _reactor;
+
+    private readonly ForwardSession _session;
+    private readonly Side _client;
+    private readonly Side _target;
+    private readonly Way _up;
+    private readonly Way _down;
+    private readonly SocketTrace? _trace;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _finished;
+
+    /// <summary>True where the relay can splice: Linux with sock's epoll binding (x86-64, arm64).</summary>
+    [SupportedOSPlatformGuard("linux")]
+    public static bool Supported => EpollReactor.Supported;
+
+    private SpliceRelay(ForwardSession session, SpliceLeg client, SpliceLeg target)
+    {
+        _session = session;
+        _trace = client.Socket.Trace ?? target.Socket.Trace;
+        _client = new Side(this, client, "client");
+        _target = new Side(this, target, "target");
+        _up = new Way(_client, _target, ForwardDirection.ToTarget);
+        _down = new Way(_target, _client, ForwardDirection.ToClient);
+    }
+
+    /// <summary>The threads every spliced pair in the process is driven from, made on first use.</summary>
+    private static EpollReactor Reactor
+    {
+        get
+        {
+            if (Volatile.Read(ref _reactor) is { } made) return made;
+            lock (ReactorGate) return _reactor ??= new EpollReactor(ServerOptions.DefaultIoThreads, ServerOptions.DefaultIoSpin);
+        }
+    }
+
+    /// <summary>Relays <paramref name="session"/>'s two spliced legs until both ways are done (or one was reset or closed under it).</summary>
+    public static async Task RunAsync(ForwardSession session, SpliceLeg client, SpliceLeg target)
+    {
+        var relay = new SpliceRelay(session, client, target);
+        await relay.RunAsync().ConfigureAwait(false);
+    }
+
+    private async Task RunAsync()
+    {
+        // A leg closed under the relay (idle timeout, the drain's deadline, the forwarder ending the other side): done.
+        using var clientClosed = _client.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(), this);
+        using var targetClosed = _target.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(), this);
+        try
+        {
+            lock (_gate)
+            {
+                if (!_finished)
+                {
+                    if (!_client.Attach() || !_target.Attach())
+                    {
+                        _session.SetReason("the relay could not watch the sockets (epoll refused them)");
+                        Abort(_client, "relay failed", reset: false);
+                        Abort(_target, "relay failed", reset: false);
+                    }
+                    else
+                    {
+                        // Bytes may have come before the sockets were watched: go once round both ways now.
+                        try
+                        {
+                            Pump(_up);
+                            if (!_finished) Pump(_down);
+                        }
+                        catch (Exception ex)
+                        {
+                            Failed($"relay failed: {ex.Message}");
+                        }
+                    }
+                }
+            }
+            await _done.Task.ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                _finished = true;
+                _client.Detach();
+                _target.Detach();
+                _up.Release();
+                _down.Release();
+            }
+        }
+    }
+
+    private void ClosedUnder()
+    {
+        _finished = true;
+        _done.TrySetResult();
+    }
+
+    private void Finish()
+    {
+        _finished = true;
+        _done.TrySetResult();
+    }
+
+    /// <summary>An edge on one side's socket: input lets its way out go on, output room its way in.</summary>
+    private void OnEvents(Side side, uint events)
+    {
+        lock (_gate)
+        {
+            if (_finished) return;
+            try
+            {
+                OnEventsUnderGate(side, events);
+            }
+            catch (Exception ex)
+            {
+                // Never out of the reactor's thread (it serves every other pair): this pair ends, with the reason.
+                Failed($"relay failed: {ex.Message}");
+            }
+        }
+    }
+
+    private void OnEventsUnderGate(Side side, uint events)
+    {
+        var from = side == _client ? _up : _down;
+        var to = side == _client ? _down : _up;
+        if ((events & (Epoll.In | Epoll.RdHup | Epoll.Err | Epoll.Hup)) != 0)
+        {
+            from.ReadBlocked = false;
+            from.PipeFull = false;
+        }
+        if ((events & (Epoll.Out | Epoll.Err | Epoll.Hup)) != 0) to.WriteBlocked = false;
+        Pump(from);
+        if (!_finished) Pump(to);
+    }
+
+    /// <summary>
+    /// Moves what one way can move now: out of the pipe into the receiving socket, and from the sending socket into the
+    /// pipe, until each has said EAGAIN (edge-triggered: the next edge says when to try again), the pipe is full and the
+    /// receiver will take no more, or the way has ended. Called under the gate.
+    /// </summary>
+    private void Pump(Way way)
+    {
+        if (way.Done) return;
+        bool progress;
+        do
+        {
+            progress = false;
+            var pipe = way.Pipe;
+            if (pipe is { Held: > 0 } && !way.WriteBlocked)
+            {
+                var n = Move(way.To, pipe.ReadEnd, way.To.Fd, pipe.Held, writing: true);
+                if (n > 0)
+                {
+                    pipe.Held -= n;
+                    way.PipeFull = false;
+                    way.To.Leg.Connection.Traffic.Sent((int)n);
+                    _session.Relayed(way.Direction, n);
+                    progress = true;
+                }
+                else if (n == -Errno.EAGAIN)
+                {
+                    way.WriteBlocked = true;
+                    way.To.WatchOutput(true);
+                }
+                else
+                {
+                    WriteFailed(way, (int)-n);
+                    return;
+                }
+            }
+            if (!way.FromEnded && !way.ReadBlocked && !way.PipeFull)
+            {
+                if (pipe is null)
+                {
+                    pipe = way.Pipe = SplicePipe.Rent(_trace, out var error);
+                    if (pipe is null)
+                    {
+                        Failed($"no pipe for the relay: {Errors.SocketErrorText.Describe(Errno.ToSocketError(-error))}");
+                        return;
+                    }
+                }
+                var room = pipe.Capacity - pipe.Held;
+                var n = room <= 0 ? -Errno.EAGAIN : Move(way.From, way.From.Fd, pipe.WriteEnd, room, writing: false);
+                if (n > 0)
+                {
+                    pipe.Held += n;
+                    way.From.Leg.Connection.Traffic.Received((int)n);
+                    progress = true;
+                }
+                else if (n == 0)
+                {
+                    way.FromEnded = true;
+                    progress = true;
+                }
+                else if (n == -Errno.EAGAIN)
+                {
+                    // With the pipe empty, the socket is: wait for its next edge. With bytes in the pipe it may be the pipe
+                    // that is full (each skb fragment takes a slot): read again once some have gone out.
+                    if (pipe.Held == 0) way.ReadBlocked = true;
+                    else way.PipeFull = true;
+                }
+                else if (n == -Errno.ECONNRESET)
+                {
+                    way.From.Leg.Connection.Note(SocketError.ConnectionReset);
+                    _session.SetReason($"reset by {way.From.Name}");
+                    Abort(way.To, $"reset by {way.From.Name}", reset: true);
+                    Finish();
+                    return;
+                }
+                else if (n == -Errno.EBADF)
+                {
+                    // Closed under the relay (the forwarder or the server did it): they end the pair.
+                    Finish();
+                    return;
+                }
+                else
+                {
+                    // Another error ends this way's input as the copying relay's receive loop does: noted, then passed on as an end.
+                    way.From.Leg.Connection.Note(Errno.ToSocketError((int)-n));
+                    way.FromEnded = true;
+                    progress = true;
+                }
+            }
+            if (way.FromEnded && (way.Pipe is null || way.Pipe.Held == 0))
+            {
+                // The pipe goes back at once: when many pairs end together, each holds one only for its last splice.
+                if (way.Pipe is { } empty)
+                {
+                    way.Pipe = null;
+                    SplicePipe.Return(empty);
+                }
+                PassEnd(way);
+                return;
+            }
+        }
+        while (progress && !_finished);
+        // Nothing in flight: the pipe goes back, so an idle pair holds none.
+        if (way.Pipe is { Held: 0 } idle)
+        {
+            way.Pipe = null;
+            SplicePipe.Return(idle);
+            if (way.To.WatchingOutput) way.To.WatchOutput(false);
+        }
+    }
+
+    /// <summary>One splice call with the socket's handle held, so a close from another thread cannot free the descriptor under it.</summary>
+    private long Move(Side socket, int from, int to, long length, bool writing)
+    {
+        var handle = socket.Leg.Connection.Socket.SafeHandle;
+        var added = false;
+        long n;
+        try
+        {
+            handle.DangerousAddRef(ref added);
+            n = Splice.Move(from, to, length, Splice.MovePages | Splice.NonBlock);
+        }
+        catch (ObjectDisposedException)
+        {
+            n = -Errno.EBADF;
+        }
+        finally
+        {
+            if (added) handle.DangerousRelease();
+        }
+        if (_trace is not null && n != -Errno.EAGAIN) TraceMove(socket, from, to, length, n, writing);
+        return n;
+    }
+
+    private void TraceMove(Side socket, int from, int to, long length, long n, bool writing)
+    {
+        var handle = socket.Leg.Connection.Handle;
+        string Line() => n >= 0
+            ? $"splice({from}, NULL, {to}, NULL, {length}, SPLICE_F_MOVE|SPLICE_F_NONBLOCK) = {n}{(n == 0 && !writing ? " (peer closed its side)" : "")}"
+            : $"splice({from}, NULL, {to}, NULL, {length}, SPLICE_F_MOVE|SPLICE_F_NONBLOCK) = -1 {BsdNames.Errno(Errno.ToSocketError((int)-n))}";
+        if (n > 0) _trace!.Transfer(handle, writing ? "splice-out" : "splice-in", n, Line);
+        else _trace!.Call(Line());
+    }
+
+    /// <summary>The sending side ended in order and everything it sent has gone out: the FIN goes on (SHUT_WR); the other way goes on.</summary>
+    private void PassEnd(Way way)
+    {
+        way.Done = true;
+        _session.SetReason($"closed by {way.From.Name}");
+        way.From.Leg.Connection.SetReason("closed by peer");
+        try
+        {
+            way.To.Leg.Socket.Shutdown(SocketShutdown.Send);
+        }
+        catch (ObjectDisposedException)
+        {
+            // Closed under the relay meanwhile (the other leg's close aborted it): whoever closed it ends the pair.
+            Finish();
+            return;
+        }
+        if (_up.Done && _down.Done) Finish();
+    }
+
+    /// <summary>
+    /// A splice into the receiving socket failed: it is gone (reset, or closed). The sender gets a reset, as a TCP peer
+    /// that had closed would answer its further data, and the pair ends.
+    /// </summary>
+    private void WriteFailed(Way way, int errno)
+    {
+        if (errno == Errno.EBADF)
+        {
+            Finish();
+            return;
+        }
+        var error = Errno.ToSocketError(errno);
+        way.To.Leg.Connection.Note(error);
+        var reason = errno == Errno.ECONNRESET ? $"reset by {way.To.Name}" : $"{way.To.Name} gone";
+        _session.SetReason(reason);
+        Abort(way.From, $"{way.To.Name} gone", reset: true);
+        Abort(way.To, reason, reset: false);
+        Finish();
+    }
+
+    private void Failed(string reason)
+    {
+        _session.SetReason(reason);
+        Abort(_client, reason, reset: false);
+        Abort(_target, reason, reset: false);
+        Finish();
+    }
+
+    private static void Abort(Side side, string reason, bool reset) => side.Leg.Abort(reason, reset);
+
+    /// <summary>One leg's socket as the reactor sees it.</summary>
+    private sealed class Side(SpliceRelay relay, SpliceLeg leg, string name) : IEpollSocket
+    {
+        private EpollReactor.Registration? _registration;
+
+        public SpliceLeg Leg { get; } = leg;
+
+        public string Name { get; } = name;
+
+        public int Fd { get; private set; } = -1;
+
+        public bool WatchingOutput { get; private set; }
+
+        /// <summary>Non-blocking, and watched for edges; false when epoll refuses the socket.</summary>
+        public bool Attach()
+        {
+            var socket = Leg.Connection.Socket;
+            try
+            {
+                socket.Blocking = false;
+                Fd = (int)socket.SafeHandle.DangerousGetHandle();
+                _registration = Reactor.Register(Fd, this);
+            }
+            catch (ObjectDisposedException)
+            {
+                return false;
+            }
+            return _registration is not null;
+        }
+
+        public void Detach()
+        {
+            _registration?.Remove();
+            _registration = null;
+        }
+
+        /// <summary>Asks for output edges while a splice out waits for room, and stops asking once the pipe is empty.</summary>
+        public void WatchOutput(bool on)
+        {
+            if (_registration is null || WatchingOutput == on) return;
+            WatchingOutput = on;
+            if (on) _registration.WatchOutput(Fd);
+            else _registration.WatchInputOnly(Fd);
+        }
+
+        void IEpollSocket.OnEvents(uint events) => relay.OnEvents(this, events);
+    }
+
+    /// <summary>One direction: where it reads, where it writes, the pipe between while bytes are in flight.</summary>
+    private sealed class Way(Side from, Side to, ForwardDirection direction)
+    {
+        public Side From { get; } = from;
+
+        public Side To { get; } = to;
+
+        public ForwardDirection Direction { get; } = direction;
+
+        public SplicePipe? Pipe { get; set; }
+
+        public bool ReadBlocked { get; set; }
+
+        public bool WriteBlocked { get; set; }
+
+        public bool PipeFull { get; set; }
+
+        public bool FromEnded { get; set; }
+
+        public bool Done { get; set; }
+
+        public void Release()
+        {
+            if (Pipe is { } pipe) SplicePipe.Return(pipe);
+            Pipe = null;
+        }
+    }
+}
