@@ -142,7 +142,33 @@ internal static class Connector
         }
     }
 
+    /// <summary>How long a stream connect waits for room in a Unix listener's full accept queue when no timeout is given.</summary>
+    private static readonly TimeSpan FullQueueWait = TimeSpan.FromSeconds(10);
+
     private static async Task<TracedSocket> ConnectUnixAsync(NetcatOptions options, SocketType type, SocketTrace? trace, CancellationToken ct)
+    {
+        // A blocking connect to a Unix listener whose accept queue is full waits for room; a non-blocking one (every
+        // connect here) gets EAGAIN at once. So it is tried again, backing off from 1 ms to 50 ms, within the connect
+        // timeout (10 s without one) — a forwarder's burst of clients must not be refused for a listener a moment behind.
+        var limit = options.ConnectTimeout ?? FullQueueWait;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var delay = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            try
+            {
+                return await ConnectUnixOnceAsync(options, type, trace, ct).ConfigureAwait(false);
+            }
+            catch (SockException ex) when (type == SocketType.Stream && ex.SocketError == SocketError.WouldBlock
+                && System.Diagnostics.Stopwatch.GetElapsedTime(started) + delay < limit)
+            {
+                await Task.Delay(delay, ct).ConfigureAwait(false);
+                delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.FromMilliseconds(50).Ticks));
+            }
+        }
+    }
+
+    private static async Task<TracedSocket> ConnectUnixOnceAsync(NetcatOptions options, SocketType type, SocketTrace? trace, CancellationToken ct)
     {
         var remote = EndpointText.UnixEndPoint(options.UnixPath!);
         var socket = TracedSocket.CreateFor(remote, type, trace);

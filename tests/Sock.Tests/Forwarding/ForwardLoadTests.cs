@@ -26,7 +26,9 @@ public sealed class ForwardLoadTests
                 clients.AddRange(await Task.WhenAll(Enumerable.Range(0, 100).Select(_ => forward.ConnectAsync())));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             while (echo.Open < 1000 && sw.Elapsed < TimeSpan.FromSeconds(60)) await Task.Delay(50);
-            Assert.Equal(1000, echo.Open);
+            // Said with the forwarder's log when short (999 once in a fresh-clone run: a Unix target's full accept queue
+            // refused one connect with EAGAIN before connects waited for room).
+            Assert.True(echo.Open == 1000, $"{echo.Open} open at the target; forwarder: {string.Join(" | ", forward.Process.StderrLines.TakeLast(20))}");
             var results = await Task.WhenAll(clients.Select(async (c, i) =>
             {
                 var message = $"client {i} " + new string((char)('a' + i % 26), 1000) + "\n";

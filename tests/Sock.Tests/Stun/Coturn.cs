@@ -45,7 +45,7 @@ internal sealed class Coturn : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             try { return await StartOnAsync(addresses, alternate, netns, FreePort(addresses[0])); }
-            catch (InvalidOperationException) when (attempt < 3) { }
+            catch (InvalidOperationException) when (attempt < 5) { }
         }
     }
 
@@ -87,6 +87,10 @@ internal sealed class Coturn : IAsyncDisposable
         while (deadline.Elapsed < TimeSpan.FromSeconds(20))
         {
             if (_process.HasExited) throw new InvalidOperationException($"turnserver exited ({_process.ExitCode}): {await _process.StandardError.ReadToEndAsync()} {Log}");
+            // A port of its pair taken meanwhile (another suite's connection can hold it as its local port): coturn
+            // retries that bind for ever and never answers, so the caller picks another pair at once.
+            if (Log.Contains("Cannot bind", StringComparison.Ordinal))
+                throw new InvalidOperationException($"turnserver could not bind its ports: {Log}");
             if (netns is not null)
             {
                 // Probing from inside the namespace is the sock binary's job; wait for the port to be bound instead.
@@ -120,6 +124,8 @@ internal sealed class Coturn : IAsyncDisposable
                 tcp.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
                 using var udp2 = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
                 udp2.Bind(new IPEndPoint(IPAddress.IPv6Any, port + 1));
+                using var tcp2 = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
+                tcp2.Bind(new IPEndPoint(IPAddress.IPv6Any, port + 1));
                 return port;
             }
             catch (SocketException) { }
