@@ -169,10 +169,11 @@ public sealed class TracedSocket : IDisposable
             _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = 0");
         }
         catch (SocketException ex) when (remote is UnixDomainSocketEndPoint && ex.SocketErrorCode is SocketError.AddressNotAvailable or SocketError.WouldBlock
-            && File.Exists(remote.ToString()))
+            && (EndpointText.Format(remote).StartsWith('@') || File.Exists(remote.ToString())))
         {
             // EAGAIN: a Unix listener whose accept queue is full refuses a non-blocking connect at once (a blocking one
-            // would wait for room), and .NET words it as a missing address. The file is there: say what happened.
+            // would wait for room), and .NET words it as a missing address. The file is there (an abstract name that
+            // is missing is refused with ECONNREFUSED instead, never this): say what happened.
             _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 EAGAIN");
             throw new SockException(SockErrorKind.Network, "connect to", EndpointText.Format(remote),
                 "its listener's accept queue is full (EAGAIN)", SocketError.WouldBlock, ex);

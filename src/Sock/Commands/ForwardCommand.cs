@@ -127,6 +127,10 @@ internal static class ForwardCommand
                 throw SockException.Usage("forward", "--udp-idle", "applies to UDP forwarding only (udp:PORT udp:HOST:PORT)");
             if (!listen.IsDatagram && options.Retry == 0 && !options.Forever && parse.GetValue(retryDelay) is not null)
                 throw SockException.Usage("forward", "--retry-delay", "needs --retry N or --forever");
+            // Socket options of TCP and the kernel splice of stream pairs mean nothing to a UDP forward: refused, not ignored.
+            if (listen.IsDatagram && new[] { ("--nodelay", nodelay), ("--nagle", nagle), ("--keepalive", keepalive), ("--no-splice", noSplice) }
+                    .FirstOrDefault(o => parse.GetValue(o.Item2)) is { Item1: { } streamOnly })
+                throw SockException.Usage("forward", streamOnly, "applies to stream forwarding (TCP, Unix, TLS), not udp:PORT");
             if (listen.IsDatagram && (options.Retry > 0 || options.Forever))
                 throw SockException.Usage("forward", "--retry", "applies to stream targets (a UDP target is never refused at connect)");
 

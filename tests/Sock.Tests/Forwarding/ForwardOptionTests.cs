@@ -182,6 +182,10 @@ public sealed class ForwardOptionTests
     [InlineData("forward 0 unix:/tmp/sock-no-such.sock --proxy 127.0.0.1:1080", "proxies carry TCP connections, not Unix sockets")]
     [InlineData("forward udp:0 udp:127.0.0.1:53 --proxy 127.0.0.1:1080", "proxies carry TCP connections, not UDP")]
     [InlineData("forward 0 127.0.0.1:80 --proxy-type socks5", "needs --proxy")]
+    [InlineData("forward udp:0 udp:127.0.0.1:53 --nagle", "--nagle: applies to stream forwarding")]
+    [InlineData("forward udp:0 udp:127.0.0.1:53 --nodelay", "--nodelay: applies to stream forwarding")]
+    [InlineData("forward udp:0 udp:127.0.0.1:53 --keepalive", "--keepalive: applies to stream forwarding")]
+    [InlineData("forward udp:0 udp:127.0.0.1:53 --no-splice", "--no-splice: applies to stream forwarding")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string why)
     {
         var r = await SockRunner.RunAsync(args);

@@ -16,18 +16,27 @@ public class UnixFullQueueTests
     private static (Socket Listener, Socket Filler) FullListener(string path)
     {
         var listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        listener.Bind(new UnixDomainSocketEndPoint(path));
+        listener.Bind(Endpoint(path));
         listener.Listen(0);
         var filler = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        filler.Connect(new UnixDomainSocketEndPoint(path));
+        filler.Connect(Endpoint(path));
         return (listener, filler);
     }
 
-    [Fact]
-    public async Task connect_waits_for_room_in_a_full_accept_queue()
+    /// <summary>A socket file, and a name in Linux's abstract namespace (no file to look at).</summary>
+    public static TheoryData<string> Kinds => new() { "file", "abstract" };
+
+    private static string PathOf(string kind, TempDirectory dir) =>
+        kind == "file" ? dir.File("s.sock") : $"@sock-fullq-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    private static UnixDomainSocketEndPoint Endpoint(string path) => new(path[0] == '@' ? "\0" + path[1..] : path);
+
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task connect_waits_for_room_in_a_full_accept_queue(string kind)
     {
         using var dir = new TempDirectory("sock-fullq-");
-        var path = dir.File("s.sock");
+        var path = PathOf(kind, dir);
         var (listener, filler) = FullListener(path);
         using var _ = listener;
         using var __ = filler;
@@ -44,11 +53,12 @@ public class UnixFullQueueTests
         Assert.Equal("room at last\n", sock.StdoutText);
     }
 
-    [Fact]
-    public async Task a_queue_that_stays_full_past_the_timeout_is_said_as_such()
+    [Theory]
+    [MemberData(nameof(Kinds))]
+    public async Task a_queue_that_stays_full_past_the_timeout_is_said_as_such(string kind)
     {
         using var dir = new TempDirectory("sock-fullq-");
-        var path = dir.File("s.sock");
+        var path = PathOf(kind, dir);
         var (listener, filler) = FullListener(path);
         using var _ = listener;
         using var __ = filler;
