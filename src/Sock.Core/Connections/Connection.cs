@@ -41,6 +41,16 @@ public sealed class Connection : IAsyncDisposable
     private CancellationTokenSource? _inputEndedSource; // made only when someone asks for InputEnded
 
     internal Connection(long id, string service, TracedSocket socket, ConnectionOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor)
+        : this(id, service, socket, options, pool, stopping, reactor, socket.Socket.LocalEndPoint, socket.Socket.RemoteEndPoint)
+    {
+    }
+
+    /// <summary>
+    /// As the constructor above, with the addresses given: a socket connected outside .NET (on a reactor) is one .NET
+    /// reports no addresses for.
+    /// </summary>
+    internal Connection(long id, string service, TracedSocket socket, ConnectionOptions options, MemoryPool<byte> pool, CancellationToken stopping, EpollReactor? reactor,
+        EndPoint? local, EndPoint? remote)
     {
         Id = id;
         Service = service;
@@ -51,8 +61,8 @@ public sealed class Connection : IAsyncDisposable
         Pool = pool;
         Stopping = stopping;
         Handle = socket.Handle;
-        LocalEndPoint = Socket.LocalEndPoint;
-        RemoteEndPoint = Socket.RemoteEndPoint;
+        LocalEndPoint = local;
+        RemoteEndPoint = remote;
         _local = EndpointText.Format(LocalEndPoint);
         _remote = RemoteEndPoint is UnixDomainSocketEndPoint u && string.IsNullOrEmpty(u.ToString()) ? "(unnamed)" : EndpointText.Format(RemoteEndPoint);
         // The epoll engine where the server runs one and epoll takes the socket; .NET's engine otherwise.

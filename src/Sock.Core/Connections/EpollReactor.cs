@@ -37,14 +37,18 @@ internal sealed class EpollReactor : IDisposable
     [SupportedOSPlatformGuard("linux")]
     public static bool Supported => Epoll.Supported && SocketCalls.Supported;
 
-    /// <summary>Watches <paramref name="fd"/> for input and output edges; returns the registration, or null when epoll refuses it.</summary>
-    public Registration? Register(nint fd, IEpollSocket socket)
+    /// <summary>
+    /// Watches <paramref name="fd"/> for input edges (and output edges with <paramref name="output"/>: a connect in
+    /// progress, whose completion is an output edge); returns the registration, or null when epoll refuses it.
+    /// </summary>
+    public Registration? Register(nint fd, IEpollSocket socket, bool output = false, bool edgeTriggered = true)
     {
         var loop = _loops[(int)((uint)Interlocked.Increment(ref _next) % (uint)_loops.Length)];
         var key = loop.Add(socket);
         // Output edges are asked for only once a send has found the socket full (WatchOutput): otherwise every ACK
         // that frees send space would wake the loop for nothing.
-        if (Epoll.Control(loop.EpollFd, Epoll.CtlAdd, (int)fd, Epoll.In | Epoll.RdHup | Epoll.EdgeTriggered, key) != 0)
+        var events = Epoll.In | Epoll.RdHup | (edgeTriggered ? Epoll.EdgeTriggered : 0u) | (output ? Epoll.Out : 0u);
+        if (Epoll.Control(loop.EpollFd, Epoll.CtlAdd, (int)fd, events, key) != 0)
         {
             loop.Remove(key);
             return null;
@@ -62,6 +66,23 @@ internal sealed class EpollReactor : IDisposable
     {
         /// <summary>Stops delivering events (an event already taken from epoll finds nobody).</summary>
         public void Remove() => loop.Remove(key);
+
+        /// <summary>
+        /// Takes <paramref name="fd"/> out of the epoll set (EPOLL_CTL_DEL) and stops delivering its events: for a
+        /// level-triggered socket that stays open, which would otherwise be reported to nobody at every wait.
+        /// </summary>
+        public void Unwatch(nint fd)
+        {
+            Epoll.Control(loop.EpollFd, Epoll.CtlDel, (int)fd, 0, key);
+            loop.Remove(key);
+        }
+
+        /// <summary>
+        /// Delivers this socket's events to <paramref name="socket"/> from now on: the socket changes hands (a connect
+        /// made on the reactor, then the relay of its bytes) without leaving the epoll set and coming back. Call it on the
+        /// loop's own thread, or while no event can come.
+        /// </summary>
+        public void Retarget(IEpollSocket socket) => loop.Replace(key, socket);
 
         /// <summary>
         /// Asks for output edges too, from now on. Re-arming reports the socket's state as it is, so an edge for room
@@ -121,6 +142,16 @@ internal sealed class EpollReactor : IDisposable
                 slot.Generation++;
                 slot.Socket = socket;
                 return ((ulong)slot.Generation << 32) | (uint)index;
+            }
+        }
+
+        public void Replace(ulong key, IEpollSocket socket)
+        {
+            var index = (int)(uint)key;
+            lock (_gate)
+            {
+                ref var slot = ref _chunks[index >> ChunkBits]![index & (ChunkSize - 1)];
+                if (slot.Generation == (uint)(key >> 32) && slot.Socket is not null) slot.Socket = socket;
             }
         }
 

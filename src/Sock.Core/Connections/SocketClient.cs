@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Net;
 using System.Net.Sockets;
+using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Sockets;
@@ -68,23 +69,63 @@ public static class SocketClient
     /// Connects as <see cref="ConnectAsync(string, int, SocketClientOptions?, CancellationToken)"/> (or to a Unix socket
     /// when <paramref name="unixPath"/> is given), but starts nothing on the connection: no pipes, no transport loop. The
     /// connection carries the socket's record, counters and close; the caller moves the bytes itself (the spliced relay)
-    /// and closes the socket. No TLS here: a TLS session needs the pipes.
+    /// and closes the socket. No TLS here: a TLS session needs the pipes. Given a <paramref name="reactor"/>, a TCP connect
+    /// to an address (not a name, no proxy, no source address) is made on it (<see cref="ReactorConnect"/>): the caller goes
+    /// on on the reactor's thread, and the socket comes back registered there (<see cref="UnstartedConnection.Watch"/>).
     /// </summary>
-    internal static async Task<(Connection Connection, TracedSocket Socket)> ConnectUnstartedAsync(string? host, int port, string? unixPath,
-        SocketClientOptions options, CancellationToken cancellationToken)
+    internal static async Task<UnstartedConnection> ConnectUnstartedAsync(string? host, int port, string? unixPath,
+        SocketClientOptions options, CancellationToken cancellationToken, EpollReactor? reactor = null)
     {
         if (options.Tls is not null) throw new ArgumentException("a TLS client needs its connection's pipes", nameof(options));
+        if (reactor is not null && OperatingSystem.IsLinux() && unixPath is null && options.Proxy is null && options.SourceAddress is null
+            && options.SourcePort is null && host is not null && NameResolver.TryLiteral(host, out var literal)
+            && (options.Family == AddressFamily.Unspecified || options.Family == literal.AddressFamily))
+            return await ConnectOnReactorAsync(new IPEndPoint(literal, port), options, reactor, cancellationToken).ConfigureAwait(false);
         var netcat = unixPath is not null ? Netcat(options, null, 0, unixPath) : Netcat(options, host, port, null);
         var socket = await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, cancellationToken).ConfigureAwait(false);
         try
         {
-            if (socket.Socket.ProtocolType == ProtocolType.Tcp) socket.Socket.NoDelay = true;
             var settings = new ConnectionOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
             var connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None, reactor: null)
             {
                 IsClient = true,
             };
-            return (connection, socket);
+            return new UnstartedConnection(connection, socket, null);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static async Task<UnstartedConnection> ConnectOnReactorAsync(IPEndPoint remote, SocketClientOptions options, EpollReactor reactor,
+        CancellationToken cancellationToken)
+    {
+        var socket = TracedSocket.CreateFor(remote, SocketType.Stream, options.Trace);
+        try
+        {
+            // Set before connect(2), as Connector sets it: the first segment goes out as soon as it is written.
+            socket.Socket.NoDelay = true;
+            var watch = await ReactorConnect.ConnectAsync(socket, remote, reactor, options.ConnectTimeout, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                Span<byte> local = stackalloc byte[Platform.Linux.Sockaddr.MaxLength];
+                var length = Platform.Linux.SocketCalls.LocalAddress((int)socket.Socket.SafeHandle.DangerousGetHandle(), local);
+                var settings = new ConnectionOptions { MaxInputBuffer = options.MaxInputBuffer, MaxOutputBuffer = options.MaxOutputBuffer };
+                var connection = new Connection(Interlocked.Increment(ref _nextId), "client", socket, settings, MemoryPool<byte>.Shared, CancellationToken.None,
+                    reactor: null, length > 0 ? Platform.Linux.Sockaddr.Parse(local[..length]) : null, remote)
+                {
+                    IsClient = true,
+                };
+                return new UnstartedConnection(connection, socket, watch);
+            }
+            catch
+            {
+                watch.Remove();
+                throw;
+            }
         }
         catch
         {

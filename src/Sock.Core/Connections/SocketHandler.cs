@@ -19,6 +19,15 @@ internal sealed class SocketHandler
         Stream = OverPipesAsync;
     }
 
+    /// <summary>
+    /// True when the handler does nothing that blocks before its first wait (it starts a connect, say, and awaits it): the
+    /// server then runs it on the thread that accepted the connection, with no hand-off to the thread pool, and the accept
+    /// loop goes on once it waits. False (the default) hands each connection to the thread pool. On Linux an inline
+    /// handler's TCP listener accepts on the server's epoll thread, and the socket comes non-blocking: for handlers that
+    /// drive it by readiness (the spliced relay), not through a NetworkStream (which refuses a non-blocking socket).
+    /// </summary>
+    public bool Inline { get; init; }
+
     /// <summary>This handler as a <see cref="ConnectionHandler"/>, which the server recognises.</summary>
     public ConnectionHandler Stream { get; }
 

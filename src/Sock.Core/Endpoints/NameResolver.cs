@@ -7,6 +7,15 @@ namespace Sock.Core.Endpoints;
 /// <summary>Turns a host as typed into addresses, honouring -4/-6 and -n (no DNS).</summary>
 internal static class NameResolver
 {
+    /// <summary>True when <paramref name="host"/> is an address written out (as <see cref="ResolveAsync"/> takes it, without a lookup).</summary>
+    internal static bool TryLiteral(string host, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPAddress? address)
+    {
+        var h = EndpointText.Unbracket(host);
+        if (IPAddress.TryParse(h, out address) && EndpointText.LooksLikeAddress(h)) return true;
+        address = null;
+        return false;
+    }
+
     /// <summary>
     /// Resolves <paramref name="host"/>. Literal addresses never touch DNS. With <paramref name="noDns"/>, a name is a
     /// usage error; a name that does not resolve is a network error (exit 1, as ncat).

@@ -6,7 +6,11 @@ namespace Sock.Core.Forwarding;
 /// <summary>The socket options of <see cref="ForwardOptions"/> (--keepalive, --nodelay, --rcvbuf, --sndbuf), set on one leg's socket.</summary>
 internal static class ForwardSocketOptions
 {
-    public static void Apply(Connection connection, ForwardOptions options)
+    /// <summary>
+    /// Sets <paramref name="options"/>' socket options on <paramref name="connection"/>'s socket. <paramref name="noDelayNow"/>
+    /// is TCP_NODELAY as the socket has it when the caller knows (it set it), which spares asking the kernel.
+    /// </summary>
+    public static void Apply(Connection connection, ForwardOptions options, bool? noDelayNow = null)
     {
         var socket = connection.Socket;
         var trace = connection.Trace;
@@ -15,7 +19,7 @@ internal static class ForwardSocketOptions
         {
             if (socket.ProtocolType == ProtocolType.Tcp)
             {
-                if (socket.NoDelay != options.NoDelay)
+                if ((noDelayNow ?? socket.NoDelay) != options.NoDelay)
                 {
                     socket.NoDelay = options.NoDelay;
                     trace?.Call($"setsockopt({fd}, TCP_NODELAY, {(options.NoDelay ? 1 : 0)})");

@@ -152,7 +152,8 @@ public sealed class Forwarder : IAsyncDisposable
             _server = new SocketServer(server, _options.Trace, new Reports(this));
             // Plain sockets on both sides and nothing that needs the bytes: the handler takes the client's socket whole (no
             // pipes, no transport loop) and the relay splices it to the target's.
-            ConnectionHandler handler = Splices ? new SocketHandler(HandleAsync).Stream : connection => HandleAsync(connection, null);
+            // The handler starts the target's connect and waits: it runs on the accepting thread (Inline).
+            ConnectionHandler handler = Splices ? new SocketHandler(HandleAsync) { Inline = true }.Stream : connection => HandleAsync(connection, null);
             var bound = _server.ListenOn("forward", socket, handler, _options.Admission, layers);
             _server.Start();
             return bound;
@@ -191,7 +192,8 @@ public sealed class Forwarder : IAsyncDisposable
 
     private async ValueTask HandleAsync(Connection connection, TracedSocket? spliced)
     {
-        ForwardSocketOptions.Apply(connection, _options);
+        // The server set TCP_NODELAY on the accepted socket when asked to: no need to ask the kernel.
+        ForwardSocketOptions.Apply(connection, _options, noDelayNow: _options.NoDelay ? true : null);
         ForwardLeg client = spliced is null ? new ConnectionLeg(connection, owned: false) : new SpliceLeg(connection, spliced, owned: false);
         var session = new ForwardSession(Interlocked.Increment(ref _nextId), client, _target.Name);
         ForwardLeg target;

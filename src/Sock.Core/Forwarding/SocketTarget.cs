@@ -68,10 +68,12 @@ public sealed class SocketTarget : IForwardTarget
                 if (splice)
                 {
                     // No pipes and no loop on this socket: the relay splices it (Linux, both legs plain sockets).
-                    var (raw, socket) = await SocketClient.ConnectUnstartedAsync(_endpoint.IsUnix ? null : _endpoint.TargetHost, _endpoint.Port,
-                        _endpoint.IsUnix ? EndpointText.UnixEndPoint(_endpoint.Path!).ToString() : null, clientOptions, cancellationToken).ConfigureAwait(false);
-                    ForwardSocketOptions.Apply(raw, _options);
-                    return new SpliceLeg(raw, socket, owned: true, Name);
+                    // On the relay's reactor: the connect's completion goes on there, straight into the relay.
+                    var dialed = await SocketClient.ConnectUnstartedAsync(_endpoint.IsUnix ? null : _endpoint.TargetHost, _endpoint.Port,
+                        _endpoint.IsUnix ? EndpointText.UnixEndPoint(_endpoint.Path!).ToString() : null, clientOptions, cancellationToken,
+                        SpliceRelay.Supported ? SpliceRelay.Reactor : null).ConfigureAwait(false);
+                    ForwardSocketOptions.Apply(dialed.Connection, _options, noDelayNow: true);
+                    return new SpliceLeg(dialed.Connection, dialed.Socket, owned: true, Name) { Watch = dialed.Watch };
                 }
                 var connection = _endpoint.IsUnix
                     ? await SocketClient.ConnectAsync(EndpointText.UnixEndPoint(_endpoint.Path!), clientOptions, cancellationToken).ConfigureAwait(false)

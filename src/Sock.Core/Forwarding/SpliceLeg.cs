@@ -26,6 +26,9 @@ internal sealed class SpliceLeg : ForwardLeg
 
     public TracedSocket Socket { get; }
 
+    /// <summary>The socket's registration on the relay's reactor when it was connected there (the relay takes it over); else null.</summary>
+    public EpollReactor.Registration? Watch { get; init; }
+
     /// <summary>None: the relay splices this socket; nothing reads or writes it through pipes.</summary>
     public override IDuplexPipe Transport => throw new InvalidOperationException("a spliced leg has no pipes: the relay moves its bytes in the kernel");
 
@@ -45,6 +48,8 @@ internal sealed class SpliceLeg : ForwardLeg
     {
         if (_owned)
         {
+            // A socket never relayed (its client went away first) leaves the reactor's slot it was connected from.
+            if (OperatingSystem.IsLinux()) Watch?.Remove();
             Connection.SetCloseReason("closed");
             Socket.Dispose();
         }

@@ -31,7 +31,9 @@ internal sealed class SpliceRelay
     private readonly Way _down;
     private readonly SocketTrace? _trace;
     private readonly Lock _gate = new();
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Continuations run synchronously: a pair that ends on the reactor's thread is closed and logged right there, after
+    // the gate is let go (Complete), rather than handed to the thread pool; an end from any other thread is handed there.
+    private readonly TaskCompletionSource _done = new();
     private volatile bool _finished;
 
     /// <summary>True where the relay can splice: Linux with sock's epoll binding (x86-64, arm64).</summary>
@@ -48,8 +50,8 @@ internal sealed class SpliceRelay
         _down = new Way(_target, _client, ForwardDirection.ToClient);
     }
 
-    /// <summary>The threads every spliced pair in the process is driven from, made on first use.</summary>
-    private static EpollReactor Reactor
+    /// <summary>The threads every spliced pair in the process is driven from (and the connects made for them), made on first use.</summary>
+    internal static EpollReactor Reactor
     {
         get
         {
@@ -68,8 +70,8 @@ internal sealed class SpliceRelay
     private async Task RunAsync()
     {
         // A leg closed under the relay (idle timeout, the drain's deadline, the forwarder ending the other side): done.
-        using var clientClosed = _client.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(), this);
-        using var targetClosed = _target.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(), this);
+        using var clientClosed = _client.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(client: true), this);
+        using var targetClosed = _target.Leg.Connection.Closed.Register(static s => ((SpliceRelay)s!).ClosedUnder(client: false), this);
         try
         {
             lock (_gate)
@@ -97,6 +99,7 @@ internal sealed class SpliceRelay
                     }
                 }
             }
+            if (_finished) _done.TrySetResult();
             await _done.Task.ConfigureAwait(false);
         }
         finally
@@ -112,17 +115,21 @@ internal sealed class SpliceRelay
         }
     }
 
-    private void ClosedUnder()
+    private void ClosedUnder(bool client)
     {
+        // The client's connection closed under the relay (idle timeout, the drain's deadline): the session says why, as the
+        // forwarder's own callback on the same token does — which may run after the end below has been completed and the
+        // session closed on another thread.
+        if (client) _session.SetReason(_client.Leg.Connection.CloseReason ?? "client closed");
         _finished = true;
-        _done.TrySetResult();
+        // Under the gate (the relay aborting a leg itself), the end is completed once the gate is let go; from another
+        // thread (an idle timeout, the drain), on the thread pool as before, never inline in the closer's call.
+        if (_gate.IsHeldByCurrentThread) return;
+        ThreadPool.UnsafeQueueUserWorkItem(static done => done.TrySetResult(), _done, preferLocal: false);
     }
 
-    private void Finish()
-    {
-        _finished = true;
-        _done.TrySetResult();
-    }
+    /// <summary>Ends the pair (under the gate); whoever holds the gate completes it once it is let go.</summary>
+    private void Finish() => _finished = true;
 
     /// <summary>An edge on one side's socket: input lets its way out go on, output room its way in.</summary>
     private void OnEvents(Side side, uint events)
@@ -140,6 +147,8 @@ internal sealed class SpliceRelay
                 Failed($"relay failed: {ex.Message}");
             }
         }
+        // Ended: the pair is closed and logged from here, on this thread (the relay's continuation runs inline).
+        if (_finished) _done.TrySetResult();
     }
 
     private void OnEventsUnderGate(Side side, uint events)
@@ -369,7 +378,17 @@ internal sealed class SpliceRelay
             {
                 socket.Blocking = false;
                 Fd = (int)socket.SafeHandle.DangerousGetHandle();
-                _registration = Reactor.Register(Fd, this);
+                if (Leg.Watch is { } connected)
+                {
+                    // Connected on the reactor: it is in the set already, watched for output (the connect's edge) too.
+                    connected.Retarget(this);
+                    _registration = connected;
+                    WatchingOutput = true;
+                }
+                else
+                {
+                    _registration = Reactor.Register(Fd, this);
+                }
             }
             catch (ObjectDisposedException)
             {

@@ -69,7 +69,7 @@ internal sealed class ProxyDialer(ProxyServerOptions options, LoopGuard guard)
     /// As <see cref="ConnectAsync"/>, with nothing started on the connection (no pipes, no transport loop): the socket is
     /// the caller's to splice and close.
     /// </summary>
-    public async Task<(Connection Connection, Sockets.TracedSocket Socket)> ConnectUnstartedAsync(ProxyRequest request, CancellationToken ct)
+    public async Task<UnstartedConnection> ConnectUnstartedAsync(ProxyRequest request, CancellationToken ct, EpollReactor? reactor = null)
     {
         var addresses = await AllowedAddressesAsync(request, ct).ConfigureAwait(false);
         var client = new SocketClientOptions { ConnectTimeout = options.ConnectTimeout, Trace = options.Trace, NoDns = true };
@@ -78,7 +78,7 @@ internal sealed class ProxyDialer(ProxyServerOptions options, LoopGuard guard)
         {
             try
             {
-                return await SocketClient.ConnectUnstartedAsync(a.ToString(), request.Port, null, client, ct).ConfigureAwait(false);
+                return await SocketClient.ConnectUnstartedAsync(a.ToString(), request.Port, null, client, ct, reactor).ConfigureAwait(false);
             }
             catch (SockException ex) when (ex.Kind == SockErrorKind.Network)
             {

@@ -266,8 +266,9 @@ public sealed class ProxyServer : IAsyncDisposable
     {
         if (io.Spliced is not null)
         {
-            var (connection, socket) = await _dialer.ConnectUnstartedAsync(request, ct).ConfigureAwait(false);
-            return new SpliceLeg(connection, socket, owned: true);
+            // On the relay's reactor: the connect's completion goes on there, straight into the relay.
+            var dialed = await _dialer.ConnectUnstartedAsync(request, ct, SpliceRelay.Supported ? SpliceRelay.Reactor : null).ConfigureAwait(false);
+            return new SpliceLeg(dialed.Connection, dialed.Socket, owned: true) { Watch = dialed.Watch };
         }
         return new ConnectionLeg(await _dialer.ConnectAsync(request, ct).ConfigureAwait(false), owned: true);
     }

@@ -344,6 +344,14 @@ public sealed class SocketServer : IAsyncDisposable
         return forced;
     }
 
+    /// <summary>
+    /// The reactor that accepts for <paramref name="listener"/>: this server's own (Linux, epoll threads on) when its
+    /// handler runs inline on the accepting thread; null to accept through .NET's engine.
+    /// </summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    internal EpollReactor? AcceptReactorFor(StreamAcceptLoop listener) =>
+        listener.Handler.Target is SocketHandler { Inline: true } ? _reactor : null;
+
     internal void Accepted(StreamAcceptLoop listener, TracedSocket socket)
     {
         foreach (var layer in listener.Layers)
@@ -383,7 +391,23 @@ public sealed class SocketServer : IAsyncDisposable
         // Completion is set before the run starts: a pull-style taker may dispose the connection (and await it) at once.
         var run = new Task<Task>(() => RunAsync(connection, listener.Handler));
         connection.Completion = run.Unwrap();
-        run.Start(TaskScheduler.Default);
+        // A handler that does not block before its first wait runs on the accepting thread: one hand-off less per connection.
+        if (listener.Handler.Target is SocketHandler { Inline: true })
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                // A connect it starts on a reactor is watched once the handler has waited (see ReactorConnect.Defer).
+                using (ReactorConnect.Defer()) run.RunSynchronously(TaskScheduler.Default);
+            }
+            else
+            {
+                run.RunSynchronously(TaskScheduler.Default);
+            }
+        }
+        else
+        {
+            run.Start(TaskScheduler.Default);
+        }
     }
 
     private async Task RunAsync(Connection connection, ConnectionHandler handler)

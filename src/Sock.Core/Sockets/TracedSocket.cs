@@ -157,6 +157,30 @@ public sealed class TracedSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// accept() now, on a listening socket made non-blocking (<c>Blocking = false</c>) that a reactor has said is ready:
+    /// the connection, or null when none is waiting after all (EAGAIN). IP listeners: a Unix one takes <see cref="AcceptAsync"/>.
+    /// </summary>
+    internal TracedSocket? AcceptNow()
+    {
+        try
+        {
+            var s = Socket.Accept();
+            var t = new TracedSocket(s, _trace);
+            _trace?.Call($"accept({Handle}) = {t.Handle} from {EndpointText.Format(s.RemoteEndPoint)}");
+            return t;
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode == SocketError.WouldBlock)
+        {
+            return null;
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"accept({Handle}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("accept on", EndpointText.Format(Socket.LocalEndPoint), ex);
+        }
+    }
+
     /// <summary>connect(address), with a timeout when one is given.</summary>
     public async ValueTask ConnectAsync(EndPoint remote, TimeSpan? timeout = null, CancellationToken cancellationToken = default)
     {
@@ -195,6 +219,27 @@ public sealed class TracedSocket : IDisposable
             _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 ETIMEDOUT");
             throw SockException.TimedOut("connect to", EndpointText.Format(remote), timeout.Value);
         }
+    }
+
+    /// <summary>A connect made on this socket's descriptor outside .NET (on an epoll reactor) succeeded: remembered and traced as <see cref="ConnectAsync"/> does.</summary>
+    internal void ConnectedOutside(EndPoint remote)
+    {
+        _connectedTo = remote;
+        _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = 0");
+    }
+
+    /// <summary>A connect made outside .NET to an IP address failed with <paramref name="error"/>: traced and worded as <see cref="ConnectAsync"/> words it.</summary>
+    internal SockException ConnectFailedOutside(EndPoint remote, SocketError error)
+    {
+        _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 {BsdNames.Errno(error)}");
+        return SockException.FromSocket("connect to", EndpointText.Format(remote), new SocketException((int)error));
+    }
+
+    /// <summary>A connect made outside .NET took longer than <paramref name="timeout"/>: traced and worded as <see cref="ConnectAsync"/> words it.</summary>
+    internal SockException ConnectTimedOutOutside(EndPoint remote, TimeSpan timeout)
+    {
+        _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 ETIMEDOUT");
+        return SockException.TimedOut("connect to", EndpointText.Format(remote), timeout);
     }
 
     /// <summary>recv(): 0 means the peer shut down its side.</summary>
