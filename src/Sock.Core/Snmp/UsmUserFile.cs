@@ -77,7 +77,7 @@ internal static class UsmUserFile
         if (words.Count == ++i) throw bad("createUser: the authentication password is missing");
         user = user with { AuthProtocol = auth, AuthPassword = words[i++] };
         if (words.Count == i) return user;
-        if (!UsmNames.TryParsePriv(words[i], out var priv, out why)) throw bad($"{words[i]}: {why}");
+        if (!UsmNames.TryParsePriv(words[i], out var priv, out why)) throw bad(why.StartsWith("the privacy", StringComparison.Ordinal) ? $"{words[i]}: {why}" : why);
         i++;
         user = user with { PrivProtocol = priv, PrivPassword = words.Count > i ? words[i++] : user.AuthPassword };
         if (words.Count > i) throw bad($"createUser: unexpected {words[i]} after the privacy password");

@@ -49,7 +49,8 @@ internal static class SnmpCommand
         var context = new Option<string>("--context", "-n") { Description = "SNMPv3: the context name (default \"\")", HelpName = "CONTEXT" };
         var timeout = new Option<string>("--timeout", "-t") { Description = "Seconds (or 500ms, 2s) to wait for each try", DefaultValueFactory = _ => "1", HelpName = "TIME" };
         var retries = new Option<int>("--retries", "-r") { Description = "Tries after the first", DefaultValueFactory = _ => 5, HelpName = "N" };
-        var reps = new Option<int>("--max-repetitions", "-Cr") { Description = "GetBulk's max-repetitions (lowered on tooBig or silence)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        // A string, so a word that is not a number is said in sock's words, not the parser's.
+        var reps = new Option<string>("--max-repetitions", "-Cr") { Description = "GetBulk's max-repetitions (lowered on tooBig or silence); -Cr10 or -Cr 10", DefaultValueFactory = _ => "10", HelpName = "N" };
         var numeric = new Option<bool>("--numeric", "-On") { Description = "OIDs in numbers, as snmpwalk -On" };
         var noMibs = new Option<bool>("--no-mibs") { Description = "Name nothing and read values without MIB knowledge, as net-snmp with -m ''" };
         var parallel = new Option<int>("--parallel") { Description = "How many hosts are asked at once", DefaultValueFactory = _ => 16, HelpName = "N" };
@@ -107,11 +108,12 @@ internal static class SnmpCommand
             if (wait <= TimeSpan.Zero) throw SockException.Usage("timeout", parse.GetValue(timeout)!, "must be more than 0");
             var tries = parse.GetValue(retries);
             if (tries < 0) throw SockException.Usage("retries", tries.ToString(CultureInfo.InvariantCulture), "must be 0 or more");
-            var maxReps = parse.GetValue(reps);
-            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", maxReps.ToString(CultureInfo.InvariantCulture), "must be 1 to 65535");
+            var repsText = parse.GetValue(reps)!;
+            if (!int.TryParse(repsText, NumberStyles.None, CultureInfo.InvariantCulture, out var maxReps)) maxReps = -1;
+            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", repsText, "must be a number from 1 to 65535");
             // Only GetBulk has max-repetitions: with get, getnext or walk it would be dropped (snmpwalk refuses -Cr too).
             if (verb is "get" or "getnext" or "walk" && parse.GetResult(reps) is { Implicit: false })
-                throw SockException.Usage("-Cr", maxReps.ToString(CultureInfo.InvariantCulture), $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
+                throw SockException.Usage("-Cr", repsText, $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
             var width = parse.GetValue(parallel);
             if (width < 1) throw SockException.Usage("parallel", width.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
             var targets = new List<SnmpTarget>();
@@ -157,6 +159,23 @@ internal static class SnmpCommand
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// net-snmp writes -Cr's number attached (-Cr10) as often as apart; System.CommandLine splits only one-letter
+    /// options that way, so the attached form is split here, before parsing. Words after "--" are left alone.
+    /// </summary>
+    internal static string[] SplitAttachedValues(string[] args)
+    {
+        var result = new List<string>(args.Length + 1);
+        var literal = false;
+        foreach (var a in args)
+        {
+            if (a == "--") literal = true;
+            if (!literal && a.Length > 3 && a.StartsWith("-Cr", StringComparison.Ordinal) && a[3] is not ('=' or ':')) { result.Add("-Cr"); result.Add(a[3..]); }
+            else result.Add(a);
+        }
+        return [.. result];
     }
 
     // net-snmp's -u -l -a -A -x -X -e -n (snmpcmd(1)), checked as snmpget checks them, before anything is sent.

@@ -139,4 +139,22 @@ public sealed class AgentV3Tests
         Assert.True(direct.ExitCode == 0, direct.Stderr);
         Assert.Contains(Environment.MachineName, direct.Stdout, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("createUser a SHA authpass11 DES privpass11", "", "users.conf:1: DES privacy is not supported")]
+    [InlineData("createUser a SHA short", "", "shorter than 8 characters")]
+    [InlineData("# nothing\n", "", "no createUser line")]
+    [InlineData("createUser a SHA authpass11", "--engine-id 0x8000", "5 to 32 bytes")]
+    [InlineData("createUser a SHA authpass11", "--engine-id zz", "hex digits")]
+    [InlineData(null, "", "no such file")]
+    public async Task bad_users_files_and_engine_ids_are_one_line_and_exit_2(string? file, string extra, string reason)
+    {
+        using var dir = new TempDirectory("sock-agent-v3-bad-");
+        var path = dir.File("users.conf");
+        if (file is not null) File.WriteAllText(path, file.Replace("\\n", "\n", StringComparison.Ordinal));
+        var r = await SockRunner.RunAsync($"agent --port 0 --bind 127.0.0.1 --users {path} {extra}");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Single(r.StderrLines);
+        Assert.Contains(reason, r.Stderr, StringComparison.Ordinal);
+    }
 }
