@@ -113,6 +113,23 @@ public sealed class AgentV3Tests
     }
 
     [Fact]
+    public async Task snmpnetstat_v3_authpriv_lists_the_tests_listener()
+    {
+        if (!AgentProcess.PeersInstalled || !ExternalTool.Exists("snmpnetstat")) return;
+        using var listener = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        listener.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        listener.Listen(4);
+        var port = ((System.Net.IPEndPoint)listener.LocalEndPoint!).Port;
+        var (agent, dir) = await StartAsync();
+        await using var _ = agent;
+        using var __ = dir;
+        var r = await ExternalTool.RunAsync("snmpnetstat", ["-v3", "-u", "sha512aes", .. Users["sha512aes"], "-Cn", "-Ca", "-Cp", "tcp", agent.Target(Transports.Udp4)]);
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        var listening = r.Stdout[r.Stdout.IndexOf("Listening Internet (tcp)", StringComparison.Ordinal)..];
+        Assert.Matches(new System.Text.RegularExpressions.Regex($@"tcp4\s+127\.0\.0\.1\.{port}\b"), listening);
+    }
+
+    [Fact]
     public async Task a_user_below_its_rouser_level_gets_authorization_error()
     {
         if (!AgentProcess.PeersInstalled) return;
