@@ -33,6 +33,7 @@ internal static class SockCommandLine
         ("services", ServicesCommand.Create),
         ("addr", AddrCommand.Create),
         ("http", HttpCommand.Create),
+        ("ui", UiCommand.Create),
     ];
 
     /// <summary>
