@@ -20,6 +20,8 @@ peers+=(openssl:openssl)
 peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
 # sock proxy and --proxy: dante-server (chained with, and a SOCKS5 server to connect through), microsocks and tinyproxy.
 peers+=(danted:dante-server microsocks:microsocks tinyproxy:tinyproxy)
+# sock ui's browser test (issue 18): headless Chromium driven through chromedriver by Selenium.
+peers+=(chromium:chromium chromedriver:chromium-driver)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -21,7 +21,7 @@ internal sealed class SockTransportFactory : IConnectionListenerFactory, IConnec
     {
         // The trace costs nothing unless its category is on at Trace level: with it off the engine holds no trace at all.
         var logger = loggers.CreateLogger(LoggerTraceSink.Category);
-        var trace = logger.IsEnabled(LogLevel.Trace) ? new SocketTrace(new LoggerTraceSink(logger)) : null;
+        var trace = options.Value.Trace ?? (logger.IsEnabled(LogLevel.Trace) ? new SocketTrace(new LoggerTraceSink(logger)) : null);
         Tracing = trace is not null;
         _server = new SocketServer(options.Value.Server, trace);
         _server.Start();

@@ -18,4 +18,10 @@ public sealed class SockTransportOptions
     /// thread that an application blocking would stall for every connection on it; set it off for the engine's inline path.
     /// </summary>
     public ServerOptions Server { get; } = new() { Connection = { HandlerOnThreadPool = true } };
+
+    /// <summary>
+    /// Where the engine writes its BSD-call trace, instead of the "Sock.Trace" log category (a console tool's
+    /// <c>--trace</c>); null (the default) leaves the choice to that category's log level.
+    /// </summary>
+    public Sock.Core.Tracing.SocketTrace? Trace { get; set; }
 }

@@ -18,6 +18,7 @@ public sealed class SnmpAgent
     private readonly long _started = Environment.TickCount64;
     private readonly Lock _refresh = new();
     private readonly HashSet<string> _communities;
+    private readonly SnmpLocalEngine _engine;
     private MibView? _view;
     private long _viewTakenAt;
 
@@ -33,7 +34,18 @@ public sealed class SnmpAgent
         _source = source;
         _communities = new HashSet<string>(options.Communities, StringComparer.Ordinal);
         _system = SystemGroup.ForThisMachine(options.Contact, options.Location);
+        // Users' keys are localised here, once: the 1 MiB password hash is not paid per request.
+        _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users);
     }
+
+    /// <summary>The SNMPv3 engine ID (snmpEngineID), given or drawn at random when the agent was made.</summary>
+    public ReadOnlyMemory<byte> EngineId => _engine.EngineId;
+
+    /// <summary>snmpEngineBoots: 1 (each agent is a new engine).</summary>
+    public int EngineBoots => _engine.Boots;
+
+    /// <summary>snmpEngineTime: seconds since the agent was made.</summary>
+    public int EngineTime => _engine.Time;
 
     /// <summary>The counters: requests, drops and why.</summary>
     public SnmpAgentCounters Counters { get; } = new();
@@ -67,6 +79,7 @@ public sealed class SnmpAgent
         if (_source is not null) return _source(b);
         _system.AddTo(b, UpTime);
         AddSnmpGroup(b);
+        AddV3Groups(b);
         IfMib.AddTo(b);
         var reader = SocketTableReaders.ForThisMachine();
         var rows = reader.Read(new SocketTableQuery(SocketKinds.Tcp | SocketKinds.Udp));
@@ -91,6 +104,31 @@ public sealed class SnmpAgent
         b.Scalar(s.Append(32), SnmpValue.Counter32(0));
     }
 
+    // SNMP-FRAMEWORK-MIB's snmpEngine group, SNMP-MPD-MIB's and SNMP-TARGET-MIB's counters, SNMP-USER-BASED-SM-MIB's usmStats.
+    private void AddV3Groups(MibViewBuilder b)
+    {
+        var c = Counters;
+        static SnmpValue C(long v) => SnmpValue.Counter32(unchecked((uint)v));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.10.2.1.1"), SnmpValue.OctetString(_engine.EngineId));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.10.2.1.2"), SnmpValue.Integer(_engine.Boots));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.10.2.1.3"), SnmpValue.Integer(_engine.Time));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.10.2.1.4"), SnmpValue.Integer(65507));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.11.2.1.1"), C(c.UnknownSecurityModel));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.11.2.1.2"), C(c.InvalidMessage));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.11.2.1.3"), C(c.UnknownPduHandler));
+        b.Scalar(Oid.Parse("1.3.6.1.6.3.12.1.5"), C(c.UnknownContext));
+        foreach (var e in new[] { UsmError.UnsupportedSecLevel, UsmError.NotInTimeWindow, UsmError.UnknownUserName, UsmError.UnknownEngineId, UsmError.WrongDigest, UsmError.DecryptionError })
+            b.Scalar(UsmErrors.UsmStats.Append((uint)e), C(e switch
+            {
+                UsmError.UnsupportedSecLevel => c.UnsupportedSecLevel,
+                UsmError.NotInTimeWindow => c.NotInTimeWindow,
+                UsmError.UnknownUserName => c.UnknownUserName,
+                UsmError.UnknownEngineId => c.UnknownEngineId,
+                UsmError.WrongDigest => c.WrongDigest,
+                _ => c.DecryptionError,
+            }));
+    }
+
     /// <summary>Answers one request from <paramref name="peer"/>: the response's bytes, or null when it is dropped.</summary>
     public byte[]? Handle(ReadOnlyMemory<byte> request, EndPoint peer)
     {
@@ -109,13 +147,7 @@ public sealed class SnmpAgent
             Report(peerText, null, "dropped", error);
             return null;
         }
-        if (message!.Version == SnmpVersion.V3)
-        {
-            // SNMPv3 is not served yet: counted as a version this agent does not take.
-            Interlocked.Increment(ref Counters.BadVersions);
-            Report(peerText, message, "dropped", "SNMPv3 is not served (no --users)");
-            return null;
-        }
+        if (message!.Version == SnmpVersion.V3) return HandleV3(message, request.Span, peerText);
         if (!_communities.Contains(message.CommunityText))
         {
             Interlocked.Increment(ref Counters.BadCommunityNames);
@@ -140,6 +172,61 @@ public sealed class SnmpAgent
         if (response.ErrorStatus == SnmpErrorStatus.TooBig) Interlocked.Increment(ref Counters.TooBigs);
         Interlocked.Increment(ref Counters.OutPkts);
         Report(peerText, message, "answered", response.ErrorStatusCode == 0 ? null : ErrorName(response.ErrorStatus), response.VarBinds.Count, bytes.Length);
+        return bytes;
+    }
+
+    private byte[]? HandleV3(SnmpMessage message, ReadOnlySpan<byte> wire, string peerText)
+    {
+        var check = _engine.Check(message, wire, Counters);
+        if (check.Dropped is { } why)
+        {
+            Report(peerText, message, "dropped", why);
+            return null;
+        }
+        if (check.Error is { } error)
+        {
+            // RFC 3412 §7.2 step 3: only a reportable message is told why it failed.
+            if (!message.V3!.Reportable)
+            {
+                Report(peerText, message, "dropped", $"{UsmErrors.CounterName(error)} (not reportable)");
+                return null;
+            }
+            var report = _engine.Report(check);
+            Interlocked.Increment(ref Counters.OutPkts);
+            Report(peerText, check.Message, "reported", UsmErrors.CounterName(error), 1, report.Length);
+            return report;
+        }
+        var m = check.Message;
+        if (!m.Pdu.IsRequest)
+        {
+            Interlocked.Increment(ref Counters.SilentDrops);
+            Report(peerText, m, "dropped", $"a {m.Pdu.Type} is not a request");
+            return null;
+        }
+        SnmpPdu response;
+        if (UserSecurityModel.LevelOf(m.V3!) < check.User!.EffectiveMinimumLevel)
+        {
+            // Below what this user is allowed at (net-snmp's rouser level): the access control's answer (RFC 3413 §3.2 step 4).
+            Interlocked.Increment(ref Counters.AuthorizationErrors);
+            response = new SnmpPdu { Type = PduType.Response, RequestId = m.Pdu.RequestId, ErrorStatusCode = (int)SnmpErrorStatus.AuthorizationError, VarBinds = m.Pdu.VarBinds };
+        }
+        else
+        {
+            // The manager's msgMaxSize bounds the answer too (RFC 3412 §7.1 step 10).
+            var max = Math.Min(_options.MaxMessageSize, m.V3!.MaxSize);
+            var overhead = _engine.Wrap(check, new SnmpPdu { Type = PduType.Response, RequestId = m.Pdu.RequestId, ErrorStatusCode = 18, ErrorIndex = 2 << 20 }).Length + 20;
+            response = Respond(SnmpVersion.V3, m.Pdu, max - overhead);
+        }
+        var bytes = _engine.Wrap(check, response);
+        if (bytes.Length > Math.Min(_options.MaxMessageSize, m.V3!.MaxSize))
+        {
+            Interlocked.Increment(ref Counters.SilentDrops);
+            Report(peerText, m, "dropped", "even the tooBig response would exceed the maximum message size");
+            return null;
+        }
+        if (response.ErrorStatus == SnmpErrorStatus.TooBig) Interlocked.Increment(ref Counters.TooBigs);
+        Interlocked.Increment(ref Counters.OutPkts);
+        Report(peerText, m, "answered", response.ErrorStatusCode == 0 ? null : ErrorName(response.ErrorStatus), response.VarBinds.Count, bytes.Length);
         return bytes;
     }
 

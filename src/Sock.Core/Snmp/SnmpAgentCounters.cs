@@ -5,6 +5,7 @@ public sealed class SnmpAgentCounters
 {
     internal long InPkts, OutPkts, BadVersions, BadCommunityNames, AsnParseErrs, SilentDrops, Denied, TooBigs;
     internal long UnknownEngineIds, UnknownUserNames, WrongDigests, NotInTimeWindows, DecryptionErrors, UnsupportedSecLevels;
+    internal long UnknownSecurityModels, InvalidMsgs, UnknownPduHandlers, UnknownContexts, AuthorizationErrors;
 
     /// <summary>snmpInPkts: every message received.</summary>
     public long InPackets => Interlocked.Read(ref InPkts);
@@ -34,4 +35,14 @@ public sealed class SnmpAgentCounters
     public long DecryptionError => Interlocked.Read(ref DecryptionErrors);
     /// <summary>usmStatsUnsupportedSecLevels.</summary>
     public long UnsupportedSecLevel => Interlocked.Read(ref UnsupportedSecLevels);
+    /// <summary>snmpUnknownSecurityModels: v3 messages of a security model other than USM, dropped.</summary>
+    public long UnknownSecurityModel => Interlocked.Read(ref UnknownSecurityModels);
+    /// <summary>snmpInvalidMsgs: v3 messages with impossible flags (privacy without authentication), dropped.</summary>
+    public long InvalidMessage => Interlocked.Read(ref InvalidMsgs);
+    /// <summary>snmpUnknownPDUHandlers: v3 requests for a context engine ID not the agent's.</summary>
+    public long UnknownPduHandler => Interlocked.Read(ref UnknownPduHandlers);
+    /// <summary>snmpUnknownContexts: v3 requests for a context name other than the default "".</summary>
+    public long UnknownContext => Interlocked.Read(ref UnknownContexts);
+    /// <summary>v3 requests below their user's minimum security level, answered authorizationError.</summary>
+    public long AuthorizationError => Interlocked.Read(ref AuthorizationErrors);
 }

@@ -15,6 +15,12 @@ public sealed class SnmpAgentOptions
     /// <summary>The read-only communities (v1, v2c). None: v1 and v2c requests are not answered.</summary>
     public IReadOnlyList<string> Communities { get; set; } = [];
 
+    /// <summary>The SNMPv3 users (USM). None: v3 requests get the unknown-user report.</summary>
+    public IReadOnlyList<UsmUser> Users { get; set; } = [];
+
+    /// <summary>The SNMPv3 engine ID (RFC 3411, 5 to 32 bytes); null draws a new random one for each agent.</summary>
+    public byte[]? EngineId { get; set; }
+
     /// <summary>Who may ask: null admits every peer.</summary>
     public Func<System.Net.IPAddress, bool>? Admit { get; set; }
 

@@ -23,6 +23,7 @@ public sealed class SnmpClient : IAsyncDisposable
     private readonly byte[] _buffer = new byte[65536];
     private int _requestId = Random.Shared.Next(1, int.MaxValue / 2);
     private bool _connected;
+    private SnmpRemoteEngine? _engine;
 
     /// <summary>A client for the agent at <paramref name="target"/>.</summary>
     public SnmpClient(IPEndPoint target, SnmpClientOptions options, SocketTrace? trace = null)
@@ -41,7 +42,12 @@ public sealed class SnmpClient : IAsyncDisposable
     /// <summary>Told when a bulk walk lowers max-repetitions, and why.</summary>
     public Action<string>? Adapted { get; set; }
 
-    /// <summary>Sends <paramref name="pdu"/> (its request-id is set here) and returns the agent's response.</summary>
+    /// <summary>
+    /// Sends <paramref name="pdu"/> (its request-id is set here) and returns the agent's response. With SNMPv3 the
+    /// agent's engine is discovered first (or taken from <see cref="SnmpClientOptions.EngineId"/>); a notInTimeWindow
+    /// or unknownEngineID report makes it learn the time or the engine again and send once more, as net-snmp does;
+    /// any other report is an error in net-snmp's words.
+    /// </summary>
     public async Task<SnmpPdu> RequestAsync(SnmpPdu pdu, CancellationToken ct = default)
     {
         if (!_connected)
@@ -50,9 +56,21 @@ public sealed class SnmpClient : IAsyncDisposable
             await _socket.ConnectAsync(_target, cancellationToken: ct).ConfigureAwait(false);
             _connected = true;
         }
-        var id = Interlocked.Increment(ref _requestId) & int.MaxValue;
+        if (_options.Version == SnmpVersion.V3) return await RequestV3Async(pdu, ct).ConfigureAwait(false);
+        var id = NextId();
         var message = SnmpMessage.ForCommunity(_options.Version, _options.Community, pdu with { RequestId = id });
-        var bytes = message.Encode();
+        return await ExchangeAsync(message.Encode(), reply =>
+        {
+            if (!SnmpMessage.TryDecode(reply.ToArray(), out var m, out _)) return null;
+            return m!.Pdu.RequestId == id && m.Pdu.Type == PduType.Response && m.Version == _options.Version ? m.Pdu : null;
+        }, ct).ConfigureAwait(false);
+    }
+
+    private int NextId() => Interlocked.Increment(ref _requestId) & int.MaxValue;
+
+    // Sends and waits for the datagram match accepts, sending again after each timeout; anything else is ignored.
+    private async Task<T> ExchangeAsync<T>(byte[] bytes, Func<ReadOnlyMemory<byte>, T?> match, CancellationToken ct) where T : class
+    {
         var tries = Math.Max(0, _options.Retries) + 1;
         for (var attempt = 0; attempt < tries; attempt++)
         {
@@ -64,9 +82,7 @@ public sealed class SnmpClient : IAsyncDisposable
                 while (true)
                 {
                     var n = await _socket.ReceiveAsync(_buffer, timeout.Token).ConfigureAwait(false);
-                    if (!SnmpMessage.TryDecode(_buffer.AsMemory(0, n).ToArray(), out var reply, out _)) continue;
-                    if (reply!.Pdu.RequestId != id || reply.Pdu.Type != PduType.Response || reply.Version != _options.Version) continue;
-                    return reply.Pdu;
+                    if (match(_buffer.AsMemory(0, n)) is { } answer) return answer;
                 }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -79,8 +95,110 @@ public sealed class SnmpClient : IAsyncDisposable
                     "connection refused (no SNMP agent on that port)", SocketError.ConnectionRefused, ex);
             }
         }
+        var why = _options.Version == SnmpVersion.V3
+            ? "no answer: a wrong privacy password or engine ID, or no agent there"
+            : "no answer: wrong community or version, or no agent there";
         throw new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target),
-            $"timed out after {Durations.Format(_options.Timeout)} × {tries} tr{(tries == 1 ? "y" : "ies")} (no answer: wrong community or version, or no agent there)", SocketError.TimedOut);
+            $"timed out after {Durations.Format(_options.Timeout)} × {tries} tr{(tries == 1 ? "y" : "ies")} ({why})", SocketError.TimedOut);
+    }
+
+    private async Task<SnmpPdu> RequestV3Async(SnmpPdu pdu, CancellationToken ct)
+    {
+        var user = _options.User ?? throw new InvalidOperationException("SNMPv3 needs SnmpClientOptions.User");
+        var level = _options.SecurityLevel;
+        if (level > user.HighestLevel) throw new InvalidOperationException($"the user's passwords do not allow {UsmNames.Level(level)}");
+        _engine ??= _options.EngineId is { } given ? new SnmpRemoteEngine(given, 0, 0, user) : await DiscoverAsync(user, ct).ConfigureAwait(false);
+        var again = false;
+        while (true)
+        {
+            var engine = _engine;
+            var messageId = NextId();
+            var requestId = NextId();
+            var header = new SnmpV3Header
+            {
+                MessageId = messageId,
+                Flags = (byte)((int)level | 4),
+                EngineId = engine.Id,
+                EngineBoots = engine.Boots,
+                EngineTime = engine.Time,
+                UserName = user.Name,
+                ContextEngineId = engine.Id,
+                ContextName = _options.ContextName,
+            };
+            var bytes = UserSecurityModel.Encode(header, pdu with { RequestId = requestId }, level == SnmpSecurityLevel.NoAuthNoPriv ? null : engine.Keys);
+            var (reply, signed) = await ExchangeAsync(bytes, d => MatchV3(d, messageId, requestId, engine, level), ct).ConfigureAwait(false);
+            var h = reply.V3!;
+            if (reply.Pdu.Type == PduType.Report)
+            {
+                var error = reply.Pdu.VarBinds.Count > 0 ? UsmErrors.FromOid(reply.Pdu.VarBinds[0].Oid) : null;
+                // RFC 3414 §4: a signed notInTimeWindow report carries the engine's time; learn it and send once more.
+                if (!again && error == UsmError.NotInTimeWindow && signed)
+                {
+                    engine.Learn(h.EngineBoots, h.EngineTime, force: true);
+                    again = true;
+                    continue;
+                }
+                if (!again && error == UsmError.UnknownEngineId && _options.EngineId is null)
+                {
+                    _engine = await DiscoverAsync(user, ct).ConfigureAwait(false);
+                    again = true;
+                    continue;
+                }
+                throw ReportError(error, reply);
+            }
+            if (signed) engine.Learn(h.EngineBoots, h.EngineTime);
+            return reply.Pdu;
+        }
+    }
+
+    // The reply to message messageId: a Report (checked when signed), or a Response that is signed, decrypted and
+    // paired as the request asked. Whatever fails a check is ignored, as a forgery would be.
+    private static V3Reply? MatchV3(ReadOnlyMemory<byte> datagram, int messageId, int requestId, SnmpRemoteEngine engine, SnmpSecurityLevel level)
+    {
+        var wire = datagram.ToArray();
+        if (!SnmpMessage.TryDecode(wire, out var m, out _) || m!.Version != SnmpVersion.V3) return null;
+        var h = m.V3!;
+        if (h.MessageId != messageId || h.SecurityModel != 3) return null;
+        var signed = false;
+        if (h.Authenticated)
+        {
+            if (!h.EngineId.Span.SequenceEqual(engine.Id) || !UserSecurityModel.Authenticate(wire, engine.Keys)) return null;
+            signed = true;
+        }
+        if (h.Private && !UserSecurityModel.TryDecrypt(m, engine.Keys, out m, out _)) return null;
+        if (m.Pdu.Type == PduType.Report) return new V3Reply(m, signed);
+        if (m.Pdu.Type != PduType.Response || m.Pdu.RequestId != requestId) return null;
+        // A response below the request's level is not the agent's answer (RFC 3412 §7.2 step 12: same securityLevel).
+        if (UserSecurityModel.LevelOf(h) != level) return null;
+        return new V3Reply(m, signed);
+    }
+
+    private sealed record V3Reply(SnmpMessage Message, bool Signed);
+
+    private async Task<SnmpRemoteEngine> DiscoverAsync(UsmUser user, CancellationToken ct)
+    {
+        // RFC 3414 §4: a noAuthNoPriv request with no engine ID and no user is answered with a usmStatsUnknownEngineIDs
+        // report that carries the agent's engine ID, boots and time.
+        var messageId = NextId();
+        var header = new SnmpV3Header { MessageId = messageId, Flags = 4 };
+        var bytes = UserSecurityModel.Encode(header, new SnmpPdu { Type = PduType.GetRequest, RequestId = NextId() }, null);
+        var report = await ExchangeAsync(bytes, d =>
+        {
+            if (!SnmpMessage.TryDecode(d.ToArray(), out var m, out _) || m!.Version != SnmpVersion.V3) return null;
+            return m.V3!.MessageId == messageId && m.Pdu.Type == PduType.Report && m.V3.EngineId.Length >= SnmpEngineId.MinLength ? m : null;
+        }, ct).ConfigureAwait(false);
+        return new SnmpRemoteEngine(report.V3!.EngineId.ToArray(), report.V3.EngineBoots, report.V3.EngineTime, user);
+    }
+
+    private SockException ReportError(UsmError? error, SnmpMessage report)
+    {
+        var words = error switch
+        {
+            null => $"Unknown Report message ({(report.Pdu.VarBinds.Count > 0 ? report.Pdu.VarBinds[0].Oid.ToString() : "no varbind")})",
+            UsmError.UnknownContext => $"Unknown context \"{_options.ContextName}\" (the agent's snmpUnknownContexts report)",
+            _ => UsmErrors.Words(error.Value),
+        };
+        return new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target), words);
     }
 
     /// <summary>GetRequest.</summary>

@@ -3,7 +3,7 @@ namespace Sock.Core.Snmp;
 /// <summary>How an <see cref="SnmpClient"/> asks: version, community, patience. Defaults are net-snmp's.</summary>
 public sealed class SnmpClientOptions
 {
-    /// <summary>v1 or v2c (the default, as net-snmp's tools are usually run).</summary>
+    /// <summary>v1, v2c (the default, as net-snmp's tools are usually run) or v3.</summary>
     public SnmpVersion Version { get; set; } = SnmpVersion.V2c;
 
     /// <summary>The community string sent with every request (net-snmp's -c): v1/v2c's only credential; "public" by default.</summary>
@@ -20,4 +20,19 @@ public sealed class SnmpClientOptions
 
     /// <summary>GetBulk's non-repeaters (0).</summary>
     public int NonRepeaters { get; set; }
+
+    /// <summary>The SNMPv3 user (net-snmp's -u, -a, -A, -x, -X); required for v3.</summary>
+    public UsmUser? User { get; set; }
+
+    /// <summary>The SNMPv3 security level (-l): noAuthNoPriv by default, as net-snmp's.</summary>
+    public SnmpSecurityLevel SecurityLevel { get; set; }
+
+    /// <summary>
+    /// The agent's engine ID when known in advance (-e): discovery is skipped, and the engine's time is learnt from
+    /// the agent's first notInTimeWindow report. Null: discovered.
+    /// </summary>
+    public byte[]? EngineId { get; set; }
+
+    /// <summary>The SNMPv3 context name (-n): "" (the default context) by default.</summary>
+    public string ContextName { get; set; } = "";
 }

@@ -270,6 +270,37 @@ internal static class SnmpCodec
         return new SnmpMessage { Version = SnmpVersion.V3, V3 = scopedHeader, Pdu = pdu };
     }
 
+    /// <summary>Where msgAuthenticationParameters' contents lie in an encoded v3 message (the MAC goes there).</summary>
+    internal static (int Offset, int Length) AuthParametersRange(byte[] message) =>
+        TryAuthParametersRange(message, out var offset, out var length) ? (offset, length) : throw new FormatError("not an SNMPv3 message with USM parameters");
+
+    /// <summary>
+    /// Finds msgAuthenticationParameters in <paramref name="message"/> by reading the message's fixed shape; the
+    /// readers hand out slices of the array, so each slice's offset is where it lies in the message.
+    /// </summary>
+    internal static bool TryAuthParametersRange(byte[] message, out int offset, out int length)
+    {
+        offset = length = 0;
+        try
+        {
+            var msg = new AsnReader(message, AsnEncodingRules.BER).ReadSequence();
+            if (ReadInt32(msg, "the version") != 3) return false;
+            msg.ReadSequence();
+            var usm = new AsnReader(ReadOctets(msg, Asn1Tag.PrimitiveOctetString, "msgSecurityParameters"), AsnEncodingRules.BER).ReadSequence();
+            ReadOctets(usm, Asn1Tag.PrimitiveOctetString, "msgAuthoritativeEngineID");
+            ReadInt32(usm, "msgAuthoritativeEngineBoots");
+            ReadInt32(usm, "msgAuthoritativeEngineTime");
+            ReadOctets(usm, Asn1Tag.PrimitiveOctetString, "msgUserName");
+            var auth = ReadOctets(usm, Asn1Tag.PrimitiveOctetString, "msgAuthenticationParameters");
+            if (!System.Runtime.InteropServices.MemoryMarshal.TryGetArray(auth, out var segment) || segment.Array != message) return false;
+            offset = segment.Offset;
+            length = segment.Count;
+            return true;
+        }
+        catch (FormatError) { return false; }
+        catch (AsnContentException) { return false; }
+    }
+
     /// <summary>Reads a scoped PDU (after decryption, or in clear).</summary>
     internal static (SnmpV3Header, SnmpPdu) ReadScopedPdu(AsnReader from, SnmpV3Header header)
     {

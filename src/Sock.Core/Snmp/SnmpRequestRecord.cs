@@ -21,7 +21,7 @@ public sealed record SnmpRequestRecord
     /// <summary>The OIDs asked for.</summary>
     public IReadOnlyList<string> Oids { get; init; } = [];
 
-    /// <summary>answered, or dropped.</summary>
+    /// <summary>answered, reported (an SNMPv3 Report saying why not), or dropped.</summary>
     public required string Outcome { get; init; }
 
     /// <summary>The response's error-status when not noError, or why the request was dropped.</summary>

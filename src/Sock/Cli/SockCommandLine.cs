@@ -33,6 +33,7 @@ internal static class SockCommandLine
         ("services", ServicesCommand.Create),
         ("addr", AddrCommand.Create),
         ("http", HttpCommand.Create),
+        ("ui", UiCommand.Create),
     ];
 
     /// <summary>
@@ -143,6 +144,7 @@ internal static class SockCommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         var root = Build(CommandNamed(args));
+        if (CommandNamed(args) == "snmp") args = SnmpCommand.SplitAttachedValues(args);
         // No response files: an argument starting with '@' is an abstract Unix socket name (listen -U @name), never a file.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var debug = args.Contains("--debug");

@@ -15,7 +15,7 @@ internal static class ServeCommand
 {
     private static readonly Argument<string[]> Names = new("NAME")
     {
-        Description = "Services to run: echo, discard, daytime, qotd, chargen, time, hello",
+        Description = "Services to run: echo, discard, daytime, qotd, chargen, time, hello; or http [DIR], a static file server",
         Arity = ArgumentArity.OneOrMore,
     };
 
@@ -46,7 +46,11 @@ internal static class ServeCommand
             Run the small services every Unix machine once ran from inetd, on the serving engine: echo (RFC 862), discard (863),
             daytime (867), qotd (865), chargen (864), time (868), and the seed example's hello. Each listens on its standard port
             (echo 7, discard 9, daytime 13, qotd 17, chargen 19, time 37, hello 8080) over TCP and UDP, unless told otherwise.
-            Standard clients read them: nc, rdate -p, telnet. SIGINT/SIGTERM stops accepting, lets open connections finish
+            Standard clients read them: nc, rdate -p, telnet.
+            http [DIR] serves DIR (default: the current directory) over HTTP/1.1 on Kestrel over sock's engine, on port 8000 and
+            every address unless --port/--bind/--unix say otherwise: files with their content types, ranges, ETags, HEAD,
+            index.html, directory listings; nothing outside DIR (.., absolute paths and symbolic links that lead out are
+            refused with 404); -v logs each request in the Common Log Format; --ssl serves HTTPS (HTTP/2 by ALPN). SIGINT/SIGTERM stops accepting, lets open connections finish
             within --drain, and exits 0. Counters: dotnet-counters monitor -n sock --counters sock.
             --unix PATH serves on a Unix stream socket instead, or with --udp on a Unix datagram socket, whose clients
             bind a path of their own to get replies (socat - UNIX-SENDTO:PATH,bind=/tmp/me). The socket file is removed at exit.
@@ -63,6 +67,8 @@ internal static class ServeCommand
               sock serve echo discard --base 20000 --status 5 -v --max-conns 100 --idle-timeout 30s
               sock serve qotd --quotes ~/fortunes --base 10000
               sock serve echo chargen --base 10000 --ssl
+              sock serve http                  this directory on http://[::]:8000, as python3 -m http.server
+              sock serve http ./site --port 8080 --bind 127.0.0.1 -v
             """)
         {
             Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json,
@@ -73,6 +79,23 @@ internal static class ServeCommand
             // SIGINT/SIGTERM start the graceful stop: registered first thing (see ServerSignals).
             using var signals = ServerSignals.Register(ct);
             var names = parse.GetValue(Names) ?? [];
+            if (names.Contains("http"))
+            {
+                if (names[0] != "http") throw SockException.Usage("serve", string.Join(' ', names), "http runs alone: sock serve http [DIR]");
+                string[] notForHttp =
+                [
+                    .. new (Option Option, bool Given)[]
+                    {
+                        (basePort, parse.GetResult(basePort) is not null), (tcp, parse.GetValue(tcp)), (udp, parse.GetValue(udp)),
+                        (quotes, parse.GetResult(quotes) is not null), (maxLine, parse.GetResult(maxLine) is not null),
+                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null),
+                    }.Where(o => o.Given).Select(o => o.Option.Name),
+                ];
+                return await ServeHttp.RunAsync(names, new ServeHttp.Inputs(
+                    parse.GetValue(port), parse.GetValue(bind), parse.GetValue(unix), parse.GetValue(status), parse.GetValue(verbose),
+                    parse.GetValue(json), parse.GetValue(maxConns), parse.GetValue(idle), DrainOf(parse), parse.GetValue(ioThreads),
+                    parse.GetValue(reusePort), tls.ReadListening(parse, "serve"), notForHttp), signals, parse);
+            }
             foreach (var n in names) SmallServices.StandardPort(n);
             var portText = parse.GetValue(port);
             var baseText = parse.GetValue(basePort);

@@ -20,12 +20,15 @@ internal static class SnmpCommand
             The arguments are hosts up to the first one that reads as an OID. Output is snmpwalk's, with names for SNMPv2-MIB,
             IF-MIB, TCP-MIB, UDP-MIB and HOST-RESOURCES-MIB objects. Several hosts are asked concurrently (--parallel), each
             host's lines printed together under "# HOST", and a summary line (answered, timed out, refused) goes to stderr.
+            SNMPv3 takes net-snmp's options (-u -l -a -A -x -X -e -n): the agent's engine is discovered, its time learnt
+            again on a notInTimeWindow report, and a Report is one line in net-snmp's words ("Unknown user name").
 
             Examples:
               sock snmp get -c public 127.0.0.1:1161 sysName.0 sysUpTime.0
               sock snmp walk -c public 127.0.0.1:1161 tcpListenerTable
               sock snmp bulkwalk -v2c -c public -Cr 50 10.0.0.0/29 1.3.6.1.2.1.6.19
               sock snmp table -c public 127.0.0.1:1161 tcpConnectionTable
+              sock snmp walk -v 3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
             """);
         foreach (var verb in new[] { "get", "getnext", "walk", "bulkwalk", "table" }) command.Subcommands.Add(Verb(verb));
         return command;
@@ -34,11 +37,20 @@ internal static class SnmpCommand
     private static Command Verb(string verb)
     {
         var args = new Argument<string[]>("HOST... OID...") { Arity = ArgumentArity.OneOrMore, Description = "The agents, then the OIDs" };
-        var version = new Option<string>("--version", "-v") { Description = "SNMP version: 1 or 2c (3 is not supported yet)", DefaultValueFactory = _ => "2c", HelpName = "1|2c" };
-        var community = new Option<string>("--community", "-c") { Description = "The community (required: no default, as in net-snmp)", HelpName = "COMMUNITY" };
+        var version = new Option<string>("--version", "-v") { Description = "SNMP version: 1, 2c or 3", DefaultValueFactory = _ => "2c", HelpName = "1|2c|3" };
+        var community = new Option<string>("--community", "-c") { Description = "The community for v1 and v2c (required: no default, as in net-snmp)", HelpName = "COMMUNITY" };
+        var user = new Option<string>("--user", "-u") { Description = "SNMPv3: the user name (securityName)", HelpName = "USER" };
+        var level = new Option<string>("--level", "-l") { Description = "SNMPv3: the security level (default noAuthNoPriv)", HelpName = "noAuthNoPriv|authNoPriv|authPriv" };
+        var authProtocol = new Option<string>("--auth-protocol", "-a") { Description = "SNMPv3: the authentication protocol (default MD5, as net-snmp's)", HelpName = "MD5|SHA|SHA-224|SHA-256|SHA-384|SHA-512" };
+        var authPass = new Option<string>("--auth-password", "-A") { Description = "SNMPv3: the authentication password (8 characters at least)", HelpName = "PASS" };
+        var privProtocol = new Option<string>("--priv-protocol", "-x") { Description = "SNMPv3: the privacy protocol: AES (AES-128; DES is not offered, so AES is the default)", HelpName = "AES" };
+        var privPass = new Option<string>("--priv-password", "-X") { Description = "SNMPv3: the privacy password (8 characters at least)", HelpName = "PASS" };
+        var engine = new Option<string>("--engine-id", "-e") { Description = "SNMPv3: the agent's engine ID in hex, known in advance (no discovery)", HelpName = "HEX" };
+        var context = new Option<string>("--context", "-n") { Description = "SNMPv3: the context name (default \"\")", HelpName = "CONTEXT" };
         var timeout = new Option<string>("--timeout", "-t") { Description = "Seconds (or 500ms, 2s) to wait for each try", DefaultValueFactory = _ => "1", HelpName = "TIME" };
         var retries = new Option<int>("--retries", "-r") { Description = "Tries after the first", DefaultValueFactory = _ => 5, HelpName = "N" };
-        var reps = new Option<int>("--max-repetitions", "-Cr") { Description = "GetBulk's max-repetitions (lowered on tooBig or silence)", DefaultValueFactory = _ => 10, HelpName = "N" };
+        // A string, so a word that is not a number is said in sock's words, not the parser's.
+        var reps = new Option<string>("--max-repetitions", "-Cr") { Description = "GetBulk's max-repetitions (lowered on tooBig or silence); -Cr10 or -Cr 10", DefaultValueFactory = _ => "10", HelpName = "N" };
         var numeric = new Option<bool>("--numeric", "-On") { Description = "OIDs in numbers, as snmpwalk -On" };
         var noMibs = new Option<bool>("--no-mibs") { Description = "Name nothing and read values without MIB knowledge, as net-snmp with -m ''" };
         var parallel = new Option<int>("--parallel") { Description = "How many hosts are asked at once", DefaultValueFactory = _ => 16, HelpName = "N" };
@@ -52,7 +64,7 @@ internal static class SnmpCommand
             "bulkwalk" => "Every instance under each OID with GetBulk (snmpbulkwalk), adapting max-repetitions",
             _ => "A conceptual table as rows and columns (snmptable)",
         };
-        var cmd = new Command(verb, what) { args, version, community, timeout, retries, reps, numeric, noMibs, parallel, verbose, json };
+        var cmd = new Command(verb, what) { args, version, community, user, level, authProtocol, authPass, privProtocol, privPass, engine, context, timeout, retries, reps, numeric, noMibs, parallel, verbose, json };
         cmd.SetAction(async (parse, ct) =>
         {
             var words = parse.GetValue(args) ?? [];
@@ -75,24 +87,39 @@ internal static class SnmpCommand
             {
                 "1" => SnmpVersion.V1,
                 "2c" or "2" => SnmpVersion.V2c,
-                "3" => throw SockException.Usage("snmp", "-v 3", "SNMPv3 is not supported yet (use 1 or 2c)"),
-                _ => throw SockException.Usage("snmp", $"-v {v}", "the version is 1 or 2c"),
+                "3" => SnmpVersion.V3,
+                _ => throw SockException.Usage("snmp", $"-v {v}", "the version is 1, 2c or 3"),
             };
-            var c = parse.GetValue(community) ?? throw SockException.Usage("snmp", "-c", "no community given (net-snmp's tools have no default either)");
+            var v3Options = new Option[] { user, level, authProtocol, authPass, privProtocol, privPass, engine, context };
+            string c;
+            if (snmpVersion == SnmpVersion.V3)
+            {
+                if (parse.GetResult(community) is not null) throw SockException.Usage("snmp", "-c", "SNMPv3 has no community: give -u USER (and -l, -a, -A, -x, -X)");
+                c = "";
+            }
+            else
+            {
+                // net-snmp ignores the v3 options under -v 1 or 2c; here they would be silently dropped, so they are refused.
+                if (v3Options.FirstOrDefault(o => parse.GetResult(o) is not null) is { } given)
+                    throw SockException.Usage("snmp", given.Aliases.FirstOrDefault(a => a.Length == 2) ?? given.Name, $"applies to -v 3 only, not -v {v}");
+                c = parse.GetValue(community) ?? throw SockException.Usage("snmp", "-c", "no community given (net-snmp's tools have no default either)");
+            }
             var wait = Durations.Parse(parse.GetValue(timeout)!, "timeout");
             if (wait <= TimeSpan.Zero) throw SockException.Usage("timeout", parse.GetValue(timeout)!, "must be more than 0");
             var tries = parse.GetValue(retries);
             if (tries < 0) throw SockException.Usage("retries", tries.ToString(CultureInfo.InvariantCulture), "must be 0 or more");
-            var maxReps = parse.GetValue(reps);
-            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", maxReps.ToString(CultureInfo.InvariantCulture), "must be 1 to 65535");
+            var repsText = parse.GetValue(reps)!;
+            if (!int.TryParse(repsText, NumberStyles.None, CultureInfo.InvariantCulture, out var maxReps)) maxReps = -1;
+            if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", repsText, "must be a number from 1 to 65535");
             // Only GetBulk has max-repetitions: with get, getnext or walk it would be dropped (snmpwalk refuses -Cr too).
             if (verb is "get" or "getnext" or "walk" && parse.GetResult(reps) is { Implicit: false })
-                throw SockException.Usage("-Cr", maxReps.ToString(CultureInfo.InvariantCulture), $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
+                throw SockException.Usage("-Cr", repsText, $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
             var width = parse.GetValue(parallel);
             if (width < 1) throw SockException.Usage("parallel", width.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
             var targets = new List<SnmpTarget>();
             foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, ct: ct));
             var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps };
+            if (snmpVersion == SnmpVersion.V3) V3Options(parse, options, user, level, authProtocol, authPass, privProtocol, privPass, engine, context);
             var text = new SnmpText(parse.GetValue(numeric), !parse.GetValue(noMibs));
             var trace = TraceWriter.FromOptions(parse);
             var verboseOn = parse.GetValue(verbose);
@@ -132,6 +159,58 @@ internal static class SnmpCommand
             return ExitCodes.Success;
         });
         return cmd;
+    }
+
+    /// <summary>
+    /// net-snmp writes -Cr's number attached (-Cr10) as often as apart; System.CommandLine splits only one-letter
+    /// options that way, so the attached form is split here, before parsing. Words after "--" are left alone.
+    /// </summary>
+    internal static string[] SplitAttachedValues(string[] args)
+    {
+        var result = new List<string>(args.Length + 1);
+        var literal = false;
+        foreach (var a in args)
+        {
+            if (a == "--") literal = true;
+            if (!literal && a.Length > 3 && a.StartsWith("-Cr", StringComparison.Ordinal) && a[3] is not ('=' or ':')) { result.Add("-Cr"); result.Add(a[3..]); }
+            else result.Add(a);
+        }
+        return [.. result];
+    }
+
+    // net-snmp's -u -l -a -A -x -X -e -n (snmpcmd(1)), checked as snmpget checks them, before anything is sent.
+    private static void V3Options(ParseResult parse, SnmpClientOptions options, Option<string> user, Option<string> level, Option<string> authProtocol,
+        Option<string> authPass, Option<string> privProtocol, Option<string> privPass, Option<string> engine, Option<string> context)
+    {
+        var name = parse.GetValue(user);
+        if (string.IsNullOrEmpty(name)) throw SockException.Usage("snmp -v 3", "-u", "no user name given (net-snmp: No securityName specified)");
+        var levelText = parse.GetValue(level) ?? "noAuthNoPriv";
+        if (!UsmNames.TryParseLevel(levelText, out var securityLevel, out var why)) throw SockException.Usage("-l", levelText, why);
+        var u = new UsmUser(name);
+        if (securityLevel >= SnmpSecurityLevel.AuthNoPriv)
+        {
+            var proto = parse.GetValue(authProtocol) ?? "MD5";
+            if (!UsmNames.TryParseAuth(proto, out var auth, out why)) throw SockException.Usage("-a", proto, why);
+            var pass = parse.GetValue(authPass) ?? throw SockException.Usage("snmp -v 3", $"-l {levelText}", "no authentication password given (-A PASS)");
+            u = u with { AuthProtocol = auth, AuthPassword = pass };
+        }
+        if (securityLevel == SnmpSecurityLevel.AuthPriv)
+        {
+            var proto = parse.GetValue(privProtocol) ?? "AES";
+            if (!UsmNames.TryParsePriv(proto, out var priv, out why)) throw SockException.Usage("-x", proto, why);
+            var pass = parse.GetValue(privPass) ?? throw SockException.Usage("snmp -v 3", $"-l {levelText}", "no privacy password given (-X PASS)");
+            u = u with { PrivProtocol = priv, PrivPassword = pass };
+        }
+        else if (parse.GetValue(privProtocol) is { } proto && !UsmNames.TryParsePriv(proto, out _, out why))
+            throw SockException.Usage("-x", proto, why); // DES is refused even where it would not be used, so no one thinks it was
+        if (u.Problem() is { } problem)
+            throw SockException.Usage("snmp -v 3", problem.Contains("privacy", StringComparison.Ordinal) ? "-X" : problem.Contains("authentication", StringComparison.Ordinal) ? "-A" : "-u", problem);
+        byte[]? engineId = null;
+        if (parse.GetValue(engine) is { } hex && !SnmpEngineId.TryParse(hex, out engineId, out why)) throw SockException.Usage("-e", hex, why);
+        options.User = u;
+        options.SecurityLevel = securityLevel;
+        options.EngineId = engineId;
+        options.ContextName = parse.GetValue(context) ?? "";
     }
 
     private static async Task<SnmpHostAnswer> AskAsync(string verb, SnmpTarget target, List<Oid> oids, SnmpClientOptions options, SnmpText text,

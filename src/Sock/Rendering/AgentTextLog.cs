@@ -12,7 +12,7 @@ internal sealed class AgentTextLog(LinePrinter printer) : AgentLog(printer)
         var oids = r.Oids.Count == 0 ? "" : " " + string.Join(' ', r.Oids.Take(8)) + (r.Oids.Count > 8 ? $" (+{r.Oids.Count - 8})" : "");
         var outcome = r.Outcome == "answered"
             ? string.Create(CultureInfo.InvariantCulture, $"answered {r.VarBinds} varbind{(r.VarBinds == 1 ? "" : "s")}, {r.Bytes} bytes{(r.Error is null ? "" : ", " + r.Error)}")
-            : $"dropped: {r.Error}";
+            : r.Outcome == "reported" ? $"reported {r.Error}" : $"dropped: {r.Error}";
         return string.Create(CultureInfo.InvariantCulture, $"{r.Time:HH:mm:ss.fff} {r.Peer} {what}{oids} -> {outcome}");
     }
 

@@ -12,6 +12,10 @@ namespace Sock.Cli.Rendering;
 internal interface IServeLog : IInetdObserver
 {
     void Status(IReadOnlyList<SocketRecord> sockets);
+    /// <summary>serve http listens on <paramref name="endpoint"/> (<paramref name="url"/>), serving the files of <paramref name="root"/>.</summary>
+    void HttpServing(System.Net.EndPoint endpoint, string url, string root, bool tls);
+    /// <summary>serve http answered one request (the access log: -v as text, always with --json).</summary>
+    void HttpRequest(Sock.AspNetCore.HttpAccessRecord request);
 
     void Stopped(int forced);
 }

@@ -10,7 +10,9 @@ namespace Sock.Cli.Rendering;
 /// rejected and failed (-v), message (what a hello client said), status (sockets: the table), stopping (open,
 /// drainSeconds), stopped (forced), dropped (lines: log events lost because stdout was not being read). With --ssl:
 /// serving has tls true, certificate (subject, fingerprint: SHA-256 in hex, temporary: made at start), tls (-v: socket,
-/// session: protocol, cipher suite, ALPN), refused (service, remote, layer "tls", reason: a failed handshake).
+/// session: protocol, cipher suite, ALPN), refused (service, remote, layer "tls", reason: a failed handshake). serve http:
+/// serving (service "http", protocol tcp or unix, address, url, root), request (remote, method, target, protocol, status, bytesOut: the
+/// body's declared length, seconds, connection: the transport's connection id).
 /// </summary>
 internal sealed record ServeEvent
 {
@@ -40,4 +42,10 @@ internal sealed record ServeEvent
     public bool? Temporary { get; init; }
     public string? Session { get; init; }
     public string? Layer { get; init; }
+    public string? Root { get; init; }
+    public string? Url { get; init; }
+    public string? Method { get; init; }
+    public string? Target { get; init; }
+    public int? Status { get; init; }
+    public string? Connection { get; init; }
 }

@@ -80,6 +80,16 @@ internal sealed class ServeJsonLog(LinePrinter output, bool verbose) : IServeLog
 
     public void Status(IReadOnlyList<SocketRecord> sockets) => Emit(New("status") with { Sockets = [.. sockets] });
 
+    public void HttpServing(EndPoint endpoint, string url, string root, bool tls) =>
+        Emit(New("serving") with { Service = "http", Protocol = endpoint is IPEndPoint ? "tcp" : "unix", Address = EndpointText.Format(endpoint), Url = url, Root = root, Tls = tls ? true : null });
+
+    public void HttpRequest(Sock.AspNetCore.HttpAccessRecord r) =>
+        Emit(New("request") with
+        {
+            Time = r.Time.ToUniversalTime(), Remote = r.Remote is null ? null : EndpointText.Format(r.Remote), Method = r.Method, Target = r.Target,
+            Protocol = r.Protocol, Status = r.Status, BytesOut = r.Bytes, Seconds = Math.Round(r.Duration.TotalSeconds, 6), Connection = r.ConnectionId,
+        });
+
     public void Stopping(int open, TimeSpan drain)
     {
         // The listening sockets are closed by now: no datagram comes after this, so what is left is logged here.

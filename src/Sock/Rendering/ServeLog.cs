@@ -100,6 +100,20 @@ internal sealed class ServeLog(LinePrinter error, LinePrinter output, bool verbo
         Line(table.ToString().TrimEnd('\n'));
     }
 
+    // As the small services' line, the URL inside the parentheses: "serving http (files of /srv, http://127.0.0.1:8000/) on tcp 127.0.0.1:8000".
+    public void HttpServing(EndPoint endpoint, string url, string root, bool tls) =>
+        Line($"serving http (files of {root}, {(tls ? "TLS, " : "")}{url}) on {(endpoint is IPEndPoint ? "tcp" : "unix")} {EndpointText.Format(endpoint)}");
+
+    // The Common Log Format (Apache's and nginx's access log, which log tools read), with the time taken after it.
+    public void HttpRequest(Sock.AspNetCore.HttpAccessRecord r)
+    {
+        if (!verbose) return;
+        var offset = r.Time.Offset;
+        var zone = string.Create(CultureInfo.InvariantCulture, $"{(offset < TimeSpan.Zero ? '-' : '+')}{Math.Abs(offset.Hours):00}{Math.Abs(offset.Minutes):00}");
+        Line(string.Create(CultureInfo.InvariantCulture,
+            $"{(r.Remote is { } remote ? remote.Address.ToString() : "-")} - - [{r.Time:dd/MMM/yyyy:HH:mm:ss} {zone}] \"{r.Method} {r.Target} {r.Protocol}\" {r.Status} {(r.Bytes is { } b ? b.ToString(CultureInfo.InvariantCulture) : "-")} {r.Duration.TotalMilliseconds:0.000}ms"));
+    }
+
     public void Stopping(int open, TimeSpan drain)
     {
         // The listening sockets are closed by now: no datagram comes after this, so what is left is logged here.

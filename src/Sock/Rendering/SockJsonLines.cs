@@ -8,4 +8,5 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(ServeEvent))]
 [JsonSerializable(typeof(ForwardEvent))]
 [JsonSerializable(typeof(ProxyEvent))]
+[JsonSerializable(typeof(Sock.Cli.Ui.UiSnapshot))]
 internal sealed partial class SockJsonLines : JsonSerializerContext;

@@ -30,7 +30,7 @@ public class PackagingTests
     {
         foreach (var file in new[] { "Directory.Build.props", "Directory.Packages.props", "global.json", "README.md" })
             File.Copy(Path.Combine(RepoPaths.Root, file), Path.Combine(to, file));
-        foreach (var project in new[] { "Sock", "Sock.Core" })
+        foreach (var project in new[] { "Sock", "Sock.Core", "Sock.AspNetCore" })
         {
             var from = Path.Combine(RepoPaths.Root, "src", project);
             foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))

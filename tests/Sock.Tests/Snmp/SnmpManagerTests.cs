@@ -18,6 +18,8 @@ public sealed partial class SnmpManagerTests
         .Select(l => Moving().Replace(l.TrimEnd('\r'), "$1"))
         .ToList();
 
+    internal static List<string> NormaliseWalk(string walk) => Normalise(walk);
+
     [GeneratedRegex(@"(= (?:Counter32|Counter64|Timeticks|Gauge32)):.*$")]
     private static partial Regex Moving();
 
@@ -104,7 +106,8 @@ public sealed partial class SnmpManagerTests
         // An agent that answers tooBig to any GetBulk asking more than 3 repetitions, as a small-message agent does.
         await using var agent = await ScriptedAgent.StartAsync((request, view) =>
             request.MaxRepetitions > 3 ? new SnmpPdu { Type = PduType.Response, RequestId = request.RequestId, ErrorStatusCode = 1 } : null);
-        var r = await SockRunner.RunAsync(["snmp", "bulkwalk", "-c", "public", "-Cr", "40", "--verbose", "-On", $"127.0.0.1:{agent.Port}", "1.3.6.1.2.1.6.20"]);
+        // -Cr40: net-snmp's attached form.
+        var r = await SockRunner.RunAsync(["snmp", "bulkwalk", "-c", "public", "-Cr40", "--verbose", "-On", $"127.0.0.1:{agent.Port}", "1.3.6.1.2.1.6.20"]);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(50, r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
         Assert.Contains("tooBig: max-repetitions lowered to 20", r.Stderr, StringComparison.Ordinal);
@@ -178,8 +181,20 @@ public sealed partial class SnmpManagerTests
     [InlineData("snmp get 127.0.0.1 sysName.0", "no community given")]
     [InlineData("snmp get -c x 127.0.0.1", "no OID given")]
     [InlineData("snmp get -c x 127.0.0.1 nosuchname.0", "not an OID, nor a name sock knows")]
-    [InlineData("snmp walk -c x -v 3 127.0.0.1", "SNMPv3 is not supported yet")]
-    [InlineData("snmp walk -c x -Cr 0 127.0.0.1", "must be 1 to 65535")]
+    [InlineData("snmp walk -c x -v 3 127.0.0.1", "SNMPv3 has no community")]
+    [InlineData("snmp walk -v 3 127.0.0.1", "no user name given")]
+    [InlineData("snmp walk -v 3 -u alice -l authNoPriv 127.0.0.1", "no authentication password given")]
+    [InlineData("snmp walk -v 3 -u alice -l authNoPriv -a SHA -A short 127.0.0.1", "shorter than 8 characters")]
+    [InlineData("snmp walk -v 3 -u alice -l authPriv -a SHA -A authpass1 -x DES -X privpass1 127.0.0.1", "DES privacy is not supported")]
+    [InlineData("snmp walk -v 3 -u alice -l authPriv -a SHA -A authpass1 -x AES-256 -X privpass1 127.0.0.1", "only AES-128 is supported")]
+    [InlineData("snmp walk -v 3 -u alice -l authPriv -a SHA -A authpass1 127.0.0.1", "no privacy password given")]
+    [InlineData("snmp walk -v 3 -u alice -l authNoPriv -a SHA-1024 -A authpass1 127.0.0.1", "the authentication protocol is")]
+    [InlineData("snmp walk -v 3 -u alice -l secret 127.0.0.1", "the level is noAuthNoPriv")]
+    [InlineData("snmp walk -v 3 -u alice -e 0x80zz 127.0.0.1", "hex digits")]
+    [InlineData("snmp walk -v 2c -c x -u alice 127.0.0.1", "applies to -v 3 only")]
+    [InlineData("snmp walk -c x -Cr 0 127.0.0.1", "must be a number from 1 to 65535")]
+    [InlineData("snmp bulkwalk -c x -Cr0 127.0.0.1", "must be a number from 1 to 65535")]
+    [InlineData("snmp bulkwalk -c x -Crx 127.0.0.1", "max-repetitions x: must be a number")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string reason)
     {
         var r = await SockRunner.RunAsync(args);

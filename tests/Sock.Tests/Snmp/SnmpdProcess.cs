@@ -29,7 +29,8 @@ internal sealed class SnmpdProcess : IAsyncDisposable
 
     public static bool Installed => Binary is not null && ExternalTool.Exists("snmpwalk");
 
-    public static async Task<SnmpdProcess> StartAsync()
+    /// <summary>Starts snmpd; <paramref name="extraConfig"/> is appended to its snmpd.conf (createUser and rouser lines for v3).</summary>
+    public static async Task<SnmpdProcess> StartAsync(string extraConfig = "")
     {
         var dir = new TempDirectory("sock-snmpd-");
         var community = "s" + Guid.NewGuid().ToString("N")[..12];
@@ -38,6 +39,7 @@ internal sealed class SnmpdProcess : IAsyncDisposable
             rocommunity6 {community} ::1
             sysLocation sock test
             sysContact nobody
+            {extraConfig}
             """);
         for (var attempt = 0; attempt < 5; attempt++)
         {

@@ -1,0 +1,202 @@
+using System.Net;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Sock.Cli.Rendering;
+using Sock.Core.Errors;
+using Sock.Core.Inspection;
+using Sock.Core.Inspection.Filtering;
+
+namespace Sock.Cli.Ui;
+
+/// <summary>
+/// sock ui's web server: the dashboard page (embedded, no CDN), the machine's socket table as Server-Sent Events every
+/// interval (filtered by sock stat's filter language), and the same as one JSON snapshot; on Kestrel over sock's own
+/// transport, so the browser's connection to it is one of the sockets it shows. Every request needs the token of the
+/// URL it printed (as a query parameter once, then the cookie that sets), else 403.
+/// </summary>
+internal sealed class DashboardHost : IAsyncDisposable
+{
+    private const string Cookie = "sock_ui_token";
+    private readonly WebApplication _app;
+
+    private DashboardHost(WebApplication app, EndPoint endpoint, string token)
+    {
+        _app = app;
+        EndPoint = endpoint;
+        Token = token;
+    }
+
+    public EndPoint EndPoint { get; }
+
+    public string Token { get; }
+
+    /// <summary>The URL to open: the address (loopback for a wildcard bind), the port and the token.</summary>
+    public string Url => EndPoint switch
+    {
+        IPEndPoint ip => $"http://{Host(ip.Address)}:{ip.Port}/?token={Token}",
+        _ => $"http://localhost/?token={Token}",
+    };
+
+    private static string Host(IPAddress address) =>
+        address.Equals(IPAddress.Any) ? "127.0.0.1" : address.Equals(IPAddress.IPv6Any) ? "[::1]"
+        : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
+
+    public static async Task<DashboardHost> StartAsync(EndPoint endpoint, TimeSpan interval, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
+    {
+        var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
+        builder.WebHost.UseKestrelCore();
+        var transport = new Sock.AspNetCore.SockTransportOptions { Trace = trace };
+        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(transport));
+        builder.WebHost.UseSockTransport();
+        ListenOptions? listening = null;
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Listen(endpoint, l => { listening = l; l.Protocols = HttpProtocols.Http1; });
+        });
+        var app = builder.Build();
+        app.Use(async (context, next) =>
+        {
+            if (!Authorised(context, token))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                context.Response.ContentType = "text/plain; charset=utf-8";
+                await context.Response.WriteAsync("403 Forbidden: open the URL sock ui printed (it carries the access token)\n");
+                return;
+            }
+            await next(context);
+        });
+        app.Run(context => context.Request.Path.Value switch
+        {
+            "/" => Page(context, token),
+            "/events" => EventsAsync(context, interval),
+            "/api/sockets" => SnapshotAsync(context),
+            _ => NotFound(context),
+        });
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch (Exception ex)
+        {
+            await app.DisposeAsync();
+            for (var inner = ex; inner is not null; inner = inner.InnerException)
+                if (inner is SockException sock) throw sock;
+            throw;
+        }
+        return new DashboardHost(app, listening!.EndPoint, token);
+    }
+
+    private static bool Authorised(HttpContext context, string token)
+    {
+        var given = context.Request.Query["token"].FirstOrDefault() ?? context.Request.Cookies[Cookie];
+        return given is not null && CryptographicOperations.FixedTimeEquals(Encoding.ASCII.GetBytes(given), Encoding.ASCII.GetBytes(token));
+    }
+
+    private static async Task Page(HttpContext context, string token)
+    {
+        // The cookie lets the page's own requests (the event stream) through without the token in every URL.
+        context.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
+        context.Response.ContentType = "text/html; charset=utf-8";
+        context.Response.Headers.CacheControl = "no-store";
+        await using var page = typeof(DashboardHost).Assembly.GetManifestResourceStream("Sock.Cli.Ui.dashboard.html")!;
+        await page.CopyToAsync(context.Response.Body);
+    }
+
+    private static Task NotFound(HttpContext context)
+    {
+        context.Response.StatusCode = StatusCodes.Status404NotFound;
+        return context.Response.WriteAsync("404 Not Found\n");
+    }
+
+    private static async Task SnapshotAsync(HttpContext context)
+    {
+        if (!TryFilter(context, out var filter, out var error))
+        {
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            await context.Response.WriteAsync(error + "\n");
+            return;
+        }
+        context.Response.ContentType = "application/json";
+        await context.Response.WriteAsync(Snapshot(filter, context));
+    }
+
+    /// <summary>The table every interval as an SSE "sockets" event, until the browser goes; a bad filter is one "problem" event.</summary>
+    private static async Task EventsAsync(HttpContext context, TimeSpan interval)
+    {
+        context.Response.ContentType = "text/event-stream";
+        context.Response.Headers.CacheControl = "no-store";
+        var ct = context.RequestAborted;
+        if (!TryFilter(context, out var filter, out var error))
+        {
+            await context.Response.WriteAsync($"event: problem\ndata: {error}\n\n", ct);
+            return;
+        }
+        using var timer = new PeriodicTimer(interval);
+        try
+        {
+            do
+            {
+                await context.Response.WriteAsync($"event: sockets\ndata: {Snapshot(filter, context)}\n\n", ct);
+                await context.Response.Body.FlushAsync(ct);
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+    }
+
+    private static bool TryFilter(HttpContext context, out SocketFilter filter, out string error)
+    {
+        error = "";
+        try
+        {
+            filter = SocketFilter.Parse(context.Request.Query["filter"].FirstOrDefault() ?? "");
+            return true;
+        }
+        catch (SockException ex)
+        {
+            filter = SocketFilter.Parse("");
+            error = ex.Message.Replace('\n', ' ');
+            return false;
+        }
+    }
+
+    /// <summary>TCP and UDP sockets in every state, with their processes, as sock stat --json gives them; and which is this browser's.</summary>
+    private static string Snapshot(SocketFilter filter, HttpContext context)
+    {
+        var options = new Commands.StatOptions(SocketKinds.Tcp | SocketKinds.Udp, Listening: false, All: true, Numeric: true, Processes: true,
+            Extended: false, Timers: false, Info: false, Memory: false, Header: false, Json: true, filter);
+        var table = Commands.StatTable.Read(options);
+        var connection = context.Connection;
+        var view = new UiSnapshot(DateTimeOffset.UtcNow, connection.LocalPort, connection.RemotePort, [.. table.Rows.Select(StatJsonRow.From)]);
+        return JsonSerializer.Serialize(view, SockJsonLines.Default.UiSnapshot);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        try { await _app.StopAsync(stop.Token); } catch (OperationCanceledException) { }
+        await _app.DisposeAsync();
+    }
+
+    private sealed class QuietLifetime : IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}
+
+/// <summary>One frame of the dashboard: when, the port pair of the browser's own connection (to mark its row), and the sockets.</summary>
+internal sealed record UiSnapshot(DateTimeOffset Time, int ServerPort, int BrowserPort, List<StatJsonRow> Sockets);
