@@ -166,12 +166,33 @@ public sealed class TwoSiteNat : IAsyncDisposable
     /// <summary>`ip netns exec NS`: the prefix that runs a command inside <paramref name="ns"/>.</summary>
     public static string[] In(string ns) => ["ip", "netns", "exec", ns];
 
-    /// <summary>Adds `tc netem loss PERCENT%` on site <paramref name="host"/>'s interface (both directions pass it: out on eth0, in on the NAT's lan).</summary>
-    public async Task AddLossAsync(string host, int percent)
+    /// <summary>
+    /// Random loss of <paramref name="percent"/> % of the packets to and from site <paramref name="host"/>, both ways:
+    /// `tc netem loss` on the host's interface and on its NAT's private one; on a kernel built without netem
+    /// (CONFIG_NET_SCH_NETEM unset, as on some CI and VM kernels) the same loss from nftables in the NAT's forward path
+    /// (`numgen random mod 100 &lt; PERCENT drop`). Returns which was used.
+    /// </summary>
+    public async Task<string> AddLossAsync(string host, int percent)
     {
         var nat = host == HostA ? NatA : NatB;
-        await Must("ip", "netns", "exec", host, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", "loss", $"{percent}%");
-        await Must("ip", "netns", "exec", nat, "tc", "qdisc", "add", "dev", "lan", "root", "netem", "loss", $"{percent}%");
+        var r = await ProcessRunner.RunAsync(["ip", "netns", "exec", host, "tc", "qdisc", "add", "dev", "eth0", "root", "netem", "loss", $"{percent}%"]);
+        if (r.ExitCode == 0)
+        {
+            await Must("ip", "netns", "exec", nat, "tc", "qdisc", "add", "dev", "lan", "root", "netem", "loss", $"{percent}%");
+            return "netem";
+        }
+        if (!r.Stderr.Contains("qdisc kind is unknown", StringComparison.Ordinal)) throw new InvalidOperationException($"tc netem in {host}: {r.Stderr.Trim()}");
+        var rules = $$"""
+            table inet loss {
+              chain forward {
+                type filter hook forward priority filter - 10; policy accept;
+                numgen random mod 100 < {{percent}} drop
+              }
+            }
+            """;
+        var n = await ProcessRunner.RunAsync(["ip", "netns", "exec", nat, "nft", "-f", "-"], rules + "\n");
+        if (n.ExitCode != 0) throw new InvalidOperationException($"nft loss in {nat}: {n.Stderr.Trim()}");
+        return "nft";
     }
 
     private static async Task Must(params string[] args)
