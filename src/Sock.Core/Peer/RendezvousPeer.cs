@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -31,6 +32,9 @@ internal static class RendezvousPeer
     /// <summary>How long to wait for the rendezvous to start relaying once asked.</summary>
     public static readonly TimeSpan RelayWait = TimeSpan.FromSeconds(15);
 
+    /// <summary>Between UDP probes (three at most), and the wait for the last one's answer.</summary>
+    private static readonly TimeSpan ProbeSpacing = TimeSpan.FromMilliseconds(250);
+
     private sealed class CheckStats(IPEndPoint endPoint, string kind)
     {
         public readonly IPEndPoint EndPoint = endPoint;
@@ -56,6 +60,7 @@ internal static class RendezvousPeer
             IPEndPoint? observed = null, seen = null;
             int? probePort = null;
             var probes = 0;
+            var lastProbe = TimeSpan.Zero;
             PeerIntroduction? intro = null;
             var waitingSaid = false;
             var next = TimeSpan.Zero;
@@ -68,15 +73,17 @@ internal static class RendezvousPeer
                     {
                         // Register first; probe the second port once the first answer names it; ask for the peer once the
                         // probe is answered (or given up), so the introduction carries this side's mapping.
-                        var mappingKnown = seen is not null || (probePort is not null && probes >= 3) || (observed is not null && probePort is null);
+                        var mappingKnown = seen is not null || (probePort is not null && probes >= 3 && clock.Elapsed >= lastProbe + ProbeSpacing)
+                                           || (observed is not null && probePort is null);
                         if (observed is not null && probePort is { } pp && seen is null && probes < 3)
                         {
                             probes++;
+                            lastProbe = clock.Elapsed;
                             await SendQuietlyAsync(socket, RendezvousMessage.Format(RendezvousMessage.Probe), new IPEndPoint(request.Rendezvous.Address, pp), waiting.Token).ConfigureAwait(false);
                         }
                         var register = RegisterLine(request, host, mappingKnown ? Mapping(observed, seen) ?? "unknown" : null, mappingKnown);
                         await SendQuietlyAsync(socket, register, request.Rendezvous, waiting.Token).ConfigureAwait(false);
-                        next = clock.Elapsed + (observed is not null && seen is null && probes < 3 ? TimeSpan.FromMilliseconds(150) : Resend);
+                        next = clock.Elapsed + (observed is not null && seen is null && !mappingKnown ? ProbeSpacing : Resend);
                     }
                     receive ??= socket.ReceiveFromAsync(buffer, any, waiting.Token).AsTask();
                     var wait = next - clock.Elapsed;
@@ -117,11 +124,14 @@ internal static class RendezvousPeer
             {
                 if (receive is not null) _ = receive.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
             }
-            var mapping = Mapping(observed, seen);
             log(1, MappingLine(observed, seen));
             log(1, $"Introduced to {intro.Name}: {Candidates(intro)}");
-            var path = await CheckUdpAsync(socket, request, intro, host, buffer, any, clock, log, ct).ConfigureAwait(false);
+            var late = new StrongBox<IPEndPoint?>(seen);
+            var path = await CheckUdpAsync(socket, request, intro, host, late, buffer, any, clock, log, ct).ConfigureAwait(false);
             if (path.Failure is null) return path;
+            // A probe answered during the checks still tells the mapping.
+            seen = late.Value;
+            var mapping = Mapping(observed, seen);
             var failure = Diagnose("UDP", request, intro, path.Failure, mapping, observed, seen);
             if (!request.RelayOk || !intro.RelayOk) throw Failed(request, failure, intro);
             log(1, $"No direct path ({failure}); asking {EndpointText.Format(request.Rendezvous)} to relay");
@@ -152,7 +162,7 @@ internal static class RendezvousPeer
     /// HELLO-ACK (a round trip) picks the path, as does the peer's stream arriving on one. A result with
     /// <see cref="PunchedPath.Failure"/> set when the time runs out.
     /// </summary>
-    private static async Task<PunchedPath> CheckUdpAsync(TracedSocket socket, RendezvousRequest request, PeerIntroduction intro, IPEndPoint host, byte[] buffer,
+    private static async Task<PunchedPath> CheckUdpAsync(TracedSocket socket, RendezvousRequest request, PeerIntroduction intro, IPEndPoint host, StrongBox<IPEndPoint?> seen, byte[] buffer,
         IPEndPoint any, Stopwatch clock, Action<int, string> log, CancellationToken ct)
     {
         var stats = intro.Candidates().Select(c => new CheckStats(c.EndPoint, c.Kind)).ToList();
@@ -196,6 +206,7 @@ internal static class RendezvousPeer
                 if (RendezvousMessage.TryParse(packet, out var m))
                 {
                     if (PeerIntroduction.From(m!) is { } again && again.Session == intro.Session && again.Mapping is not null) intro = intro with { Mapping = again.Mapping };
+                    if (m!.Verb == RendezvousMessage.Seen && seen.Value is null) seen.Value = RendezvousMessage.ParseEndPoint(m.At(0));
                     continue;
                 }
                 if (!PeerPacket.TryType(packet, out var type)) continue;
