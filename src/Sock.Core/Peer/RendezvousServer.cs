@@ -69,6 +69,8 @@ internal sealed class RendezvousServer
         public readonly SemaphoreSlim WriteLock = new(1, 1);
         public Entry? Partner;
         public readonly TaskCompletionSource PumpDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        // Set once RELAYING has been written to both: no relayed byte may reach a peer before its RELAYING line.
+        public readonly TaskCompletionSource RelayReady = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 
     /// <summary>Serves UDP on <paramref name="endpoint"/> and probes on <paramref name="probe"/>; returns both bound addresses.</summary>
@@ -363,11 +365,14 @@ internal sealed class RendezvousServer
                     {
                         await WriteAsync(pair.A.Connection!, pair.A, RendezvousMessage.Format(RendezvousMessage.Relaying, pair.B.Name)).ConfigureAwait(false);
                         await WriteAsync(pair.B.Connection!, pair.B, RendezvousMessage.Format(RendezvousMessage.Relaying, pair.A.Name)).ConfigureAwait(false);
+                        pair.A.RelayReady.TrySetResult();
+                        pair.B.RelayReady.TrySetResult();
                     }
-                    // Wait for the partner to be settled (this side may be the first of the two to ask).
-                    for (var i = 0; i < 600 && me is not null && me.Partner is null && !connection.Closed.IsCancellationRequested; i++)
-                        await Task.Delay(50).ConfigureAwait(false);
-                    if (me?.Partner is { Connection: { } partner } p)
+                    // This side may be the first of the two to ask: wait (a while) for the other's request.
+                    if (me is null || error is not null) continue;
+                    try { await me.RelayReady.Task.WaitAsync(TimeSpan.FromSeconds(30), connection.Closed).ConfigureAwait(false); }
+                    catch (TimeoutException) { continue; }
+                    if (me.Partner is { Connection: { } partner } p)
                     {
                         await PumpAsync(connection, partner).ConfigureAwait(false);
                         me.PumpDone.TrySetResult();
