@@ -127,8 +127,11 @@ internal static class RendezvousPeer
             log(1, MappingLine(observed, seen));
             log(1, $"Introduced to {intro.Name}: {Candidates(intro)}");
             var late = new StrongBox<IPEndPoint?>(seen);
-            var path = await CheckUdpAsync(socket, request, intro, host, late, buffer, any, clock, log, ct).ConfigureAwait(false);
+            var introduced = new StrongBox<PeerIntroduction>(intro);
+            var path = await CheckUdpAsync(socket, request, introduced, host, observed, late, buffer, any, clock, log, ct).ConfigureAwait(false);
             if (path.Failure is null) return path;
+            // A repeated INTRO during the checks may have brought the peer's mapping.
+            intro = introduced.Value!;
             // A probe answered during the checks still tells the mapping.
             seen = late.Value;
             var mapping = Mapping(observed, seen);
@@ -162,9 +165,10 @@ internal static class RendezvousPeer
     /// HELLO-ACK (a round trip) picks the path, as does the peer's stream arriving on one. A result with
     /// <see cref="PunchedPath.Failure"/> set when the time runs out.
     /// </summary>
-    private static async Task<PunchedPath> CheckUdpAsync(TracedSocket socket, RendezvousRequest request, PeerIntroduction intro, IPEndPoint host, StrongBox<IPEndPoint?> seen, byte[] buffer,
+    private static async Task<PunchedPath> CheckUdpAsync(TracedSocket socket, RendezvousRequest request, StrongBox<PeerIntroduction> introduced, IPEndPoint host, IPEndPoint? observed, StrongBox<IPEndPoint?> seen, byte[] buffer,
         IPEndPoint any, Stopwatch clock, Action<int, string> log, CancellationToken ct)
     {
+        var intro = introduced.Value!;
         var stats = intro.Candidates().Select(c => new CheckStats(c.EndPoint, c.Kind)).ToList();
         var hello = PeerPacket.Control(PeerPacketType.Hello, intro.Session);
         var helloAck = PeerPacket.Control(PeerPacketType.HelloAck, intro.Session);
@@ -173,7 +177,9 @@ internal static class RendezvousPeer
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         stop.CancelAfter(request.Checks);
         var next = TimeSpan.Zero;
-        var nextRegister = clock.Elapsed + Resend;
+        // At once: the introduction may have come before this side's REGISTER with its mapping (the peer asked first),
+        // and the peer learns the mapping only from an INTRO this REGISTER causes.
+        var nextRegister = clock.Elapsed;
         Task<SocketReceiveFromResult>? receive = null;
         try
         {
@@ -192,7 +198,7 @@ internal static class RendezvousPeer
                 if (clock.Elapsed >= nextRegister)
                 {
                     // Keeps the rendezvous' mapping (and so the relay) alive, and brings the peer's mapping if it came late.
-                    await SendQuietlyAsync(socket, RegisterLine(request, host, null, true), request.Rendezvous, stop.Token).ConfigureAwait(false);
+                    await SendQuietlyAsync(socket, RegisterLine(request, host, Mapping(observed, seen.Value), true), request.Rendezvous, stop.Token).ConfigureAwait(false);
                     nextRegister = clock.Elapsed + Resend * 2;
                 }
                 receive ??= socket.ReceiveFromAsync(buffer, any, stop.Token).AsTask();
@@ -205,8 +211,13 @@ internal static class RendezvousPeer
                 var packet = buffer.AsSpan(0, r.ReceivedBytes);
                 if (RendezvousMessage.TryParse(packet, out var m))
                 {
-                    if (PeerIntroduction.From(m!) is { } again && again.Session == intro.Session && again.Mapping is not null) intro = intro with { Mapping = again.Mapping };
-                    if (m!.Verb == RendezvousMessage.Seen && seen.Value is null) seen.Value = RendezvousMessage.ParseEndPoint(m.At(0));
+                    if (PeerIntroduction.From(m!) is { } again && again.Session == intro.Session && again.Mapping is not null) introduced.Value = intro = intro with { Mapping = again.Mapping };
+                    if (m!.Verb == RendezvousMessage.Seen && seen.Value is null)
+                    {
+                        // The probe's answer came after the introduction: tell the rendezvous (and so the peer) the mapping now.
+                        seen.Value = RendezvousMessage.ParseEndPoint(m.At(0));
+                        nextRegister = clock.Elapsed;
+                    }
                     continue;
                 }
                 if (!PeerPacket.TryType(packet, out var type)) continue;
