@@ -117,6 +117,26 @@ internal sealed class DatagramReceiveLoop
     }
 
     /// <summary>
+    /// sendto() another UDP address than the current sender (a rendezvous introducing or relaying to the other peer);
+    /// counted as a reply. A refusal by the network is lost, as UDP allows.
+    /// </summary>
+    internal async ValueTask SendToAsync(ReadOnlyMemory<byte> payload, EndPoint to)
+    {
+        try
+        {
+            var n = await _raw.SendToAsync(payload, SocketFlags.None, to).ConfigureAwait(false);
+            _traffic.Sent(n);
+            CountReply(n);
+            _trace?.Transfer(Handle, "sendto", n, () => $"sendto({Handle}, {n}, {EndpointText.Format(to)}) = {n}");
+        }
+        catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionRefused or SocketError.ConnectionReset
+                                             or SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.MessageSize)
+        {
+            _server.CountError(Name, SockException.FromSocket("send to", EndpointText.Format(to), ex));
+        }
+    }
+
+    /// <summary>
     /// A reply to a Unix datagram peer. Unlike UDP, where the kernel drops what a full receiver cannot take, a Unix
     /// sendto waits for room in the peer's queue: one peer that never reads would stop this loop, and awaiting the
     /// send spins (the socket polls writable while the peer's queue is full). So the reply is sent without waiting and

@@ -30,4 +30,7 @@ public readonly struct ReceivedDatagram
     /// is sent. A reply a Unix peer has no room for is dropped, as UDP drops it, and counted as rejected.
     /// </summary>
     public ValueTask ReplyAsync(ReadOnlyMemory<byte> payload) => _listener.SendToAsync(payload);
+
+    /// <summary>sendto() another UDP address from the same socket (a rendezvous forwarding to the sender's peer).</summary>
+    internal ValueTask SendToAsync(ReadOnlyMemory<byte> payload, EndPoint to) => _listener.SendToAsync(payload, to);
 }

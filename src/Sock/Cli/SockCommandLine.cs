@@ -30,6 +30,7 @@ internal static class SockCommandLine
         ("bench", BenchCommand.Create),
         ("stun", StunCommand.Create),
         ("peer", PeerCommand.Create),
+        ("rendezvous", RendezvousCommand.Create),
         ("services", ServicesCommand.Create),
         ("addr", AddrCommand.Create),
         ("http", HttpCommand.Create),

@@ -26,6 +26,7 @@ internal static class StunCommand
         var wait = new Option<string?>("--wait", "-w") { Description = "Give up after TIME (default: the RFC's 39.5 s of retransmissions over UDP, Ti = 39.5 s over TCP)", HelpName = "TIME" };
         var rto = new Option<string?>("--rto") { Description = "Initial retransmission timeout over UDP, doubled at each retry, 7 sends in all (default 500ms)", HelpName = "TIME" };
         var serve = new Option<bool>("--serve") { Description = "Be a STUN Binding server on SERVER's [ADDR:]PORT (default every address, port 3478), UDP and TCP" };
+        var behavior = new Option<bool>("--behavior") { Description = "Run RFC 5780's tests (the server needs a second address, as coturn with two listening-ip) and classify the NAT's mapping and filtering" };
         var json = GlobalOptions.Json();
         var command = new Command("stun", """
             Ask a STUN server for this host's public (server-reflexive) address, or serve STUN.
@@ -37,15 +38,21 @@ internal static class StunCommand
             serving engine, for tests and for people without one. Exit status: 0 answered, 1 no answer or an error
             response, 2 usage error.
 
+            --behavior runs RFC 5780's tests over UDP against a server that reports OTHER-ADDRESS: mapping (Binding to the
+            primary address, to the other address, to the other address and port: do the mapped addresses change?) and,
+            from a fresh port, filtering (answers asked from the other address and port, then from the other port: do they
+            get in? each waits 2 s, or -w when shorter), then says what that means for hole punching.
+
             Examples:
               sock stun stun.example.org                 mapped address over UDP, IPv4 or IPv6
               sock stun -4 --tcp 198.51.100.1:3478       over TCP, IPv4
               sock stun -p 40000 --json stun.example.org what port 40000's mapping is, as JSON
               sock stun --serve 3478                     a Binding server on every address, UDP and TCP
               sock --trace stun 127.0.0.1:3478           each sendto/recvfrom and STUN message on stderr
+              sock stun --behavior 203.0.113.1           the NAT's mapping and filtering (RFC 5780), and what they mean
             """)
         {
-            server, tcp, udp, v4, v6, source, sourcePort, wait, rto, serve, json,
+            server, tcp, udp, v4, v6, source, sourcePort, wait, rto, serve, json, behavior,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -59,7 +66,7 @@ internal static class StunCommand
                 {
                     (source, parse.GetValue(source) is not null), (sourcePort, parse.GetValue(sourcePort) is not null),
                     (wait, parse.GetValue(wait) is not null), (rto, parse.GetValue(rto) is not null),
-                    (v4, parse.GetValue(v4)), (v6, parse.GetValue(v6)), (json, parse.GetValue(json)),
+                    (v4, parse.GetValue(v4)), (v6, parse.GetValue(v6)), (json, parse.GetValue(json)), (behavior, parse.GetValue(behavior)),
                 };
                 foreach (var (option, given) in clientOnly)
                     if (given)
@@ -75,6 +82,18 @@ internal static class StunCommand
             var schedule = new StunRetransmission(parse.GetValue(rto) is { } r ? Positive(Durations.Parse(r, "--rto"), r, "--rto") : null);
             IPAddress? sourceAddress = parse.GetValue(source) is { } s ? EndpointText.ParseAddress(s, "source address") : null;
             var localPort = parse.GetValue(sourcePort) is { } sp ? Ports.Parse(sp, "-p") : 0;
+            if (parse.GetValue(behavior))
+            {
+                if (parse.GetValue(tcp)) throw SockException.Usage("--behavior", "--tcp", "RFC 5780's tests run over UDP");
+                var addresses = await NameResolver.ResolveAsync(host, sourceAddress?.AddressFamily ?? family, false, ct);
+                var remote = new IPEndPoint(addresses[0], port);
+                var from = new IPEndPoint(sourceAddress ?? (remote.AddressFamily == AddressFamily.InterNetworkV6 ? IPAddress.IPv6Any : IPAddress.Any), localPort);
+                var filteringWait = limit is { } fw && fw < NatBehaviorDiscovery.DefaultFilteringWait ? fw : NatBehaviorDiscovery.DefaultFilteringWait;
+                var found = await NatBehaviorDiscovery.DiscoverAsync(remote, from, schedule, limit, filteringWait, trace, ct);
+                IRenderer<NatBehavior> behaviorRenderer = parse.GetValue(json) ? new NatBehaviorJsonRenderer(Console.Out) : new NatBehaviorTextRenderer(Console.Out);
+                behaviorRenderer.Render(found);
+                return ExitCodes.Success;
+            }
             IRenderer<StunBinding> renderer = parse.GetValue(json) ? new StunJsonRenderer(Console.Out) : new StunTextRenderer(Console.Out, host);
             renderer.Render(await StunClient.BindAsync(host, port, new StunClientOptions
             {

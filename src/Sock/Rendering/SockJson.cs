@@ -22,6 +22,7 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(Sock.Core.Benchmarking.BenchServerSession))]
 [JsonSerializable(typeof(BenchJsonError))]
 [JsonSerializable(typeof(Sock.Cli.Rendering.StunJsonReport))]
+[JsonSerializable(typeof(Sock.Cli.Rendering.NatBehaviorJsonReport))]
 [JsonSerializable(typeof(PingJsonReport))]
 [JsonSerializable(typeof(TracerouteJsonReport))]
 [JsonSerializable(typeof(Sock.Core.Http.HttpFetchResult))]

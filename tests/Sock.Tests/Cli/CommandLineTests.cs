@@ -77,7 +77,7 @@ public class CommandLineTests
         var run = await SockRunner.RunAsync("--help");
         var listed = run.Stdout.Split('\n').SkipWhile(l => l != "Commands:").Skip(1).TakeWhile(l => l.Length > 0)
             .Select(l => l.Trim().Split(' ')[0]).ToList();
-        Assert.Equal(["demo", "connect", "listen", "nc", "socat", "serve", "forward", "proxy", "agent", "snmp", "stat", "scan", "ping", "traceroute", "bench", "stun", "peer", "services", "addr", "http", "ui"], listed);
+        Assert.Equal(["demo", "connect", "listen", "nc", "socat", "serve", "forward", "proxy", "agent", "snmp", "stat", "scan", "ping", "traceroute", "bench", "stun", "peer", "rendezvous", "services", "addr", "http", "ui"], listed);
     }
 
     [Fact]
