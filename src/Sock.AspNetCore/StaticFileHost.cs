@@ -52,13 +52,7 @@ public sealed class StaticFileHost : IAsyncDisposable
         if (options.EndPoints.Count == 0) throw new ArgumentException("no endpoint to listen on", nameof(options));
 
         var files = new ConfinedFileProvider(options.Root);
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions { ContentRootPath = files.Root });
-        // The host's default lifetime takes SIGINT/SIGTERM for itself; here the caller decides when to stop (StopAsync).
-        builder.Services.AddSingleton<IHostLifetime, CallerLifetime>();
-        builder.WebHost.UseKestrelCore();
-        // The caller's transport options object itself (its engine options have no setter to copy them through).
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(options.Transport));
-        builder.WebHost.UseSockTransport();
+        var builder = EmptyWebHost.CreateBuilder(options.Transport, files.Root);
         var listening = new List<ListenOptions>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -102,15 +96,11 @@ public sealed class StaticFileHost : IAsyncDisposable
         });
         try
         {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+            await EmptyWebHost.StartAsync(app, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex)
+        catch
         {
-            await app.DisposeAsync().ConfigureAwait(false);
             files.Dispose();
-            // Kestrel wraps the transport's error ("Failed to bind to address…"); the transport's own says what and why.
-            for (var inner = ex; inner is not null; inner = inner.InnerException)
-                if (inner is SockException sock) throw sock;
             throw;
         }
         // Kestrel puts the endpoint the transport bound (the port the system gave for 0) back on its listen options.
@@ -165,11 +155,4 @@ public sealed class StaticFileHost : IAsyncDisposable
                 Stopwatch.GetElapsedTime(start), connection.Id));
         }
     };
-
-    private sealed class CallerLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-    }
 }

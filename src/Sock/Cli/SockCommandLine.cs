@@ -103,8 +103,14 @@ internal static class SockCommandLine
         return null;
     }
 
-    private static string CommandPath(ParseResult parse) =>
-        parse.CommandResult.Command is RootCommand ? "sock" : $"sock {parse.CommandResult.Command.Name}";
+    // The whole path, so a subcommand's hint names its parent too: 'sock snmp bulkwalk --help', not 'sock bulkwalk --help'.
+    private static string CommandPath(ParseResult parse)
+    {
+        var names = new List<string>();
+        for (System.CommandLine.Parsing.SymbolResult? r = parse.CommandResult; r is System.CommandLine.Parsing.CommandResult c && c.Command is not RootCommand; r = r.Parent)
+            names.Insert(0, c.Command.Name);
+        return string.Join(' ', ["sock", .. names]);
+    }
 
     /// <summary>
     /// The first word written as an option that no option took. System.CommandLine hands such a word to the command's

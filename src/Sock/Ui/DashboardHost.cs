@@ -51,12 +51,7 @@ internal sealed class DashboardHost : IAsyncDisposable
     public static async Task<DashboardHost> StartAsync(EndPoint endpoint, TimeSpan interval, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
     {
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
-        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
-        builder.Services.AddSingleton<IHostLifetime, QuietLifetime>();
-        builder.WebHost.UseKestrelCore();
-        var transport = new Sock.AspNetCore.SockTransportOptions { Trace = trace };
-        builder.Services.AddSingleton(Microsoft.Extensions.Options.Options.Create(transport));
-        builder.WebHost.UseSockTransport();
+        var builder = Sock.AspNetCore.EmptyWebHost.CreateBuilder(new Sock.AspNetCore.SockTransportOptions { Trace = trace });
         ListenOptions? listening = null;
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -82,17 +77,7 @@ internal sealed class DashboardHost : IAsyncDisposable
             "/api/sockets" => SnapshotAsync(context),
             _ => NotFound(context),
         });
-        try
-        {
-            await app.StartAsync(ct);
-        }
-        catch (Exception ex)
-        {
-            await app.DisposeAsync();
-            for (var inner = ex; inner is not null; inner = inner.InnerException)
-                if (inner is SockException sock) throw sock;
-            throw;
-        }
+        await Sock.AspNetCore.EmptyWebHost.StartAsync(app, ct);
         return new DashboardHost(app, listening!.EndPoint, token);
     }
 
@@ -188,13 +173,6 @@ internal sealed class DashboardHost : IAsyncDisposable
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(2));
         try { await _app.StopAsync(stop.Token); } catch (OperationCanceledException) { }
         await _app.DisposeAsync();
-    }
-
-    private sealed class QuietLifetime : IHostLifetime
-    {
-        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }
 

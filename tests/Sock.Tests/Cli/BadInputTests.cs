@@ -73,6 +73,8 @@ public class BadInputTests
         { ["serve", "echo", "--unix", $"/nonexistent-{Environment.ProcessId}/dir/e.sock"], 2, ["no such directory", $"/nonexistent-{Environment.ProcessId}/dir"] },
         { ["serve", "echo", "--port", "0", "--drain", "-1s"], 2, ["drain", "-1s", "negative"] },
         { ["serve", "echo", "--frobnicate"], 2, ["unrecognized option", "--frobnicate"] },
+        // A subcommand's hint names its parent.
+        { ["snmp", "bulkwalk", "--frobnicate", "127.0.0.1", "1.3.6"], 2, ["unrecognized option", "(see 'sock snmp bulkwalk --help')"] },
         { ["serve", "echo", "--unix", LongPath()], 2, ["107", "sun_path"] },
         { ["serve", "qotd", "--port", "0", "--quotes", "/tmp"], 2, ["/tmp", "is a directory"] },
         { ["serve", "echo", "--port", "0", "-i", "0"], 2, ["idle timeout", "more than 0"] },
