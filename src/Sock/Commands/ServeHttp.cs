@@ -28,6 +28,8 @@ internal static class ServeHttp
         if (names.Length > 2) throw SockException.Usage("serve http", string.Join(' ', names.Skip(2)), "http serves one directory (and runs alone)");
         if (input.NotForHttp.Count > 0) throw SockException.Usage("serve http", string.Join(' ', input.NotForHttp), "does not apply to http");
         if (input.Tls is { Verify: true }) throw SockException.Usage("serve http", "--ssl-verify", "client certificates are not asked for by serve http");
+        // Its trust store is only for client certificates, which serve http never asks for: refused, not ignored.
+        if (input.Tls is { TrustFile: not null }) throw SockException.Usage("serve http", "--ssl-trustfile", "client certificates are not asked for by serve http");
         var root = names.Length > 1 ? names[1] : ".";
 
         var options = new StaticFileHostOptions { Root = root };

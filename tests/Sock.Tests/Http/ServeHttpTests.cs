@@ -302,6 +302,7 @@ public sealed partial class ServeHttpTests
     [InlineData("serve http . extra", "one directory")]
     [InlineData("serve http . --unix /tmp/x.sock --port 80", "contradictory")]
     [InlineData("serve http . --ssl --ssl-verify", "client certificates")]
+    [InlineData("serve http . --ssl-trustfile /etc/hostname", "client certificates")]
     [InlineData("serve http . --port 70000", "port")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string says)
     {
