@@ -4,7 +4,7 @@ using Sock.Tests.Support;
 namespace Sock.Tests.Http;
 
 /// <summary>
-/// sock http through real proxies — tinyproxy (HTTP, with and without Basic credentials), ncat's HTTP proxy, dante and
+/// sock http through real proxies — tinyproxy (HTTP, with and without Basic credentials), ncat's HTTP proxy (offering Basic and Digest: .NET answers Digest), dante and
 /// microsocks (SOCKS5) — each request made by curl -x through the same proxy as well, and the answers compared. Over
 /// tcp4 and tcp6 (a proxy carries TCP only; a Unix socket with --proxy is a usage error, below).
 /// </summary>
@@ -15,7 +15,7 @@ public sealed class HttpProxyTests
     public static TheoryData<string, string> PeersAndTransports()
     {
         var data = new TheoryData<string, string>();
-        foreach (var peer in new[] { "tinyproxy", "tinyproxy-basic", "ncat-http", "danted", "microsocks-auth" })
+        foreach (var peer in new[] { "tinyproxy", "tinyproxy-basic", "ncat-http", "ncat-http-auth", "danted", "microsocks-auth" })
             foreach (var transport in new[] { Transports.Tcp4, Transports.Tcp6 })
                 data.Add(peer, transport);
         return data;
