@@ -17,7 +17,7 @@ namespace Sock.Core.Http;
 /// <summary>
 /// One HTTP request and its response, as curl makes it: .NET's <see cref="SocketsHttpHandler"/> speaks HTTP (1.1 and 2,
 /// TLS with ALPN), and its sockets are sock's — connected through <see cref="Connections.SocketClient"/>'s connector (happy eyeballs,
-/// Unix sockets) and traced call by call. No redirects followed, no decompression, no cookies, no proxy: what the server
+/// Unix sockets, proxies) and traced call by call. No redirects followed, no decompression, no cookies: what the server
 /// says is what comes back. Failures are <see cref="SockException"/>s saying what failed and why.
 /// </summary>
 public static class HttpFetch
@@ -35,6 +35,9 @@ public static class HttpFetch
         if (url.Scheme is not ("http" or "https"))
             throw SockException.Usage("URL", url.OriginalString, "only http:// and https:// are supported");
         var target = options.UnixSocketPath ?? (url.HostNameType == UriHostNameType.IPv6 ? $"[{EndpointText.Unbracket(url.IdnHost)}]:{url.Port}" : $"{url.IdnHost}:{url.Port}");
+        if (options.Proxy is { } proxy && options.UnixSocketPath is not null)
+            throw SockException.Usage("--proxy", proxy.ToString(), "proxies carry TCP connections, not a Unix socket (--unix-socket)");
+        var viaProxy = ForwardingProxy.For(options);
         var started = Stopwatch.GetTimestamp();
         var tlsCheck = new TlsCheck(options, url.IdnHost);
         TracedSocketStream? stream = null;
@@ -44,13 +47,16 @@ public static class HttpFetch
             AllowAutoRedirect = false,
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
-            UseProxy = false,
+            UseProxy = viaProxy is not null,
+            Proxy = viaProxy,
             ConnectTimeout = options.ConnectTimeout,
             PooledConnectionLifetime = Timeout.InfiniteTimeSpan,
             SslOptions = tlsCheck.Options,
             ConnectCallback = async (context, ct) =>
             {
-                var socket = await ConnectAsync(options, context.DnsEndPoint, ct).ConfigureAwait(false);
+                // Forwarding through an HTTP proxy, the handler asks for the proxy's endpoint; otherwise the host's,
+                // reached through the tunnel of options.Proxy when there is one.
+                var socket = await ConnectAsync(options, context.DnsEndPoint, tunnel: viaProxy is null, ct).ConfigureAwait(false);
                 // The socket's record: its addresses taken now (a closed socket has none), its counts when it closes.
                 var made = new TracedSocketStream(socket, ownsSocket: true);
                 var at = new HttpSocketInfo(socket.Handle, BenchConnector.TransportName(socket.Socket.RemoteEndPoint ?? socket.Socket.LocalEndPoint!, datagram: false),
@@ -86,7 +92,9 @@ public static class HttpFetch
                 tls = tlsCheck.Describe(ssl);
                 observer?.Secured(tls);
             }
-            observer?.RequestSent($"{request.Method} {url.PathAndQuery} {(response.Version.Major >= 2 ? version : VersionText(request.Version))}", RequestHeaders(request, url));
+            // The version the request went out in is the one the connection speaks: HTTP/2 asked for over TLS falls back
+            // to HTTP/1.1 when the server's ALPN says so (and an HTTP/1.0 server is still sent HTTP/1.1, as curl sends it).
+            observer?.RequestSent($"{request.Method} {(viaProxy is null ? url.PathAndQuery : url.AbsoluteUri)} {(response.Version.Major >= 2 ? version : "HTTP/1.1")}", RequestHeaders(request, url));
             observer?.ResponseReceived(response.ReasonPhrase is { Length: > 0 } reason && response.Version.Major < 2
                 ? $"{version} {(int)response.StatusCode} {reason}" : $"{version} {(int)response.StatusCode}", headers);
             if (skipBody?.Invoke((int)response.StatusCode) != true)
@@ -139,15 +147,17 @@ public static class HttpFetch
         return at with { BytesSent = sent, BytesReceived = received, Sends = sends, Receives = receives };
     }
 
-    private static async Task<Sock.Core.Sockets.TracedSocket> ConnectAsync(HttpFetchOptions options, DnsEndPoint endpoint, CancellationToken ct)
+    private static async Task<Sock.Core.Sockets.TracedSocket> ConnectAsync(HttpFetchOptions options, DnsEndPoint endpoint, bool tunnel, CancellationToken ct)
     {
         var netcat = new NetcatOptions
         {
             Host = options.UnixSocketPath is null ? endpoint.Host : null,
             Port = endpoint.Port,
             UnixPath = options.UnixSocketPath,
-            Family = options.Family,
+            // The proxy's own address family is whatever it resolves to; -4/-6 name the host's.
+            Family = tunnel || options.Proxy is null ? options.Family : AddressFamily.Unspecified,
             ConnectTimeout = options.ConnectTimeout,
+            Proxy = tunnel ? options.Proxy : null,
         };
         return await Connector.ConnectAsync(netcat, options.Trace, SilentNetcatObserver.Instance, ct).ConfigureAwait(false);
     }

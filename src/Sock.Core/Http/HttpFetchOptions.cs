@@ -33,6 +33,16 @@ public sealed class HttpFetchOptions
     /// <summary>Connect to this Unix socket instead of the URL's host and port (curl's --unix-socket); the URL still names the host.</summary>
     public string? UnixSocketPath { get; init; }
 
+    /// <summary>
+    /// The proxy (or chain) to go through (curl's -x); null: straight to the host. A plain http:// URL through one HTTP
+    /// proxy is asked of the proxy in absolute form (<c>GET http://host/path</c>), as curl does; https://, SOCKS proxies,
+    /// chains and <see cref="ProxyTunnel"/> open a tunnel (SOCKS CONNECT or HTTP CONNECT) and speak to the host through it.
+    /// </summary>
+    public Proxies.ProxyOptions? Proxy { get; init; }
+
+    /// <summary>Tunnel with HTTP CONNECT even for an http:// URL (curl's --proxytunnel).</summary>
+    public bool ProxyTunnel { get; init; }
+
     /// <summary>The address family the host resolves to; default either.</summary>
     public AddressFamily Family { get; init; } = AddressFamily.Unspecified;
 

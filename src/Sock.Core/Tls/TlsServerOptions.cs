@@ -25,6 +25,10 @@ public sealed class TlsServerOptions
     public static TlsServerOptions From(TlsClientOptions c, string command = "listen")
     {
         if (c.ServerName is not null) throw Errors.SockException.Usage(command, "--ssl-servername", "names the server to connect to; it means nothing when listening");
+        // ncat loads the file and never uses it ("no effect unless combined with --ssl-verify"); a listener that looks
+        // as if it checks client certificates and does not is a silent security failure, so it is refused instead.
+        if (c.TrustFile is not null && !c.Verify)
+            throw Errors.SockException.Usage(command, "--ssl-trustfile", "trusts client certificates, which are asked for only with --ssl-verify");
         return new TlsServerOptions { Verify = c.Verify, TrustFile = c.TrustFile, Alpn = c.Alpn, CertFile = c.CertFile, KeyFile = c.KeyFile };
     }
 

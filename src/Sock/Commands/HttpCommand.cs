@@ -37,6 +37,12 @@ internal static class HttpCommand
         var maxTime = new Option<string?>("--max-time", "-m") { Description = "Give up on the whole exchange after TIME", HelpName = "TIME" };
         var ipv4 = new Option<bool>("-4") { Description = "Resolve the host to IPv4 only" };
         var ipv6 = new Option<bool>("-6") { Description = "Resolve the host to IPv6 only" };
+        // curl's -x and -U spell ncat's --proxy and --proxy-auth, which every other sock client takes.
+        var proxy = new ProxyCli();
+        proxy.Proxy.Aliases.Add("-x");
+        proxy.Auth.Aliases.Add("--proxy-user");
+        proxy.Auth.Aliases.Add("-U");
+        var proxyTunnel = new Option<bool>("--proxytunnel", "-p") { Description = "Through an HTTP proxy, tunnel with CONNECT even for http:// (which is otherwise asked of the proxy as GET http://HOST/PATH, as curl does)" };
         var json = new Option<bool>("--json") { Description = "Print the exchange as JSON (status, headers, the socket, timing) instead of the body; -o still saves the body" };
         var command = new Command("http", """
             Make an HTTP request as curl does, on sock's sockets: --trace shows each call, -v the socket's record.
@@ -54,13 +60,15 @@ internal static class HttpCommand
               sock http -v https://example.org/ -o page.html     the exchange on stderr, the body to a file
               sock http POST http://127.0.0.1:8000/api -d @req.json -H 'Content-Type: application/json'
               sock http --unix-socket /run/docker.sock http://localhost/version
+              sock http -x socks5://127.0.0.1:1080 http://10.0.0.5/   through a SOCKS5 proxy (-x http://HOST:3128 for HTTP)
               sock http --fail -i http://127.0.0.1:8000/missing  headers to stdout; exit 22 on 404
               sock --trace http --http2 https://127.0.0.1:8443/  each socket call, then HTTP/2 over TLS
             """)
         {
             words, request, header, data, dataBinary, output, include, verbose, insecure, cacert, http11, http2, http2Prior, unix, fail,
-            connectTimeout, maxTime, ipv4, ipv6, json,
+            connectTimeout, maxTime, ipv4, ipv6, proxyTunnel, json,
         };
+        proxy.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var args = parse.GetValue(words) ?? [];
@@ -79,6 +87,10 @@ internal static class HttpCommand
                 throw SockException.Usage("http", "-d --data-binary", "give the body once");
             var unixPath = parse.GetValue(unix);
             if (unixPath is not null) _ = EndpointText.UnixEndPoint(unixPath, "--unix-socket");
+            var through = proxy.Read(parse);
+            if (through is not null && unixPath is not null)
+                throw SockException.Usage("--proxy", through.ToString(), "proxies carry TCP connections, not a Unix socket (--unix-socket)");
+            if (through is null && parse.GetValue(proxyTunnel)) throw SockException.Usage("http", "--proxytunnel", "needs --proxy (the proxy to tunnel through)");
             var options = new HttpFetchOptions
             {
                 Url = url,
@@ -90,6 +102,8 @@ internal static class HttpCommand
                 Insecure = parse.GetValue(insecure),
                 TrustFile = parse.GetValue(cacert),
                 UnixSocketPath = unixPath,
+                Proxy = through,
+                ProxyTunnel = parse.GetValue(proxyTunnel),
                 Family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified,
                 ConnectTimeout = parse.GetValue(connectTimeout) is { } c ? Positive(Durations.Parse(c, "--connect-timeout"), c, "--connect-timeout") : TimeSpan.FromSeconds(10),
                 MaxTime = parse.GetValue(maxTime) is { } m ? Positive(Durations.Parse(m, "--max-time"), m, "--max-time") : null,

@@ -324,6 +324,9 @@ public sealed class TlsConnectTests
     [InlineData("listen --ssl -u 127.0.0.1 0", "--ssl -u")]
     [InlineData("listen --ssl-servername x 127.0.0.1 0", "--ssl-servername")]
     [InlineData("nc -l --ssl-servername x 9", "--ssl-servername")]
+    [InlineData("listen --ssl-trustfile /etc/hostname 127.0.0.1 0", "--ssl-verify")]
+    [InlineData("nc -l --ssl --ssl-trustfile /etc/hostname 9", "--ssl-verify")]
+    [InlineData("serve echo --ssl-trustfile /etc/hostname --port 0", "--ssl-verify")]
     [InlineData("listen --ssl-cert /nonexistent/cert.pem 127.0.0.1 0", "/nonexistent/cert.pem")]
     public async Task tls_options_that_cannot_apply_connecting_or_listening_are_usage_errors(string args, string named)
     {

@@ -60,6 +60,9 @@ public sealed class ProxyPeer : IAsyncDisposable
 
     public IReadOnlyList<string> StderrLines => _process.StderrLines;
 
+    /// <summary>Waits until the peer's stdout holds <paramref name="text"/> (tinyproxy logs each request line there); returns it so far.</summary>
+    public Task<string> WaitForStdoutAsync(string text) => _process.WaitForStdoutAsync(text);
+
     /// <summary>
     /// Starts <paramref name="name"/> on the loopback address of <paramref name="transport"/> (tcp4, tcp6) and waits
     /// until it listens. <paramref name="danteBlockedPort"/>: a destination port dante's rules refuse.
