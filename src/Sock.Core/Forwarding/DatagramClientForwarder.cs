@@ -29,13 +29,11 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
     private readonly ConcurrentDictionary<EndPoint, Session> _byClient = new();
     private readonly CancellationTokenSource _receiving = new();
     private readonly CancellationTokenSource _stopped = new();
+    private readonly DatagramSessionLedger _ledger;
     private Task _loop = Task.CompletedTask;
     private Timer? _idle;
     private long _nextId;
-    private long _refused;
     private long _opened;
-    private long _closedToTarget;
-    private long _closedToClient;
     private int _stopping;
 
     public DatagramClientForwarder(TracedSocket socket, IForwardTarget target, ForwardOptions options, ForwardObserver? observer)
@@ -44,18 +42,19 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
         _target = target;
         _options = options;
         _observer = observer;
+        _ledger = new DatagramSessionLedger(options, observer);
     }
 
-    public long Refused => Interlocked.Read(ref _refused);
+    public long Refused => _ledger.Refused;
 
     /// <summary>Sessions whose target leg was opened, since start.</summary>
     public long Opened => Interlocked.Read(ref _opened);
 
     public int Count => _sessions.Count;
 
-    public long BytesToTarget => Interlocked.Read(ref _closedToTarget) + _sessions.Values.Sum(s => s.Forward.BytesToTarget);
+    public long BytesToTarget => _ledger.ClosedToTarget + _sessions.Values.Sum(s => s.Forward.BytesToTarget);
 
-    public long BytesToClient => Interlocked.Read(ref _closedToClient) + _sessions.Values.Sum(s => s.Forward.BytesToClient);
+    public long BytesToClient => _ledger.ClosedToClient + _sessions.Values.Sum(s => s.Forward.BytesToClient);
 
     /// <summary>The sessions open now.</summary>
     public IEnumerable<ForwardSession> Sessions => _sessions.Values.Select(s => s.Forward);
@@ -64,8 +63,7 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
     {
         var local = _socket.Socket.LocalEndPoint!;
         _loop = Task.Run(ReceiveLoopAsync);
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(_options.UdpIdleTimeout.TotalMilliseconds / 4, 50, 1000));
-        _idle = new Timer(static s => ((DatagramClientForwarder)s!).EndIdle(), this, period, period);
+        _idle = _ledger.StartIdleSweep(EndIdle);
         return local;
     }
 
@@ -142,16 +140,7 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
 
     private Session? Open(EndPoint client)
     {
-        if (_options.Admission?.Invoke(client) is { } refusal)
-        {
-            Refuse(client, refusal);
-            return null;
-        }
-        if (_options.MaxSessions > 0 && _sessions.Count >= _options.MaxSessions)
-        {
-            Refuse(client, $"session limit ({_options.MaxSessions}) reached");
-            return null;
-        }
+        if (!_ledger.Admit(client, _sessions.Count)) return null;
         var leg = new DatagramClientLeg(_socket, client, _options.SessionPerDatagram, _options.MaxInputBuffer);
         var session = new Session(client, leg, new ForwardSession(Interlocked.Increment(ref _nextId), leg, _target.Name));
         _sessions[session.Forward.Id] = session;
@@ -183,7 +172,7 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
                 // That client's datagrams are dropped with the reason logged; the others go on.
                 var reason = ex is SockException s ? s.Message : "forwarder stopped";
                 forward.Close(reason);
-                Interlocked.Increment(ref _refused);
+                _ledger.CountRefused();
                 _observer?.Refused(forward.ClientName, reason, forward);
                 return;
             }
@@ -203,8 +192,7 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
         {
             lock (_sessions)
             {
-                Interlocked.Add(ref _closedToTarget, forward.BytesToTarget);
-                Interlocked.Add(ref _closedToClient, forward.BytesToClient);
+                _ledger.Closed(forward);
                 _sessions.TryRemove(forward.Id, out _);
                 _byClient.TryRemove(new KeyValuePair<EndPoint, Session>(session.Address, session));
             }
@@ -213,18 +201,11 @@ internal sealed class DatagramClientForwarder : IDatagramSessions
         }
     }
 
-    private void EndIdle()
+    private void EndIdle(long limit)
     {
-        var limit = (long)_options.UdpIdleTimeout.TotalMilliseconds;
         foreach (var s in _sessions.Values)
             if (s.Client.IdleMilliseconds >= limit)
-                s.End($"idle timeout ({Durations.Format(_options.UdpIdleTimeout)})");
-    }
-
-    private void Refuse(EndPoint client, string reason)
-    {
-        Interlocked.Increment(ref _refused);
-        _observer?.Dropped(client, reason);
+                s.End(_ledger.IdleReason);
     }
 
     private sealed class Session(EndPoint address, DatagramClientLeg client, ForwardSession forward)

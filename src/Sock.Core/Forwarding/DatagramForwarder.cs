@@ -26,12 +26,10 @@ internal sealed class DatagramForwarder : IDatagramSessions
     private readonly ConcurrentDictionary<EndPoint, Session> _sessions = new();
     private readonly CancellationTokenSource _stopping = new();
     private readonly TrafficCounters _listenerTraffic = new();
+    private readonly DatagramSessionLedger _ledger;
     private Task _receiving = Task.CompletedTask;
     private Timer? _idle;
     private long _nextId;
-    private long _refused;
-    private long _closedToTarget;
-    private long _closedToClient;
     private int _stopped;
 
     public DatagramForwarder(TracedSocket socket, ForwardEndpoint target, ForwardOptions options, ForwardObserver? observer)
@@ -41,15 +39,16 @@ internal sealed class DatagramForwarder : IDatagramSessions
         _target = target;
         _options = options;
         _observer = observer;
+        _ledger = new DatagramSessionLedger(options, observer);
     }
 
-    public long Refused => Interlocked.Read(ref _refused);
+    public long Refused => _ledger.Refused;
 
     public int Count => _sessions.Count;
 
-    public long BytesToTarget => Interlocked.Read(ref _closedToTarget) + _sessions.Values.Sum(s => s.Forward.BytesToTarget);
+    public long BytesToTarget => _ledger.ClosedToTarget + _sessions.Values.Sum(s => s.Forward.BytesToTarget);
 
-    public long BytesToClient => Interlocked.Read(ref _closedToClient) + _sessions.Values.Sum(s => s.Forward.BytesToClient);
+    public long BytesToClient => _ledger.ClosedToClient + _sessions.Values.Sum(s => s.Forward.BytesToClient);
 
     public IEnumerable<ForwardSession> Sessions => _sessions.Values.Select(s => s.Forward);
 
@@ -57,9 +56,7 @@ internal sealed class DatagramForwarder : IDatagramSessions
     {
         var local = _socket.Socket.LocalEndPoint!;
         _receiving = Task.Run(ReceiveLoopAsync);
-        var idle = _options.UdpIdleTimeout;
-        var period = TimeSpan.FromMilliseconds(Math.Clamp(idle.TotalMilliseconds / 4, 50, 1000));
-        _idle = new Timer(static s => ((DatagramForwarder)s!).EndIdle(), this, period, period);
+        _idle = _ledger.StartIdleSweep(EndIdle);
         return local;
     }
 
@@ -140,16 +137,7 @@ internal sealed class DatagramForwarder : IDatagramSessions
 
     private async Task<Session?> OpenAsync(EndPoint client)
     {
-        if (_options.Admission?.Invoke(client) is { } refusal)
-        {
-            Refuse(client, refusal);
-            return null;
-        }
-        if (_options.MaxSessions > 0 && _sessions.Count >= _options.MaxSessions)
-        {
-            Refuse(client, $"session limit ({_options.MaxSessions}) reached");
-            return null;
-        }
+        if (!_ledger.Admit(client, _sessions.Count)) return null;
         TracedSocket socket;
         try
         {
@@ -165,7 +153,7 @@ internal sealed class DatagramForwarder : IDatagramSessions
         }
         catch (Exception ex) when (ex is SockException or OperationCanceledException)
         {
-            Refuse(client, ex is SockException s ? s.Message : "forwarder stopped");
+            _ledger.Refuse(client, ex is SockException s ? s.Message : "forwarder stopped");
             return null;
         }
         if (_options.ReceiveBufferSize is { } rcv) socket.Socket.ReceiveBufferSize = rcv;
@@ -228,12 +216,11 @@ internal sealed class DatagramForwarder : IDatagramSessions
         }
     }
 
-    private void EndIdle()
+    private void EndIdle(long limit)
     {
-        var limit = (long)_options.UdpIdleTimeout.TotalMilliseconds;
         foreach (var s in _sessions.Values)
             if (s.IdleMilliseconds >= limit)
-                End(s, $"idle timeout ({Durations.Format(_options.UdpIdleTimeout)})");
+                End(s, _ledger.IdleReason);
     }
 
     private void End(Session session, string reason)
@@ -246,18 +233,11 @@ internal sealed class DatagramForwarder : IDatagramSessions
         session.Forward.Close(reason);
         lock (_sessions)
         {
-            Interlocked.Add(ref _closedToTarget, session.Forward.BytesToTarget);
-            Interlocked.Add(ref _closedToClient, session.Forward.BytesToClient);
+            _ledger.Closed(session.Forward);
             _sessions.TryRemove(session.Client, out _);
         }
         session.Socket.Dispose();
         _observer?.Closed(session.Forward);
-    }
-
-    private void Refuse(EndPoint client, string reason)
-    {
-        Interlocked.Increment(ref _refused);
-        _observer?.Dropped(client, reason);
     }
 
     private sealed class Session(EndPoint client, TracedSocket socket, ForwardSession forward, TrafficCounters traffic)
