@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using Sock.Cli.Rendering;
+using Sock.Cli.Ui;
 using Sock.Core.Errors;
 using Sock.Core.Forwarding;
 using Sock.Core.Netcat;
@@ -50,6 +51,7 @@ internal static class ForwardCommand
         var proxy = new ProxyCli();
         var noSplice = new Option<bool>("--no-splice") { Description = "Copy every pair through user space (default on Linux: plain TCP/Unix pairs are spliced in the kernel, splice(2))" };
         var json = GlobalOptions.Json();
+        var ui = StatusEndpoint.Option();
         json.Description = "Print the connection log as NDJSON on stdout: listening, opened, closed, refused, retrying, dropped, status, stopping, stopped";
         var command = new Command("forward", """
             Forward a port: every client to a target, many at once, in one process.
@@ -79,7 +81,7 @@ internal static class ForwardCommand
             """)
         {
             listenArg, targetArg, max, allow, allowFile, deny, denyFile, idle, connectTimeout, retry, retryDelay, forever, keepalive, nodelay, nagle,
-            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, noSplice, json,
+            rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, noSplice, json, ui,
         };
         proxy.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -188,6 +190,8 @@ internal static class ForwardCommand
             log.Listening(forwarder, bound);
             if (forwarder.Certificate is { } certificate) log.Certificate(certificate, temporary: options.ServerTls?.CertFile is null);
             signals.OnStatusSignal(() => log.Status(forwarder.Sessions));
+            var started = DateTimeOffset.UtcNow;
+            await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("forward", () => ServerPanel.OfForwarder("forward", started, forwarder)) : null;
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(forwarder.Sessions), null, every, every) : null;
             try
             {

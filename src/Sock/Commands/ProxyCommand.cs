@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Sock.Cli.Rendering;
+using Sock.Cli.Ui;
 using Sock.Core.Connections;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
@@ -45,6 +46,7 @@ internal static class ProxyCommand
         var noSplice = new Option<bool>("--no-splice") { Description = "Copy every session through user space (default on Linux: once the handshake is done, the two sockets are spliced in the kernel, splice(2))" };
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport for client connections (Linux; 0: .NET's socket engine)" };
         var json = GlobalOptions.Json();
+        var ui = StatusEndpoint.Option();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): listening, session, rejected, status, stopping, stopped";
         var command = new Command("proxy", """
             Run a SOCKS5, SOCKS4/4a and HTTP proxy server on one port.
@@ -67,7 +69,7 @@ internal static class ProxyCommand
             """)
         {
             Addresses, unix, users, digest, allow, deny, allowDest, denyDest, destDefault, protocols, noUdp, handshake, connectTimeout, noDns,
-            status, verbose, maxConns, idle, drain, ioThreads, noSplice, json,
+            status, verbose, maxConns, idle, drain, ioThreads, noSplice, json, ui,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -135,6 +137,8 @@ internal static class ProxyCommand
 
             await using var proxy = ProxyServer.Bind(endpoints, options, log, admit);
             signals.OnStatusSignal(() => log.Status(proxy.Sessions));
+            var started = DateTimeOffset.UtcNow;
+            await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("proxy", () => ServerPanel.OfProxy("proxy", started, proxy.Sessions)) : null;
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(proxy.Sessions), null, every, every) : null;
             var forced = await proxy.RunAsync(signals.Stopping);
             if (timer is not null) await timer.DisposeAsync();

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Sock.Cli.Rendering;
+using Sock.Cli.Ui;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
@@ -39,6 +40,7 @@ internal static class ServeCommand
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport that run every connection (Linux x86-64 and arm64; default: half the processors, at least 1). 0: .NET's socket engine and the thread pool" };
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the ports with other servers that set it too (the kernel spreads clients over them)" };
         var json = GlobalOptions.Json();
+        var ui = StatusEndpoint.Option();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): serving, opened, closed, datagrams, status, stopping, stopped";
         var command = new Command("serve", """
             Run the small inetd services (echo, discard, daytime, qotd, chargen, time) and hello.
@@ -71,7 +73,7 @@ internal static class ServeCommand
               sock serve http ./site --port 8080 --bind 127.0.0.1 -v
             """)
         {
-            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json,
+            Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json, ui,
         };
         tls.AddTo(command);
         command.SetAction(async (parse, ct) =>
@@ -88,7 +90,7 @@ internal static class ServeCommand
                     {
                         (basePort, parse.GetResult(basePort) is not null), (tcp, parse.GetValue(tcp)), (udp, parse.GetValue(udp)),
                         (quotes, parse.GetResult(quotes) is not null), (maxLine, parse.GetResult(maxLine) is not null),
-                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null),
+                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null), (ui, parse.GetValue(ui)),
                     }.Where(o => o.Given).Select(o => o.Option.Name),
                 ];
                 return await ServeHttp.RunAsync(names, new ServeHttp.Inputs(
@@ -141,6 +143,9 @@ internal static class ServeCommand
 
             await using var server = InetdServer.Bind(inetd, options, TraceWriter.FromOptions(parse), log);
             signals.OnStatusSignal(() => log.Status(server.Sockets));
+            var started = DateTimeOffset.UtcNow;
+            var title = "serve " + string.Join(' ', names);
+            await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("serve", () => ServerPanel.OfSockets(title, started, server.Sockets)) : null;
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
             var forced = await server.RunAsync(signals.Stopping);
             // No status after "stopped", which is the last event: the timer is gone (and a tick in flight done) before it.

@@ -28,8 +28,9 @@ internal static class UiCommand
             takes sock stat's filter language. Charts above the table follow the filter: sockets by state over the last five
             minutes, bytes per second per process (from each TCP socket's tcp_info counters), listening ports by range
             (well-known, registered, dynamic); each has its data table. --open FILE shows a saved sock scan --json (open
-            ports by host) or sock bench --json (throughput over time, latency percentiles) as charts too. It runs on Kestrel
-            over sock's own transport. SIGINT/SIGTERM stops it.
+            ports by host) or sock bench --json (throughput over time, latency percentiles) as charts too. A sock serve,
+            forward or proxy started with --ui is a live panel of its own (found through its status socket in
+            $XDG_RUNTIME_DIR/sock/). It runs on Kestrel over sock's own transport. SIGINT/SIGTERM stops it.
 
             Examples:
               sock ui

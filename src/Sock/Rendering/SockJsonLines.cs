@@ -9,4 +9,6 @@ namespace Sock.Cli.Rendering;
 [JsonSerializable(typeof(ForwardEvent))]
 [JsonSerializable(typeof(ProxyEvent))]
 [JsonSerializable(typeof(Sock.Cli.Ui.UiSnapshot))]
+[JsonSerializable(typeof(Sock.Cli.Ui.ServerPanel))]
+[JsonSerializable(typeof(List<Sock.Cli.Ui.ServerPanel>))]
 internal sealed partial class SockJsonLines : JsonSerializerContext;

@@ -76,6 +76,7 @@ internal sealed class DashboardHost : IAsyncDisposable
             "/events" => EventsAsync(context, interval),
             "/api/sockets" => SnapshotAsync(context),
             "/api/results" => ResultsAsync(context, results),
+            "/api/servers" => ServersAsync(context),
             _ => NotFound(context),
         });
         await Sock.AspNetCore.EmptyWebHost.StartAsync(app, ct);
@@ -117,6 +118,15 @@ internal sealed class DashboardHost : IAsyncDisposable
             json.WriteEndArray();
         }
         await context.Response.Body.WriteAsync(buffer.ToArray());
+    }
+
+    /// <summary>The panels of the servers running with --ui, read from their status sockets now.</summary>
+    private static async Task ServersAsync(HttpContext context)
+    {
+        var panels = await StatusDirectory.ReadAllAsync(context.RequestAborted);
+        context.Response.ContentType = "application/json";
+        context.Response.Headers.CacheControl = "no-store";
+        await context.Response.WriteAsync(JsonSerializer.Serialize(panels, SockJsonLines.Default.ListServerPanel));
     }
 
     private static Task NotFound(HttpContext context)
