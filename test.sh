@@ -22,6 +22,8 @@ peers+=(curl:curl python3:python3 nginx:nginx-light wrk:wrk)
 peers+=(danted:dante-server microsocks:microsocks tinyproxy:tinyproxy)
 # sock ui's browser test (issue 18): headless Chromium driven through chromedriver by Selenium.
 peers+=(chromium:chromium chromedriver:chromium-driver)
+# issue 16 (notifications): net-snmp's trap receiver, for sock agent --trap-to and sock snmp trap/inform
+peers+=(snmptrapd:snmptrapd)
 missing=()
 for pair in "${peers[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")

@@ -52,7 +52,7 @@ fi
 dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null
 if [[ " $SERVERS " == *" dotnet-floor "* ]]; then dotnet build floor -c Release -o "$work/floor" -nologo -clp:ErrorsOnly >/dev/null; fi
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. ../lib.sh # free_port
 
 # Every server runs for the whole benchmark, each on its own port, and each run of the load goes to every server in
 # turn: a server's run and the C server's run of the same round are seconds apart. This machine's loopback throughput

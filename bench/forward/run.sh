@@ -32,7 +32,7 @@ dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >
 SOCK=(dotnet "$work/sock/sock.dll")
 FWD=("${SOCK[@]}"); [ -n "${SOCK_EXE:-}" ] && FWD=("$SOCK_EXE")
 cc -O2 -pthread -o "$work/conn_load" conn_load.c
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. ../lib.sh # free_port
 wait_port() { for _ in $(seq 1 600); do ss -ltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 
 # Targets: a throughput sink and an echo server.

@@ -32,7 +32,7 @@ trap cleanup EXIT
 ulimit -n 65536 2>/dev/null || true
 
 dotnet build app -c Release -o "$work/app" -nologo -clp:ErrorsOnly >/dev/null
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. ../lib.sh # free_port
 
 declare -A port
 for t in $SERVERS; do

@@ -21,7 +21,7 @@ fi
 dotnet build "$root/src/Sock" -c Release -nologo -v q >/dev/null
 SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh" # free_port
 wait_listen() { for _ in $(seq 100); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; return 1; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 

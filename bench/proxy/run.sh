@@ -22,7 +22,7 @@ SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh" # free_port, tw_drain
 wait_listen() { for _ in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; return 1; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tree_rss_kib() { # RSS of $1 and every descendant, KiB
@@ -74,6 +74,8 @@ bulk_once() { # $1 = tool; prints MiB/s
 }
 
 rate_once() { # $1 = tool; prints sessions/s
+  # Each session leaves two sockets in TIME_WAIT (client and proxy legs): wait for the last round's to drain.
+  tw_drain 90 5000
   local pp tp; pp=$(free_port); tp=$(free_port)
   local proxy; proxy=$(start_proxy "$1" "$pp")
   "$work/echo" "$tp" & local echo=$!

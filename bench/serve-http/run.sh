@@ -27,7 +27,7 @@ if [ -n "${SOCK:-}" ]; then mkdir -p "$work/sock" && cp "$SOCK" "$work/sock/sock
 else dotnet publish "$root/src/Sock" -c Release -r linux-x64 -o "$work/sock" -nologo -clp:ErrorsOnly >/dev/null; fi
 mkdir -p "$work/site"
 head -c $((1 << 20)) /dev/urandom > "$work/site/1m.bin"
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. "$root/bench/lib.sh" # free_port
 declare -A port
 for t in sock python nginx; do port[$t]=$(free_port); done
 

@@ -63,6 +63,11 @@ public static class MibNames
                      (27, "snmpOutSetRequests"), (28, "snmpOutGetResponses"), (29, "snmpOutTraps"), (31, "snmpSilentDrops"), (32, "snmpProxyDrops") })
             Add($"1.3.6.1.2.1.11.{arc}", S, name);
         Add("1.3.6.1.2.1.11.30", S, "snmpEnableAuthenTraps", labels: EnabledDisabled);
+        // The notification objects and the generic traps (RFC 3418), so snmptrap's arguments read as they are written.
+        Add("1.3.6.1.6.3.1.1.4.1", S, "snmpTrapOID");
+        Add("1.3.6.1.6.3.1.1.4.3", S, "snmpTrapEnterprise");
+        foreach (var (arc, name) in new[] { (1, "coldStart"), (2, "warmStart"), (3, "linkDown"), (4, "linkUp"), (5, "authenticationFailure") })
+            Add($"1.3.6.1.6.3.1.1.5.{arc}", arc is 3 or 4 ? "IF-MIB" : S, name);
 
         const string I = "IF-MIB";
         Add("1.3.6.1.2.1.2", I, "interfaces");

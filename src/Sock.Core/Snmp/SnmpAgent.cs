@@ -14,10 +14,12 @@ public sealed class SnmpAgent
 {
     private readonly SnmpAgentOptions _options;
     private readonly Func<MibViewBuilder, MibView>? _source;
-    private readonly SystemGroup _system;
+    private SystemGroup _system;
+    private readonly bool _contactFixed, _locationFixed;
     private readonly long _started = Environment.TickCount64;
     private readonly Lock _refresh = new();
     private readonly HashSet<string> _communities;
+    private readonly HashSet<string> _writeCommunities;
     private readonly SnmpLocalEngine _engine;
     private MibView? _view;
     private long _viewTakenAt;
@@ -33,7 +35,11 @@ public sealed class SnmpAgent
         _options = options;
         _source = source;
         _communities = new HashSet<string>(options.Communities, StringComparer.Ordinal);
+        _writeCommunities = new HashSet<string>(options.WriteCommunities, StringComparer.Ordinal);
         _system = SystemGroup.ForThisMachine(options.Contact, options.Location);
+        // As snmpd: sysContact and sysLocation given in its configuration are fixed (notWritable); else a Set may change them.
+        _contactFixed = options.Contact.Length > 0;
+        _locationFixed = options.Location.Length > 0;
         // Users' keys are localised here, once: the 1 MiB password hash is not paid per request.
         _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users);
     }
@@ -77,7 +83,7 @@ public sealed class SnmpAgent
     {
         var b = new MibViewBuilder();
         if (_source is not null) return _source(b);
-        _system.AddTo(b, UpTime);
+        Volatile.Read(ref _system).AddTo(b, UpTime);
         AddSnmpGroup(b);
         AddV3Groups(b);
         IfMib.AddTo(b);
@@ -148,7 +154,8 @@ public sealed class SnmpAgent
             return null;
         }
         if (message!.Version == SnmpVersion.V3) return HandleV3(message, request.Span, peerText);
-        if (!_communities.Contains(message.CommunityText))
+        var writable = _writeCommunities.Contains(message.CommunityText);
+        if (!writable && !_communities.Contains(message.CommunityText))
         {
             Interlocked.Increment(ref Counters.BadCommunityNames);
             Report(peerText, message, "dropped", "unknown community");
@@ -160,7 +167,7 @@ public sealed class SnmpAgent
             Report(peerText, message, "dropped", $"a {message.Pdu.Type} is not a request");
             return null;
         }
-        var response = Respond(message.Version, message.Pdu, _options.MaxMessageSize - Overhead(message));
+        var response = Respond(message.Version, message.Pdu, _options.MaxMessageSize - Overhead(message), writable);
         var bytes = (message with { Pdu = response }).Encode();
         if (bytes.Length > _options.MaxMessageSize)
         {
@@ -215,7 +222,7 @@ public sealed class SnmpAgent
             // The manager's msgMaxSize bounds the answer too (RFC 3412 §7.1 step 10).
             var max = Math.Min(_options.MaxMessageSize, m.V3!.MaxSize);
             var overhead = _engine.Wrap(check, new SnmpPdu { Type = PduType.Response, RequestId = m.Pdu.RequestId, ErrorStatusCode = 18, ErrorIndex = 2 << 20 }).Length + 20;
-            response = Respond(SnmpVersion.V3, m.Pdu, max - overhead);
+            response = Respond(SnmpVersion.V3, m.Pdu, max - overhead, check.User!.CanWrite);
         }
         var bytes = _engine.Wrap(check, response);
         if (bytes.Length > Math.Min(_options.MaxMessageSize, m.V3!.MaxSize))
@@ -234,8 +241,9 @@ public sealed class SnmpAgent
     private static int Overhead(SnmpMessage request) =>
         (request with { Pdu = new SnmpPdu { Type = PduType.Response, RequestId = request.Pdu.RequestId, ErrorStatusCode = 18, ErrorIndex = 2 << 20 } }).Encode().Length + 12;
 
-    internal SnmpPdu Respond(SnmpVersion version, SnmpPdu request, int budget)
+    internal SnmpPdu Respond(SnmpVersion version, SnmpPdu request, int budget, bool writable = false)
     {
+        if (request.Type == PduType.SetRequest) return Set(version == SnmpVersion.V1, request, writable);
         var view = View();
         var v1 = version == SnmpVersion.V1;
         var vbs = request.VarBinds;
@@ -247,9 +255,6 @@ public sealed class SnmpAgent
 
         switch (request.Type)
         {
-            case PduType.SetRequest:
-                // Read-only: v1 has no notWritable and says noSuchName (RFC 3584 §4.4).
-                return Error(v1 ? SnmpErrorStatus.NoSuchName : SnmpErrorStatus.NotWritable, vbs.Count == 0 ? 0 : 1);
             case PduType.GetRequest:
             case PduType.GetNextRequest:
                 for (var i = 0; i < vbs.Count; i++)
@@ -306,6 +311,50 @@ public sealed class SnmpAgent
                 break;
         }
         return new SnmpPdu { Type = PduType.Response, RequestId = request.RequestId, VarBinds = results };
+    }
+
+    /// <summary>
+    /// A SetRequest (RFC 3416 §4.2.5) on the writable part: sysContact.0, sysName.0, sysLocation.0 (the ones snmpd lets
+    /// a manager set when its configuration does not fix them), DisplayStrings of at most 255 bytes. Every varbind is
+    /// checked before any is applied, so a Set changes all of them or none. A read-only principal gets noAccess, any
+    /// other object notWritable, a value of another type wrongType, a longer one wrongLength; SNMPv1 hears these as
+    /// noSuchName and badValue (RFC 3584 §4.4), as from snmpd. Values live as long as the agent (snmpd's persist too).
+    /// </summary>
+    private SnmpPdu Set(bool v1, SnmpPdu request, bool writable)
+    {
+        var vbs = request.VarBinds;
+        SnmpPdu Error(SnmpErrorStatus status, SnmpErrorStatus v1Status, int index) =>
+            new() { Type = PduType.Response, RequestId = request.RequestId, ErrorStatusCode = (int)(v1 ? v1Status : status), ErrorIndex = index, VarBinds = vbs };
+        var targets = new uint[vbs.Count];
+        for (var i = 0; i < vbs.Count; i++)
+        {
+            if (!writable) return Error(SnmpErrorStatus.NoAccess, SnmpErrorStatus.NoSuchName, i + 1);
+            var oid = vbs[i].Oid;
+            var arc = oid.Length == MibOids.System.Length + 2 && oid.StartsWith(MibOids.System) && oid.Arcs[^1] == 0 ? oid.Arcs[^2] : 0u;
+            if (arc is not (4 or 5 or 6) || (arc == 4 && _contactFixed) || (arc == 6 && _locationFixed))
+                return Error(SnmpErrorStatus.NotWritable, SnmpErrorStatus.NoSuchName, i + 1);
+            if (vbs[i].Value.Type != SnmpValueType.OctetString) return Error(SnmpErrorStatus.WrongType, SnmpErrorStatus.BadValue, i + 1);
+            if (vbs[i].Value.Bytes.Length > 255) return Error(SnmpErrorStatus.WrongLength, SnmpErrorStatus.BadValue, i + 1);
+            targets[i] = arc;
+        }
+        lock (_refresh)
+        {
+            var system = _system;
+            for (var i = 0; i < vbs.Count; i++)
+            {
+                var text = System.Text.Encoding.UTF8.GetString(vbs[i].Value.Bytes);
+                system = targets[i] switch
+                {
+                    4 => system with { Contact = text },
+                    5 => system with { Name = text },
+                    _ => system with { Location = text },
+                };
+            }
+            Volatile.Write(ref _system, system);
+            // The next request reads the new values: the snapshot is taken again.
+            Volatile.Write(ref _view, null);
+        }
+        return new SnmpPdu { Type = PduType.Response, RequestId = request.RequestId, VarBinds = vbs };
     }
 
     private void Report(string peer, SnmpMessage? message, string outcome, string? error, int varbinds = 0, int bytes = 0)

@@ -15,6 +15,12 @@ public sealed class SnmpAgentOptions
     /// <summary>The read-only communities (v1, v2c). None: v1 and v2c requests are not answered.</summary>
     public IReadOnlyList<string> Communities { get; set; } = [];
 
+    /// <summary>
+    /// The read-write communities (v1, v2c; snmpd's rwcommunity): they read as the read-only ones do and may also Set
+    /// sysContact.0, sysName.0 and sysLocation.0. None: every Set is refused (noAccess).
+    /// </summary>
+    public IReadOnlyList<string> WriteCommunities { get; set; } = [];
+
     /// <summary>The SNMPv3 users (USM). None: v3 requests get the unknown-user report.</summary>
     public IReadOnlyList<UsmUser> Users { get; set; } = [];
 

@@ -23,7 +23,9 @@ public sealed class SnmpClient : IAsyncDisposable
     private readonly byte[] _buffer = new byte[65536];
     private int _requestId = Random.Shared.Next(1, int.MaxValue / 2);
     private bool _connected;
+    private bool _refusedIsSilence;
     private SnmpRemoteEngine? _engine;
+    private SnmpRemoteEngine? _ownEngine;
 
     /// <summary>A client for the agent at <paramref name="target"/>.</summary>
     public SnmpClient(IPEndPoint target, SnmpClientOptions options, SocketTrace? trace = null)
@@ -87,6 +89,13 @@ public sealed class SnmpClient : IAsyncDisposable
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
+            }
+            catch (SockException ex) when (ex.SocketError == SocketError.ConnectionRefused && _refusedIsSilence)
+            {
+                // An inform is sent again until acknowledged, as snmpd's informsink does: a receiver not up yet is
+                // silence, so wait out this try before the next.
+                try { await Task.Delay(Timeout.Infinite, timeout.Token).ConfigureAwait(false); }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
             }
             catch (SockException ex) when (ex.SocketError == SocketError.ConnectionRefused)
             {
@@ -199,6 +208,63 @@ public sealed class SnmpClient : IAsyncDisposable
             _ => UsmErrors.Words(error.Value),
         };
         return new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target), words);
+    }
+
+    /// <summary>SetRequest: each varbind's value written; the agent sets all of them or none (RFC 3416 §4.2.5).</summary>
+    public Task<SnmpPdu> SetAsync(IEnumerable<VarBind> varBinds, CancellationToken ct = default) =>
+        RequestAsync(new SnmpPdu { Type = PduType.SetRequest, VarBinds = varBinds.ToList() }, ct);
+
+    /// <summary>
+    /// InformRequest (RFC 3416 §4.2.7; <paramref name="varBinds"/> as <see cref="SnmpNotification.VarBinds"/> makes
+    /// them): sent again after each timeout, and after a refusal (the receiver may not be up yet), until the receiver's
+    /// Response acknowledges it or the retries run out. With SNMPv3 the receiver is the authoritative engine: its engine
+    /// is discovered first, as for a Get.
+    /// </summary>
+    public async Task<SnmpPdu> InformAsync(IEnumerable<VarBind> varBinds, CancellationToken ct = default)
+    {
+        if (_options.Version == SnmpVersion.V1) throw new NotSupportedException("SNMPv1 has no InformRequest");
+        _refusedIsSilence = true;
+        try { return await RequestAsync(new SnmpPdu { Type = PduType.InformRequest, VarBinds = varBinds.ToList() }, ct).ConfigureAwait(false); }
+        finally { _refusedIsSilence = false; }
+    }
+
+    /// <summary>
+    /// SNMPv2-Trap (RFC 3416 §4.2.6): sent once, never acknowledged. With SNMPv3 the sender is the authoritative engine
+    /// (RFC 3412 §4): the message carries <see cref="SnmpClientOptions.EngineId"/> as this side's own engine ID (a random
+    /// one when null), boots 1 and the seconds since the first trap, and the user's keys are localised to it; the
+    /// receiver must know the user under that engine ID (snmptrapd's <c>createUser -e</c>), as with net-snmp's snmptrap -e.
+    /// </summary>
+    public async Task SendTrapAsync(IEnumerable<VarBind> varBinds, CancellationToken ct = default)
+    {
+        if (_options.Version == SnmpVersion.V1) throw new NotSupportedException("SNMPv1's Trap-PDU is not supported: send an SNMPv2-Trap (v2c or v3)");
+        if (!_connected)
+        {
+            await _socket.ConnectAsync(_target, cancellationToken: ct).ConfigureAwait(false);
+            _connected = true;
+        }
+        var pdu = new SnmpPdu { Type = PduType.TrapV2, RequestId = NextId(), VarBinds = varBinds.ToList() };
+        byte[] bytes;
+        if (_options.Version == SnmpVersion.V3)
+        {
+            var user = _options.User ?? throw new InvalidOperationException("SNMPv3 needs SnmpClientOptions.User");
+            var level = _options.SecurityLevel;
+            if (level > user.HighestLevel) throw new InvalidOperationException($"the user's passwords do not allow {UsmNames.Level(level)}");
+            var own = _ownEngine ??= new SnmpRemoteEngine(_options.EngineId ?? SnmpEngineId.Generate(), 1, 0, user);
+            var header = new SnmpV3Header
+            {
+                MessageId = NextId(),
+                Flags = (byte)level, // a trap is not reportable: nothing answers it
+                EngineId = own.Id,
+                EngineBoots = own.Boots,
+                EngineTime = own.Time,
+                UserName = user.Name,
+                ContextEngineId = own.Id,
+                ContextName = _options.ContextName,
+            };
+            bytes = UserSecurityModel.Encode(header, pdu, level == SnmpSecurityLevel.NoAuthNoPriv ? null : own.Keys);
+        }
+        else bytes = SnmpMessage.ForCommunity(_options.Version, _options.Community, pdu).Encode();
+        await _socket.SendAsync(bytes, ct).ConfigureAwait(false);
     }
 
     /// <summary>GetRequest.</summary>

@@ -29,7 +29,8 @@ public sealed class SnmpClientOptions
 
     /// <summary>
     /// The agent's engine ID when known in advance (-e): discovery is skipped, and the engine's time is learnt from
-    /// the agent's first notInTimeWindow report. Null: discovered.
+    /// the agent's first notInTimeWindow report. Null: discovered. For <see cref="SnmpClient.SendTrapAsync"/> it is
+    /// this side's own engine ID instead (the sender of a trap is authoritative), as with net-snmp's snmptrap -e.
     /// </summary>
     public byte[]? EngineId { get; set; }
 

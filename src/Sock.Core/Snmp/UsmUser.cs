@@ -26,6 +26,9 @@ public sealed record UsmUser(string Name)
     /// </summary>
     public SnmpSecurityLevel? MinimumLevel { get; init; }
 
+    /// <summary>For an agent: true when this user may Set the writable objects too (net-snmp's rwuser).</summary>
+    public bool CanWrite { get; init; }
+
     /// <summary>The highest level the user's passwords allow.</summary>
     public SnmpSecurityLevel HighestLevel =>
         AuthProtocol == UsmAuthProtocol.None ? SnmpSecurityLevel.NoAuthNoPriv

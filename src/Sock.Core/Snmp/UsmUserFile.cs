@@ -10,6 +10,7 @@ namespace Sock.Core.Snmp;
 /// <code>
 /// createUser NAME [MD5|SHA|SHA-224|SHA-256|SHA-384|SHA-512 AUTHPASS [AES [PRIVPASS]]]
 /// rouser NAME [noauth|auth|priv]
+/// rwuser NAME [noauth|auth|priv]
 /// </code>
 /// As in snmpd, PRIVPASS defaults to AUTHPASS, a phrase may be quoted ("two words"), # starts a comment, and rouser's
 /// level defaults to auth. Unlike snmpd, a user without a rouser line may read too, at authNoPriv and above (at any
@@ -22,6 +23,7 @@ internal static class UsmUserFile
     {
         var users = new List<UsmUser>();
         var levels = new Dictionary<string, SnmpSecurityLevel>(StringComparer.Ordinal);
+        var writers = new HashSet<string>(StringComparer.Ordinal);
         var number = 0;
         foreach (var raw in text.Split('\n'))
         {
@@ -36,26 +38,29 @@ internal static class UsmUserFile
                     users.Add(CreateUser(words, Bad));
                     break;
                 case "rouser":
+                case "rwuser":
+                    var directive = words[0].ToLowerInvariant();
                     if (words.Count > 1 && words[1].StartsWith('-'))
-                        throw Bad($"rouser option {words[1]} is not supported (USM is the only security model)");
-                    if (words.Count < 2) throw Bad("rouser needs a user name");
-                    if (words.Count > 3) throw Bad("rouser with an OID or view is not supported: every user reads the whole of what the agent serves");
+                        throw Bad($"{directive} option {words[1]} is not supported (USM is the only security model)");
+                    if (words.Count < 2) throw Bad($"{directive} needs a user name");
+                    if (words.Count > 3) throw Bad($"{directive} with an OID or view is not supported: every user reads the whole of what the agent serves");
                     var level = SnmpSecurityLevel.AuthNoPriv;
                     if (words.Count == 3 && !UsmNames.TryParseLevel(words[2], out level, out _))
-                        throw Bad($"rouser level {words[2]}: the level is noauth, auth or priv");
+                        throw Bad($"{directive} level {words[2]}: the level is noauth, auth or priv");
                     levels[words[1]] = level;
+                    if (directive == "rwuser") writers.Add(words[1]);
                     break;
                 default:
-                    throw Bad($"{words[0]}: only createUser and rouser lines are read (see 'sock agent --help')");
+                    throw Bad($"{words[0]}: only createUser, rouser and rwuser lines are read (see 'sock agent --help')");
             }
         }
         foreach (var name in levels.Keys)
             if (users.All(u => u.Name != name))
-                throw SockException.Usage("users file", path, $"rouser {name}: no createUser line for that user");
+                throw SockException.Usage("users file", path, $"{(writers.Contains(name) ? "rwuser" : "rouser")} {name}: no createUser line for that user");
         var result = new List<UsmUser>();
         foreach (var u in users)
         {
-            var user = levels.TryGetValue(u.Name, out var min) ? u with { MinimumLevel = min } : u;
+            var user = levels.TryGetValue(u.Name, out var min) ? u with { MinimumLevel = min, CanWrite = writers.Contains(u.Name) } : u;
             if (user.Problem() is { } problem) throw SockException.Usage("users file", path, $"user {u.Name}: {problem}");
             if (result.Any(r => r.Name == u.Name)) throw SockException.Usage("users file", path, $"user {u.Name} is created twice");
             result.Add(user);

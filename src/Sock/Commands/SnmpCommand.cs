@@ -13,7 +13,7 @@ internal static class SnmpCommand
     public static Command Create()
     {
         var command = new Command("snmp", """
-            Ask SNMP agents, as net-snmp's snmpget/snmpgetnext/snmpwalk/snmpbulkwalk/snmptable do — many at once.
+            Ask SNMP agents, as net-snmp's snmpget/snmpgetnext/snmpwalk/snmpbulkwalk/snmptable/snmpset do — many at once; send notifications as snmptrap/snmpinform.
 
             HOST is an address or name, HOST:PORT, udp6:[::1]:PORT, or a CIDR range (every address, on port 161). OIDs are
             numbers (1.3.6.1.2.1.6.20) or the names sock knows (sysDescr.0, tcpConnectionState, ifTable, SNMPv2-MIB::sysName.0).
@@ -22,6 +22,9 @@ internal static class SnmpCommand
             host's lines printed together under "# HOST", and a summary line (answered, timed out, refused) goes to stderr.
             SNMPv3 takes net-snmp's options (-u -l -a -A -x -X -e -n): the agent's engine is discovered, its time learnt
             again on a notInTimeWindow report, and a Report is one line in net-snmp's words ("Unknown user name").
+            set takes OID TYPE VALUE triples with snmpset's type letters (i u c C t a o s x d n). trap and inform take
+            snmptrap's arguments: HOST UPTIME TRAPOID [OID TYPE VALUE]... (UPTIME '' is this machine's uptime); a v3 trap
+            is sent from the engine ID given with -e (random otherwise), an inform discovers the receiver's engine.
 
             Examples:
               sock snmp get -c public 127.0.0.1:1161 sysName.0 sysUpTime.0
@@ -29,14 +32,22 @@ internal static class SnmpCommand
               sock snmp bulkwalk -v2c -c public -Cr 50 10.0.0.0/29 1.3.6.1.2.1.6.19
               sock snmp table -c public 127.0.0.1:1161 tcpConnectionTable
               sock snmp walk -v 3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
+              sock snmp set -c private 127.0.0.1:1161 sysContact.0 s 'ops@example.org' sysLocation.0 s 'rack 4'
+              sock snmp trap -c public 127.0.0.1:162 '' coldStart
+              sock snmp inform -c public 127.0.0.1:162 '' 1.3.6.1.4.1.8072.2.3.0.1 1.3.6.1.2.1.1.5.0 s hello
             """);
-        foreach (var verb in new[] { "get", "getnext", "walk", "bulkwalk", "table" }) command.Subcommands.Add(Verb(verb));
+        foreach (var verb in new[] { "get", "getnext", "walk", "bulkwalk", "table", "set", "trap", "inform" }) command.Subcommands.Add(Verb(verb));
         return command;
     }
 
     private static Command Verb(string verb)
     {
-        var args = new Argument<string[]>("HOST... OID...") { Arity = ArgumentArity.OneOrMore, Description = "The agents, then the OIDs" };
+        var args = verb switch
+        {
+            "set" => new Argument<string[]>("HOST... OID TYPE VALUE...") { Arity = ArgumentArity.OneOrMore, Description = "The agents, then what to set: OID, a type letter, the value" },
+            "trap" or "inform" => new Argument<string[]>("HOST UPTIME TRAPOID [OID TYPE VALUE]...") { Arity = ArgumentArity.OneOrMore, Description = "The receiver, sysUpTime ('' for this machine's), the notification's OID, its objects" },
+            _ => new Argument<string[]>("HOST... OID...") { Arity = ArgumentArity.OneOrMore, Description = "The agents, then the OIDs" },
+        };
         var version = new Option<string>("--version", "-v") { Description = "SNMP version: 1, 2c or 3", DefaultValueFactory = _ => "2c", HelpName = "1|2c|3" };
         var community = new Option<string>("--community", "-c") { Description = "The community for v1 and v2c (required: no default, as in net-snmp)", HelpName = "COMMUNITY" };
         var user = new Option<string>("--user", "-u") { Description = "SNMPv3: the user name (securityName)", HelpName = "USER" };
@@ -62,16 +73,22 @@ internal static class SnmpCommand
             "getnext" => "GetNextRequest for each OID (snmpgetnext)",
             "walk" => "Every instance under each OID with GetNext (snmpwalk)",
             "bulkwalk" => "Every instance under each OID with GetBulk (snmpbulkwalk), adapting max-repetitions",
+            "set" => "SetRequest: OID TYPE VALUE triples, all set or none (snmpset)",
+            "trap" => "Send an SNMPv2-Trap (snmptrap)",
+            "inform" => "Send an InformRequest and wait for its acknowledgement (snmpinform)",
             _ => "A conceptual table as rows and columns (snmptable)",
         };
         var cmd = new Command(verb, what) { args, version, community, user, level, authProtocol, authPass, privProtocol, privPass, engine, context, timeout, retries, reps, numeric, noMibs, parallel, verbose, json };
         cmd.SetAction(async (parse, ct) =>
         {
             var words = parse.GetValue(args) ?? [];
-            var hosts = words.TakeWhile(SnmpTarget.LooksLikeTarget).ToList();
+            var writing = verb is "set" or "trap" or "inform";
+            // snmptrap's second word is the uptime, which may read as a host: its receiver is the first word alone.
+            var hosts = verb is "trap" or "inform" ? words.Take(1).ToList() : words.TakeWhile(SnmpTarget.LooksLikeTarget).ToList();
             if (hosts.Count == 0) throw SockException.Usage($"snmp {verb}", words.FirstOrDefault() ?? "", "the first argument must be a host");
-            var oidTexts = words.Skip(hosts.Count).ToList();
-            if (oidTexts.Count == 0)
+            var oidTexts = writing ? [] : words.Skip(hosts.Count).ToList();
+            IReadOnlyList<VarBind> values = writing ? Values(verb, words.Skip(hosts.Count).ToList()) : [];
+            if (oidTexts.Count == 0 && !writing)
             {
                 if (verb is "get" or "getnext" or "table")
                 {
@@ -112,12 +129,14 @@ internal static class SnmpCommand
             if (!int.TryParse(repsText, NumberStyles.None, CultureInfo.InvariantCulture, out var maxReps)) maxReps = -1;
             if (maxReps is < 1 or > 65535) throw SockException.Usage("max-repetitions", repsText, "must be a number from 1 to 65535");
             // Only GetBulk has max-repetitions: with get, getnext or walk it would be dropped (snmpwalk refuses -Cr too).
-            if (verb is "get" or "getnext" or "walk" && parse.GetResult(reps) is { Implicit: false })
+            if (verb is "get" or "getnext" or "walk" or "set" or "trap" or "inform" && parse.GetResult(reps) is { Implicit: false })
                 throw SockException.Usage("-Cr", repsText, $"max-repetitions applies to bulkwalk and table (GetBulk), not {verb}");
             var width = parse.GetValue(parallel);
             if (width < 1) throw SockException.Usage("parallel", width.ToString(CultureInfo.InvariantCulture), "must be 1 or more");
+            if (verb is "trap" or "inform" && snmpVersion == SnmpVersion.V1)
+                throw SockException.Usage($"snmp {verb}", "-v 1", "SNMPv1's Trap-PDU is not supported: use -v 2c or -v 3");
             var targets = new List<SnmpTarget>();
-            foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, ct: ct));
+            foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, verb is "trap" or "inform" ? 162 : SnmpTarget.DefaultPort, ct));
             var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps };
             if (snmpVersion == SnmpVersion.V3) V3Options(parse, options, user, level, authProtocol, authPass, privProtocol, privPass, engine, context);
             var text = new SnmpText(parse.GetValue(numeric), !parse.GetValue(noMibs));
@@ -128,7 +147,7 @@ internal static class SnmpCommand
             var jobs = targets.Select(async t =>
             {
                 await gate.WaitAsync(ct);
-                try { return await AskAsync(verb, t, oids, options, text, trace, verboseOn, ct); }
+                try { return await AskAsync(verb, t, oids, values, options, text, trace, verboseOn, ct); }
                 finally { gate.Release(); }
             }).ToList();
             var many = targets.Count > 1;
@@ -213,7 +232,36 @@ internal static class SnmpCommand
         options.ContextName = parse.GetValue(context) ?? "";
     }
 
-    private static async Task<SnmpHostAnswer> AskAsync(string verb, SnmpTarget target, List<Oid> oids, SnmpClientOptions options, SnmpText text,
+    // set's OID TYPE VALUE triples; for trap and inform UPTIME TRAPOID first, made into sysUpTime.0 and snmpTrapOID.0.
+    private static IReadOnlyList<VarBind> Values(string verb, List<string> words)
+    {
+        var list = new List<VarBind>();
+        var rest = words;
+        if (verb != "set")
+        {
+            if (words.Count < 2) throw SockException.Usage($"snmp {verb}", string.Join(' ', words), "give HOST UPTIME TRAPOID [OID TYPE VALUE]... (UPTIME '' for this machine's)");
+            uint ticks;
+            // '' is the sender's uptime, as snmptrap takes it: this machine's, in hundredths of a second.
+            if (words[0].Length == 0) ticks = unchecked((uint)(Environment.TickCount64 / 10));
+            else if (!uint.TryParse(words[0], NumberStyles.None, CultureInfo.InvariantCulture, out ticks))
+                throw SockException.Usage("uptime", words[0], "is hundredths of a second, 0 to 4294967295, or '' for this machine's");
+            if (!MibNames.TryParse(words[1], out var trapOid, out var bad)) throw SockException.Usage("trap OID", words[1], bad);
+            list.AddRange(SnmpNotification.VarBinds(ticks, trapOid));
+            rest = words.Skip(2).ToList();
+        }
+        else if (rest.Count == 0) throw SockException.Usage("snmp set", "", "give OID TYPE VALUE after the host");
+        if (rest.Count % 3 != 0)
+            throw SockException.Usage($"snmp {verb}", string.Join(' ', rest.Skip(rest.Count / 3 * 3)), "each object is OID TYPE VALUE (three words)");
+        for (var i = 0; i < rest.Count; i += 3)
+        {
+            if (!MibNames.TryParse(rest[i], out var oid, out var why)) throw SockException.Usage("OID", rest[i], why);
+            if (!SnmpValueText.TryParse(rest[i + 1], rest[i + 2], out var value, out why)) throw SockException.Usage($"value {rest[i + 1]}", rest[i + 2], why);
+            list.Add(new VarBind(oid, value));
+        }
+        return list;
+    }
+
+    private static async Task<SnmpHostAnswer> AskAsync(string verb, SnmpTarget target, List<Oid> oids, IReadOnlyList<VarBind> values, SnmpClientOptions options, SnmpText text,
         Sock.Core.Tracing.SocketTrace? trace, bool verbose, CancellationToken ct)
     {
         var varBinds = new List<VarBind>();
@@ -225,9 +273,17 @@ internal static class SnmpCommand
         {
             switch (verb)
             {
+                case "trap":
+                    await client.SendTrapAsync(values, ct);
+                    break;
+                case "inform":
+                    // snmpinform prints nothing when the receiver acknowledges.
+                    await client.InformAsync(values, ct);
+                    break;
                 case "get":
                 case "getnext":
-                    var pdu = verb == "get" ? await client.GetAsync(oids, ct) : await client.GetNextAsync(oids, ct);
+                case "set":
+                    var pdu = verb == "get" ? await client.GetAsync(oids, ct) : verb == "set" ? await client.SetAsync(values, ct) : await client.GetNextAsync(oids, ct);
                     if (pdu.ErrorStatus != SnmpErrorStatus.NoError)
                     {
                         var at = pdu.ErrorIndex > 0 && pdu.ErrorIndex <= pdu.VarBinds.Count ? $" at {text.FormatOid(pdu.VarBinds[pdu.ErrorIndex - 1].Oid)}" : "";

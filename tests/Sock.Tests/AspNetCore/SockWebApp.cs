@@ -20,8 +20,8 @@ namespace Sock.Tests.AspNetCore;
 
 /// <summary>
 /// A minimal ASP.NET Core app on Kestrel over sock's transport, listening on one transport (tcp4, tcp6, unix; with
-/// "+dotnet" on .NET's socket engine instead of epoll), with the endpoints the tests ask for, and the curl arguments
-/// that reach it.
+/// "+dotnet" on .NET's socket engine instead of epoll, with "+kestrel" on Kestrel's own sockets transport, the one to
+/// compare with), with the endpoints the tests ask for, and the curl arguments that reach it.
 /// </summary>
 internal sealed class SockWebApp : IAsyncDisposable
 {
@@ -68,8 +68,18 @@ internal sealed class SockWebApp : IAsyncDisposable
     /// <summary>The connection table as /record's handler saw it.</summary>
     public IReadOnlyList<Sock.Core.Connections.SocketRecord> TableDuringRequest { get; private set; } = [];
 
-    public static async Task<SockWebApp> StartAsync(string name, ILoggerProvider? logs = null, LogLevel traceLevel = LogLevel.None)
+    /// <summary>The suffix of a transport name that keeps Kestrel on its default sockets transport.</summary>
+    public const string KestrelSuffix = "+kestrel";
+
+    /// <summary>
+    /// Starts the app on <paramref name="name"/>'s transport; with <paramref name="certificate"/>, HTTPS with HTTP/1.1 and
+    /// HTTP/2 offered by ALPN, as Kestrel's defaults.
+    /// </summary>
+    public static async Task<SockWebApp> StartAsync(string name, ILoggerProvider? logs = null, LogLevel traceLevel = LogLevel.None,
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate = null)
     {
+        var kestrelOwn = name.EndsWith(KestrelSuffix, StringComparison.Ordinal);
+        if (kestrelOwn) name = name[..^KestrelSuffix.Length];
         var transport = Engines.TransportOf(name);
         var endpoint = Transports.BindEndPoint(transport);
         var builder = WebApplication.CreateSlimBuilder();
@@ -79,12 +89,18 @@ internal sealed class SockWebApp : IAsyncDisposable
             builder.Logging.AddProvider(logs);
             builder.Logging.AddFilter("Sock.Trace", traceLevel);
         }
-        builder.WebHost.UseSockTransport(o => Engines.OptionsFor(name, o.Server));
+        if (!kestrelOwn) builder.WebHost.UseSockTransport(o => Engines.OptionsFor(name, o.Server));
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = null;
-            if (endpoint is UnixDomainSocketEndPoint unix) k.ListenUnixSocket(unix.ToString()!);
-            else k.Listen((IPEndPoint)endpoint);
+            Action<Microsoft.AspNetCore.Server.Kestrel.Core.ListenOptions> tls = certificate is null ? _ => { }
+                : l =>
+                {
+                    l.Protocols = Microsoft.AspNetCore.Server.Kestrel.Core.HttpProtocols.Http1AndHttp2;
+                    l.UseHttps(certificate);
+                };
+            if (endpoint is UnixDomainSocketEndPoint unix) k.ListenUnixSocket(unix.ToString()!, tls);
+            else k.Listen((IPEndPoint)endpoint, tls);
         });
         builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(20));
         var app = builder.Build();
@@ -162,12 +178,12 @@ internal sealed class SockWebApp : IAsyncDisposable
         return self;
     }
 
-    /// <summary>curl's arguments for <paramref name="path"/> on this app (with --unix-socket for unix).</summary>
-    public string[] Curl(string path) => EndPoint switch
+    /// <summary>curl's (and sock http's) arguments for <paramref name="path"/> on this app (with --unix-socket for unix).</summary>
+    public string[] Curl(string path, string scheme = "http") => EndPoint switch
     {
-        UnixDomainSocketEndPoint unix => ["--unix-socket", unix.ToString()!, "http://localhost" + path],
-        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => [$"http://[{ip.Address}]:{ip.Port}{path}"],
-        IPEndPoint ip => [$"http://{ip.Address}:{ip.Port}{path}"],
+        UnixDomainSocketEndPoint unix => ["--unix-socket", unix.ToString()!, $"{scheme}://localhost{path}"],
+        IPEndPoint { AddressFamily: AddressFamily.InterNetworkV6 } ip => [$"{scheme}://[{ip.Address}]:{ip.Port}{path}"],
+        IPEndPoint ip => [$"{scheme}://{ip.Address}:{ip.Port}{path}"],
         _ => throw new InvalidOperationException(),
     };
 

@@ -153,16 +153,6 @@ public sealed partial class AgentTests
     }
 
     [Fact]
-    public async Task a_set_is_refused_as_not_writable()
-    {
-        if (!AgentProcess.PeersInstalled) return;
-        await using var agent = await AgentProcess.StartAsync();
-        var r = await agent.RunAsync("snmpset", "2c", Transports.Udp4, "1.3.6.1.2.1.1.5.0", "s", "renamed");
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("notWritable", r.Stderr, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public async Task getbulk_is_trimmed_to_the_max_size_and_a_get_too_big_is_answered_too_big()
     {
         if (!AgentProcess.PeersInstalled) return;

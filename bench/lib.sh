@@ -1,0 +1,34 @@
+# Shared by the bench/*/run.sh scripts (sourced, never run).
+
+# A free TCP port on 127.0.0.1 for a server the benchmark starts, picked below the ephemeral range (32768-60999 here):
+# a connection-heavy round leaves tens of thousands of sockets in TIME_WAIT on ephemeral ports, and a listener taken
+# from that range (bind to port 0) then fails with "Address already in use" for the next rounds.
+free_port() {
+  python3 - <<'PY'
+import random, socket
+lo = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
+for _ in range(200):
+    port = random.randrange(20000, max(20001, lo))
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", port))
+        print(port)
+        break
+    except OSError:
+        pass
+    finally:
+        s.close()
+else:
+    raise SystemExit("no free port below the ephemeral range")
+PY
+}
+
+# Waits (at most $1 seconds, default 90) until fewer than $2 (default 5000) TCP sockets are in TIME_WAIT, so a round
+# does not start on ports the last one still holds.
+tw_drain() {
+  local limit=${1:-90} most=${2:-5000}
+  for _ in $(seq "$limit"); do
+    [ "$(ss -Htan state time-wait | wc -l)" -lt "$most" ] && return 0
+    sleep 1
+  done
+}
