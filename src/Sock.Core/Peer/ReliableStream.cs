@@ -49,6 +49,9 @@ public sealed class ReliableStream
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
 
+    /// <summary>-o/-x: what the stream carried, each byte once and in order (not the datagrams, nor their retransmissions).</summary>
+    internal SessionRecorder? Recorder { get; init; }
+
     /// <summary>Payload bytes sent (first transmissions).</summary>
     public long BytesSent => Interlocked.Read(ref _sent);
 
@@ -192,6 +195,7 @@ public sealed class ReliableStream
             if (fin) _finSentAt = _clock.ElapsedMilliseconds;
         }
         Interlocked.Add(ref _sent, payload.Length);
+        Recorder?.Sent(payload.Span);
         await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
     }
 
@@ -236,6 +240,7 @@ public sealed class ReliableStream
                         _rcvNext++;
                         if (next.Fin) { _peerFin = true; continue; }
                         Interlocked.Add(ref _received, next.Payload.Length);
+                        Recorder?.Received(next.Payload);
                         if (!outputOpen) continue;
                         try { await output!.WriteAsync(next.Payload, ct).ConfigureAwait(false); }
                         catch (IOException) { return RelayEnd.OutputClosed; }

@@ -29,6 +29,9 @@ internal static class RendezvousPeer
     /// <summary>Between repeated protocol messages to the rendezvous over UDP.</summary>
     public static readonly TimeSpan Resend = TimeSpan.FromMilliseconds(500);
 
+    /// <summary>The longest a UDP peer goes between REGISTERs while it waits or checks (during the checks).</summary>
+    public static readonly TimeSpan ReRegister = Resend * 2;
+
     /// <summary>How long to wait for the rendezvous to start relaying once asked.</summary>
     public static readonly TimeSpan RelayWait = TimeSpan.FromSeconds(15);
 
@@ -199,7 +202,7 @@ internal static class RendezvousPeer
                 {
                     // Keeps the rendezvous' mapping (and so the relay) alive, and brings the peer's mapping if it came late.
                     await SendQuietlyAsync(socket, RegisterLine(request, host, Mapping(observed, seen.Value), true), request.Rendezvous, stop.Token).ConfigureAwait(false);
-                    nextRegister = clock.Elapsed + Resend * 2;
+                    nextRegister = clock.Elapsed + ReRegister;
                 }
                 receive ??= socket.ReceiveFromAsync(buffer, any, stop.Token).AsTask();
                 var wait = next - clock.Elapsed;

@@ -14,6 +14,7 @@ internal interface IRendezvousObserver
     void Introduced(string transport, string a, IPEndPoint aObserved, string b, IPEndPoint bObserved);
     void Relaying(string transport, string a, string b);
     void Refused(string transport, IPEndPoint from, string why);
+    void Expired(string transport, string name, IPEndPoint observed, TimeSpan silent);
 }
 
 /// <summary>
@@ -36,7 +37,22 @@ internal sealed class RendezvousServer
     private IPEndPoint? _udpProbe, _tcpProbe;
     private long _controlIn, _controlOut, _relayed, _registrations, _introductions, _relays;
 
-    public RendezvousServer(IRendezvousObserver? observer) => _observer = observer;
+    public RendezvousServer(IRendezvousObserver? observer, TimeSpan? udpExpiry = null)
+    {
+        _observer = observer;
+        _udpExpiry = udpExpiry ?? UdpExpiry;
+    }
+
+    /// <summary>
+    /// A UDP registration is forgotten after this long without a REGISTER: three of a peer's longest re-register
+    /// intervals, so two lost datagrams in a row do not drop a live peer, while a peer that has gone (its path made, or
+    /// the process ended) is never introduced to anyone later, and the table does not grow without bound. TCP
+    /// registrations last as long as their connection.
+    /// </summary>
+    public static readonly TimeSpan UdpExpiry = RendezvousPeer.ReRegister * 3;
+
+    private readonly TimeSpan _udpExpiry;
+    private long _nextSweep;
 
     /// <summary>Protocol bytes received (registrations, probes, relay requests).</summary>
     public long ControlBytesIn => Interlocked.Read(ref _controlIn);
@@ -60,6 +76,7 @@ internal sealed class RendezvousServer
     {
         public string Name = name;
         public IPEndPoint Observed = observed;
+        public long LastRegister = Environment.TickCount64;
         public List<IPEndPoint> Host = [];
         public string? To;
         public string? Mapping;
@@ -136,6 +153,7 @@ internal sealed class RendezvousServer
         {
             case RendezvousMessage.Register:
             {
+                ExpireUdp();
                 var (answers, notices) = OnRegister("udp", m, from, null, out var error);
                 if (error is not null)
                 {
@@ -198,6 +216,7 @@ internal sealed class RendezvousServer
                 table[name!] = entry;
             }
             else entry = existing;
+            entry.LastRegister = Environment.TickCount64;
             entry.Host = RendezvousMessage.ParseEndPoints(m.Value("host"));
             entry.RelayOk = m.Flag("relay-ok");
             entry.Mapping = m.Value("mapping") ?? entry.Mapping;
@@ -237,6 +256,35 @@ internal sealed class RendezvousServer
         answers.Add(IntroOf(peer, session));
         notices.Add((peer, IntroOf(entry, session)));
         return (answers, notices);
+    }
+
+    /// <summary>
+    /// Forgets the UDP registrations not renewed within the expiry (and their sessions), before a REGISTER is answered,
+    /// so an INTRO never names a peer that has gone; at most once per tenth of the expiry. A pair being relayed stays:
+    /// relayed peers no longer register.
+    /// </summary>
+    private void ExpireUdp()
+    {
+        var now = Environment.TickCount64;
+        List<(Entry Entry, long Silent)>? expired = null;
+        lock (_gate)
+        {
+            if (now < _nextSweep) return;
+            _nextSweep = now + Math.Max(1, (long)_udpExpiry.TotalMilliseconds / 10);
+            foreach (var e in _udp.Values)
+                if (now - e.LastRegister >= (long)_udpExpiry.TotalMilliseconds && !_udpRelay.ContainsKey(e.Observed))
+                    (expired ??= []).Add((e, now - e.LastRegister));
+            if (expired is null) return;
+            foreach (var (e, _) in expired)
+            {
+                _udp.Remove(e.Name);
+                var key = e.Name + "@" + RendezvousMessage.Word(e.Observed);
+                foreach (var session in _sessions.Keys.Where(k => k.StartsWith("udp ", StringComparison.Ordinal) && k[4..].Split(' ').Contains(key)).ToList())
+                    _sessions.Remove(session);
+            }
+        }
+        foreach (var (e, silent) in expired)
+            _observer?.Expired("udp", e.Name, e.Observed, TimeSpan.FromMilliseconds(silent));
     }
 
     /// <summary>A pair's key: names and addresses, so the same two names registered again (a new run) are a new session.</summary>

@@ -29,6 +29,9 @@ internal static class PeerCommand
         var name = new Option<string?>("--name") { Description = "With --rendezvous: the name this side registers", HelpName = "ME" };
         var to = new Option<string?>("--to") { Description = "With --rendezvous: the name of the peer to meet", HelpName = "THEM" };
         var relayOk = new Option<bool>("--relay-ok") { Description = "With --rendezvous: if no direct path works, relay through the rendezvous (both sides must ask)" };
+        var record = new Option<string?>("--output", "-o") { Description = "Record the session's bytes to FILE (as sock connect -o)", HelpName = "FILE" };
+        var hexDump = new Option<string?>("--hex-dump", "-x") { Description = "Record the session to FILE as a hex dump with direction marks (> sent, < received)", HelpName = "FILE" };
+        var append = new Option<bool>("--append-output") { Description = "Append to the -o/-x files instead of replacing them" };
         var checks = new Option<string?>("--checks") { Description = "With --rendezvous: how long the connectivity checks run after the introduction (default 5s)", HelpName = "TIME" };
         var command = new Command("peer", """
             Connect two equal peers: both run the same command, neither is the server; stdin and stdout are joined to the connection.
@@ -58,18 +61,25 @@ internal static class PeerCommand
             chosen path is one line on stderr ("direct via 203.0.113.20:40123 (server-reflexive), UDP, RTT 0.4 ms"); if
             every check fails, the error says what each met and what it suggests about the NATs, and with --relay-ok on
             both sides the rendezvous relays instead, said as such. Then stdin/stdout are joined as in direct mode.
+
+            -o FILE records the stream's bytes, both directions in the order they moved, and -x FILE a hex dump with
+            each line's direction (> sent, < received), as sock connect's: over UDP, the bytes of the stream (each once,
+            in order), not the datagrams that carried them.
             """)
         {
-            bind, peer, udp, tcp, v4, v6, wait, quit, keepalive, verbose, rendezvous, name, to, relayOk, checks,
+            bind, peer, udp, tcp, v4, v6, wait, quit, keepalive, verbose, rendezvous, name, to, relayOk, checks, record, hexDump, append,
         };
         command.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(v4) && parse.GetValue(v6)) throw SockException.Usage("family", "-4 -6", "choose one of -4 and -6");
             if (parse.GetValue(udp) && parse.GetValue(tcp)) throw SockException.Usage("peer", "--udp --tcp", "choose one");
+            if (parse.GetValue(append) && parse.GetValue(record) is null && parse.GetValue(hexDump) is null)
+                throw SockException.Usage("peer", "--append-output", "applies with -o or -x only");
+            var recording = new Recording(parse.GetValue(record), parse.GetValue(hexDump), parse.GetValue(append));
             if (parse.GetValue(rendezvous) is { } meet)
                 return await RunRendezvousAsync(parse, meet, parse.GetValue(name), parse.GetValue(to), parse.GetValue(relayOk), parse.GetValue(checks),
                     parse.GetValue(peer), parse.GetValue(bind), parse.GetValue(udp), parse.GetValue(v4), parse.GetValue(v6), parse.GetValue(wait),
-                    parse.GetValue(quit), parse.GetValue(keepalive), ct);
+                    parse.GetValue(quit), parse.GetValue(keepalive), recording, ct);
             foreach (var (given, option) in new[] { (parse.GetValue(name), "--name"), (parse.GetValue(to), "--to"), (parse.GetValue(checks), "--checks") })
                 if (given is not null) throw SockException.Usage("peer", option, "applies with --rendezvous only");
             if (parse.GetValue(relayOk)) throw SockException.Usage("peer", "--relay-ok", "applies with --rendezvous only");
@@ -95,6 +105,8 @@ internal static class PeerCommand
             if (keep <= TimeSpan.Zero) throw SockException.Usage("--keepalive", parse.GetValue(keepalive)!, "must be more than 0");
             var verbosity = parse.Tokens.Count(t => t.Value is "-v" or "--verbose");
             var log = new NetcatStderrLog(verbosity);
+            // Opened before the peer is sought, as sock connect's: a path that cannot be written is a usage error at once.
+            using var recorder = recording.Open(log);
             var trace = TraceWriter.FromOptions(parse);
             if (bindAddress is not null && family != AddressFamily.Unspecified && bindAddress.AddressFamily != family)
                 throw SockException.Usage("--bind", bindText, family == AddressFamily.InterNetwork ? "is IPv6 but -4 asks for IPv4" : "is IPv4 but -6 asks for IPv6");
@@ -113,7 +125,7 @@ internal static class PeerCommand
                 var connection = await DirectPeer.ConnectUdpAsync(local, peerEndPoint, timeout, trace, log, ct);
                 using var socket = connection.Socket;
                 log.Write(1, $"Connected to {EndpointText.Format(peerEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over UDP (direct, {Ms(connection.Elapsed)} after start)");
-                var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, connection.Session);
+                var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, connection.Session) { Recorder = recorder };
                 result = await stream.RunAsync(input, output, ct);
                 log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received, {stream.Retransmissions} packets sent again"
                              + (stream.SmoothedRtt is { } rtt ? $", RTT {Ms(rtt)}" : "") + $" ({NetcatEventText.Describe(result.End)})");
@@ -124,7 +136,7 @@ internal static class PeerCommand
                 using var socket = connection.Socket;
                 log.Write(1, $"Connected to {EndpointText.Format(socket.Socket.RemoteEndPoint)} from {EndpointText.Format(socket.Socket.LocalEndPoint)} over TCP ({connection.How}, {Ms(connection.Elapsed)} after start)");
                 var options = new NetcatOptions { QuitAfterEof = quitAfter, Verbosity = verbosity };
-                result = await new Relay(socket, input, output, options, null).RunAsync(ct);
+                result = await new Relay(socket, input, output, options, recorder).RunAsync(ct);
                 log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatEventText.Describe(result.End)})");
             }
             return result.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
@@ -134,7 +146,7 @@ internal static class PeerCommand
 
     /// <summary>`--rendezvous`: meet, punch (or relay), then join stdin/stdout as direct mode does.</summary>
     private static async Task<int> RunRendezvousAsync(ParseResult parse, string meet, string? me, string? them, bool relayOk, string? checksText,
-        string? peerText, string? bindText, bool udp, bool v4, bool v6, string? waitText, string? quitText, string? keepaliveText, CancellationToken ct)
+        string? peerText, string? bindText, bool udp, bool v4, bool v6, string? waitText, string? quitText, string? keepaliveText, Recording recording, CancellationToken ct)
     {
         if (peerText is not null) throw SockException.Usage("peer", "--peer --rendezvous", "choose one: --peer names the other side directly, --rendezvous meets it there");
         if (!RendezvousMessage.IsName(me)) throw SockException.Usage("--name", me ?? "(none)", "--name ME is needed with --rendezvous: 1-64 letters, digits, '.', '_', '-'");
@@ -165,6 +177,7 @@ internal static class PeerCommand
         }
         var verbosity = parse.Tokens.Count(t => t.Value is "-v" or "--verbose");
         var log = new NetcatStderrLog(verbosity);
+        using var recorder = recording.Open(log);
         var trace = TraceWriter.FromOptions(parse);
         var addresses = await NameResolver.ResolveAsync(host, family, false, ct);
         var address = bindAddress is null ? addresses[0] : addresses.FirstOrDefault(a => a.AddressFamily == bindAddress.AddressFamily) ?? addresses[0];
@@ -191,7 +204,7 @@ internal static class PeerCommand
         RelayResult result;
         if (udp)
         {
-            var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, path.Session);
+            var stream = new ReliableStream(socket, new ReliableStreamOptions { Keepalive = keep, QuitAfterEof = quitAfter }, path.Session) { Recorder = recorder };
             result = await stream.RunAsync(input, output, ct);
             log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received, {stream.Retransmissions} packets sent again"
                          + (stream.SmoothedRtt is { } srtt ? $", RTT {Ms(srtt)}" : "") + $" ({NetcatEventText.Describe(result.End)})");
@@ -199,10 +212,17 @@ internal static class PeerCommand
         else
         {
             var options = new NetcatOptions { QuitAfterEof = quitAfter, Verbosity = verbosity };
-            result = await new Relay(socket, input, output, options, null).RunAsync(ct);
+            result = await new Relay(socket, input, output, options, recorder).RunAsync(ct);
             log.Write(1, $"{result.BytesSent} bytes sent, {result.BytesReceived} bytes received ({NetcatEventText.Describe(result.End)})");
         }
         return result.End == RelayEnd.Cancelled ? 130 : ExitCodes.Success;
+    }
+
+    /// <summary>-o/-x/--append-output as given.</summary>
+    private sealed record Recording(string? RawPath, string? HexPath, bool Append)
+    {
+        public SessionRecorder? Open(INetcatObserver log) =>
+            SessionRecorder.For(new NetcatOptions { OutputFile = RawPath, HexDumpFile = HexPath, AppendOutput = Append }, log);
     }
 
     private static string Ms(TimeSpan t) => t.TotalMilliseconds.ToString("0.#", CultureInfo.InvariantCulture) + " ms";

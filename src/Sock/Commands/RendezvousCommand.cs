@@ -109,5 +109,8 @@ internal static class RendezvousCommand
 
         public void Refused(string transport, IPEndPoint from, string why) =>
             Write($"refused {EndpointText.Format(from)} over {transport.ToUpperInvariant()}: {why}");
+
+        public void Expired(string transport, string name, IPEndPoint observed, TimeSpan silent) =>
+            Write($"expire {name} {EndpointText.Format(observed)} over {transport.ToUpperInvariant()}: no REGISTER for {silent.TotalSeconds.ToString("0.0", System.Globalization.CultureInfo.InvariantCulture)} s");
     }
 }

@@ -49,6 +49,25 @@ public partial class PingLiveViewTests(ITestOutputHelper output)
         Assert.Equal(4, Regex.Matches(run.Stdout, "icmp_seq=").Count);
     }
 
+    [Fact]
+    public async Task several_hosts_into_a_file_get_pings_lines_and_no_escape_codes()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"sock-live-{Environment.ProcessId}-{Guid.NewGuid():N}.txt");
+        try
+        {
+            var sock = string.Join(' ', SockRunner.Command(["ping", "-c", "2", "-i", "0.2", "127.0.0.1", "::1"]).Select(a => $"'{a}'"));
+            var run = await ProcessRunner.RunAsync(["sh", "-c", $"{sock} > '{file}'"], timeout: TimeSpan.FromSeconds(60), environment: Terminal);
+            Assert.True(run.ExitCode == 0, run.ToString());
+            var text = await File.ReadAllTextAsync(file);
+            Assert.DoesNotContain("\u001b", text);
+            Assert.Equal(4, Regex.Matches(text, "icmp_seq=").Count);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData("--live -c 1 127.0.0.1", "not a terminal")]
     [InlineData("--live -q -c 1 127.0.0.1", "-q prints no per-request output")]

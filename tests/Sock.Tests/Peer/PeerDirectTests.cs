@@ -66,6 +66,62 @@ public class PeerDirectTests
         }
     }
 
+    [Theory]
+    [InlineData("tcp4")]
+    [InlineData("tcp6")]
+    [InlineData("udp4")]
+    [InlineData("udp6")]
+    public async Task o_and_x_record_the_streams_bytes_once_in_order_as_sock_connect_does(string transport)
+    {
+        var v6 = transport.EndsWith('6');
+        var loopback = v6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var host = v6 ? "[::1]" : "127.0.0.1";
+        var portA = Coturn.FreePort(loopback);
+        var portB = Coturn.FreePort(loopback);
+        while (portB == portA || portB == portA + 1) portB = Coturn.FreePort(loopback);
+        var dir = Directory.CreateTempSubdirectory($"sock-peer-rec-{Environment.ProcessId}-");
+        try
+        {
+            string F(string name) => Path.Combine(dir.FullName, name);
+            // B sends, A only receives: A's recording is what arrived, B's what left — each the same bytes, each once.
+            var fromB = RandomNumberGenerator.GetBytes(200_000);
+            string[] Args(int mine, int theirs, params string[] record)
+            {
+                List<string> args = ["peer", "--bind", $"{host}:{mine}", "--peer", $"{host}:{theirs}", "-w", "30s", .. record];
+                if (transport.StartsWith("udp", StringComparison.Ordinal)) args.Add("--udp");
+                return [.. args];
+            }
+            await using var a = PeerProcess.Start(Args(portA, portB, "-o", F("a.raw"), "-x", F("a.hex")), []);
+            await using var b = PeerProcess.Start(Args(portB, portA, "-o", F("b.raw"), "-x", F("b.hex")), fromB);
+            var ra = await a.WaitAsync(TimeSpan.FromSeconds(60));
+            var rb = await b.WaitAsync(TimeSpan.FromSeconds(60));
+            Assert.True(ra.ExitCode == 0, $"A exit {ra.ExitCode}: {ra.Stderr}");
+            Assert.True(rb.ExitCode == 0, $"B exit {rb.ExitCode}: {rb.Stderr}");
+            Assert.True(fromB.AsSpan().SequenceEqual(ra.Stdout), $"A got {ra.Stdout.Length} bytes of {fromB.Length}");
+            Assert.True(fromB.AsSpan().SequenceEqual(File.ReadAllBytes(F("a.raw"))), "A's -o file is not what it received");
+            Assert.True(fromB.AsSpan().SequenceEqual(File.ReadAllBytes(F("b.raw"))), "B's -o file is not what it sent");
+            Assert.True(fromB.AsSpan().SequenceEqual(FromHexDump(F("a.hex"), '<')), "A's -x dump is not what it received");
+            Assert.True(fromB.AsSpan().SequenceEqual(FromHexDump(F("b.hex"), '>')), "B's -x dump is not what it sent");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>The bytes of a -x dump ("&lt; 00000010  48 65 … |He…|"), every line of it marked <paramref name="mark"/>.</summary>
+    private static byte[] FromHexDump(string path, char mark)
+    {
+        var bytes = new List<byte>();
+        foreach (var line in File.ReadLines(path))
+        {
+            Assert.Equal(mark, line[0]);
+            var hex = line[12..line.IndexOf(" |", StringComparison.Ordinal)];
+            bytes.AddRange(hex.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(h => byte.Parse(h, NumberStyles.HexNumber, CultureInfo.InvariantCulture)));
+        }
+        return [.. bytes];
+    }
+
     [Fact]
     public async Task a_peer_that_never_comes_is_a_one_line_timeout()
     {
@@ -90,6 +146,8 @@ public class PeerDirectTests
     [InlineData("peer --bind 127.0.0.1:7000 --peer [::1]:7000", "different families")]
     [InlineData("peer -6 --bind 127.0.0.1:7000 --peer [::1]:7000", "is IPv4 but -6 asks for IPv6")]
     [InlineData("peer --bind 7000 --peer 127.0.0.1:1 --udp --tcp", "choose one")]
+    [InlineData("peer --bind 7000 --peer 127.0.0.1:1 --append-output", "applies with -o or -x only")]
+    [InlineData("peer --bind 7000 --peer 127.0.0.1:1 -o /nonexistent-dir/rec", "rec")]
     public async Task bad_input_is_one_usage_line(string args, string reason)
     {
         var run = await Sock.Tests.Support.SockRunner.RunAsync(args);
