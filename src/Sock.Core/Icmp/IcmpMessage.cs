@@ -27,7 +27,8 @@ internal readonly record struct IcmpMessage(byte Type, byte Code, ushort Identif
         destination[2] = destination[3] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(destination[4..], identifier);
         BinaryPrimitives.WriteUInt16BigEndian(destination[6..], sequence);
-        payload.CopyTo(destination[8..]);
+        // ping builds the packet in place: its payload is already where it goes.
+        if (!(payload.Overlaps(destination[8..], out var offset) && offset == 0)) payload.CopyTo(destination[8..]);
         var length = 8 + payload.Length;
         // ICMPv6's checksum covers a pseudo-header the kernel knows and we do not: the kernel fills it in (RFC 3542).
         if (!v6)

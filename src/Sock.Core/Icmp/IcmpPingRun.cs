@@ -67,21 +67,32 @@ internal sealed class IcmpPingRun
         // Many hosts answer a round at nearly the same moment: room for all their replies (each costs about 1 KiB of
         // buffer in the kernel's accounting), past net.core.rmem_max with SO_RCVBUFFORCE where the process may.
         if (_states.Length > 64) _socket.GrowReceiveBuffer(Math.Min(_states.Length * 2048, 64 << 20));
+        // A flood waits for its reply in recvmsg itself, as ping -f does, at most the 10 ms after which it sends anyway.
+        if (Fast) _socket.SetReceiveTimeout(FloodWait);
     }
+
+    private bool Fast => _options.Flood || _options.Interval == TimeSpan.Zero;
 
     /// <summary>Sends and receives until the count, the deadline or cancellation ends it; returns the time from the first request.</summary>
     public TimeSpan Run(CancellationToken cancellationToken)
     {
         var count = _options.Count ?? int.MaxValue;
-        var fast = _options.Flood || _options.Interval == TimeSpan.Zero;
+        var fast = Fast;
         var rounds = 0;
         var nextRound = TimeSpan.Zero;
         var lastSend = TimeSpan.Zero;
         TimeSpan? linger = null;
+        // Something came back since the last clock read: the next read dates it (one clock read per round trip, not two).
+        var heard = false;
         _clock.Start();
         while (!cancellationToken.IsCancellationRequested)
         {
             var now = _clock.Elapsed;
+            if (heard)
+            {
+                _lastActivity = now;
+                heard = false;
+            }
             if (_options.Deadline is { } deadline && now >= deadline) break;
             // As iputils: with a deadline, the first error ends a single-host run.
             if (_options.Deadline is not null && _hosts.Count == 1 && _states[0].Host.Statistics.Errors > 0) break;
@@ -104,11 +115,13 @@ internal sealed class IcmpPingRun
                     : _options.Timeout;
                 if (_options.Deadline is null && now >= lastSend + linger.Value) break;
             }
-            // A flood waits for its one reply: on loopback it is usually queued before sendto returns, so try recvmsg
-            // first and poll only when nothing is there (two system calls per round trip instead of four).
-            if (fast && !_replied && Drain(0, stopWhenAnswered: true))
+            // A flood waits for its one reply in recvmsg (ping -f's SO_RCVTIMEO wait): on loopback it is usually queued
+            // before sendto returns, and elsewhere the read sleeps until it comes — two system calls per round trip,
+            // where a non-blocking read, poll and a read again would take four. poll below is for the rest: errors,
+            // the linger after the last request.
+            if (fast && !_replied && Drain(0, stopWhenAnswered: true, wait: true))
             {
-                _lastActivity = _clock.Elapsed;
+                heard = true;
                 continue;
             }
             var until = rounds < count ? nextRound : _options.Deadline is null ? lastSend + (linger ?? PollCap) : _options.Deadline.Value;
@@ -116,8 +129,9 @@ internal sealed class IcmpPingRun
             var wait = until - _clock.Elapsed;
             if (wait > PollCap) wait = PollCap;
             var events = _socket.Wait(wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds), Poll.In);
-            if (events != 0 && Drain(events, stopWhenAnswered: fast)) _lastActivity = _clock.Elapsed;
+            if (events != 0 && Drain(events, stopWhenAnswered: fast)) heard = true;
         }
+        if (heard) _lastActivity = _clock.Elapsed;
         // ping's "time": from the first request to the last thing that happened (a request, a reply, an error).
         return _lastActivity;
     }
@@ -130,22 +144,21 @@ internal sealed class IcmpPingRun
             var seq = ++s.Sent;
             var wire = (ushort)seq;
             var payload = _packet.AsSpan(8);
+            // The round trip starts here, as iputils' does: one clock read, stamped into the packet and kept, then the
+            // checksum and the system call.
+            var sentAt = NowNs();
             // As iputils: the send time travels in the first 16 bytes (struct timeval), for anyone reading a capture.
             if (payload.Length >= 16)
             {
-                var stamp = NowNs();
-                BinaryPrimitives.WriteInt64LittleEndian(payload, stamp / 1_000_000_000);
-                BinaryPrimitives.WriteInt64LittleEndian(payload[8..], stamp % 1_000_000_000 / 1000);
+                BinaryPrimitives.WriteInt64LittleEndian(payload, sentAt / 1_000_000_000);
+                BinaryPrimitives.WriteInt64LittleEndian(payload[8..], sentAt % 1_000_000_000 / 1000);
             }
             var length = IcmpMessage.WriteEchoRequest(_packet, _v6, _identifier, wire, payload);
-            s.Answered.Remove(wire); // the sequence may have wrapped: its earlier answer is history
             s.Host.Statistics.Transmitted++;
             s.Host.AddRequest(_options.RoundTripHistory);
             _outstanding++;
-            // The round trip starts here: nothing but the system call between this clock read and the packet leaving.
-            var sentAt = NowNs();
             var error = _socket.SendTo(_packet.AsSpan(0, length), s.Endpoint);
-            s.SentAt[wire] = sentAt;
+            s.SentAt.Sent(wire, sentAt); // the sequence may have wrapped: its earlier answer is history
             _observer?.Sent(s.Host, seq);
             // Read between sends of a large round, so early replies are taken before the queue can overflow.
             if (_states.Length > 64 && s.Sent > 0 && (++_sentThisRound & 31) == 0) Drain(0, stopWhenAnswered: false);
@@ -159,11 +172,12 @@ internal sealed class IcmpPingRun
     }
 
     /// <summary>Reads everything waiting; true when a reply or error of ours was among it.</summary>
-    private bool Drain(int events, bool stopWhenAnswered)
+    private bool Drain(int events, bool stopWhenAnswered, bool wait = false)
     {
         var ours = false;
-        // Bounded: a raw socket on a busy host could otherwise keep us here reading other processes' replies.
-        for (var i = 0; i < 4096 && _socket.TryReceive(_receive, false, out var p); i++)
+        // Bounded: a raw socket on a busy host could otherwise keep us here reading other processes' replies. Only the
+        // first read may wait; the rest take what is queued.
+        for (var i = 0; i < 4096 && _socket.TryReceive(_receive, false, out var p, wait && i == 0); i++)
         {
             ours |= HandlePacket(p);
             // A flood sends again as soon as its request is answered; whatever else is queued waits one round.
@@ -196,16 +210,19 @@ internal sealed class IcmpPingRun
         {
             if (_raw && m.Identifier != _identifier) return false; // another process's ping
             var s = Find(p.From?.Address);
-            if (s is null || !s.SentAt.TryGetValue(m.Sequence, out var sentAt)) return false;
+            if (s is null) return false;
+            long sentAt;
+            bool duplicate = false;
+            // A corrupted reply does not answer its request; a good one marks it answered, and a second one is a duplicate.
+            if (m.ChecksumValid ? !s.SentAt.TryAnswer(m.Sequence, out sentAt, out duplicate) : !s.SentAt.TryGetValue(m.Sequence, out sentAt))
+                return false;
             var seq = SequenceOf(s, m.Sequence);
             var micros = Math.Max(0, (at - sentAt) / 1000);
             var stats = s.Host.Statistics;
-            bool duplicate = false;
             if (!m.ChecksumValid)
                 stats.Corrupted++;
-            else if (!s.Answered.Add(m.Sequence))
+            else if (duplicate)
             {
-                duplicate = true;
                 stats.Duplicates++;
                 stats.AddRoundTrip(micros);
             }
@@ -276,6 +293,5 @@ internal sealed class IcmpPingRun
         public IPEndPoint Endpoint { get; } = new(host.Target.Address, 0);
         public int Sent;
         public readonly SendTimes SentAt = new(smallRun);
-        public readonly HashSet<ushort> Answered = [];
     }
 }

@@ -255,17 +255,35 @@ internal sealed class ProbeSocket : IDisposable
     }
 
     /// <summary>
-    /// recvmsg() without blocking, from the socket or (<paramref name="errorQueue"/>) its error queue. False when
-    /// nothing is waiting.
+    /// SO_RCVTIMEO: how long a waiting <see cref="TryReceive"/> may block (ping -f's wait for a reply before it sends
+    /// again).
     /// </summary>
-    public bool TryReceive(Span<byte> data, bool errorQueue, out ReceivedPacket packet)
+    public void SetReceiveTimeout(TimeSpan timeout)
+    {
+        // struct timeval { time_t tv_sec; suseconds_t tv_usec; } on 64-bit Linux.
+        Span<byte> tv = stackalloc byte[16];
+        var micros = (long)timeout.TotalMicroseconds;
+        BinaryPrimitives.WriteInt64LittleEndian(tv, micros / 1_000_000);
+        BinaryPrimitives.WriteInt64LittleEndian(tv[8..], micros % 1_000_000);
+        SetBytes(SocketOptions.SolSocket, SoRcvTimeo, tv, "SO_RCVTIMEO", $"{timeout.TotalMilliseconds:0.###} ms");
+    }
+
+    private const int SoRcvTimeo = 20;
+
+    /// <summary>
+    /// recvmsg() from the socket or (<paramref name="errorQueue"/>) its error queue: without blocking, or with
+    /// <paramref name="wait"/> for as long as <see cref="SetReceiveTimeout"/> allows. False when nothing came.
+    /// </summary>
+    public bool TryReceive(Span<byte> data, bool errorQueue, out ReceivedPacket packet, bool wait = false)
     {
         packet = default;
-        var n = SocketCalls.ReceiveMessage(Fd, data, _address, _control, errorQueue ? SocketCalls.MsgErrQueue : 0,
-            out var addressLength, out var controlLength, out _);
+        var flags = errorQueue ? SocketCalls.MsgErrQueue : 0;
+        var n = wait
+            ? SocketCalls.ReceiveMessageWaiting(Fd, data, _address, _control, flags, out var addressLength, out var controlLength, out _)
+            : SocketCalls.ReceiveMessage(Fd, data, _address, _control, flags, out addressLength, out controlLength, out _);
         if (n < 0)
         {
-            if (-n != Errno.EAGAIN)
+            if (-n != Errno.EAGAIN && -n != Errno.EINTR)
                 Trace?.Call($"recvmsg({Fd}{(errorQueue ? ", MSG_ERRQUEUE" : "")}) = -1 errno {-n}");
             return false;
         }

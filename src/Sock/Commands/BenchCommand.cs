@@ -58,6 +58,7 @@ internal static class BenchCommand
         var cacert = new Option<string?>("--cacert") { Description = "Http: trust the PEM certificates of FILE instead of the system's roots", HelpName = "FILE" };
         var dotnetClient = new Option<bool>("--dotnet-client") { Description = "Http: HTTP/1.1 through .NET's HttpClient instead of sock's own client (to compare them)" };
         var json = GlobalOptions.Json();
+        var reportOption = new Option<string?>("--report") { HelpName = "FILE", Description = "Also write the result as charts to FILE: one self-contained HTML page (rate over time, latency percentiles), viewable offline" };
         var command = new Command("bench", """
             Measure a socket service: throughput, latency percentiles, connection rate, UDP loss.
 
@@ -84,10 +85,11 @@ internal static class BenchCommand
               sock bench http http://127.0.0.1:8080/ -c 16 --rate 20k         open loop, as wrk2
               sock bench http https://127.0.0.1:8443/ --http2 --pipeline 8 -k
               sock bench connect 10.0.0.5 80 --proxy socks5://127.0.0.1:1080   connections through a proxy
+              sock bench echo 127.0.0.1 7 -d 10s --report echo.html            throughput and latency as a web page
             """)
         {
             words, server, udp, once, bind, maxStreams, maxBuffer, maxDuration, unix, connections, parallel, duration, count, size, inFlight, asyncSockets, rate, warmup, interval,
-            reverse, echo, ipv4, ipv6, histogram, header, http11, http2, pipelineDepth, method, body, insecure, cacert, dotnetClient, json,
+            reverse, echo, ipv4, ipv6, histogram, header, http11, http2, pipelineDepth, method, body, insecure, cacert, dotnetClient, json, reportOption,
         };
         var proxyCli = new ProxyCli();
         proxyCli.AddTo(command);
@@ -95,6 +97,8 @@ internal static class BenchCommand
         {
             var args = parse.GetValue(words) ?? [];
             var trace = TraceWriter.FromOptions(parse);
+            if (parse.GetValue(server) && parse.GetValue(reportOption) is { } serverReport)
+                throw SockException.Usage("bench --report", serverReport, "the report is of a measuring run; --server only answers one");
             if (parse.GetValue(server) && parse.GetValue(proxyCli.Proxy) is { } serverProxy)
                 throw SockException.Usage("bench --proxy", serverProxy, "a proxy is for the connecting side, not --server");
             if (parse.GetValue(server))
@@ -204,6 +208,8 @@ internal static class BenchCommand
                 throw SockException.Usage("bench --histogram", histogramFile, "throughput mode measures no latency");
             if (histogramFile is not null && mode == BenchMode.Udp && !options.UdpEcho)
                 throw SockException.Usage("bench --histogram", histogramFile, "udp mode measures latency only with --echo (round trip)");
+            // Opened before the run: a path that cannot be written fails now, not after the measurement.
+            using var reportFile = parse.GetValue(reportOption) is { } reportPath ? Ui.ResultReport.Create(reportPath, "--report") : null;
             // The bar shares stderr with nothing but the live lines: not with --trace, whose lines go there too.
             var bar = options.Count is { } total && trace is null && Terminal.RichStderr
                 ? new BenchProgressBar(Console.Error, mode == BenchMode.Throughput ? BenchRunner.Size(total) : string.Create(CultureInfo.InvariantCulture, $"{total:N0} {Unit(mode)}"))
@@ -238,6 +244,7 @@ internal static class BenchCommand
             }
             if (asJson) Console.Out.WriteLine(JsonSerializer.Serialize(report, SockJson.Default.BenchReport));
             else BenchRenderer.Final(Console.Out, report, Terminal.RichStdout);
+            reportFile?.Write(Ui.UiResult.FromBench(report, $"sock bench {report.Setup.Mode} {report.Setup.Target}"));
             if (report.Totals.Mismatches > 0 || report.Totals.Errors > 0 || (report.Totals.Messages == 0 && report.Totals.BytesSent == 0 && report.Totals.BytesReceived == 0))
             {
                 Console.Out.Flush();

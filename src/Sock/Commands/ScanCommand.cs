@@ -43,6 +43,7 @@ internal static class ScanCommand
         engine.AcceptOnlyFromAmong("auto", "epoll", "portable");
         var workers = new Option<int?>("--workers") { Description = "Threads of the epoll engine, 1 to 64 (default: one per core for large scans, at most 4)" };
         var json = GlobalOptions.Json();
+        var report = new Option<string?>("--report") { HelpName = "FILE", Description = "Also write the result as charts to FILE: one self-contained HTML page (open ports by host), viewable offline" };
         var command = new Command("scan", """
             Find open ports: a TCP connect scan as nmap -sT, or UDP probes as nmap -sU.
 
@@ -63,9 +64,10 @@ internal static class ScanCommand
               sock scan 127.0.0.1 --udp -p 53,123,7   UDP probes with DNS and NTP payloads
               sock scan 127.0.0.1 -p - --json         every open port, as JSON
               sock scan 10.0.0.5 -p 22,80 --proxy socks5://127.0.0.1:1080   through a proxy, as nmap --proxies
+              sock scan 127.0.0.0/29 -p 1-1024 --report scan.html            the open ports as a heat map in a web page
             """)
         {
-            targets, ports, top, udp, all, banner, timing, maxParallel, retries, timeout, ipv4, ipv6, noDns, engine, workers, json,
+            targets, ports, top, udp, all, banner, timing, maxParallel, retries, timeout, ipv4, ipv6, noDns, engine, workers, json, report,
         };
         var proxyCli = new ProxyCli();
         proxyCli.AddTo(command);
@@ -104,6 +106,8 @@ internal static class ScanCommand
                     "chooses how direct connects run; through a proxy each port is a connect through the chain");
             var family = parse.GetValue(ipv4) ? AddressFamily.InterNetwork : parse.GetValue(ipv6) ? AddressFamily.InterNetworkV6 : AddressFamily.Unspecified;
 
+            // Opened before the scan: a path that cannot be written fails now, not after a long scan.
+            using var reportFile = parse.GetValue(report) is { } reportPath ? Ui.ResultReport.Create(reportPath, "--report") : null;
             var (hosts, failures) = await TargetSpec.ResolveAsync(parse.GetValue(targets) ?? [], family, parse.GetValue(noDns), cancellationToken: ct);
             foreach (var f in failures)
                 Console.Error.WriteLine($"sock: resolve {f.Input} failed: {f.Reason}");
@@ -124,10 +128,10 @@ internal static class ScanCommand
                 Workers = workerCount,
                 Proxy = proxy,
             };
-            ScanReport report;
+            ScanReport result;
             try
             {
-                report = protocol == "udp"
+                result = protocol == "udp"
                     ? await PortScanner.ScanUdpAsync(hosts, portList, options, ct)
                     : await PortScanner.ScanTcpAsync(hosts, portList, options, ct);
             }
@@ -138,10 +142,12 @@ internal static class ScanCommand
             IRenderer<ScanOutcome> renderer = parse.GetValue(json)
                 ? new ScanJsonRenderer(Console.Out, parse.GetValue(all))
                 : new ScanTextRenderer(Console.Out, parse.GetValue(all), parse.GetValue(banner));
-            renderer.Render(new ScanOutcome(report, failures));
-            foreach (var u in report.Unreachable)
+            renderer.Render(new ScanOutcome(result, failures));
+            reportFile?.Write(Ui.UiResult.FromScan(ScanJsonRenderer.ToJson(result, failures, parse.GetValue(all)),
+                "sock scan " + string.Join(' ', parse.GetValue(targets) ?? [])));
+            foreach (var u in result.Unreachable)
                 Console.Error.WriteLine($"sock: scan {u} failed: unreachable (no route: every probe met a network or host unreachable)");
-            return failures.Count > 0 || report.Unreachable.Count > 0 || (hosts.Count == 0) ? ExitCodes.NetworkError : ExitCodes.Success;
+            return failures.Count > 0 || result.Unreachable.Count > 0 || (hosts.Count == 0) ? ExitCodes.NetworkError : ExitCodes.Success;
         });
         return command;
     }

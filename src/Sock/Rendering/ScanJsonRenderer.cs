@@ -10,7 +10,8 @@ internal sealed class ScanJsonRenderer(TextWriter output, bool all) : IRenderer<
     public void Render(ScanOutcome result) =>
         output.WriteLine(JsonSerializer.Serialize(ToJson(result.Report, result.Failures, all), SockJson.Default.ScanJsonReport));
 
-    private static ScanJsonReport ToJson(ScanReport report, IReadOnlyList<TargetFailure> failures, bool all)
+    /// <summary>The document --json prints (and --report draws).</summary>
+    internal static ScanJsonReport ToJson(ScanReport report, IReadOnlyList<TargetFailure> failures, bool all)
     {
         var byTarget = report.Results.ToLookup(r => r.Target);
         var hosts = report.Targets.Where(t => byTarget[t].Any() || report.UnlistedClosedOf(t) > 0).Select(t => (Key: t, Rows: byTarget[t])).Select(g => new ScanJsonHost(

@@ -48,7 +48,7 @@ internal sealed class DashboardHost : IAsyncDisposable
         address.Equals(IPAddress.Any) ? "127.0.0.1" : address.Equals(IPAddress.IPv6Any) ? "[::1]"
         : address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? $"[{address}]" : address.ToString();
 
-    public static async Task<DashboardHost> StartAsync(EndPoint endpoint, TimeSpan interval, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
+    public static async Task<DashboardHost> StartAsync(EndPoint endpoint, TimeSpan interval, IReadOnlyList<UiResult> results, Sock.Core.Tracing.SocketTrace? trace, CancellationToken ct)
     {
         var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(24));
         var builder = Sock.AspNetCore.EmptyWebHost.CreateBuilder(new Sock.AspNetCore.SockTransportOptions { Trace = trace });
@@ -75,6 +75,7 @@ internal sealed class DashboardHost : IAsyncDisposable
             "/" => Page(context, token),
             "/events" => EventsAsync(context, interval),
             "/api/sockets" => SnapshotAsync(context),
+            "/api/results" => ResultsAsync(context, results),
             _ => NotFound(context),
         });
         await Sock.AspNetCore.EmptyWebHost.StartAsync(app, ct);
@@ -93,8 +94,29 @@ internal sealed class DashboardHost : IAsyncDisposable
         context.Response.Cookies.Append(Cookie, token, new CookieOptions { HttpOnly = true, SameSite = SameSiteMode.Strict, Path = "/" });
         context.Response.ContentType = "text/html; charset=utf-8";
         context.Response.Headers.CacheControl = "no-store";
-        await using var page = typeof(DashboardHost).Assembly.GetManifestResourceStream("Sock.Cli.Ui.dashboard.html")!;
-        await page.CopyToAsync(context.Response.Body);
+        await context.Response.WriteAsync(UiAssets.Dashboard);
+    }
+
+    /// <summary>The results given with --open, as [{"title", "kind", "result"}], each result as its command's --json printed it.</summary>
+    private static async Task ResultsAsync(HttpContext context, IReadOnlyList<UiResult> results)
+    {
+        context.Response.ContentType = "application/json";
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartArray();
+            foreach (var r in results)
+            {
+                json.WriteStartObject();
+                json.WriteString("title", r.Title);
+                json.WriteString("kind", r.Kind);
+                json.WritePropertyName("result");
+                json.WriteRawValue(r.Json);
+                json.WriteEndObject();
+            }
+            json.WriteEndArray();
+        }
+        await context.Response.Body.WriteAsync(buffer.ToArray());
     }
 
     private static Task NotFound(HttpContext context)
@@ -157,14 +179,20 @@ internal sealed class DashboardHost : IAsyncDisposable
         }
     }
 
-    /// <summary>TCP and UDP sockets in every state, with their processes, as sock stat --json gives them; and which is this browser's.</summary>
+    /// <summary>
+    /// TCP and UDP sockets in every state, with their processes, as sock stat --json gives them; which is this browser's;
+    /// and the byte counters of every socket that has them (tcp_info, as sock stat -i reads it), for the page's bytes/s.
+    /// </summary>
     private static string Snapshot(SocketFilter filter, HttpContext context)
     {
         var options = new Commands.StatOptions(SocketKinds.Tcp | SocketKinds.Udp, Listening: false, All: true, Numeric: true, Processes: true,
-            Extended: false, Timers: false, Info: false, Memory: false, Header: false, Json: true, filter);
+            Extended: false, Timers: false, Info: true, Memory: false, Header: false, Json: true, filter);
         var table = Commands.StatTable.Read(options);
         var connection = context.Connection;
-        var view = new UiSnapshot(DateTimeOffset.UtcNow, connection.LocalPort, connection.RemotePort, [.. table.Rows.Select(StatJsonRow.From)]);
+        // The rows leave tcp_info out (forty fields a socket, every interval); the page needs only its two byte counters.
+        var view = new UiSnapshot(DateTimeOffset.UtcNow, connection.LocalPort, connection.RemotePort,
+            [.. table.Rows.Select(r => StatJsonRow.From(r) with { Tcp = null })],
+            [.. table.Rows.Where(r => r.Tcp is not null && r.Inode != 0).Select(r => new UiSocketBytes(r.Inode, r.Tcp!.BytesAcked, r.Tcp.BytesReceived))]);
         return JsonSerializer.Serialize(view, SockJsonLines.Default.UiSnapshot);
     }
 
@@ -175,6 +203,3 @@ internal sealed class DashboardHost : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
-
-/// <summary>One frame of the dashboard: when, the port pair of the browser's own connection (to mark its row), and the sockets.</summary>
-internal sealed record UiSnapshot(DateTimeOffset Time, int ServerPort, int BrowserPort, List<StatJsonRow> Sockets);

@@ -102,4 +102,17 @@ public static class SockRunner
     /// <summary>Runs sock with the arguments split on spaces.</summary>
     public static Task<SockRun> RunAsync(string args, string? stdin = null, TimeSpan? timeout = null) =>
         RunAsync(args.Split(' ', StringSplitOptions.RemoveEmptyEntries), stdin, timeout);
+
+    /// <summary>
+    /// Runs sock with <paramref name="args"/> (split on spaces) and asserts what every bad input gets: exit 2 and one line
+    /// on stderr, "sock: …"; returns that line for the test to check what it names.
+    /// </summary>
+    public static async Task<string> UsageErrorAsync(string args)
+    {
+        var run = await RunAsync(args);
+        Assert.True(run.ExitCode == 2, $"sock {args}: exit {run.ExitCode}, not 2 (a usage error); {run}");
+        var line = Assert.Single(run.StderrLines);
+        Assert.StartsWith("sock: ", line);
+        return line;
+    }
 }

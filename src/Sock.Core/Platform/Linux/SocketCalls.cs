@@ -98,6 +98,18 @@ internal static unsafe partial class SocketCalls
     /// how much of <paramref name="control"/> the kernel filled.
     /// </summary>
     public static int ReceiveMessage(int fd, Span<byte> data, Span<byte> address, Span<byte> control, int flags,
+        out int addressLength, out int controlLength, out int messageFlags) =>
+        ReceiveMessageCore(fd, data, address, control, flags | MsgDontWait, out addressLength, out controlLength, out messageFlags);
+
+    /// <summary>
+    /// recvmsg(2) that waits for a datagram as long as the socket's SO_RCVTIMEO allows (-EAGAIN when it runs out,
+    /// -EINTR when a signal came): one system call where a non-blocking read, then poll, then a read again take three.
+    /// </summary>
+    public static int ReceiveMessageWaiting(int fd, Span<byte> data, Span<byte> address, Span<byte> control, int flags,
+        out int addressLength, out int controlLength, out int messageFlags) =>
+        ReceiveMessageCore(fd, data, address, control, flags & ~MsgDontWait, out addressLength, out controlLength, out messageFlags);
+
+    private static int ReceiveMessageCore(int fd, Span<byte> data, Span<byte> address, Span<byte> control, int flags,
         out int addressLength, out int controlLength, out int messageFlags)
     {
         fixed (byte* d = data)
@@ -110,7 +122,7 @@ internal static unsafe partial class SocketCalls
                 Name = a, NameLength = (uint)address.Length, Vectors = &iov, VectorCount = 1,
                 Control = c, ControlLength = (nuint)control.Length,
             };
-            var n = (int)RecvMsg(fd, &header, flags | MsgDontWait);
+            var n = (int)RecvMsg(fd, &header, flags);
             addressLength = (int)header.NameLength;
             controlLength = (int)header.ControlLength;
             messageFlags = header.Flags;

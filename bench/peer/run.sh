@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# sock peer through two NATs, in namespaces this script creates (the topology of tests/Sock.Tests/Peer/TwoSiteNat.cs:
+# a public bridge 203.0.113.0/24 with `sock rendezvous`, two sites 10.1.0.2 and 10.2.0.2 each behind its own nft
+# `masquerade` NAT — endpoint-independent mapping — that drops what arrives unasked) and deletes on exit. Needs root.
+#  1. Time to a working direct path: alice and bob started back to back with nothing to send, TRIALS times over UDP
+#     and over TCP: the wall time from the first launch until both have printed `direct via …`, p50 and p90 (goal:
+#     p50 <= 100 ms UDP, <= 200 ms TCP), and each side's own "N ms after start" (which leaves out process start-up).
+#  2. Throughput with 1 % loss: nft `numgen random mod 100 < 1 drop` in NAT A's forward path (both directions; this
+#     is how the tests inject loss where the kernel has no netem), alice sends BYTES to bob over the reliable UDP
+#     stream and over TCP (sock peer --tcp: the kernel's TCP on the same punched path), STREAMS times each,
+#     interleaved; MB/s from bob's path line to his last byte, medians and the ratio UDP/TCP (goal >= 0.5). The same
+#     without loss first, for scale.
+# Run it alone: the caller wraps it in `flock /tmp/sock-bench.lock`. Usage: bench/peer/run.sh [TRIALS] (default 50);
+# STREAMS (5), BYTES (8388608), LOSS (1), SOCK=path/to/sock to skip the publish, PARTS=12.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+trials="${1:-50}"
+streams="${STREAMS:-5}"
+bytes="${BYTES:-8388608}"
+loss="${LOSS:-1}"
+parts="${PARTS:-12}"
+for tool in ip nft python3; do command -v "$tool" >/dev/null || { echo "run.sh: $tool is missing" >&2; exit 1; }; done
+[ "$(id -u)" = 0 ] || { echo "run.sh: needs root (ip netns, nft)" >&2; exit 1; }
+
+pub=""
+if [ -n "${SOCK:-}" ]; then sock="$SOCK"; else
+  pub="$(mktemp -d)"
+  dotnet publish src/Sock -c Release -r linux-x64 -o "$pub" -nologo -clp:ErrorsOnly >/dev/null
+  sock="$pub/sock"
+fi
+tag="$$"
+pubns="pbp-$tag"; nata="pbna-$tag"; hosta="pba-$tag"; natb="pbnb-$tag"; hostb="pbb-$tag"
+rendezvous_pid=""
+cleanup() {
+  [ -n "$rendezvous_pid" ] && kill "$rendezvous_pid" 2>/dev/null || true
+  for ns in "$pubns" "$nata" "$hosta" "$natb" "$hostb"; do ip netns del "$ns" 2>/dev/null || true; done
+  [ -n "$pub" ] && rm -rf "$pub"
+}
+trap cleanup EXIT
+
+for ns in "$pubns" "$nata" "$hosta" "$natb" "$hostb"; do ip netns add "$ns"; ip -n "$ns" link set lo up; done
+ip -n "$pubns" link add br0 type bridge
+ip -n "$pubns" addr add 203.0.113.1/24 dev br0
+ip -n "$pubns" link set br0 up
+site() { # NAT HOST BRIDGE-PORT NAT-PUBLIC PRIVATE GATEWAY
+  local nat=$1 host=$2 port=$3 public=$4 private=$5 gateway=$6
+  # Every veth is made inside a namespace with its far end moved straight into another: nothing on the host.
+  ip -n "$nat" link add wan type veth peer name "$port" netns "$pubns"
+  ip -n "$nat" link add lan type veth peer name eth0 netns "$host"
+  ip -n "$pubns" link set "$port" master br0 up
+  ip -n "$nat" addr add "$public/24" dev wan
+  ip -n "$nat" addr add "$gateway/24" dev lan
+  ip -n "$host" addr add "$private/24" dev eth0
+  ip -n "$nat" link set wan up; ip -n "$nat" link set lan up; ip -n "$host" link set eth0 up
+  ip -n "$host" route add default via "$gateway"
+  ip netns exec "$nat" sysctl -qw net.ipv4.ip_forward=1
+  ip netns exec "$nat" nft -f - <<NFT
+table ip nat {
+  chain post {
+    type nat hook postrouting priority srcnat; policy accept;
+    oifname "wan" masquerade
+  }
+}
+table inet wall {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "wan" ct state established,related accept
+    iifname "wan" drop
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "wan" ct state established,related accept
+    iifname "wan" drop
+  }
+}
+NFT
+}
+site "$nata" "$hosta" a0 203.0.113.10 10.1.0.2 10.1.0.1
+site "$natb" "$hostb" b0 203.0.113.20 10.2.0.2 10.2.0.1
+ip netns exec "$pubns" "$sock" rendezvous 203.0.113.1:3479 >/dev/null 2>&1 &
+rendezvous_pid=$!
+for _ in $(seq 50); do ip netns exec "$pubns" ss -Huln 'sport = :3479' | grep -q . && break; sleep 0.1; done
+trials_py="$(dirname "$0")/trials.py"
+echo "machine: $(nproc) cores, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%FT%TZ)"
+
+if [[ "$parts" == *1* ]]; then
+for proto in udp tcp; do
+  echo "== 1. time to a direct path over ${proto^^}, $trials trials =="
+  python3 "$trials_py" connect "$sock" "$hosta" "$hostb" 203.0.113.1:3479 "$proto" "$trials" | tee "/tmp/pb-$tag-$proto" | grep -v '^trial' || true
+done
+fi
+
+if [[ "$parts" == *2* ]]; then
+stream() { # LABEL
+  for i in $(seq "$streams"); do
+    for proto in udp tcp; do
+      python3 "$trials_py" stream "$sock" "$hosta" "$hostb" 203.0.113.1:3479 "$proto" 1 "$bytes" | sed -n "s/^trial 1: /$1 $proto run $i: /p; s/^median stream /$1 $proto /p"
+    done
+  done
+}
+ratio() { # LABEL FILE
+  local u t
+  u=$(grep "^$1 udp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+  t=$(grep "^$1 tcp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+  printf '%s: reliable UDP %.2f MB/s, TCP %.2f MB/s, ratio %.2f (goal >= 0.5)\n' "$1" "$u" "$t" "$(echo "$u / $t" | bc -l)"
+}
+echo "== 2. $bytes bytes alice -> bob, $streams runs each, interleaved =="
+stream "no-loss" | tee "/tmp/pb-$tag-stream"
+ip netns exec "$nata" nft -f - <<NFT
+table inet loss {
+  chain forward {
+    type filter hook forward priority filter - 10; policy accept;
+    numgen random mod 100 < $loss drop
+  }
+}
+NFT
+stream "loss-$loss%" | tee -a "/tmp/pb-$tag-stream"
+ratio "no-loss" "/tmp/pb-$tag-stream"
+ratio "loss-$loss%" "/tmp/pb-$tag-stream"
+rm -f "/tmp/pb-$tag-stream"
+fi
+rm -f "/tmp/pb-$tag-udp" "/tmp/pb-$tag-tcp"
