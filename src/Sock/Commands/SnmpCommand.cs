@@ -198,7 +198,7 @@ internal static class SnmpCommand
     }
 
     // net-snmp's -u -l -a -A -x -X -e -n (snmpcmd(1)), checked as snmpget checks them, before anything is sent.
-    private static void V3Options(ParseResult parse, SnmpClientOptions options, Option<string> user, Option<string> level, Option<string> authProtocol,
+    internal static void V3Options(ParseResult parse, SnmpClientOptions options, Option<string> user, Option<string> level, Option<string> authProtocol,
         Option<string> authPass, Option<string> privProtocol, Option<string> privPass, Option<string> engine, Option<string> context)
     {
         var name = parse.GetValue(user);
