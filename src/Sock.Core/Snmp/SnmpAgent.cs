@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Net;
 using Sock.Core.Inspection;
 
@@ -133,6 +134,53 @@ public sealed class SnmpAgent
                 UsmError.WrongDigest => c.WrongDigest,
                 _ => c.DecryptionError,
             }));
+    }
+
+    /// <summary>
+    /// Serves one stream connection (RFC 3430, SNMP over TCP): each message framed by its own BER length is answered as a
+    /// datagram would be, the response written back on the same connection. A frame that cannot be read (not a SEQUENCE,
+    /// an indefinite length, longer than 65535 bytes) closes the connection and is counted as a parse error; so memory
+    /// stays within one message per connection.
+    /// </summary>
+    public async ValueTask ServeAsync(Sock.Core.Connections.Connection connection)
+    {
+        var peer = connection.RemoteEndPoint ?? new System.Net.IPEndPoint(System.Net.IPAddress.None, 0);
+        var input = connection.Input;
+        while (true)
+        {
+            var read = await input.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            try
+            {
+                while (true)
+                {
+                    var length = SnmpStreamFraming.FrameLength(buffer, out var error);
+                    if (length < 0)
+                    {
+                        Interlocked.Increment(ref Counters.InPkts);
+                        Interlocked.Increment(ref Counters.AsnParseErrs);
+                        Interlocked.Increment(ref Counters.StreamsClosed);
+                        Report(peer.ToString() ?? "?", null, "closed", error);
+                        connection.Abort($"snmp over tcp: {error}");
+                        return;
+                    }
+                    if (length == 0 || buffer.Length < length) break;
+                    var message = buffer.Slice(0, length).ToArray();
+                    buffer = buffer.Slice(length);
+                    if (Handle(message, peer) is { } reply)
+                    {
+                        var flush = await connection.SendAsync(new System.Buffers.ReadOnlySequence<byte>(reply)).ConfigureAwait(false);
+                        if (flush.IsCompleted || flush.IsCanceled) return;
+                    }
+                }
+                if (read.IsCompleted || read.IsCanceled) return;
+            }
+            finally
+            {
+                // Consumed up to the last whole frame; the rest examined, so the next read waits for more bytes.
+                input.AdvanceTo(buffer.Start, buffer.End);
+            }
+        }
     }
 
     /// <summary>Answers one request from <paramref name="peer"/>: the response's bytes, or null when it is dropped.</summary>

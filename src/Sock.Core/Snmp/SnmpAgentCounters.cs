@@ -6,6 +6,7 @@ public sealed class SnmpAgentCounters
     internal long InPkts, OutPkts, BadVersions, BadCommunityNames, AsnParseErrs, SilentDrops, Denied, TooBigs;
     internal long UnknownEngineIds, UnknownUserNames, WrongDigests, NotInTimeWindows, DecryptionErrors, UnsupportedSecLevels;
     internal long UnknownSecurityModels, InvalidMsgs, UnknownPduHandlers, UnknownContexts, AuthorizationErrors;
+    internal long StreamsClosed;
 
     /// <summary>snmpInPkts: every message received.</summary>
     public long InPackets => Interlocked.Read(ref InPkts);
@@ -43,6 +44,8 @@ public sealed class SnmpAgentCounters
     public long UnknownPduHandler => Interlocked.Read(ref UnknownPduHandlers);
     /// <summary>snmpUnknownContexts: v3 requests for a context name other than the default "".</summary>
     public long UnknownContext => Interlocked.Read(ref UnknownContexts);
+    /// <summary>TCP connections closed because their stream could not be framed (RFC 3430): also counted as parse errors.</summary>
+    public long ClosedStreams => Interlocked.Read(ref StreamsClosed);
     /// <summary>v3 requests below their user's minimum security level, answered authorizationError.</summary>
     public long AuthorizationError => Interlocked.Read(ref AuthorizationErrors);
 }

@@ -21,18 +21,30 @@ public sealed class SnmpClient : IAsyncDisposable
     private readonly IPEndPoint _target;
     private readonly TracedSocket _socket;
     private readonly byte[] _buffer = new byte[65536];
+    private readonly bool _tcp;
+    private int _streamFill; // over TCP: bytes of the next frame(s) already read into _buffer
     private int _requestId = Random.Shared.Next(1, int.MaxValue / 2);
     private bool _connected;
     private bool _refusedIsSilence;
     private SnmpRemoteEngine? _engine;
     private SnmpRemoteEngine? _ownEngine;
 
-    /// <summary>A client for the agent at <paramref name="target"/>.</summary>
+    /// <summary>A client for the agent at <paramref name="target"/>, over UDP.</summary>
     public SnmpClient(IPEndPoint target, SnmpClientOptions options, SocketTrace? trace = null)
+        : this(new SnmpTarget(target.ToString(), target), options, trace) { }
+
+    /// <summary>
+    /// A client for <paramref name="target"/>: over UDP, or over one TCP connection when the target says tcp: or tcp6:
+    /// (RFC 3430: each message framed by its BER length; a try that times out is sent again on the same connection).
+    /// </summary>
+    public SnmpClient(SnmpTarget target, SnmpClientOptions options, SocketTrace? trace = null)
     {
-        _target = target;
+        _target = target.EndPoint;
         _options = options;
-        _socket = TracedSocket.Create(target.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
+        _tcp = target.Tcp;
+        _socket = _tcp
+            ? TracedSocket.Create(_target.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace)
+            : TracedSocket.Create(_target.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
     }
 
     /// <summary>The agent.</summary>
@@ -55,7 +67,7 @@ public sealed class SnmpClient : IAsyncDisposable
         if (!_connected)
         {
             // A connected UDP socket hears ICMP port unreachable as "connection refused", and takes replies from the agent only.
-            await _socket.ConnectAsync(_target, cancellationToken: ct).ConfigureAwait(false);
+            await _socket.ConnectAsync(_target, _tcp ? _options.Timeout : null, ct).ConfigureAwait(false);
             _connected = true;
         }
         if (_options.Version == SnmpVersion.V3) return await RequestV3Async(pdu, ct).ConfigureAwait(false);
@@ -80,11 +92,12 @@ public sealed class SnmpClient : IAsyncDisposable
             timeout.CancelAfter(_options.Timeout);
             try
             {
-                await _socket.SendAsync(bytes, ct).ConfigureAwait(false);
+                await SendAllAsync(bytes, ct).ConfigureAwait(false);
                 while (true)
                 {
-                    var n = await _socket.ReceiveAsync(_buffer, timeout.Token).ConfigureAwait(false);
-                    if (match(_buffer.AsMemory(0, n)) is { } answer) return answer;
+                    var message = _tcp ? await ReceiveFrameAsync(timeout.Token).ConfigureAwait(false)
+                        : _buffer.AsMemory(0, await _socket.ReceiveAsync(_buffer, timeout.Token).ConfigureAwait(false));
+                    if (match(message) is { } answer) return answer;
                 }
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -110,6 +123,45 @@ public sealed class SnmpClient : IAsyncDisposable
         throw new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target),
             $"timed out after {Durations.Format(_options.Timeout)} × {tries} tr{(tries == 1 ? "y" : "ies")} ({why})", SocketError.TimedOut);
     }
+
+    private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        while (!bytes.IsEmpty)
+        {
+            var n = await _socket.SendAsync(bytes, ct).ConfigureAwait(false);
+            if (!_tcp) return;
+            bytes = bytes[n..];
+        }
+    }
+
+    // The next whole message on the TCP connection (RFC 3430), reading as needed; what follows it stays for the next call.
+    private async ValueTask<ReadOnlyMemory<byte>> ReceiveFrameAsync(CancellationToken ct)
+    {
+        // The frame handed out last time is gone from the front of the buffer now.
+        if (_consumed > 0)
+        {
+            _buffer.AsSpan(_consumed, _streamFill - _consumed).CopyTo(_buffer);
+            _streamFill -= _consumed;
+            _consumed = 0;
+        }
+        while (true)
+        {
+            var length = SnmpStreamFraming.FrameLength(_buffer.AsSpan(0, _streamFill), out var error);
+            if (length < 0)
+                throw new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target), $"the agent's TCP stream cannot be framed: {error}");
+            if (length > 0 && _streamFill >= length)
+            {
+                _consumed = length;
+                return _buffer.AsMemory(0, length);
+            }
+            var n = await _socket.ReceiveAsync(_buffer.AsMemory(_streamFill), ct).ConfigureAwait(false);
+            if (n == 0)
+                throw new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target), "the agent closed the TCP connection", SocketError.ConnectionReset);
+            _streamFill += n;
+        }
+    }
+
+    private int _consumed;
 
     private async Task<SnmpPdu> RequestV3Async(SnmpPdu pdu, CancellationToken ct)
     {
@@ -264,7 +316,7 @@ public sealed class SnmpClient : IAsyncDisposable
             bytes = UserSecurityModel.Encode(header, pdu, level == SnmpSecurityLevel.NoAuthNoPriv ? null : own.Keys);
         }
         else bytes = SnmpMessage.ForCommunity(_options.Version, _options.Community, pdu).Encode();
-        await _socket.SendAsync(bytes, ct).ConfigureAwait(false);
+        await SendAllAsync(bytes, ct).ConfigureAwait(false);
     }
 
     /// <summary>GetRequest.</summary>

@@ -7,6 +7,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Netcat;
 using Sock.Core.Serving;
+using Sock.Core.Sockets;
 using Sock.Core.Snmp;
 
 namespace Sock.Cli.Commands;
@@ -19,6 +20,7 @@ internal static class AgentCommand
         var port = new Option<string>("--port", "-p") { Description = "The UDP port to serve on (0: any free port)", DefaultValueFactory = _ => "161", HelpName = "PORT" };
         var bind = new Option<string[]>("--bind", "-B") { Description = "Serve on this address (repeatable; default every IPv4 and IPv6 address)", HelpName = "ADDRESS" };
         var community = new Option<string[]>("--community", "-c") { Description = "A read-only community that may ask (repeatable; there is no default)", HelpName = "NAME" };
+        var tcp = new Option<bool>("--tcp") { Description = "Serve over TCP too (RFC 3430), on the same port and addresses as UDP" };
         var rwcommunity = new Option<string[]>("--rwcommunity") { Description = "A read-write community: reads, and may Set sysContact.0, sysName.0, sysLocation.0 (repeatable)", HelpName = "NAME" };
         var trapTo = new Option<string[]>("--trap-to") { Description = "Send a coldStart notification here at start (repeatable; port 162 when not given)", HelpName = "HOST:PORT" };
         var inform = new Option<bool>("--inform") { Description = "Send the coldStart as an InformRequest, sent again per -t/-r until acknowledged (snmpd's informsink)" };
@@ -38,7 +40,8 @@ internal static class AgentCommand
         var command = new Command("agent", """
             An SNMP agent serving this machine's socket table to any manager (net-snmp, Zabbix, LibreNMS…).
 
-            Answers SNMPv1, SNMPv2c and SNMPv3 Get, GetNext and GetBulk over UDP (IPv4 and IPv6) with: SNMPv2-MIB's system and
+            Answers SNMPv1, SNMPv2c and SNMPv3 Get, GetNext, GetBulk and Set over UDP (IPv4 and IPv6), and over TCP with --tcp
+            (RFC 3430: messages framed by their BER length; a frame that cannot be read closes the connection), with: SNMPv2-MIB's system and
             snmp groups, IF-MIB ifTable and ifXTable, TCP-MIB (tcpConnectionTable and tcpListenerTable with the owning
             process's PID, tcpConnTable, the counters), UDP-MIB (udpEndpointTable with the owning PID, the counters) and
             HOST-RESOURCES-MIB's hrSWRunTable (PID to name). The tables come from the same code as sock stat, read in one
@@ -74,7 +77,7 @@ internal static class AgentCommand
               snmpwalk -v3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
             """)
         {
-            port, bind, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, allow, cache, maxSize, contact, location, verbose, json,
+            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, allow, cache, maxSize, contact, location, verbose, json,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -165,20 +168,33 @@ internal static class AgentCommand
                 return reply is null ? ValueTask.CompletedTask : d.ReplyAsync(reply);
             }
             var binds = parse.GetValue(bind) ?? [];
+            var tcpOn = parse.GetValue(tcp);
             var bound = new List<EndPoint>();
-            if (binds.Length == 0)
+            var streams = new List<EndPoint>();
+            var dual = binds.Length == 0 && Socket.OSSupportsIPv6;
+            var endpoints = binds.Length == 0
+                ? [new IPEndPoint(dual ? IPAddress.IPv6Any : IPAddress.Any, p)]
+                : binds.Select(b => new IPEndPoint(EndpointText.ParseAddress(EndpointText.Unbracket(b), "bind address"), p)).ToList();
+            foreach (var e in endpoints)
             {
-                var dual = Socket.OSSupportsIPv6;
-                bound.Add(server.ListenDatagram("snmp", new IPEndPoint(dual ? IPAddress.IPv6Any : IPAddress.Any, p), Serve, dual));
+                if (!tcpOn)
+                {
+                    bound.Add(server.ListenDatagram("snmp", e, Serve, dual));
+                    continue;
+                }
+                // RFC 3430: the same port over TCP, each connection on the engine's stream server. With port 0 the port
+                // must be free for both: the pair is opened together (another port tried when UDP's is taken).
+                var settings = new ListenSettings(dual, server.Options.ReusePort, server.Options.Backlog);
+                var (stream, datagram) = SocketBinder.OpenOnOnePort(e, settings, server.Trace);
+                bound.Add(server.ListenDatagramOn("snmp", datagram, Serve));
+                streams.Add(server.ListenOn("snmp", stream, agent.ServeAsync));
             }
-            else
-                foreach (var b in binds)
-                    bound.Add(server.ListenDatagram("snmp", new IPEndPoint(EndpointText.ParseAddress(EndpointText.Unbracket(b), "bind address"), p), Serve));
             // The first snapshot is read before the first request, so that one is not kept waiting for a whole /proc scan.
             agent.View();
             if (v3Users.Count > 0)
                 Console.Error.WriteLine($"sock agent: SNMPv3 engine ID {SnmpEngineId.Format(agent.EngineId.Span)}, boots {agent.EngineBoots}, {v3Users.Count} user{(v3Users.Count == 1 ? "" : "s")}");
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
+            foreach (var e in streams) Console.Error.WriteLine($"serving snmp (RFC 3430) on tcp {EndpointText.Format(e)}");
             server.Start();
             // snmpd sends its coldStart once it serves; an inform keeps trying in the background while the agent answers.
             var notifications = trapTargets.Select(t => NotifyAsync(agent, t, informOn, notifyUser, trapCommunityName ?? communities.Concat(writers).FirstOrDefault() ?? "",
@@ -188,7 +204,7 @@ internal static class AgentCommand
             await Task.WhenAll(notifications);
             await server.StopAsync(TimeSpan.Zero);
             var c = agent.Counters;
-            Console.Error.WriteLine($"sock agent: {c.InPackets} requests, {c.OutPackets} answered, {c.BadCommunity} unknown community, {c.Malformed} malformed, {c.NotAllowed} not allowed, {c.TooBig} tooBig{(v3Users.Count > 0 ? $", v3: {c.UnknownEngineId} unknown engine ID, {c.UnknownUserName} unknown user, {c.WrongDigest} wrong digest, {c.NotInTimeWindow} not in time window, {c.DecryptionError} decryption errors, {c.UnsupportedSecLevel} unsupported level" : "")}{(log is { Dropped: > 0 and var dropped } ? $", {dropped} log lines dropped" : "")}");
+            Console.Error.WriteLine($"sock agent: {c.InPackets} requests, {c.OutPackets} answered, {c.BadCommunity} unknown community, {c.Malformed} malformed, {c.NotAllowed} not allowed, {c.TooBig} tooBig{(streams.Count > 0 ? $", {c.ClosedStreams} tcp connections closed unframeable" : "")}{(v3Users.Count > 0 ? $", v3: {c.UnknownEngineId} unknown engine ID, {c.UnknownUserName} unknown user, {c.WrongDigest} wrong digest, {c.NotInTimeWindow} not in time window, {c.DecryptionError} decryption errors, {c.UnsupportedSecLevel} unsupported level" : "")}{(log is { Dropped: > 0 and var dropped } ? $", {dropped} log lines dropped" : "")}");
             return ExitCodes.Success;
         });
         return command;

@@ -15,7 +15,7 @@ internal static class SnmpCommand
         var command = new Command("snmp", """
             Ask SNMP agents, as net-snmp's snmpget/snmpgetnext/snmpwalk/snmpbulkwalk/snmptable/snmpset do — many at once; send notifications as snmptrap/snmpinform.
 
-            HOST is an address or name, HOST:PORT, udp6:[::1]:PORT, or a CIDR range (every address, on port 161). OIDs are
+            HOST is an address or name, HOST:PORT, udp6:[::1]:PORT, tcp:HOST:PORT or tcp6:[::1]:PORT (RFC 3430), or a CIDR range (every address, on port 161). OIDs are
             numbers (1.3.6.1.2.1.6.20) or the names sock knows (sysDescr.0, tcpConnectionState, ifTable, SNMPv2-MIB::sysName.0).
             The arguments are hosts up to the first one that reads as an OID. Output is snmpwalk's, with names for SNMPv2-MIB,
             IF-MIB, TCP-MIB, UDP-MIB and HOST-RESOURCES-MIB objects. Several hosts are asked concurrently (--parallel), each
@@ -198,7 +198,7 @@ internal static class SnmpCommand
     }
 
     // net-snmp's -u -l -a -A -x -X -e -n (snmpcmd(1)), checked as snmpget checks them, before anything is sent.
-    private static void V3Options(ParseResult parse, SnmpClientOptions options, Option<string> user, Option<string> level, Option<string> authProtocol,
+    internal static void V3Options(ParseResult parse, SnmpClientOptions options, Option<string> user, Option<string> level, Option<string> authProtocol,
         Option<string> authPass, Option<string> privProtocol, Option<string> privPass, Option<string> engine, Option<string> context)
     {
         var name = parse.GetValue(user);
@@ -267,7 +267,7 @@ internal static class SnmpCommand
         var varBinds = new List<VarBind>();
         var notes = new List<string>();
         Oid? entry = verb == "table" ? oids[0].Append(1) : null;
-        await using var client = new SnmpClient(target.EndPoint, options, trace);
+        await using var client = new SnmpClient(target, options, trace);
         if (verbose) client.Adapted = notes.Add;
         try
         {

@@ -7,6 +7,7 @@ using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Inspection;
 using Sock.Core.Inspection.Filtering;
+using Sock.Core.Snmp;
 
 namespace Sock.Cli.Commands;
 
@@ -40,6 +41,19 @@ internal static class StatCommand
             CustomParser = WatchSeconds,
         };
         var count = new Option<int?>("--count") { Description = "With --watch: stop after N refreshes", HelpName = "N" };
+        var snmp = new Option<string>("--snmp") { Description = "Another host's TCP and UDP table over SNMP (TCP-MIB, UDP-MIB, its PIDs named by HOST-RESOURCES-MIB), as snmpnetstat", HelpName = "HOST" };
+        var snmpVersion = new Option<string>("--snmp-version", "-v") { Description = "With --snmp: the SNMP version, 1, 2c or 3", DefaultValueFactory = _ => "2c", HelpName = "1|2c|3" };
+        var snmpCommunity = new Option<string>("--community", "-c") { Description = "With --snmp: the community (v1, v2c)", HelpName = "COMMUNITY" };
+        // stat's -u -a -l -x are its own: the SNMPv3 options are long here.
+        var user = new Option<string>("--user") { Description = "With --snmp -v 3: the user", HelpName = "USER" };
+        var level = new Option<string>("--level") { Description = "With --snmp -v 3: noAuthNoPriv, authNoPriv or authPriv", HelpName = "LEVEL" };
+        var authProtocol = new Option<string>("--auth-protocol") { Description = "With --snmp -v 3: MD5, SHA, SHA-224, SHA-256, SHA-384 or SHA-512", HelpName = "PROTO" };
+        var authPass = new Option<string>("--auth-password") { Description = "With --snmp -v 3: the authentication password", HelpName = "PASS" };
+        var privProtocol = new Option<string>("--priv-protocol") { Description = "With --snmp -v 3: AES", HelpName = "AES" };
+        var privPass = new Option<string>("--priv-password") { Description = "With --snmp -v 3: the privacy password", HelpName = "PASS" };
+        var engine = new Option<string>("--engine-id") { Description = "With --snmp -v 3: the agent's engine ID (no discovery)", HelpName = "HEX" };
+        var context = new Option<string>("--context") { Description = "With --snmp -v 3: the context name", HelpName = "CONTEXT" };
+        var snmpTimeout = new Option<string>("--timeout") { Description = "With --snmp: seconds (or 500ms) to wait for each try", DefaultValueFactory = _ => "1", HelpName = "TIME" };
         var json = GlobalOptions.Json();
         var filter = new Argument<string[]>("FILTER")
         {
@@ -68,10 +82,18 @@ internal static class StatCommand
               sock stat -tanm                  with each socket's memory, as ss -m
               sock stat -tan --watch 2
               sock stat -ta --json
+              sock stat -tanp --snmp 10.0.0.5 -c public     another host's table, over SNMP
+
+            --snmp HOST reads another host's TCP and UDP sockets from its SNMP agent (sock agent, snmpd) as net-snmp's
+            snmpnetstat does: TCP-MIB's tcpConnectionTable and tcpListenerTable, UDP-MIB's udpEndpointTable, each PID
+            named from hrSWRunName; in these columns, with these filters and --json. Queues and descriptors are not in
+            the MIBs: Recv-Q and Send-Q show 0, a process shows no fd. -v 1|2c|3, -c COMMUNITY, and for v3 --user
+            --level --auth-protocol --auth-password --priv-protocol --priv-password (long names: -u -a -l -x are stat's).
             """)
         {
             tcp, udp, raw, unix, v4, v6, listening, all, numeric, processes, extended, timers, info, memory, noHeader, summary,
-            who, watch, count, json, filter,
+            who, watch, count, snmp, snmpVersion, snmpCommunity, user, level, authProtocol, authPass, privProtocol, privPass, engine, context, snmpTimeout,
+            json, filter,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -82,6 +104,33 @@ internal static class StatCommand
                 parse.GetValue(json), SocketFilter.Parse(parse.GetValue(filter) ?? []));
             if (parse.GetResult(count) is not null && parse.GetResult(watch) is null)
                 throw SockException.Usage("--count", parse.GetValue(count)?.ToString(CultureInfo.InvariantCulture) ?? "", "only applies with --watch");
+            Option[] snmpOnly = [snmpVersion, snmpCommunity, user, level, authProtocol, authPass, privProtocol, privPass, engine, context, snmpTimeout];
+            if (parse.GetValue(snmp) is { } host)
+            {
+                if (parse.GetResult(who) is not null || parse.GetValue(summary) || parse.GetResult(watch) is not null || options.Info || options.Memory
+                    || options.Timers || options.Extended || (options.Kinds & (SocketKinds.Raw | SocketKinds.Unix)) != 0 && parse.GetValue(raw) | parse.GetValue(unix))
+                    throw SockException.Usage("--snmp", host, "reads TCP and UDP rows only: not with -w, -x, -e, -i, -m, -o, -s, --who or --watch");
+                var o = options with { Kinds = options.Kinds & (SocketKinds.Tcp | SocketKinds.Udp) };
+                var targets = await SnmpTarget.ParseAsync(host, ct: ct);
+                if (targets.Count != 1) throw SockException.Usage("--snmp", host, "give one host, not a range");
+                var v = parse.GetValue(snmpVersion);
+                var version = v switch { "1" => SnmpVersion.V1, "2c" or "2" => SnmpVersion.V2c, "3" => SnmpVersion.V3, _ => throw SockException.Usage("--snmp", $"-v {v}", "the version is 1, 2c or 3") };
+                var wait = Durations.Parse(parse.GetValue(snmpTimeout)!, "timeout");
+                if (wait <= TimeSpan.Zero) throw SockException.Usage("timeout", parse.GetValue(snmpTimeout)!, "must be more than 0");
+                var clientOptions = new SnmpClientOptions { Version = version, Timeout = wait, Retries = 2, MaxRepetitions = 50 };
+                if (version == SnmpVersion.V3)
+                {
+                    if (parse.GetResult(snmpCommunity) is not null) throw SockException.Usage("stat --snmp", "-c", "SNMPv3 has no community: give --user");
+                    SnmpCommand.V3Options(parse, clientOptions, user, level, authProtocol, authPass, privProtocol, privPass, engine, context);
+                }
+                else clientOptions.Community = parse.GetValue(snmpCommunity) ?? throw SockException.Usage("stat --snmp", "-c", "no community given (snmpnetstat has no default either)");
+                await using var client = new SnmpClient(targets[0], clientOptions, TraceWriter.FromOptions(parse));
+                var rows = await SnmpSocketTable.ReadAsync(client, o.Kinds, ct);
+                var remote = StatTable.FromRows(o, rows, null, ownersAttached: true);
+                return Render(remote, o);
+            }
+            if (snmpOnly.FirstOrDefault(x => parse.GetResult(x) is { Implicit: false }) is { } stray)
+                throw SockException.Usage("stat", stray.Name, "applies to --snmp only");
             if (parse.GetValue(who) is { } port) return Who(port, options);
             if (parse.GetValue(summary)) return Summary(options.Json);
             if (parse.GetResult(watch) is not null)
@@ -94,6 +143,14 @@ internal static class StatCommand
             }
             var table = StatTable.Read(options, SocketTableReaders.ForThisMachine(TraceWriter.FromOptions(parse)));
             table.PrintNotes();
+            return Render(table, options);
+        });
+        return command;
+    }
+
+    private static int Render(StatTable table, StatOptions options)
+    {
+        {
             if (options.Json) return WriteJson(table.Rows);
             if (Terminal.RichStdout && options.Header)
                 Spectre.Console.AnsiConsole.Write(StatRenderer.RichTable(table.Layout, table.Rows));
@@ -104,8 +161,7 @@ internal static class StatCommand
                 StatRenderer.WritePlain(stdout, table.Layout, table.Rows);
             }
             return ExitCodes.Success;
-        });
-        return command;
+        }
     }
 
     // Kept out of the action's body so the plain path does not load System.Text.Json.

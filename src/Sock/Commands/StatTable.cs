@@ -26,8 +26,14 @@ internal sealed class StatTable
     public static StatTable Read(StatOptions o, SocketTableReaders? reader = null)
     {
         reader ??= SocketTableReaders.ForThisMachine();
+        var rows = reader.Read(new SocketTableQuery(o.Kinds, o.States, o.Info, o.Memory));
+        return FromRows(o, rows, reader.Limitation, ownersAttached: false);
+    }
+
+    /// <summary>The table of rows read elsewhere (another host's, over SNMP): filtered, ordered and laid out as a local read.</summary>
+    public static StatTable FromRows(StatOptions o, IReadOnlyList<SocketTableEntry> rows, string? limitation, bool ownersAttached)
+    {
         var states = o.States;
-        var rows = reader.Read(new SocketTableQuery(o.Kinds, states, o.Info, o.Memory));
         var filtered = new List<SocketTableEntry>(rows.Count);
         foreach (var r in rows)
             if ((SocketStates.BitOf(r.State) & states) != 0 && o.Filter.Matches(r)) filtered.Add(r);
@@ -36,7 +42,7 @@ internal sealed class StatTable
             ? filtered.OrderBy(r => r.Netid switch { "tcp" => 3, "udp" => 2, "raw" => 1, _ => 0 }).ToList()
             : filtered;
         var denied = 0;
-        if (o.Processes)
+        if (o.Processes && !ownersAttached)
         {
             var owners = SocketOwnerIndex.Scan();
             denied = owners.DeniedProcesses;
@@ -46,7 +52,7 @@ internal sealed class StatTable
             + ((o.Kinds & SocketKinds.Raw) != 0 ? 1 : 0) + ((o.Kinds & SocketKinds.Unix) != 0 ? 3 : 0);
         var stateCount = BitOperations.PopCount(states & ~(1u << SocketStates.NewSynRecv));
         var layout = new StatLayout(tables > 1, stateCount > 1, o.Numeric, o.Processes, o.Extended, o.Timers, o.Info, o.Memory, o.Header);
-        return new StatTable(ordered, layout, reader.Limitation, denied);
+        return new StatTable(ordered, layout, limitation, denied);
     }
 
     /// <summary>Says once on stderr what the data source could not show.</summary>

@@ -13,7 +13,7 @@ internal sealed record StatJsonRow(
         r.Netid, r.State, r.RecvQ, r.SendQ,
         r.LocalAddress?.ToString(), r.IsUnix ? null : r.LocalPort,
         r.PeerAddress?.ToString(), r.IsUnix ? null : r.PeerPort,
-        r.Path, r.IsUnix ? r.PeerInode : null, r.Inode, r.Uid, UserNames.Of(r.Uid),
+        r.Path, r.IsUnix ? r.PeerInode : null, r.Inode, r.Uid, r.Uid < 0 ? null : UserNames.Of(r.Uid),
         r.Cookie == 0 ? null : r.Cookie.ToString("x", System.Globalization.CultureInfo.InvariantCulture),
         r.CgroupId == 0 ? null : CgroupPaths.PathOf(r.CgroupId),
         r.V6Only, r.InterfaceIndex == 0 ? null : r.InterfaceIndex,

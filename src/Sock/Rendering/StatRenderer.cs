@@ -91,7 +91,8 @@ internal static class StatRenderer
 
     public static string Users(IReadOnlyList<SocketOwner> owners) =>
         owners.Count == 0 ? "" : "users:(" + string.Join(',', owners.Select(o =>
-            string.Create(CultureInfo.InvariantCulture, $"(\"{o.Command}\",pid={o.Pid},fd={o.Fd})"))) + ")";
+            o.Fd < 0 ? string.Create(CultureInfo.InvariantCulture, $"(\"{o.Command}\",pid={o.Pid})") // over SNMP: no descriptor known
+            : string.Create(CultureInfo.InvariantCulture, $"(\"{o.Command}\",pid={o.Pid},fd={o.Fd})"))) + ")";
 
     private static string Extras(SocketTableEntry r, StatLayout layout)
     {

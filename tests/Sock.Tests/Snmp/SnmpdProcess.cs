@@ -30,7 +30,7 @@ internal sealed class SnmpdProcess : IAsyncDisposable
     public static bool Installed => Binary is not null && ExternalTool.Exists("snmpwalk");
 
     /// <summary>Starts snmpd; <paramref name="extraConfig"/> is appended to its snmpd.conf (createUser and rouser lines for v3).</summary>
-    public static async Task<SnmpdProcess> StartAsync(string extraConfig = "")
+    public static async Task<SnmpdProcess> StartAsync(string extraConfig = "", bool tcp = false)
     {
         var dir = new TempDirectory("sock-snmpd-");
         var community = "s" + Guid.NewGuid().ToString("N")[..12];
@@ -45,7 +45,7 @@ internal sealed class SnmpdProcess : IAsyncDisposable
         {
             var port = FreeUdpPort();
             var p = ProcessRunner.Start([Binary!, "-f", "-C", "-c", Path.Combine(dir.Path, "snmpd.conf"), "-Lf", Path.Combine(dir.Path, "snmpd.log"),
-                $"--persistentDir={dir.Path}", $"udp:127.0.0.1:{port},udp6:[::1]:{port}"], new Dictionary<string, string> { ["MIBS"] = "" });
+                $"--persistentDir={dir.Path}", $"udp:127.0.0.1:{port},udp6:[::1]:{port}" + (tcp ? $",tcp:127.0.0.1:{port},tcp6:[::1]:{port}" : "")], new Dictionary<string, string> { ["MIBS"] = "" });
             var deadline = Environment.TickCount64 + 15_000;
             while (!p.HasExited && Environment.TickCount64 < deadline)
             {

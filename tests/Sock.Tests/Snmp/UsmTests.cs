@@ -322,7 +322,7 @@ public sealed class UsmTests
     [InlineData("createUser -e 0x8000 a SHA authpass11", "users.conf:1", "--engine-id")]
     [InlineData("createUser a SHA-999 authpass11", "users.conf:1", "authentication protocol")]
     [InlineData("rouser a auth .1.3.6", "users.conf:1", "not supported")]
-    [InlineData("rocommunity public", "users.conf:1", "only createUser and rouser")]
+    [InlineData("rocommunity public", "users.conf:1", "only createUser, rouser and rwuser")]
     [InlineData("createUser a SHA authpass11\nrouser b", "users.conf", "no createUser line")]
     [InlineData("createUser a\nrouser a priv", "users.conf", "above what its passwords allow")]
     public void the_users_file_refuses_what_sock_cannot_honour(string text, string where, string why)
