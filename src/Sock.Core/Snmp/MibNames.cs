@@ -19,6 +19,9 @@ public static class MibNames
 
     private static readonly MibObject[] Objects = Build();
     private static readonly Dictionary<Oid, MibObject> ByOid = Objects.ToDictionary(o => o.Oid);
+    // No known object is longer than this: a lookup starts there, not at a table row's 20-odd arcs of index (each
+    // shorter prefix tried is an Oid allocated and hashed, twice per varbind of a walk).
+    private static readonly int LongestOid = Objects.Max(o => o.Oid.Length);
     private static readonly Dictionary<string, MibObject> ByName = Objects.GroupBy(o => o.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     private static Dictionary<long, string> Labels(params string[] names) =>
@@ -115,7 +118,7 @@ public static class MibNames
     public static MibObject? ObjectOf(Oid oid)
     {
         var arcs = oid.Arcs;
-        for (var n = arcs.Length; n >= 2; n--)
+        for (var n = Math.Min(arcs.Length, LongestOid); n >= 2; n--)
             if (ByOid.TryGetValue(n == arcs.Length ? oid : new Oid(arcs[..n]), out var o)) return o;
         return null;
     }

@@ -11,13 +11,17 @@ namespace Sock.Core.Snmp;
 /// </summary>
 public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
 {
+    private static readonly Oid SysUpTimeInstance = MibOids.SysUpTime.Append(0);
+
     /// <summary>The OID as a name, or numbers.</summary>
-    public string FormatOid(Oid oid)
+    public string FormatOid(Oid oid) => FormatOid(oid, useMibs ? MibNames.ObjectOf(oid) : null);
+
+    // obj: the object oid is an instance of, looked up once per line by the caller.
+    private string FormatOid(Oid oid, MibObject? obj)
     {
         if (numericOids) return "." + oid;
         if (!useMibs) return Unnamed(oid);
-        if (oid == MibOids.SysUpTime.Append(0)) return "DISMAN-EVENT-MIB::sysUpTimeInstance";
-        var obj = MibNames.ObjectOf(oid);
+        if (oid == SysUpTimeInstance) return "DISMAN-EVENT-MIB::sysUpTimeInstance";
         if (obj is null) return Unnamed(oid);
         var rest = oid.Arcs[obj.Oid.Length..];
         return $"{obj.Module}::{obj.Name}{(rest.IsEmpty ? "" : "." + FormatIndex(obj.Index, rest))}";
@@ -59,10 +63,11 @@ public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
     private static string Numbers(ReadOnlySpan<uint> arcs) => string.Join('.', arcs.ToArray());
 
     /// <summary>"TYPE: value" as net-snmp prints it (or its exception text).</summary>
-    public string FormatValue(VarBind vb)
+    public string FormatValue(VarBind vb) => FormatValue(vb, useMibs ? MibNames.ObjectOf(vb.Oid) : null);
+
+    private string FormatValue(VarBind vb, MibObject? obj)
     {
         var v = vb.Value;
-        var obj = useMibs ? MibNames.ObjectOf(vb.Oid) : null;
         var syntax = obj?.Syntax ?? MibSyntax.None;
         return v.Type switch
         {
@@ -90,7 +95,11 @@ public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
     }
 
     /// <summary>One line: "NAME = TYPE: value".</summary>
-    public string Line(VarBind vb) => $"{FormatOid(vb.Oid)} = {FormatValue(vb)}";
+    public string Line(VarBind vb)
+    {
+        var obj = useMibs ? MibNames.ObjectOf(vb.Oid) : null;
+        return $"{FormatOid(vb.Oid, obj)} = {FormatValue(vb, obj)}";
+    }
 
     /// <summary>The value alone, without its type ("established(5)", "lo", "12345").</summary>
     public string BareValue(VarBind vb)
