@@ -25,6 +25,7 @@ public sealed class ReliableStream
     private readonly Dictionary<uint, InFlight> _inFlight = [];
     private readonly Dictionary<uint, (byte[] Payload, bool Fin)> _early = [];
     private readonly SemaphoreSlim _window;
+    private readonly int _payload;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
     private uint _nextSeq;
     private uint _sndUna;
@@ -35,6 +36,8 @@ public sealed class ReliableStream
     private long _lastReceived, _lastSent;
     private volatile bool _peerFin, _uploadDone;
     private long _finSentAt = -1;
+    // In-order DATA is acknowledged once per receive batch, and at least every this many packets.
+    private const int AckEvery = 16;
     private long _readingSince = -1;
     private Exception? _failure;
 
@@ -46,6 +49,7 @@ public sealed class ReliableStream
         _session = session;
         _window = new SemaphoreSlim(options.Window, options.Window);
         _rtoMs = options.InitialRto.TotalMilliseconds;
+        _payload = options.MaxPayload > 0 ? options.MaxPayload : PathPayload(socket.Socket);
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
 
@@ -147,8 +151,32 @@ public sealed class ReliableStream
 
     private void TrySetBuffer(SocketOptionName name)
     {
-        try { _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, _options.Window * (_options.MaxPayload + 64) * 2)); }
+        try { _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, _options.Window * (_payload + 64) * 2)); }
         catch (SocketException) { }
+    }
+
+    /// <summary>
+    /// The largest payload a DATA datagram carries unfragmented on this path: the route's MTU as the kernel knows it for the
+    /// connected socket (IP_MTU / IPV6_MTU), at most Ethernet's 1500 (loopback says 64 KiB, but the path the peers meant to
+    /// use is a network's), less the IP and UDP headers and DATA's own 6 bytes: 1466 bytes over IPv4, 1446 over IPv6.
+    /// Where the kernel does not say, 1200, under IPv6's minimum MTU.
+    /// </summary>
+    private static int PathPayload(Socket socket)
+    {
+        const int fallback = 1200;
+        if (!OperatingSystem.IsLinux()) return fallback;
+        try
+        {
+            var v6 = socket.AddressFamily == AddressFamily.InterNetworkV6;
+            Span<byte> value = stackalloc byte[4];
+            // IPPROTO_IP/IP_MTU = 0/14, IPPROTO_IPV6/IPV6_MTU = 41/24 (linux/in.h, linux/in6.h).
+            var got = socket.GetRawSocketOption(v6 ? 41 : 0, v6 ? 24 : 14, value);
+            if (got != 4) return fallback;
+            var mtu = Math.Min(System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(value), 1500);
+            var payload = mtu - (v6 ? 40 : 20) - 8 - PeerPacket.DataHeader;
+            return payload >= 512 ? payload : fallback;
+        }
+        catch (SocketException) { return fallback; }
     }
 
     private static async Task Quietly(Task task)
@@ -170,8 +198,8 @@ public sealed class ReliableStream
                 catch (IOException) { break; }
                 finally { Volatile.Write(ref _readingSince, -1); }
                 if (n == 0) break;
-                for (var at = 0; at < n; at += _options.MaxPayload)
-                    await SendDataAsync(buffer.AsMemory(at, Math.Min(_options.MaxPayload, n - at)), fin: false, ct).ConfigureAwait(false);
+                for (var at = 0; at < n; at += _payload)
+                    await SendDataAsync(buffer.AsMemory(at, Math.Min(_payload, n - at)), fin: false, ct).ConfigureAwait(false);
             }
             await SendDataAsync(ReadOnlyMemory<byte>.Empty, fin: true, ct).ConfigureAwait(false);
             _uploadDone = true;
@@ -213,11 +241,26 @@ public sealed class ReliableStream
     {
         var buffer = new byte[65536];
         var ack = new byte[PeerPacket.AckLength];
+        // In-order payloads gather here and go to the output in one write per receive batch, not one per datagram.
+        var pending = new byte[256 * 1024];
+        var pendingLength = 0;
+        var unacked = 0;
         var outputOpen = output is not null;
         while (true)
         {
             int n;
-            try { n = await _socket.ReceiveAsync(buffer, ct).ConfigureAwait(false); }
+            try
+            {
+                var receive = _socket.ReceiveAsync(buffer, ct);
+                // Nothing more queued in the kernel: the batch is over, so its bytes go out and one ACK answers all of it
+                // (a datagram that completes at once was already waiting, and is taken with the batch).
+                if (!receive.IsCompleted && (pendingLength > 0 || unacked > 0))
+                {
+                    if (!await FlushAsync().ConfigureAwait(false)) return RelayEnd.OutputClosed;
+                    await SendAckAsync().ConfigureAwait(false);
+                }
+                n = await receive.ConfigureAwait(false);
+            }
             catch (SockException ex) when (ex.SocketError is SocketError.ConnectionRefused or SocketError.ConnectionReset)
             {
                 // ICMP port unreachable: the peer's socket is gone. After its FIN that is just its exit.
@@ -233,24 +276,35 @@ public sealed class ReliableStream
                 {
                     var (seq, fin, payload) = PeerPacket.ReadData(buffer.AsMemory(0, n));
                     var ahead = (int)(seq - _rcvNext);
-                    if (ahead >= 0 && ahead < _options.Window && !_early.ContainsKey(seq))
-                        _early[seq] = (payload.ToArray(), fin);
-                    while (_early.Remove(_rcvNext, out var next))
+                    var finArrived = false;
+                    if (ahead == 0 && _early.Count == 0)
                     {
+                        // The common case: the next packet, nothing held back. Straight to the batch, no copy of its own.
                         _rcvNext++;
-                        if (next.Fin) { _peerFin = true; continue; }
-                        Interlocked.Add(ref _received, next.Payload.Length);
-                        Recorder?.Received(next.Payload);
-                        if (!outputOpen) continue;
-                        try { await output!.WriteAsync(next.Payload, ct).ConfigureAwait(false); }
-                        catch (IOException) { return RelayEnd.OutputClosed; }
-                        catch (ObjectDisposedException) { return RelayEnd.OutputClosed; }
+                        if (fin) finArrived = true;
+                        else if (!Deliver(payload.Span)) { if (!await FlushAsync().ConfigureAwait(false)) return RelayEnd.OutputClosed; Deliver(payload.Span); }
                     }
-                    ulong bitmap = 0;
-                    for (var i = 0; i < 64; i++)
-                        if (_early.ContainsKey(_rcvNext + 1 + (uint)i)) bitmap |= 1UL << i;
-                    var len = PeerPacket.WriteAck(ack, _rcvNext, bitmap);
-                    await SendAsync(ack.AsMemory(0, len), ct).ConfigureAwait(false);
+                    else
+                    {
+                        if (ahead >= 0 && ahead < _options.Window && !_early.ContainsKey(seq))
+                            _early[seq] = (payload.ToArray(), fin);
+                        while (_early.Remove(_rcvNext, out var next))
+                        {
+                            _rcvNext++;
+                            if (next.Fin) { finArrived = true; continue; }
+                            if (!Deliver(next.Payload)) { if (!await FlushAsync().ConfigureAwait(false)) return RelayEnd.OutputClosed; Deliver(next.Payload); }
+                        }
+                    }
+                    unacked++;
+                    // A gap, a duplicate (our ACK was lost) or the FIN is answered at once, as TCP does; in-order data once per
+                    // batch, or every AckEvery packets in a long one so the sender's window keeps moving.
+                    if (ahead != 0 || fin || finArrived || unacked >= AckEvery)
+                    {
+                        if (!await FlushAsync().ConfigureAwait(false)) return RelayEnd.OutputClosed;
+                        // Only once every byte before it is in the output: the stream may end as soon as this is seen.
+                        if (finArrived) _peerFin = true;
+                        await SendAckAsync().ConfigureAwait(false);
+                    }
                     break;
                 }
                 case PeerPacketType.Ack:
@@ -262,26 +316,54 @@ public sealed class ReliableStream
                     break;
             }
         }
+
+        bool Deliver(ReadOnlySpan<byte> payload)
+        {
+            if (pendingLength + payload.Length > pending.Length) return false;
+            Interlocked.Add(ref _received, payload.Length);
+            Recorder?.Received(payload);
+            if (outputOpen) payload.CopyTo(pending.AsSpan(pendingLength));
+            pendingLength += outputOpen ? payload.Length : 0;
+            return true;
+        }
+
+        async ValueTask<bool> FlushAsync()
+        {
+            if (pendingLength == 0) return true;
+            var length = pendingLength;
+            pendingLength = 0;
+            try { await output!.WriteAsync(pending.AsMemory(0, length), ct).ConfigureAwait(false); }
+            catch (IOException) { return false; }
+            catch (ObjectDisposedException) { return false; }
+            return true;
+        }
+
+        async ValueTask SendAckAsync()
+        {
+            unacked = 0;
+            ulong bitmap = 0;
+            if (_early.Count > 0)
+                for (var i = 0; i < 64; i++)
+                    if (_early.ContainsKey(_rcvNext + 1 + (uint)i)) bitmap |= 1UL << i;
+            var len = PeerPacket.WriteAck(ack, _rcvNext, bitmap);
+            await SendAsync(ack.AsMemory(0, len), ct).ConfigureAwait(false);
+        }
     }
 
     private async Task OnAckAsync((uint Next, ulong Bitmap) ack, CancellationToken ct)
     {
-        var fast = new List<(byte[] Packet, int Length)>();
+        List<(byte[] Packet, int Length)>? fast = null;
         var released = 0;
         lock (_gate)
         {
             var now = _clock.ElapsedMilliseconds;
-            foreach (var seq in _inFlight.Keys.ToArray())
-            {
-                var below = (int)(seq - ack.Next) < 0;
-                var bit = (int)(seq - ack.Next) - 1;
-                var sacked = bit is >= 0 and < 64 && (ack.Bitmap & (1UL << bit)) != 0;
-                if (!below && !sacked) continue;
-                var p = _inFlight[seq];
-                _inFlight.Remove(seq);
-                // Karn: only packets sent once give an RTT sample.
-                if (!p.Retransmitted) Sample(now - p.SentAt);
-            }
+            // Only what this ACK newly covers is looked at — the packets from the oldest unacknowledged one up to its
+            // next, and the bitmap's — not the whole window, so an ACK costs what it acknowledges.
+            if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
+                for (var seq = _sndUna; seq != ack.Next; seq++)
+                    Acknowledged(seq, now);
+            for (var bits = ack.Bitmap; bits != 0; bits &= bits - 1)
+                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), now);
             // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
             // bitmap acknowledged are not sent again but hold their place until the gap before them fills, so the
             // sender never runs further ahead than the receiver keeps.
@@ -297,22 +379,30 @@ public sealed class ReliableStream
                 var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
                 var overtaken = System.Numerics.BitOperations.PopCount(ack.Bitmap);
                 var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
-                for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && fast.Count < 16; seq++)
+                for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && (fast?.Count ?? 0) < 16; seq++)
                 {
                     if (!_inFlight.TryGetValue(seq, out var missing) || now - missing.SentAt < guard) continue;
                     missing.SentAt = now;
                     missing.Retransmitted = true;
                     missing.Tries++;
-                    fast.Add((missing.Packet, missing.Length));
+                    (fast ??= []).Add((missing.Packet, missing.Length));
                 }
             }
         }
         if (released > 0) _window.Release(released);
+        if (fast is null) return;
         foreach (var (packet, length) in fast)
         {
             Interlocked.Increment(ref _retransmitted);
             await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
         }
+    }
+
+    private void Acknowledged(uint seq, long now)
+    {
+        if (!_inFlight.Remove(seq, out var p)) return;
+        // Karn: only packets sent once give an RTT sample.
+        if (!p.Retransmitted) Sample(now - p.SentAt);
     }
 
     /// <summary>RFC 6298 §2: SRTT and RTTVAR from a sample, RTO = SRTT + 4·RTTVAR within the bounds.</summary>

@@ -3,8 +3,12 @@ namespace Sock.Core.Peer;
 /// <summary>The reliable UDP stream's settings, each with a documented default (docs/peer-protocol.md).</summary>
 public sealed class ReliableStreamOptions
 {
-    /// <summary>Payload bytes per DATA datagram (default 1200: under IPv6's minimum MTU of 1280 with headers).</summary>
-    public int MaxPayload { get; set; } = 1200;
+    /// <summary>
+    /// Payload bytes per DATA datagram; 0 (the default) takes the path's: the connected socket's route MTU (IP_MTU), at most
+    /// 1500, less the IP, UDP and DATA headers — 1466 bytes over IPv4, 1446 over IPv6 — or 1200 (under IPv6's minimum
+    /// MTU of 1280) where the kernel does not say.
+    /// </summary>
+    public int MaxPayload { get; set; }
 
     /// <summary>
     /// Packets in flight at most (default 128: 150 KiB, 7.5 MB/s at 20 ms RTT); also the receive window. Linux caps a
