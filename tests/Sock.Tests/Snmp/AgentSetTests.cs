@@ -129,9 +129,6 @@ public sealed class AgentSetTests
     [InlineData("snmp set -c x 127.0.0.1:9 sysName.0 b 1", "MIB knowledge")]
     public async Task bad_set_input_is_one_line_and_exit_2(string args, string reason)
     {
-        var r = await SockRunner.RunAsync(args);
-        Assert.Equal(2, r.ExitCode);
-        Assert.Single(r.StderrLines);
-        Assert.Contains(reason, r.Stderr, StringComparison.Ordinal);
+        Assert.Contains(reason, await SockRunner.UsageErrorAsync(args), StringComparison.Ordinal);
     }
 }

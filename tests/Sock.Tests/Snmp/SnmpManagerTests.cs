@@ -197,9 +197,6 @@ public sealed partial class SnmpManagerTests
     [InlineData("snmp bulkwalk -c x -Crx 127.0.0.1", "max-repetitions x: must be a number")]
     public async Task bad_input_is_one_line_and_exit_2(string args, string reason)
     {
-        var r = await SockRunner.RunAsync(args);
-        Assert.Equal(2, r.ExitCode);
-        Assert.Single(r.StderrLines);
-        Assert.Contains(reason, r.Stderr, StringComparison.Ordinal);
+        Assert.Contains(reason, await SockRunner.UsageErrorAsync(args), StringComparison.Ordinal);
     }
 }
