@@ -111,15 +111,17 @@ internal sealed class Coturn : IAsyncDisposable
 
     internal static int FreePort(IPAddress address)
     {
-        // A port free for UDP and TCP, and its successor for coturn's alternate port.
-        for (var i = 0; i < 50; i++)
+        // A port free for UDP and TCP, and its successor for coturn's alternate port. Taken below the ephemeral range:
+        // a suite that has just made tens of thousands of connections leaves them in TIME_WAIT on ephemeral ports, and
+        // a port the system hands out for UDP was then nearly always held for TCP ("no free port pair").
+        var below = EphemeralRangeStart();
+        for (var i = 0; i < 200; i++)
         {
-            using var udp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-            udp.Bind(new IPEndPoint(address.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, 0));
-            var port = ((IPEndPoint)udp.LocalEndPoint!).Port;
-            if (port >= 65535) continue;
+            var port = Random.Shared.Next(20000, below - 1);
             try
             {
+                using var udp = new Socket(address.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+                udp.Bind(new IPEndPoint(address.AddressFamily == AddressFamily.InterNetwork ? IPAddress.Loopback : IPAddress.IPv6Loopback, port));
                 using var tcp = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp) { DualMode = true };
                 tcp.Bind(new IPEndPoint(IPAddress.IPv6Any, port));
                 using var udp2 = new Socket(AddressFamily.InterNetworkV6, SocketType.Dgram, ProtocolType.Udp) { DualMode = true };
@@ -131,6 +133,19 @@ internal sealed class Coturn : IAsyncDisposable
             catch (SocketException) { }
         }
         throw new InvalidOperationException("no free port pair");
+    }
+
+    private static int EphemeralRangeStart()
+    {
+        try
+        {
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0];
+            return Math.Max(20002, int.Parse(first, System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (Exception ex) when (ex is IOException or FormatException or UnauthorizedAccessException)
+        {
+            return 32768;
+        }
     }
 
     public async ValueTask DisposeAsync()
