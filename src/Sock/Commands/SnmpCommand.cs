@@ -154,7 +154,8 @@ internal static class SnmpCommand
             var many = targets.Count > 1;
             // Console.Out flushes every line (a write(2) each, 20,000 of them for a busy TCP table) through a 256-char
             // buffer; a writer of our own is flushed once per host's block instead, before anything goes to stderr.
-            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = false };
+            // On a terminal each line still shows as it comes, as snmpwalk's line-buffered stdout does.
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = !Console.IsOutputRedirected };
             IRenderer<SnmpHostAnswer> renderer = parse.GetValue(json) ? new SnmpJsonRenderer(stdout, text) : new SnmpTextRenderer(stdout, text, many);
             var results = new List<SnmpHostAnswer>();
             // Each host's block is printed as soon as it and every host before it are done: grouped, in the order given.
