@@ -59,11 +59,13 @@ public class ConnectTests
         await using var sock = RunningProcess.Sock(["connect", "--no-shutdown", "-q", "700ms", .. target.ConnectArgs]);
         using var c = await server.AcceptAsync();
         await sock.Stdin.WriteAsync("x"u8.ToArray());
+        // The clock starts before stdin's end, which starts -q's wait: EOF cannot come sooner than 700 ms after it,
+        // however late the test reads the byte.
+        var sw = Stopwatch.StartNew();
         sock.CloseStdin();
         var buf = new byte[16];
         Assert.Equal(1, await c.ReceiveAsync(buf));
         // No EOF arrives while -q waits: the next read only ends when sock quits and closes.
-        var sw = Stopwatch.StartNew();
         var n = await c.ReceiveAsync(buf).WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(0, n);
         Assert.True(sw.Elapsed > TimeSpan.FromMilliseconds(400), $"EOF came after {sw.Elapsed}, before -q ran out");

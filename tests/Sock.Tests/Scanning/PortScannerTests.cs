@@ -33,6 +33,10 @@ public class PortScannerTests
         Assert.Equal("syn-ack", open.Reason);
         Assert.NotNull(open.Rtt);
         listener.Dispose();
+        // Held bound but not listening: a connection is refused (RST), and no other test's wildcard listener can take
+        // the port in between (once, one did: the "closed" port answered as open).
+        using var held = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        held.Bind(new IPEndPoint(address, port));
         var closed = await PortScanner.CheckTcpAsync(target, port, Options(engine));
         Assert.Equal(PortState.Closed, closed.State);
         Assert.Equal("conn-refused", closed.Reason);
