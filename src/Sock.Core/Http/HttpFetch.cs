@@ -154,8 +154,8 @@ public static class HttpFetch
             Host = options.UnixSocketPath is null ? endpoint.Host : null,
             Port = endpoint.Port,
             UnixPath = options.UnixSocketPath,
-            // The proxy's own address family is whatever it resolves to; -4/-6 name the host's.
-            Family = tunnel || options.Proxy is null ? options.Family : AddressFamily.Unspecified,
+            // -4/-6 hold for every name resolved here, the proxy's included, as curl's do.
+            Family = options.Family,
             ConnectTimeout = options.ConnectTimeout,
             Proxy = tunnel ? options.Proxy : null,
         };
