@@ -190,7 +190,6 @@ public sealed class UiResultsTests
         { "scan --report into no directory", ["scan", "127.0.0.1", "-p", "1", "--report", "{dir}/no/such/report.html"], "no such directory" },
         { "bench --report into no directory", ["bench", "echo", "127.0.0.1", "1", "-n", "1", "--report", "{dir}/no/such/report.html"], "no such directory" },
         { "bench --server --report", ["bench", "--server", "0", "--report", "{dir}/r.html"], "--server only answers one" },
-        { "serve http --ui", ["serve", "http", "{dir}", "--port", "0", "--ui"], "--ui" },
     };
 
     [Theory]
