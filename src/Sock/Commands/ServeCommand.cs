@@ -92,13 +92,13 @@ internal static class ServeCommand
                     {
                         (basePort, parse.GetResult(basePort) is not null), (tcp, parse.GetValue(tcp)), (udp, parse.GetValue(udp)),
                         (quotes, parse.GetResult(quotes) is not null), (maxLine, parse.GetResult(maxLine) is not null),
-                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null), (ui, parse.GetValue(ui)),
+                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null),
                     }.Where(o => o.Given).Select(o => o.Option.Name),
                 ];
                 return await ServeHttp.RunAsync(names, new ServeHttp.Inputs(
                     parse.GetValue(port), parse.GetValue(bind), parse.GetValue(unix), parse.GetValue(status), parse.GetValue(verbose),
                     parse.GetValue(json), parse.GetValue(maxConns), parse.GetValue(idle), DrainOf(parse), parse.GetValue(ioThreads),
-                    parse.GetValue(reusePort), tls.ReadListening(parse, "serve"), notForHttp), signals, parse);
+                    parse.GetValue(reusePort), tls.ReadListening(parse, "serve"), parse.GetValue(ui), notForHttp), signals, parse);
             }
             foreach (var n in names) SmallServices.StandardPort(n);
             var portText = parse.GetValue(port);
