@@ -292,6 +292,13 @@ public sealed class SnmpAgent
 
     internal SnmpPdu Respond(SnmpVersion version, SnmpPdu request, int budget, bool writable = false)
     {
+        switch (request.Type)
+        {
+            case PduType.GetRequest: Interlocked.Increment(ref Counters.Gets); break;
+            case PduType.GetNextRequest: Interlocked.Increment(ref Counters.GetNexts); break;
+            case PduType.GetBulkRequest: Interlocked.Increment(ref Counters.GetBulks); break;
+            default: Interlocked.Increment(ref Counters.Sets); break;
+        }
         if (request.Type == PduType.SetRequest) return Set(version == SnmpVersion.V1, request, writable);
         var view = View();
         var v1 = version == SnmpVersion.V1;

@@ -71,9 +71,10 @@ internal sealed class AgentCli
 
     /// <summary>
     /// Starts the agent of <paramref name="plan"/> (nothing when null), reading <paramref name="status"/> with each
-    /// snapshot. Prints the "serving snmp" line on stderr as sock agent does.
+    /// snapshot. Prints the "serving snmp" line on stderr as sock agent does, and shows the agent as a panel in sock ui
+    /// (issue 18: a panel per server "started with --ui or --agent"), agent-PID.sock beside the server's own.
     /// </summary>
-    public static async Task<Running?> StartAsync(Plan? plan, Func<SockServerStatus> status, Core.Tracing.SocketTrace? trace)
+    public static async Task<Running?> StartAsync(Plan? plan, string command, Func<SockServerStatus> status, Core.Tracing.SocketTrace? trace)
     {
         if (plan is null) return null;
         plan.Options.Server = status;
@@ -89,7 +90,19 @@ internal sealed class AgentCli
             agent.View();
             server.Start();
             Console.Error.WriteLine($"serving snmp (RFC 3416, --agent, SOCK-MIB at {SockMib.Root}) on udp {EndpointText.Format(bound)}");
-            return new Running(agent, server);
+            var started = DateTimeOffset.UtcNow;
+            (string, string)[] serving = [("udp", EndpointText.Format(bound))];
+            Ui.StatusEndpoint? panel = null;
+            try
+            {
+                panel = Ui.StatusEndpoint.Start("agent", () => Ui.ServerPanel.OfAgent($"{command} --agent", started, agent.Counters, serving));
+            }
+            catch (SockException ex)
+            {
+                // The panel was not asked for by name: without a runtime directory the agent still serves.
+                Console.Error.WriteLine($"sock {command}: --agent: no panel in sock ui: {ex.Reason}");
+            }
+            return new Running(agent, server, panel);
         }
         catch
         {
@@ -130,12 +143,13 @@ internal sealed class AgentCli
         [.. sockets.Where(s => s.State is "LISTEN" or "UNCONN").Select(s => $"{s.Protocol} {s.Local}")];
 
     /// <summary>An agent running beside a server; disposing it stops it.</summary>
-    internal sealed class Running(SnmpAgent agent, SocketServer server) : IAsyncDisposable
+    internal sealed class Running(SnmpAgent agent, SocketServer server, Ui.StatusEndpoint? panel) : IAsyncDisposable
     {
         public SnmpAgent Agent => agent;
 
         public async ValueTask DisposeAsync()
         {
+            if (panel is not null) await panel.DisposeAsync();
             await server.StopAsync(TimeSpan.Zero);
             await server.DisposeAsync();
         }

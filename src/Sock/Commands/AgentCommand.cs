@@ -37,6 +37,7 @@ internal static class AgentCommand
         var location = new Option<string>("--location") { Description = "sysLocation", DefaultValueFactory = _ => "", HelpName = "TEXT" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each request on stdout: peer, version, PDU, OIDs, outcome" };
         var json = new Option<bool>("--json") { Description = "Log each request as one JSON object per line (NDJSON) on stdout" };
+        var ui = Sock.Cli.Ui.StatusEndpoint.Option();
         var command = new Command("agent", """
             An SNMP agent serving this machine's socket table to any manager (net-snmp, Zabbix, LibreNMS…).
 
@@ -77,7 +78,7 @@ internal static class AgentCommand
               snmpwalk -v3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
             """)
         {
-            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, allow, cache, maxSize, contact, location, verbose, json,
+            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, allow, cache, maxSize, contact, location, verbose, json, ui,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -186,6 +187,9 @@ internal static class AgentCommand
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
             foreach (var e in streams) Console.Error.WriteLine($"serving snmp (RFC 3430) on tcp {EndpointText.Format(e)}");
             server.Start();
+            var started = DateTimeOffset.UtcNow;
+            List<(string, string)> serving = [.. bound.Select(e => ("udp", EndpointText.Format(e))), .. streams.Select(e => ("tcp", EndpointText.Format(e)))];
+            await using var panel = parse.GetValue(ui) ? Sock.Cli.Ui.StatusEndpoint.Start("agent", () => Sock.Cli.Ui.ServerPanel.OfAgent("agent", started, agent.Counters, serving)) : null;
             // snmpd sends its coldStart once it serves; an inform keeps trying in the background while the agent answers.
             var notifications = trapTargets.Select(t => NotifyAsync(agent, t, informOn, notifyUser, trapCommunityName ?? communities.Concat(writers).FirstOrDefault() ?? "",
                 waitInform, informRetries, TraceWriter.FromOptions(parse), signals.Stopping)).ToList();

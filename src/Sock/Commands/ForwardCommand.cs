@@ -196,7 +196,7 @@ internal static class ForwardCommand
             var started = DateTimeOffset.UtcNow;
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("forward", () => ServerPanel.OfForwarder("forward", started, forwarder)) : null;
             string[] listening = [$"{listen.Scheme.ToString().ToLowerInvariant()} {Sock.Core.Endpoints.EndpointText.Format(bound)}"];
-            await using var agent = await AgentCli.StartAsync(agentPlan, () =>
+            await using var agent = await AgentCli.StartAsync(agentPlan, "forward", () =>
             {
                 var sessions = forwarder.Sessions;
                 return new Sock.Core.Snmp.SockServerStatus

@@ -143,7 +143,7 @@ internal static class ProxyCommand
             var started = DateTimeOffset.UtcNow;
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("proxy", () => ServerPanel.OfProxy("proxy", started, proxy.Sessions)) : null;
             var engine = proxy.Server;
-            await using var agent = await AgentCli.StartAsync(agentPlan, () => new Sock.Core.Snmp.SockServerStatus
+            await using var agent = await AgentCli.StartAsync(agentPlan, "proxy", () => new Sock.Core.Snmp.SockServerStatus
             {
                 Command = "proxy", Started = started, Accepted = engine.TotalAccepted, Open = engine.ActiveConnections, Refused = engine.TotalRejected,
                 BytesIn = engine.TotalBytesIn, BytesOut = engine.TotalBytesOut, Listening = AgentCli.Listening(engine.Sockets), Connections = engine.Connections,

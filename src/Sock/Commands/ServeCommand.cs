@@ -150,7 +150,7 @@ internal static class ServeCommand
             var title = "serve " + string.Join(' ', names);
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("serve", () => ServerPanel.OfSockets(title, started, server.Sockets)) : null;
             var engine = server.Server;
-            await using var agent = await AgentCli.StartAsync(agentPlan, () => new Sock.Core.Snmp.SockServerStatus
+            await using var agent = await AgentCli.StartAsync(agentPlan, "serve", () => new Sock.Core.Snmp.SockServerStatus
             {
                 Command = "serve", Started = started, Accepted = engine.TotalAccepted, Open = engine.ActiveConnections, Refused = engine.TotalRejected,
                 BytesIn = engine.TotalBytesIn, BytesOut = engine.TotalBytesOut, Listening = AgentCli.Listening(engine.Sockets), Connections = engine.Connections,

@@ -122,7 +122,7 @@ public sealed class UiPanelsTests
         using var status = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         await status.ConnectAsync(new UnixDomainSocketEndPoint(path));
         using var reader = new StreamReader(new NetworkStream(status, ownsSocket: false));
-        var line = await reader.ReadLineAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
         Assert.NotNull(line);
         return JsonDocument.Parse(line).RootElement.Clone();
     }
