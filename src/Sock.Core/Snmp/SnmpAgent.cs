@@ -42,13 +42,14 @@ public sealed class SnmpAgent
         _contactFixed = options.Contact.Length > 0;
         _locationFixed = options.Location.Length > 0;
         // Users' keys are localised here, once: the 1 MiB password hash is not paid per request.
-        _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users);
+        if (options.EngineBoots < 1) throw new ArgumentOutOfRangeException(nameof(options), "engineBoots must be 1 to 2147483647");
+        _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users, options.EngineBoots);
     }
 
     /// <summary>The SNMPv3 engine ID (snmpEngineID), given or drawn at random when the agent was made.</summary>
     public ReadOnlyMemory<byte> EngineId => _engine.EngineId;
 
-    /// <summary>snmpEngineBoots: 1 (each agent is a new engine).</summary>
+    /// <summary>snmpEngineBoots: <see cref="SnmpAgentOptions.EngineBoots"/> (1 for a new engine).</summary>
     public int EngineBoots => _engine.Boots;
 
     /// <summary>snmpEngineTime: seconds since the agent was made.</summary>
