@@ -125,7 +125,7 @@ public static class MibNames
         Columns($"{root}.1.2.1", K, MibIndex.Plain, (1, "sockListenIndex", N, null), (2, "sockListenProtocol", D, null), (3, "sockListenAddress", D, null));
         Columns($"{root}.1.3.1", K, MibIndex.Plain, (1, "sockConnIndex", N, null), (2, "sockConnProtocol", D, null), (3, "sockConnLocalAddress", D, null),
             (4, "sockConnLocalPort", N, null), (5, "sockConnRemoteAddress", D, null), (6, "sockConnRemotePort", N, null),
-            (7, "sockConnState", N, ConnStates), (8, "sockConnBytesIn", N, null), (9, "sockConnBytesOut", N, null), (10, "sockConnOpened", N, null));
+            (7, "sockConnState", N, ConnStates), (8, "sockConnBytesIn", N, null), (9, "sockConnBytesOut", N, null), (10, "sockConnOpened", MibSyntax.DateAndTime, null));
         return [.. list];
     }
 

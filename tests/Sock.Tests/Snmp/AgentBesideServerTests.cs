@@ -184,6 +184,11 @@ public sealed partial class AgentBesideServerTests
             Assert.Contains($"SOCK-MIB::sockConnBytesOut.{index} = Counter64: {handshake.Out + payload.Length} bytes", table.Stdout, StringComparison.Ordinal);
             Assert.Matches($@"SOCK-MIB::sockConnOpened\.{index} = STRING: \d{{4}}-\d+-\d+,\d+:\d+:\d+\.\d,\+0:0", table.Stdout);
             Assert.Equal(1, await server.Counter("sockConnectionsOpen"));
+            // sock's own manager prints the row's opened time as snmpwalk does with SOCK-MIB loaded (DateAndTime's hint).
+            var opened = Regex.Match(table.Stdout, $@"^SOCK-MIB::sockConnOpened\.{index} = .*$", RegexOptions.Multiline).Value;
+            var mine = await SockRunner.RunAsync(["snmp", "get", "-c", server.Community, $"127.0.0.1:{server.AgentPort}", $"{SockMib.ConnEntry}.10.{index}"]);
+            Assert.True(mine.ExitCode == 0, mine.ToString());
+            Assert.Equal(opened, mine.Stdout.Trim());
             client.Shutdown(SocketShutdown.Send);
             // The echo side (sock serve, or the target through forward/proxy) ends the session at our end of stream.
             var rest = new byte[16];
