@@ -95,6 +95,7 @@ public sealed class SnmpAgent
         TcpMib.AddTo(b, rows.Where(r => r.Netid == "tcp"), counters);
         UdpMib.AddTo(b, rows.Where(r => r.Netid == "udp"), counters);
         HostResourcesMib.AddTo(b);
+        if (_options.Server is { } server) SockMib.AddTo(b, server(), DateTimeOffset.UtcNow);
         return b.Build();
     }
 

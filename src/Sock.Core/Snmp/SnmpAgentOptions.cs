@@ -41,4 +41,10 @@ public sealed class SnmpAgentOptions
 
     /// <summary>sysLocation.</summary>
     public string Location { get; set; } = "";
+
+    /// <summary>
+    /// The serving engine this agent runs beside (sock serve/forward/proxy --agent): read with each snapshot and served
+    /// under <see cref="SockMib.Root"/>. Null: no sock subtree.
+    /// </summary>
+    public Func<SockServerStatus>? Server { get; set; }
 }

@@ -89,17 +89,7 @@ internal static class AgentCommand
             if (communities.Count == 0 && writers.Count == 0 && usersPath is null)
                 throw SockException.Usage("agent", "--community", "nothing to answer: give --community NAME (there is no default \"public\") or --users FILE");
             IReadOnlyList<UsmUser> v3Users = [];
-            if (usersPath is not null)
-            {
-                string text;
-                try { text = await File.ReadAllTextAsync(usersPath, ct); }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw SockException.Usage("--users", usersPath, ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex is UnauthorizedAccessException ? "permission denied" : "cannot be read");
-                }
-                v3Users = UsmUserFile.Parse(text, usersPath);
-                if (v3Users.Count == 0) throw SockException.Usage("--users", usersPath, "no createUser line in it");
-            }
+            if (usersPath is not null) v3Users = await AgentCli.ReadUsersAsync(usersPath, "--users", ct);
             byte[]? fixedEngine = null;
             if (parse.GetValue(engineId) is { } engineText && !SnmpEngineId.TryParse(engineText, out fixedEngine, out var engineWhy))
                 throw SockException.Usage("--engine-id", engineText, engineWhy);
