@@ -378,8 +378,9 @@ internal sealed class SpliceRelay
             {
                 Fd = (int)socket.SafeHandle.DangerousGetHandle();
                 // Non-blocking for splice(2) (SPLICE_F_NONBLOCK covers only the pipe). A socket connected on the reactor is
-                // already; any other with one ioctl, not .NET's fcntl pair: the relay alone moves its bytes from here on.
-                if (!(Leg.Watch is not null && Leg.WatchesOutput) && SocketCalls.SetNonBlocking(Fd) != 0) socket.Blocking = false;
+                // already, and so is one .NET made non-blocking (a reactor accept's: .NET's fcntl pair at accept); any other
+                // with one ioctl, not .NET's fcntl pair: the relay alone moves its bytes from here on.
+                if (!(Leg.Watch is not null && Leg.WatchesOutput) && socket.Blocking && SocketCalls.SetNonBlocking(Fd) != 0) socket.Blocking = false;
                 if (Leg.Watch is { } watched)
                 {
                     // Connected on the reactor (watched for output too: the connect's edge), or handshaken there (input
