@@ -376,8 +376,11 @@ internal sealed class SpliceRelay
             var socket = Leg.Connection.Socket;
             try
             {
-                socket.Blocking = false;
                 Fd = (int)socket.SafeHandle.DangerousGetHandle();
+                // Non-blocking for splice(2) (SPLICE_F_NONBLOCK covers only the pipe). A socket connected on the reactor is
+                // already, and so is one .NET made non-blocking (a reactor accept's: .NET's fcntl pair at accept); any other
+                // with one ioctl, not .NET's fcntl pair: the relay alone moves its bytes from here on.
+                if (!(Leg.Watch is not null && Leg.WatchesOutput) && socket.Blocking && SocketCalls.SetNonBlocking(Fd) != 0) socket.Blocking = false;
                 if (Leg.Watch is { } watched)
                 {
                     // Connected on the reactor (watched for output too: the connect's edge), or handshaken there (input
