@@ -58,6 +58,9 @@ public sealed class ReliableStream
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
 
+    /// <summary>How far past the oldest unacknowledged packet an ACK reports (its bitmap's 64 packets).</summary>
+    private const int SackReach = 64;
+
     /// <summary>The fewest packets in flight whatever the receive buffer: the window before 2026-12-07 (185 KiB).</summary>
     internal const int MinWindow = 128;
 
@@ -461,9 +464,15 @@ public sealed class ReliableStream
             lock (_gate)
             {
                 var expired = false;
-                foreach (var p in _inFlight.Values)
+                foreach (var (seq, p) in _inFlight)
                 {
                     if (now - p.SentAt < _rtoMs) continue;
+                    // Only the oldest unacknowledged packet and the 64 after it, the ones an ACK's bitmap can report, are
+                    // timed out: past them a receiver holding packets behind a gap cannot say it has them, and with a
+                    // window of hundreds of packets timing them all out sent most of the window again after each loss
+                    // (6,910 of 11,444 packets for 16 MiB at 1 % loss and 20 ms RTT). They are timed once the gap
+                    // fills — usually it is acknowledged with them first.
+                    if ((int)(seq - _sndUna) > SackReach) continue;
                     if (p.Tries >= _options.MaxTries)
                     {
                         _failure = new SockException(SockErrorKind.Network, "peer", Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint),
