@@ -3,7 +3,7 @@
 #   bulk  SIZE_MIB (default 1024) through the proxy to a socat sink, handshake included (socks_load bulk)
 #   rate  SOCKS5 handshake + 1 KiB request/response + close, 8 client threads for SECS seconds, to a C epoll echo server
 #   idle  IDLE (default 2000) idle proxied sessions; RSS of the proxy (all its processes) per session pair
-# Usage: bench/proxy/run.sh [bulk|rate|idle|all]   (RUNS=3 SIZE_MIB=1024 SECS=5 IDLE=2000)
+# Usage: bench/proxy/run.sh [bulk|rate|idle|all]   (RUNS=3 SIZE_MIB=1024 SECS=5 IDLE=2000; SOCK_EXE=artifacts/aot/sock)
 # The tools run interleaved, round by round; medians and sock's ratio to the better of the others are printed.
 # Loopback only; every run is bounded. Run under flock /tmp/sock-bench.lock when others benchmark on the machine.
 set -euo pipefail
@@ -17,8 +17,13 @@ what=${1:-all}
 work=$(mktemp -d /tmp/sock-proxy-bench.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 
-dotnet build "$root/src/Sock" -c Release -nologo -v q >/dev/null
-SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
+# SOCK_EXE= runs that executable (the Native AOT build, what ships) instead of building and running the JIT one.
+if [ -n "${SOCK_EXE:-}" ]; then
+  SOCK=("$SOCK_EXE")
+else
+  dotnet build "$root/src/Sock" -c Release -nologo -v q >/dev/null
+  SOCK=(dotnet exec "$root/src/Sock/bin/Release/net10.0/sock.dll")
+fi
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
 

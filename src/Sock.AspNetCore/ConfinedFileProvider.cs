@@ -45,9 +45,32 @@ internal sealed class ConfinedFileProvider : IFileProvider, IDisposable
         if (info.PhysicalPath is not { } path) return info;
         var real = RealPath(path);
         if (real is null || !Inside(real, resolved: true)) return null;
-        if (string.Equals(real, path, StringComparison.Ordinal)) return info;
+        if (info.IsDirectory && string.Equals(real, path, StringComparison.Ordinal)) return info;
         FileSystemInfo target = info.IsDirectory ? new DirectoryInfo(real) : new FileInfo(real);
-        return target.Exists ? new LinkedFileInfo(info.Name, target) : null;
+        return target.Exists ? new ServedFileInfo(info.Name, target, this) : null;
+    }
+
+    /// <summary>
+    /// Opens a file that was found inside the root, and checks again on what was opened: a path component swapped for a
+    /// link out of the root between the check and the open (a race another local user could run) is caught here, where
+    /// the check is on the descriptor itself (/proc/self/fd on Linux). Elsewhere the check before the open is the only one.
+    /// </summary>
+    private FileStream Open(string realPath)
+    {
+        var handle = File.OpenHandle(realPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        if (OperatingSystem.IsLinux())
+        {
+            string? opened;
+            try { opened = new FileInfo($"/proc/self/fd/{handle.DangerousGetHandle()}").LinkTarget; }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { opened = null; }
+            if (opened is null || !Inside(opened, resolved: true))
+            {
+                handle.Dispose();
+                // StaticFileMiddleware answers this as a file that is not there (404), as it answers the check before.
+                throw new FileNotFoundException("the file leads out of the served directory", realPath);
+            }
+        }
+        return new FileStream(handle, FileAccess.Read, bufferSize: 1, isAsync: true);
     }
 
     public IDirectoryContents GetDirectoryContents(string subpath)
@@ -105,14 +128,18 @@ internal sealed class ConfinedFileProvider : IFileProvider, IDisposable
         IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
     }
 
-    /// <summary>A link's entry: its own name, its target's everything else.</summary>
-    private sealed class LinkedFileInfo(string name, FileSystemInfo target) : IFileInfo
+    /// <summary>
+    /// A served entry: its own name, its real target's everything else. A file has no physical path, so that
+    /// StaticFileMiddleware reads it through <see cref="CreateReadStream"/> (the checked open) and never opens the path
+    /// itself (Kestrel's SendFileAsync would: by then the path may lead elsewhere).
+    /// </summary>
+    private sealed class ServedFileInfo(string name, FileSystemInfo target, ConfinedFileProvider provider) : IFileInfo
     {
         public bool Exists => true;
 
         public long Length => target is FileInfo file ? file.Length : -1;
 
-        public string PhysicalPath => target.FullName;
+        public string? PhysicalPath => target is DirectoryInfo ? target.FullName : null;
 
         public string Name => name;
 
@@ -120,7 +147,6 @@ internal sealed class ConfinedFileProvider : IFileProvider, IDisposable
 
         public bool IsDirectory => target is DirectoryInfo;
 
-        public Stream CreateReadStream() =>
-            new FileStream(target.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 1, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        public Stream CreateReadStream() => provider.Open(target.FullName);
     }
 }

@@ -9,7 +9,6 @@ namespace Sock.Core.Benchmarking;
 /// </summary>
 internal static class HistogramPercentileText
 {
-    private const int TicksPerHalfDistance = 5;
     private const int Digits = 3;
 
     /// <summary>Writes <paramref name="histogram"/> (nanoseconds) with values scaled by <paramref name="unitScale"/> (1e6: milliseconds).</summary>
@@ -20,30 +19,8 @@ internal static class HistogramPercentileText
         var ci = CultureInfo.InvariantCulture;
         output.Write(string.Format(ci, "{0,12} {1,14} {2,10} {3,14}\n\n", "Value", "Percentile", "TotalCount", "1/(1-Percentile)"));
         var total = histogram.TotalCount;
-        if (total > 0)
-        {
-            double level = 0;
-            long cumulative = 0;
-            foreach (var (value, count) in histogram.AllIndices())
-            {
-                if (count == 0) continue;
-                cumulative += count;
-                var current = 100.0 * cumulative / total;
-                var reachedEnd = cumulative >= total;
-                while (current >= level)
-                {
-                    Line(output, value / unitScale, level / 100.0, cumulative, last: false);
-                    var ticks = TicksPerHalfDistance * (long)Math.Pow(2, (long)(Math.Log(100.0 / (100.0 - level)) / Math.Log(2)) + 1);
-                    level += 100.0 / ticks;
-                    if (reachedEnd) break;
-                }
-                if (reachedEnd)
-                {
-                    Line(output, value / unitScale, 1.0, cumulative, last: true);
-                    break;
-                }
-            }
-        }
+        foreach (var (value, percentile, cumulative, last) in PercentileSteps.Of(histogram))
+            Line(output, value / unitScale, percentile, cumulative, last);
         var maxShown = histogram.Max == 0 ? 0 : LatencyHistogram.HighestEquivalentValue(histogram.Max);
         output.Write(string.Format(ci, "#[Mean    = {0,12:F3}, StdDeviation   = {1,12:F3}]\n", histogram.Mean / unitScale, histogram.StdDeviation / unitScale));
         output.Write(string.Format(ci, "#[Max     = {0,12:F3}, Total count    = {1,12}]\n", maxShown / unitScale, total));

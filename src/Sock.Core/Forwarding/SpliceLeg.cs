@@ -29,6 +29,12 @@ internal sealed class SpliceLeg : ForwardLeg
     /// <summary>The socket's registration on the relay's reactor when it was connected there (the relay takes it over); else null.</summary>
     public EpollReactor.Registration? Watch { get; init; }
 
+    /// <summary>
+    /// True when <see cref="Watch"/> asks for output edges too (a connect made on the reactor); false for a socket the
+    /// reactor watched for input only (the proxy's client, read there during its handshake).
+    /// </summary>
+    public bool WatchesOutput { get; init; } = true;
+
     /// <summary>None: the relay splices this socket; nothing reads or writes it through pipes.</summary>
     public override IDuplexPipe Transport => throw new InvalidOperationException("a spliced leg has no pipes: the relay moves its bytes in the kernel");
 

@@ -378,12 +378,13 @@ internal sealed class SpliceRelay
             {
                 socket.Blocking = false;
                 Fd = (int)socket.SafeHandle.DangerousGetHandle();
-                if (Leg.Watch is { } connected)
+                if (Leg.Watch is { } watched)
                 {
-                    // Connected on the reactor: it is in the set already, watched for output (the connect's edge) too.
-                    connected.Retarget(this);
-                    _registration = connected;
-                    WatchingOutput = true;
+                    // Connected on the reactor (watched for output too: the connect's edge), or handshaken there (input
+                    // only): it is in the set already.
+                    watched.Retarget(this);
+                    _registration = watched;
+                    WatchingOutput = Leg.WatchesOutput;
                 }
                 else
                 {

@@ -77,9 +77,12 @@ public sealed class ProxyServer : IAsyncDisposable
             foreach (var e in endpoints)
             {
                 var dual = e is IPEndPoint ip && ip.Address.Equals(IPAddress.IPv6Any) && Socket.OSSupportsIPv6;
-                // On Linux the handler takes the client's socket whole: the handshake reads it through a stream, and once
-                // the destination answers the relay splices the two sockets in the kernel.
-                ConnectionHandler handler = proxy.Splices ? new SocketHandler(proxy.HandleSplicedAsync).Stream : c => proxy.HandleAsync(c, new ClientIo(c.Input, c.Output, null));
+                // On Linux the handler takes the client's socket whole: the common SOCKS5 handshake is read on the relay's
+                // reactor (the rest through a stream), and once the destination answers the relay splices the two sockets
+                // in the kernel. The handler runs on the accepting thread (Inline): it waits before it does anything that blocks.
+                ConnectionHandler handler = proxy.Splices
+                    ? new SocketHandler(proxy.HandleSplicedAsync) { Inline = proxy.HandshakesOnReactor }.Stream
+                    : c => proxy.HandleAsync(c, new ClientIo(c.Input, c.Output));
                 var bound = proxy._server.ListenStream("proxy", e, handler, dual, layers);
                 proxy._endpoints.Add(bound);
                 if (bound is IPEndPoint b) proxy.Guard.Add(b);
@@ -123,21 +126,27 @@ public sealed class ProxyServer : IAsyncDisposable
     /// <summary>True when sessions are spliced (<see cref="SpliceRelay"/>): Linux, unless <see cref="ProxyServerOptions.Splice"/> is off.</summary>
     internal bool Splices => SpliceRelay.Supported && _options.Splice;
 
-    /// <summary>The client's socket taken whole: the handshake over a stream on it (counted in the connection's record), then splicing.</summary>
+    /// <summary>
+    /// True when the common SOCKS5 handshake (no authentication, CONNECT to an address) is read on the relay's reactor
+    /// (<see cref="Socks5ReactorHandshake"/>): spliced, SOCKS5 on, no users to check (authentication goes through the
+    /// stream), no --trace (whose lines the stream path writes).
+    /// </summary>
+    internal bool HandshakesOnReactor => Splices && _options.Socks5 && _options.Users is null && _options.Trace is null;
+
+    /// <summary>
+    /// The client's socket taken whole: the handshake on the reactor or over a stream on it (counted in the connection's
+    /// record either way), then splicing.
+    /// </summary>
     private async ValueTask HandleSplicedAsync(Connection client, TracedSocket socket)
     {
-        var stream = new CountingSocketStream(client, socket.Socket);
-        var input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
-        var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
-        var io = new ClientIo(input, output, socket);
+        var io = new ClientIo(client, socket);
         try
         {
             await HandleAsync(client, io).ConfigureAwait(false);
         }
         finally
         {
-            await input.CompleteAsync().ConfigureAwait(false);
-            try { await output.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { }
+            await io.CompleteAsync().ConfigureAwait(false);
             // A refused client may have sent more than the handshake read (an oversized HTTP head): what is left unread at
             // close would turn the FIN into a reset, and the client could lose the error reply. The pipe transport reads
             // ahead (up to its input bound), so it closes with a FIN; read what has come the same way.
@@ -189,8 +198,40 @@ public sealed class ProxyServer : IAsyncDisposable
 
     private async Task RunSessionAsync(Connection client, ClientIo io, ProxySessionState session)
     {
+        if (io.Spliced is { } spliced && HandshakesOnReactor && OperatingSystem.IsLinux())
+        {
+            var outcome = await Socks5ReactorHandshake.RunAsync(client, spliced, SpliceRelay.Reactor, _options, session, _options.HandshakeTimeout,
+                out var onReactor).ConfigureAwait(false);
+            switch (outcome)
+            {
+                case Socks5ReactorHandshake.Outcome.Ended:
+                    return;
+                case Socks5ReactorHandshake.Outcome.Connect:
+                    io.Watch = onReactor.Registration;
+                    try
+                    {
+                        await Socks5CommandAsync(client, io, session, Socks5ServerHandshake.Connect, onReactor.Destination!).ConfigureAwait(false);
+                    }
+                    finally
+                    {
+                        // Never relayed (the destination refused, the client left): the client's slot on the reactor goes.
+                        onReactor.Registration?.Remove();
+                    }
+                    return;
+                case Socks5ReactorHandshake.Outcome.Request:
+                {
+                    // The greeting is answered; the request is one the stream path reads (a name, UDP ASSOCIATE…), in the time left.
+                    using var rest = CancellationTokenSource.CreateLinkedTokenSource(client.Closed);
+                    rest.CancelAfter(TimeLeft(session));
+                    if (await Socks5ServerHandshake.ReadRequestAsync(io.Input, io.Output, _options, session, rest.Token).ConfigureAwait(false) is var (command, request))
+                        await Socks5CommandAsync(client, io, session, command, request).ConfigureAwait(false);
+                    return;
+                }
+            }
+            // FromStart: nothing was taken from the socket; the stream path reads it from its first byte.
+        }
         using var handshake = CancellationTokenSource.CreateLinkedTokenSource(client.Closed);
-        handshake.CancelAfter(_options.HandshakeTimeout);
+        handshake.CancelAfter(TimeLeft(session));
         byte first;
         try
         {
@@ -229,10 +270,22 @@ public sealed class ProxyServer : IAsyncDisposable
         }
     }
 
+    /// <summary>What is left of the handshake's time (--handshake-timeout counts from the accept, whichever path reads it).</summary>
+    private TimeSpan TimeLeft(ProxySessionState session)
+    {
+        var left = _options.HandshakeTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - session.StartedTicks);
+        return left > TimeSpan.FromMilliseconds(1) ? left : TimeSpan.FromMilliseconds(1);
+    }
+
     private async Task Socks5Async(Connection client, ClientIo io, ProxySessionState session, CancellationToken handshake)
     {
         if (await Socks5ServerHandshake.ReadAsync(io.Input, io.Output, _options, session, handshake).ConfigureAwait(false) is not var (command, request))
             return;
+        await Socks5CommandAsync(client, io, session, command, request).ConfigureAwait(false);
+    }
+
+    private async Task Socks5CommandAsync(Connection client, ClientIo io, ProxySessionState session, byte command, ProxyRequest request)
+    {
         if (command == Socks5ServerHandshake.UdpAssociate)
         {
             await UdpAssociateAsync(client, io, session, request).ConfigureAwait(false);
@@ -246,14 +299,14 @@ public sealed class ProxyServer : IAsyncDisposable
         catch (ProxyRefusal refusal)
         {
             session.Refuse(refusal.Message);
-            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5ServerHandshake.Code(refusal.Kind), null)).ConfigureAwait(false);
+            await io.SendAsync(Socks5ServerHandshake.Reply(Socks5ServerHandshake.Code(refusal.Kind), null)).ConfigureAwait(false);
             return;
         }
         await using (destination.ConfigureAwait(false))
         {
             var connection = Underlying(destination);
             session.Remote = EndpointText.Format(connection.RemoteEndPoint);
-            await Socks5ServerHandshake.SendAsync(io.Output, Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, connection.LocalEndPoint)).ConfigureAwait(false);
+            await io.SendAsync(Socks5ServerHandshake.Reply(Socks5Reply.Succeeded, connection.LocalEndPoint)).ConfigureAwait(false);
             await RelayAsync(client, io, destination, session, ForwardRelayOptions.Default).ConfigureAwait(false);
         }
     }
@@ -357,7 +410,8 @@ public sealed class ProxyServer : IAsyncDisposable
         if (io.Spliced is { } socket && destination is SpliceLeg spliced)
         {
             // What the client sent right after its request (read with the handshake) goes first, then the kernel splices.
-            if (io.Input.TryRead(out var early))
+            // (The reactor's handshake takes only the handshake off the socket: the rest is spliced with everything after it.)
+            if (io.HasPipes && io.Input.TryRead(out var early))
             {
                 var length = early.Buffer.Length;
                 try
@@ -376,7 +430,7 @@ public sealed class ProxyServer : IAsyncDisposable
                 }
                 earlyBytes = length;
             }
-            clientLeg = new SpliceLeg(client, socket, owned: false);
+            clientLeg = new SpliceLeg(client, socket, owned: false) { Watch = io.Watch, WatchesOutput = false };
         }
         else
         {
@@ -390,17 +444,72 @@ public sealed class ProxyServer : IAsyncDisposable
         await ForwardRelay.RunAsync(pair, null, options).ConfigureAwait(false);
     }
 
-    /// <summary>The client's side of a session: the pipes the handshake reads and answers on, and its socket when it is spliced.</summary>
-    private sealed class ClientIo(PipeReader input, PipeWriter output, TracedSocket? spliced)
+    /// <summary>
+    /// The client's side of a session: the pipes the handshake reads and answers on, and its socket when it is spliced.
+    /// A spliced client's pipes (a stream over its socket) are made only if the stream path reads it: the reactor's
+    /// handshake reads and answers the socket itself.
+    /// </summary>
+    private sealed class ClientIo
     {
-        public PipeReader Input { get; } = input;
+        private readonly Connection? _client;
+        private PipeReader? _input;
+        private PipeWriter? _output;
 
-        public PipeWriter Output { get; } = output;
+        /// <summary>A client served over its connection's pipes.</summary>
+        public ClientIo(PipeReader input, PipeWriter output)
+        {
+            _input = input;
+            _output = output;
+        }
 
-        public TracedSocket? Spliced { get; } = spliced;
+        /// <summary>A client whose socket was taken whole, to be spliced.</summary>
+        public ClientIo(Connection client, TracedSocket spliced)
+        {
+            _client = client;
+            Spliced = spliced;
+        }
+
+        public PipeReader Input => _input ?? Open().Input;
+
+        public PipeWriter Output => _output ?? Open().Output;
+
+        /// <summary>True once the pipes exist (a spliced client's: once the stream path has read it).</summary>
+        public bool HasPipes => _input is not null;
+
+        public TracedSocket? Spliced { get; }
+
+        /// <summary>The client's registration on the relay's reactor, from the reactor's handshake (the relay takes it over).</summary>
+        public EpollReactor.Registration? Watch { get; set; }
 
         /// <summary>The session reached its relay (a destination answered).</summary>
         public bool Relayed { get; set; }
+
+        private (PipeReader Input, PipeWriter Output) Open()
+        {
+            var socket = Spliced!.Socket;
+            // Accepted on a reactor, the socket is non-blocking, which a NetworkStream refuses; .NET's engine keeps the
+            // descriptor non-blocking underneath all the same.
+            if (!socket.Blocking) socket.Blocking = true;
+            var stream = new CountingSocketStream(_client!, socket);
+            _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 4096, minimumReadSize: 1024, leaveOpen: true));
+            _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(leaveOpen: true));
+            return (_input, _output);
+        }
+
+        /// <summary>Sends a handshake message: through the pipes when the stream path has them, else straight on the socket.</summary>
+        public ValueTask SendAsync(byte[] bytes)
+        {
+            if (HasPipes || Spliced is null || !OperatingSystem.IsLinux()) return Socks5ServerHandshake.SendAsync(Output, bytes);
+            return Socks5ReactorHandshake.SendReplyAsync(_client!, Spliced, bytes);
+        }
+
+        /// <summary>Completes the pipes a spliced client's stream path made (not the connection's own: the connection does).</summary>
+        public async ValueTask CompleteAsync()
+        {
+            if (Spliced is null || _input is null) return;
+            await _input.CompleteAsync().ConfigureAwait(false);
+            try { await _output!.CompleteAsync().ConfigureAwait(false); } catch (IOException) { } catch (ObjectDisposedException) { }
+        }
     }
 
     private async Task HttpAsync(Connection client, ClientIo io, ProxySessionState session, CancellationToken handshake)

@@ -16,9 +16,9 @@ namespace Sock.Core.Proxies;
 internal static class Socks5ServerHandshake
 {
     public const byte Version = 5;
-    private const byte NoAuthentication = 0x00;
+    public const byte NoAuthentication = 0x00;
     private const byte UsernamePassword = 0x02;
-    private const byte NoAcceptableMethod = 0xFF;
+    public const byte NoAcceptableMethod = 0xFF;
 
     public const byte Connect = 1;
     public const byte Bind = 2;
@@ -32,7 +32,7 @@ internal static class Socks5ServerHandshake
         ProxySessionState session, CancellationToken ct)
     {
         session.Protocol = "socks5";
-        var stage = 0; // 0 greeting, 1 authentication, 2 request
+        var stage = 0; // 0 greeting, 1 authentication
         try
         {
             var head = await HandshakeInput.ReadExactlyAsync(input, 2, ct).ConfigureAwait(false);
@@ -57,7 +57,27 @@ internal static class Socks5ServerHandshake
                 stage = 1;
                 if (!await AuthenticateAsync(input, output, options, session, ct).ConfigureAwait(false)) return null;
             }
-            stage = 2;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Too slow: the reply this stage has for a failure, then the close.
+            session.Refuse($"handshake not finished within {Errors.Durations.Format(options.HandshakeTimeout)}");
+            await SendAsync(output, stage == 0 ? [Version, NoAcceptableMethod] : [1, 1]).ConfigureAwait(false);
+            return null;
+        }
+        return await ReadRequestAsync(input, output, options, session, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The request, once the method is agreed (and the client authenticated): as <see cref="ReadAsync"/> from there on. The
+    /// reactor's handshake (<see cref="Socks5ReactorHandshake"/>) hands a request it does not take itself to this.
+    /// </summary>
+    public static async Task<(byte Command, ProxyRequest Request)?> ReadRequestAsync(PipeReader input, PipeWriter output, ProxyServerOptions options,
+        ProxySessionState session, CancellationToken ct)
+    {
+        session.Protocol = "socks5";
+        try
+        {
             var request = await HandshakeInput.ReadExactlyAsync(input, 4, ct).ConfigureAwait(false);
             if (request is null) return Left(session);
             if (request[0] != Version)
@@ -84,8 +104,7 @@ internal static class Socks5ServerHandshake
         {
             // Too slow: the reply this stage has for a failure, then the close.
             session.Refuse($"handshake not finished within {Errors.Durations.Format(options.HandshakeTimeout)}");
-            byte[] reply = stage switch { 0 => [Version, NoAcceptableMethod], 1 => [1, 1], _ => Reply(Socks5Reply.TtlExpired, null) };
-            await SendAsync(output, reply).ConfigureAwait(false);
+            await SendAsync(output, Reply(Socks5Reply.TtlExpired, null)).ConfigureAwait(false);
             return null;
         }
     }

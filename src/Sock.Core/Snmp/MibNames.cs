@@ -1,7 +1,7 @@
 namespace Sock.Core.Snmp;
 
 /// <summary>
-/// The MIB objects sock knows by name — SNMPv2-MIB, IF-MIB, TCP-MIB, UDP-MIB, HOST-RESOURCES-MIB — and a few tree
+/// The MIB objects sock knows by name — SNMPv2-MIB, IF-MIB, TCP-MIB, UDP-MIB, HOST-RESOURCES-MIB, sock's SOCK-MIB — and a few tree
 /// nodes, so a walk reads as snmpwalk's with those MIBs loaded. Everything else stays numeric.
 /// </summary>
 public static class MibNames
@@ -16,6 +16,7 @@ public static class MibNames
     private static readonly Dictionary<long, string> RunStatus = Labels("running", "runnable", "notRunnable", "invalid");
     private static readonly Dictionary<long, string> EnabledDisabled = Labels("enabled", "disabled");
     private static readonly Dictionary<long, string> TruthValue = Labels("true", "false");
+    private static readonly Dictionary<long, string> ConnStates = Labels("established", "closing", "closed", "other");
 
     private static readonly MibObject[] Objects = Build();
     private static readonly Dictionary<Oid, MibObject> ByOid = Objects.ToDictionary(o => o.Oid);
@@ -111,6 +112,20 @@ public static class MibNames
         const string H = "HOST-RESOURCES-MIB";
         Columns("1.3.6.1.2.1.25.4.2.1", H, MibIndex.Plain, (1, "hrSWRunIndex", N, null), (2, "hrSWRunName", N, null), (3, "hrSWRunID", N, null),
             (4, "hrSWRunPath", N, null), (5, "hrSWRunParameters", N, null), (6, "hrSWRunType", N, RunTypes), (7, "hrSWRunStatus", N, RunStatus));
+
+        // sock's own subtree (docs/SOCK-MIB.txt), wherever SockMib.Root puts it.
+        const string K = "SOCK-MIB";
+        var root = SockMib.Root.ToString();
+        Add(root, K, "sockMIB");
+        Add($"{root}.1", K, "sockObjects");
+        Add($"{root}.1.1", K, "sockServer");
+        Add($"{root}.1.1.1", K, "sockCommand", syntax: D);
+        foreach (var (arc, name) in new[] { (2, "sockUpTime"), (3, "sockConnectionsAccepted"), (4, "sockConnectionsOpen"), (5, "sockConnectionsRefused"), (6, "sockBytesIn"), (7, "sockBytesOut") })
+            Add($"{root}.1.1.{arc}", K, name);
+        Columns($"{root}.1.2.1", K, MibIndex.Plain, (1, "sockListenIndex", N, null), (2, "sockListenProtocol", D, null), (3, "sockListenAddress", D, null));
+        Columns($"{root}.1.3.1", K, MibIndex.Plain, (1, "sockConnIndex", N, null), (2, "sockConnProtocol", D, null), (3, "sockConnLocalAddress", D, null),
+            (4, "sockConnLocalPort", N, null), (5, "sockConnRemoteAddress", D, null), (6, "sockConnRemotePort", N, null),
+            (7, "sockConnState", N, ConnStates), (8, "sockConnBytesIn", N, null), (9, "sockConnBytesOut", N, null), (10, "sockConnOpened", MibSyntax.DateAndTime, null));
         return [.. list];
     }
 
@@ -154,5 +169,6 @@ public static class MibNames
         ("tcpConnTable", "1.3.6.1.2.1.6.13"), ("tcpConnectionTable", "1.3.6.1.2.1.6.19"), ("tcpListenerTable", "1.3.6.1.2.1.6.20"),
         ("udpTable", "1.3.6.1.2.1.7.5"), ("udpEndpointTable", "1.3.6.1.2.1.7.7"), ("hrSWRunTable", "1.3.6.1.2.1.25.4.2"),
         ("sysORTable", "1.3.6.1.2.1.1.9"), ("ifMIB", "1.3.6.1.2.1.31"), ("host", "1.3.6.1.2.1.25"),
+        ("sockListenTable", SockMib.Root + ".1.2"), ("sockConnTable", SockMib.Root + ".1.3"),
     ];
 }

@@ -24,6 +24,8 @@ public enum MibSyntax
     PhysAddress,
     /// <summary>An enumerated INTEGER: label(n).</summary>
     Enumeration,
+    /// <summary>SNMPv2-TC DateAndTime: 2026-12-7,5:2:11.3,+0:0 (its display hint, as net-snmp prints it).</summary>
+    DateAndTime,
 }
 
 /// <summary>An object sock knows by name: its module, name, index layout, syntax and enumeration labels.</summary>

@@ -42,13 +42,14 @@ public sealed class SnmpAgent
         _contactFixed = options.Contact.Length > 0;
         _locationFixed = options.Location.Length > 0;
         // Users' keys are localised here, once: the 1 MiB password hash is not paid per request.
-        _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users);
+        if (options.EngineBoots < 1) throw new ArgumentOutOfRangeException(nameof(options), "engineBoots must be 1 to 2147483647");
+        _engine = new SnmpLocalEngine(options.EngineId ?? SnmpEngineId.Generate(), options.Users, options.EngineBoots);
     }
 
     /// <summary>The SNMPv3 engine ID (snmpEngineID), given or drawn at random when the agent was made.</summary>
     public ReadOnlyMemory<byte> EngineId => _engine.EngineId;
 
-    /// <summary>snmpEngineBoots: 1 (each agent is a new engine).</summary>
+    /// <summary>snmpEngineBoots: <see cref="SnmpAgentOptions.EngineBoots"/> (1 for a new engine).</summary>
     public int EngineBoots => _engine.Boots;
 
     /// <summary>snmpEngineTime: seconds since the agent was made.</summary>
@@ -95,6 +96,7 @@ public sealed class SnmpAgent
         TcpMib.AddTo(b, rows.Where(r => r.Netid == "tcp"), counters);
         UdpMib.AddTo(b, rows.Where(r => r.Netid == "udp"), counters);
         HostResourcesMib.AddTo(b);
+        if (_options.Server is { } server) SockMib.AddTo(b, server(), DateTimeOffset.UtcNow);
         return b.Build();
     }
 
@@ -291,6 +293,13 @@ public sealed class SnmpAgent
 
     internal SnmpPdu Respond(SnmpVersion version, SnmpPdu request, int budget, bool writable = false)
     {
+        switch (request.Type)
+        {
+            case PduType.GetRequest: Interlocked.Increment(ref Counters.Gets); break;
+            case PduType.GetNextRequest: Interlocked.Increment(ref Counters.GetNexts); break;
+            case PduType.GetBulkRequest: Interlocked.Increment(ref Counters.GetBulks); break;
+            default: Interlocked.Increment(ref Counters.Sets); break;
+        }
         if (request.Type == PduType.SetRequest) return Set(version == SnmpVersion.V1, request, writable);
         var view = View();
         var v1 = version == SnmpVersion.V1;

@@ -7,6 +7,16 @@ public sealed class SnmpAgentCounters
     internal long UnknownEngineIds, UnknownUserNames, WrongDigests, NotInTimeWindows, DecryptionErrors, UnsupportedSecLevels;
     internal long UnknownSecurityModels, InvalidMsgs, UnknownPduHandlers, UnknownContexts, AuthorizationErrors;
     internal long StreamsClosed;
+    internal long Gets, GetNexts, GetBulks, Sets;
+
+    /// <summary>GetRequests answered (snmpInGetRequests).</summary>
+    public long GetRequests => Interlocked.Read(ref Gets);
+    /// <summary>GetNextRequests answered (snmpInGetNexts).</summary>
+    public long GetNextRequests => Interlocked.Read(ref GetNexts);
+    /// <summary>GetBulkRequests answered.</summary>
+    public long GetBulkRequests => Interlocked.Read(ref GetBulks);
+    /// <summary>SetRequests answered, applied or refused (snmpInSetRequests).</summary>
+    public long SetRequests => Interlocked.Read(ref Sets);
 
     /// <summary>snmpInPkts: every message received.</summary>
     public long InPackets => Interlocked.Read(ref InPkts);

@@ -27,6 +27,13 @@ public sealed class SnmpAgentOptions
     /// <summary>The SNMPv3 engine ID (RFC 3411, 5 to 32 bytes); null draws a new random one for each agent.</summary>
     public byte[]? EngineId { get; set; }
 
+    /// <summary>
+    /// snmpEngineBoots (RFC 3414 §2.2.2): 1 for a new engine. A caller that keeps the engine ID across restarts keeps
+    /// this too and gives it one more at each start (net-snmp keeps both in its persistent snmpd.conf), so a manager's
+    /// replay check sees a new boot rather than an old time. 1 to 2147483647.
+    /// </summary>
+    public int EngineBoots { get; set; } = 1;
+
     /// <summary>Who may ask: null admits every peer.</summary>
     public Func<System.Net.IPAddress, bool>? Admit { get; set; }
 
@@ -41,4 +48,10 @@ public sealed class SnmpAgentOptions
 
     /// <summary>sysLocation.</summary>
     public string Location { get; set; } = "";
+
+    /// <summary>
+    /// The serving engine this agent runs beside (sock serve/forward/proxy --agent): read with each snapshot and served
+    /// under <see cref="SockMib.Root"/>. Null: no sock subtree.
+    /// </summary>
+    public Func<SockServerStatus>? Server { get; set; }
 }

@@ -5,8 +5,8 @@ namespace Sock.Core.Snmp;
 /// USM users with their keys localised to that engine ID once, at start. It checks each incoming message in RFC
 /// 3414 §3.2's order — engine, user, level, MAC, time window, decryption — and the context (RFC 3412, 3413), counts
 /// every failure and builds the Report that tells the manager; it wraps answers at the request's level.
-/// engineBoots is 1 for every run: with a new random engine ID per run a manager can never confuse two runs, and
-/// with a fixed <c>--engine-id</c> a manager's cached time is corrected by the notInTimeWindow report.
+/// engineBoots is the caller's: 1 for a new engine (a new random engine ID per run, so a manager can never confuse two
+/// runs), or one more than the last run's when the caller keeps the engine's state (sock agent --engine-boots-file).
 /// </summary>
 internal sealed class SnmpLocalEngine
 {

@@ -65,6 +65,13 @@ public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
     /// <summary>"TYPE: value" as net-snmp prints it (or its exception text).</summary>
     public string FormatValue(VarBind vb) => FormatValue(vb, useMibs ? MibNames.ObjectOf(vb.Oid) : null);
 
+    // DISPLAY-HINT "2d-1d-1d,1d:1d:1d.1d,1a1d:1d": the offset from UTC only in the 11-byte form.
+    private static string DateAndTime(ReadOnlySpan<byte> b)
+    {
+        var text = string.Create(CultureInfo.InvariantCulture, $"{(b[0] << 8) | b[1]}-{b[2]}-{b[3]},{b[4]}:{b[5]}:{b[6]}.{b[7]}");
+        return b.Length == 8 ? text : string.Create(CultureInfo.InvariantCulture, $"{text},{(char)b[8]}{b[9]}:{b[10]}");
+    }
+
     private string FormatValue(VarBind vb, MibObject? obj)
     {
         var v = vb.Value;
@@ -78,6 +85,7 @@ public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
             {
                 MibSyntax.DisplayString => "STRING: " + Encoding.UTF8.GetString(v.Bytes),
                 MibSyntax.PhysAddress => "STRING: " + string.Join(':', v.Bytes.ToArray().Select(b => b.ToString("x", CultureInfo.InvariantCulture))),
+                MibSyntax.DateAndTime when v.Bytes.Length is 8 or 11 => "STRING: " + DateAndTime(v.Bytes),
                 _ => RawString(v.Bytes),
             },
             SnmpValueType.Null => "NULL",

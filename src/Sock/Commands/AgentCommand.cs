@@ -30,6 +30,7 @@ internal static class AgentCommand
         var notifyRetries = new Option<int>("--retries", "-r") { Description = "How many times an unacknowledged inform is sent again", DefaultValueFactory = _ => 5, HelpName = "N" };
         var users = new Option<string>("--users") { Description = "SNMPv3 users: a file of net-snmp createUser and rouser lines (see below)", HelpName = "FILE" };
         var engineId = new Option<string>("--engine-id") { Description = "The SNMPv3 engine ID in hex (5–32 bytes; default: a new random one each run)", HelpName = "HEX" };
+        var bootsFile = new Option<string>("--engine-boots-file") { Description = "Keep the SNMPv3 engine across runs in FILE, as snmpd does: its engine ID, and engineBoots one more at each start", HelpName = "FILE" };
         var allow = new Option<string[]>("--allow") { Description = "Only these addresses or CIDR ranges are answered (comma-separated, repeatable)", HelpName = "HOSTS" };
         var cache = new Option<string>("--cache") { Description = "How long a snapshot of the tables is served before it is read again", DefaultValueFactory = _ => "1s", HelpName = "TIME" };
         var maxSize = new Option<int>("--max-size") { Description = "The largest response in bytes (484–65507); larger GETBULK answers are trimmed, others answered tooBig", DefaultValueFactory = _ => SnmpAgentOptions.DefaultMaxMessageSize, HelpName = "BYTES" };
@@ -37,6 +38,7 @@ internal static class AgentCommand
         var location = new Option<string>("--location") { Description = "sysLocation", DefaultValueFactory = _ => "", HelpName = "TEXT" };
         var verbose = new Option<bool>("--verbose", "-v") { Description = "Log each request on stdout: peer, version, PDU, OIDs, outcome" };
         var json = new Option<bool>("--json") { Description = "Log each request as one JSON object per line (NDJSON) on stdout" };
+        var ui = Sock.Cli.Ui.StatusEndpoint.Option();
         var command = new Command("agent", """
             An SNMP agent serving this machine's socket table to any manager (net-snmp, Zabbix, LibreNMS…).
 
@@ -64,7 +66,8 @@ internal static class AgentCommand
               rwuser NAME [noauth|auth|priv]
             Passwords have at least 8 characters; PRIVPASS defaults to AUTHPASS. A user reads at authNoPriv and above
             (any level without a password) unless rouser says otherwise. DES is not offered. Each run is a new engine
-            (a random engine ID, or --engine-id; engineBoots 1). A failure is answered with USM's Report and counted
+            (a random engine ID, or --engine-id; engineBoots 1) unless --engine-boots-file FILE keeps the engine ID and
+            counts engineBoots up at each start, as snmpd's persistent file does. A failure is answered with USM's Report and counted
             (usmStats: unknown engine ID, unknown user, wrong digest, not in time window, decryption error).
 
             Examples:
@@ -77,7 +80,7 @@ internal static class AgentCommand
               snmpwalk -v3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
             """)
         {
-            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, allow, cache, maxSize, contact, location, verbose, json,
+            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, bootsFile, allow, cache, maxSize, contact, location, verbose, json, ui,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -89,22 +92,14 @@ internal static class AgentCommand
             if (communities.Count == 0 && writers.Count == 0 && usersPath is null)
                 throw SockException.Usage("agent", "--community", "nothing to answer: give --community NAME (there is no default \"public\") or --users FILE");
             IReadOnlyList<UsmUser> v3Users = [];
-            if (usersPath is not null)
-            {
-                string text;
-                try { text = await File.ReadAllTextAsync(usersPath, ct); }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw SockException.Usage("--users", usersPath, ex is FileNotFoundException or DirectoryNotFoundException ? "no such file" : ex is UnauthorizedAccessException ? "permission denied" : "cannot be read");
-                }
-                v3Users = UsmUserFile.Parse(text, usersPath);
-                if (v3Users.Count == 0) throw SockException.Usage("--users", usersPath, "no createUser line in it");
-            }
+            if (usersPath is not null) v3Users = await AgentCli.ReadUsersAsync(usersPath, "--users", ct);
             byte[]? fixedEngine = null;
             if (parse.GetValue(engineId) is { } engineText && !SnmpEngineId.TryParse(engineText, out fixedEngine, out var engineWhy))
                 throw SockException.Usage("--engine-id", engineText, engineWhy);
             if (communities.Any(c => c.Length == 0))
                 throw SockException.Usage("agent", "--community", "a community cannot be empty");
+            var boots = 1;
+            if (parse.GetValue(bootsFile) is { } statePath) (fixedEngine, boots) = AgentEngineState.Advance(statePath, fixedEngine);
             if (writers.Any(c => c.Length == 0))
                 throw SockException.Usage("agent", "--rwcommunity", "a community cannot be empty");
             // The notifications are checked before anything is bound.
@@ -149,6 +144,7 @@ internal static class AgentCommand
                 WriteCommunities = writers,
                 Users = v3Users,
                 EngineId = fixedEngine,
+                EngineBoots = boots,
                 Admit = access is null ? null : access.Admits,
                 Cache = cacheTime,
                 MaxMessageSize = size,
@@ -196,6 +192,9 @@ internal static class AgentCommand
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
             foreach (var e in streams) Console.Error.WriteLine($"serving snmp (RFC 3430) on tcp {EndpointText.Format(e)}");
             server.Start();
+            var started = DateTimeOffset.UtcNow;
+            List<(string, string)> serving = [.. bound.Select(e => ("udp", EndpointText.Format(e))), .. streams.Select(e => ("tcp", EndpointText.Format(e)))];
+            await using var panel = parse.GetValue(ui) ? Sock.Cli.Ui.StatusEndpoint.Start("agent", () => Sock.Cli.Ui.ServerPanel.OfAgent("agent", started, agent.Counters, serving)) : null;
             // snmpd sends its coldStart once it serves; an inform keeps trying in the background while the agent answers.
             var notifications = trapTargets.Select(t => NotifyAsync(agent, t, informOn, notifyUser, trapCommunityName ?? communities.Concat(writers).FirstOrDefault() ?? "",
                 waitInform, informRetries, TraceWriter.FromOptions(parse), signals.Stopping)).ToList();

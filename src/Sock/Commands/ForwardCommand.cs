@@ -52,6 +52,7 @@ internal static class ForwardCommand
         var noSplice = new Option<bool>("--no-splice") { Description = "Copy every pair through user space (default on Linux: plain TCP/Unix pairs are spliced in the kernel, splice(2))" };
         var json = GlobalOptions.Json();
         var ui = StatusEndpoint.Option();
+        var snmp = new AgentCli();
         json.Description = "Print the connection log as NDJSON on stdout: listening, opened, closed, refused, retrying, dropped, status, stopping, stopped";
         var command = new Command("forward", """
             Forward a port: every client to a target, many at once, in one process.
@@ -84,6 +85,7 @@ internal static class ForwardCommand
             rcvbuf, sndbuf, source, drain, udpIdle, cert, key, insecure, ca, serverName, verbose, dump, hex, dumpFile, status, ioThreads, reusePort, noSplice, json, ui,
         };
         proxy.AddTo(command);
+        snmp.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // SIGINT/SIGTERM start the graceful stop, registered first thing (as serve's: System.CommandLine would end the
@@ -185,6 +187,7 @@ internal static class ForwardCommand
             using var dumpOut = dumping ? new ForwardDump(OpenDump(fileName), parse.GetValue(hex), fileName) : null;
             ForwardLog log = isJson ? new ForwardJsonLog(printer) { Dump = dumpOut } : new ForwardTextLog(logLines, parse.GetValue(verbose)) { Dump = dumpOut };
 
+            var agentPlan = await snmp.PrepareAsync(parse, "forward", ct);
             await using var forwarder = new Forwarder(listen, target, options, log);
             var bound = forwarder.Start();
             log.Listening(forwarder, bound);
@@ -192,6 +195,17 @@ internal static class ForwardCommand
             signals.OnStatusSignal(() => log.Status(forwarder.Sessions));
             var started = DateTimeOffset.UtcNow;
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("forward", () => ServerPanel.OfForwarder("forward", started, forwarder)) : null;
+            string[] listening = [$"{listen.Scheme.ToString().ToLowerInvariant()} {Sock.Core.Endpoints.EndpointText.Format(bound)}"];
+            await using var agent = await AgentCli.StartAsync(agentPlan, "forward", () =>
+            {
+                var sessions = forwarder.Sessions;
+                return new Sock.Core.Snmp.SockServerStatus
+                {
+                    Command = "forward", Started = started, Accepted = forwarder.TotalOpened, Open = sessions.Count, Refused = forwarder.TotalRefused,
+                    BytesIn = forwarder.TotalBytesToTarget, BytesOut = forwarder.TotalBytesToClient, Listening = listening,
+                    Connections = [.. sessions.Select(s => s.ClientRecord).OfType<Sock.Core.Connections.SocketRecord>()],
+                };
+            }, TraceWriter.FromOptions(parse));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(forwarder.Sessions), null, every, every) : null;
             try
             {

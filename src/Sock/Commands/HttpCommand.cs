@@ -110,6 +110,9 @@ internal static class HttpCommand
                 UserAgent = $"sock/{ProductVersion.Text.Split('+')[0]}",
                 Trace = TraceWriter.FromOptions(parse),
             };
+            // Asked in absolute form, the HTTP proxy resolves the name itself: there is no name for --proxy-dns to place.
+            if (parse.GetValue(proxy.Dns) is { } dns && ForwardingProxy.For(options) is not null)
+                throw SockException.Usage("--proxy-dns", dns, "an HTTP proxy asked for an http:// URL resolves the name itself (add --proxytunnel to tunnel with CONNECT)");
             if (options.TrustFile is { } trust && !File.Exists(trust))
                 throw SockException.Usage("--cacert", trust, Directory.Exists(trust) ? "is a directory" : "no such file");
             var asJson = parse.GetValue(json);

@@ -47,6 +47,7 @@ internal static class ProxyCommand
         var ioThreads = new Option<int?>("--io-threads") { HelpName = "N", Description = "Threads of the epoll transport for client connections (Linux; 0: .NET's socket engine)" };
         var json = GlobalOptions.Json();
         var ui = StatusEndpoint.Option();
+        var snmp = new AgentCli();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): listening, session, rejected, status, stopping, stopped";
         var command = new Command("proxy", """
             Run a SOCKS5, SOCKS4/4a and HTTP proxy server on one port.
@@ -71,6 +72,7 @@ internal static class ProxyCommand
             Addresses, unix, users, digest, allow, deny, allowDest, denyDest, destDefault, protocols, noUdp, handshake, connectTimeout, noDns,
             status, verbose, maxConns, idle, drain, ioThreads, noSplice, json, ui,
         };
+        snmp.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // Registered first, as serve does: a signal just after the listening line starts the drain, not an abrupt end.
@@ -135,10 +137,17 @@ internal static class ProxyCommand
             await using var outputLines = new LinePrinter(Console.Out, capacity: 4096);
             IProxyLog log = isJson ? new ProxyJsonLog(outputLines, isVerbose) : new ProxyLog(errorLines, isVerbose);
 
+            var agentPlan = await snmp.PrepareAsync(parse, "proxy", ct);
             await using var proxy = ProxyServer.Bind(endpoints, options, log, admit);
             signals.OnStatusSignal(() => log.Status(proxy.Sessions));
             var started = DateTimeOffset.UtcNow;
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("proxy", () => ServerPanel.OfProxy("proxy", started, proxy.Sessions)) : null;
+            var engine = proxy.Server;
+            await using var agent = await AgentCli.StartAsync(agentPlan, "proxy", () => new Sock.Core.Snmp.SockServerStatus
+            {
+                Command = "proxy", Started = started, Accepted = engine.TotalAccepted, Open = engine.ActiveConnections, Refused = engine.TotalRejected,
+                BytesIn = engine.TotalBytesIn, BytesOut = engine.TotalBytesOut, Listening = AgentCli.Listening(engine.Sockets), Connections = engine.Connections,
+            }, TraceWriter.FromOptions(parse));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(proxy.Sessions), null, every, every) : null;
             var forced = await proxy.RunAsync(signals.Stopping);
             if (timer is not null) await timer.DisposeAsync();

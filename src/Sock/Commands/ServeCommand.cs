@@ -41,6 +41,7 @@ internal static class ServeCommand
         var reusePort = new Option<bool>("--reuseport") { Description = "Set SO_REUSEPORT: share the ports with other servers that set it too (the kernel spreads clients over them)" };
         var json = GlobalOptions.Json();
         var ui = StatusEndpoint.Option();
+        var snmp = new AgentCli();
         json.Description = "Print every event as one JSON object per line on stdout (NDJSON): serving, opened, closed, datagrams, status, stopping, stopped";
         var command = new Command("serve", """
             Run the small inetd services (echo, discard, daytime, qotd, chargen, time) and hello.
@@ -76,6 +77,7 @@ internal static class ServeCommand
             Names, port, basePort, tcp, udp, unix, bind, quotes, status, verbose, maxConns, idle, maxLine, Drain, ioThreads, reusePort, json, ui,
         };
         tls.AddTo(command);
+        snmp.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             // SIGINT/SIGTERM start the graceful stop: registered first thing (see ServerSignals).
@@ -90,13 +92,13 @@ internal static class ServeCommand
                     {
                         (basePort, parse.GetResult(basePort) is not null), (tcp, parse.GetValue(tcp)), (udp, parse.GetValue(udp)),
                         (quotes, parse.GetResult(quotes) is not null), (maxLine, parse.GetResult(maxLine) is not null),
-                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null), (ui, parse.GetValue(ui)),
+                        (tls.Alpn, parse.GetResult(tls.Alpn) is not null),
                     }.Where(o => o.Given).Select(o => o.Option.Name),
                 ];
                 return await ServeHttp.RunAsync(names, new ServeHttp.Inputs(
                     parse.GetValue(port), parse.GetValue(bind), parse.GetValue(unix), parse.GetValue(status), parse.GetValue(verbose),
                     parse.GetValue(json), parse.GetValue(maxConns), parse.GetValue(idle), DrainOf(parse), parse.GetValue(ioThreads),
-                    parse.GetValue(reusePort), tls.ReadListening(parse, "serve"), notForHttp), signals, parse);
+                    parse.GetValue(reusePort), tls.ReadListening(parse, "serve"), parse.GetValue(ui), notForHttp), signals, parse);
             }
             foreach (var n in names) SmallServices.StandardPort(n);
             var portText = parse.GetValue(port);
@@ -141,11 +143,18 @@ internal static class ServeCommand
             await using var printer = new LinePrinter(Console.Out, capacity: isJson ? 4096 : 256);
             IServeLog log = isJson ? new ServeJsonLog(printer, isVerbose) : new ServeLog(logLines, printer, isVerbose);
 
+            var agentPlan = await snmp.PrepareAsync(parse, "serve", ct);
             await using var server = InetdServer.Bind(inetd, options, TraceWriter.FromOptions(parse), log);
             signals.OnStatusSignal(() => log.Status(server.Sockets));
             var started = DateTimeOffset.UtcNow;
             var title = "serve " + string.Join(' ', names);
             await using var panel = parse.GetValue(ui) ? StatusEndpoint.Start("serve", () => ServerPanel.OfSockets(title, started, server.Sockets)) : null;
+            var engine = server.Server;
+            await using var agent = await AgentCli.StartAsync(agentPlan, "serve", () => new Sock.Core.Snmp.SockServerStatus
+            {
+                Command = "serve", Started = started, Accepted = engine.TotalAccepted, Open = engine.ActiveConnections, Refused = engine.TotalRejected,
+                BytesIn = engine.TotalBytesIn, BytesOut = engine.TotalBytesOut, Listening = AgentCli.Listening(engine.Sockets), Connections = engine.Connections,
+            }, TraceWriter.FromOptions(parse));
             var timer = statusEvery is { } every ? new Timer(_ => log.Status(server.Sockets), null, every, every) : null;
             var forced = await server.RunAsync(signals.Stopping);
             // No status after "stopped", which is the last event: the timer is gone (and a tick in flight done) before it.

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Sock.AspNetCore;
 using Sock.Cli.Rendering;
+using Sock.Cli.Ui;
 using Sock.Core.Endpoints;
 using Sock.Core.Errors;
 using Sock.Core.Serving;
@@ -21,7 +22,7 @@ internal static class ServeHttp
     /// <summary>The serve options http reads, and those it does not (each a usage error when given).</summary>
     public sealed record Inputs(
         string? Port, string? Bind, string? Unix, string? Status, bool Verbose, bool Json, int? MaxConns, string? Idle,
-        TimeSpan Drain, int? IoThreads, bool ReusePort, TlsServerOptions? Tls, IReadOnlyList<string> NotForHttp);
+        TimeSpan Drain, int? IoThreads, bool ReusePort, TlsServerOptions? Tls, bool Ui, IReadOnlyList<string> NotForHttp);
 
     public static async Task<int> RunAsync(string[] names, Inputs input, ServerSignals signals, ParseResult parse)
     {
@@ -71,6 +72,8 @@ internal static class ServeHttp
         await using var host = await StaticFileHost.StartAsync(options, signals.Stopping);
         for (var n = 0; n < host.EndPoints.Count; n++) log.HttpServing(host.EndPoints[n], host.Urls[n], host.Root, options.Certificate is not null);
         signals.OnStatusSignal(() => log.Status(host.Connections.Sockets));
+        var started = DateTimeOffset.UtcNow;
+        await using var panel = input.Ui ? StatusEndpoint.Start("serve", () => ServerPanel.OfSockets("serve http " + host.Root, started, host.Connections.Sockets)) : null;
         var timer = statusEvery is { } every ? new Timer(_ => log.Status(host.Connections.Sockets), null, every, every) : null;
         try
         {

@@ -52,6 +52,22 @@ internal sealed record ServerPanel(string Command, int Pid, DateTimeOffset Start
                 N(s.Id), s.Client, s.Protocol ?? "", s.Command ?? "", s.Destination ?? "", N(s.BytesUp), N(s.BytesDown), s.Duration.TotalSeconds.ToString("0.0", Ci),
             })]);
 
+    /// <summary>
+    /// An SNMP agent (sock agent --ui, or --agent beside a server): its requests by PDU type, its errors and drops, and
+    /// where it answers.
+    /// </summary>
+    public static ServerPanel OfAgent(string command, DateTimeOffset started, Sock.Core.Snmp.SnmpAgentCounters c, IReadOnlyList<(string Protocol, string Address)> serving) =>
+        new(command, Environment.ProcessId, started, DateTimeOffset.UtcNow,
+            [new("requests", c.InPackets), new("answered", c.OutPackets), new("get", c.GetRequests), new("getnext", c.GetNextRequests),
+             new("getbulk", c.GetBulkRequests), new("set", c.SetRequests), new("unknown community", c.BadCommunity),
+             new("malformed", c.Malformed + c.BadVersion), new("not allowed", c.NotAllowed),
+             new("v3 errors", c.UnknownEngineId + c.UnknownUserName + c.WrongDigest + c.NotInTimeWindow + c.DecryptionError + c.UnsupportedSecLevel
+                 + c.UnknownSecurityModel + c.InvalidMessage + c.UnknownPduHandler + c.UnknownContext + c.AuthorizationError),
+             new("dropped", c.Silent), new("tooBig", c.TooBig)],
+            "Where the agent answers",
+            ["Protocol", "Address"],
+            [.. serving.Select(e => new List<string> { e.Protocol, e.Address })]);
+
     private static string Leg(SocketRecord? r) => r is null ? "–" : $"{r.Local} → {r.Remote} ({r.State})";
 }
 

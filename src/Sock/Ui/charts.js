@@ -146,8 +146,10 @@ const SockCharts = (() => {
     const totals = categories.map((_, i) => series.reduce((s, ser) => s + (ser.values[i] || 0), 0));
     const yMax = niceMax(Math.max(0, ...totals));
     const py = v => T + (H - T - B) * (1 - v / yMax);
-    const slot = (W - L - R) / categories.length, bw = Math.min(120, slot * 0.6);
-    axes(g, yMax, (opts && opts.yFormat) || si, categories.map((c, i) => [L + slot * (i + 0.5), c, "middle"]));
+    // Many narrow bars (a histogram) label every n-th category and leave the count to the bar's tooltip and the table.
+    const every = Math.max(1, Math.ceil(categories.length / 5)), dense = categories.length > 12;
+    const slot = (W - L - R) / categories.length, bw = Math.min(120, slot * (dense ? 0.9 : 0.6));
+    axes(g, yMax, (opts && opts.yFormat) || si, categories.map((c, i) => [L + slot * (i + 0.5), c, "middle"]).filter((_, i) => i % every === 0));
     categories.forEach((c, i) => {
       let base = 0;
       series.forEach((ser, k) => {
@@ -159,7 +161,7 @@ const SockCharts = (() => {
         }
         base += v;
       });
-      g.appendChild(svg("text", { x: L + slot * (i + 0.5), y: py(totals[i]) - 4, "text-anchor": "middle", class: "value" }, String(totals[i])));
+      if (!dense) g.appendChild(svg("text", { x: L + slot * (i + 0.5), y: py(totals[i]) - 4, "text-anchor": "middle", class: "value" }, String(totals[i])));
     });
     f.chart.replaceChildren(g);
     legendOf(f, series);
@@ -263,14 +265,29 @@ const SockCharts = (() => {
     const l = r.latency;
     if (l) {
       const pts = [["p50", 50, l.p50Ms], ["p90", 90, l.p90Ms], ["p99", 99, l.p99Ms], ["p99.9", 99.9, l.p999Ms]];
-      // Percentiles on a log scale of 1/(1−p), as HdrHistogram plots them: the tail gets the room.
+      // Percentiles on a log scale of 1/(1−p), as HdrHistogram plots them: the tail gets the room. The whole
+      // distribution where the result carries it (the last step, 100 %, has no place on that scale), else the four.
+      const steps = (l.distribution || []).filter(d => d.percentile < 100);
       const lf = frame(box, "bench-latency", "Latency by percentile (ms)", `Latency percentiles: p50 ${l.p50Ms} ms, p99 ${l.p99Ms} ms, max ${l.maxMs} ms`);
-      lines(lf, pts.map(p => 100 / (100 - p[1])), [{ name: "latency ms", values: pts.map(p => p[2]) }],
-        { logX: true, markers: true, yFormat: v => v.toPrecision(3), xLabels: pts.map(p => [100 / (100 - p[1]), p[0]]) });
+      if (steps.length > 1) {
+        const named = [["p50", 50], ["p90", 90], ["p99", 99], ["p99.9", 99.9], ["p99.99", 99.99], ["p99.999", 99.999]].filter(([, p]) => p <= steps[steps.length - 1].percentile);
+        lines(lf, steps.map(d => 100 / (100 - d.percentile)), [{ name: "latency ms", values: steps.map(d => d.ms) }],
+          { logX: true, yFormat: v => v.toPrecision(3), xLabels: named.map(([k, p]) => [100 / (100 - p), k]) });
+      } else
+        lines(lf, pts.map(p => 100 / (100 - p[1])), [{ name: "latency ms", values: pts.map(p => p[2]) }],
+          { logX: true, markers: true, yFormat: v => v.toPrecision(3), xLabels: pts.map(p => [100 / (100 - p[1]), p[0]]) });
       lf.note.textContent = `${grouped(l.count)} samples, measured from the ${l.measuredFrom}; min ${l.minMs} ms, mean ${l.meanMs} ms, max ${l.maxMs} ms.`;
       table(lf, "Latency percentiles", ["Percentile", "ms"],
         [["min", l.minMs], ["p50", l.p50Ms], ["p90", l.p90Ms], ["p99", l.p99Ms], ["p99.9", l.p999Ms], ["max", l.maxMs]].map(([k, v]) => ({ attrs: { "data-percentile": k }, cells: [k, String(v)] })));
       lf.details.open = true;
+      if (l.bins && l.bins.length) {
+        const ms = v => v >= 1 ? +v.toPrecision(3) + " ms" : v >= 0.001 ? +(v * 1000).toPrecision(3) + " µs" : +(v * 1e6).toPrecision(3) + " ns";
+        const hf = frame(box, "bench-histogram", "Latency histogram (samples per band)", `Latency histogram: ${l.bins.length} bands from ${ms(l.bins[0].fromMs)} to ${ms(l.bins[l.bins.length - 1].toMs)}`);
+        bars(hf, l.bins.map(b => ms(b.toMs)), [{ name: "samples", values: l.bins.map(b => b.count) }], {});
+        hf.note.textContent = "Each bar holds the samples up to the latency under it, from the bar before; bands end at 1, 1.5, 2, 3, 5 and 7 times a power of ten.";
+        table(hf, "Samples in each latency band", ["Band (ms)", "samples", "share"],
+          l.bins.map(b => ({ attrs: { "data-to-ms": String(b.toMs) }, cells: [`${b.fromMs}–${b.toMs}`, grouped(b.count), (100 * b.count / l.count).toFixed(2) + " %"] })));
+      }
       if (r.intervals.some(i => i.p50Ms != null)) {
         const tf = frame(box, "bench-latency-time", "Latency over time (ms)", "p50 and p99 latency per interval");
         lines(tf, xs, [{ name: "p50 ms", values: r.intervals.map(i => i.p50Ms) }, { name: "p99 ms", values: r.intervals.map(i => i.p99Ms) }], { xLabels, markers: xs.length < 30, yFormat: v => v.toPrecision(3) });

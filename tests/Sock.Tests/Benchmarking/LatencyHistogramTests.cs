@@ -115,4 +115,36 @@ public sealed class LatencyHistogramTests
         Assert.Contains(lines, l => l.StartsWith("#[Max     =", StringComparison.Ordinal) && l.Contains("Total count    =        10000", StringComparison.Ordinal));
         Assert.Contains(lines, l => l.StartsWith("#[Buckets =", StringComparison.Ordinal) && l.Contains("SubBuckets     =         2048", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void summary_carries_the_distribution_and_bins_that_hold_every_sample()
+    {
+        // Two modes: 1,000 samples at 120 µs and 10 at 4.2 ms — a histogram must show them apart.
+        var h = new LatencyHistogram();
+        h.RecordCount(120_000, 1000);
+        h.RecordCount(4_200_000, 10);
+        var s = LatencySummary.From(h, "send");
+
+        Assert.Equal(0.0, s.Distribution[0].Percentile);
+        Assert.Equal(100.0, s.Distribution[^1].Percentile);
+        Assert.Equal(1010, s.Distribution[^1].Count);
+        Assert.Equal(s.Distribution.Select(d => d.Percentile).Order(), s.Distribution.Select(d => d.Percentile));
+        Assert.InRange(s.Distribution.First(d => d.Percentile >= 50).Ms, 0.12, 0.12 * (1 + LatencyHistogram.RelativePrecision));
+        Assert.Equal(4.2, s.Distribution[^1].Ms); // never past the exact maximum
+
+        // Edges at 1, 1.5, 2, 3, 5, 7 × 10^k ns: from 0.1 ms (at or below the minimum) to 5 ms (at or above the maximum).
+        Assert.Equal(0.1, s.Bins[0].FromMs);
+        Assert.Equal(5.0, s.Bins[^1].ToMs);
+        Assert.Equal([0.1, 0.15, 0.2, 0.3, 0.5, 0.7, 1, 1.5, 2, 3], s.Bins.Select(b => b.FromMs));
+        Assert.Equal(1010, s.Bins.Sum(b => b.Count));
+        Assert.Equal(1000, s.Bins.Single(b => b.FromMs == 0.1).Count);
+        Assert.Equal(10, s.Bins.Single(b => b.FromMs == 3).Count);
+
+        // One value on an edge: one band holding all of it.
+        var flat = new LatencyHistogram();
+        flat.RecordCount(1000, 5);
+        var one = Assert.Single(LatencySummary.From(flat, "send").Bins);
+        Assert.Equal(5, one.Count);
+        Assert.Empty(LatencySummary.From(new LatencyHistogram(), "send").Bins);
+    }
 }

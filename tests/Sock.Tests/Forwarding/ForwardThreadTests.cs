@@ -84,7 +84,7 @@ public sealed class ForwardThreadTests
     }
 
     /// <summary>Waits until strace is attached to every thread of <paramref name="pid"/> (bounded: 20 s).</summary>
-    private static async Task WaitTracedAsync(int pid)
+    internal static async Task WaitTracedAsync(int pid)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
@@ -109,7 +109,7 @@ public sealed class ForwardThreadTests
         }
     }
 
-    private static string ThreadName(int pid, int tid)
+    internal static string ThreadName(int pid, int tid)
     {
         try
         {
@@ -121,7 +121,7 @@ public sealed class ForwardThreadTests
         }
     }
 
-    private sealed record Traced(int Tid, string Call, int Fd, int Result, string Line);
+    internal sealed record Traced(int Tid, string Call, int Fd, int Result, string Line);
 
     // "1234  accept4(9, {...}, [16], SOCK_CLOEXEC) = 13", and strace's halves of one call interrupted by another thread's:
     // "1234  splice(13, NULL, 34, NULL, 262144, SPLICE_F_MOVE|SPLICE_F_NONBLOCK <unfinished ...>" / "1234  <... splice resumed>) = 1024".
@@ -130,7 +130,7 @@ public sealed class ForwardThreadTests
 
     private static readonly Regex Resumed = new(@"^(\d+)\s+<\.\.\. (\w+) resumed>.*\s=\s+(-?\d+)", RegexOptions.Compiled);
 
-    private static List<Traced> Parse(IEnumerable<string> lines)
+    internal static List<Traced> Parse(IEnumerable<string> lines)
     {
         var list = new List<Traced>();
         var pending = new Dictionary<int, int>(); // thread → its call started and not yet resumed

@@ -126,6 +126,7 @@ public sealed class HttpProxyTests
     [InlineData("http -U alice:pw http://127.0.0.1:1/", "needs --proxy")]
     [InlineData("http -x gopher://127.0.0.1:1 http://127.0.0.1:1/", "gopher")]
     [InlineData("http -4 -x http://[::1]:1 http://127.0.0.1:1/", "-4")]
+    [InlineData("http -x http://127.0.0.1:1 --proxy-dns local http://127.0.0.1:1/", "--proxy-dns")]
     public async Task proxy_options_that_cannot_apply_are_usage_errors(string args, string named)
     {
         Assert.Contains(named, await SockRunner.UsageErrorAsync(args));

@@ -116,6 +116,14 @@ public sealed class ProxyRefusalTests
             var (code, _) = await Socks5Bytes.RequestAsync(s, 1, "localhost", h.TargetEndPoint.Port);
             Assert.Equal(2, code);
         }
+        using (var socket = await Socks5Bytes.ConnectAsync(h.ProxyEndPoint))
+        await using (var s = new NetworkStream(socket))
+        {
+            // An address: the request read on the reactor meets the same rule.
+            Assert.Equal(0, await Socks5Bytes.GreetAsync(s));
+            var (code, _) = await Socks5Bytes.RequestAsync(s, 1, h.TargetEndPoint.Address.ToString(), h.TargetEndPoint.Port);
+            Assert.Equal(2, code);
+        }
         if (transport != Transports.Unix)
         {
             var r = await Curl("-x", $"http://{h.ProxyAddress}", "-o", "/dev/null", "-w", "%{http_code}", $"http://{h.TargetAddress}/");
@@ -225,6 +233,9 @@ public sealed class ProxyRefusalTests
         { "silent", [], [] },
         { "socks5 greeting cut short", [5, 3, 0], [5, 0xFF] },
         { "socks5 request cut short", [5, 1, 0, 5, 1, 0, 3, 20, 97], [5, 0, 5, 6, 0, 1, 0, 0, 0, 0, 0, 0] },
+        // An address request is read on the reactor (a name's goes through the stream): its own timer, the same replies.
+        { "socks5 address request cut short", [5, 1, 0, 5, 1, 0, 1, 127, 0], [5, 0, 5, 6, 0, 1, 0, 0, 0, 0, 0, 0] },
+        { "socks5 greeting with its first byte only", [5], [5, 0xFF] },
         { "socks4 without its NUL", [4, 1, 0, 80, 127, 0, 0, 1, 97], [0, 91, 0, 0, 0, 0, 0, 0] },
         { "http head cut short", "CONNECT x:1 HTTP/1.1\r\n"u8.ToArray(), "HTTP/1.1 408 Request Timeout"u8.ToArray() },
     };

@@ -116,6 +116,59 @@ public sealed class UiPanelsTests
         }
     }
 
+    /// <summary>What a status socket answers: the panel, one JSON line.</summary>
+    private static async Task<JsonElement> ReadStatusAsync(string path)
+    {
+        using var status = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        await status.ConnectAsync(new UnixDomainSocketEndPoint(path));
+        using var reader = new StreamReader(new NetworkStream(status, ownsSocket: false));
+        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotNull(line);
+        return JsonDocument.Parse(line).RootElement.Clone();
+    }
+
+    [Fact]
+    public async Task serve_http_with_ui_has_a_panel_with_each_connections_record()
+    {
+        using var runtime = new TempDirectory("sock-ui-runtime-");
+        using var site = new TempDirectory("sock-ui-site-");
+        await File.WriteAllTextAsync(site.File("a.txt"), "panel\n");
+        await using var serve = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "http", site.Path, "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
+        var port = serve.Port("http", "tcp");
+        var statusSocket = Path.Combine(runtime.Path, "sock", $"serve-{serve.Pid}.sock");
+        await WaitForAsync(() => File.Exists(statusSocket), $"{statusSocket} made");
+        Assert.Equal(OwnerOnly, File.GetUnixFileMode(statusSocket));
+
+        // One request on a connection kept alive: the panel lists that connection with the request's bytes in.
+        using var client = new TcpClient(AddressFamily.InterNetwork);
+        await client.ConnectAsync(IPAddress.Loopback, port);
+        var request = Encoding.ASCII.GetBytes("GET /a.txt HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n");
+        await client.GetStream().WriteAsync(request);
+        var head = new byte[4096];
+        var got = await client.GetStream().ReadAsync(head).AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.StartsWith("HTTP/1.1 200", Encoding.ASCII.GetString(head, 0, got), StringComparison.Ordinal);
+        var clientAddress = ((IPEndPoint)client.Client.LocalEndPoint!).ToString();
+
+        JsonElement panel = default;
+        string[]? row = null;
+        await WaitForAsync(() =>
+        {
+            panel = ReadStatusAsync(statusSocket).GetAwaiter().GetResult();
+            // Columns: id, service, type, state, local, remote, bytes in, bytes out, opened.
+            row = panel.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()!).ToArray())
+                .SingleOrDefault(r => r[5] == clientAddress);
+            return row is not null && row[6] == request.Length.ToString(CultureInfo.InvariantCulture);
+        }, "the connection with its request's bytes in the panel");
+        Assert.Equal(serve.Pid, panel.GetProperty("pid").GetInt32());
+        Assert.StartsWith("serve http ", panel.GetProperty("command").GetString(), StringComparison.Ordinal);
+        Assert.True(long.Parse(row![7], CultureInfo.InvariantCulture) >= got, string.Join(" | ", row));
+
+        client.Close();
+        await serve.SignalAsync("TERM");
+        Assert.Equal(0, await serve.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(File.Exists(statusSocket), "serve http left its status socket behind");
+    }
+
     [Fact]
     public async Task sock_ui_reads_every_server_with_ui_and_passes_over_a_dead_ones_socket_without_removing_it()
     {

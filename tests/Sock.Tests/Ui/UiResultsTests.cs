@@ -109,7 +109,7 @@ public sealed class UiResultsTests
     }
 
     [Fact]
-    public async Task a_bench_report_and_ui_open_show_the_rate_of_each_interval_and_the_latency_percentiles()
+    public async Task a_bench_report_and_ui_open_show_the_rate_of_each_interval_the_latency_distribution_and_histogram()
     {
         await using var serve = await ServeProcess.StartAsync("serve echo --tcp --port 0 --bind 127.0.0.1", expectListeners: 1);
         var port = serve.Port("echo", "tcp");
@@ -144,8 +144,17 @@ public sealed class UiResultsTests
             var percentiles = Rows(browser, $"{scope} #bench-latency table.alt tbody tr").ToDictionary(r => r[0], r => r[1]);
             foreach (var (name, field) in new[] { ("min", "minMs"), ("p50", "p50Ms"), ("p90", "p90Ms"), ("p99", "p99Ms"), ("p99.9", "p999Ms"), ("max", "maxMs") })
                 Assert.Equal(latency.GetProperty(field).GetRawText(), percentiles[name]);
-            // The percentile plot has a point per percentile (p50, p90, p99, p99.9).
-            Assert.Equal(4, browser.FindElements(By.CssSelector($"{scope} #bench-latency svg circle")).Count);
+            // The percentile plot draws the whole distribution the JSON carries (each step below 100 %).
+            var steps = latency.GetProperty("distribution").EnumerateArray().Count(d => d.GetProperty("percentile").GetDouble() < 100);
+            Assert.True(steps > 4, latency.ToString());
+            var plotted = browser.FindElement(By.CssSelector($"{scope} #bench-latency svg polyline")).GetDomAttribute("points")!;
+            Assert.Equal(steps, plotted.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);
+            // The histogram: a row per band with the JSON's count, a bar per band that has samples; the bands hold every sample.
+            var bins = latency.GetProperty("bins").EnumerateArray().Select(b => b.GetProperty("count").GetInt64()).ToList();
+            Assert.Equal(latency.GetProperty("count").GetInt64(), bins.Sum());
+            var bands = Rows(browser, $"{scope} #bench-histogram table.alt tbody tr");
+            Assert.Equal(bins.Select(c => Grouped(c)), bands.Select(r => r[1]));
+            Assert.Equal(bins.Count(c => c > 0), browser.FindElements(By.CssSelector($"{scope} #bench-histogram svg rect")).Count);
         }
 
         browser.Navigate().GoToUrl(new Uri(reportPath).AbsoluteUri);
@@ -181,7 +190,6 @@ public sealed class UiResultsTests
         { "scan --report into no directory", ["scan", "127.0.0.1", "-p", "1", "--report", "{dir}/no/such/report.html"], "no such directory" },
         { "bench --report into no directory", ["bench", "echo", "127.0.0.1", "1", "-n", "1", "--report", "{dir}/no/such/report.html"], "no such directory" },
         { "bench --server --report", ["bench", "--server", "0", "--report", "{dir}/r.html"], "--server only answers one" },
-        { "serve http --ui", ["serve", "http", "{dir}", "--port", "0", "--ui"], "--ui" },
     };
 
     [Theory]

@@ -22,6 +22,7 @@ internal static unsafe partial class SocketCalls
     private const int SockCloexec = 0x80000;
     private const int AfInet = 2;
     private const int AfInet6 = 10;
+    public const int MsgPeek = 0x2;
     public const int MsgDontWait = 0x40;
     public const int MsgErrQueue = 0x2000;
     private const int MsgNoSignal = 0x4000;
@@ -70,6 +71,26 @@ internal static unsafe partial class SocketCalls
         fixed (byte* p = buffer)
         {
             var n = (int)Recv((int)fd, p, (nuint)buffer.Length, 0);
+            return n >= 0 ? n : -Errno.Last;
+        }
+    }
+
+    /// <summary>recv(2) with <paramref name="flags"/> (MSG_PEEK, MSG_DONTWAIT…): bytes, or minus errno.</summary>
+    public static int Receive(nint fd, Span<byte> buffer, int flags)
+    {
+        fixed (byte* p = buffer)
+        {
+            var n = (int)Recv((int)fd, p, (nuint)buffer.Length, flags);
+            return n >= 0 ? n : -Errno.Last;
+        }
+    }
+
+    /// <summary>send(2) without SIGPIPE and without blocking (MSG_DONTWAIT), whatever the descriptor's mode: bytes, or minus errno.</summary>
+    public static int SendNow(nint fd, ReadOnlySpan<byte> buffer)
+    {
+        fixed (byte* p = buffer)
+        {
+            var n = (int)SendCall((int)fd, p, (nuint)buffer.Length, MsgNoSignal | MsgDontWait);
             return n >= 0 ? n : -Errno.Last;
         }
     }
