@@ -10,8 +10,16 @@
 #     stream and over TCP (sock peer --tcp: the kernel's TCP on the same punched path), STREAMS times each,
 #     interleaved; MB/s from bob's path line to his last byte, medians and the ratio UDP/TCP (goal >= 0.5). The same
 #     without loss first, for scale.
+#  3. The issue's own path: 20 ms RTT and 1 % loss. This kernel has no sch_netem, so two more namespaces are joined by
+#     a user-space delay line (bench/peer/delayline.c, compiled here with cc): a TUN device in each, every packet
+#     carried across DELAY_MS (10) later each way and LOSS3 per mille (10) dropped each way by a seeded generator.
+#     `ping -c 20` across shows the RTT; then alice sends BYTES3 (16 MiB) to bob over the reliable UDP stream and over
+#     TCP (`sock peer --tcp`: the kernel's TCP with its default congestion control), direct mode, STREAMS times each,
+#     interleaved; MB/s, medians, ratio. Then, for scale, iperf3 -n BYTES3 across the same line once per algorithm in
+#     TCPCC (default "bbr cubic", set per socket with -C): CUBIC is loss-bound here (Mathis: MSS/RTT x 1.22/sqrt(p)),
+#     BBR is not.
 # Run it alone: the caller wraps it in `flock /tmp/sock-bench.lock`. Usage: bench/peer/run.sh [TRIALS] (default 50);
-# STREAMS (5), BYTES (8388608), LOSS (1), SOCK=path/to/sock to skip the publish, PARTS=12.
+# STREAMS (5), BYTES (8388608), LOSS (1), SOCK=path/to/sock to skip the publish, PARTS=12 (3 on request: PARTS=123).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 trials="${1:-50}"
@@ -30,11 +38,15 @@ if [ -n "${SOCK:-}" ]; then sock="$SOCK"; else
 fi
 tag="$$"
 pubns="pbp-$tag"; nata="pbna-$tag"; hosta="pba-$tag"; natb="pbnb-$tag"; hostb="pbb-$tag"
-rendezvous_pid=""
+dla="pbda-$tag"; dlb="pbdb-$tag"
+rendezvous_pid=""; delay_pid=""; dlwork=""
 cleanup() {
   [ -n "$rendezvous_pid" ] && kill "$rendezvous_pid" 2>/dev/null || true
-  for ns in "$pubns" "$nata" "$hosta" "$natb" "$hostb"; do ip netns del "$ns" 2>/dev/null || true; done
+  [ -n "$delay_pid" ] && kill "$delay_pid" 2>/dev/null || true
+  for ns in "$pubns" "$nata" "$hosta" "$natb" "$hostb" "$dla" "$dlb"; do ip netns del "$ns" 2>/dev/null || true; done
   [ -n "$pub" ] && rm -rf "$pub"
+  [ -n "$dlwork" ] && rm -rf "$dlwork"
+  return 0
 }
 trap cleanup EXIT
 
@@ -90,6 +102,16 @@ for proto in udp tcp; do
 done
 fi
 
+ratio() { # LABEL FILE
+  local u t
+  u=$(grep "^$1 udp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+  t=$(grep "^$1 tcp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
+  printf '%s: reliable UDP %.2f MB/s, TCP %.2f MB/s, ratio %.2f (goal >= 0.5)\n' "$1" "$u" "$t" "$(echo "$u / $t" | bc -l)"
+  # Each pair met the same load: their ratios' median beside the medians' ratio.
+  paste <(grep "^$1 udp run" "$2" | sed -E 's/.* = ([0-9.]+) MB\/s/\1/') <(grep "^$1 tcp run" "$2" | sed -E 's/.* = ([0-9.]+) MB\/s/\1/') \
+    | awk '$2 > 0 {print $1 / $2}' | sort -g | awk '{a[NR]=$1; s = s sprintf(" %.2f", $1)} END {if (NR) printf "  pairs:%s, median %.2f\n", s, (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'
+}
+
 if [[ "$parts" == *2* ]]; then
 stream() { # LABEL
   for i in $(seq "$streams"); do
@@ -97,12 +119,6 @@ stream() { # LABEL
       python3 "$trials_py" stream "$sock" "$hosta" "$hostb" 203.0.113.1:3479 "$proto" 1 "$bytes" | sed -n "s/^trial 1: /$1 $proto run $i: /p; s/^median stream /$1 $proto /p"
     done
   done
-}
-ratio() { # LABEL FILE
-  local u t
-  u=$(grep "^$1 udp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
-  t=$(grep "^$1 tcp [0-9]" "$2" | awk '{print $3}' | sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}')
-  printf '%s: reliable UDP %.2f MB/s, TCP %.2f MB/s, ratio %.2f (goal >= 0.5)\n' "$1" "$u" "$t" "$(echo "$u / $t" | bc -l)"
 }
 echo "== 2. $bytes bytes alice -> bob, $streams runs each, interleaved =="
 stream "no-loss" | tee "/tmp/pb-$tag-stream"
@@ -118,5 +134,49 @@ stream "loss-$loss%" | tee -a "/tmp/pb-$tag-stream"
 ratio "no-loss" "/tmp/pb-$tag-stream"
 ratio "loss-$loss%" "/tmp/pb-$tag-stream"
 rm -f "/tmp/pb-$tag-stream"
+fi
+
+if [[ "$parts" == *3* ]]; then
+delay="${DELAY_MS:-10}"; loss3="${LOSS3:-10}"; bytes3="${BYTES3:-16777216}"
+command -v cc >/dev/null || { echo "run.sh: cc is missing (part 3 compiles its delay line)" >&2; exit 1; }
+dlwork="$(mktemp -d)"
+cc -O2 -o "$dlwork/delayline" "$(dirname "$0")/delayline.c"
+for ns in "$dla" "$dlb"; do
+  ip netns add "$ns"; ip -n "$ns" link set lo up
+  ip -n "$ns" tuntap add dev dl0 mode tun
+  # The device's queue is only the hand-off to the delay line: as deep as netem's own limit (1000 packets), so a
+  # delay-line process not scheduled for a moment on a busy machine adds no loss of its own.
+  ip -n "$ns" link set dl0 txqueuelen 1000
+done
+ip -n "$dla" addr add 10.77.0.1 peer 10.77.0.2 dev dl0
+ip -n "$dlb" addr add 10.77.0.2 peer 10.77.0.1 dev dl0
+# Bounded: the delay line ends itself after an hour whatever happens to this script.
+"$dlwork/delayline" "$dla" dl0 "$dlb" dl0 "$delay" "$loss3" 17 3600 >"$dlwork/delayline.out" 2>&1 &
+delay_pid=$!
+for _ in $(seq 50); do grep -q READY "$dlwork/delayline.out" && break; sleep 0.1; done
+ip -n "$dla" link set dl0 up; ip -n "$dlb" link set dl0 up
+echo "== 3. across the delay line: ${delay} ms each way, ${loss3} per mille lost each way =="
+ip netns exec "$dla" ping -c 20 -i 0.05 10.77.0.2 | tail -2
+label="path-$(ip netns exec "$dla" sysctl -n net.ipv4.tcp_congestion_control)"
+for i in $(seq "$streams"); do
+  for proto in udp tcp; do
+    python3 "$trials_py" direct "$sock" "$dla" "$dlb" 10.77.0.1:4001 10.77.0.2:4002 "$proto" 1 "$bytes3" \
+      | sed -n "s/^trial 1: /$label $proto run $i: /p; s/^median stream /$label $proto /p"
+  done
+done | tee "/tmp/pb-$tag-path"
+ratio "$label" "/tmp/pb-$tag-path"
+if command -v iperf3 >/dev/null; then
+  ip netns exec "$dlb" timeout 600 iperf3 -s -B 10.77.0.2 -p 5201 >/dev/null 2>&1 &
+  iperf_pid=$!
+  for _ in $(seq 50); do ip netns exec "$dlb" ss -Htln 'sport = :5201' | grep -q . && break; sleep 0.1; done
+  for cc in ${TCPCC:-bbr cubic}; do
+    for i in $(seq "$streams"); do
+      ip netns exec "$dla" timeout 120 iperf3 -c 10.77.0.2 -p 5201 -n "$bytes3" -C "$cc" -f m 2>&1 \
+        | awk -v cc="$cc" -v i="$i" '/receiver/ {for (k = 1; k <= NF; k++) if ($k == "Mbits/sec") printf "iperf3 %s run %s: %.2f MB/s (%s retransmitted)\n", cc, i, $(k-1) / 8, r} /sender/ {for (k = 1; k <= NF; k++) if ($k == "Mbits/sec") r = $(k+1)}'
+    done
+  done
+  kill "$iperf_pid" 2>/dev/null || true
+fi
+rm -f "/tmp/pb-$tag-path"
 fi
 rm -f "/tmp/pb-$tag-udp" "/tmp/pb-$tag-tcp"

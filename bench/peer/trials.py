@@ -8,15 +8,25 @@ namespaces run.sh built, and stamps what each prints, as it arrives, on one mono
   trials.py stream SOCK NS_A NS_B RENDEZVOUS PROTO TRIALS BYTES
       alice sends BYTES random bytes to bob; per trial: bob's received bytes over the time from his path line to
       the last byte (so neither start-up nor the closing handshake is in it), in MB/s.
+  trials.py direct SOCK NS_A NS_B ADDR_A:PORT ADDR_B:PORT PROTO TRIALS BYTES
+      The same transfer between two direct-mode peers (`sock peer -v --bind ADDR_A:PORT --peer ADDR_B:PORT`), timed
+      from bob's `Connected to` line to his last byte: run.sh's part 3, across its delay line.
 
 Prints one line per trial and, last, `median NAME VALUE` lines for run.sh. Every process it starts is ended (killed
 after 30 s at most)."""
 import os, re, statistics, subprocess, sys, threading, time
 
 PATH_LINE = re.compile(r"^(direct|relayed) via .* ([0-9.]+) ms after start")
+# Direct mode says it with -v: "sock peer: Connected to … over UDP (direct, 3.1 ms after start)".
+DIRECT_LINE = re.compile(r"Connected to .* over [A-Z]+ \((direct|[a-z ]+), ([0-9.]+) ms after start\)")
 
 
 def peer(sock, ns, rendezvous, proto, me, them, stdin):
+    if DIRECT:
+        # Direct mode: "rendezvous" is this side's ADDR:PORT, "them" the other's.
+        return subprocess.Popen(["ip", "netns", "exec", ns, sock, "peer", "-v", "--bind", rendezvous, "--peer", them,
+                                 "--" + proto, "-w", "20s"],
+                                stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     return subprocess.Popen(["ip", "netns", "exec", ns, sock, "peer", "--rendezvous", rendezvous, "--name", me,
                              "--to", them, "--" + proto, "-w", "20s"],
                             stdin=stdin, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -27,10 +37,10 @@ def watch_stderr(proc, seen):
     for raw in proc.stderr:
         line = raw.decode(errors="replace").rstrip()
         seen.setdefault("lines", []).append(line)
-        m = PATH_LINE.match(line)
+        m = PATH_LINE.match(line) or DIRECT_LINE.search(line)
         if m and "path_at" not in seen:
             seen["path_at"] = time.monotonic()
-            seen["kind"] = m.group(1)
+            seen["kind"] = "direct" if DIRECT else m.group(1)
             seen["self_ms"] = float(m.group(2))
 
 
@@ -47,7 +57,7 @@ def read_stdout(proc, seen, expected):
 
 
 def finish(procs, threads):
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + LIMIT
     for p in procs:
         try:
             p.wait(timeout=max(0.1, deadline - time.monotonic()))
@@ -63,8 +73,12 @@ def trial(sock, ns_a, ns_b, rendezvous, proto, i, payload):
     tag = f"{os.getpid()}-{i}"
     stdin_a = subprocess.PIPE if payload else subprocess.DEVNULL
     start = time.monotonic()
-    a = peer(sock, ns_a, rendezvous, proto, f"alice-{tag}", f"bob-{tag}", stdin_a)
-    b = peer(sock, ns_b, rendezvous, proto, f"bob-{tag}", f"alice-{tag}", subprocess.DEVNULL)
+    if DIRECT:
+        a = peer(sock, ns_a, ADDR_A, proto, "", ADDR_B, stdin_a)
+        b = peer(sock, ns_b, ADDR_B, proto, "", ADDR_A, subprocess.DEVNULL)
+    else:
+        a = peer(sock, ns_a, rendezvous, proto, f"alice-{tag}", f"bob-{tag}", stdin_a)
+        b = peer(sock, ns_b, rendezvous, proto, f"bob-{tag}", f"alice-{tag}", subprocess.DEVNULL)
     threads = [threading.Thread(target=watch_stderr, args=(a, a_seen)), threading.Thread(target=watch_stderr, args=(b, b_seen)),
                threading.Thread(target=read_stdout, args=(b, b_seen, len(payload) if payload else 1 << 62)),
                threading.Thread(target=read_stdout, args=(a, a_seen, 1 << 62))]
@@ -80,7 +94,18 @@ def trial(sock, ns_a, ns_b, rendezvous, proto, i, payload):
     return start, a, b, a_seen, b_seen
 
 
+DIRECT = False
+ADDR_A = ADDR_B = ""
+LIMIT = 30
+
+
 def main():
+    global DIRECT, ADDR_A, ADDR_B, LIMIT
+    if sys.argv[1] == "direct":
+        # Same arguments as stream, with bob's ADDR:PORT inserted after alice's (in the rendezvous' place).
+        DIRECT, ADDR_A, ADDR_B, LIMIT = True, sys.argv[5], sys.argv[6], 120
+        del sys.argv[6]
+        sys.argv[1] = "stream"
     mode, sock, ns_a, ns_b, rendezvous, proto, trials = sys.argv[1:8]
     trials = int(trials)
     size = int(sys.argv[8]) if mode == "stream" else 0

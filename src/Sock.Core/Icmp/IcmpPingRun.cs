@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sock.Core.Errors;
@@ -29,7 +28,11 @@ internal sealed class IcmpPingRun
     private readonly ushort _identifier;
     private readonly byte[] _packet;
     private readonly byte[] _receive = new byte[65536 + 128];
-    private readonly Stopwatch _clock = new();
+    // The run's one clock: CLOCK_REALTIME in ns, as iputils' gettimeofday, because the kernel stamps replies on that
+    // clock (SO_TIMESTAMPNS) and a round trip subtracts the two. Read once per round trip in a flood: the loop's "now"
+    // and the request's send time are the same read. Never allowed to run backwards (a clock step): see Now.
+    private long _startNs;
+    private long _lastNs;
     private int _outstanding;
     private bool _replied;
     private int _sentThisRound;
@@ -84,10 +87,10 @@ internal sealed class IcmpPingRun
         TimeSpan? linger = null;
         // Something came back since the last clock read: the next read dates it (one clock read per round trip, not two).
         var heard = false;
-        _clock.Start();
+        _startNs = _lastNs = NowNs();
         while (!cancellationToken.IsCancellationRequested)
         {
-            var now = _clock.Elapsed;
+            var now = Now(out var nowNs);
             if (heard)
             {
                 _lastActivity = now;
@@ -99,7 +102,7 @@ internal sealed class IcmpPingRun
             // A flood sends again as soon as a reply comes back, or after 10 ms when none does (ping -f).
             if (rounds < count && (now >= nextRound || (fast && _replied)))
             {
-                SendRound();
+                SendRound(nowNs);
                 rounds++;
                 lastSend = _lastActivity = now;
                 nextRound = fast ? now + FloodWait : nextRound + _options.Interval;
@@ -126,19 +129,21 @@ internal sealed class IcmpPingRun
             }
             var until = rounds < count ? nextRound : _options.Deadline is null ? lastSend + (linger ?? PollCap) : _options.Deadline.Value;
             if (_options.Deadline is { } dl && dl < until) until = dl;
-            var wait = until - _clock.Elapsed;
+            var wait = until - Now(out _);
             if (wait > PollCap) wait = PollCap;
             var events = _socket.Wait(wait <= TimeSpan.Zero ? 0 : (int)Math.Ceiling(wait.TotalMilliseconds), Poll.In);
             if (events != 0 && Drain(events, stopWhenAnswered: fast)) heard = true;
         }
-        if (heard) _lastActivity = _clock.Elapsed;
+        if (heard) _lastActivity = Now(out _);
         // ping's "time": from the first request to the last thing that happened (a request, a reply, an error).
         return _lastActivity;
     }
 
-    private void SendRound()
+    /// <param name="nowNs">The clock read the loop just made: the first host's send time (the others read their own).</param>
+    private void SendRound(long nowNs)
     {
         _replied = false;
+        var first = true;
         foreach (var s in _states)
         {
             var seq = ++s.Sent;
@@ -146,7 +151,8 @@ internal sealed class IcmpPingRun
             var payload = _packet.AsSpan(8);
             // The round trip starts here, as iputils' does: one clock read, stamped into the packet and kept, then the
             // checksum and the system call.
-            var sentAt = NowNs();
+            var sentAt = first ? nowNs : NowNs();
+            first = false;
             // As iputils: the send time travels in the first 16 bytes (struct timeval), for anyone reading a capture.
             if (payload.Length >= 16)
             {
@@ -157,7 +163,7 @@ internal sealed class IcmpPingRun
             s.Host.Statistics.Transmitted++;
             s.Host.AddRequest(_options.RoundTripHistory);
             _outstanding++;
-            var error = _socket.SendTo(_packet.AsSpan(0, length), s.Endpoint);
+            var error = _socket.SendTo(_packet.AsSpan(0, length), s.Sockaddr, s.Endpoint);
             s.SentAt.Sent(wire, sentAt); // the sequence may have wrapped: its earlier answer is history
             _observer?.Sent(s.Host, seq);
             // Read between sends of a large round, so early replies are taken before the queue can overflow.
@@ -285,12 +291,29 @@ internal sealed class IcmpPingRun
 
     private static long NowNs() => (DateTime.UtcNow.Ticks - DateTime.UnixEpoch.Ticks) * 100;
 
+    /// <summary>The time since the run began, and the clock read it came from; a clock stepped back counts as no time passing.</summary>
+    private TimeSpan Now(out long ns)
+    {
+        ns = NowNs();
+        if (ns < _lastNs) ns = _lastNs;
+        _lastNs = ns;
+        return TimeSpan.FromTicks((ns - _startNs) / 100);
+    }
+
     private static DateTimeOffset FromNs(long ns) => DateTimeOffset.UnixEpoch.AddTicks(ns / 100);
+
+    private static byte[] MakeSockaddr(IPAddress address)
+    {
+        var buffer = new byte[Platform.Linux.Sockaddr.MaxLength];
+        return buffer[..Platform.Linux.Sockaddr.Write(address, 0, buffer)];
+    }
 
     private sealed class HostState(PingHost host, bool smallRun)
     {
         public PingHost Host { get; } = host;
         public IPEndPoint Endpoint { get; } = new(host.Target.Address, 0);
+        /// <summary>The endpoint as a sockaddr, made once rather than for every request.</summary>
+        public byte[] Sockaddr { get; } = MakeSockaddr(host.Target.Address);
         public int Sent;
         public readonly SendTimes SentAt = new(smallRun);
     }

@@ -198,7 +198,13 @@ internal sealed class ProbeSocket : IDisposable
     {
         Span<byte> address = stackalloc byte[28];
         var length = Sockaddr.Write(to, address);
-        var n = SocketCalls.SendTo(Fd, data, address[..length]);
+        return SendTo(data, address[..length], to);
+    }
+
+    /// <summary>sendto() to <paramref name="to"/> already written as a sockaddr (<paramref name="sockaddr"/>), as a flood sends to one host again and again.</summary>
+    public SocketError SendTo(ReadOnlySpan<byte> data, ReadOnlySpan<byte> sockaddr, IPEndPoint to)
+    {
+        var n = SocketCalls.SendTo(Fd, data, sockaddr);
         if (n >= 0)
         {
             if (Trace is { } trace) TraceSent(trace, n, to);
