@@ -13,9 +13,8 @@ namespace Sock.Core.Peer;
 /// expects and a bitmap of the 64 after it (selective acknowledgement); the sender keeps up to a window of packets in
 /// flight, sends a packet again when its retransmission timeout passes (RFC 6298's estimate from RTT samples, Karn's rule,
 /// doubling on timeout) or at once when three later packets arrived without it. End of input is a FIN, delivered in
-/// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window (as many packets
-/// as the receive buffer holds, up to <see cref="ReliableStreamOptions.Window"/>), no congestion control: it is meant
-/// for one path between two peers.
+/// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window, no congestion
+/// control: it is meant for one path between two peers.
 /// </summary>
 public sealed class ReliableStream
 {
@@ -37,7 +36,6 @@ public sealed class ReliableStream
     private long _lastReceived, _lastSent;
     private volatile bool _peerFin, _uploadDone;
     private long _finSentAt = -1;
-    private uint _finSeq;
     // In-order DATA is acknowledged once per receive batch, and at least every this many packets.
     private const int AckEvery = 16;
     private long _readingSince = -1;
@@ -49,37 +47,11 @@ public sealed class ReliableStream
         _socket = socket;
         _options = options;
         _session = session;
+        _window = new SemaphoreSlim(options.Window, options.Window);
         _rtoMs = options.InitialRto.TotalMilliseconds;
         _payload = options.MaxPayload > 0 ? options.MaxPayload : PathPayload(socket.Socket);
-        // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight; the
-        // window is then what the receive buffer the kernel granted holds (a peer on the same system gets the same).
-        TrySetBuffer(SocketOptionName.SendBuffer, options.Window);
-        SendWindow = Math.Clamp(TrySetBuffer(SocketOptionName.ReceiveBuffer, options.Window) / (_payload + PacketOverhead), MinWindow, Math.Max(MinWindow, options.Window));
-        _window = new SemaphoreSlim(SendWindow, SendWindow);
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
-
-    /// <summary>How far past the oldest unacknowledged packet an ACK reports (its bitmap's 64 packets).</summary>
-    private const int SackReach = 64;
-
-    /// <summary>The fewest packets in flight whatever the receive buffer: the window before 2026-12-07 (185 KiB).</summary>
-    internal const int MinWindow = 128;
-
-    /// <summary>
-    /// How far past the next expected packet a receiver keeps what arrives, whatever its own window: a sender's window
-    /// is sized to its own receive buffer, so peers on different systems may differ, and one packet kept too many costs
-    /// less than a window's worth sent again.
-    /// </summary>
-    internal const int ReceiveHorizon = 8192;
-
-    /// <summary>
-    /// What one datagram costs in a Linux receive buffer beyond its payload (the sk_buff and its rounding: a 1,472-byte
-    /// UDP payload is charged about 2.3 KiB), so the window never outgrows the buffer the receiver has.
-    /// </summary>
-    private const int PacketOverhead = 1024;
-
-    /// <summary>Packets this side keeps in flight at most: <see cref="ReliableStreamOptions.Window"/>, or fewer when the receive buffer the kernel granted holds fewer.</summary>
-    internal int SendWindow { get; }
 
     /// <summary>-o/-x: what the stream carried, each byte once and in order (not the datagrams, nor their retransmissions).</summary>
     internal SessionRecorder? Recorder { get; init; }
@@ -112,6 +84,9 @@ public sealed class ReliableStream
     public async Task<RelayResult> RunAsync(Stream? input, Stream? output, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight.
+        TrySetBuffer(SocketOptionName.ReceiveBuffer);
+        TrySetBuffer(SocketOptionName.SendBuffer);
         var receive = ReceiveLoopAsync(output, cts.Token);
         var timers = TimerLoopAsync(cts.Token);
         var upload = UploadAsync(input, cts.Token);
@@ -139,16 +114,9 @@ public sealed class ReliableStream
                     var reading = Volatile.Read(ref _readingSince);
                     var inputDone = _uploadDone || (reading >= 0 && now - reading >= Relay.PeerClosedGrace.TotalMilliseconds);
                     int unacked;
-                    bool onlyFin;
-                    lock (_gate)
-                    {
-                        unacked = _inFlight.Count;
-                        onlyFin = unacked == 1 && _finSentAt >= 0 && _inFlight.ContainsKey(_finSeq);
-                    }
-                    // Our FIN's own acknowledgement may be lost with nobody left to resend it: a second is enough. Only
-                    // when the FIN is what is left: a FIN the bitmap acknowledged behind a data packet still lost would
-                    // end this side with the peer waiting for that packet (seen with windows of hundreds at 5 % loss).
-                    var finSettled = unacked == 0 || (onlyFin && now - _finSentAt > 1000);
+                    lock (_gate) unacked = _inFlight.Count;
+                    // Our FIN's own acknowledgement may be lost with nobody left to resend it: a second is enough.
+                    var finSettled = unacked == 0 || (unacked == 1 && _finSentAt >= 0 && now - _finSentAt > 1000);
                     if (inputDone && (finSettled || !_uploadDone)) { end = RelayEnd.PeerClosed; break; }
                 }
                 await Task.Delay(10, ct).ConfigureAwait(false);
@@ -181,18 +149,10 @@ public sealed class ReliableStream
         return new RelayResult(BytesSent, BytesReceived, end);
     }
 
-    /// <summary>
-    /// Asks for a buffer that holds <paramref name="window"/> datagrams (the kernel caps it at net.core.rmem_max or
-    /// wmem_max); returns the bytes it granted (Linux reports twice what it was asked, its own accounting's unit).
-    /// </summary>
-    private int TrySetBuffer(SocketOptionName name, int window)
+    private void TrySetBuffer(SocketOptionName name)
     {
-        try
-        {
-            _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, window * (_payload + PacketOverhead)));
-            return (int)_socket.Socket.GetSocketOption(SocketOptionLevel.Socket, name)!;
-        }
-        catch (SocketException) { return 0; }
+        try { _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, _options.Window * (_payload + 64) * 2)); }
+        catch (SocketException) { }
     }
 
     /// <summary>
@@ -260,7 +220,7 @@ public sealed class ReliableStream
             var seq = _nextSeq++;
             length = PeerPacket.WriteData(packet, seq, fin, payload.Span);
             _inFlight[seq] = new InFlight(packet, length, _clock.ElapsedMilliseconds);
-            if (fin) { _finSentAt = _clock.ElapsedMilliseconds; _finSeq = seq; }
+            if (fin) _finSentAt = _clock.ElapsedMilliseconds;
         }
         Interlocked.Add(ref _sent, payload.Length);
         Recorder?.Sent(payload.Span);
@@ -326,7 +286,7 @@ public sealed class ReliableStream
                     }
                     else
                     {
-                        if (ahead >= 0 && ahead < ReceiveHorizon && !_early.ContainsKey(seq))
+                        if (ahead >= 0 && ahead < _options.Window && !_early.ContainsKey(seq))
                             _early[seq] = (payload.ToArray(), fin);
                         while (_early.Remove(_rcvNext, out var next))
                         {
@@ -413,10 +373,7 @@ public sealed class ReliableStream
                 _sndUna = ack.Next;
             }
             // A packet that three later packets overtook was lost (RFC 6675's rule, on the 64 packets the bitmap covers):
-            // send it now rather than wait for the timer. The first time at once — the ACKs that show the gap come
-            // about one RTT after the packet left, so a guard of an RTT would let a whole window's ACKs pass it by and
-            // leave the loss to the timer; a packet already sent again waits an RTT before the next try, as its copy
-            // may still be on the way.
+            // send it now rather than wait for the timer, once per RTT at most.
             if (ack.Bitmap != 0)
             {
                 var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
@@ -424,7 +381,7 @@ public sealed class ReliableStream
                 var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
                 for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && (fast?.Count ?? 0) < 16; seq++)
                 {
-                    if (!_inFlight.TryGetValue(seq, out var missing) || (missing.Retransmitted && now - missing.SentAt < guard)) continue;
+                    if (!_inFlight.TryGetValue(seq, out var missing) || now - missing.SentAt < guard) continue;
                     missing.SentAt = now;
                     missing.Retransmitted = true;
                     missing.Tries++;
@@ -472,15 +429,9 @@ public sealed class ReliableStream
             lock (_gate)
             {
                 var expired = false;
-                foreach (var (seq, p) in _inFlight)
+                foreach (var p in _inFlight.Values)
                 {
                     if (now - p.SentAt < _rtoMs) continue;
-                    // Only the oldest unacknowledged packet and the 64 after it, the ones an ACK's bitmap can report, are
-                    // timed out: past them a receiver holding packets behind a gap cannot say it has them, and with a
-                    // window of hundreds of packets timing them all out sent most of the window again after each loss
-                    // (6,910 of 11,444 packets for 16 MiB at 1 % loss and 20 ms RTT). They are timed once the gap
-                    // fills — usually it is acknowledged with them first.
-                    if ((int)(seq - _sndUna) > SackReach) continue;
                     if (p.Tries >= _options.MaxTries)
                     {
                         _failure = new SockException(SockErrorKind.Network, "peer", Endpoints.EndpointText.Format(_socket.Socket.RemoteEndPoint),

@@ -233,6 +233,38 @@ public sealed partial class AgentBesideServerTests
     }
 
     [Fact]
+    public async Task snmptable_reads_the_listeners_and_the_open_connection_as_tables()
+    {
+        if (!PeersInstalled || !ExternalTool.Exists("snmptable")) return;
+        await using var server = await StartAsync("serve", null);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, server.ListenPort));
+        await client.SendAsync(new byte[] { 42 });
+        await ReceiveExactly(client, new byte[1]);
+        var clientPort = ((IPEndPoint)client.LocalEndPoint!).Port;
+        Assert.Equal(1, await WaitForRow(server, clientPort, "sockConnBytesIn", 1));
+
+        // snmptable walks the table's columns and lays them out by row: it needs the MIB's table structure, which is
+        // what docs/SOCK-MIB.txt gives it. Fields separated by '|', a header line of column names.
+        static List<string[]> Rows(string stdout) =>
+            [.. stdout.Split('\n').Where(l => l.Contains('|', StringComparison.Ordinal)).Select(l => l.Trim().Split('|'))];
+        var listeners = await server.Snmp("snmptable", "-Cf", "|", "SOCK-MIB::sockListenTable");
+        Assert.True(listeners.ExitCode == 0, listeners.Stderr + listeners.Stdout);
+        var lrows = Rows(listeners.Stdout);
+        Assert.Equal(["sockListenProtocol", "sockListenAddress"], lrows[0]);
+        Assert.Contains(lrows.Skip(1), r => r[0].Trim('"') == "tcp" && r[1].Trim('"') == $"127.0.0.1:{server.ListenPort}");
+
+        var connections = await server.Snmp("snmptable", "-Cf", "|", "SOCK-MIB::sockConnTable");
+        Assert.True(connections.ExitCode == 0, connections.Stderr + connections.Stdout);
+        var crows = Rows(connections.Stdout);
+        var column = crows[0].Select((name, i) => (name, i)).ToDictionary(c => c.name, c => c.i);
+        var row = Assert.Single(crows.Skip(1), r => r[column["sockConnRemotePort"]] == clientPort.ToString(CultureInfo.InvariantCulture));
+        Assert.StartsWith("established", row[column["sockConnState"]], StringComparison.Ordinal);
+        Assert.Equal(server.ListenPort.ToString(CultureInfo.InvariantCulture), row[column["sockConnLocalPort"]]);
+        Assert.Matches(@"^1( bytes)?$", row[column["sockConnBytesIn"]]);
+    }
+
+    [Fact]
     public async Task a_connection_over_the_limit_is_counted_refused()
     {
         if (!PeersInstalled) return;

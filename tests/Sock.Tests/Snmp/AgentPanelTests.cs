@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Sock.Tests.Serving;
 using Sock.Tests.Support;
+using Sock.Tests.Ui;
 
 namespace Sock.Tests.Snmp;
 
@@ -15,18 +16,7 @@ public sealed class AgentPanelTests
 {
     private static bool PeersInstalled => ExternalTool.Exists("snmpget") && ExternalTool.Exists("snmpbulkget") && ExternalTool.Exists("snmpgetnext");
 
-    private static string[] InRuntime(TempDirectory runtime, params string[] args) =>
-        ["env", $"XDG_RUNTIME_DIR={runtime.Path}", .. SockRunner.Command(args)];
 
-    private static async Task<JsonElement> ReadStatusAsync(string path)
-    {
-        using var status = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await status.ConnectAsync(new UnixDomainSocketEndPoint(path));
-        using var reader = new StreamReader(new NetworkStream(status, ownsSocket: false));
-        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.NotNull(line);
-        return JsonDocument.Parse(line).RootElement.Clone();
-    }
 
     private static Dictionary<string, long> Counters(JsonElement panel) =>
         panel.GetProperty("counters").EnumerateArray().ToDictionary(c => c.GetProperty("name").GetString()!, c => c.GetProperty("value").GetInt64());
@@ -50,7 +40,7 @@ public sealed class AgentPanelTests
         if (!PeersInstalled) return;
         using var runtime = new TempDirectory("sock-agent-ui-");
         var community = "c" + Guid.NewGuid().ToString("N")[..12];
-        await using var agent = await ServeProcess.StartAsync(InRuntime(runtime, "agent", "-c", community, "--bind", "127.0.0.1", "--port", "0", "--ui"), expectListeners: 1);
+        await using var agent = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "agent", "-c", community, "--bind", "127.0.0.1", "--port", "0", "--ui"), expectListeners: 1);
         var port = agent.Port("snmp", "udp");
         var statusSocket = Path.Combine(runtime.Path, "sock", $"agent-{agent.Pid}.sock");
         await WaitForFileAsync(statusSocket);
@@ -63,7 +53,7 @@ public sealed class AgentPanelTests
         var wrong = await ExternalTool.RunAsync("snmpget", "-v", "2c", "-c", "not-" + community, "-t", "1", "-r", "0", $"udp:127.0.0.1:{port}", "1.3.6.1.2.1.1.3.0");
         Assert.NotEqual(0, wrong.ExitCode);
 
-        var panel = await ReadStatusAsync(statusSocket);
+        var panel = await StatusSocket.ReadAsync(statusSocket);
         Assert.Equal(agent.Pid, panel.GetProperty("pid").GetInt32());
         Assert.Equal("agent", panel.GetProperty("command").GetString());
         var c = Counters(panel);
@@ -89,14 +79,14 @@ public sealed class AgentPanelTests
         if (!PeersInstalled) return;
         using var runtime = new TempDirectory("sock-agent-ui-");
         var community = "c" + Guid.NewGuid().ToString("N")[..12];
-        await using var serve = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "echo", "--tcp", "--bind", "127.0.0.1", "--port", "0",
+        await using var serve = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "serve", "echo", "--tcp", "--bind", "127.0.0.1", "--port", "0",
             "--agent", "127.0.0.1:0", "--agent-community", community), expectListeners: 2);
         var statusSocket = Path.Combine(runtime.Path, "sock", $"agent-{serve.Pid}.sock");
         await WaitForFileAsync(statusSocket);
         var sockMib = await Snmp("snmpget", community, serve.Port("snmp", "udp"), Sock.Core.Snmp.SockMib.Server + ".1.0");
         Assert.Contains("STRING: \"serve\"", sockMib.Stdout, StringComparison.Ordinal);
 
-        var panel = await ReadStatusAsync(statusSocket);
+        var panel = await StatusSocket.ReadAsync(statusSocket);
         Assert.Equal("serve --agent", panel.GetProperty("command").GetString());
         var c = Counters(panel);
         Assert.Equal(1, c["get"]);

@@ -20,8 +20,6 @@ public sealed class UiPanelsTests
 {
     private static readonly UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    private static string[] InRuntime(TempDirectory runtime, params string[] args) =>
-        ["env", $"XDG_RUNTIME_DIR={runtime.Path}", .. SockRunner.Command(args)];
 
     private static async Task WaitForAsync(Func<bool> condition, string what)
     {
@@ -60,7 +58,7 @@ public sealed class UiPanelsTests
     public async Task a_server_started_with_ui_is_a_live_panel_and_leaves_when_it_stops()
     {
         using var runtime = new TempDirectory("sock-ui-runtime-");
-        await using var serve = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "echo", "--tcp", "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
+        await using var serve = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "serve", "echo", "--tcp", "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
         var statusSocket = Path.Combine(runtime.Path, "sock", $"serve-{serve.Pid}.sock");
         await WaitForAsync(() => File.Exists(statusSocket), $"{statusSocket} made");
         // Only its user may read it: the directory 0700, the socket 0600.
@@ -116,16 +114,6 @@ public sealed class UiPanelsTests
         }
     }
 
-    /// <summary>What a status socket answers: the panel, one JSON line.</summary>
-    private static async Task<JsonElement> ReadStatusAsync(string path)
-    {
-        using var status = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        await status.ConnectAsync(new UnixDomainSocketEndPoint(path));
-        using var reader = new StreamReader(new NetworkStream(status, ownsSocket: false));
-        var line = await reader.ReadLineAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        Assert.NotNull(line);
-        return JsonDocument.Parse(line).RootElement.Clone();
-    }
 
     [Fact]
     public async Task serve_http_with_ui_has_a_panel_with_each_connections_record()
@@ -133,7 +121,7 @@ public sealed class UiPanelsTests
         using var runtime = new TempDirectory("sock-ui-runtime-");
         using var site = new TempDirectory("sock-ui-site-");
         await File.WriteAllTextAsync(site.File("a.txt"), "panel\n");
-        await using var serve = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "http", site.Path, "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
+        await using var serve = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "serve", "http", site.Path, "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
         var port = serve.Port("http", "tcp");
         var statusSocket = Path.Combine(runtime.Path, "sock", $"serve-{serve.Pid}.sock");
         await WaitForAsync(() => File.Exists(statusSocket), $"{statusSocket} made");
@@ -153,7 +141,7 @@ public sealed class UiPanelsTests
         string[]? row = null;
         await WaitForAsync(() =>
         {
-            panel = ReadStatusAsync(statusSocket).GetAwaiter().GetResult();
+            panel = StatusSocket.ReadAsync(statusSocket).GetAwaiter().GetResult();
             // Columns: id, service, type, state, local, remote, bytes in, bytes out, opened.
             row = panel.GetProperty("rows").EnumerateArray().Select(r => r.EnumerateArray().Select(c => c.GetString()!).ToArray())
                 .SingleOrDefault(r => r[5] == clientAddress);
@@ -173,12 +161,12 @@ public sealed class UiPanelsTests
     public async Task sock_ui_reads_every_server_with_ui_and_passes_over_a_dead_ones_socket_without_removing_it()
     {
         using var runtime = new TempDirectory("sock-ui-runtime-");
-        await using var echo = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "echo", "--tcp", "--port", "0", "--bind", "127.0.0.1"), expectListeners: 1);
+        await using var echo = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "serve", "echo", "--tcp", "--port", "0", "--bind", "127.0.0.1"), expectListeners: 1);
         var echoPort = echo.Port("echo", "tcp");
-        await using var forward = await ServeProcess.StartAsync(InRuntime(runtime, "forward", "127.0.0.1:0", $"127.0.0.1:{echoPort}", "--ui"), expectListeners: 0);
+        await using var forward = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "forward", "127.0.0.1:0", $"127.0.0.1:{echoPort}", "--ui"), expectListeners: 0);
         var listening = await forward.WaitForStderrAsync(l => l.StartsWith("forward: listening on tcp 127.0.0.1:", StringComparison.Ordinal), TimeSpan.FromSeconds(30));
         var forwardPort = int.Parse(listening.Split(' ', StringSplitOptions.RemoveEmptyEntries)[4].Split(':')[1].TrimEnd(','), CultureInfo.InvariantCulture);
-        await using var doomed = await ServeProcess.StartAsync(InRuntime(runtime, "serve", "discard", "--tcp", "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
+        await using var doomed = await ServeProcess.StartAsync(StatusSocket.InRuntime(runtime, "serve", "discard", "--tcp", "--port", "0", "--bind", "127.0.0.1", "--ui"), expectListeners: 1);
         var forwardSocket = Path.Combine(runtime.Path, "sock", $"forward-{forward.Pid}.sock");
         var doomedSocket = Path.Combine(runtime.Path, "sock", $"serve-{doomed.Pid}.sock");
         await WaitForAsync(() => File.Exists(forwardSocket) && File.Exists(doomedSocket), "both status sockets made");
