@@ -18,18 +18,8 @@ public class ReliableStreamTests
     public async Task files_cross_intact_both_ways_through_a_path_that_drops_5_percent(string transport)
     {
         var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
-        using var middle = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        middle.Bind(new IPEndPoint(ip, 0));
-        // The forwarder is one task on a busy machine: its buffer must not add losses of its own to the 5 % it makes.
-        middle.ReceiveBufferSize = 4 * 1024 * 1024;
-        using var a = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
-        using var b = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
-        a.Bind(new IPEndPoint(ip, 0));
-        b.Bind(new IPEndPoint(ip, 0));
-        await a.ConnectAsync(middle.LocalEndPoint!);
-        await b.ConnectAsync(middle.LocalEndPoint!);
-        var aEnd = (IPEndPoint)a.Socket.LocalEndPoint!;
-        var bEnd = (IPEndPoint)b.Socket.LocalEndPoint!;
+        using var path = await MiddlePath.OpenAsync(ip);
+        var (middle, a, b, aEnd, bEnd) = (path.Middle, path.A, path.B, path.AEnd, path.BEnd);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         long dropped = 0, forwarded = 0;
         var forwarder = Task.Run(async () =>
@@ -79,17 +69,8 @@ public class ReliableStreamTests
     public async Task data_fills_the_path_MTU_and_a_batch_gets_one_ack(string transport)
     {
         var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
-        using var middle = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
-        middle.Bind(new IPEndPoint(ip, 0));
-        middle.ReceiveBufferSize = 4 * 1024 * 1024;
-        using var a = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
-        using var b = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
-        a.Bind(new IPEndPoint(ip, 0));
-        b.Bind(new IPEndPoint(ip, 0));
-        await a.ConnectAsync(middle.LocalEndPoint!);
-        await b.ConnectAsync(middle.LocalEndPoint!);
-        var aEnd = (IPEndPoint)a.Socket.LocalEndPoint!;
-        var bEnd = (IPEndPoint)b.Socket.LocalEndPoint!;
+        using var path = await MiddlePath.OpenAsync(ip);
+        var (middle, a, b, aEnd, bEnd) = (path.Middle, path.A, path.B, path.AEnd, path.BEnd);
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(120));
         long data = 0, acks = 0, largest = 0;
         var forwarder = Task.Run(async () =>
@@ -143,5 +124,39 @@ public class ReliableStreamTests
         Assert.Equal(ip.AddressFamily == AddressFamily.InterNetwork ? 1472 : 1452, largest);
         // One ACK per burst would be 1/16; a receiver woken mid-burst acknowledges more often, but not every packet.
         Assert.True(acks * 2 < data, $"{acks} ACKs for {data} DATA datagrams");
+    }
+
+    /// <summary>Two peers' sockets, each connected to a third in the middle that the test runs as the path between them.</summary>
+    private sealed class MiddlePath : IDisposable
+    {
+        private MiddlePath(Socket middle, TracedSocket a, TracedSocket b) => (Middle, A, B) = (middle, a, b);
+
+        public Socket Middle { get; }
+        public TracedSocket A { get; }
+        public TracedSocket B { get; }
+        public IPEndPoint AEnd => (IPEndPoint)A.Socket.LocalEndPoint!;
+        public IPEndPoint BEnd => (IPEndPoint)B.Socket.LocalEndPoint!;
+
+        public static async Task<MiddlePath> OpenAsync(IPAddress ip)
+        {
+            var middle = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            middle.Bind(new IPEndPoint(ip, 0));
+            // The forwarder is one task on a busy machine: its buffer must not add losses of its own to the path's.
+            middle.ReceiveBufferSize = 4 * 1024 * 1024;
+            var path = new MiddlePath(middle, TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null),
+                TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null));
+            path.A.Bind(new IPEndPoint(ip, 0));
+            path.B.Bind(new IPEndPoint(ip, 0));
+            await path.A.ConnectAsync(middle.LocalEndPoint!);
+            await path.B.ConnectAsync(middle.LocalEndPoint!);
+            return path;
+        }
+
+        public void Dispose()
+        {
+            A.Dispose();
+            B.Dispose();
+            Middle.Dispose();
+        }
     }
 }
