@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Threading.Channels;
@@ -11,13 +10,12 @@ namespace Sock.Core.Forwarding;
 /// One UDP client of a shared listening socket as a leg (socat's <c>UDP-LISTEN:P,fork TCP:…</c>, <c>…,fork EXEC:…</c>):
 /// the listener's receive loop hands it the datagrams from its client address (<see cref="Deliver"/>), which become
 /// this side's input; each flush of what the relay writes goes back to that address from the listening socket, as one
-/// datagram (larger writes in datagrams of at most 65,507 bytes). UDP has no end of stream: an empty datagram ends the
+/// datagram (<see cref="DatagramWrites"/>). UDP has no end of stream: an empty datagram ends the
 /// input (as in socat), and the end of stream towards the client sends nothing. With <c>oneDatagram</c> the first
 /// datagram is all the input there is (socat's UDP-RECVFROM with fork: a session per datagram).
 /// </summary>
 internal sealed class DatagramClientLeg : ForwardLeg
 {
-    private const int MaxDatagram = 65507;
     private readonly TracedSocket _socket;
     private readonly EndPoint _client;
     private readonly bool _oneDatagram;
@@ -45,7 +43,7 @@ internal sealed class DatagramClientLeg : ForwardLeg
         Description = Endpoints.EndpointText.Format(client);
         Transport = new DuplexPipe(_in.Reader, _out.Writer);
         _feeding = Task.Run(FeedAsync);
-        _sending = Task.Run(SendAsync);
+        _sending = Task.Run(() => DatagramWrites.SendAsync(_out.Reader, _socket, _client, Touch, _stop.Token));
     }
 
     /// <inheritdoc/>
@@ -92,36 +90,6 @@ internal sealed class DatagramClientLeg : ForwardLeg
         finally
         {
             await writer.CompleteAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task SendAsync()
-    {
-        var reader = _out.Reader;
-        try
-        {
-            while (true)
-            {
-                var r = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
-                var data = r.Buffer;
-                while (!data.IsEmpty)
-                {
-                    var chunk = data.Slice(0, Math.Min(MaxDatagram, data.Length)).ToArray();
-                    await _socket.SendToAsync(chunk, _client, _stop.Token).ConfigureAwait(false);
-                    Touch();
-                    data = data.Slice(chunk.Length);
-                }
-                reader.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted || r.IsCanceled) return;
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or Errors.SockException or System.Net.Sockets.SocketException)
-        {
-            // Nothing more can go to this client (the forwarder stopped, the leg ended): the relay sees its writes end.
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 

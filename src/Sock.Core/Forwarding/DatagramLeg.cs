@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
@@ -10,14 +9,13 @@ namespace Sock.Core.Forwarding;
 /// <summary>
 /// A UDP socket as a leg, for relaying datagrams to and from a stream (socat's <c>- UDP:host:port</c>, <c>UDP-LISTEN:p
 /// EXEC:…</c>): what arrives is written to the leg's input, and each flush of what the relay writes is sent as one
-/// datagram (larger writes in datagrams of at most 65,507 bytes). The socket is connected to its peer, or unconnected
+/// datagram (<see cref="DatagramWrites"/>). The socket is connected to its peer, or unconnected
 /// with a peer to send to (answers taken from anyone: UDP-SENDTO). A first datagram already received (a listener's) is
 /// delivered first; with <c>oneDatagram</c> it is all the input there is (UDP-RECVFROM). An empty datagram ends the
 /// input, as in socat.
 /// </summary>
 internal sealed class DatagramLeg : ForwardLeg
 {
-    private const int MaxDatagram = 65507;
     private readonly TracedSocket _socket;
     private readonly EndPoint? _peer;
     private readonly bool _ownsSocket;
@@ -35,7 +33,7 @@ internal sealed class DatagramLeg : ForwardLeg
         Description = description;
         Transport = new DuplexPipe(_in.Reader, _out.Writer);
         _receiving = Task.Run(() => ReceiveAsync(first, oneDatagram));
-        _sending = Task.Run(SendAsync);
+        _sending = Task.Run(() => DatagramWrites.SendAsync(_out.Reader, _socket, _peer, null, _stop.Token));
     }
 
     public override IDuplexPipe Transport { get; }
@@ -52,7 +50,7 @@ internal sealed class DatagramLeg : ForwardLeg
                 await writer.WriteAsync(first, _stop.Token).ConfigureAwait(false);
                 if (oneDatagram) return;
             }
-            var buffer = new byte[MaxDatagram + 1];
+            var buffer = new byte[DatagramWrites.MaxDatagram + 1];
             var any = _socket.Socket.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
             while (true)
             {
@@ -68,36 +66,6 @@ internal sealed class DatagramLeg : ForwardLeg
         finally
         {
             await writer.CompleteAsync().ConfigureAwait(false);
-        }
-    }
-
-    private async Task SendAsync()
-    {
-        var reader = _out.Reader;
-        try
-        {
-            while (true)
-            {
-                var r = await reader.ReadAsync(_stop.Token).ConfigureAwait(false);
-                var data = r.Buffer;
-                while (!data.IsEmpty)
-                {
-                    var chunk = data.Slice(0, Math.Min(MaxDatagram, data.Length)).ToArray();
-                    if (_peer is null) await _socket.SendAsync(chunk, _stop.Token).ConfigureAwait(false);
-                    else await _socket.SendToAsync(chunk, _peer, _stop.Token).ConfigureAwait(false);
-                    data = data.Slice(chunk.Length);
-                }
-                reader.AdvanceTo(r.Buffer.End);
-                if (r.IsCompleted || r.IsCanceled) return;
-            }
-        }
-        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or Errors.SockException or SocketException)
-        {
-            // Nothing more can be sent (a refused peer, a stop): the relay sees its writes end.
-        }
-        finally
-        {
-            await reader.CompleteAsync().ConfigureAwait(false);
         }
     }
 
