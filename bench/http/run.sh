@@ -9,7 +9,8 @@
 # ratios sock/sockets. Loopback only; every process it starts is stopped at the end.
 # Usage: bench/http/run.sh   (RUNS=5 SECS=5 CONNS=256 by default; PIN=1 pins each server to CPU 0 and wrk to CPU 1)
 # SERVERS="sock sockets sock-dotnet sock-2 sock-inline" adds sock on .NET's socket engine (--io-threads 0), on two epoll
-# threads, and with Kestrel run on the epoll thread itself (HandlerOnThreadPool off);
+# threads, and with Kestrel run on the epoll thread itself (HandlerOnThreadPool off); sock-nospin and sock-2-nospin are
+# sock and sock-2 with the epoll threads' spin after an event off (IoSpin 0: the CPU left to Kestrel's thread-pool work);
 # every server other than "sockets" is compared with it.
 # Wrap it in `flock /tmp/sock-bench.lock` when others may benchmark on the machine.
 set -euo pipefail
@@ -43,6 +44,8 @@ for t in $SERVERS; do
     sock-dotnet) args=(--transport sock --io-threads 0) ;;
     sock-2) args=(--transport sock --io-threads 2) ;;
     sock-inline) args=(--transport sock --inline) ;;
+    sock-nospin) args=(--transport sock --io-spin-us 0) ;;
+    sock-2-nospin) args=(--transport sock --io-threads 2 --io-spin-us 0) ;;
     *) echo "run.sh: unknown server $t" >&2; exit 2 ;;
   esac
   "${on_server[@]}" dotnet "$work/app/BenchHttp.dll" "${args[@]}" --urls "http://127.0.0.1:${port[$t]}" >"$work/$t.log" 2>&1 &

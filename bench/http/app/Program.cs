@@ -6,6 +6,7 @@ using Sock.Bench.Http;
 
 var transport = "sock";
 int? ioThreads = null;
+double? ioSpinUs = null;
 var inline = false;
 var rest = new List<string>();
 for (var i = 0; i < args.Length; i++)
@@ -13,6 +14,7 @@ for (var i = 0; i < args.Length; i++)
     if (args[i] == "--transport" && i + 1 < args.Length) transport = args[++i];
     else if (args[i] == "--inline") inline = true;
     else if (args[i] == "--io-threads" && i + 1 < args.Length) ioThreads = int.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
+    else if (args[i] == "--io-spin-us" && i + 1 < args.Length) ioSpinUs = double.Parse(args[++i], System.Globalization.CultureInfo.InvariantCulture);
     else rest.Add(args[i]);
 }
 var builder = WebApplication.CreateSlimBuilder([.. rest]);
@@ -20,6 +22,7 @@ builder.Logging.ClearProviders();
 if (transport == "sock") builder.WebHost.UseSockTransport(o =>
 {
     o.Server.IoThreads = ioThreads ?? o.Server.IoThreads;
+    if (ioSpinUs is { } us) o.Server.IoSpin = TimeSpan.FromMicroseconds(us);
     if (inline) o.Server.Connection.HandlerOnThreadPool = false;
 });
 else if (transport != "sockets") throw new ArgumentException($"--transport {transport}: sock or sockets");
