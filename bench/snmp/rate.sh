@@ -4,31 +4,20 @@
 # 5) against net-snmp's snmpd and sock agent on loopback high ports, ROUNDS interleaved rounds (default 5). Prints each
 # round and the medians: requests/s, and the agent's CPU (user+system from /proc/PID/stat) per request.
 # SOCK=artifacts/aot/sock measures the Native AOT executable (default: the JIT build). Run under flock /tmp/sock-bench.lock.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 THREADS=${1:-8}
 SECONDS_EACH=${2:-5}
 ROUNDS=${3:-5}
-work=$(mktemp -d /tmp/sock-bench-snmprate.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
-trap cleanup EXIT
+source "$(dirname "$0")/lib.sh"
 cc -O2 -pthread -o "$work/get_load" bench/snmp/get_load.c
 if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); else
   dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
   sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
 fi
-community="bench$RANDOM"
-free_port() { python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-port_snmpd=$(free_port)
-printf 'rocommunity %s 127.0.0.1\n' "$community" > "$work/snmpd.conf"
-MIBS="" /usr/sbin/snmpd -f -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" --persistentDir="$work" "udp:127.0.0.1:$port_snmpd" &
-pid_snmpd=$!; pids+=($pid_snmpd)
-"${sock[@]}" agent -c "$community" --bind 127.0.0.1 --port 0 2>"$work/agent.err" &
-pid_sock=$!; pids+=($pid_sock)
-for _ in $(seq 1 150); do grep -q serving "$work/agent.err" 2>/dev/null && break; sleep 0.2; done
-port_sock=$(grep -o '127.0.0.1:[0-9]*' "$work/agent.err" | head -1 | cut -d: -f2)
+port_snmpd=$(free_udp_port)
+start_snmpd "$port_snmpd"
+pid_snmpd=${pids[-1]}
+start_sock_agent -c "$community"
+pid_sock=${pids[-1]}
 # Both answer before the clock starts (snmpd reads its MIB modules, sock's JIT warms on the first requests).
 for port in "$port_snmpd" "$port_sock"; do
   for _ in $(seq 1 50); do snmpget -v2c -c "$community" -t 1 -r 0 "127.0.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break; sleep 0.2; done
@@ -37,7 +26,6 @@ done
 
 ticks=$(getconf CLK_TCK)
 cpu() { awk '{print $14 + $15}' "/proc/$1/stat"; }   # utime + stime, in clock ticks
-median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 run() { # NAME PID PORT
   local before after out answered secs
   before=$(cpu "$2")

@@ -6,47 +6,20 @@
 #   manager: sock snmp walk of snmpd
 # Prints the median wall time of each walk and the cost per request of v3 over v2c: (t_v3 - t_v2c) / requests.
 # Run under flock /tmp/sock-bench.lock.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
 N=${1:-1000}
 ROUNDS=${2:-5}
-work=$(mktemp -d /tmp/sock-bench-snmpv3.XXXXXX)
-pids=()
-cleanup() { for p in "${pids[@]}"; do pkill -P "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
-sock="${SOCK:-dotnet exec src/Sock/bin/Release/net10.0/sock.dll}"
-community="bench$RANDOM"
-
-python3 - "$N" "$work/conns.ready" <<'PY' &
-import os, socket, sys, time
-n, ready = int(sys.argv[1]), sys.argv[2]
-l = socket.socket(); l.bind(("127.0.0.1", 0)); l.listen(4096)
-if os.fork() == 0:
-    addr = l.getsockname(); l.close()
-    keep = [socket.create_connection(addr) for i in range(n)]
-    time.sleep(3600); sys.exit(0)
-keep = [l.accept()[0] for i in range(n)]
-open(ready, "w").close()
-time.sleep(3600)
-PY
-pids+=($!)
-for _ in $(seq 1 600); do [ -f "$work/conns.ready" ] && break; sleep 0.2; done
-
+source "$(dirname "$0")/lib.sh"
+if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); else
+  dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
+  sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
+fi
+hold_connections "$N"
 users='createUser benchauth SHA-256 bench-auth-pass
 createUser benchpriv SHA bench-auth-pass AES bench-priv-pass'
-port_snmpd=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-printf 'rocommunity %s 127.0.0.1\n%s\nrouser benchauth auth\nrouser benchpriv priv\n' "$community" "$users" > "$work/snmpd.conf"
-MIBS="" /usr/sbin/snmpd -f -C -c "$work/snmpd.conf" -Lf "$work/snmpd.log" --persistentDir="$work" "udp:127.0.0.1:$port_snmpd" &
-pids+=($!)
+port_snmpd=$(free_udp_port)
+start_snmpd "$port_snmpd" "$users" "rouser benchauth auth" "rouser benchpriv priv"
 printf '%s\n' "$users" > "$work/users.conf"
-$sock agent -c "$community" --users "$work/users.conf" --bind 127.0.0.1 --port 0 --cache 600s 2>"$work/agent.err" &
-pids+=($!)
-for _ in $(seq 1 100); do grep -q serving "$work/agent.err" 2>/dev/null && break; sleep 0.2; done
-port_sock=$(grep -o '127.0.0.1:[0-9]*' "$work/agent.err" | head -1 | cut -d: -f2)
-sleep 1
-
+start_sock_agent -c "$community" --users "$work/users.conf" --cache 600s
 column=1.3.6.1.2.1.6.19.1.7
 v2c=(-v2c -c "$community")
 auth=(-v3 -u benchauth -l authNoPriv -a SHA-256 -A bench-auth-pass)
@@ -54,8 +27,6 @@ priv=(-v3 -u benchpriv -l authPriv -a SHA -A bench-auth-pass -x AES -X bench-pri
 sv2c=(-v 2c -c "$community")
 sauth=(-v 3 -u benchauth -l authNoPriv -a SHA-256 -A bench-auth-pass)
 spriv=(-v 3 -u benchpriv -l authPriv -a SHA -A bench-auth-pass -x AES -X bench-priv-pass)
-median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
-time_it() { local s e; s=$(date +%s.%N); "$@" > "$work/out" 2>/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
 names=(snmpd_v2c snmpd_auth snmpd_priv sock_v2c sock_auth sock_priv mgr_v2c mgr_auth mgr_priv)
 for name in "${names[@]}"; do : > "$work/$name"; done
 for r in $(seq 1 "$ROUNDS"); do
@@ -65,9 +36,9 @@ for r in $(seq 1 "$ROUNDS"); do
   time_it snmpwalk "${v2c[@]}" -t 10 -On "127.0.0.1:$port_sock" $column >> "$work/sock_v2c"; rows_sock=$(wc -l < "$work/out")
   time_it snmpwalk "${auth[@]}" -t 10 -On "127.0.0.1:$port_sock" $column >> "$work/sock_auth"
   time_it snmpwalk "${priv[@]}" -t 10 -On "127.0.0.1:$port_sock" $column >> "$work/sock_priv"; rows_sock_priv=$(wc -l < "$work/out")
-  time_it $sock snmp walk "${sv2c[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_v2c"
-  time_it $sock snmp walk "${sauth[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_auth"
-  time_it $sock snmp walk "${spriv[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_priv"; rows_mgr=$(wc -l < "$work/out")
+  time_it "${sock[@]}" snmp walk "${sv2c[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_v2c"
+  time_it "${sock[@]}" snmp walk "${sauth[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_auth"
+  time_it "${sock[@]}" snmp walk "${spriv[@]}" -t 10 -On "127.0.0.1:$port_snmpd" $column >> "$work/mgr_priv"; rows_mgr=$(wc -l < "$work/out")
 done
 declare -A t
 for name in "${names[@]}"; do t[$name]=$(median < "$work/$name"); done

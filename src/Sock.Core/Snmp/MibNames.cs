@@ -19,9 +19,10 @@ public static class MibNames
     private static readonly Dictionary<long, string> ConnStates = Labels("established", "closing", "closed", "other");
 
     private static readonly MibObject[] Objects = Build();
-    private static readonly Dictionary<Oid, MibObject> ByOid = Objects.ToDictionary(o => o.Oid);
-    // No known object is longer than this: a lookup starts there, not at a table row's 20-odd arcs of index (each
-    // shorter prefix tried is an Oid allocated and hashed, twice per varbind of a walk).
+    private static readonly Dictionary<Oid, MibObject> ByOid = Objects.ToDictionary(o => o.Oid, OidArcsComparer.Instance);
+    // Asked with a prefix of the varbind's arcs as it is, so a lookup allocates nothing.
+    private static readonly Dictionary<Oid, MibObject>.AlternateLookup<ReadOnlySpan<uint>> ByArcs = ByOid.GetAlternateLookup<ReadOnlySpan<uint>>();
+    // No known object is longer than this: a lookup starts there, not at a table row's 20-odd arcs of index.
     private static readonly int LongestOid = Objects.Max(o => o.Oid.Length);
     private static readonly Dictionary<string, MibObject> ByName = Objects.GroupBy(o => o.Name).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
@@ -134,7 +135,7 @@ public static class MibNames
     {
         var arcs = oid.Arcs;
         for (var n = Math.Min(arcs.Length, LongestOid); n >= 2; n--)
-            if (ByOid.TryGetValue(n == arcs.Length ? oid : new Oid(arcs[..n]), out var o)) return o;
+            if (ByArcs.TryGetValue(arcs[..n], out var o)) return o;
         return null;
     }
 

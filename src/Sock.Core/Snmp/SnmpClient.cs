@@ -22,6 +22,10 @@ public sealed class SnmpClient : IAsyncDisposable
     private readonly TracedSocket _socket;
     private readonly byte[] _buffer = new byte[65536];
     private readonly bool _tcp;
+    // SnmpClientOptions.WaitOnCallingThread, over UDP: blocking send and recv, never the socket engine.
+    private readonly bool _blocking;
+    // The longest one blocking recv waits (SO_RCVTIMEO), so cancellation is seen that soon within a long timeout.
+    private static readonly TimeSpan WaitSlice = TimeSpan.FromMilliseconds(250);
     private int _streamFill; // over TCP: bytes of the next frame(s) already read into _buffer
     private int _requestId = Random.Shared.Next(1, int.MaxValue / 2);
     private bool _connected;
@@ -42,6 +46,7 @@ public sealed class SnmpClient : IAsyncDisposable
         _target = target.EndPoint;
         _options = options;
         _tcp = target.Tcp;
+        _blocking = options.WaitOnCallingThread && !_tcp;
         _socket = _tcp
             ? TracedSocket.Create(_target.AddressFamily, SocketType.Stream, ProtocolType.Tcp, trace)
             : TracedSocket.Create(_target.AddressFamily, SocketType.Dgram, ProtocolType.Udp, trace);
@@ -67,7 +72,14 @@ public sealed class SnmpClient : IAsyncDisposable
         if (!_connected)
         {
             // A connected UDP socket hears ICMP port unreachable as "connection refused", and takes replies from the agent only.
-            await _socket.ConnectAsync(_target, _tcp ? _options.Timeout : null, ct).ConfigureAwait(false);
+            if (_blocking)
+            {
+                _socket.Connect(_target);
+                // Equal slices of the timeout, none longer than WaitSlice, so the last one ends at the try's deadline.
+                var slices = Math.Max(1, (int)Math.Ceiling(_options.Timeout / WaitSlice));
+                _socket.SetReceiveTimeout(_options.Timeout / slices);
+            }
+            else await _socket.ConnectAsync(_target, _tcp ? _options.Timeout : null, ct).ConfigureAwait(false);
             _connected = true;
         }
         if (_options.Version == SnmpVersion.V3) return await RequestV3Async(pdu, ct).ConfigureAwait(false);
@@ -75,7 +87,8 @@ public sealed class SnmpClient : IAsyncDisposable
         var message = SnmpMessage.ForCommunity(_options.Version, _options.Community, pdu with { RequestId = id });
         return await ExchangeAsync(message.Encode(), reply =>
         {
-            if (!SnmpMessage.TryDecode(reply.ToArray(), out var m, out _)) return null;
+            // Decoded where it lies in the receive buffer: what the PDU keeps (OIDs, values) is copied out of it.
+            if (!SnmpMessage.TryDecode(reply, out var m, out _)) return null;
             return m!.Pdu.RequestId == id && m.Pdu.Type == PduType.Response && m.Version == _options.Version ? m.Pdu : null;
         }, ct).ConfigureAwait(false);
     }
@@ -88,10 +101,16 @@ public sealed class SnmpClient : IAsyncDisposable
         var tries = Math.Max(0, _options.Retries) + 1;
         for (var attempt = 0; attempt < tries; attempt++)
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.Timeout);
+            var deadline = Environment.TickCount64 + (long)Math.Ceiling(_options.Timeout.TotalMilliseconds);
             try
             {
+                if (_blocking)
+                {
+                    if (ExchangeOnThisThread(bytes, match, deadline, ct) is { } answer) return answer;
+                    continue;
+                }
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                timeout.CancelAfter(_options.Timeout);
                 await SendAllAsync(bytes, ct).ConfigureAwait(false);
                 while (true)
                 {
@@ -107,8 +126,12 @@ public sealed class SnmpClient : IAsyncDisposable
             {
                 // An inform is sent again until acknowledged, as snmpd's informsink does: a receiver not up yet is
                 // silence, so wait out this try before the next.
-                try { await Task.Delay(Timeout.Infinite, timeout.Token).ConfigureAwait(false); }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                var left = deadline - Environment.TickCount64;
+                if (left > 0)
+                {
+                    try { await Task.Delay(TimeSpan.FromMilliseconds(left), ct).ConfigureAwait(false); }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested) { }
+                }
             }
             catch (SockException ex) when (ex.SocketError == SocketError.ConnectionRefused)
             {
@@ -122,6 +145,20 @@ public sealed class SnmpClient : IAsyncDisposable
             : "no answer: wrong community or version, or no agent there";
         throw new SockException(SockErrorKind.Network, "snmp request to", EndpointText.Format(_target),
             $"timed out after {Durations.Format(_options.Timeout)} × {tries} tr{(tries == 1 ? "y" : "ies")} ({why})", SocketError.TimedOut);
+    }
+
+    // One try on the calling thread: send, then blocking recvs (each at most WaitSlice, SO_RCVTIMEO) until match accepts
+    // a datagram or the deadline passes (null). Two syscalls per request when the agent answers at once.
+    private T? ExchangeOnThisThread<T>(byte[] bytes, Func<ReadOnlyMemory<byte>, T?> match, long deadline, CancellationToken ct) where T : class
+    {
+        _socket.Send(bytes);
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var n = _socket.ReceiveWithin(_buffer);
+            if (n >= 0 && match(_buffer.AsMemory(0, n)) is { } answer) return answer;
+            if (Environment.TickCount64 >= deadline) return null;
+        }
     }
 
     private async ValueTask SendAllAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)

@@ -36,4 +36,13 @@ public sealed class SnmpClientOptions
 
     /// <summary>The SNMPv3 context name (-n): "" (the default context) by default.</summary>
     public string ContextName { get; set; } = "";
+
+    /// <summary>
+    /// Over UDP, wait for each answer on the calling thread (a blocking recv with SO_RCVTIMEO, as net-snmp's tools
+    /// wait) instead of through .NET's socket engine: a request then costs a send and a recv, with no hand-over
+    /// between threads, which is most of a walk's cost on loopback. The thread is held while it waits, so use it
+    /// when few clients run at once (one walk); false (the default) suits many concurrent clients. Cancellation is
+    /// seen within a quarter of a second. TCP targets always use the socket engine.
+    /// </summary>
+    public bool WaitOnCallingThread { get; set; }
 }

@@ -109,6 +109,24 @@ public sealed class SnmpText(bool numericOids = false, bool useMibs = true)
         return $"{FormatOid(vb.Oid, obj)} = {FormatValue(vb, obj)}";
     }
 
+    /// <summary>
+    /// <see cref="Line"/> and a newline written to <paramref name="output"/>, without making the line a string first
+    /// (a numeric OID is formatted straight into a stack buffer): a walk writes tens of thousands of them.
+    /// </summary>
+    internal void WriteLine(TextWriter output, VarBind vb)
+    {
+        var obj = useMibs ? MibNames.ObjectOf(vb.Oid) : null;
+        if (numericOids)
+        {
+            Span<char> name = stackalloc char[Oid.MaxArcs * 11 + 1];
+            name[0] = '.';
+            output.Write(name[..(Oid.Format(vb.Oid.Arcs, name[1..]) + 1)]);
+        }
+        else output.Write(FormatOid(vb.Oid, obj));
+        output.Write(" = ");
+        output.WriteLine(FormatValue(vb, obj));
+    }
+
     /// <summary>The value alone, without its type ("established(5)", "lo", "12345").</summary>
     public string BareValue(VarBind vb)
     {

@@ -298,6 +298,66 @@ public sealed class TracedSocket : IDisposable
         }
     }
 
+    /// <summary>
+    /// connect() on the calling thread, for a datagram socket: it only sets the peer, so it never waits. The socket is
+    /// left in blocking mode (an async call would make it non-blocking for good), which <see cref="ReceiveWithin"/> needs.
+    /// </summary>
+    internal void Connect(EndPoint remote)
+    {
+        try
+        {
+            Socket.Connect(remote);
+            _connectedTo = remote;
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = 0");
+        }
+        catch (SocketException ex)
+        {
+            _trace?.Call($"connect({Handle}, {EndpointText.Format(remote)}) = -1 {BsdNames.Errno(ex.SocketErrorCode)}");
+            throw SockException.FromSocket("connect to", EndpointText.Format(remote), ex);
+        }
+    }
+
+    /// <summary>send() on the calling thread: one datagram on a connected socket.</summary>
+    internal int Send(ReadOnlySpan<byte> buffer)
+    {
+        var n = Socket.Send(buffer, SocketFlags.None, out var error);
+        if (error != SocketError.Success)
+        {
+            _trace?.Call($"send({Handle}, {buffer.Length}) = -1 {BsdNames.Errno(error)}");
+            throw Failure("send to", SafeRemote(), new SocketException((int)error));
+        }
+        if (_trace is not null) { var length = buffer.Length; _trace.Transfer(Handle, "send", n, () => $"send({Handle}, {length}) = {n}"); }
+        return n;
+    }
+
+    /// <summary>
+    /// setsockopt(SO_RCVTIMEO): the longest <see cref="ReceiveWithin"/> blocks. Set once, not per call: each call
+    /// would cost a syscall.
+    /// </summary>
+    internal void SetReceiveTimeout(TimeSpan wait)
+    {
+        var ms = (int)Math.Clamp(Math.Ceiling(wait.TotalMilliseconds), 1, int.MaxValue);
+        Socket.ReceiveTimeout = ms;
+        _trace?.Call($"setsockopt({Handle}, SO_RCVTIMEO, {ms} ms)");
+    }
+
+    /// <summary>
+    /// recv() on the calling thread of a blocking socket, one syscall: the bytes received, or -1 when nothing came
+    /// within the SO_RCVTIMEO that <see cref="SetReceiveTimeout"/> set.
+    /// </summary>
+    internal int ReceiveWithin(Span<byte> buffer)
+    {
+        var n = Socket.Receive(buffer, SocketFlags.None, out var error);
+        if (error is SocketError.TimedOut or SocketError.WouldBlock) return -1;
+        if (error != SocketError.Success)
+        {
+            _trace?.Call($"recv({Handle}) = -1 {BsdNames.Errno(error)}");
+            throw Failure("receive from", SafeRemote(), new SocketException((int)error));
+        }
+        _trace?.Transfer(Handle, "recv", n, () => $"recv({Handle}) = {n} bytes");
+        return n;
+    }
+
     /// <summary>recvfrom(): a datagram and the address it came from.</summary>
     public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, EndPoint anyOfFamily, CancellationToken cancellationToken = default)
     {

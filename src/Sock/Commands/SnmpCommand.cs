@@ -138,25 +138,33 @@ internal static class SnmpCommand
                 throw SockException.Usage($"snmp {verb}", "-v 1", "SNMPv1's Trap-PDU is not supported: use -v 2c or -v 3");
             var targets = new List<SnmpTarget>();
             foreach (var h in hosts) targets.AddRange(await SnmpTarget.ParseAsync(h, verb is "trap" or "inform" ? 162 : SnmpTarget.DefaultPort, ct));
-            var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps };
+            // One host at a time (the usual walk) waits for each answer on its own thread, as snmpwalk does: no hand-over
+            // to and from .NET's socket engine per PDU. Many hosts at once keep the engine, so none holds a thread.
+            var options = new SnmpClientOptions { Version = snmpVersion, Community = c, Timeout = wait, Retries = tries, MaxRepetitions = maxReps, WaitOnCallingThread = targets.Count == 1 || width == 1 };
             if (snmpVersion == SnmpVersion.V3) V3Options(parse, options, user, level, authProtocol, authPass, privProtocol, privPass, engine, context);
             var text = new SnmpText(parse.GetValue(numeric), !parse.GetValue(noMibs));
             var trace = TraceWriter.FromOptions(parse);
             var verboseOn = parse.GetValue(verbose);
 
-            using var gate = new SemaphoreSlim(width);
-            var jobs = targets.Select(async t =>
-            {
-                await gate.WaitAsync(ct);
-                try { return await AskAsync(verb, t, oids, values, options, text, trace, verboseOn, ct); }
-                finally { gate.Release(); }
-            }).ToList();
             var many = targets.Count > 1;
             // Console.Out flushes every line (a write(2) each, 20,000 of them for a busy TCP table) through a 256-char
             // buffer; a writer of our own is flushed once per host's block instead, before anything goes to stderr.
             // On a terminal each line still shows as it comes, as snmpwalk's line-buffered stdout does.
             using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16) { AutoFlush = !Console.IsOutputRedirected };
             IRenderer<SnmpHostAnswer> renderer = parse.GetValue(json) ? new SnmpJsonRenderer(stdout, text) : new SnmpTextRenderer(stdout, text, many);
+            // A walk of one host is rendered as it comes, a few hundred varbinds at a time, rather than held whole until
+            // its end: 40,000 rows kept alive is most of what the garbage collector copies. The lines are the same.
+            Action<SnmpTarget, IReadOnlyList<VarBind>>? streamed = !many && verb is "walk" or "bulkwalk"
+                ? (t, chunk) => renderer.Render(new SnmpHostAnswer(t, chunk, null, [], null))
+                : null;
+
+            using var gate = new SemaphoreSlim(width);
+            var jobs = targets.Select(async t =>
+            {
+                await gate.WaitAsync(ct);
+                try { return await AskAsync(verb, t, oids, values, options, text, trace, verboseOn, streamed, ct); }
+                finally { gate.Release(); }
+            }).ToList();
             var results = new List<SnmpHostAnswer>();
             // Each host's block is printed as soon as it and every host before it are done: grouped, in the order given.
             foreach (var job in jobs)
@@ -267,8 +275,11 @@ internal static class SnmpCommand
         return list;
     }
 
+    // How many varbinds of a streamed walk are rendered at a time.
+    private const int StreamChunk = 256;
+
     private static async Task<SnmpHostAnswer> AskAsync(string verb, SnmpTarget target, List<Oid> oids, IReadOnlyList<VarBind> values, SnmpClientOptions options, SnmpText text,
-        Sock.Core.Tracing.SocketTrace? trace, bool verbose, CancellationToken ct)
+        Sock.Core.Tracing.SocketTrace? trace, bool verbose, Action<SnmpTarget, IReadOnlyList<VarBind>>? streamed, CancellationToken ct)
     {
         var varBinds = new List<VarBind>();
         var notes = new List<string>();
@@ -307,7 +318,15 @@ internal static class SnmpCommand
                     foreach (var root in oids)
                     {
                         var walk = verb == "walk" ? client.WalkAsync(root, ct) : client.BulkWalkAsync(root, ct);
-                        await foreach (var vb in walk) varBinds.Add(vb);
+                        await foreach (var vb in walk)
+                        {
+                            varBinds.Add(vb);
+                            if (streamed is not null && varBinds.Count == StreamChunk)
+                            {
+                                streamed(target, varBinds);
+                                varBinds.Clear();
+                            }
+                        }
                     }
                     break;
             }

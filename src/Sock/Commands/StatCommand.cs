@@ -117,7 +117,7 @@ internal static class StatCommand
                 var version = v switch { "1" => SnmpVersion.V1, "2c" or "2" => SnmpVersion.V2c, "3" => SnmpVersion.V3, _ => throw SockException.Usage("--snmp", $"-v {v}", "the version is 1, 2c or 3") };
                 var wait = Durations.Parse(parse.GetValue(snmpTimeout)!, "timeout");
                 if (wait <= TimeSpan.Zero) throw SockException.Usage("timeout", parse.GetValue(snmpTimeout)!, "must be more than 0");
-                var clientOptions = new SnmpClientOptions { Version = version, Timeout = wait, Retries = 2, MaxRepetitions = 50 };
+                var clientOptions = new SnmpClientOptions { Version = version, Timeout = wait, Retries = 2, MaxRepetitions = 50, WaitOnCallingThread = true };
                 if (version == SnmpVersion.V3)
                 {
                     if (parse.GetResult(snmpCommunity) is not null) throw SockException.Usage("stat --snmp", "-c", "SNMPv3 has no community: give --user");

@@ -12,10 +12,18 @@ internal sealed class SnmpTextRenderer(TextWriter output, SnmpText text, bool ma
 {
     public void Render(SnmpHostAnswer answer)
     {
-        var lines = answer.TableEntry is { } entry ? TableLines(entry, answer.VarBinds) : answer.VarBinds.Select(text.Line).ToList();
-        if (many && lines.Count > 0) output.WriteLine($"# {answer.Target.Label}");
-        foreach (var line in lines) output.WriteLine(line);
-        if (many && lines.Count > 0) output.WriteLine();
+        if (answer.TableEntry is { } entry)
+        {
+            var lines = TableLines(entry, answer.VarBinds);
+            if (many && lines.Count > 0) output.WriteLine($"# {answer.Target.Label}");
+            foreach (var line in lines) output.WriteLine(line);
+            if (many && lines.Count > 0) output.WriteLine();
+            return;
+        }
+        // One line per varbind, written as it is formatted.
+        if (many && answer.VarBinds.Count > 0) output.WriteLine($"# {answer.Target.Label}");
+        foreach (var vb in answer.VarBinds) text.WriteLine(output, vb);
+        if (many && answer.VarBinds.Count > 0) output.WriteLine();
     }
 
     private List<string> TableLines(Oid entry, IReadOnlyList<VarBind> cells)

@@ -23,10 +23,11 @@ public sealed partial class AgentBesideServerTests
     // Debian's net-snmp has no IETF modules; the tests carry the few lines SOCK-MIB imports (Snmp/Mibs).
     private static string MibDirs => $"+{Path.Combine(RepoPaths.Root, "docs")}:{Path.Combine(RepoPaths.Root, "tests", "Sock.Tests", "Snmp", "Mibs")}";
 
-    private sealed record Running(RunningProcess Process, int ListenPort, int AgentPort, string Community) : IAsyncDisposable
+    // AgentHost: net-snmp's transport and address of the agent, without the port.
+    private sealed record Running(RunningProcess Process, int ListenPort, int AgentPort, string Community, string AgentHost = "udp:127.0.0.1") : IAsyncDisposable
     {
         public Task<(int ExitCode, string Stdout, string Stderr)> Snmp(string tool, params string[] args) =>
-            ExternalTool.RunAsync(tool, ["-v", "2c", "-c", Community, "-m", "+SOCK-MIB", "-M", MibDirs, "-t", "5", "-r", "2", $"udp:127.0.0.1:{AgentPort}", .. args]);
+            ExternalTool.RunAsync(tool, ["-v", "2c", "-c", Community, "-m", "+SOCK-MIB", "-M", MibDirs, "-t", "5", "-r", "2", $"{AgentHost}:{AgentPort}", .. args]);
 
         public async Task<long> Counter(string name)
         {
@@ -47,10 +48,13 @@ public sealed partial class AgentBesideServerTests
         public ValueTask DisposeAsync() => Process.DisposeAsync();
     }
 
-    private static async Task<Running> StartAsync(string command, IPEndPoint? target, params string[] extra)
+    private static Task<Running> StartAsync(string command, IPEndPoint? target, params string[] extra) => StartAsync(command, target, "127.0.0.1", extra);
+
+    // agentHost: where --agent listens (port 0), 127.0.0.1 or [::1].
+    private static async Task<Running> StartAsync(string command, IPEndPoint? target, string agentHost, string[] extra)
     {
         var community = "c" + Guid.NewGuid().ToString("N")[..12];
-        string[] agent = ["--agent", "127.0.0.1:0", "--agent-community", community, "--agent-cache", "50ms"];
+        string[] agent = ["--agent", $"{agentHost}:0", "--agent-community", community, "--agent-cache", "50ms"];
         string[] args = command switch
         {
             "serve" => ["serve", "echo", "--tcp", "--bind", "127.0.0.1", "--port", "0", .. agent, .. extra],
@@ -65,8 +69,9 @@ public sealed partial class AgentBesideServerTests
                 "serve" => @"^serving echo \(.*\) on tcp 127\.0\.0\.1:(\d+)$",
                 _ => @"listening on (?:tcp )?127\.0\.0\.1:(\d+)",
             }, 30);
-            var snmp = await p.WaitForStderrAsync(@"^serving snmp \(RFC 3416, --agent.*\) on udp 127\.0\.0\.1:(\d+)$", 30);
-            return new Running(p, int.Parse(listen.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(snmp.Groups[1].Value, CultureInfo.InvariantCulture), community);
+            var snmp = await p.WaitForStderrAsync($@"^serving snmp \(RFC 3416, --agent.*\) on udp {Regex.Escape(agentHost)}:(\d+)$", 30);
+            return new Running(p, int.Parse(listen.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(snmp.Groups[1].Value, CultureInfo.InvariantCulture), community,
+                agentHost.StartsWith('[') ? $"udp6:{agentHost}" : $"udp:{agentHost}");
         }
         catch
         {
@@ -148,6 +153,23 @@ public sealed partial class AgentBesideServerTests
         await ReceiveExactly(client, reply);
         Assert.Equal(0, reply[1]);
         return (3 + request.Length, 2 + reply.Length);
+    }
+
+    [Theory]
+    [MemberData(nameof(Servers))]
+    public async Task an_agent_on_ipv6_loopback_answers_snmpget_over_udp6_and_only_there(string command)
+    {
+        if (!PeersInstalled) return;
+        using var echo = new EchoTarget();
+        await using var server = await StartAsync(command, echo.EndPoint, "[::1]", []);
+        var r = await server.Snmp("snmpget", "SOCK-MIB::sockCommand.0", "SOCK-MIB::sockConnectionsAccepted.0", "1.3.6.1.2.1.1.5.0");
+        Assert.True(r.ExitCode == 0, r.Stderr);
+        Assert.Contains($"SOCK-MIB::sockCommand.0 = STRING: {command}", r.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"SOCK-MIB::sockConnectionsAccepted\.0 = Counter64: 0\b", r.Stdout);
+        Assert.Contains(Environment.MachineName, r.Stdout, StringComparison.Ordinal);
+        // Bound to ::1 alone: the same port on 127.0.0.1 has no agent (ICMP port unreachable, or silence).
+        var v4 = await ExternalTool.RunAsync("snmpget", "-v", "2c", "-c", server.Community, "-t", "0.5", "-r", "0", $"udp:127.0.0.1:{server.AgentPort}", "1.3.6.1.2.1.1.5.0");
+        Assert.NotEqual(0, v4.ExitCode);
     }
 
     [Theory]

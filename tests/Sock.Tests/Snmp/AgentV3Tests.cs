@@ -73,6 +73,40 @@ public sealed class AgentV3Tests
         Assert.Contains($".1.3.6.1.2.1.1.5.0 = STRING: \"{Environment.MachineName}\"", get.Stdout, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("tcp:127.0.0.1")]
+    [InlineData("tcp6:[::1]")]
+    public async Task snmpget_and_snmpwalk_v3_authpriv_over_tcp_equal_the_v2c_walk_and_a_wrong_key_is_reported(string tcp)
+    {
+        if (!AgentProcess.PeersInstalled) return;
+        // One snapshot for every walk, so the answers over UDP and TCP come from the same reading.
+        var (agent, dir) = await StartAsync("--tcp --cache 60s");
+        await using var _ = agent;
+        using var __ = dir;
+        var six = tcp.StartsWith("tcp6", StringComparison.Ordinal);
+        var target = $"{tcp}:{(six ? agent.Port6 : agent.Port4)}";
+        Task<(int ExitCode, string Stdout, string Stderr)> OverTcp(string tool, string user, string[] security, params string[] args) =>
+            ExternalTool.RunAsync(tool, ["-v3", "-u", user, .. security, "-On", "-t", "5", "-r", "1", target, .. args]);
+        var v2c = await agent.RunAsync("snmpwalk", "2c", six ? Transports.Udp6 : Transports.Udp4, "1.3.6.1.2.1.1");
+        Assert.True(v2c.ExitCode == 0, v2c.Stderr);
+        foreach (var user in new[] { "shaaes", "sha512aes" })
+        {
+            var walk = await OverTcp("snmpwalk", user, Users[user], "1.3.6.1.2.1.1");
+            Assert.True(walk.ExitCode == 0, walk.Stderr);
+            Assert.Contains(".1.3.6.1.2.1.1.5.0 = STRING:", walk.Stdout, StringComparison.Ordinal);
+            Assert.Equal(v2c.Stdout, walk.Stdout);
+        }
+        var get = await OverTcp("snmpget", "shaaes", Users["shaaes"], "1.3.6.1.2.1.1.5.0");
+        Assert.True(get.ExitCode == 0, get.Stderr);
+        Assert.Contains($".1.3.6.1.2.1.1.5.0 = STRING: \"{Environment.MachineName}\"", get.Stdout, StringComparison.Ordinal);
+        // The agent's Report comes back over the same connection, in net-snmp's words.
+        var security = Users["shaaes"].ToArray();
+        security[Array.IndexOf(security, "-X") + 1] = "wrong-priv-pass";
+        var wrong = await OverTcp("snmpget", "shaaes", security, "1.3.6.1.2.1.1.5.0");
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Contains("snmpget: Decryption error", wrong.Stderr, StringComparison.Ordinal);
+    }
+
     // usmStats: 1 unsupportedSecLevels … 6 decryptionErrors.
     [Theory]
     [InlineData(Transports.Udp4, "stranger", "sha256auth", null, "Unknown user name", 3)]

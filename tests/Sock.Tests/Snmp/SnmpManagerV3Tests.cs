@@ -48,6 +48,38 @@ public sealed class SnmpManagerV3Tests
     }
 
     [Theory]
+    [InlineData("tcp:127.0.0.1")]
+    [InlineData("tcp6:[::1]")]
+    public async Task get_and_walks_v3_authpriv_over_tcp_of_snmpd_equal_net_snmps(string tcp)
+    {
+        if (!SnmpdProcess.Installed) return;
+        await using var snmpd = await SnmpdProcess.StartAsync(SnmpdUsers, tcp: true);
+        var target = $"{tcp}:{snmpd.Port}";
+        string[] v3 = ["-u", "shaaes", "-l", "authPriv", "-a", "SHA", "-A", "auth-pass-sha", "-x", "AES", "-X", "priv-pass-sha"];
+        var theirsGet = await ExternalTool.RunAsync("snmpget", ["-v3", .. v3, "-On", "-t", "5", target, "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.6.0"]);
+        var oursGet = await SockRunner.RunAsync(["snmp", "get", "-v", "3", .. v3, "-On", "--no-mibs", "-t", "5", target, "1.3.6.1.2.1.1.5.0", "1.3.6.1.2.1.1.6.0"]);
+        Assert.True(theirsGet.ExitCode == 0, theirsGet.Stderr);
+        Assert.True(oursGet.ExitCode == 0, oursGet.ToString());
+        Assert.Contains(".1.3.6.1.2.1.1.6.0 = STRING: \"sock test\"", oursGet.Stdout, StringComparison.Ordinal);
+        Assert.Equal(theirsGet.Stdout, oursGet.Stdout);
+        foreach (var (verb, tool, root) in new[] { ("walk", "snmpwalk", "1.3.6.1.2.1.1"), ("bulkwalk", "snmpbulkwalk", "1.3.6.1.2.1.2") })
+        {
+            var theirs = await ExternalTool.RunAsync(tool, ["-v3", .. v3, "-On", "-t", "5", target, root]);
+            var ours = await SockRunner.RunAsync(["snmp", verb, "-v", "3", .. v3, "-On", "--no-mibs", "-t", "5", target, root]);
+            Assert.True(theirs.ExitCode == 0, theirs.Stderr);
+            Assert.True(ours.ExitCode == 0, ours.ToString());
+            Assert.True(SnmpManagerTests.NormaliseWalk(theirs.Stdout).Count > 3, theirs.Stdout);
+            Assert.Equal(SnmpManagerTests.NormaliseWalk(theirs.Stdout), SnmpManagerTests.NormaliseWalk(ours.Stdout));
+        }
+        // snmpd's Report over the connection is one line in net-snmp's words.
+        var wrong = await SockRunner.RunAsync(["snmp", "get", "-v", "3", "-u", "shaaes", "-l", "authPriv", "-a", "SHA", "-A", "wrong-password", "-x", "AES", "-X", "priv-pass-sha",
+            "-t", "5", target, "sysName.0"]);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Equal(["sock: snmp request to " + (tcp.StartsWith("tcp6", StringComparison.Ordinal) ? "[::1]" : "127.0.0.1") + $":{snmpd.Port} failed: Authentication failure (incorrect password, community or key)"],
+            wrong.StderrLines);
+    }
+
+    [Theory]
     [InlineData("-u nosuchuser -l authNoPriv -a SHA-256 -A auth-pass-256", "Unknown user name")]
     [InlineData("-u sha256auth -l authNoPriv -a SHA-256 -A wrong-password", "Authentication failure (incorrect password, community or key)")]
     [InlineData("-u sha256auth -l authPriv -a SHA-256 -A auth-pass-256 -x AES -X priv-pass-256", "Unsupported security level")]

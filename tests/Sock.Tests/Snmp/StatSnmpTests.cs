@@ -75,6 +75,56 @@ public sealed partial class StatSnmpTests
         Assert.All(rows, r => Assert.EndsWith($" {Environment.ProcessId}", r, StringComparison.Ordinal));
     }
 
+    public static TheoryData<string, string> PeersAndTransports
+    {
+        get
+        {
+            var data = new TheoryData<string, string>();
+            foreach (var peer in new[] { "agent", "snmpd" })
+                foreach (var transport in new[] { "udp", "udp6", "tcp", "tcp6" })
+                    data.Add(peer, transport);
+            return data;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PeersAndTransports))]
+    public async Task stat_snmp_v3_authpriv_lists_the_tests_sockets_as_v2c_does(string peer, string transport)
+    {
+        if (!AgentProcess.PeersInstalled || !SnmpdProcess.Installed) return;
+        using var sockets = await Sockets.OpenAsync();
+        using var dir = new TempDirectory("sock-stat-v3-");
+        const string user = "createUser shaaes SHA auth-pass-sha AES priv-pass-sha";
+        File.WriteAllText(dir.File("users.conf"), user + "\n");
+        // Started after the sockets, with one snapshot for every read; both listen on TCP too.
+        await using var agent = peer == "agent" ? await AgentProcess.StartAsync($"--users {dir.File("users.conf")} --tcp --cache 60s") : null;
+        await using var snmpd = peer == "snmpd" ? await SnmpdProcess.StartAsync(user + "\nrouser shaaes priv", tcp: true) : null;
+        var six = transport.EndsWith('6');
+        var port = agent is null ? snmpd!.Port : six ? agent.Port6 : agent.Port4;
+        var target = $"{transport}:{(six ? "[::1]" : "127.0.0.1")}:{port}";
+        var filter = $"( sport = :{sockets.Port} or dport = :{sockets.Port} )";
+
+        var v2c = await SockRunner.RunAsync(["stat", "-tanp", "-H", "--snmp", target, "-c", agent?.Community ?? snmpd!.Community, "--timeout", "5", filter]);
+        // stat's -u and -l are --udp and --listening, as in ss: the v3 options are spelt out.
+        var v3 = await SockRunner.RunAsync(["stat", "-tanp", "-H", "--snmp", target, "-v", "3", "--user", "shaaes", "--level", "authPriv", "--auth-protocol", "SHA",
+            "--auth-password", "auth-pass-sha", "--priv-protocol", "AES", "--priv-password", "priv-pass-sha", "--timeout", "5", filter]);
+        Assert.True(v2c.ExitCode == 0, v2c.Stderr);
+        Assert.True(v3.ExitCode == 0, v3.Stderr);
+        List<string> Rows(string stdout) => stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd()).Select(l => Row().Match(l)).Where(m => m.Success)
+            .Select(m => $"{m.Groups["local"].Value} {m.Groups["peer"].Value} {m.Groups["state"].Value} {m.Groups["pid"].Value}").Order().ToList();
+        var rows = Rows(v3.Stdout);
+        // The listener and both ends of the pair, each with this process's PID.
+        Assert.Equal(3, rows.Count);
+        Assert.Contains($"127.0.0.1:{sockets.Port} 0.0.0.0:* LISTEN {Environment.ProcessId}", rows);
+        Assert.Equal(2, rows.Count(r => r.Contains(" ESTAB ", StringComparison.Ordinal)));
+        Assert.Equal(Rows(v2c.Stdout), rows);
+        // A wrong privacy password is one line, exit 1.
+        var wrong = await SockRunner.RunAsync(["stat", "-tan", "--snmp", target, "-v", "3", "--user", "shaaes", "--level", "authPriv", "--auth-protocol", "SHA",
+            "--auth-password", "auth-pass-sha", "--priv-protocol", "AES", "--priv-password", "wrong-priv-pass", "--timeout", "1"]);
+        Assert.Equal(1, wrong.ExitCode);
+        Assert.Single(wrong.StderrLines);
+    }
+
     // snmpnetstat's 127.0.0.1.5000 (or *.*) as ss's 127.0.0.1:5000.
     private static string Colon(string netstat)
     {
