@@ -357,13 +357,20 @@ public sealed class ReliableStream
         lock (_gate)
         {
             var now = _clock.ElapsedMilliseconds;
+            var newest = new Newest();
             // Only what this ACK newly covers is looked at — the packets from the oldest unacknowledged one up to its
             // next, and the bitmap's — not the whole window, so an ACK costs what it acknowledges.
             if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
                 for (var seq = _sndUna; seq != ack.Next; seq++)
-                    Acknowledged(seq, now);
+                    Acknowledged(seq, ref newest);
             for (var bits = ack.Bitmap; bits != 0; bits &= bits - 1)
-                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), now);
+                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), ref newest);
+            // One RTT sample an ACK, from the packet sent last of those it newly acknowledges: that is the one whose
+            // arrival sent it. The others may have waited at the receiver behind a gap (or past the bitmap's reach, not
+            // reported) until a repair arrived, and their time is the repair's, not the path's: taken as samples they
+            // made the estimate 13 s and the timeout its 4 s ceiling. Karn: when that last packet was sent more than
+            // once (it is the repair), there is no sample at all.
+            if (newest.SentAt >= 0 && !newest.Retransmitted) Sample(now - newest.SentAt);
             // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
             // bitmap acknowledged are not sent again but hold their place until the gap before them fills, so the
             // sender never runs further ahead than the receiver keeps.
@@ -398,11 +405,18 @@ public sealed class ReliableStream
         }
     }
 
-    private void Acknowledged(uint seq, long now)
+    /// <summary>The latest send time among the packets one ACK newly acknowledges, and whether a packet sent more than once is among those sent then.</summary>
+    private struct Newest()
+    {
+        public long SentAt = -1;
+        public bool Retransmitted;
+    }
+
+    private void Acknowledged(uint seq, ref Newest newest)
     {
         if (!_inFlight.Remove(seq, out var p)) return;
-        // Karn: only packets sent once give an RTT sample.
-        if (!p.Retransmitted) Sample(now - p.SentAt);
+        if (p.SentAt > newest.SentAt) newest = new Newest { SentAt = p.SentAt, Retransmitted = p.Retransmitted };
+        else if (p.SentAt == newest.SentAt) newest.Retransmitted |= p.Retransmitted;
     }
 
     /// <summary>RFC 6298 §2: SRTT and RTTVAR from a sample, RTO = SRTT + 4·RTTVAR within the bounds.</summary>

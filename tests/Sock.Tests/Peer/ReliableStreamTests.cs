@@ -126,6 +126,59 @@ public class ReliableStreamTests
         Assert.True(acks * 2 < data, $"{acks} ACKs for {data} DATA datagrams");
     }
 
+    /// <summary>
+    /// Across a 60 ms round trip (30 ms each way, the forwarder's delay), packet 10 of a one-window transfer is lost
+    /// twice, so it is repaired by the retransmission timer, 1 s at least here. The ACKs' bitmap reports the 64 packets
+    /// after the gap as they arrive; the 40 or so past those wait at the receiver, unreported, and are acknowledged
+    /// together when the repair arrives, a second or more after they were sent: that time is the repair's, not the
+    /// path's, and must not become the round-trip estimate (the 5 %-loss test's sender had its estimate at 13 s this
+    /// way and its timeout at the 4 s ceiling, and failed when its peer, done lingering, missed the last
+    /// retransmission). The smoothed RTT stays near the path's 60 ms.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task packets_held_behind_a_repaired_gap_give_no_round_trip_sample(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var copies = 0;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, _) => toB && d[0] == 0xC3 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) == 10 && ++copies <= 2,
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            // About 116 packets: one window, so every packet past the gap is held for the repair and none sent later
+            // (with a true sample) dilutes the estimate.
+            var fromA = RandomNumberGenerator.GetBytes(120 * 1400);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(1), MinRto = TimeSpan.FromSeconds(1), DeadAfter = TimeSpan.FromSeconds(30) };
+            var sa = new ReliableStream(a, options, 1);
+            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+            Assert.True(copies >= 3, $"packet 10 arrived at the forwarder {copies} times");
+            Assert.NotNull(sa.SmoothedRtt);
+            // The path's 60 ms and a busy machine's scheduling, against the repair's 1 s or more.
+            Assert.True(sa.SmoothedRtt < TimeSpan.FromMilliseconds(500), $"smoothed RTT {sa.SmoothedRtt!.Value.TotalMilliseconds:0} ms on a 60 ms path");
+        }
+    }
+
+    /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
+    private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
+    {
+        var a = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
+        var b = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
+        a.Bind(new IPEndPoint(ip, 0));
+        b.Bind(new IPEndPoint(ip, 0));
+        a.Socket.Connect(path.LocalEndPoint);
+        b.Socket.Connect(path.LocalEndPoint);
+        path.Start((IPEndPoint)a.Socket.LocalEndPoint!, (IPEndPoint)b.Socket.LocalEndPoint!);
+        return (a, b);
+    }
+
     /// <summary>Two peers' sockets, each connected to a third in the middle that the test runs as the path between them.</summary>
     private sealed class MiddlePath : IDisposable
     {
