@@ -166,6 +166,45 @@ public class ReliableStreamTests
         }
     }
 
+    /// <summary>
+    /// Across a 60 ms round trip the default window is what the socket's receive buffer holds, not a fixed 128 packets
+    /// (185 KiB, 3 MB/s at this RTT): more than 128 DATA packets are in flight at once — sent past the last
+    /// acknowledged one — and the stream still arrives whole. (Before 2026-12-07 the window was 128 whatever the path.)
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task the_window_holds_what_the_receive_buffer_does_past_128_packets(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        long highest = -1, acked = 0, most = 0;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, _) =>
+            {
+                var n = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2));
+                if (toB && d[0] == 0xC3) highest = Math.Max(highest, n);
+                else if (!toB && d[0] == 0xC4) acked = Math.Max(acked, n);
+                most = Math.Max(most, highest + 1 - acked);
+                return false;
+            },
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var fromA = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { DeadAfter = TimeSpan.FromSeconds(30) };
+            var sa = new ReliableStream(a, options, 1);
+            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+            Assert.True(most > 128, $"at most {most} packets in flight (window {sa.SendWindow})");
+            Assert.True(most <= sa.SendWindow, $"{most} packets in flight past a window of {sa.SendWindow}");
+        }
+    }
+
     /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
     private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
     {
