@@ -409,7 +409,10 @@ public sealed class ReliableStream
                 _sndUna = ack.Next;
             }
             // A packet that three later packets overtook was lost (RFC 6675's rule, on the 64 packets the bitmap covers):
-            // send it now rather than wait for the timer, once per RTT at most.
+            // send it now rather than wait for the timer. The first time at once — the ACKs that show the gap come
+            // about one RTT after the packet left, so a guard of an RTT would let a whole window's ACKs pass it by and
+            // leave the loss to the timer; a packet already sent again waits an RTT before the next try, as its copy
+            // may still be on the way.
             if (ack.Bitmap != 0)
             {
                 var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
@@ -417,7 +420,7 @@ public sealed class ReliableStream
                 var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
                 for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && (fast?.Count ?? 0) < 16; seq++)
                 {
-                    if (!_inFlight.TryGetValue(seq, out var missing) || now - missing.SentAt < guard) continue;
+                    if (!_inFlight.TryGetValue(seq, out var missing) || (missing.Retransmitted && now - missing.SentAt < guard)) continue;
                     missing.SentAt = now;
                     missing.Retransmitted = true;
                     missing.Tries++;

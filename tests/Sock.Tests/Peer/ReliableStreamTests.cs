@@ -205,6 +205,48 @@ public class ReliableStreamTests
         }
     }
 
+    /// <summary>
+    /// Across a 60 ms round trip (30 ms each way, the forwarder's delay), packet 0 — the first of a window sent in one
+    /// burst — is lost once. Nothing is then acknowledged in order, so no room opens in the window and nothing more is
+    /// sent: the only ACKs are those that show the gap, and they all arrive within a few ms, about one RTT after the
+    /// lost packet left. It must be sent again on those ACKs (three later packets overtook it), not when its timer runs
+    /// out — the timeout here is at least 3 s. (Before 2026-12-07 a first retransmission also waited 1.25 RTT since the
+    /// packet left, which a burst's ACKs never reach, so the loss cost a full timeout.)
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task a_packet_lost_from_a_burst_is_sent_again_on_the_acks_that_show_the_gap_not_on_its_timer(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        TimeSpan? droppedAt = null, resentAt = null;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, at) =>
+            {
+                if (!toB || d[0] != 0xC3 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) != 0) return false;
+                if (droppedAt is null) { droppedAt = at; return true; }
+                resentAt ??= at;
+                return false;
+            },
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var fromA = RandomNumberGenerator.GetBytes(512 * 1024);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) };
+            var results = await Task.WhenAll(new ReliableStream(a, options, 1).RunAsync(new MemoryStream(fromA), null, stop.Token),
+                new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+        }
+        Assert.NotNull(droppedAt);
+        Assert.NotNull(resentAt);
+        // One RTT (60 ms) and a busy machine's scheduling against a timer of 3 s or more.
+        Assert.True(resentAt - droppedAt < TimeSpan.FromSeconds(1.5), $"packet 0 sent again {(resentAt - droppedAt)!.Value.TotalMilliseconds:0} ms after it was lost");
+    }
+
     /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
     private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
     {
