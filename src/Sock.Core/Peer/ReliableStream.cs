@@ -13,8 +13,9 @@ namespace Sock.Core.Peer;
 /// expects and a bitmap of the 64 after it (selective acknowledgement); the sender keeps up to a window of packets in
 /// flight, sends a packet again when its retransmission timeout passes (RFC 6298's estimate from RTT samples, Karn's rule,
 /// doubling on timeout) or at once when three later packets arrived without it. End of input is a FIN, delivered in
-/// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window, no congestion
-/// control: it is meant for one path between two peers.
+/// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window (as many packets
+/// as the receive buffer holds, up to <see cref="ReliableStreamOptions.Window"/>), no congestion control: it is meant
+/// for one path between two peers.
 /// </summary>
 public sealed class ReliableStream
 {
@@ -47,11 +48,34 @@ public sealed class ReliableStream
         _socket = socket;
         _options = options;
         _session = session;
-        _window = new SemaphoreSlim(options.Window, options.Window);
         _rtoMs = options.InitialRto.TotalMilliseconds;
         _payload = options.MaxPayload > 0 ? options.MaxPayload : PathPayload(socket.Socket);
+        // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight; the
+        // window is then what the receive buffer the kernel granted holds (a peer on the same system gets the same).
+        TrySetBuffer(SocketOptionName.SendBuffer, options.Window);
+        SendWindow = Math.Clamp(TrySetBuffer(SocketOptionName.ReceiveBuffer, options.Window) / (_payload + PacketOverhead), MinWindow, Math.Max(MinWindow, options.Window));
+        _window = new SemaphoreSlim(SendWindow, SendWindow);
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
+
+    /// <summary>The fewest packets in flight whatever the receive buffer: the window before 2026-12-07 (185 KiB).</summary>
+    internal const int MinWindow = 128;
+
+    /// <summary>
+    /// How far past the next expected packet a receiver keeps what arrives, whatever its own window: a sender's window
+    /// is sized to its own receive buffer, so peers on different systems may differ, and one packet kept too many costs
+    /// less than a window's worth sent again.
+    /// </summary>
+    internal const int ReceiveHorizon = 8192;
+
+    /// <summary>
+    /// What one datagram costs in a Linux receive buffer beyond its payload (the sk_buff and its rounding: a 1,472-byte
+    /// UDP payload is charged about 2.3 KiB), so the window never outgrows the buffer the receiver has.
+    /// </summary>
+    private const int PacketOverhead = 1024;
+
+    /// <summary>Packets this side keeps in flight at most: <see cref="ReliableStreamOptions.Window"/>, or fewer when the receive buffer the kernel granted holds fewer.</summary>
+    internal int SendWindow { get; }
 
     /// <summary>-o/-x: what the stream carried, each byte once and in order (not the datagrams, nor their retransmissions).</summary>
     internal SessionRecorder? Recorder { get; init; }
@@ -84,9 +108,6 @@ public sealed class ReliableStream
     public async Task<RelayResult> RunAsync(Stream? input, Stream? output, CancellationToken ct)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight.
-        TrySetBuffer(SocketOptionName.ReceiveBuffer);
-        TrySetBuffer(SocketOptionName.SendBuffer);
         var receive = ReceiveLoopAsync(output, cts.Token);
         var timers = TimerLoopAsync(cts.Token);
         var upload = UploadAsync(input, cts.Token);
@@ -149,10 +170,18 @@ public sealed class ReliableStream
         return new RelayResult(BytesSent, BytesReceived, end);
     }
 
-    private void TrySetBuffer(SocketOptionName name)
+    /// <summary>
+    /// Asks for a buffer that holds <paramref name="window"/> datagrams (the kernel caps it at net.core.rmem_max or
+    /// wmem_max); returns the bytes it granted (Linux reports twice what it was asked, its own accounting's unit).
+    /// </summary>
+    private int TrySetBuffer(SocketOptionName name, int window)
     {
-        try { _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, _options.Window * (_payload + 64) * 2)); }
-        catch (SocketException) { }
+        try
+        {
+            _socket.SetOption(SocketOptionLevel.Socket, name, Math.Max(256 * 1024, window * (_payload + PacketOverhead)));
+            return (int)_socket.Socket.GetSocketOption(SocketOptionLevel.Socket, name)!;
+        }
+        catch (SocketException) { return 0; }
     }
 
     /// <summary>
@@ -286,7 +315,7 @@ public sealed class ReliableStream
                     }
                     else
                     {
-                        if (ahead >= 0 && ahead < _options.Window && !_early.ContainsKey(seq))
+                        if (ahead >= 0 && ahead < ReceiveHorizon && !_early.ContainsKey(seq))
                             _early[seq] = (payload.ToArray(), fin);
                         while (_early.Remove(_rcvNext, out var next))
                         {
@@ -357,13 +386,20 @@ public sealed class ReliableStream
         lock (_gate)
         {
             var now = _clock.ElapsedMilliseconds;
+            var newest = new Newest();
             // Only what this ACK newly covers is looked at — the packets from the oldest unacknowledged one up to its
             // next, and the bitmap's — not the whole window, so an ACK costs what it acknowledges.
             if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
                 for (var seq = _sndUna; seq != ack.Next; seq++)
-                    Acknowledged(seq, now);
+                    Acknowledged(seq, ref newest);
             for (var bits = ack.Bitmap; bits != 0; bits &= bits - 1)
-                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), now);
+                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), ref newest);
+            // One RTT sample an ACK, from the packet sent last of those it newly acknowledges: that is the one whose
+            // arrival sent it. The others may have waited at the receiver behind a gap (or past the bitmap's reach, not
+            // reported) until a repair arrived, and their time is the repair's, not the path's: taken as samples they
+            // made the estimate 13 s and the timeout its 4 s ceiling. Karn: when that last packet was sent more than
+            // once (it is the repair), there is no sample at all.
+            if (newest.SentAt >= 0 && !newest.Retransmitted) Sample(now - newest.SentAt);
             // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
             // bitmap acknowledged are not sent again but hold their place until the gap before them fills, so the
             // sender never runs further ahead than the receiver keeps.
@@ -373,7 +409,10 @@ public sealed class ReliableStream
                 _sndUna = ack.Next;
             }
             // A packet that three later packets overtook was lost (RFC 6675's rule, on the 64 packets the bitmap covers):
-            // send it now rather than wait for the timer, once per RTT at most.
+            // send it now rather than wait for the timer. The first time at once — the ACKs that show the gap come
+            // about one RTT after the packet left, so a guard of an RTT would let a whole window's ACKs pass it by and
+            // leave the loss to the timer; a packet already sent again waits an RTT before the next try, as its copy
+            // may still be on the way.
             if (ack.Bitmap != 0)
             {
                 var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
@@ -381,7 +420,7 @@ public sealed class ReliableStream
                 var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
                 for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && (fast?.Count ?? 0) < 16; seq++)
                 {
-                    if (!_inFlight.TryGetValue(seq, out var missing) || now - missing.SentAt < guard) continue;
+                    if (!_inFlight.TryGetValue(seq, out var missing) || (missing.Retransmitted && now - missing.SentAt < guard)) continue;
                     missing.SentAt = now;
                     missing.Retransmitted = true;
                     missing.Tries++;
@@ -398,11 +437,18 @@ public sealed class ReliableStream
         }
     }
 
-    private void Acknowledged(uint seq, long now)
+    /// <summary>The latest send time among the packets one ACK newly acknowledges, and whether a packet sent more than once is among those sent then.</summary>
+    private struct Newest()
+    {
+        public long SentAt = -1;
+        public bool Retransmitted;
+    }
+
+    private void Acknowledged(uint seq, ref Newest newest)
     {
         if (!_inFlight.Remove(seq, out var p)) return;
-        // Karn: only packets sent once give an RTT sample.
-        if (!p.Retransmitted) Sample(now - p.SentAt);
+        if (p.SentAt > newest.SentAt) newest = new Newest { SentAt = p.SentAt, Retransmitted = p.Retransmitted };
+        else if (p.SentAt == newest.SentAt) newest.Retransmitted |= p.Retransmitted;
     }
 
     /// <summary>RFC 6298 §2: SRTT and RTTVAR from a sample, RTO = SRTT + 4·RTTVAR within the bounds.</summary>

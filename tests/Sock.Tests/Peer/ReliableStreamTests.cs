@@ -126,6 +126,140 @@ public class ReliableStreamTests
         Assert.True(acks * 2 < data, $"{acks} ACKs for {data} DATA datagrams");
     }
 
+    /// <summary>
+    /// Across a 60 ms round trip (30 ms each way, the forwarder's delay), packet 10 of a one-window transfer is lost
+    /// twice, so it is repaired by the retransmission timer, 1 s at least here. The ACKs' bitmap reports the 64 packets
+    /// after the gap as they arrive; the 40 or so past those wait at the receiver, unreported, and are acknowledged
+    /// together when the repair arrives, a second or more after they were sent: that time is the repair's, not the
+    /// path's, and must not become the round-trip estimate (the 5 %-loss test's sender had its estimate at 13 s this
+    /// way and its timeout at the 4 s ceiling, and failed when its peer, done lingering, missed the last
+    /// retransmission). The smoothed RTT stays near the path's 60 ms.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task packets_held_behind_a_repaired_gap_give_no_round_trip_sample(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        var copies = 0;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, _) => toB && d[0] == 0xC3 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) == 10 && ++copies <= 2,
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            // About 116 packets: one window, so every packet past the gap is held for the repair and none sent later
+            // (with a true sample) dilutes the estimate.
+            var fromA = RandomNumberGenerator.GetBytes(120 * 1400);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(1), MinRto = TimeSpan.FromSeconds(1), DeadAfter = TimeSpan.FromSeconds(30) };
+            var sa = new ReliableStream(a, options, 1);
+            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+            Assert.True(copies >= 3, $"packet 10 arrived at the forwarder {copies} times");
+            Assert.NotNull(sa.SmoothedRtt);
+            // The path's 60 ms and a busy machine's scheduling, against the repair's 1 s or more.
+            Assert.True(sa.SmoothedRtt < TimeSpan.FromMilliseconds(500), $"smoothed RTT {sa.SmoothedRtt!.Value.TotalMilliseconds:0} ms on a 60 ms path");
+        }
+    }
+
+    /// <summary>
+    /// Across a 60 ms round trip the default window is what the socket's receive buffer holds, not a fixed 128 packets
+    /// (185 KiB, 3 MB/s at this RTT): more than 128 DATA packets are in flight at once — sent past the last
+    /// acknowledged one — and the stream still arrives whole. (Before 2026-12-07 the window was 128 whatever the path.)
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task the_window_holds_what_the_receive_buffer_does_past_128_packets(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        long highest = -1, acked = 0, most = 0;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, _) =>
+            {
+                var n = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2));
+                if (toB && d[0] == 0xC3) highest = Math.Max(highest, n);
+                else if (!toB && d[0] == 0xC4) acked = Math.Max(acked, n);
+                most = Math.Max(most, highest + 1 - acked);
+                return false;
+            },
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var fromA = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { DeadAfter = TimeSpan.FromSeconds(30) };
+            var sa = new ReliableStream(a, options, 1);
+            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+            Assert.True(most > 128, $"at most {most} packets in flight (window {sa.SendWindow})");
+            Assert.True(most <= sa.SendWindow, $"{most} packets in flight past a window of {sa.SendWindow}");
+        }
+    }
+
+    /// <summary>
+    /// Across a 60 ms round trip (30 ms each way, the forwarder's delay), packet 0 — the first of a window sent in one
+    /// burst — is lost once. Nothing is then acknowledged in order, so no room opens in the window and nothing more is
+    /// sent: the only ACKs are those that show the gap, and they all arrive within a few ms, about one RTT after the
+    /// lost packet left. It must be sent again on those ACKs (three later packets overtook it), not when its timer runs
+    /// out — the timeout here is at least 3 s. (Before 2026-12-07 a first retransmission also waited 1.25 RTT since the
+    /// packet left, which a burst's ACKs never reach, so the loss cost a full timeout.)
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task a_packet_lost_from_a_burst_is_sent_again_on_the_acks_that_show_the_gap_not_on_its_timer(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        TimeSpan? droppedAt = null, resentAt = null;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(30))
+        {
+            Inspect = (d, toB, at) =>
+            {
+                if (!toB || d[0] != 0xC3 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) != 0) return false;
+                if (droppedAt is null) { droppedAt = at; return true; }
+                resentAt ??= at;
+                return false;
+            },
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var fromA = RandomNumberGenerator.GetBytes(512 * 1024);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) };
+            var results = await Task.WhenAll(new ReliableStream(a, options, 1).RunAsync(new MemoryStream(fromA), null, stop.Token),
+                new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+        }
+        Assert.NotNull(droppedAt);
+        Assert.NotNull(resentAt);
+        // One RTT (60 ms) and a busy machine's scheduling against a timer of 3 s or more.
+        Assert.True(resentAt - droppedAt < TimeSpan.FromSeconds(1.5), $"packet 0 sent again {(resentAt - droppedAt)!.Value.TotalMilliseconds:0} ms after it was lost");
+    }
+
+    /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
+    private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
+    {
+        var a = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
+        var b = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
+        a.Bind(new IPEndPoint(ip, 0));
+        b.Bind(new IPEndPoint(ip, 0));
+        a.Socket.Connect(path.LocalEndPoint);
+        b.Socket.Connect(path.LocalEndPoint);
+        path.Start((IPEndPoint)a.Socket.LocalEndPoint!, (IPEndPoint)b.Socket.LocalEndPoint!);
+        return (a, b);
+    }
+
     /// <summary>Two peers' sockets, each connected to a third in the middle that the test runs as the path between them.</summary>
     private sealed class MiddlePath : IDisposable
     {
