@@ -85,6 +85,7 @@ sinkport[haproxy]=$hs; echoport[haproxy]=$he
 for p in "${sinkport[@]}" "${echoport[@]}"; do wait_port "$p"; done
 
 PATHS=${PATHS:-"direct sock copy socat haproxy"}
+ROWS=${ROWS:-"bulk rate p99"}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 bulk() { "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]'; }
 rate() { "$work/conn_load" "$1" 8 "$SECS" 2>/dev/null | cut -d' ' -f1; }
@@ -93,9 +94,14 @@ p99() { "${SOCK[@]}" bench echo 127.0.0.1 "$1" -s 32 -d "${SECS}s" --warmup 500m
 declare -A res
 for r in $(seq 1 "$RUNS"); do
   for path in $PATHS; do
-    res[bulk,$path,$r]=$(bulk "${sinkport[$path]}")
-    res[rate,$path,$r]=$(rate "${echoport[$path]}")
-    res[p99,$path,$r]=$(p99 "${echoport[$path]}")
+    # ROWS=p99 (or any of bulk rate p99) measures only those rows; the others print as 0.
+    for row in bulk rate p99; do res[$row,$path,$r]=0; done
+    if [[ " $ROWS " == *" bulk "* ]]; then res[bulk,$path,$r]=$(bulk "${sinkport[$path]}"); fi
+    if [[ " $ROWS " == *" rate "* ]]; then res[rate,$path,$r]=$(rate "${echoport[$path]}"); fi
+    if [[ " $ROWS " == *" p99 "* ]]; then
+      res[p99,$path,$r]=$(p99 "${echoport[$path]}")
+      if [ -n "${P99_LOG:-}" ]; then echo "round $r $path p99 ${res[p99,$path,$r]} ms" >> "$P99_LOG"; fi
+    fi
   done
 done
 
@@ -108,14 +114,16 @@ for path in $PATHS; do
   printf '%-8s %14s %14s %12s\n' "$path" "$(median "${b[@]}")" "$(median "${c[@]}")" "$(median "${l[@]}")"
 done
 ratio() { # median over rounds of sock/peer for metric $1
-  local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]},1e-9))")"); done; median "${v[@]}"; }
+  local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]:-0},1e-9))")"); done; median "${v[@]}"; }
 added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
-echo "ratios (sock/peer, median of paired rounds): bulk vs socat $(ratio bulk socat), vs haproxy $(ratio bulk haproxy), vs direct $(ratio bulk direct), vs copy $(ratio bulk copy); connect vs socat $(ratio rate socat), vs haproxy $(ratio rate haproxy), vs copy $(ratio rate copy)"
 has() { [[ " $PATHS " == *" $1 "* ]]; }
-if has base; then
-  echo "base (BASE_EXE=$BASE_EXE): sock/base bulk $(ratio bulk base), connect $(ratio rate base); p99 added over direct: base $(added base)"
-fi
-echo "p99 added over direct (µs, median of rounds): sock $(added sock), copy $(added copy), socat $(added socat), haproxy $(added haproxy)"
+line="ratios (sock/peer, median of paired rounds):"
+for peer in socat haproxy direct copy base; do has "$peer" && line="$line bulk vs $peer $(ratio bulk "$peer"),"; done
+for peer in socat haproxy copy base; do has "$peer" && line="$line connect vs $peer $(ratio rate "$peer"),"; done
+echo "${line%,}"
+line="p99 added over direct (µs, median of rounds):"
+for path in sock copy socat haproxy base; do has "$path" && line="$line $path $(added "$path"),"; done
+echo "${line%,}"
 
 # Idle pairs: IDLE connections held open through each forwarder to the echo server, then its RSS (socat: every process).
 rss_of() { # total RSS in KiB of the process tree rooted at $1
@@ -126,7 +134,7 @@ gcdump=$(command -v dotnet-gcdump || ls ~/.dotnet/tools/dotnet-gcdump 2>/dev/nul
 settle() { # $1 pid, $2 dotnet or not
   [ "$2" = dotnet ] && [ -n "$gcdump" ] && "$gcdump" collect -p "$1" -o "$work/gc.gcdump" >/dev/null 2>&1 && rm -f "$work/gc.gcdump"
   local last=0 now; for _ in $(seq 1 10); do now=$(rss_of "$1"); [ "$now" = "$last" ] && break; last=$now; sleep 1; done; rss_of "$1"; }
-for path in ${IDLE_PATHS:-sock copy socat haproxy}; do
+for path in ${IDLE_PATHS-sock copy socat haproxy}; do # IDLE_PATHS="" skips the idle rows
   pid=${procs[$path-echo]:-${procs[$path]:-}}
   kind=other; [ "$path" = sock ] || [ "$path" = copy ] || [ "$path" = base ] && kind=dotnet
   before=$(settle "$pid" $kind)
