@@ -13,7 +13,8 @@
 # Each figure is the median of RUNS rounds; in each round every path is measured in turn (interleaved), and the ratio
 # sock/peer is taken per round, then its median. Loopback only; every process it starts is stopped at the end.
 # Run under `flock /tmp/sock-bench.lock bench/forward/run.sh`. RUNS=3 SECS=3 BULK=1G IDLE=2000 by default; SOCK_EXE=PATH runs
-# that sock executable (the Native AOT build, the shipped tool) as the forwarder instead of this tree's JIT build.
+# that sock executable (the Native AOT build, the shipped tool) as the forwarder instead of this tree's JIT build; BASE_EXE=PATH
+# adds a path "base" (that executable's forwarder: the build before a change) to the same rounds — put it in PATHS.
 set -euo pipefail
 cd "$(dirname "$0")"
 RUNS=${RUNS:-3}
@@ -51,6 +52,11 @@ for kind in sink echo; do
   # The same build with the copying relay (--no-splice): the relay as it was before splice(2), in the same rounds.
   c=$(free_port); "${FWD[@]}" forward --nodelay --no-splice "127.0.0.1:$c" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[copy-$kind]=$!
   [ $kind = sink ] && sinkport[copy]=$c || echoport[copy]=$c
+  # BASE_EXE=PATH: another sock executable (the build before a change) as a path of its own, "base", in the same rounds.
+  if [ -n "${BASE_EXE:-}" ]; then
+    b=$(free_port); "$BASE_EXE" forward --nodelay "127.0.0.1:$b" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[base-$kind]=$!
+    [ $kind = sink ] && sinkport[base]=$b || echoport[base]=$b
+  fi
   q=$(free_port); socat TCP4-LISTEN:$q,bind=127.0.0.1,fork,reuseaddr,nodelay TCP4:127.0.0.1:$target,nodelay 2>/dev/null & pids+=($!); procs[socat-$kind]=$!
   [ $kind = sink ] && sinkport[socat]=$q || echoport[socat]=$q
 done
@@ -79,6 +85,7 @@ sinkport[haproxy]=$hs; echoport[haproxy]=$he
 for p in "${sinkport[@]}" "${echoport[@]}"; do wait_port "$p"; done
 
 PATHS=${PATHS:-"direct sock copy socat haproxy"}
+ROWS=${ROWS:-"bulk rate p99"}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 bulk() { "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]'; }
 rate() { "$work/conn_load" "$1" 8 "$SECS" 2>/dev/null | cut -d' ' -f1; }
@@ -87,9 +94,14 @@ p99() { "${SOCK[@]}" bench echo 127.0.0.1 "$1" -s 32 -d "${SECS}s" --warmup 500m
 declare -A res
 for r in $(seq 1 "$RUNS"); do
   for path in $PATHS; do
-    res[bulk,$path,$r]=$(bulk "${sinkport[$path]}")
-    res[rate,$path,$r]=$(rate "${echoport[$path]}")
-    res[p99,$path,$r]=$(p99 "${echoport[$path]}")
+    # ROWS=p99 (or any of bulk rate p99) measures only those rows; the others print as 0.
+    for row in bulk rate p99; do res[$row,$path,$r]=0; done
+    if [[ " $ROWS " == *" bulk "* ]]; then res[bulk,$path,$r]=$(bulk "${sinkport[$path]}"); fi
+    if [[ " $ROWS " == *" rate "* ]]; then res[rate,$path,$r]=$(rate "${echoport[$path]}"); fi
+    if [[ " $ROWS " == *" p99 "* ]]; then
+      res[p99,$path,$r]=$(p99 "${echoport[$path]}")
+      if [ -n "${P99_LOG:-}" ]; then echo "round $r $path p99 ${res[p99,$path,$r]} ms" >> "$P99_LOG"; fi
+    fi
   done
 done
 
@@ -102,10 +114,16 @@ for path in $PATHS; do
   printf '%-8s %14s %14s %12s\n' "$path" "$(median "${b[@]}")" "$(median "${c[@]}")" "$(median "${l[@]}")"
 done
 ratio() { # median over rounds of sock/peer for metric $1
-  local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]},1e-9))")"); done; median "${v[@]}"; }
+  local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]:-0},1e-9))")"); done; median "${v[@]}"; }
 added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
-echo "ratios (sock/peer, median of paired rounds): bulk vs socat $(ratio bulk socat), vs haproxy $(ratio bulk haproxy), vs direct $(ratio bulk direct), vs copy $(ratio bulk copy); connect vs socat $(ratio rate socat), vs haproxy $(ratio rate haproxy), vs copy $(ratio rate copy)"
-echo "p99 added over direct (µs, median of rounds): sock $(added sock), copy $(added copy), socat $(added socat), haproxy $(added haproxy)"
+has() { [[ " $PATHS " == *" $1 "* ]]; }
+line="ratios (sock/peer, median of paired rounds):"
+for peer in socat haproxy direct copy base; do has "$peer" && line="$line bulk vs $peer $(ratio bulk "$peer"),"; done
+for peer in socat haproxy copy base; do has "$peer" && line="$line connect vs $peer $(ratio rate "$peer"),"; done
+echo "${line%,}"
+line="p99 added over direct (µs, median of rounds):"
+for path in sock copy socat haproxy base; do has "$path" && line="$line $path $(added "$path"),"; done
+echo "${line%,}"
 
 # Idle pairs: IDLE connections held open through each forwarder to the echo server, then its RSS (socat: every process).
 rss_of() { # total RSS in KiB of the process tree rooted at $1
@@ -116,9 +134,9 @@ gcdump=$(command -v dotnet-gcdump || ls ~/.dotnet/tools/dotnet-gcdump 2>/dev/nul
 settle() { # $1 pid, $2 dotnet or not
   [ "$2" = dotnet ] && [ -n "$gcdump" ] && "$gcdump" collect -p "$1" -o "$work/gc.gcdump" >/dev/null 2>&1 && rm -f "$work/gc.gcdump"
   local last=0 now; for _ in $(seq 1 10); do now=$(rss_of "$1"); [ "$now" = "$last" ] && break; last=$now; sleep 1; done; rss_of "$1"; }
-for path in ${IDLE_PATHS:-sock copy socat haproxy}; do
+for path in ${IDLE_PATHS-sock copy socat haproxy}; do # IDLE_PATHS="" skips the idle rows
   pid=${procs[$path-echo]:-${procs[$path]:-}}
-  kind=other; [ "$path" = sock ] || [ "$path" = copy ] && kind=dotnet
+  kind=other; [ "$path" = sock ] || [ "$path" = copy ] || [ "$path" = base ] && kind=dotnet
   before=$(settle "$pid" $kind)
   python3 - "${echoport[$path]}" "$IDLE" > "$work/idle.out" <<'PY' &
 import socket, sys, time

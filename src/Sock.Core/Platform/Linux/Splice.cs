@@ -28,6 +28,16 @@ internal static unsafe partial class Splice
         return n >= 0 ? n : -Errno.Last;
     }
 
+    /// <summary>write(2) of <paramref name="bytes"/> into a pipe's write end: bytes written, or minus errno.</summary>
+    public static long Fill(int pipeFd, ReadOnlySpan<byte> bytes)
+    {
+        fixed (byte* p = bytes)
+        {
+            var n = (long)Libc.Write(pipeFd, p, (nuint)bytes.Length);
+            return n >= 0 ? n : -Errno.Last;
+        }
+    }
+
     /// <summary>pipe2(O_NONBLOCK|O_CLOEXEC): 0 and the two ends, or minus errno.</summary>
     public static int OpenPipe(out int readEnd, out int writeEnd)
     {
