@@ -307,7 +307,7 @@ public sealed class Connection : IAsyncDisposable
             readerScheduler: handlerScheduler, writerScheduler: PipeScheduler.Inline, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
         _output = new Pipe(new PipeOptions(pool: Pool,
             pauseWriterThreshold: Options.MaxOutputBuffer, resumeWriterThreshold: Options.MaxOutputBuffer / 2,
-            readerScheduler: PipeScheduler.Inline, writerScheduler: handlerScheduler, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
+            readerScheduler: Options.HandlerOnThreadPool ? SendQueue.For(Id) : PipeScheduler.Inline, writerScheduler: handlerScheduler, minimumSegmentSize: Options.BlockSize, useSynchronizationContext: false));
         _outputWriter = new CountingPipeWriter(_output.Writer);
         _socketPipes = _pipes = new DuplexPipe(_input.Reader, _outputWriter);
         var receiving = _engine.StartReceiving();
