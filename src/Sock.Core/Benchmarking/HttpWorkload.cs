@@ -18,7 +18,7 @@ namespace Sock.Core.Benchmarking;
 /// of kind "closed" unless the server said it would close, in which case they are sent again. With --rate each
 /// request has an intended send time and its latency counts from then.
 /// </summary>
-internal sealed class HttpWorkload : BenchWorkload
+internal sealed partial class HttpWorkload : BenchWorkload
 {
     /// <summary>How long requests still in flight when the run ends may take to be answered before their connection is closed.</summary>
     private static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(1);
@@ -53,11 +53,24 @@ internal sealed class HttpWorkload : BenchWorkload
         _tallies = [.. Enumerable.Range(0, options.Connections).Select(_ => new HttpBenchTally())];
         // Every connection is opened before the clock starts, as the other modes do: a server that refuses fails the
         // run at once, with the usual one line.
+        if (UsesEpoll)
+        {
+            // Blocking connects: a socket that never made an asynchronous call is not in .NET's epoll set, whose thread
+            // would otherwise wake (and hand work to the thread pool) at every edge the epoll path reads.
+            foreach (var socket in await Task.Run(() => BenchConnector.ConnectManyBlocking(options.Target, options.Connections, trace, options.ConnectTimeout), cancellationToken).ConfigureAwait(false))
+            {
+                var link = new Link(socket, new NetworkStream(socket.Socket, ownsSocket: false));
+                lock (_open) _links.Add(link);
+                _first.Add(link);
+            }
+            return;
+        }
         for (var i = 0; i < options.Connections; i++) _first.Add(await ConnectAsync(cancellationToken).ConfigureAwait(false));
     }
 
-    public override Task RunAsync(BenchRun run) =>
-        Task.WhenAll(Enumerable.Range(0, _options.Connections).Select(i => Task.Run(() => ConnectionAsync(run, i))));
+    public override Task RunAsync(BenchRun run) => UsesEpoll
+        ? RunEpollAsync(run)
+        : Task.WhenAll(Enumerable.Range(0, _options.Connections).Select(i => Task.Run(() => ConnectionAsync(run, i))));
 
     public override Task FinishAsync(BenchRun run, CancellationToken cancellationToken)
     {
