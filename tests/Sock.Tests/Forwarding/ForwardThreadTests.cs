@@ -31,11 +31,9 @@ public sealed class ForwardThreadTests
             // The first connection makes the relay's threads; the traced ones find them there.
             await RoundTripAsync(forward);
             var log = dir.File("strace.log");
-            var strace = RunningProcess.Tool("strace", false, "-f", "-qq", "-e", "trace=accept4,connect,getsockopt,recvfrom,sendto,splice,shutdown,close", "-o", log,
-                "-p", forward.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var strace = await AttachStraceAsync(forward.Pid, "accept4,connect,getsockopt,recvfrom,sendto,splice,shutdown,close", log);
             await using (strace)
             {
-                await WaitTracedAsync(forward.Pid);
                 for (var i = 0; i < Connections; i++) await RoundTripAsync(forward);
                 // The last session's close is logged after its sockets are closed.
                 await forward.Process.WaitForStderrAsync($@"#{Connections + 1} closed", 30);
@@ -92,11 +90,9 @@ public sealed class ForwardThreadTests
         {
             await RoundTripAsync(forward);
             var log = dir.File("strace.log");
-            var strace = RunningProcess.Tool("strace", false, "-f", "-qq", "-e", "trace=recvfrom,sendto,splice", "-o", log,
-                "-p", forward.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            var strace = await AttachStraceAsync(forward.Pid, "recvfrom,sendto,splice", log);
             await using (strace)
             {
-                await WaitTracedAsync(forward.Pid);
                 using (var client = await forward.ConnectAsync())
                 {
                     using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -143,8 +139,28 @@ public sealed class ForwardThreadTests
         Assert.Equal(request, await Net.ReadToEndAsync(client, TimeSpan.FromSeconds(20)));
     }
 
+    /// <summary>
+    /// strace attached to every thread of <paramref name="pid"/>, logging <paramref name="calls"/> (strace's -e trace=
+    /// list) to <paramref name="log"/>; returned once attached, so what the test does next is traced.
+    /// </summary>
+    internal static async Task<RunningProcess> AttachStraceAsync(int pid, string calls, string log)
+    {
+        var strace = RunningProcess.Tool("strace", false, "-f", "-qq", "-e", $"trace={calls}", "-o", log,
+            "-p", pid.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        try
+        {
+            await WaitTracedAsync(pid);
+            return strace;
+        }
+        catch
+        {
+            await strace.DisposeAsync();
+            throw;
+        }
+    }
+
     /// <summary>Waits until strace is attached to every thread of <paramref name="pid"/> (bounded: 20 s).</summary>
-    internal static async Task WaitTracedAsync(int pid)
+    private static async Task WaitTracedAsync(int pid)
     {
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)

@@ -33,12 +33,9 @@ public sealed class ProxyThreadTests
             // The first session makes the relay's threads; the traced ones find them there.
             await SessionAsync(address, (IPEndPoint)echo.EndPoint);
             var log = dir.File("strace.log");
-            var strace = RunningProcess.Tool("strace", false, "-f", "-qq", "-e",
-                "trace=accept4,connect,recvfrom,recvmsg,sendto,sendmsg,getsockopt,splice,shutdown,close", "-o", log,
-                "-p", proxy.Process.Id.ToString(CultureInfo.InvariantCulture));
+            var strace = await ForwardThreadTests.AttachStraceAsync(proxy.Process.Id, "accept4,connect,recvfrom,recvmsg,sendto,sendmsg,getsockopt,splice,shutdown,close", log);
             await using (strace)
             {
-                await ForwardThreadTests.WaitTracedAsync(proxy.Process.Id);
                 for (var i = 0; i < Sessions; i++) await SessionAsync(address, (IPEndPoint)echo.EndPoint);
                 // Every session's line (logged before its client's socket is closed), then a moment for the last closes.
                 var deadline = DateTime.UtcNow.AddSeconds(30);
