@@ -102,6 +102,48 @@ public sealed class BenchHttpTests
     }
 
     [Fact]
+    public async Task plain_http_runs_on_its_own_epoll_threads_and_a_traced_run_on_dotnets_engine()
+    {
+        // Plain http in a closed loop is driven as wrk drives it: threads of sock's own, named "sock bench http", each over
+        // an epoll set. --trace needs the traced socket calls, so it stays on .NET's engine, which has no such thread.
+        if (!OperatingSystem.IsLinux()) return;
+        using var site = Site();
+        await using var nginx = await NginxServer.StartAsync(site.Path, http2: false, accessLog: false);
+        var url = $"http://127.0.0.1:{nginx.Port}/note.txt";
+        Assert.True(await SeesThreadAsync(["bench", "http", url, "-c", "4", "-d", "2s"], "sock bench http"), "no 'sock bench http' thread in a plain run");
+        Assert.False(await SeesThreadAsync(["--trace", "bench", "http", url, "-c", "1", "-n", "200"], "sock bench http"), "a traced run took the epoll path");
+    }
+
+    /// <summary>Whether a thread named <paramref name="name"/> shows in /proc while sock runs <paramref name="args"/> to its end.</summary>
+    private static async Task<bool> SeesThreadAsync(string[] args, string name)
+    {
+        using var p = SockRunner.Start(args);
+        // Drained, so a chatty run never blocks on a full pipe.
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        var stderr = p.StandardError.ReadToEndAsync();
+        var seen = false;
+        var deadline = DateTime.UtcNow + Limit;
+        while (!p.HasExited && DateTime.UtcNow < deadline)
+        {
+            try
+            {
+                seen |= Directory.GetDirectories($"/proc/{p.Id}/task")
+                    .Any(t => File.ReadAllText(Path.Combine(t, "comm")).TrimEnd('\n') == name);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The process or a thread ended while it was read.
+            }
+            await Task.Delay(20);
+        }
+        if (!p.HasExited) p.Kill(entireProcessTree: true);
+        await p.WaitForExitAsync();
+        Assert.True(p.ExitCode == 0, $"sock {string.Join(' ', args)}: exit {p.ExitCode}; {await stderr}");
+        await stdout;
+        return seen;
+    }
+
+    [Fact]
     public async Task pipelined_requests_to_nginx_add_up_with_its_access_log()
     {
         using var site = Site();
