@@ -37,7 +37,12 @@ internal sealed partial class HttpWorkload
             var tcs = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             new Thread(() =>
             {
+                // A raw thread: an exception escaping it would end the process, so a socket failure is the run's error.
                 try { DriveEpoll(run, mine, handedOver); }
+                catch (Exception ex) when (ex is System.Net.Sockets.SocketException or ObjectDisposedException or IOException or Errors.SockException)
+                {
+                    if (!run.Stopping.IsCancellationRequested) run.Error($"{_target}: {ex.Message}");
+                }
                 finally { tcs.TrySetResult(); }
             }) { IsBackground = true, Name = "sock bench http" }.Start();
             done[t] = tcs.Task;
