@@ -30,7 +30,8 @@ internal static class AgentCommand
         var notifyRetries = new Option<int>("--retries", "-r") { Description = "How many times an unacknowledged inform is sent again", DefaultValueFactory = _ => 5, HelpName = "N" };
         var users = new Option<string>("--users") { Description = "SNMPv3 users: a file of net-snmp createUser and rouser lines (see below)", HelpName = "FILE" };
         var engineId = new Option<string>("--engine-id") { Description = "The SNMPv3 engine ID in hex (5–32 bytes; default: a new random one each run)", HelpName = "HEX" };
-        var bootsFile = new Option<string>("--engine-boots-file") { Description = "Keep the SNMPv3 engine across runs in FILE, as snmpd does: its engine ID, and engineBoots one more at each start", HelpName = "FILE" };
+        var bootsFile = new Option<string>("--engine-boots-file") { Description = "Keep the SNMPv3 engine across runs in FILE, as snmpd does: its engine ID, and engineBoots one more at each start (default with --users on a fixed port: agent-PORT.conf in $XDG_STATE_HOME/sock)", HelpName = "FILE" };
+        var newEngine = new Option<bool>("--new-engine") { Description = "Keep no engine state: a new engine ID (or --engine-id) and engineBoots 1, nothing read or written" };
         var allow = new Option<string[]>("--allow") { Description = "Only these addresses or CIDR ranges are answered (comma-separated, repeatable)", HelpName = "HOSTS" };
         var cache = new Option<string>("--cache") { Description = "How long a snapshot of the tables is served before it is read again", DefaultValueFactory = _ => "1s", HelpName = "TIME" };
         var maxSize = new Option<int>("--max-size") { Description = "The largest response in bytes (484–65507); larger GETBULK answers are trimmed, others answered tooBig", DefaultValueFactory = _ => SnmpAgentOptions.DefaultMaxMessageSize, HelpName = "BYTES" };
@@ -66,8 +67,9 @@ internal static class AgentCommand
               rwuser NAME [noauth|auth|priv]
             Passwords have at least 8 characters; PRIVPASS defaults to AUTHPASS. A user reads at authNoPriv and above
             (any level without a password) unless rouser says otherwise. DES is not offered. Each run is a new engine
-            (a random engine ID, or --engine-id; engineBoots 1) unless --engine-boots-file FILE keeps the engine ID and
-            counts engineBoots up at each start, as snmpd's persistent file does. A failure is answered with USM's Report and counted
+            keeps its engine ID and counts engineBoots up at each start, as snmpd's persistent file does: in
+            --engine-boots-file FILE, by default in agent-PORT.conf in $XDG_STATE_HOME/sock (~/.local/state/sock) when
+            the port is fixed; --new-engine (and port 0) makes each run a new engine (a random ID, or --engine-id; boots 1). A failure is answered with USM's Report and counted
             (usmStats: unknown engine ID, unknown user, wrong digest, not in time window, decryption error).
 
             Examples:
@@ -80,7 +82,7 @@ internal static class AgentCommand
               snmpwalk -v3 -u alice -l authPriv -a SHA-256 -A 'auth pass' -x AES -X 'priv pass' 127.0.0.1:1161 system
             """)
         {
-            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, bootsFile, allow, cache, maxSize, contact, location, verbose, json, ui,
+            port, bind, tcp, community, rwcommunity, trapTo, inform, trapCommunity, trapUser, notifyTimeout, notifyRetries, users, engineId, bootsFile, newEngine, allow, cache, maxSize, contact, location, verbose, json, ui,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -99,7 +101,13 @@ internal static class AgentCommand
             if (communities.Any(c => c.Length == 0))
                 throw SockException.Usage("agent", "--community", "a community cannot be empty");
             var boots = 1;
-            if (parse.GetValue(bootsFile) is { } statePath) (fixedEngine, boots) = AgentEngineState.Advance(statePath, fixedEngine);
+            var fresh = parse.GetValue(newEngine);
+            string? stateWarning = null;
+            if (parse.GetValue(bootsFile) is { } statePath)
+            {
+                if (fresh) throw SockException.Usage("agent", "--new-engine", "keeps no state, --engine-boots-file keeps it: give one of them");
+                (fixedEngine, boots) = AgentEngineState.Advance(statePath, fixedEngine);
+            }
             if (writers.Any(c => c.Length == 0))
                 throw SockException.Usage("agent", "--rwcommunity", "a community cannot be empty");
             // The notifications are checked before anything is bound.
@@ -131,6 +139,13 @@ internal static class AgentCommand
             else if (trapTargets.Count > 0 && communities.Count + writers.Count == 0 && trapCommunityName is null)
                 notifyUser = v3Users[0]; // only v3 users: the first one sends it
             var p = Ports.Parse(parse.GetValue(port)!, "port", allowZero: true);
+            // snmpd keeps its engine by default; so does an agent with v3 users on a fixed port (only v3 sees the engine).
+            var statePlace = parse.GetValue(bootsFile);
+            if (statePlace is null && !fresh && v3Users.Count > 0 && AgentEngineState.DefaultPath(p) is { } defaultPath)
+            {
+                (fixedEngine, boots, stateWarning) = AgentEngineState.AdvanceDefault(defaultPath, fixedEngine);
+                if (stateWarning is null) statePlace = defaultPath;
+            }
             var size = parse.GetValue(maxSize);
             if (size is < 484 or > 65507)
                 throw SockException.Usage("max-size", size.ToString(System.Globalization.CultureInfo.InvariantCulture), "must be 484 to 65507 (RFC 3417's minimum to UDP's maximum)");
@@ -187,8 +202,9 @@ internal static class AgentCommand
             }
             // The first snapshot is read before the first request, so that one is not kept waiting for a whole /proc scan.
             agent.View();
+            if (stateWarning is not null) Console.Error.WriteLine($"sock agent: warning: the engine is not kept ({stateWarning}): this run is a new engine");
             if (v3Users.Count > 0)
-                Console.Error.WriteLine($"sock agent: SNMPv3 engine ID {SnmpEngineId.Format(agent.EngineId.Span)}, boots {agent.EngineBoots}, {v3Users.Count} user{(v3Users.Count == 1 ? "" : "s")}");
+                Console.Error.WriteLine($"sock agent: SNMPv3 engine ID {SnmpEngineId.Format(agent.EngineId.Span)}, boots {agent.EngineBoots}{(statePlace is null ? "" : $" (kept in {statePlace})")}, {v3Users.Count} user{(v3Users.Count == 1 ? "" : "s")}");
             foreach (var e in bound) Console.Error.WriteLine($"serving snmp (RFC 3416) on udp {EndpointText.Format(e)}");
             foreach (var e in streams) Console.Error.WriteLine($"serving snmp (RFC 3430) on tcp {EndpointText.Format(e)}");
             server.Start();

@@ -9,9 +9,59 @@ namespace Sock.Cli.Commands;
 /// two lines in /var/lib/snmp/snmpd.conf): "engineBoots N" and "oldEngineID 0xHEX". At each start the engine ID is the
 /// file's (unless --engine-id gives another) and engineBoots one more than the file's (1 for a new engine ID), and the file
 /// is written back before the agent serves, so a crash never reuses a boot number.
+/// Without the option an agent with SNMPv3 users on a fixed port keeps the same state in a file of its own
+/// (<see cref="DefaultPath"/>), as snmpd keeps it by default; a file there that cannot be kept is a warning, not an error.
 /// </summary>
 internal static class AgentEngineState
 {
+    /// <summary>
+    /// Where the engine is kept when --engine-boots-file is not given: the user's state directory ($XDG_STATE_HOME/sock,
+    /// else ~/.local/state/sock; %LOCALAPPDATA%\sock on Windows), one file per UDP port, since two agents on two ports are
+    /// two engines and must not share an engine ID. Null for port 0 (another port each run is another agent) or when the
+    /// user has no home directory.
+    /// </summary>
+    public static string? DefaultPath(int port)
+    {
+        if (port == 0) return null;
+        string? directory;
+        if (OperatingSystem.IsWindows())
+            directory = Environment.GetFolderPath(Environment.SpecialFolder.LocalApplicationData) is { Length: > 0 } local ? Path.Combine(local, "sock") : null;
+        else if (Environment.GetEnvironmentVariable("XDG_STATE_HOME") is { Length: > 0 } state && Path.IsPathRooted(state))
+            directory = Path.Combine(state, "sock");
+        else
+            directory = Environment.GetFolderPath(Environment.SpecialFolder.UserProfile) is { Length: > 0 } home ? Path.Combine(home, ".local", "state", "sock") : null;
+        return directory is null ? null : Path.Combine(directory, $"agent-{port.ToString(CultureInfo.InvariantCulture)}.conf");
+    }
+
+    /// <summary>
+    /// <see cref="Advance"/> on the default file, its directory made (owner-only) when missing. When the file cannot be
+    /// read or written the run is a new engine and <c>Warning</c> says why; an unreadable file is left as it is.
+    /// </summary>
+    public static (byte[]? EngineId, int Boots, string? Warning) AdvanceDefault(string path, byte[]? given)
+    {
+        try
+        {
+            if (Path.GetDirectoryName(path) is { } directory && !Directory.Exists(directory))
+            {
+                if (OperatingSystem.IsWindows()) Directory.CreateDirectory(directory);
+                else Directory.CreateDirectory(directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return (given, 1, $"{Path.GetDirectoryName(path)}: {FileErrorText.Describe(ex, Path.GetDirectoryName(path), "cannot be made")}");
+        }
+        try
+        {
+            var (id, boots) = Advance(path, given);
+            return (id, boots, null);
+        }
+        catch (SockException ex)
+        {
+            return (given, 1, $"{path}: {ex.Reason}");
+        }
+    }
+
     /// <summary>The engine ID and boots for this run, written to <paramref name="path"/>.</summary>
     public static (byte[] EngineId, int Boots) Advance(string path, byte[]? given)
     {
