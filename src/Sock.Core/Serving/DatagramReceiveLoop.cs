@@ -11,7 +11,8 @@ namespace Sock.Core.Serving;
 
 /// <summary>
 /// A datagram socket (UDP or Unix datagram) and its receive loop: one pinned buffer and one socket address reused for
-/// every datagram, so the echo path allocates nothing per datagram.
+/// every datagram, so the echo path allocates nothing per datagram. Read by .NET's socket engine (the handler on the
+/// thread pool), or with <see cref="ServerOptions.DatagramThreads"/> by a thread of its own in blocking calls.
 /// </summary>
 internal sealed class DatagramReceiveLoop
 {
@@ -34,11 +35,12 @@ internal sealed class DatagramReceiveLoop
     private readonly bool _unix;
     private readonly int _peerCapacity;
     private readonly bool _observed;
+    private readonly bool _threaded;
     // The replies sent while the current datagram is handled, for an observer that asked to hear of each exchange.
     private int _repliesOut;
     private int _bytesOut;
 
-    public DatagramReceiveLoop(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength)
+    public DatagramReceiveLoop(long id, string name, TracedSocket socket, DatagramHandler handler, SocketServer server, int maxLength, bool threaded = false)
     {
         Id = id;
         Name = name;
@@ -65,6 +67,9 @@ internal sealed class DatagramReceiveLoop
         // Unix datagram replies are sent without waiting (see SendToUnixPeer); only synchronous calls heed this,
         // the receive loop's awaited ones are unaffected.
         if (_unix) _raw.Blocking = false;
+        // A blocking loop for UDP only: a Unix datagram reply must not wait (above). Its socket is never used by an
+        // async call, which would make .NET turn the descriptor non-blocking and emulate every blocking call with poll.
+        _threaded = threaded && !_unix;
     }
 
     public long Id { get; }
@@ -76,7 +81,23 @@ internal sealed class DatagramReceiveLoop
 
     public SocketRecord Record => _traffic.Record(Id, Handle, Name, _raw.AddressFamily, SocketType.Dgram, _local, "*", "UNCONN");
 
-    public void Start() => Completion = ReceiveLoopAsync();
+    public void Start()
+    {
+        if (!_threaded)
+        {
+            Completion = ReceiveLoopAsync();
+            return;
+        }
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Completion = done.Task;
+        var thread = new Thread(() =>
+        {
+            try { ReceiveLoopBlocking(); }
+            finally { done.SetResult(); }
+        })
+        { IsBackground = true, Name = $"sock {Name} udp" };
+        thread.Start();
+    }
 
     public bool IsClosed { get; private set; }
 
@@ -84,6 +105,14 @@ internal sealed class DatagramReceiveLoop
     public void Close()
     {
         IsClosed = true;
+        if (_threaded)
+        {
+            // Wakes the thread blocked in recvfrom (it returns 0; Linux answers ENOTCONN for an unconnected socket but
+            // wakes its readers all the same). Elsewhere the receive timeout ends the wait.
+            try { _raw.Shutdown(SocketShutdown.Receive); }
+            catch (SocketException) { }
+            catch (ObjectDisposedException) { }
+        }
         _socket.Dispose();
         if (_unix && LocalEndPoint.ToString() is { Length: > 0 } path && path[0] != '\0')
         {
@@ -103,7 +132,7 @@ internal sealed class DatagramReceiveLoop
         }
         try
         {
-            var n = await _raw.SendToAsync(payload, SocketFlags.None, _peer).ConfigureAwait(false);
+            var n = _threaded ? _raw.SendTo(payload.Span, SocketFlags.None, _peer) : await _raw.SendToAsync(payload, SocketFlags.None, _peer).ConfigureAwait(false);
             _traffic.Sent(n);
             CountReply(n);
             if (_trace is not null) TraceSend(n);
@@ -124,7 +153,7 @@ internal sealed class DatagramReceiveLoop
     {
         try
         {
-            var n = await _raw.SendToAsync(payload, SocketFlags.None, to).ConfigureAwait(false);
+            var n = _threaded ? _raw.SendTo(payload.Span, SocketFlags.None, to) : await _raw.SendToAsync(payload, SocketFlags.None, to).ConfigureAwait(false);
             _traffic.Sent(n);
             CountReply(n);
             _trace?.Transfer(Handle, "sendto", n, () => $"sendto({Handle}, {n}, {EndpointText.Format(to)}) = {n}");
@@ -199,20 +228,11 @@ internal sealed class DatagramReceiveLoop
                 await Task.Delay(50).ConfigureAwait(false);
                 continue;
             }
-            _traffic.Received(n);
-            if (_trace is not null) TraceReceive(n);
-            if (n > _maxLength)
-            {
-                // A full buffer means the datagram was cut short (a Unix datagram can be longer than any UDP one).
-                var size = n == buffer.Length ? $"more than {MaxUdpPayload}" : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                _server.Reject(Name, CurrentPeer, $"datagram of {size} bytes is longer than the limit of {_maxLength}");
-                continue;
-            }
-            _repliesOut = _bytesOut = 0;
+            if (!Admit(buffer, n)) continue;
             try
             {
                 await _handler(new ReceivedDatagram(this, buffer.AsMemory(0, n))).ConfigureAwait(false);
-                if (_observed) _server.Exchanged(Name, _unix ? "unixgram" : "udp", CurrentPeerOrNull(), n, _repliesOut, _bytesOut);
+                Served(n);
             }
             catch (ObjectDisposedException)
             {
@@ -223,6 +243,84 @@ internal sealed class DatagramReceiveLoop
                 _server.CountError(Name, ex);
             }
         }
+    }
+
+    /// <summary>The loop of <see cref="ServerOptions.DatagramThreads"/>: recvfrom, handler and sendto on this thread.</summary>
+    private void ReceiveLoopBlocking()
+    {
+        var buffer = GC.AllocateUninitializedArray<byte>(MaxUdpPayload + 1, pinned: true);
+        try
+        {
+            // Where a shutdown does not wake a blocked recvfrom, this does, to see the socket closed.
+            _raw.ReceiveTimeout = 1000;
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        while (!IsClosed)
+        {
+            int n;
+            try
+            {
+                _peer.Size = _peerCapacity;
+                n = _raw.ReceiveFrom(buffer, SocketFlags.None, _peer);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionReset or SocketError.ConnectionRefused
+                                                 or SocketError.TimedOut or SocketError.WouldBlock or SocketError.Interrupted)
+            {
+                continue; // an ICMP error about an earlier reply (Windows), or the receive timeout: look at IsClosed again
+            }
+            catch (SocketException ex)
+            {
+                if (IsClosed || _server.IsStopping || ex.SocketErrorCode is SocketError.OperationAborted) return;
+                _server.CountError(Name, SockException.FromSocket("receive on", _local, ex));
+                Thread.Sleep(50);
+                continue;
+            }
+            // The shutdown at close returns 0 without a sender; an empty datagram from a peer has one.
+            if (IsClosed) return;
+            if (!Admit(buffer, n)) continue;
+            try
+            {
+                var handled = _handler(new ReceivedDatagram(this, buffer.AsMemory(0, n)));
+                if (!handled.IsCompletedSuccessfully) handled.AsTask().GetAwaiter().GetResult();
+                Served(n);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+            catch (Exception ex)
+            {
+                _server.CountError(Name, ex);
+            }
+        }
+    }
+
+    // Counts and traces a received datagram; false when it is over the length limit (rejected, not handled).
+    private bool Admit(byte[] buffer, int n)
+    {
+        _traffic.Received(n);
+        if (_trace is not null) TraceReceive(n);
+        if (n > _maxLength)
+        {
+            // A full buffer means the datagram was cut short (a Unix datagram can be longer than any UDP one).
+            var size = n == buffer.Length ? $"more than {MaxUdpPayload}" : n.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            _server.Reject(Name, CurrentPeer, $"datagram of {size} bytes is longer than the limit of {_maxLength}");
+            return false;
+        }
+        _repliesOut = _bytesOut = 0;
+        return true;
+    }
+
+    private void Served(int n)
+    {
+        if (_observed) _server.Exchanged(Name, _unix ? "unixgram" : "udp", CurrentPeerOrNull(), n, _repliesOut, _bytesOut);
     }
 
     private void CountReply(int bytes)

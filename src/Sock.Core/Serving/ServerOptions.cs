@@ -113,6 +113,15 @@ public sealed class ServerOptions
     /// </summary>
     public TimeSpan IoSpin { get; set; } = DefaultIoSpin;
 
+    /// <summary>
+    /// Read each datagram socket on a thread of its own with a blocking recvfrom, and run the handler and its reply right
+    /// there, as snmpd's and inetd's loops do: a request costs no hand-off to the thread pool and no spinning worker after
+    /// it, which is most of the CPU of a small request/response (an SNMP agent). The handler should not wait long: it
+    /// holds up that socket's next datagram (a handler that does not complete at once is waited for on the thread).
+    /// Default false: .NET's socket engine and the thread pool.
+    /// </summary>
+    public bool DatagramThreads { get; set; }
+
     /// <summary>TCP_NODELAY on accepted TCP connections (sends are already coalesced by the output pipe). Default true.</summary>
     public bool NoDelay { get; set; } = true;
 

@@ -190,7 +190,7 @@ public sealed class SocketServer : IAsyncDisposable
         var socket = Open(service, "udp", endpoint, SocketType.Dgram, dualMode);
         try
         {
-            var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength);
+            var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, socket, handler, this, _options.MaxLineLength, _options.DatagramThreads);
             lock (_datagrams) _datagrams.Add(listener);
             if (_started) listener.Start();
             return listener.LocalEndPoint;
@@ -208,7 +208,7 @@ public sealed class SocketServer : IAsyncDisposable
     /// </summary>
     internal EndPoint ListenDatagramOn(string service, TracedSocket bound, DatagramHandler handler)
     {
-        var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, bound, handler, this, _options.MaxLineLength);
+        var listener = new DatagramReceiveLoop(Interlocked.Increment(ref _nextId), service, bound, handler, this, _options.MaxLineLength, _options.DatagramThreads);
         lock (_datagrams) _datagrams.Add(listener);
         if (_started) listener.Start();
         return listener.LocalEndPoint;

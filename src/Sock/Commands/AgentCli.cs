@@ -79,7 +79,7 @@ internal sealed class AgentCli
         if (plan is null) return null;
         plan.Options.Server = status;
         var agent = new SnmpAgent(plan.Options);
-        var server = new SocketServer(new ServerOptions { MaxLineLength = 65507 }, trace);
+        var server = new SocketServer(new ServerOptions { MaxLineLength = 65507, DatagramThreads = true }, trace);
         try
         {
             var bound = server.ListenDatagram("snmp", plan.EndPoint, d =>

@@ -172,7 +172,7 @@ internal static class AgentCommand
             if (log is not null) agent.Log = log.Render;
 
             // Datagrams of any size UDP can carry are read whole, so an oversized request is parsed, not truncated.
-            await using var server = new SocketServer(new ServerOptions { MaxLineLength = 65507 }, TraceWriter.FromOptions(parse));
+            await using var server = new SocketServer(new ServerOptions { MaxLineLength = 65507, DatagramThreads = true }, TraceWriter.FromOptions(parse));
             ValueTask Serve(ReceivedDatagram d)
             {
                 var reply = agent.Handle(d.Payload, d.Remote);
