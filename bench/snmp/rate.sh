@@ -3,7 +3,8 @@
 # managers (default 8), each sending a v2c GetRequest for sysUpTime.0 and waiting for its answer, for SECONDS (default
 # 5) against net-snmp's snmpd and sock agent on loopback high ports, ROUNDS interleaved rounds (default 5). Prints each
 # round and the medians: requests/s, and the agent's CPU (user+system from /proc/PID/stat) per request.
-# SOCK=artifacts/aot/sock measures the Native AOT executable (default: the JIT build). Run under flock /tmp/sock-bench.lock.
+# SOCK=artifacts/aot/sock measures the Native AOT executable (default: the JIT build); BASE=path/to/another/sock adds
+# that build's agent in the same rounds ("base"). Run under flock /tmp/sock-bench.lock.
 THREADS=${1:-8}
 SECONDS_EACH=${2:-5}
 ROUNDS=${3:-5}
@@ -18,6 +19,12 @@ start_snmpd "$port_snmpd"
 pid_snmpd=${pids[-1]}
 start_sock_agent -c "$community"
 pid_sock=${pids[-1]}
+if [ -n "${BASE:-}" ]; then
+  port_own=$port_sock; sock_own=("${sock[@]}"); sock=("$BASE")
+  start_sock_agent -c "$community"; pid_base=${pids[-1]}; port_base=$port_sock
+  port_sock=$port_own; sock=("${sock_own[@]}")
+  "$work/get_load" 127.0.0.1 "$port_base" "$community" "$THREADS" 2 >/dev/null
+fi
 # Both answer before the clock starts (snmpd reads its MIB modules, sock's JIT warms on the first requests).
 for port in "$port_snmpd" "$port_sock"; do
   for _ in $(seq 1 50); do snmpget -v2c -c "$community" -t 1 -r 0 "127.0.0.1:$port" 1.3.6.1.2.1.1.3.0 >/dev/null 2>&1 && break; sleep 0.2; done
@@ -40,7 +47,12 @@ echo "load: $(cut -d' ' -f1-3 /proc/loadavg), $(nproc) cpus, $THREADS managers, 
 for r in $(seq 1 "$ROUNDS"); do
   run snmpd "$pid_snmpd" "$port_snmpd"
   run sock "$pid_sock" "$port_sock"
+  if [ -n "${BASE:-}" ]; then run base "$pid_base" "$port_base"; fi
 done
 rs=$(median < "$work/snmpd.rate"); rk=$(median < "$work/sock.rate")
 cs=$(median < "$work/snmpd.cpu"); ck=$(median < "$work/sock.cpu")
 echo "GET sysUpTime.0, $THREADS managers: snmpd $rs req/s ($cs us CPU/req), sock agent $rk req/s ($ck us CPU/req), ratio sock/snmpd $(echo "scale=2; $rk / $rs" | bc)"
+if [ -n "${BASE:-}" ]; then
+  rb=$(median < "$work/base.rate"); cb=$(median < "$work/base.cpu")
+  echo "base ($BASE): $rb req/s ($cb us CPU/req), ratio base/snmpd $(echo "scale=2; $rb / $rs" | bc), sock/base $(echo "scale=2; $rk / $rb" | bc)"
+fi
