@@ -2,7 +2,8 @@
 # Forwarding benchmark on loopback: `sock forward` against socat (TCP-LISTEN fork, a process per client), haproxy (mode
 # tcp, a generated config) and a direct connection (the ceiling), same target, same load, same run.
 #   bulk:    one connection, BULK bytes (default 1G; the issue's 4 GiB takes too long on a loaded 2-core machine) from
-#            `sock bench throughput` to `sock bench --server`: receiver Gbit/s
+#            `sock bench throughput` to `sock bench --server`: receiver Gbit/s, and CPU seconds per GiB of the client, the
+#            forwarder and the sink (on 2 cores a CPU-bound path's ratio to direct is about the ratio of their sums)
 #   connect: connection rate with 8 clients, as the issue defines a forwarded connection — connect, 1 KiB request, its 1 KiB
 #            answer, close — from a C client (conn_load.c: the load generator must not take the CPU the forwarder needs) to
 #            `sock serve echo`: connections/s (`sock bench connect` only opens and closes, which the listener's kernel
@@ -38,7 +39,7 @@ wait_port() { for _ in $(seq 1 600); do ss -ltn "sport = :$1" | grep -q LISTEN &
 
 # Targets: a throughput sink and an echo server.
 SINK=$(free_port); ECHO=$(free_port)
-"${SOCK[@]}" bench --server "$SINK" -B 127.0.0.1 >/dev/null 2>&1 & pids+=($!)
+"${SOCK[@]}" bench --server "$SINK" -B 127.0.0.1 >/dev/null 2>&1 & pids+=($!); sinkpid=$!
 "${SOCK[@]}" serve echo --port "$ECHO" --bind 127.0.0.1 --tcp >/dev/null 2>&1 & pids+=($!)
 wait_port "$SINK"; wait_port "$ECHO"
 
@@ -87,7 +88,18 @@ for p in "${sinkport[@]}" "${echoport[@]}"; do wait_port "$p"; done
 PATHS=${PATHS:-"direct sock copy socat haproxy"}
 ROWS=${ROWS:-"bulk rate p99"}
 json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-bulk() { "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]'; }
+# Bulk also counts CPU seconds per GiB moved, for the client, the path's forwarder and the sink: on 2 cores the forwarder is
+# a third process, and when the three are CPU-bound the throughput ratio to direct is about the ratio of their CPU per GiB —
+# a figure the machine's other load moves less than Gbit/s. Ticks of the process (and of children it has reaped: socat's).
+ticks() { awk '{print $14+$15+$16+$17}' "/proc/$1/stat" 2>/dev/null || echo 0; }
+gib=$(python3 -c "s='$BULK'; m={'K':1<<10,'M':1<<20,'G':1<<30}; print((int(s[:-1])*m[s[-1]] if s[-1] in m else int(s))/2**30)")
+bulk() { # $1 port, $2 the forwarder's pid (empty for direct); prints "Gbit/s client forwarder sink" (CPU s/GiB)
+  local s0 f0=0 s1 f1=0 g hz; hz=$(getconf CLK_TCK)
+  s0=$(ticks "$sinkpid"); [ -n "$2" ] && f0=$(ticks "$2")
+  g=$(/usr/bin/time -f "%U %S" -o "$work/time" "${SOCK[@]}" bench throughput 127.0.0.1 "$1" -n "$BULK" --json 2>/dev/null | json 'd["totals"]["receiverGbps"]')
+  s1=$(ticks "$sinkpid"); [ -n "$2" ] && f1=$(ticks "$2")
+  python3 -c "u,s=map(float,open('$work/time').read().split()[-2:]); print($g, (u+s)/$gib, ($f1-$f0)/$hz/$gib, ($s1-$s0)/$hz/$gib)"
+}
 rate() { "$work/conn_load" "$1" 8 "$SECS" 2>/dev/null | cut -d' ' -f1; }
 p99() { "${SOCK[@]}" bench echo 127.0.0.1 "$1" -s 32 -d "${SECS}s" --warmup 500ms --json 2>/dev/null | json 'd["latency"]["p99Ms"] if "latency" in d else d["totals"].get("p99Ms")'; }
 
@@ -95,8 +107,11 @@ declare -A res
 for r in $(seq 1 "$RUNS"); do
   for path in $PATHS; do
     # ROWS=p99 (or any of bulk rate p99) measures only those rows; the others print as 0.
-    for row in bulk rate p99; do res[$row,$path,$r]=0; done
-    if [[ " $ROWS " == *" bulk "* ]]; then res[bulk,$path,$r]=$(bulk "${sinkport[$path]}"); fi
+    for row in bulk rate p99 cpuc cpuf cpus; do res[$row,$path,$r]=0; done
+    if [[ " $ROWS " == *" bulk "* ]]; then
+      fwd=${procs[$path-sink]:-}; [ "$path" = haproxy ] && fwd=${procs[haproxy]}
+      read -r "res[bulk,$path,$r]" "res[cpuc,$path,$r]" "res[cpuf,$path,$r]" "res[cpus,$path,$r]" < <(bulk "${sinkport[$path]}" "$fwd")
+    fi
     if [[ " $ROWS " == *" rate "* ]]; then res[rate,$path,$r]=$(rate "${echoport[$path]}"); fi
     if [[ " $ROWS " == *" p99 "* ]]; then
       res[p99,$path,$r]=$(p99 "${echoport[$path]}")
@@ -113,6 +128,17 @@ for path in $PATHS; do
   for r in $(seq 1 "$RUNS"); do b+=("${res[bulk,$path,$r]}"); c+=("${res[rate,$path,$r]}"); l+=("${res[p99,$path,$r]}"); done
   printf '%-8s %14s %14s %12s\n' "$path" "$(median "${b[@]}")" "$(median "${c[@]}")" "$(median "${l[@]}")"
 done
+if [[ " $ROWS " == *" bulk "* ]]; then
+  echo "bulk CPU seconds per GiB (median of rounds): client / forwarder / sink / all three"
+  for path in $PATHS; do
+    c=(); f=(); k=(); t=()
+    for r in $(seq 1 "$RUNS"); do
+      c+=("${res[cpuc,$path,$r]}"); f+=("${res[cpuf,$path,$r]}"); k+=("${res[cpus,$path,$r]}")
+      t+=("$(python3 -c "print(${res[cpuc,$path,$r]}+${res[cpuf,$path,$r]}+${res[cpus,$path,$r]})")")
+    done
+    printf '  %-8s %s / %s / %s / %s\n' "$path" "$(median "${c[@]}")" "$(median "${f[@]}")" "$(median "${k[@]}")" "$(median "${t[@]}")"
+  done
+fi
 ratio() { # median over rounds of sock/peer for metric $1
   local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print(${res[$1,sock,$r]}/max(${res[$1,$2,$r]:-0},1e-9))")"); done; median "${v[@]}"; }
 added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
