@@ -161,11 +161,24 @@ public sealed class ReliableStream
             if (_peerFin && !ct.IsCancellationRequested)
             {
                 var lingerStart = _clock.ElapsedMilliseconds;
+                var finalAcks = 0;
                 try
                 {
-                    while (_clock.ElapsedMilliseconds - lingerStart < 5000
-                           && _clock.ElapsedMilliseconds - Volatile.Read(ref _lastReceived) < Math.Clamp(_rtoMs * 3, 200, 3000))
+                    while (true)
+                    {
+                        var quiet = _clock.ElapsedMilliseconds - Volatile.Read(ref _lastReceived);
+                        var spell = Math.Clamp(_rtoMs * 3, 200, 3000);
+                        if (_clock.ElapsedMilliseconds - lingerStart >= 5000 || quiet >= spell) break;
+                        // The peer may still wait for our last ACK, lost, with a timer backed off past this spell (its RTO
+                        // is its own): nothing it sends would then reach us in time. Say it again a third and two thirds
+                        // of the way through the quiet spell.
+                        if (finalAcks < 2 && quiet >= spell * (finalAcks + 1) / 3)
+                        {
+                            finalAcks++;
+                            await SendAsync(FinalAck(), CancellationToken.None).ConfigureAwait(false);
+                        }
                         await Task.Delay(20, ct).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) { }
             }
@@ -175,6 +188,14 @@ public sealed class ReliableStream
             await Quietly(upload).ConfigureAwait(false);
         }
         return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    /// <summary>An ACK of everything delivered: the peer's FIN is, so nothing past it is held and no bitmap is needed.</summary>
+    private byte[] FinalAck()
+    {
+        var ack = new byte[PeerPacket.AckLength];
+        PeerPacket.WriteAck(ack, Volatile.Read(ref _rcvNext), 0);
+        return ack;
     }
 
     /// <summary>

@@ -303,6 +303,49 @@ public class ReliableStreamTests
         Assert.True(resentAt - droppedAt < TimeSpan.FromSeconds(1.5), $"packet 100 sent again {(resentAt - droppedAt)!.Value.TotalMilliseconds:0} ms after it was lost");
     }
 
+    /// <summary>
+    /// The end of a stream whose last acknowledgements are lost. A sends 7 DATA packets and its FIN (packet 7); B sends
+    /// only its FIN. Every ACK of B's that covers A's last data packet is lost for 500 ms, so A is left with two packets
+    /// unacknowledged and a timer of 4 s, while B — everything delivered, its FIN acknowledged — lingers for a quiet
+    /// spell of 3 s and leaves. B must say its last ACK again while it lingers, and A end as B did, not wait for
+    /// retransmissions nobody answers. (Before 2026-12-07 the lingering side only answered what arrived, and a peer
+    /// whose timer had backed off past the spell was left until its dead-peer limit.)
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Transports.Datagram), MemberType = typeof(Transports))]
+    public async Task the_lingering_side_says_its_last_ack_again_for_a_peer_whose_timer_is_longer_than_the_linger(string transport)
+    {
+        var ip = transport == Transports.Udp6 ? IPAddress.IPv6Loopback : IPAddress.Loopback;
+        TimeSpan? firstFinal = null;
+        var lost = 0;
+        await using var path = new DelayingForwarder(ip, TimeSpan.FromMilliseconds(5))
+        {
+            Inspect = (d, toB, at) =>
+            {
+                if (toB || d[0] != 0xC4 || System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) < 7) return false;
+                firstFinal ??= at;
+                if (at - firstFinal > TimeSpan.FromMilliseconds(500)) return false;
+                lost++;
+                return true;
+            },
+        };
+        var (a, b) = Pair(ip, path);
+        using (a)
+        using (b)
+        {
+            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            // 7 packets of 1,446–1,466 bytes (0 to 6), the FIN 7.
+            var fromA = RandomNumberGenerator.GetBytes(10_000);
+            var outB = new MemoryStream();
+            var options = new ReliableStreamOptions { InitialRto = TimeSpan.FromSeconds(4), MinRto = TimeSpan.FromSeconds(4), DeadAfter = TimeSpan.FromSeconds(10) };
+            var results = await Task.WhenAll(new ReliableStream(a, options, 1).RunAsync(new MemoryStream(fromA), null, stop.Token),
+                new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
+            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+        }
+        Assert.True(lost >= 1, "no ACK of A's last packets was lost");
+    }
+
     /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
     private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
     {
