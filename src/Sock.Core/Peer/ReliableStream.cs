@@ -10,7 +10,8 @@ namespace Sock.Core.Peer;
 /// <summary>
 /// A byte stream over a connected UDP socket, joined to an input and an output as sock connect joins a TCP connection:
 /// input is cut into DATA datagrams with sequence numbers; the receiver acknowledges each with the next sequence number it
-/// expects and a bitmap of the 64 after it (selective acknowledgement); the sender keeps up to a window of packets in
+/// expects, a bitmap of the 64 after it and blocks of 64 further on up to the highest packet it holds (selective
+/// acknowledgement over the whole window); the sender keeps up to a window of packets in
 /// flight, sends a packet again when its retransmission timeout passes (RFC 6298's estimate from RTT samples, Karn's rule,
 /// doubling on timeout) or at once when three later packets arrived without it. End of input is a FIN, delivered in
 /// order like TCP's, so each side half-closes. The protocol is in docs/peer-protocol.md. Fixed window (as many packets
@@ -25,6 +26,12 @@ public sealed class ReliableStream
     private readonly Lock _gate = new();
     private readonly Dictionary<uint, InFlight> _inFlight = [];
     private readonly Dictionary<uint, (byte[] Payload, bool Fin)> _early = [];
+    // The packets held in _early, a bit each, from which an ACK's bitmaps are read a word at a time.
+    private readonly SequenceBits _held = new();
+    // The packets in flight the peer's ACKs reported as arrived (selectively: past a gap), a bit each.
+    private readonly SequenceBits _sacked = new();
+    // The highest packet held past a gap, and the highest reported as arrived past one: what the bitmaps reach up to.
+    private uint _rcvHigh, _highSacked = uint.MaxValue;
     private readonly SemaphoreSlim _window;
     private readonly int _payload;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
@@ -53,7 +60,7 @@ public sealed class ReliableStream
         // The kernel's buffers hold a window's worth either way, so a stalled reader does not drop what is in flight; the
         // window is then what the receive buffer the kernel granted holds (a peer on the same system gets the same).
         TrySetBuffer(SocketOptionName.SendBuffer, options.Window);
-        SendWindow = Math.Clamp(TrySetBuffer(SocketOptionName.ReceiveBuffer, options.Window) / (_payload + PacketOverhead), MinWindow, Math.Max(MinWindow, options.Window));
+        SendWindow = Math.Min(ReceiveHorizon, Math.Clamp(TrySetBuffer(SocketOptionName.ReceiveBuffer, options.Window) / (_payload + PacketOverhead), MinWindow, Math.Max(MinWindow, options.Window)));
         _window = new SemaphoreSlim(SendWindow, SendWindow);
         _lastReceived = _lastSent = _clock.ElapsedMilliseconds;
     }
@@ -154,11 +161,24 @@ public sealed class ReliableStream
             if (_peerFin && !ct.IsCancellationRequested)
             {
                 var lingerStart = _clock.ElapsedMilliseconds;
+                var finalAcks = 0;
                 try
                 {
-                    while (_clock.ElapsedMilliseconds - lingerStart < 5000
-                           && _clock.ElapsedMilliseconds - Volatile.Read(ref _lastReceived) < Math.Clamp(_rtoMs * 3, 200, 3000))
+                    while (true)
+                    {
+                        var quiet = _clock.ElapsedMilliseconds - Volatile.Read(ref _lastReceived);
+                        var spell = Math.Clamp(_rtoMs * 3, 200, 3000);
+                        if (_clock.ElapsedMilliseconds - lingerStart >= 5000 || quiet >= spell) break;
+                        // The peer may still wait for our last ACK, lost, with a timer backed off past this spell (its RTO
+                        // is its own): nothing it sends would then reach us in time. Say it again a third and two thirds
+                        // of the way through the quiet spell.
+                        if (finalAcks < 2 && quiet >= spell * (finalAcks + 1) / 3)
+                        {
+                            finalAcks++;
+                            await SendAsync(FinalAck(), CancellationToken.None).ConfigureAwait(false);
+                        }
                         await Task.Delay(20, ct).ConfigureAwait(false);
+                    }
                 }
                 catch (OperationCanceledException) { }
             }
@@ -168,6 +188,14 @@ public sealed class ReliableStream
             await Quietly(upload).ConfigureAwait(false);
         }
         return new RelayResult(BytesSent, BytesReceived, end);
+    }
+
+    /// <summary>An ACK of everything delivered: the peer's FIN is, so nothing past it is held and no bitmap is needed.</summary>
+    private byte[] FinalAck()
+    {
+        var ack = new byte[PeerPacket.AckLength];
+        PeerPacket.WriteAck(ack, Volatile.Read(ref _rcvNext), 0);
+        return ack;
     }
 
     /// <summary>
@@ -269,7 +297,7 @@ public sealed class ReliableStream
     private async Task<RelayEnd> ReceiveLoopAsync(Stream? output, CancellationToken ct)
     {
         var buffer = new byte[65536];
-        var ack = new byte[PeerPacket.AckLength];
+        var ack = new byte[PeerPacket.MaxAckLength];
         // In-order payloads gather here and go to the output in one write per receive batch, not one per datagram.
         var pending = new byte[256 * 1024];
         var pendingLength = 0;
@@ -315,10 +343,15 @@ public sealed class ReliableStream
                     }
                     else
                     {
-                        if (ahead >= 0 && ahead < ReceiveHorizon && !_early.ContainsKey(seq))
+                        if (ahead >= 0 && ahead < ReceiveHorizon && !_held[seq])
+                        {
                             _early[seq] = (payload.ToArray(), fin);
+                            _held.Set(seq);
+                            if (_early.Count == 1 || (int)(seq - _rcvHigh) > 0) _rcvHigh = seq;
+                        }
                         while (_early.Remove(_rcvNext, out var next))
                         {
+                            _held.Clear(_rcvNext);
                             _rcvNext++;
                             if (next.Fin) { finArrived = true; continue; }
                             if (!Deliver(next.Payload)) { if (!await FlushAsync().ConfigureAwait(false)) return RelayEnd.OutputClosed; Deliver(next.Payload); }
@@ -337,7 +370,7 @@ public sealed class ReliableStream
                     break;
                 }
                 case PeerPacketType.Ack:
-                    await OnAckAsync(PeerPacket.ReadAck(buffer.AsSpan(0, n)), ct).ConfigureAwait(false);
+                    await OnAckAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                     break;
                 case PeerPacketType.Hello:
                     // The peer has not seen our answer to its check yet.
@@ -370,71 +403,133 @@ public sealed class ReliableStream
         async ValueTask SendAckAsync()
         {
             unacked = 0;
-            ulong bitmap = 0;
-            if (_early.Count > 0)
-                for (var i = 0; i < 64; i++)
-                    if (_early.ContainsKey(_rcvNext + 1 + (uint)i)) bitmap |= 1UL << i;
-            var len = PeerPacket.WriteAck(ack, _rcvNext, bitmap);
+            var held = _early.Count > 0;
+            var len = PeerPacket.WriteAck(ack, _rcvNext, held ? _held.Read64(_rcvNext + 1) : 0);
+            // Past the first bitmap, blocks of 64 up to the highest packet held, so every hole in a window is seen in the
+            // round trip it opens, not one at a time as the gaps before it close (with one bitmap, holes further on
+            // waited for that, and the timer sent every packet past the bitmap again meanwhile). An empty block is left
+            // out: the sender takes the packets between reported ones as missing either way.
+            for (uint start = _rcvNext + 65, blocks = 0; held && blocks < PeerPacket.MaxAckBlocks && (int)(_rcvHigh - start) >= 0
+                 && start - _rcvNext <= ReceiveHorizon - 64; start += 64)
+            {
+                var bits = _held.Read64(start);
+                if (bits != 0) len = PeerPacket.WriteAckBlock(ack, (int)blocks++, start, bits);
+            }
             await SendAsync(ack.AsMemory(0, len), ct).ConfigureAwait(false);
         }
     }
 
-    private async Task OnAckAsync((uint Next, ulong Bitmap) ack, CancellationToken ct)
+    private async Task OnAckAsync(ReadOnlyMemory<byte> packet, CancellationToken ct)
     {
         List<(byte[] Packet, int Length)>? fast = null;
         var released = 0;
         lock (_gate)
         {
+            var ack = packet.Span;
+            var (next, bitmap) = PeerPacket.ReadAck(ack);
             var now = _clock.ElapsedMilliseconds;
             var newest = new Newest();
             // Only what this ACK newly covers is looked at — the packets from the oldest unacknowledged one up to its
-            // next, and the bitmap's — not the whole window, so an ACK costs what it acknowledges.
-            if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
-                for (var seq = _sndUna; seq != ack.Next; seq++)
+            // next, and the bits its bitmaps newly set — not the whole window, so an ACK costs what it acknowledges.
+            // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
+            // bitmaps acknowledged are not sent again but hold their place until the gap before them fills, so the
+            // sender never runs further ahead than the receiver keeps.
+            if ((int)(next - _sndUna) > 0 && (int)(_nextSeq - next) >= 0)
+            {
+                for (var seq = _sndUna; seq != next; seq++)
                     Acknowledged(seq, ref newest);
-            for (var bits = ack.Bitmap; bits != 0; bits &= bits - 1)
-                Acknowledged(ack.Next + 1 + (uint)System.Numerics.BitOperations.TrailingZeroCount(bits), ref newest);
+                _sacked.Clear(_sndUna, next);
+                released = (int)(next - _sndUna);
+                _sndUna = next;
+            }
+            Selective(next + 1, bitmap, ref newest);
+            for (var i = 0; i < PeerPacket.AckBlockCount(ack); i++)
+            {
+                var (start, bits) = PeerPacket.ReadAckBlock(ack, i);
+                Selective(start, bits, ref newest);
+            }
             // One RTT sample an ACK, from the packet sent last of those it newly acknowledges: that is the one whose
-            // arrival sent it. The others may have waited at the receiver behind a gap (or past the bitmap's reach, not
+            // arrival sent it. The others may have waited at the receiver behind a gap (or past the bitmaps' reach, not
             // reported) until a repair arrived, and their time is the repair's, not the path's: taken as samples they
             // made the estimate 13 s and the timeout its 4 s ceiling. Karn: when that last packet was sent more than
             // once (it is the repair), there is no sample at all.
             if (newest.SentAt >= 0 && !newest.Retransmitted) Sample(now - newest.SentAt);
-            // The window is counted from the oldest packet not yet acknowledged in order, as TCP's is: packets the
-            // bitmap acknowledged are not sent again but hold their place until the gap before them fills, so the
-            // sender never runs further ahead than the receiver keeps.
-            if ((int)(ack.Next - _sndUna) > 0 && (int)(_nextSeq - ack.Next) >= 0)
-            {
-                released = (int)(ack.Next - _sndUna);
-                _sndUna = ack.Next;
-            }
-            // A packet that three later packets overtook was lost (RFC 6675's rule, on the 64 packets the bitmap covers):
+            // A packet that three later packets overtook was lost (RFC 6675's rule, on every packet the bitmaps reach):
             // send it now rather than wait for the timer. The first time at once — the ACKs that show the gap come
             // about one RTT after the packet left, so a guard of an RTT would let a whole window's ACKs pass it by and
             // leave the loss to the timer; a packet already sent again waits an RTT before the next try, as its copy
             // may still be on the way.
-            if (ack.Bitmap != 0)
+            if (LostBelow() is { } lostBelow)
             {
-                var highest = ack.Next + 1 + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(ack.Bitmap));
-                var overtaken = System.Numerics.BitOperations.PopCount(ack.Bitmap);
                 var guard = Math.Max(_srtt < 0 ? _rtoMs : _srtt * 1.25, 1);
-                for (var seq = ack.Next; (int)(highest - seq) >= 3 && overtaken >= 3 && (fast?.Count ?? 0) < 16; seq++)
+                for (var from = _sndUna; (int)(lostBelow - from) > 0 && (fast?.Count ?? 0) < MaxFastPerAck; from += 64)
                 {
-                    if (!_inFlight.TryGetValue(seq, out var missing) || (missing.Retransmitted && now - missing.SentAt < guard)) continue;
-                    missing.SentAt = now;
-                    missing.Retransmitted = true;
-                    missing.Tries++;
-                    (fast ??= []).Add((missing.Packet, missing.Length));
+                    var missing = ~_sacked.Read64(from);
+                    if (lostBelow - from < 64) missing &= (1UL << (int)(lostBelow - from)) - 1;
+                    for (; missing != 0 && (fast?.Count ?? 0) < MaxFastPerAck; missing &= missing - 1)
+                    {
+                        var seq = from + (uint)System.Numerics.BitOperations.TrailingZeroCount(missing);
+                        if (!_inFlight.TryGetValue(seq, out var lost) || (lost.Retransmitted && now - lost.SentAt < guard)) continue;
+                        lost.SentAt = now;
+                        lost.Retransmitted = true;
+                        lost.Tries++;
+                        (fast ??= []).Add((lost.Packet, lost.Length));
+                    }
                 }
             }
         }
         if (released > 0) _window.Release(released);
         if (fast is null) return;
-        foreach (var (packet, length) in fast)
+        foreach (var (copy, length) in fast)
         {
             Interlocked.Increment(ref _retransmitted);
-            await SendAsync(packet.AsMemory(0, length), ct).ConfigureAwait(false);
+            await SendAsync(copy.AsMemory(0, length), ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Packets sent again on one ACK at most: a burst of repairs, not a window's worth at once.</summary>
+    private const int MaxFastPerAck = 64;
+
+    /// <summary>
+    /// Takes one bitmap of an ACK (bit i: packet <paramref name="start"/> + i arrived): the packets in flight it newly
+    /// reports are acknowledged and marked. Bits outside the window — an old ACK's, or numbers never sent — are ignored.
+    /// </summary>
+    private void Selective(uint start, ulong bits, ref Newest newest)
+    {
+        if ((int)(start - _sndUna) < 0)
+        {
+            var behind = _sndUna - start;
+            if (behind >= 64) return;
+            bits &= ulong.MaxValue << (int)behind;
+        }
+        var room = (int)(_nextSeq - start);
+        if (room <= 0) return;
+        if (room < 64) bits &= (1UL << room) - 1;
+        var fresh = bits & ~_sacked.Read64(start);
+        if (fresh == 0) return;
+        _sacked.Or64(start, fresh);
+        var top = start + 63 - (uint)System.Numerics.BitOperations.LeadingZeroCount(fresh);
+        if ((int)(_highSacked - _sndUna) < 0 || (int)(top - _highSacked) > 0) _highSacked = top;
+        for (; fresh != 0; fresh &= fresh - 1)
+            Acknowledged(start + (uint)System.Numerics.BitOperations.TrailingZeroCount(fresh), ref newest);
+    }
+
+    /// <summary>
+    /// The third-highest packet the bitmaps reported as arrived: every packet below it not reported has three that
+    /// overtook it, so is lost (RFC 6675's DupThresh); null when fewer than three were reported.
+    /// </summary>
+    private uint? LostBelow()
+    {
+        var found = 0;
+        for (var top = _highSacked; (int)(top - _sndUna) >= 0; top -= 64)
+        {
+            var from = top - 63;
+            var bits = _sacked.Read64(from);
+            if ((int)(from - _sndUna) < 0) bits &= ulong.MaxValue << (int)(_sndUna - from);
+            for (; bits != 0; bits &= ~(1UL << (63 - System.Numerics.BitOperations.LeadingZeroCount(bits))))
+                if (++found == 3) return from + (uint)(63 - System.Numerics.BitOperations.LeadingZeroCount(bits));
+        }
+        return null;
     }
 
     /// <summary>The latest send time among the packets one ACK newly acknowledges, and whether a packet sent more than once is among those sent then.</summary>
