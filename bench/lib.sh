@@ -32,3 +32,20 @@ tw_drain() {
     sleep 1
   done
 }
+
+# dante-server's configuration for the proxy benchmarks: SOCKS5 without authentication on 127.0.0.1:$1, to loopback
+# destinations only. Printed on stdout.
+danted_conf() {
+  cat <<CONF
+logoutput: /dev/null
+internal: 127.0.0.1 port = $1
+external: 127.0.0.1
+socksmethod: none
+clientmethod: none
+user.privileged: root
+user.unprivileged: nobody
+client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
+socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 }
+socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 }
+CONF
+}

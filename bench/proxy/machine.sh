@@ -25,7 +25,7 @@ work=$(mktemp -d /tmp/sock-proxy-machine.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
-. "$root/bench/lib.sh" # free_port, tw_drain
+. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf
 hz=$(getconf CLK_TCK)
 cores=$(nproc)
 
@@ -48,18 +48,7 @@ start_proxy() { # $1 = tool (sock@VAR=value,… for a variant), $2 = port
     base) env ${SOCKENV:-} $vars "$BASE" proxy ${SOCKARGS:-} 127.0.0.1:"$2" >/dev/null 2>&1 & ;;
     microsocks) microsocks -i 127.0.0.1 -p "$2" >/dev/null 2>&1 & ;;
     danted)
-      cat > "$work/danted.conf" <<CONF
-logoutput: /dev/null
-internal: 127.0.0.1 port = $2
-external: 127.0.0.1
-socksmethod: none
-clientmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
-socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 }
-socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 }
-CONF
+      danted_conf "$2" > "$work/danted.conf"
       danted -f "$work/danted.conf" -p "$work/danted.pid" >/dev/null 2>&1 & ;;
     *) echo "machine.sh: unknown tool $1" >&2; exit 2 ;;
   esac

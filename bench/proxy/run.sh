@@ -27,7 +27,7 @@ fi
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
 
-. "$root/bench/lib.sh" # free_port, tw_drain
+. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf
 wait_listen() { for _ in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; return 1; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tree_rss_kib() { # RSS of $1 and every descendant, KiB
@@ -47,18 +47,7 @@ start_proxy() { # $1 = tool, $2 = port; echoes the pid
     # The same build with the copying relay: the relay as it was before splice(2), in the same rounds.
     copy) ( ulimit -n "$(ulimit -Hn)"; exec "${SOCK[@]}" proxy --no-splice 127.0.0.1:"$2" ) >/dev/null 2>&1 & ;;
     danted)
-      cat > "$work/danted.conf" <<CONF
-logoutput: /dev/null
-internal: 127.0.0.1 port = $2
-external: 127.0.0.1
-socksmethod: none
-clientmethod: none
-user.privileged: root
-user.unprivileged: nobody
-client pass { from: 127.0.0.0/8 to: 0.0.0.0/0 }
-socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 }
-socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 }
-CONF
+      danted_conf "$2" > "$work/danted.conf"
       ( ulimit -n "$(ulimit -Hn)"; exec danted -f "$work/danted.conf" -p "$work/danted.pid" ) >/dev/null 2>&1 & ;;
     microsocks) ( ulimit -n "$(ulimit -Hn)"; exec microsocks -i 127.0.0.1 -p "$2" ) >/dev/null 2>&1 & ;;
   esac

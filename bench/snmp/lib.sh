@@ -7,7 +7,9 @@
 #                             plus the LINEs), answering before it returns
 #   start_sock_agent ARGS…    `$sock agent ARGS --bind 127.0.0.1 --port 0`, its port in $port_sock once it serves
 #   median / time_it CMD…     the median of numbers on stdin; wall seconds of CMD (its stdout in $work/out)
-# The caller sets $sock (an array: the command that runs sock) before start_sock_agent. Run benchmarks under
+#   choose_sock               $sock (an array: the command that runs sock): $SOCK when set (the Native AOT executable),
+#                             else this tree's JIT build, built first
+# The caller sets $sock (choose_sock, or its own) before start_sock_agent. Run benchmarks under
 # flock /tmp/sock-bench.lock.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -57,3 +59,9 @@ start_sock_agent() {
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 time_it() { local s e; s=$(date +%s.%N); "$@" > "$work/out" 2>/dev/null; e=$(date +%s.%N); echo "$e - $s" | bc; }
+
+choose_sock() {
+  if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); return; fi
+  dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
+  sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
+}

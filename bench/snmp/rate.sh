@@ -10,10 +10,7 @@ SECONDS_EACH=${2:-5}
 ROUNDS=${3:-5}
 source "$(dirname "$0")/lib.sh"
 cc -O2 -pthread -o "$work/get_load" bench/snmp/get_load.c
-if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); else
-  dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
-  sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
-fi
+choose_sock
 port_snmpd=$(free_udp_port)
 start_snmpd "$port_snmpd"
 pid_snmpd=${pids[-1]}

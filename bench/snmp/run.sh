@@ -6,10 +6,7 @@
 N=${1:-10000}
 ROUNDS=${2:-5}
 source "$(dirname "$0")/lib.sh"
-if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); else
-  dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
-  sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
-fi
+choose_sock
 hold_connections "$N"
 port_snmpd=$(free_udp_port)
 start_snmpd "$port_snmpd"

@@ -9,10 +9,7 @@
 N=${1:-1000}
 ROUNDS=${2:-5}
 source "$(dirname "$0")/lib.sh"
-if [ -n "${SOCK:-}" ]; then sock=("$SOCK"); else
-  dotnet build src/Sock -c Release -nologo -clp:ErrorsOnly >/dev/null
-  sock=(dotnet exec src/Sock/bin/Release/net10.0/sock.dll)
-fi
+choose_sock
 hold_connections "$N"
 users='createUser benchauth SHA-256 bench-auth-pass
 createUser benchpriv SHA bench-auth-pass AES bench-priv-pass'
