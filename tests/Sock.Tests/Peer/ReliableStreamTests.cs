@@ -151,25 +151,14 @@ public class ReliableStreamTests
         {
             Inspect = (d, toB, _) => toB && d[0] == 0xC3 && System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(d.AsSpan(2)) == 10 && ++copies <= 2,
         };
-        var (a, b) = Pair(ip, path);
-        using (a)
-        using (b)
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            // About 116 packets: one window, so every packet past the gap is held for the repair and none sent later
-            // (with a true sample) dilutes the estimate.
-            var fromA = RandomNumberGenerator.GetBytes(120 * 1400);
-            var outB = new MemoryStream();
-            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(1), MinRto = TimeSpan.FromSeconds(1), DeadAfter = TimeSpan.FromSeconds(30) };
-            var sa = new ReliableStream(a, options, 1);
-            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
-            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
-            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
-            Assert.True(copies >= 3, $"packet 10 arrived at the forwarder {copies} times");
-            Assert.NotNull(sa.SmoothedRtt);
-            // The path's 60 ms and a busy machine's scheduling, against the repair's 1 s or more.
-            Assert.True(sa.SmoothedRtt < TimeSpan.FromMilliseconds(500), $"smoothed RTT {sa.SmoothedRtt!.Value.TotalMilliseconds:0} ms on a 60 ms path");
-        }
+        // About 116 packets: one window, so every packet past the gap is held for the repair and none sent later (with a
+        // true sample) dilutes the estimate.
+        var sa = await CrossOneWayAsync(ip, path, 120 * 1400,
+            new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(1), MinRto = TimeSpan.FromSeconds(1), DeadAfter = TimeSpan.FromSeconds(30) });
+        Assert.True(copies >= 3, $"packet 10 arrived at the forwarder {copies} times");
+        Assert.NotNull(sa.SmoothedRtt);
+        // The path's 60 ms and a busy machine's scheduling, against the repair's 1 s or more.
+        Assert.True(sa.SmoothedRtt < TimeSpan.FromMilliseconds(500), $"smoothed RTT {sa.SmoothedRtt!.Value.TotalMilliseconds:0} ms on a 60 ms path");
     }
 
     /// <summary>
@@ -194,21 +183,9 @@ public class ReliableStreamTests
                 return false;
             },
         };
-        var (a, b) = Pair(ip, path);
-        using (a)
-        using (b)
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var fromA = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-            var outB = new MemoryStream();
-            var options = new ReliableStreamOptions { DeadAfter = TimeSpan.FromSeconds(30) };
-            var sa = new ReliableStream(a, options, 1);
-            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
-            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
-            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
-            Assert.True(most > 128, $"at most {most} packets in flight (window {sa.SendWindow})");
-            Assert.True(most <= sa.SendWindow, $"{most} packets in flight past a window of {sa.SendWindow}");
-        }
+        var sa = await CrossOneWayAsync(ip, path, 4 * 1024 * 1024, new ReliableStreamOptions { DeadAfter = TimeSpan.FromSeconds(30) });
+        Assert.True(most > 128, $"at most {most} packets in flight (window {sa.SendWindow})");
+        Assert.True(most <= sa.SendWindow, $"{most} packets in flight past a window of {sa.SendWindow}");
     }
 
     /// <summary>
@@ -234,19 +211,8 @@ public class ReliableStreamTests
                 return false;
             },
         };
-        var (a, b) = Pair(ip, path);
-        using (a)
-        using (b)
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            var fromA = RandomNumberGenerator.GetBytes(512 * 1024);
-            var outB = new MemoryStream();
-            var options = new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) };
-            var results = await Task.WhenAll(new ReliableStream(a, options, 1).RunAsync(new MemoryStream(fromA), null, stop.Token),
-                new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
-            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
-            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
-        }
+        await CrossOneWayAsync(ip, path, 512 * 1024,
+            new ReliableStreamOptions { Window = 128, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) });
         Assert.NotNull(droppedAt);
         Assert.NotNull(resentAt);
         // One RTT (60 ms) and a busy machine's scheduling against a timer of 3 s or more.
@@ -281,21 +247,10 @@ public class ReliableStreamTests
                 return false;
             },
         };
-        var (a, b) = Pair(ip, path);
-        using (a)
-        using (b)
-        {
-            using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            // About 240 packets of 1,446–1,466 bytes, inside one window of 256: one burst, nothing sent after it.
-            var fromA = RandomNumberGenerator.GetBytes(240 * 1400);
-            var outB = new MemoryStream();
-            var options = new ReliableStreamOptions { Window = 256, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) };
-            var sa = new ReliableStream(a, options, 1);
-            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
-            Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
-            Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
-            Assert.True(sa.SendWindow >= 256, $"a window of {sa.SendWindow}: the burst did not go out at once");
-        }
+        // About 240 packets of 1,446–1,466 bytes, inside one window of 256: one burst, nothing sent after it.
+        var sa = await CrossOneWayAsync(ip, path, 240 * 1400,
+            new ReliableStreamOptions { Window = 256, InitialRto = TimeSpan.FromSeconds(3), MinRto = TimeSpan.FromSeconds(3), DeadAfter = TimeSpan.FromSeconds(30) });
+        Assert.True(sa.SendWindow >= 256, $"a window of {sa.SendWindow}: the burst did not go out at once");
         Assert.True(copiesOf0 >= 3, $"packet 0 arrived at the forwarder {copiesOf0} times");
         Assert.NotNull(droppedAt);
         Assert.NotNull(resentAt);
@@ -329,24 +284,34 @@ public class ReliableStreamTests
                 return true;
             },
         };
+        // 7 packets of 1,446–1,466 bytes (0 to 6), the FIN 7.
+        await CrossOneWayAsync(ip, path, 10_000,
+            new ReliableStreamOptions { InitialRto = TimeSpan.FromSeconds(4), MinRto = TimeSpan.FromSeconds(4), DeadAfter = TimeSpan.FromSeconds(10) });
+        Assert.True(lost >= 1, "no ACK of A's last packets was lost");
+    }
+
+    /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
+    /// <summary>
+    /// A sends <paramref name="bytes"/> random bytes to B over <paramref name="path"/>, B sending nothing: B must hold exactly
+    /// A's bytes and both ends see the other close. Returns A's stream, for what it measured on the way.
+    /// </summary>
+    private static async Task<ReliableStream> CrossOneWayAsync(IPAddress ip, DelayingForwarder path, int bytes, ReliableStreamOptions options)
+    {
         var (a, b) = Pair(ip, path);
         using (a)
         using (b)
         {
             using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            // 7 packets of 1,446–1,466 bytes (0 to 6), the FIN 7.
-            var fromA = RandomNumberGenerator.GetBytes(10_000);
+            var fromA = RandomNumberGenerator.GetBytes(bytes);
             var outB = new MemoryStream();
-            var options = new ReliableStreamOptions { InitialRto = TimeSpan.FromSeconds(4), MinRto = TimeSpan.FromSeconds(4), DeadAfter = TimeSpan.FromSeconds(10) };
-            var results = await Task.WhenAll(new ReliableStream(a, options, 1).RunAsync(new MemoryStream(fromA), null, stop.Token),
-                new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
+            var sa = new ReliableStream(a, options, 1);
+            var results = await Task.WhenAll(sa.RunAsync(new MemoryStream(fromA), null, stop.Token), new ReliableStream(b, options, 1).RunAsync(null, outB, stop.Token));
             Assert.True(fromA.AsSpan().SequenceEqual(outB.ToArray()), $"B received {outB.Length} of {fromA.Length}");
             Assert.All(results, r => Assert.Equal(Sock.Core.Netcat.RelayEnd.PeerClosed, r.End));
+            return sa;
         }
-        Assert.True(lost >= 1, "no ACK of A's last packets was lost");
     }
 
-    /// <summary>Two stream sockets connected to <paramref name="path"/>, which is started between them.</summary>
     private static (TracedSocket A, TracedSocket B) Pair(IPAddress ip, DelayingForwarder path)
     {
         var a = TracedSocket.Create(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp, null);
