@@ -49,3 +49,15 @@ socks pass { from: 127.0.0.0/8 to: 127.0.0.0/8 }
 socks block { from: 0.0.0.0/0 to: 0.0.0.0/0 }
 CONF
 }
+
+# $1 and every process descended from it (danted forks its workers), one PID a line.
+tree_pids() {
+  local pids=($1) all=() p
+  while [ ${#pids[@]} -gt 0 ]; do
+    all+=("${pids[@]}")
+    local next=()
+    for p in "${pids[@]}"; do next+=($(ps -o pid= --ppid "$p" 2>/dev/null || true)); done
+    pids=("${next[@]}")
+  done
+  printf '%s\n' "${all[@]}"
+}

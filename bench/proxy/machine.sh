@@ -25,19 +25,13 @@ work=$(mktemp -d /tmp/sock-proxy-machine.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
-. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf
+. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf, tree_pids
 hz=$(getconf CLK_TCK)
 cores=$(nproc)
 
 tree_ticks() { # utime and stime of $1 and every descendant (threads included: /proc/PID/stat is the whole process)
-  local pids=($1) all=() p
-  while [ ${#pids[@]} -gt 0 ]; do
-    all+=("${pids[@]}")
-    local next=()
-    for p in "${pids[@]}"; do next+=($(ps -o pid= --ppid "$p" 2>/dev/null || true)); done
-    pids=("${next[@]}")
-  done
-  for p in "${all[@]}"; do awk '{print $14, $15}' /proc/$p/stat 2>/dev/null || true; done | awk '{u+=$1; s+=$2} END {print u+0, s+0}'
+  local p
+  for p in $(tree_pids "$1"); do awk '{print $14, $15}' /proc/$p/stat 2>/dev/null || true; done | awk '{u+=$1; s+=$2} END {print u+0, s+0}'
 }
 machine_ticks() { awk '/^cpu / {print $2+$3, $4, $5+$6, $8}' /proc/stat; } # user+nice, system, idle+iowait, softirq
 

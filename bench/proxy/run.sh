@@ -27,18 +27,12 @@ fi
 cc -O2 -pthread -o "$work/socks_load" "$here/socks_load.c"
 cc -O2 -o "$work/echo" "$root/bench/c/epoll_echo_server.c"
 
-. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf
+. "$root/bench/lib.sh" # free_port, tw_drain, danted_conf, tree_pids
 wait_listen() { for _ in $(seq 200); do ss -Hltn "sport = :$1" | grep -q . && return 0; sleep 0.05; done; echo "nothing listens on $1" >&2; return 1; }
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 tree_rss_kib() { # RSS of $1 and every descendant, KiB
-  local pids=($1) all=() p
-  while [ ${#pids[@]} -gt 0 ]; do
-    all+=("${pids[@]}")
-    local next=()
-    for p in "${pids[@]}"; do next+=($(ps -o pid= --ppid "$p" 2>/dev/null || true)); done
-    pids=("${next[@]}")
-  done
-  for p in "${all[@]}"; do awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || true; done | awk '{s+=$1} END {print s+0}'
+  local p
+  for p in $(tree_pids "$1"); do awk '/VmRSS/ {print $2}' /proc/$p/status 2>/dev/null || true; done | awk '{s+=$1} END {print s+0}'
 }
 
 start_proxy() { # $1 = tool, $2 = port; echoes the pid
