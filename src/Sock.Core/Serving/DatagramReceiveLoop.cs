@@ -92,7 +92,10 @@ internal sealed class DatagramReceiveLoop
         Completion = done.Task;
         var thread = new Thread(() =>
         {
+            // Nothing may escape a thread of its own (it would end the process): what the loop does not expect is
+            // counted as the server's error, and the socket is no longer read.
             try { ReceiveLoopBlocking(); }
+            catch (Exception ex) { _server.CountError(Name, ex); }
             finally { done.SetResult(); }
         })
         { IsBackground = true, Name = $"sock {Name} udp" };

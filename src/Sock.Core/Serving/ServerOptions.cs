@@ -114,11 +114,12 @@ public sealed class ServerOptions
     public TimeSpan IoSpin { get; set; } = DefaultIoSpin;
 
     /// <summary>
-    /// Read each datagram socket on a thread of its own with a blocking recvfrom, and run the handler and its reply right
+    /// Read each UDP socket on a thread of its own with a blocking recvfrom, and run the handler and its reply right
     /// there, as snmpd's and inetd's loops do: a request costs no hand-off to the thread pool and no spinning worker after
     /// it, which is most of the CPU of a small request/response (an SNMP agent). The handler should not wait long: it
     /// holds up that socket's next datagram (a handler that does not complete at once is waited for on the thread).
-    /// Default false: .NET's socket engine and the thread pool.
+    /// Unix datagram sockets keep .NET's engine either way: their replies must never wait for a slow peer. Default false:
+    /// .NET's socket engine and the thread pool.
     /// </summary>
     public bool DatagramThreads { get; set; }
 
