@@ -34,6 +34,8 @@ dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >
 SOCK=(dotnet "$work/sock/sock.dll")
 FWD=("${SOCK[@]}"); [ -n "${SOCK_EXE:-}" ] && FWD=("$SOCK_EXE")
 cc -O2 -pthread -o "$work/conn_load" conn_load.c
+cc -O2 -pthread -o "$work/floor_fwd" floor_fwd.c
+cc -O2 -pthread -o "$work/sockmap_fwd" sockmap_fwd.c
 . ../lib.sh # free_port
 wait_port() { for _ in $(seq 1 600); do ss -ltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 
@@ -57,6 +59,16 @@ for kind in sink echo; do
   if [ -n "${BASE_EXE:-}" ]; then
     b=$(free_port); "$BASE_EXE" forward --nodelay "127.0.0.1:$b" "127.0.0.1:$target" 2>/dev/null & pids+=($!); procs[base-$kind]=$!
     [ $kind = sink ] && sinkport[base]=$b || echoport[base]=$b
+  fi
+  # Two floors, in C, put in PATHS by name (neither is a product: they are here to say what a goal can cost):
+  # "floor", the least a user-space forwarder can add (two blocking threads a pair, one wake-up per hop); "sockmap", an
+  # in-kernel forwarder (BPF sk_skb verdict redirecting each segment to the other socket; root only; it has no
+  # back-pressure, see sockmap_fwd.c).
+  f=$(free_port); "$work/floor_fwd" "$f" "$target" 2>/dev/null & pids+=($!); procs[floor-$kind]=$!
+  [ $kind = sink ] && sinkport[floor]=$f || echoport[floor]=$f
+  if [[ " ${PATHS:-} " == *" sockmap "* ]]; then
+    k=$(free_port); "$work/sockmap_fwd" "$k" "$target" 2>/dev/null & pids+=($!); procs[sockmap-$kind]=$!
+    [ $kind = sink ] && sinkport[sockmap]=$k || echoport[sockmap]=$k
   fi
   q=$(free_port); socat TCP4-LISTEN:$q,bind=127.0.0.1,fork,reuseaddr,nodelay TCP4:127.0.0.1:$target,nodelay 2>/dev/null & pids+=($!); procs[socat-$kind]=$!
   [ $kind = sink ] && sinkport[socat]=$q || echoport[socat]=$q
@@ -144,11 +156,11 @@ ratio() { # median over rounds of sock/peer for metric $1
 added() { local v=(); for r in $(seq 1 "$RUNS"); do v+=("$(python3 -c "print((${res[p99,$1,$r]}-${res[p99,direct,$r]})*1000)")"); done; median "${v[@]}"; }
 has() { [[ " $PATHS " == *" $1 "* ]]; }
 line="ratios (sock/peer, median of paired rounds):"
-for peer in socat haproxy direct copy base; do has "$peer" && line="$line bulk vs $peer $(ratio bulk "$peer"),"; done
+for peer in socat haproxy direct copy base floor sockmap; do has "$peer" && line="$line bulk vs $peer $(ratio bulk "$peer"),"; done
 for peer in socat haproxy copy base; do has "$peer" && line="$line connect vs $peer $(ratio rate "$peer"),"; done
 echo "${line%,}"
 line="p99 added over direct (µs, median of rounds):"
-for path in sock copy socat haproxy base; do has "$path" && line="$line $path $(added "$path"),"; done
+for path in sock copy socat haproxy base floor sockmap; do has "$path" && line="$line $path $(added "$path"),"; done
 echo "${line%,}"
 
 # Idle pairs: IDLE connections held open through each forwarder to the echo server, then its RSS (socat: every process).
