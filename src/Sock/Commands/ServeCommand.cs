@@ -125,6 +125,9 @@ internal static class ServeCommand
                 MaxLineLength = parse.GetValue(maxLine) ?? 0,
                 DrainTimeout = DrainOf(parse),
                 ReusePort = parse.GetValue(reusePort),
+                // Every UDP service answers at once (echo, daytime, chargen…): a thread per socket in blocking calls, as
+                // inetd's own loop, costs no hand-off and no spinning worker per datagram (bench/serve-udp).
+                DatagramThreads = true,
             };
             if (parse.GetValue(ioThreads) is { } threads)
             {

@@ -23,7 +23,7 @@ public sealed class AgentThreadTests
     {
         if (!AgentProcess.PeersInstalled || !ExternalTool.Exists("strace")) return;
         await using var agent = await AgentProcess.StartAsync();
-        await AssertAnsweredOnOwnThreadAsync(agent.Process.Pid, () => agent.RunAsync("snmpget", "2c", transport, "1.3.6.1.2.1.1.3.0"));
+        await DatagramThreadCheck.AssertAnsweredOnOwnThreadAsync(agent.Process.Pid, "sock snmp udp", Requests, () => agent.RunAsync("snmpget", "2c", transport, "1.3.6.1.2.1.1.3.0"));
     }
 
     [Theory]
@@ -37,39 +37,7 @@ public sealed class AgentThreadTests
         await using var serve = RunningProcess.Sock("serve", "echo", "--tcp", "--bind", "127.0.0.1", "--port", "0", "--agent", $"{host}:0", "--agent-community", community);
         var bound = await serve.WaitForStderrAsync($@"^serving snmp \(RFC 3416, --agent.*\) on udp {System.Text.RegularExpressions.Regex.Escape(host)}:(\d+)$", 30);
         var target = $"{(transport == Transports.Udp6 ? "udp6" : "udp")}:{host}:{bound.Groups[1].Value}";
-        await AssertAnsweredOnOwnThreadAsync(serve.Process.Id,
+        await DatagramThreadCheck.AssertAnsweredOnOwnThreadAsync(serve.Process.Id, "sock snmp udp", Requests,
             () => ExternalTool.RunAsync("snmpget", ["-v", "2c", "-c", community, "-On", "-t", "5", "-r", "2", target, "1.3.6.1.2.1.1.3.0"]));
-    }
-
-    // Attaches strace to pid, asks Requests times, and checks every call carrying an SNMP datagram ran on "sock snmp udp".
-    private static async Task AssertAnsweredOnOwnThreadAsync(int pid, Func<Task<(int ExitCode, string Stdout, string Stderr)>> ask)
-    {
-        using var dir = new TempDirectory("sock-agent-strace-");
-        var log = dir.File("strace.log");
-        var strace = await ForwardThreadTests.AttachStraceAsync(pid, "recvfrom,sendto,recvmsg,sendmsg", log);
-        await using (strace)
-        {
-            for (var i = 0; i < Requests; i++)
-            {
-                var r = await ask();
-                Assert.True(r.ExitCode == 0, r.Stderr);
-            }
-            await ExternalTool.RunAsync("kill", "-INT", strace.Process.Id.ToString(CultureInfo.InvariantCulture));
-            await strace.WaitForExitAsync(20);
-        }
-        // The calls that carry an SNMP datagram name the peer's IP address (.NET sends and receives with a socket address
-        // through sendmsg/recvmsg); a table read from the kernel is over netlink, and not counted.
-        var calls = ForwardThreadTests.Parse(File.ReadAllLines(log))
-            .Where(c => c.Result > 0 && (c.Line.Contains("sa_family=AF_INET,", StringComparison.Ordinal) || c.Line.Contains("sa_family=AF_INET6,", StringComparison.Ordinal)))
-            .ToList();
-        var reads = calls.Where(c => c.Call is "recvmsg" or "recvfrom").ToList();
-        var sends = calls.Where(c => c.Call is "sendmsg" or "sendto").ToList();
-        // A receive that strace shows in two halves (begun, then resumed after another thread's line) may name its peer
-        // only in one of them: every answer is counted, not quite every request.
-        Assert.True(reads.Count >= Requests / 2 && sends.Count >= Requests, $"strace saw {reads.Count} requests and {sends.Count} answers of {Requests}");
-        var names = calls.Select(c => c.Tid).Distinct().ToDictionary(t => t, t => ForwardThreadTests.ThreadName(pid, t));
-        var elsewhere = calls.Where(c => names[c.Tid] != "sock snmp udp").ToList();
-        Assert.True(elsewhere.Count == 0, $"{elsewhere.Count} of {calls.Count} calls ran off the sockets' threads, e.g. "
-            + string.Join(" | ", elsewhere.Take(6).Select(c => $"{c.Line} [{names[c.Tid]}]")));
     }
 }
