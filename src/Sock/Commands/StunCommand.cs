@@ -124,7 +124,9 @@ internal static class StunCommand
         }
         var dual = false;
         address ??= SocketBinder.Wildcard(AddressFamily.Unspecified, port, out dual).Address;
-        await using var server = new SocketServer(new ServerOptions(), trace);
+        // A Binding answer is computed at once: each UDP socket on a thread of its own in blocking calls, as coturn's
+        // listener threads, with no hand-off to the thread pool per request (bench/serve-udp).
+        await using var server = new SocketServer(new ServerOptions { DatagramThreads = true }, trace);
         var lines = new List<string>();
         const string Serving = "serving stun (RFC 8489 Binding) on";
         if (udp && tcp)

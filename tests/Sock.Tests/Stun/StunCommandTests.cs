@@ -134,6 +134,8 @@ internal sealed class StunServeProcess : IAsyncDisposable
 
     public int Port { get; private set; }
 
+    public int Pid => _process.Id;
+
     public static async Task<StunServeProcess> StartAsync(string bind, string[]? prefix = null, params string[] extra)
     {
         var p = new StunServeProcess(SockRunner.Start(["stun", "--serve", bind, .. extra], prefix: prefix));
