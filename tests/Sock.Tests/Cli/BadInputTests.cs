@@ -155,4 +155,20 @@ public class BadInputTests
         foreach (var dotnet in new[] { "System.", "Cannot parse", "Required argument", "expects a single argument", "Required command", "Unrecognized" })
             Assert.DoesNotContain(dotnet, run.Stderr);
     }
+
+    /// <summary>
+    /// A listener's one word that is all digits is its port, as ncat reads it: out of range says so
+    /// ("Ncat: Invalid port number "65536""), not "not an IPv4 or IPv6 address" or "not a port number".
+    /// </summary>
+    public static TheoryData<string[], string[]> ListenPortCases() => new()
+    {
+        { ["nc", "-l", "65536"], ["port 65536: out of range"] },
+        { ["nc", "-lk", "99999999999"], ["port 99999999999: out of range"] },
+        { ["listen", "99999"], ["port 99999: out of range"] },
+        { ["listen", "-u", "65536"], ["port 65536: out of range"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ListenPortCases))]
+    public Task a_listeners_number_too_large_for_a_port_is_out_of_range(string[] args, string[] words) => AssertOneLine(args, 2, words);
 }
