@@ -171,4 +171,14 @@ public class BadInputTests
     [Theory]
     [MemberData(nameof(ListenPortCases))]
     public Task a_listeners_number_too_large_for_a_port_is_out_of_range(string[] args, string[] words) => AssertOneLine(args, 2, words);
+
+    /// <summary>iperf3's -P is bench's too: a count out of range names -P as typed, not -c, its twin.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("10001")]
+    public async Task bench_parallel_out_of_range_names_P(string streams)
+    {
+        var run = await AssertOneLine(["bench", "throughput", "127.0.0.1", "5201", "-P", streams], 2, [$"-P {streams}:", "1 to 10000"]);
+        Assert.DoesNotContain("-c", run.Stderr);
+    }
 }
