@@ -55,10 +55,13 @@ public static class BenchRunner
         _ => throw new ArgumentOutOfRangeException(nameof(o)),
     };
 
+    /// <summary>The most connections (or streams) one run opens.</summary>
+    internal const int MaxConnections = 10_000;
+
     private static void Validate(BenchOptions o)
     {
         static string N(double v) => v.ToString(CultureInfo.InvariantCulture);
-        if (o.Connections is < 1 or > 10_000) throw SockException.Usage("bench -c", N(o.Connections), "connections must be 1 to 10000");
+        if (o.Connections is < 1 or > MaxConnections) throw SockException.Usage("bench -c", N(o.Connections), $"connections must be 1 to {MaxConnections}");
         if (o.Size is < 1 or > 64 * 1024 * 1024) throw SockException.Usage("bench -s", N(o.Size), "size must be 1 byte to 64 MiB");
         if (o.Mode == BenchMode.Udp && o.Size is < UdpDatagram.HeaderLength or > 65507)
             throw SockException.Usage("bench -s", N(o.Size), $"a UDP datagram here is {UdpDatagram.HeaderLength} to 65507 bytes (it carries a {UdpDatagram.HeaderLength}-byte header)");

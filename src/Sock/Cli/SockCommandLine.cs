@@ -129,23 +129,63 @@ internal static class SockCommandLine
     }
 
     /// <summary>
-    /// A parse error in sock's words: a value outside an option's list names the option and the choices
-    /// ("--engine iocp: must be one of auto, epoll, portable") instead of System.CommandLine's multi-line sentence.
+    /// A parse error in sock's words, "WHAT VALUE: why" as every other usage error: a value outside an option's list
+    /// names the option and the choices ("--engine iocp: must be one of auto, epoll, portable"); a word that is not a
+    /// number, a missing value, an option given twice, a missing argument or subcommand name the option as typed
+    /// (`-P`, not `--parallel`) instead of System.CommandLine's sentences, which name .NET types
+    /// ("as expected type 'System.Nullable`1[System.Int32]'"). Its other messages pass through, lower-cased.
     /// </summary>
     private static string Words(System.CommandLine.Parsing.ParseError error)
     {
         const string notRecognized = "' not recognized. Must be one of:";
         var message = error.Message;
+        var symbol = error.SymbolResult;
+        var option = symbol as System.CommandLine.Parsing.OptionResult ?? symbol?.Parent as System.CommandLine.Parsing.OptionResult;
+        var typed = option is null ? null : option.IdentifierToken?.Value ?? option.Option.Name;
         var at = message.IndexOf(notRecognized, StringComparison.Ordinal);
         if (message.StartsWith("Argument '", StringComparison.Ordinal) && at > 0)
         {
             var value = message["Argument '".Length..at];
             var choices = message[(at + notRecognized.Length)..].Split(['\n', '\t', '\r', ' '], StringSplitOptions.RemoveEmptyEntries)
                 .Select(c => c.Trim('\'', '.'));
-            var option = error.SymbolResult is System.CommandLine.Parsing.OptionResult o ? $"{o.Option.Name} " : "";
-            return $"{option}{value}: must be one of {string.Join(", ", choices)}";
+            return $"{(option is null ? "" : $"{option.Option.Name} ")}{value}: must be one of {string.Join(", ", choices)}";
         }
-        return message.ReplaceLineEndings(" ").TrimEnd('.');
+        if (message.StartsWith("Cannot parse argument '", StringComparison.Ordinal)
+            && (option?.Option.ValueType ?? (symbol as System.CommandLine.Parsing.ArgumentResult)?.Argument.ValueType) is { } type)
+        {
+            var rest = message["Cannot parse argument '".Length..];
+            var end = new[] { "' for option '", "' for command '", "' as expected type '" }
+                .Select(m => rest.IndexOf(m, StringComparison.Ordinal)).Where(i => i >= 0).DefaultIfEmpty(rest.Length).Min();
+            var argument = (symbol as System.CommandLine.Parsing.ArgumentResult)?.Argument;
+            return $"{typed ?? argument?.HelpName ?? argument?.Name} {rest[..end]}: {NotA(rest[..end], type)}";
+        }
+        if (message.StartsWith("Required argument missing for option", StringComparison.Ordinal) && typed is not null)
+            return $"{typed}: needs a value";
+        if (message.Contains("expects a single argument but ", StringComparison.Ordinal) && typed is not null && option is not null)
+            return $"{typed}: given {option.IdentifierTokenCount} times; give it once";
+        const string forCommand = "' missing for command: '";
+        if (message.StartsWith("Required argument '", StringComparison.Ordinal) && message.IndexOf(forCommand, StringComparison.Ordinal) is var m and > 0)
+            return $"{message[(m + forCommand.Length)..].TrimEnd('.', '\'')}: {message["Required argument '".Length..m]} is needed";
+        if (message.StartsWith("Required command was not provided", StringComparison.Ordinal) && symbol is System.CommandLine.Parsing.CommandResult parent)
+            return $"{parent.Command.Name}: a subcommand is needed ({string.Join(", ", parent.Command.Subcommands.Where(c => !c.Hidden).Select(c => c.Name))})";
+        message = message.ReplaceLineEndings(" ").TrimEnd('.');
+        return message.Length > 0 && char.IsAsciiLetterUpper(message[0]) && !message.StartsWith("TLS", StringComparison.Ordinal)
+            ? char.ToLowerInvariant(message[0]) + message[1..] : message;
+    }
+
+    /// <summary>Why VALUE is not a TYPE, in words: "not a whole number", "out of range (-2147483648 to 2147483647)".</summary>
+    private static string NotA(string value, Type type)
+    {
+        var t = Nullable.GetUnderlyingType(type) ?? type;
+        if (t == typeof(int) || t == typeof(long))
+        {
+            var (min, max) = t == typeof(int) ? ((long)int.MinValue, (long)int.MaxValue) : (long.MinValue, long.MaxValue);
+            var digits = value.StartsWith('-') || value.StartsWith('+') ? value[1..] : value;
+            return digits.Length > 0 && digits.All(char.IsAsciiDigit)
+                ? $"out of range ({min.ToString(System.Globalization.CultureInfo.InvariantCulture)} to {max.ToString(System.Globalization.CultureInfo.InvariantCulture)})"
+                : "not a whole number";
+        }
+        return t == typeof(double) || t == typeof(float) || t == typeof(decimal) ? "not a number" : "not a value it takes";
     }
 
     public static async Task<int> RunAsync(string[] args)

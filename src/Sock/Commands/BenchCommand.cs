@@ -170,6 +170,9 @@ internal static class BenchCommand
                 WriteJsonError(mode.ToString().ToLowerInvariant(), string.Join(' ', args.Skip(1)), ex);
                 throw;
             }
+            // -P is iperf3's name for -c: a count out of range is said with the option the user typed.
+            if (parse.GetValue(connections) is null && parse.GetValue(parallel) is { } streams and (< 1 or > BenchRunner.MaxConnections))
+                throw SockException.Usage("bench -P", streams.ToString(CultureInfo.InvariantCulture), $"streams must be 1 to {BenchRunner.MaxConnections}");
             var c = parse.GetValue(connections) ?? parse.GetValue(parallel) ?? 1;
             var defaultSize = mode switch { BenchMode.Throughput => 128 * 1024, BenchMode.Udp => 1024, _ => 64 };
             var sizeText = parse.GetValue(size);

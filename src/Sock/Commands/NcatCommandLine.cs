@@ -248,7 +248,8 @@ internal static class NcatCommandLine
                     break;
                 case 1:
                     if (unix) o.UnixPath = positional[0];
-                    else if (Ports.TryParse(positional[0], out _)) o.Port = Ports.Parse(positional[0], "port", allowZero: true);
+                    // All digits is a port, as ncat reads it, so 65536 is out of range rather than a host.
+                    else if (positional[0].Length > 0 && positional[0].All(char.IsAsciiDigit)) o.Port = Ports.Parse(positional[0], "port", allowZero: true);
                     else o.Host = positional[0];
                     break;
                 case 2:

@@ -160,7 +160,8 @@ internal sealed class NetcatCli
             if (second is not null) { o.Host = first; o.Port = Ports.Parse(second, "port", allowZero: true); }
             else if (first is not null)
             {
-                if (Ports.TryParse(first, out _)) o.Port = Ports.Parse(first, "port", allowZero: true);
+                // All digits is a port, so 99999 is out of range rather than "not a port number".
+                if (first.Length > 0 && first.All(char.IsAsciiDigit)) o.Port = Ports.Parse(first, "port", allowZero: true);
                 else if (o.UnixPath is null) throw SockException.Usage("port", first, "not a port number (sock listen [ADDR] PORT)");
                 else o.Host = first;
             }

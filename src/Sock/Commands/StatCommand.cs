@@ -101,7 +101,7 @@ internal static class StatCommand
                 Kinds(parse.GetValue(tcp), parse.GetValue(udp), parse.GetValue(raw), parse.GetValue(unix), parse.GetValue(v4), parse.GetValue(v6)),
                 parse.GetValue(listening), parse.GetValue(all), parse.GetValue(numeric), parse.GetValue(processes),
                 parse.GetValue(extended), parse.GetValue(timers), parse.GetValue(info), parse.GetValue(memory), !parse.GetValue(noHeader),
-                parse.GetValue(json), SocketFilter.Parse(parse.GetValue(filter) ?? []));
+                parse.GetValue(json), SocketFilter.Parse(FilterWords(parse, watch, filter)));
             if (parse.GetResult(count) is not null && parse.GetResult(watch) is null)
                 throw SockException.Usage("--count", parse.GetValue(count)?.ToString(CultureInfo.InvariantCulture) ?? "", "only applies with --watch");
             Option[] snmpOnly = [snmpVersion, snmpCommunity, user, level, authProtocol, authPass, privProtocol, privPass, engine, context, snmpTimeout];
@@ -176,18 +176,39 @@ internal static class StatCommand
     {
         if (result.Tokens.Count == 0) return 1;
         var text = result.Tokens[0].Value;
-        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var secs))
-        {
-            // Not a number: it is the filter's first word, not --watch's value.
-            result.OnlyTake(0);
-            return 1;
-        }
+        // Not a number: a filter word the parser handed to --watch (FilterWords gives it back); the default interval.
+        // (ArgumentResult.OnlyTake would return it, but System.CommandLine allows it only for a command's arguments.)
+        if (!IsSeconds(text, out var secs)) return 1;
         if (secs is < 0.1 or > 86400)
         {
             result.AddError($"--watch takes seconds from 0.1 to 86400, not '{text}'");
             return null;
         }
         return secs;
+    }
+
+    private static bool IsSeconds(string text, out double seconds) =>
+        double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out seconds);
+
+    /// <summary>
+    /// The filter's words in the order they were typed. --watch takes an optional number, so the parser gives it the
+    /// word after it whatever that is (`--watch state established`); a word that is not a number is the filter's, put
+    /// back in its place among the filter's other words.
+    /// </summary>
+    private static string[] FilterWords(ParseResult parse, Option<double?> watch, Argument<string[]> filter)
+    {
+        var words = parse.GetValue(filter) ?? [];
+        if (parse.GetResult(watch) is not { Tokens: [var taken] } || IsSeconds(taken.Value, out _)) return words;
+        var tokens = parse.Tokens;
+        int Position(Token t)
+        {
+            for (var i = 0; i < tokens.Count; i++)
+                if (ReferenceEquals(tokens[i], t)) return i;
+            return -1;
+        }
+        var at = Position(taken);
+        var before = parse.GetResult(filter)?.Tokens.Count(t => Position(t) < at) ?? 0;
+        return [.. words[..before], taken.Value, .. words[before..]];
     }
 
     private static SocketKinds Kinds(bool tcp, bool udp, bool raw, bool unix, bool v4, bool v6)

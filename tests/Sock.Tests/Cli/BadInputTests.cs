@@ -8,7 +8,7 @@ namespace Sock.Tests.Cli;
 /// </summary>
 public class BadInputTests
 {
-    private static async Task AssertOneLine(string[] args, int exit, string[] words)
+    private static async Task<SockRun> AssertOneLine(string[] args, int exit, string[] words)
     {
         var run = await SockRunner.RunAsync(args, stdin: "", timeout: TimeSpan.FromSeconds(30));
         Assert.True(run.ExitCode == exit, $"sock {string.Join(' ', args)}: {run}");
@@ -18,6 +18,7 @@ public class BadInputTests
         Assert.DoesNotContain("internal error", line);
         Assert.DoesNotContain("Exception", line);
         foreach (var w in words) Assert.Contains(w, line);
+        return run;
     }
 
     private static string LongPath() => "/tmp/" + new string('x', 137); // 142 bytes, past sun_path's 107
@@ -124,4 +125,60 @@ public class BadInputTests
     [Theory]
     [MemberData(nameof(ModeCases))]
     public Task modes_of_the_newer_commands(string[] args, int exit, string[] words) => AssertOneLine(args, exit, words);
+
+    /// <summary>
+    /// What the command-line parser itself refuses (a word that is not a number, a missing value, an option given
+    /// twice, a missing argument or subcommand) is said in sock's words, naming the option as typed — never
+    /// System.CommandLine's sentence with a .NET type name in it ("as expected type 'System.Nullable`1[System.Int32]'").
+    /// </summary>
+    public static TheoryData<string[], string[]> ParserCases() => new()
+    {
+        { ["ping", "-c", "abc", "127.0.0.1"], ["-c abc: not a whole number"] },
+        { ["ping", "-s", "1.5", "127.0.0.1"], ["-s 1.5: not a whole number"] },
+        { ["bench", "throughput", "127.0.0.1", "5201", "-P", "99999999999"], ["-P 99999999999: out of range", "2147483647"] },
+        { ["listen", "--max-conns", "-7x", "0"], ["--max-conns -7x: not a whole number"] },
+        { ["traceroute", "-n", "127.0.0.1", "abc"], ["packetlen abc: not a whole number"] },
+        { ["stat", "--watch", "0.5", "--count", "many"], ["--count many: not a whole number"] },
+        { ["connect", "-w"], ["-w: needs a value"] },
+        { ["scan", "127.0.0.1", "-p"], ["-p: needs a value"] },
+        { ["connect", "-w", "1", "-w", "2", "127.0.0.1", "1"], ["-w: given 2 times", "once"] },
+        { ["scan"], ["scan: TARGET is needed"] },
+        { ["snmp"], ["snmp: a subcommand is needed", "get", "walk"] },
+        { ["frob"], ["unrecognized command or argument 'frob'"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ParserCases))]
+    public async Task parser_errors_in_sock_words(string[] args, string[] words)
+    {
+        var run = await AssertOneLine(args, 2, words);
+        foreach (var dotnet in new[] { "System.", "Cannot parse", "Required argument", "expects a single argument", "Required command", "Unrecognized" })
+            Assert.DoesNotContain(dotnet, run.Stderr);
+    }
+
+    /// <summary>
+    /// A listener's one word that is all digits is its port, as ncat reads it: out of range says so
+    /// ("Ncat: Invalid port number "65536""), not "not an IPv4 or IPv6 address" or "not a port number".
+    /// </summary>
+    public static TheoryData<string[], string[]> ListenPortCases() => new()
+    {
+        { ["nc", "-l", "65536"], ["port 65536: out of range"] },
+        { ["nc", "-lk", "99999999999"], ["port 99999999999: out of range"] },
+        { ["listen", "99999"], ["port 99999: out of range"] },
+        { ["listen", "-u", "65536"], ["port 65536: out of range"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(ListenPortCases))]
+    public Task a_listeners_number_too_large_for_a_port_is_out_of_range(string[] args, string[] words) => AssertOneLine(args, 2, words);
+
+    /// <summary>iperf3's -P is bench's too: a count out of range names -P as typed, not -c, its twin.</summary>
+    [Theory]
+    [InlineData("0")]
+    [InlineData("10001")]
+    public async Task bench_parallel_out_of_range_names_P(string streams)
+    {
+        var run = await AssertOneLine(["bench", "throughput", "127.0.0.1", "5201", "-P", streams], 2, [$"-P {streams}:", "1 to 10000"]);
+        Assert.DoesNotContain("-c", run.Stderr);
+    }
 }

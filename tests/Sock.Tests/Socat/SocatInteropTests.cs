@@ -214,6 +214,40 @@ public sealed class SocatInteropTests
         Assert.Equal(results["socat LISTEN"], results["sock LISTEN"]);
     }
 
+    /// <summary>
+    /// A port by service name, as socat takes it through getservbyname: `TCP-LISTEN:asp` and `TCP:127.0.0.1:asp`
+    /// (asp is 27374/tcp and 27374/udp in Debian's /etc/services, a port nothing else on loopback uses), in a forwarder
+    /// and its client, over TCP and UDP: the same answer and exit code as socat's.
+    /// </summary>
+    [Theory]
+    [InlineData(Transports.Tcp4)]
+    [InlineData(Transports.Tcp6)]
+    [InlineData(Transports.Udp4)]
+    [InlineData(Transports.Udp6)]
+    public async Task a_port_may_be_a_service_name_as_in_socat(string transport)
+    {
+        const int asp = 27374;
+        var udp = transport is Transports.Udp4 or Transports.Udp6;
+        Assert.Contains(File.ReadLines("/etc/services"), l => l.StartsWith("asp", StringComparison.Ordinal) && l.Contains($"{asp}/{(udp ? "udp" : "tcp")}", StringComparison.Ordinal));
+        var results = new Dictionary<string, string>();
+        foreach (var tool in new[] { "socat", "sock" })
+        {
+            var q = SocatPeers.FreePort(transport);
+            await using var target = SocatPeers.Start("socat", SocatPeers.Listen(transport, q, null, ",fork"), udp ? "EXEC:tr a-z A-Z" : "SYSTEM:tr a-z A-Z; echo end");
+            await SocatPeers.WaitReadyAsync(transport, q, null);
+            var named = SocatPeers.Listen(transport, asp, null, ",fork").Replace($":{asp}", ":asp", StringComparison.Ordinal);
+            await using var forwarder = SocatPeers.Start(tool, named, SocatPeers.Connect(transport, q, null));
+            await SocatPeers.WaitReadyAsync(transport, asp, null);
+            // UDP has no end of stream: the client waits -t for the answer, then stops.
+            var client = await SocatPeers.RunAsync(tool, "hello\n", "-t", udp ? "2" : "30", "-",
+                SocatPeers.Connect(transport, asp, null).Replace($":{asp}", ":asp", StringComparison.Ordinal));
+            results[tool] = $"{client.ExitCode}:{client.Stdout}";
+            Assert.True(client.ExitCode == 0, $"{tool}: {client}");
+        }
+        Assert.Equal(udp ? "0:HELLO\n" : "0:HELLO\nend\n", results["socat"]);
+        Assert.Equal(results["socat"], results["sock"]);
+    }
+
     private static async Task<(string Cert, string Key)> MakeCertificateAsync(string dir)
     {
         var cert = Path.Combine(dir, "cert.pem");

@@ -28,7 +28,7 @@ internal static class SocatEndpoints
             if (path.Length == 0) throw Bad(a, "the socket path is empty");
             return new ForwardEndpoint { Scheme = ForwardScheme.Unix, Path = t.IsAbstract ? "@" + path : path };
         }
-        var port = Ports.Parse(a.Parameters[0], $"{t.Name} port", allowZero: true);
+        var port = Port(a.Parameters[0], $"{t.Name} port", t.IsUdp, allowZero: true);
         var family = SocatAddressType.FamilyOf(a.Keyword);
         if (family == AddressFamily.Unspecified) family = preferred;
         var scheme = t.IsUdp ? ForwardScheme.Udp : t.IsTls ? ForwardScheme.Tls : ForwardScheme.Tcp;
@@ -115,6 +115,18 @@ internal static class SocatEndpoints
         return tls;
     }
 
+    /// <summary>
+    /// A port as socat takes it: a number, or a service name looked up as getservbyname would (TCP:localhost:http,
+    /// UDP:127.0.0.1:domain), in the system's database first and then IANA's.
+    /// </summary>
+    private static int Port(string text, string what, bool udp, bool allowZero = false)
+    {
+        if (text.Length == 0 || text.All(char.IsAsciiDigit) || !char.IsAsciiLetter(text[0])) return Ports.Parse(text, what, allowZero);
+        var protocol = udp ? "udp" : "tcp";
+        return Sock.Core.Services.ServiceRegistry.Default.PortOf(text, protocol)
+            ?? throw SockException.Usage(what, text, $"not a port number nor a known {protocol} service name (see 'sock services {text}')");
+    }
+
     private static (string? Address, int? Port) Source(SocatAddress a)
     {
         string? source = null;
@@ -125,7 +137,7 @@ internal static class SocatEndpoints
             var (h, p) = bind.Contains(':', StringComparison.Ordinal) && !bind.StartsWith('[') && bind.Count(c => c == ':') > 1
                 ? (bind, null) : EndpointText.Split(bind);
             source = h.Length == 0 ? null : EndpointText.Unbracket(h);
-            if (p is not null && Ports.Parse(p, "bind= port", allowZero: true) is var bp && bp != 0) port = bp;
+            if (p is not null && Port(p, "bind= port", a.Type.IsUdp, allowZero: true) is var bp && bp != 0) port = bp;
         }
         return (source, port);
     }
@@ -145,7 +157,7 @@ internal static class SocatEndpoints
             {
                 var host = EndpointText.Unbracket(a.Parameters[0]);
                 if (host.Length == 0) throw Bad(a, "the host is empty");
-                var port = Ports.Parse(a.Parameters[1], $"{t.Name} port");
+                var port = Port(a.Parameters[1], $"{t.Name} port", udp: true);
                 var family = SocatAddressType.FamilyOf(a.Keyword) is var f && f != AddressFamily.Unspecified ? f : preferred;
                 var (source, sourcePort) = Source(a);
                 var sendTo = t.Name == "UDP-SENDTO";
@@ -189,7 +201,7 @@ internal static class SocatEndpoints
         }
         var host = EndpointText.Unbracket(a.Parameters[0]);
         if (host.Length == 0) throw Bad(a, "the host is empty");
-        var port = Ports.Parse(a.Parameters[1], $"{t.Name} port");
+        var port = Port(a.Parameters[1], $"{t.Name} port", udp: false);
         var family = SocatAddressType.FamilyOf(a.Keyword) is var f && f != AddressFamily.Unspecified ? f : preferred;
         return new ForwardEndpoint { Scheme = t.IsTls ? ForwardScheme.Tls : ForwardScheme.Tcp, Host = host, Port = port, Family = family };
     }
@@ -198,7 +210,7 @@ internal static class SocatEndpoints
     public static ForwardEndpoint DatagramEndpoint(SocatAddress a, AddressFamily preferred)
     {
         var host = EndpointText.Unbracket(a.Parameters[0]);
-        var port = Ports.Parse(a.Parameters[1], $"{a.Type.Name} port");
+        var port = Port(a.Parameters[1], $"{a.Type.Name} port", udp: true);
         var family = SocatAddressType.FamilyOf(a.Keyword) is var f && f != AddressFamily.Unspecified ? f : preferred;
         return new ForwardEndpoint { Scheme = ForwardScheme.Udp, Host = host, Port = port, Family = family };
     }
