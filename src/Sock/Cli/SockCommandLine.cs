@@ -192,9 +192,20 @@ internal static class SockCommandLine
     {
         var root = Build(CommandNamed(args));
         if (CommandNamed(args) == "snmp") args = SnmpCommand.SplitAttachedValues(args);
-        // No response files: an argument starting with '@' is an abstract Unix socket name (listen -U @name), never a file.
-        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
         var debug = args.Contains("--debug");
+        ParseResult parse;
+        try
+        {
+            // No response files: an argument starting with '@' is an abstract Unix socket name (listen -U @name), never a file.
+            parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null });
+        }
+        catch (Exception ex) when (!debug)
+        {
+            // Options' own parsers run inside Parse, before the invocation's handlers below: one of them that throws
+            // (stat --watch once did) must still end in one line, not .NET's unhandled-exception text.
+            Console.Error.WriteLine(ex is SockException s ? ErrorText.For(s) : $"sock: internal error reading the command line: {ex.Message} (run again with --debug for details)");
+            return ex is SockException e ? ExitCodes.For(e) : ExitCodes.UsageError;
+        }
         // Asking for help is never an error, even when the rest of the line is incomplete.
         var helping = parse.Action is RootHelpAction or System.CommandLine.Help.HelpAction;
         if (!helping && UnknownOption(parse, args) is { } unknown)
