@@ -63,7 +63,8 @@ for kind in sink echo; do
   # Two floors, in C, put in PATHS by name (neither is a product: they are here to say what a goal can cost):
   # "floor", the least a user-space forwarder can add (two blocking threads a pair, one wake-up per hop); "sockmap", an
   # in-kernel forwarder (BPF sk_skb verdict redirecting each segment to the other socket; root only; it has no
-  # back-pressure, see sockmap_fwd.c).
+  # back-pressure, see sockmap_fwd.c). Its connect row is 0: conn_load sends its request as soon as it is connected,
+  # before the pair is in the maps, and bytes queued before the insert wait for more bytes that never come.
   f=$(free_port); "$work/floor_fwd" "$f" "$target" 2>/dev/null & pids+=($!); procs[floor-$kind]=$!
   [ $kind = sink ] && sinkport[floor]=$f || echoport[floor]=$f
   if [[ " ${PATHS:-} " == *" sockmap "* ]]; then
