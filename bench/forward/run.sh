@@ -34,8 +34,9 @@ dotnet build ../../src/Sock -c Release -o "$work/sock" -nologo -clp:ErrorsOnly >
 SOCK=(dotnet "$work/sock/sock.dll")
 FWD=("${SOCK[@]}"); [ -n "${SOCK_EXE:-}" ] && FWD=("$SOCK_EXE")
 cc -O2 -pthread -o "$work/conn_load" conn_load.c
-cc -O2 -pthread -o "$work/floor_fwd" floor_fwd.c
-cc -O2 -pthread -o "$work/sockmap_fwd" sockmap_fwd.c
+# The two C floors are built only when PATHS names them (sockmap_fwd.c needs the kernel's headers, linux-libc-dev).
+[[ " ${PATHS:-} " == *" floor "* ]] && cc -O2 -pthread -o "$work/floor_fwd" floor_fwd.c
+[[ " ${PATHS:-} " == *" sockmap "* ]] && cc -O2 -pthread -o "$work/sockmap_fwd" sockmap_fwd.c
 . ../lib.sh # free_port
 wait_port() { for _ in $(seq 1 600); do ss -ltn "sport = :$1" | grep -q LISTEN && return 0; sleep 0.1; done; echo "nothing listens on $1" >&2; exit 1; }
 
@@ -65,8 +66,10 @@ for kind in sink echo; do
   # in-kernel forwarder (BPF sk_skb verdict redirecting each segment to the other socket; root only; it has no
   # back-pressure, see sockmap_fwd.c). Its connect row is 0: conn_load sends its request as soon as it is connected,
   # before the pair is in the maps, and bytes queued before the insert wait for more bytes that never come.
-  f=$(free_port); "$work/floor_fwd" "$f" "$target" 2>/dev/null & pids+=($!); procs[floor-$kind]=$!
-  [ $kind = sink ] && sinkport[floor]=$f || echoport[floor]=$f
+  if [[ " ${PATHS:-} " == *" floor "* ]]; then
+    f=$(free_port); "$work/floor_fwd" "$f" "$target" 2>/dev/null & pids+=($!); procs[floor-$kind]=$!
+    [ $kind = sink ] && sinkport[floor]=$f || echoport[floor]=$f
+  fi
   if [[ " ${PATHS:-} " == *" sockmap "* ]]; then
     k=$(free_port); "$work/sockmap_fwd" "$k" "$target" 2>/dev/null & pids+=($!); procs[sockmap-$kind]=$!
     [ $kind = sink ] && sinkport[sockmap]=$k || echoport[sockmap]=$k

@@ -32,6 +32,7 @@ for svc in $SERVICES; do
       start echo sock "${SOCK[@]}" serve echo --udp --bind 127.0.0.1 --port {port}
       [ -n "${BASE_EXE:-}" ] && start echo base "$BASE_EXE" serve echo --udp --bind 127.0.0.1 --port {port} ;;
     stun)
+      command -v turnserver >/dev/null || { echo "serve-udp: coturn's turnserver is needed for SERVICES=stun (apt-get install coturn)" >&2; exit 1; }
       p=$(free_port)
       printf 'listening-port=%s\nalt-listening-port=%s\nlistening-ip=127.0.0.1\nstun-only\nno-cli\nno-tls\nno-dtls\nno-stdout-log\nsimple-log\nlog-file=%s\npidfile=%s\nuserdb=%s\n' \
         "$p" "$((p + 1))" "$work/turn.log" "$work/turn.pid" "$work/turndb" > "$work/turnserver.conf"
